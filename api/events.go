@@ -1,0 +1,334 @@
+package api
+
+import (
+	"time"
+
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/convene/convene/domain"
+)
+
+type venueRequest struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+}
+
+type createEventRequest struct {
+	Title        string           `json:"title"`
+	Description  string           `json:"description"`
+	Kind         domain.EventKind `json:"kind"`
+	StartsAt     string           `json:"starts_at"`
+	EndsAt       string           `json:"ends_at"`
+	TimeZone     string           `json:"time_zone"`
+	Venue        *venueRequest    `json:"venue"`
+	OnlineURL    string           `json:"online_url"`
+	Capacity     *int             `json:"capacity"`
+	Waitlist     *bool            `json:"waitlist"`
+	Slug         string           `json:"slug"`
+	RSVPOpensAt  *string          `json:"rsvp_opens_at"`
+	RSVPClosesAt *string          `json:"rsvp_closes_at"`
+}
+
+// event turns the request into a domain event, reporting unparsable times.
+// The rules themselves are checked by domain.Event.Validate.
+func (r createEventRequest) event() (domain.Event, error) {
+	var v domain.Validation
+	e := domain.Event{Title: r.Title, Description: r.Description, Kind: r.Kind, TimeZone: r.TimeZone,
+		OnlineURL: r.OnlineURL, Capacity: r.Capacity, Waitlist: true, Slug: r.Slug}
+	if r.StartsAt != "" {
+		e.StartsAt = parseTime(&v, "starts_at", r.StartsAt)
+	}
+	if r.EndsAt != "" {
+		e.EndsAt = parseTime(&v, "ends_at", r.EndsAt)
+	}
+	if r.Venue != nil {
+		e.Venue = &domain.Venue{Name: r.Venue.Name, Address: r.Venue.Address}
+	}
+	if r.Waitlist != nil {
+		e.Waitlist = *r.Waitlist
+	}
+	e.RSVPOpensAt = parseTimePtr(&v, "rsvp_opens_at", r.RSVPOpensAt)
+	e.RSVPClosesAt = parseTimePtr(&v, "rsvp_closes_at", r.RSVPClosesAt)
+	return e, v.Err()
+}
+
+// decodeCreateEvent reads and validates a create-event body (the fuzz
+// target). TimeZone "" is allowed here: the group's zone fills it.
+func decodeCreateEvent(body []byte) (domain.Event, error) {
+	var req createEventRequest
+	if err := decodeBytes(body, &req); err != nil {
+		return domain.Event{}, err
+	}
+	e, err := req.event()
+	if err != nil {
+		return e, err
+	}
+	check := e
+	if check.TimeZone == "" {
+		check.TimeZone = "UTC"
+	}
+	return e, check.Validate()
+}
+
+func (s *Server) createEvent(c echo.Context) error {
+	gid, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var req createEventRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	e, err := req.event()
+	if err != nil {
+		return err
+	}
+	e, err = s.store.CreateEvent(c.Request().Context(), me(c).ID, gid, e)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, s.eventView(e))
+}
+
+type updateEventRequest struct {
+	Title        Optional[string]           `json:"title"`
+	Description  Optional[string]           `json:"description"`
+	Kind         Optional[domain.EventKind] `json:"kind"`
+	StartsAt     Optional[string]           `json:"starts_at"`
+	EndsAt       Optional[string]           `json:"ends_at"`
+	TimeZone     Optional[string]           `json:"time_zone"`
+	Venue        Optional[venueRequest]     `json:"venue"`
+	OnlineURL    Optional[string]           `json:"online_url"`
+	Capacity     Optional[int]              `json:"capacity"`
+	Waitlist     Optional[bool]             `json:"waitlist"`
+	Slug         Optional[string]           `json:"slug"`
+	RSVPOpensAt  Optional[string]           `json:"rsvp_opens_at"`
+	RSVPClosesAt Optional[string]           `json:"rsvp_closes_at"`
+}
+
+// update turns the request into a domain update. Fields that cannot be
+// null (title, times, …) refuse null; venue, capacity and the RSVP window
+// are cleared by null; online_url and description are cleared by "" or null.
+func (r updateEventRequest) update() (domain.EventUpdate, error) {
+	var (
+		v domain.Validation
+		u domain.EventUpdate
+	)
+	str := func(field string, o Optional[string], nullable bool) *string {
+		switch {
+		case !o.Set:
+			return nil
+		case o.Null && !nullable:
+			v.Add(field, "cannot be null")
+			return nil
+		}
+		s := o.Value
+		return &s
+	}
+	tm := func(field string, o Optional[string]) Optional[string] {
+		if o.Set && o.Null {
+			v.Add(field, "cannot be null")
+			return Optional[string]{}
+		}
+		return o
+	}
+	u.Title = str("title", r.Title, false)
+	u.Description = str("description", r.Description, true)
+	u.TimeZone = str("time_zone", r.TimeZone, false)
+	u.OnlineURL = str("online_url", r.OnlineURL, true)
+	u.Slug = str("slug", r.Slug, false)
+	if r.Kind.Set {
+		if r.Kind.Null {
+			v.Add("kind", "cannot be null")
+		} else {
+			k := r.Kind.Value
+			u.Kind = &k
+		}
+	}
+	if o := tm("starts_at", r.StartsAt); o.Set {
+		t := parseTime(&v, "starts_at", o.Value)
+		u.StartsAt = &t
+	}
+	if o := tm("ends_at", r.EndsAt); o.Set {
+		t := parseTime(&v, "ends_at", o.Value)
+		u.EndsAt = &t
+	}
+	if r.Waitlist.Set {
+		if r.Waitlist.Null {
+			v.Add("waitlist", "cannot be null")
+		} else {
+			w := r.Waitlist.Value
+			u.Waitlist = &w
+		}
+	}
+	if r.Venue.Set {
+		u.Venue.Set = true
+		if !r.Venue.Null {
+			u.Venue.Value = &domain.Venue{Name: r.Venue.Value.Name, Address: r.Venue.Value.Address}
+		}
+	}
+	if r.Capacity.Set {
+		u.Capacity.Set = true
+		if !r.Capacity.Null {
+			n := r.Capacity.Value
+			u.Capacity.Value = &n
+		}
+	}
+	for _, w := range []struct {
+		field string
+		in    Optional[string]
+		out   *domain.Nullable[time.Time]
+	}{{"rsvp_opens_at", r.RSVPOpensAt, &u.RSVPOpensAt}, {"rsvp_closes_at", r.RSVPClosesAt, &u.RSVPClosesAt}} {
+		if w.in.Set {
+			w.out.Set = true
+			if !w.in.Null {
+				t := parseTime(&v, w.field, w.in.Value)
+				w.out.Value = &t
+			}
+		}
+	}
+	return u, v.Err()
+}
+
+// decodeUpdateEvent reads a PATCH body (the fuzz target).
+func decodeUpdateEvent(body []byte) (domain.EventUpdate, error) {
+	var req updateEventRequest
+	if err := decodeBytes(body, &req); err != nil {
+		return domain.EventUpdate{}, err
+	}
+	return req.update()
+}
+
+func (s *Server) getEvent(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	e, err := s.store.FindEvent(c.Request().Context(), me(c).ID, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.eventView(e))
+}
+
+func (s *Server) updateEvent(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var req updateEventRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	u, err := req.update()
+	if err != nil {
+		return err
+	}
+	ch, err := s.store.UpdateEvent(c.Request().Context(), me(c).ID, id, u)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.eventView(ch.Event))
+}
+
+func (s *Server) deleteEvent(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteEvent(c.Request().Context(), me(c).ID, id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) publishEvent(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	e, err := s.store.PublishEvent(c.Request().Context(), me(c).ID, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.eventView(e))
+}
+
+type cancelEventRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) cancelEvent(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var req cancelEventRequest
+	// The body is optional: an empty one cancels without a reason.
+	if c.Request().ContentLength != 0 {
+		if err := decode(c, &req); err != nil && domain.ErrorMessage(err) != "The request body is empty; send a JSON object." {
+			return err
+		}
+	}
+	e, err := s.store.CancelEvent(c.Request().Context(), me(c).ID, id, req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.eventView(e))
+}
+
+func (s *Server) listEvents(c echo.Context) error {
+	gid, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	opts, err := listOptions(c)
+	if err != nil {
+		return err
+	}
+	f := domain.EventFilter{ListOptions: opts, Status: domain.EventStatus(c.QueryParam("status"))}
+	var v domain.Validation
+	switch f.Status {
+	case "", domain.EventDraft, domain.EventPublished, domain.EventCancelled:
+	default:
+		v.Add("status", "must be draft, published or cancelled")
+	}
+	if from := c.QueryParam("from"); from != "" {
+		t := parseTime(&v, "from", from)
+		f.From = &t
+	}
+	if to := c.QueryParam("to"); to != "" {
+		t := parseTime(&v, "to", to)
+		f.To = &t
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	p, err := s.store.ListEvents(c.Request().Context(), me(c).ID, gid, f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list(p, s.eventView))
+}
+
+func (s *Server) listRSVPs(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	opts, err := listOptions(c)
+	if err != nil {
+		return err
+	}
+	f := domain.RSVPFilter{ListOptions: opts, Status: domain.RSVPStatus(c.QueryParam("status"))}
+	if f.Status != "" && !f.Status.Valid() {
+		return fieldError("status", "must be going, waitlisted or cancelled")
+	}
+	p, err := s.store.ListRSVPs(c.Request().Context(), me(c).ID, id, f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list(p, rsvpView))
+}

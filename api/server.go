@@ -1,0 +1,269 @@
+// Package api is Convene's HTTP surface: the JSON REST API for organisers
+// and attendees, its OpenAPI document, and health checks. It speaks to
+// storage through the Store interface it declares.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"github.com/convene/convene/domain"
+)
+
+// Store is what the API needs from persistence. Methods return
+// *domain.Error values for expected failures (ENOTFOUND, ECONFLICT,
+// EINVALID, EFORBIDDEN, EUNAUTHORIZED, EUNAVAILABLE).
+type Store interface {
+	Ready(ctx context.Context) error
+
+	Authenticate(ctx context.Context, rawToken string) (domain.Organiser, error)
+	CreateAPIToken(ctx context.Context, organiserID, name string, expiresAt *time.Time) (domain.APIToken, string, error)
+	ListAPITokens(ctx context.Context, organiserID string, opts domain.ListOptions) (domain.Page[domain.APIToken], error)
+	RevokeAPIToken(ctx context.Context, organiserID, tokenID string) error
+
+	CreateGroup(ctx context.Context, organiserID string, g domain.Group) (domain.Group, error)
+	FindGroup(ctx context.Context, organiserID, groupID string) (domain.Group, domain.Role, error)
+	ListGroups(ctx context.Context, organiserID string, opts domain.ListOptions) (domain.Page[domain.Group], error)
+	UpdateGroup(ctx context.Context, organiserID, groupID string, u domain.GroupUpdate) (domain.Group, error)
+	ListMembers(ctx context.Context, organiserID, groupID string, opts domain.ListOptions) (domain.Page[domain.Member], error)
+	AddMember(ctx context.Context, actorID, groupID, email, name string, role domain.Role) (domain.Member, bool, error)
+	RemoveMember(ctx context.Context, actorID, groupID, organiserID string) error
+
+	CreateEvent(ctx context.Context, organiserID, groupID string, e domain.Event) (domain.Event, error)
+	FindEvent(ctx context.Context, organiserID, eventID string) (domain.Event, error)
+	ListEvents(ctx context.Context, organiserID, groupID string, f domain.EventFilter) (domain.Page[domain.Event], error)
+	UpdateEvent(ctx context.Context, organiserID, eventID string, u domain.EventUpdate) (domain.EventChange, error)
+	DeleteEvent(ctx context.Context, organiserID, eventID string) error
+	PublishEvent(ctx context.Context, organiserID, eventID string) (domain.Event, error)
+	CancelEvent(ctx context.Context, organiserID, eventID, reason string) (domain.Event, error)
+	ListRSVPs(ctx context.Context, organiserID, eventID string, f domain.RSVPFilter) (domain.Page[domain.RSVP], error)
+
+	FindPublicEvent(ctx context.Context, slug string) (domain.Event, domain.Group, error)
+	CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) (domain.RSVPResult, error)
+	FindRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPView, error)
+	CancelRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPView, error)
+}
+
+// Config configures the HTTP server.
+type Config struct {
+	// BaseURL is the public address of the service, used to build links.
+	BaseURL string
+	// TrustedProxies lists the IPs or CIDR ranges of reverse proxies whose
+	// X-Forwarded-For header is believed. Empty: the peer address is used.
+	TrustedProxies []string
+	// RSVPRatePerMinute bounds public RSVP requests per client IP (0: no
+	// limit). Bursts of up to the same number are allowed.
+	RSVPRatePerMinute int
+	// Version is reported by /healthz.
+	Version string
+	// Logger receives one line per request and internal errors.
+	Logger *slog.Logger
+	// Now returns the current time; tests may replace it.
+	Now func() time.Time
+}
+
+// MaxBodyBytes is the largest request body accepted (64 KiB).
+const MaxBodyBytes = 64 << 10
+
+// Server holds the API's dependencies.
+type Server struct {
+	store Store
+	cfg   Config
+	log   *slog.Logger
+	echo  *echo.Echo
+}
+
+// New builds the Echo instance with every route and middleware.
+func New(st Store, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	s := &Server{store: st, cfg: cfg, log: cfg.Logger}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	ipx, err := ipExtractor(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	e.IPExtractor = ipx
+	e.Pre(middleware.RemoveTrailingSlash())
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: domain.NewID}))
+	e.Use(s.logRequests)
+	e.Use(middleware.Recover())
+	e.Use(s.limitBody)
+	e.Use(securityHeaders)
+	s.echo = e
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the server as an http.Handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Echo returns the Echo instance (for listing routes in tests).
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+func (s *Server) routes() {
+	e := s.echo
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+
+	v1 := e.Group("/api/v1")
+	v1.GET("/openapi.yaml", serveOpenAPI)
+
+	pub := v1.Group("/public")
+	pub.GET("/events/:slug", s.getPublicEvent)
+	pub.POST("/events/:slug/rsvps", s.createRSVP, s.rateLimit())
+	v1.GET("/rsvps/:token", s.getRSVP)
+	v1.DELETE("/rsvps/:token", s.cancelRSVP, s.rateLimit())
+
+	auth := v1.Group("", s.authenticate)
+	auth.GET("/me", s.getMe)
+	auth.POST("/tokens", s.createToken)
+	auth.GET("/tokens", s.listTokens)
+	auth.DELETE("/tokens/:id", s.revokeToken)
+
+	auth.POST("/groups", s.createGroup)
+	auth.GET("/groups", s.listGroups)
+	auth.GET("/groups/:id", s.getGroup)
+	auth.PATCH("/groups/:id", s.updateGroup)
+	auth.GET("/groups/:id/members", s.listMembers)
+	auth.POST("/groups/:id/members", s.addMember)
+	auth.DELETE("/groups/:id/members/:organiser_id", s.removeMember)
+
+	auth.POST("/groups/:id/events", s.createEvent)
+	auth.GET("/groups/:id/events", s.listEvents)
+	auth.GET("/events/:id", s.getEvent)
+	auth.PATCH("/events/:id", s.updateEvent)
+	auth.DELETE("/events/:id", s.deleteEvent)
+	auth.POST("/events/:id/publish", s.publishEvent)
+	auth.POST("/events/:id/cancel", s.cancelEvent)
+	auth.GET("/events/:id/rsvps", s.listRSVPs)
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.cfg.Version})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
+	defer cancel()
+	if err := s.store.Ready(ctx); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// ipExtractor returns how the client IP is found: the TCP peer, unless
+// trusted proxies are configured, in which case X-Forwarded-For is read
+// from right to left and the first untrusted address is the client.
+func ipExtractor(trusted []string) (echo.IPExtractor, error) {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect(), nil
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, t := range trusted {
+		t = strings.TrimSpace(t)
+		if t == "" {
+			continue
+		}
+		if !strings.Contains(t, "/") {
+			if ip := net.ParseIP(t); ip != nil && ip.To4() != nil {
+				t += "/32"
+			} else {
+				t += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(t)
+		if err != nil {
+			return nil, &domain.Error{Code: domain.EINVALID, Message: "CONVENE_TRUSTED_PROXIES: " + t + " is not an IP address or CIDR range"}
+		}
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...), nil
+}
+
+// rateLimit limits requests per client IP with a token bucket
+// (x/time/rate, through Echo's limiter). Limited requests get 429 with
+// Retry-After.
+func (s *Server) rateLimit() echo.MiddlewareFunc {
+	perMin := s.cfg.RSVPRatePerMinute
+	if perMin <= 0 {
+		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
+	}
+	retryAfter := max(1, (60+perMin-1)/perMin)
+	limited := func(c echo.Context) error {
+		c.Response().Header().Set("Retry-After", itoa(retryAfter))
+		return &domain.Error{Code: domain.ERATELIMITED, Reason: "rate_limited", Message: "Too many requests from your address; please wait a moment and try again."}
+	}
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(float64(perMin) / 60), Burst: perMin, ExpiresIn: 10 * time.Minute,
+		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		ErrorHandler:        func(c echo.Context, err error) error { return limited(c) },
+		DenyHandler:         func(c echo.Context, _ string, _ error) error { return limited(c) },
+	})
+}
+
+// limitBody refuses bodies over MaxBodyBytes before they are read.
+func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.ContentLength > MaxBodyBytes {
+			return errTooLarge
+		}
+		r.Body = http.MaxBytesReader(c.Response(), r.Body, MaxBodyBytes)
+		return next(c)
+	}
+}
+
+var errTooLarge = &domain.Error{Code: domain.ETOOLARGE, Reason: "body_too_large", Message: "The request body is larger than 64 KiB."}
+
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Referrer-Policy", "no-referrer")
+		return next(c)
+	}
+}
+
+// logRequests writes one structured line per request. It logs the route
+// pattern, never the raw path: paths can hold manage tokens.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" {
+			route = "(no route)"
+		}
+		s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
+			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+			slog.String("method", c.Request().Method),
+			slog.String("route", route),
+			slog.Int("status", c.Response().Status),
+			slog.Int64("bytes", c.Response().Size),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+		)
+		return nil
+	}
+}

@@ -1,0 +1,321 @@
+// Command convene runs the Convene service and its administrative tasks.
+//
+//	convene serve                      start the HTTP service
+//	convene migrate                    apply database migrations
+//	convene organiser add --email E    create an organiser, print an API token
+//	convene version                    print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/convene/convene/api"
+	"github.com/convene/convene/domain"
+	"github.com/convene/convene/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=…"; otherwise
+// the module version from the build info is used.
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "convene:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func exitCode(err error) int {
+	var ue usageError
+	if errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) {
+		return 2
+	}
+	return 1
+}
+
+// Config is everything the service is configured with. Every field has a
+// default and is read from a CONVENE_* environment variable.
+type Config struct {
+	Listen            string
+	DataDir           string
+	DatabaseURL       string
+	BaseURL           string
+	AdminEmail        string
+	TrustedProxies    []string
+	RSVPRatePerMinute int
+	ShutdownTimeout   time.Duration
+}
+
+// envVars documents the configuration; help prints it and the README has
+// the same table.
+var envVars = [][3]string{
+	{"CONVENE_LISTEN", "127.0.0.1:8080", "address to listen on"},
+	{"CONVENE_DATA_DIR", "./convene-data", "directory for the embedded SQLite database and other data"},
+	{"CONVENE_DATABASE_URL", "", "postgres://… to use PostgreSQL; empty uses SQLite in the data directory"},
+	{"CONVENE_BASE_URL", "http://127.0.0.1:8080", "public base URL, used to build links"},
+	{"CONVENE_ADMIN_EMAIL", "admin@localhost", "e-mail of the first organiser, created when there is none"},
+	{"CONVENE_TRUSTED_PROXIES", "", "comma-separated IPs/CIDRs of proxies whose X-Forwarded-For is trusted"},
+	{"CONVENE_RSVP_RATE_LIMIT", "30", "public RSVP requests per minute per client IP (0 disables)"},
+	{"CONVENE_SHUTDOWN_TIMEOUT", "15s", "how long to let in-flight requests finish on shutdown"},
+}
+
+func loadConfig(getenv func(string) string) (Config, error) {
+	get := func(k string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		for _, e := range envVars {
+			if e[0] == k {
+				return e[1]
+			}
+		}
+		return ""
+	}
+	cfg := Config{
+		Listen:      get("CONVENE_LISTEN"),
+		DataDir:     get("CONVENE_DATA_DIR"),
+		DatabaseURL: get("CONVENE_DATABASE_URL"),
+		BaseURL:     strings.TrimRight(get("CONVENE_BASE_URL"), "/"),
+		AdminEmail:  get("CONVENE_ADMIN_EMAIL"),
+	}
+	for _, p := range strings.Split(get("CONVENE_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+		}
+	}
+	n, err := strconv.Atoi(get("CONVENE_RSVP_RATE_LIMIT"))
+	if err != nil || n < 0 {
+		return cfg, usageError{"CONVENE_RSVP_RATE_LIMIT must be a whole number of requests per minute (0 disables)"}
+	}
+	cfg.RSVPRatePerMinute = n
+	if cfg.ShutdownTimeout, err = time.ParseDuration(get("CONVENE_SHUTDOWN_TIMEOUT")); err != nil {
+		return cfg, usageError{"CONVENE_SHUTDOWN_TIMEOUT must be a duration such as 15s"}
+	}
+	if !domain.ValidEmail(cfg.AdminEmail) && cfg.AdminEmail != "admin@localhost" {
+		return cfg, usageError{"CONVENE_ADMIN_EMAIL must be an e-mail address"}
+	}
+	return cfg, nil
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+const usage = `Convene publishes community events, takes RSVPs and proves attendance.
+
+Usage:
+  convene serve                               start the service
+  convene migrate                             apply pending database migrations
+  convene organiser add --email E [--name N]  create an organiser and print a new API token
+  convene version                             print the version
+  convene help                                show this help
+
+Run "convene COMMAND --help" for a command's flags.
+
+Configuration (environment variables):
+`
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, usage)
+	for _, e := range envVars {
+		def := e[1]
+		if def == "" {
+			def = "(empty)"
+		}
+		fmt.Fprintf(w, "  %-26s %s (default %s)\n", e[0], e[2], def)
+	}
+}
+
+// run is main without the process: tests call it with their own
+// environment and output.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		printUsage(stderr)
+		return usageError{"no command given"}
+	}
+	switch args[0] {
+	case "help", "-h", "--help":
+		printUsage(stdout)
+		return nil
+	case "version", "--version":
+		fmt.Fprintln(stdout, "convene", buildVersion())
+		return nil
+	case "serve":
+		return cmdServe(ctx, args[1:], getenv, stdout, stderr)
+	case "migrate":
+		return cmdMigrate(ctx, args[1:], getenv, stdout, stderr)
+	case "organiser", "organizer":
+		if len(args) < 2 || args[1] != "add" {
+			if len(args) >= 2 && (args[1] == "--help" || args[1] == "-h" || args[1] == "help") {
+				fmt.Fprintln(stdout, "Usage: convene organiser add --email E [--name N]")
+				return nil
+			}
+			return usageError{"usage: convene organiser add --email E [--name N]"}
+		}
+		return cmdOrganiserAdd(ctx, args[2:], getenv, stdout, stderr)
+	}
+	printUsage(stderr)
+	return usageError{fmt.Sprintf("unknown command %q", args[0])}
+}
+
+func newFlagSet(name, synopsis string, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "Usage: convene %s\n\n%s\n", name, synopsis)
+		fs.PrintDefaults()
+		fmt.Fprintln(stdout, "\nConfiguration comes from CONVENE_* environment variables; see \"convene help\".")
+	}
+	return fs
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*store.DB, error) {
+	return store.OpenAndMigrate(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
+}
+
+func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("migrate", "Applies pending database migrations and exits.", stdout)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, cfg, newLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintln(stderr, "convene: database is up to date")
+	return nil
+}
+
+func cmdOrganiserAdd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("organiser add --email E [--name N]",
+		"Creates an organiser and prints a new API token for them on standard output,\nalone on one line. The token is shown only this once.", stdout)
+	email := fs.String("email", "", "the organiser's e-mail address (required)")
+	name := fs.String("name", "", "the organiser's name")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return usageError{"--email is required"}
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, cfg, newLogger(io.Discard))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	o, err := db.CreateOrganiser(ctx, *email, *name)
+	if err != nil {
+		return errors.New(domain.ErrorMessage(err))
+	}
+	_, raw, err := db.CreateAPIToken(ctx, o.ID, "cli", nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, raw)
+	return nil
+}
+
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", "Starts the HTTP service. Pending migrations are applied first.", stdout)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr)
+	db, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	token, err := db.EnsureFirstOrganiser(ctx, cfg.AdminEmail, "Admin")
+	if err != nil {
+		return fmt.Errorf("create the first organiser: %w", err)
+	}
+	if token != "" {
+		// Printed once, to the console only, never to the structured log.
+		fmt.Fprintf(stdout, "No organiser existed, so one was created for %s. Its API token (shown only now):\n%s\n", cfg.AdminEmail, token)
+	}
+
+	srv, err := api.New(db, api.Config{
+		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, RSVPRatePerMinute: cfg.RSVPRatePerMinute,
+		Version: buildVersion(), Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "database", string(db.Dialect()), "version", buildVersion())
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		log.Warn("shutdown did not finish in time; closing connections", "err", err.Error())
+		hs.Close()
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,247 @@
+package domain
+
+import "time"
+
+// Limits on events.
+const (
+	MaxCapacity      = 1_000_000
+	MaxEventDuration = 31 * 24 * time.Hour
+)
+
+// Nullable is an update to a field that may be cleared: Set false leaves the
+// field alone, Set true with a nil Value clears it.
+type Nullable[T any] struct {
+	Set   bool
+	Value *T
+}
+
+// EventUpdate is a partial change to an event. Nil pointers and unset
+// Nullables leave fields as they are.
+type EventUpdate struct {
+	Title        *string
+	Description  *string
+	Kind         *EventKind
+	StartsAt     *time.Time
+	EndsAt       *time.Time
+	TimeZone     *string
+	Venue        Nullable[Venue]
+	OnlineURL    *string
+	Capacity     Nullable[int]
+	Waitlist     *bool
+	Slug         *string
+	RSVPOpensAt  Nullable[time.Time]
+	RSVPClosesAt Nullable[time.Time]
+}
+
+// Apply changes e as u says and returns the JSON names of the fields whose
+// value changed. It does not validate: call Validate on the result.
+func (u EventUpdate) Apply(e *Event) []string {
+	var changed []string
+	set := func(name string, differs bool, apply func()) {
+		if differs {
+			apply()
+			changed = append(changed, name)
+		}
+	}
+	if u.Title != nil {
+		set("title", *u.Title != e.Title, func() { e.Title = *u.Title })
+	}
+	if u.Description != nil {
+		set("description", *u.Description != e.Description, func() { e.Description = *u.Description })
+	}
+	if u.Kind != nil {
+		set("kind", *u.Kind != e.Kind, func() { e.Kind = *u.Kind })
+	}
+	if u.StartsAt != nil {
+		t := u.StartsAt.UTC()
+		set("starts_at", !t.Equal(e.StartsAt), func() { e.StartsAt = t })
+	}
+	if u.EndsAt != nil {
+		t := u.EndsAt.UTC()
+		set("ends_at", !t.Equal(e.EndsAt), func() { e.EndsAt = t })
+	}
+	if u.TimeZone != nil {
+		set("time_zone", *u.TimeZone != e.TimeZone, func() { e.TimeZone = *u.TimeZone })
+	}
+	if u.Venue.Set {
+		differs := (u.Venue.Value == nil) != (e.Venue == nil) ||
+			(u.Venue.Value != nil && *u.Venue.Value != *e.Venue)
+		set("venue", differs, func() {
+			if u.Venue.Value == nil {
+				e.Venue = nil
+			} else {
+				v := *u.Venue.Value
+				e.Venue = &v
+			}
+		})
+	}
+	if u.OnlineURL != nil {
+		set("online_url", *u.OnlineURL != e.OnlineURL, func() { e.OnlineURL = *u.OnlineURL })
+	}
+	if u.Capacity.Set {
+		differs := (u.Capacity.Value == nil) != (e.Capacity == nil) ||
+			(u.Capacity.Value != nil && *u.Capacity.Value != *e.Capacity)
+		set("capacity", differs, func() { e.Capacity = copyPtr(u.Capacity.Value) })
+	}
+	if u.Waitlist != nil {
+		set("waitlist", *u.Waitlist != e.Waitlist, func() { e.Waitlist = *u.Waitlist })
+	}
+	if u.Slug != nil {
+		set("slug", *u.Slug != e.Slug, func() { e.Slug = *u.Slug })
+	}
+	if u.RSVPOpensAt.Set {
+		set("rsvp_opens_at", !timePtrEqual(u.RSVPOpensAt.Value, e.RSVPOpensAt), func() { e.RSVPOpensAt = utcPtr(u.RSVPOpensAt.Value) })
+	}
+	if u.RSVPClosesAt.Set {
+		set("rsvp_closes_at", !timePtrEqual(u.RSVPClosesAt.Value, e.RSVPClosesAt), func() { e.RSVPClosesAt = utcPtr(u.RSVPClosesAt.Value) })
+	}
+	return changed
+}
+
+func copyPtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+func utcPtr(p *time.Time) *time.Time {
+	if p == nil {
+		return nil
+	}
+	t := p.UTC()
+	return &t
+}
+
+func timePtrEqual(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
+}
+
+// Validate checks an event as a whole — new, or after an update — and
+// reports every broken rule. It does not check the slug's uniqueness (the
+// store does) nor whether the event is in the future (Publish does).
+func (e *Event) Validate() error {
+	var v Validation
+	CheckLine(&v, "title", e.Title, true, MaxTitleLen)
+	CheckText(&v, "description", e.Description, MaxDescriptionLen)
+	switch e.Kind {
+	case KindMeetup, KindLiveSession:
+	case "":
+		v.Add("kind", "is required: \"meetup\" or \"live_session\"")
+	default:
+		v.Add("kind", "must be \"meetup\" or \"live_session\"")
+	}
+	if e.StartsAt.IsZero() {
+		v.Add("starts_at", "is required")
+	}
+	if e.EndsAt.IsZero() {
+		v.Add("ends_at", "is required")
+	}
+	if !e.StartsAt.IsZero() && !e.EndsAt.IsZero() {
+		if !e.EndsAt.After(e.StartsAt) {
+			v.Add("ends_at", "must be after starts_at")
+		} else if e.EndsAt.Sub(e.StartsAt) > MaxEventDuration {
+			v.Add("ends_at", "must be at most 31 days after starts_at")
+		}
+	}
+	if !e.StartsAt.IsZero() && (e.StartsAt.Year() < 2000 || e.StartsAt.Year() > 9000) {
+		v.Add("starts_at", "must be a date between the years 2000 and 9000")
+	}
+	CheckTimeZone(&v, "time_zone", e.TimeZone, true)
+	if e.Venue != nil {
+		CheckLine(&v, "venue.name", e.Venue.Name, true, MaxNameLen)
+		CheckLine(&v, "venue.address", e.Venue.Address, false, MaxAddressLen)
+	}
+	CheckURL(&v, "online_url", e.OnlineURL)
+	if e.Kind == KindMeetup && e.Venue == nil {
+		v.Add("venue", "is required for a meetup")
+	}
+	if e.Kind == KindLiveSession && e.OnlineURL == "" && !v.Has("online_url") {
+		v.Add("online_url", "is required for a live session")
+	}
+	if e.Capacity != nil && (*e.Capacity < 1 || *e.Capacity > MaxCapacity) {
+		v.Add("capacity", "must be between 1 and %d, or null for unlimited", MaxCapacity)
+	}
+	if e.Slug != "" {
+		CheckSlug(&v, "slug", e.Slug)
+	}
+	if e.RSVPOpensAt != nil && e.RSVPClosesAt != nil && !e.RSVPClosesAt.After(*e.RSVPOpensAt) {
+		v.Add("rsvp_closes_at", "must be after rsvp_opens_at")
+	}
+	if e.RSVPOpensAt != nil && !e.EndsAt.IsZero() && !e.RSVPOpensAt.Before(e.EndsAt) {
+		v.Add("rsvp_opens_at", "must be before the event ends")
+	}
+	return v.Err()
+}
+
+// CheckPublish returns nil if e may be published at now.
+func (e *Event) CheckPublish(now time.Time) error {
+	switch e.Status {
+	case EventPublished:
+		return nil // publishing twice is harmless
+	case EventCancelled:
+		return Conflict("event_cancelled", "A cancelled event cannot be published again.")
+	}
+	if !e.StartsAt.After(now) {
+		return &Error{Code: EINVALID, Reason: "event_in_past", Message: "An event that has already started cannot be published.",
+			Fields: []FieldError{{Field: "starts_at", Message: "is in the past"}}}
+	}
+	return e.Validate()
+}
+
+// RSVPInput is what an attendee gives to reply.
+type RSVPInput struct {
+	Name  string
+	Email string
+}
+
+// Validate checks an RSVP input.
+func (in RSVPInput) Validate() error {
+	var v Validation
+	CheckLine(&v, "name", in.Name, true, MaxNameLen)
+	CheckEmail(&v, "email", in.Email, true)
+	return v.Err()
+}
+
+// GroupUpdate is a partial change to a group.
+type GroupUpdate struct {
+	Slug         *string
+	Name         *string
+	Description  *string
+	TimeZone     *string
+	ContactEmail *string
+}
+
+// Apply changes g as u says.
+func (u GroupUpdate) Apply(g *Group) {
+	if u.Slug != nil {
+		g.Slug = *u.Slug
+	}
+	if u.Name != nil {
+		g.Name = *u.Name
+	}
+	if u.Description != nil {
+		g.Description = *u.Description
+	}
+	if u.TimeZone != nil {
+		g.TimeZone = *u.TimeZone
+	}
+	if u.ContactEmail != nil {
+		g.ContactEmail = *u.ContactEmail
+	}
+}
+
+// Validate checks a group as a whole.
+func (g *Group) Validate() error {
+	var v Validation
+	CheckSlug(&v, "slug", g.Slug)
+	CheckLine(&v, "name", g.Name, true, MaxNameLen)
+	CheckText(&v, "description", g.Description, MaxDescriptionLen)
+	CheckTimeZone(&v, "time_zone", g.TimeZone, true)
+	CheckEmail(&v, "contact_email", g.ContactEmail, false)
+	return v.Err()
+}

@@ -1,0 +1,255 @@
+package domain
+
+import "time"
+
+// Organiser is a person who runs groups and events. Organisers authenticate
+// with API tokens; attendees never need an account.
+type Organiser struct {
+	ID        string
+	Email     string
+	Name      string
+	CreatedAt time.Time
+}
+
+// APIToken is an organiser's credential as stored: the raw token is shown
+// once at creation and never kept.
+type APIToken struct {
+	ID          string
+	OrganiserID string
+	Name        string
+	CreatedAt   time.Time
+	ExpiresAt   *time.Time
+	LastUsedAt  *time.Time
+}
+
+// Role is an organiser's role in a group.
+type Role string
+
+// Roles in a group. Owners manage members; organisers manage events.
+const (
+	RoleOwner     Role = "owner"
+	RoleOrganiser Role = "organiser"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleOwner || r == RoleOrganiser }
+
+// Group is a community — a user group, a meetup, a program — whose events
+// are run by its members.
+type Group struct {
+	ID           string
+	Slug         string
+	Name         string
+	Description  string
+	TimeZone     string
+	ContactEmail string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Member is an organiser's membership of a group.
+type Member struct {
+	OrganiserID string
+	Email       string
+	Name        string
+	Role        Role
+	JoinedAt    time.Time
+}
+
+// EventKind says whether people meet in a room or online.
+type EventKind string
+
+// Event kinds.
+const (
+	KindMeetup      EventKind = "meetup"
+	KindLiveSession EventKind = "live_session"
+)
+
+// EventStatus is where an event is in its life.
+type EventStatus string
+
+// Event statuses. Only published events take RSVPs; cancelled events stay
+// visible so that people who held a place learn of it.
+const (
+	EventDraft     EventStatus = "draft"
+	EventPublished EventStatus = "published"
+	EventCancelled EventStatus = "cancelled"
+)
+
+// Venue is where an in-person event happens.
+type Venue struct {
+	Name    string
+	Address string
+}
+
+// Event is one occurrence that people can attend. StartsAt and EndsAt are
+// UTC instants; TimeZone is the IANA zone in which people see them.
+type Event struct {
+	ID           string
+	GroupID      string
+	Slug         string
+	Title        string
+	Description  string
+	Kind         EventKind
+	Status       EventStatus
+	StartsAt     time.Time
+	EndsAt       time.Time
+	TimeZone     string
+	Venue        *Venue
+	OnlineURL    string
+	Capacity     *int // nil: unlimited
+	Waitlist     bool
+	RSVPOpensAt  *time.Time
+	RSVPClosesAt *time.Time
+	CancelReason string
+
+	GoingCount    int
+	WaitlistCount int
+
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	PublishedAt *time.Time
+	CancelledAt *time.Time
+}
+
+// SeatsLeft returns the number of free seats, or nil when capacity is
+// unlimited.
+func (e *Event) SeatsLeft() *int {
+	if e.Capacity == nil {
+		return nil
+	}
+	n := max(*e.Capacity-e.GoingCount, 0)
+	return &n
+}
+
+// HasFreeSeat reports whether one more person can be going.
+func (e *Event) HasFreeSeat() bool {
+	return e.Capacity == nil || e.GoingCount < *e.Capacity
+}
+
+// RSVPOpen reports whether the event takes RSVPs at now: it is published, the
+// RSVP window (by default from publication until the event ends) contains
+// now, and there is a seat or a waitlist.
+func (e *Event) RSVPOpen(now time.Time) bool {
+	return e.rsvpWindowOpen(now) && (e.HasFreeSeat() || e.Waitlist)
+}
+
+func (e *Event) rsvpWindowOpen(now time.Time) bool {
+	if e.Status != EventPublished {
+		return false
+	}
+	if e.RSVPOpensAt != nil && now.Before(*e.RSVPOpensAt) {
+		return false
+	}
+	closes := e.EndsAt
+	if e.RSVPClosesAt != nil {
+		closes = *e.RSVPClosesAt
+	}
+	return now.Before(closes)
+}
+
+// CheckAcceptsRSVP returns nil if a new RSVP may be taken at now, or the
+// error that explains why not. It does not look at capacity: a full event
+// with a waitlist still accepts RSVPs, onto the waitlist.
+func (e *Event) CheckAcceptsRSVP(now time.Time) error {
+	switch e.Status {
+	case EventDraft:
+		return &Error{Code: ENOTFOUND, Reason: "event_not_found", Message: "No such event."}
+	case EventCancelled:
+		return Conflict("event_cancelled", "This event has been cancelled.")
+	}
+	if e.RSVPOpensAt != nil && now.Before(*e.RSVPOpensAt) {
+		return Conflict("rsvp_not_open", "RSVPs for this event are not open yet.")
+	}
+	if !e.rsvpWindowOpen(now) {
+		return Conflict("rsvp_closed", "RSVPs for this event are closed.")
+	}
+	return nil
+}
+
+// RSVPStatus is where an attendee's reply stands.
+type RSVPStatus string
+
+// RSVP statuses.
+const (
+	RSVPGoing      RSVPStatus = "going"
+	RSVPWaitlisted RSVPStatus = "waitlisted"
+	RSVPCancelled  RSVPStatus = "cancelled"
+)
+
+// Valid reports whether s is a known RSVP status.
+func (s RSVPStatus) Valid() bool {
+	return s == RSVPGoing || s == RSVPWaitlisted || s == RSVPCancelled
+}
+
+// RSVP is one person's reply to an event. WaitlistPosition is 1-based and
+// set only while the RSVP is waitlisted.
+type RSVP struct {
+	ID               string
+	EventID          string
+	Name             string
+	Email            string
+	Status           RSVPStatus
+	WaitlistPosition int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	CancelledAt      *time.Time
+}
+
+// Page is one page of a list and the cursor of the next page ("" at the end).
+type Page[T any] struct {
+	Items      []T
+	NextCursor string
+}
+
+// MaxPageSize is the largest page a list returns; DefaultPageSize is used
+// when the client does not ask.
+const (
+	MaxPageSize     = 200
+	DefaultPageSize = 50
+)
+
+// ListOptions selects one page of a list.
+type ListOptions struct {
+	Limit  int
+	Cursor string
+}
+
+// RSVPResult is the outcome of a public RSVP.
+type RSVPResult struct {
+	RSVP RSVP
+	// ManageToken is the raw token of a new RSVP; "" when the address
+	// already had one (Created false), so nobody can take it over.
+	ManageToken string
+	Created     bool
+}
+
+// RSVPView is an RSVP with the event and group it belongs to.
+type RSVPView struct {
+	RSVP  RSVP
+	Event Event
+	Group Group
+}
+
+// EventChange is the result of an update: the event after it, the JSON
+// names of the fields whose value changed, and the RSVPs promoted from the
+// waitlist because seats were added.
+type EventChange struct {
+	Event    Event
+	Changed  []string
+	Promoted []string
+}
+
+// EventFilter selects a group's events.
+type EventFilter struct {
+	Status EventStatus // "" for all
+	From   *time.Time  // starts at or after
+	To     *time.Time  // starts before
+	ListOptions
+}
+
+// RSVPFilter selects an event's RSVPs.
+type RSVPFilter struct {
+	Status RSVPStatus // "" for all
+	ListOptions
+}

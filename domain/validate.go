@@ -1,0 +1,177 @@
+package domain
+
+import (
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits on text fields, in characters.
+const (
+	MaxNameLen        = 200
+	MaxTitleLen       = 200
+	MaxDescriptionLen = 20000
+	MaxEmailLen       = 254
+	MaxURLLen         = 2000
+	MaxSlugLen        = 80
+	MaxAddressLen     = 500
+	MaxReasonLen      = 2000
+)
+
+var slugRE = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+
+// CheckSlug validates a URL slug: lower-case letters, digits and single
+// hyphens, 1 to 80 characters.
+func CheckSlug(v *Validation, field, s string) {
+	if s == "" {
+		v.Add(field, "is required")
+		return
+	}
+	if len(s) > MaxSlugLen || !slugRE.MatchString(s) {
+		v.Add(field, "must be 1 to %d lower-case letters, digits and single hyphens, like \"dotnet-oslo\"", MaxSlugLen)
+	}
+}
+
+// CheckLine validates a one-line text such as a name or a title: valid
+// UTF-8, no control characters (which could inject headers or calendar
+// lines later), not blank when required, at most max characters.
+func CheckLine(v *Validation, field, s string, required bool, maxLen int) {
+	if strings.TrimSpace(s) == "" {
+		if required {
+			v.Add(field, "is required")
+		}
+		return
+	}
+	if !utf8.ValidString(s) {
+		v.Add(field, "is not valid UTF-8")
+		return
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			v.Add(field, "must not contain control characters or line breaks")
+			return
+		}
+	}
+	if utf8.RuneCountInString(s) > maxLen {
+		v.Add(field, "must be at most %d characters", maxLen)
+	}
+}
+
+// CheckText validates a multi-line text such as a description: line breaks
+// and tabs are allowed, other control characters are not.
+func CheckText(v *Validation, field, s string, maxLen int) {
+	if !utf8.ValidString(s) {
+		v.Add(field, "is not valid UTF-8")
+		return
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
+			v.Add(field, "must not contain control characters")
+			return
+		}
+	}
+	if utf8.RuneCountInString(s) > maxLen {
+		v.Add(field, "must be at most %d characters", maxLen)
+	}
+}
+
+// NormalizeEmail returns the canonical form of an address for matching:
+// trimmed and lower-cased. Addresses are compared case-insensitively
+// throughout Convene.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// CheckEmail validates a bare e-mail address (no display name, no angle
+// brackets, no control characters).
+func CheckEmail(v *Validation, field, s string, required bool) {
+	if strings.TrimSpace(s) == "" {
+		if required {
+			v.Add(field, "is required")
+		}
+		return
+	}
+	if !ValidEmail(s) {
+		v.Add(field, "must be a valid e-mail address like name@example.org")
+	}
+}
+
+// ValidEmail reports whether s is a plain address such as ada@example.org.
+func ValidEmail(s string) bool {
+	if len(s) > MaxEmailLen || strings.ContainsAny(s, " \t\r\n<>\"") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	domain := s[at+1:]
+	return at > 0 && domain != "" && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+}
+
+// CheckTimeZone validates an IANA time zone name such as "Europe/Oslo".
+// "Local" is refused: it means whatever the server's zone is.
+func CheckTimeZone(v *Validation, field, s string, required bool) {
+	if s == "" {
+		if required {
+			v.Add(field, "is required")
+		}
+		return
+	}
+	if s == "Local" || len(s) > 64 {
+		v.Add(field, "must be an IANA time zone name like \"Europe/Oslo\"")
+		return
+	}
+	if _, err := time.LoadLocation(s); err != nil {
+		v.Add(field, "must be an IANA time zone name like \"Europe/Oslo\"")
+	}
+}
+
+// CheckURL validates an absolute http or https URL.
+func CheckURL(v *Validation, field, s string) {
+	if s == "" {
+		return
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(s) > MaxURLLen || strings.ContainsAny(s, " \t\r\n") {
+		v.Add(field, "must be an absolute http or https URL")
+	}
+}
+
+// Slugify makes a URL slug from a title: ASCII letters and digits, accents
+// folded for common Latin letters, everything else turned into single
+// hyphens. It may return "" for a title without any usable character.
+func Slugify(title string) string {
+	var b strings.Builder
+	hyphen := false
+	for _, r := range strings.ToLower(title) {
+		if f, ok := fold[r]; ok {
+			r = f
+		}
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			if hyphen && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			hyphen = false
+			b.WriteRune(r)
+		default:
+			hyphen = true
+		}
+		if b.Len() >= MaxSlugLen-8 {
+			break
+		}
+	}
+	return strings.Trim(b.String(), "-")
+}
+
+var fold = map[rune]rune{
+	'à': 'a', 'á': 'a', 'â': 'a', 'ã': 'a', 'ä': 'a', 'å': 'a', 'æ': 'a',
+	'ç': 'c', 'è': 'e', 'é': 'e', 'ê': 'e', 'ë': 'e', 'ì': 'i', 'í': 'i',
+	'î': 'i', 'ï': 'i', 'ñ': 'n', 'ò': 'o', 'ó': 'o', 'ô': 'o', 'õ': 'o',
+	'ö': 'o', 'ø': 'o', 'ù': 'u', 'ú': 'u', 'û': 'u', 'ü': 'u', 'ý': 'y',
+	'ÿ': 'y', 'ß': 's', 'ł': 'l', 'š': 's', 'ž': 'z', 'č': 'c', 'ř': 'r',
+}

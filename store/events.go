@@ -1,0 +1,271 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/convene/convene/domain"
+)
+
+var errEventNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: "event_not_found", Message: "No such event."}
+
+// memberEvent loads an event of a group the organiser belongs to, optionally
+// locking its row until the transaction ends. Non-members get ENOTFOUND.
+func (db *DB) memberEvent(tx *gorm.DB, organiserID, eventID string, lock bool) (eventRow, error) {
+	var row eventRow
+	q := `SELECT e.* FROM events e JOIN group_members m ON m.group_id = e.group_id AND m.organiser_id = ? WHERE e.id = ?`
+	if lock && db.dialect == Postgres {
+		q += " FOR UPDATE OF e"
+	}
+	res := tx.Raw(q, organiserID, eventID).Scan(&row)
+	if res.Error != nil {
+		return row, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return row, errEventNotFound
+	}
+	return row, nil
+}
+
+// CreateEvent creates a draft event in a group the organiser belongs to. An
+// empty slug is made from the title (and the date, then a random suffix, if
+// taken). It returns EINVALID for bad fields and ECONFLICT ("slug_taken")
+// for a slug in use.
+func (db *DB) CreateEvent(ctx context.Context, organiserID, groupID string, e domain.Event) (domain.Event, error) {
+	var row eventRow
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := db.role(tx, groupID, organiserID, false); err != nil {
+			return err
+		}
+		if e.TimeZone == "" {
+			if err := tx.Model(&groupRow{}).Where("id = ?", groupID).Pluck("time_zone", &e.TimeZone).Error; err != nil {
+				return err
+			}
+		}
+		if err := e.Validate(); err != nil {
+			return err
+		}
+		now := db.now()
+		e.ID, e.GroupID, e.Status, e.CreatedAt, e.UpdatedAt = domain.NewID(), groupID, domain.EventDraft, now, now
+		if e.Slug == "" {
+			slug, err := db.freeSlug(tx, e)
+			if err != nil {
+				return err
+			}
+			e.Slug = slug
+		}
+		row.fromDomain(e)
+		return tx.Create(&row).Error
+	})
+	if isDuplicate(err) {
+		return domain.Event{}, errSlugTaken
+	}
+	return row.toDomain(), err
+}
+
+// freeSlug finds an unused slug for an event from its title: "title", then
+// "title-2026-12-03" (the local date), then with a random suffix.
+func (db *DB) freeSlug(tx *gorm.DB, e domain.Event) (string, error) {
+	base := domain.Slugify(e.Title)
+	if base == "" {
+		base = "event"
+	}
+	loc, _ := time.LoadLocation(e.TimeZone)
+	candidates := []string{base, base + "-" + e.StartsAt.In(loc).Format("2006-01-02")}
+	for range 3 {
+		candidates = append(candidates, base+"-"+strings.ToLower(domain.NewID()[20:]))
+	}
+	for _, c := range candidates {
+		var n int64
+		if err := tx.Model(&eventRow{}).Where("slug = ?", c).Count(&n).Error; err != nil {
+			return "", err
+		}
+		if n == 0 {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("store: no free slug for %q", base)
+}
+
+// FindEvent returns an event of a group the organiser belongs to.
+func (db *DB) FindEvent(ctx context.Context, organiserID, eventID string) (domain.Event, error) {
+	var row eventRow
+	err := db.read(ctx, func(q *gorm.DB) error {
+		var err error
+		row, err = db.memberEvent(q, organiserID, eventID, false)
+		return err
+	})
+	return row.toDomain(), err
+}
+
+// ListEvents lists a group's events by start time.
+func (db *DB) ListEvents(ctx context.Context, organiserID, groupID string, f domain.EventFilter) (domain.Page[domain.Event], error) {
+	key, after, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return domain.Page[domain.Event]{}, err
+	}
+	limit := pageSize(f.ListOptions)
+	var rows []eventRow
+	err = db.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := db.role(tx, groupID, organiserID, false); err != nil {
+			return err
+		}
+		q := tx.Where("group_id = ?", groupID)
+		if f.Status != "" {
+			q = q.Where("status = ?", string(f.Status))
+		}
+		if f.From != nil {
+			q = q.Where("starts_at >= ?", utc(*f.From))
+		}
+		if f.To != nil {
+			q = q.Where("starts_at < ?", utc(*f.To))
+		}
+		if after != "" {
+			t, err := time.Parse(time.RFC3339Nano, key)
+			if err != nil {
+				return &domain.Error{Code: domain.EINVALID, Reason: "validation_failed", Message: "cursor: is not a cursor this API returned",
+					Fields: []domain.FieldError{{Field: "cursor", Message: "is not a cursor this API returned"}}}
+			}
+			q = q.Where("(starts_at > ? OR (starts_at = ? AND id > ?))", t, t, after)
+		}
+		return q.Order("starts_at, id").Limit(limit + 1).Find(&rows).Error
+	})
+	return paginate(rows, limit, eventRow.toDomain, func(r eventRow) string {
+		return encodeCursor(r.StartsAt.UTC().Format(time.RFC3339Nano), r.ID)
+	}), err
+}
+
+// UpdateEvent changes an event. Lowering capacity below the number going is
+// refused (ECONFLICT "capacity_below_going"); raising it promotes people
+// from the waitlist in order, in the same transaction. Cancelled events
+// cannot be changed.
+func (db *DB) UpdateEvent(ctx context.Context, organiserID, eventID string, u domain.EventUpdate) (domain.EventChange, error) {
+	var ch domain.EventChange
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		row, err := db.memberEvent(tx, organiserID, eventID, true)
+		if err != nil {
+			return err
+		}
+		if row.Status == string(domain.EventCancelled) {
+			return domain.Conflict("event_cancelled", "A cancelled event cannot be changed.")
+		}
+		e := row.toDomain()
+		ch.Changed = u.Apply(&e)
+		if err := e.Validate(); err != nil {
+			return err
+		}
+		if e.Capacity != nil && *e.Capacity < row.GoingCount {
+			return &domain.Error{Code: domain.ECONFLICT, Reason: "capacity_below_going",
+				Message: fmt.Sprintf("capacity: %d people are already going; capacity cannot be lower than that.", row.GoingCount),
+				Fields:  []domain.FieldError{{Field: "capacity", Message: fmt.Sprintf("must be at least %d (people already going)", row.GoingCount)}}}
+		}
+		if len(ch.Changed) == 0 {
+			ch.Event = e
+			return nil
+		}
+		e.UpdatedAt = db.now()
+		row.fromDomain(e)
+		if err := tx.Save(&row).Error; err != nil {
+			return err
+		}
+		if ch.Promoted, err = db.promote(tx, &row); err != nil {
+			return err
+		}
+		ch.Event = row.toDomain()
+		return nil
+	})
+	if isDuplicate(err) {
+		return domain.EventChange{}, errSlugTaken
+	}
+	return ch, err
+}
+
+// DeleteEvent deletes a draft event; published and cancelled events stay
+// (ECONFLICT "event_not_draft"): people may hold places in them.
+func (db *DB) DeleteEvent(ctx context.Context, organiserID, eventID string) error {
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		row, err := db.memberEvent(tx, organiserID, eventID, true)
+		if err != nil {
+			return err
+		}
+		if row.Status != string(domain.EventDraft) {
+			return domain.Conflict("event_not_draft", "Only draft events can be deleted; cancel a published event instead.")
+		}
+		return tx.Where("id = ?", eventID).Delete(&eventRow{}).Error
+	})
+}
+
+// PublishEvent publishes a draft so that it takes RSVPs. Publishing twice
+// is harmless; an event that already started cannot be published.
+func (db *DB) PublishEvent(ctx context.Context, organiserID, eventID string) (domain.Event, error) {
+	var row eventRow
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		if row, err = db.memberEvent(tx, organiserID, eventID, true); err != nil {
+			return err
+		}
+		e := row.toDomain()
+		now := db.now()
+		if err := e.CheckPublish(now); err != nil || e.Status == domain.EventPublished {
+			return err
+		}
+		row.Status, row.PublishedAt, row.UpdatedAt = string(domain.EventPublished), &now, now
+		return tx.Model(&eventRow{}).Where("id = ?", row.ID).
+			Updates(map[string]any{"status": row.Status, "published_at": now, "updated_at": now}).Error
+	})
+	return row.toDomain(), err
+}
+
+// CancelEvent cancels a published event with a reason for attendees.
+// Cancelling twice is harmless; drafts are deleted, not cancelled.
+func (db *DB) CancelEvent(ctx context.Context, organiserID, eventID, reason string) (domain.Event, error) {
+	var v domain.Validation
+	domain.CheckText(&v, "reason", reason, domain.MaxReasonLen)
+	if err := v.Err(); err != nil {
+		return domain.Event{}, err
+	}
+	var row eventRow
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		if row, err = db.memberEvent(tx, organiserID, eventID, true); err != nil {
+			return err
+		}
+		switch domain.EventStatus(row.Status) {
+		case domain.EventCancelled:
+			return nil
+		case domain.EventDraft:
+			return domain.Conflict("event_not_published", "A draft event is not cancelled but deleted.")
+		}
+		now := db.now()
+		row.Status, row.CancelReason, row.CancelledAt, row.UpdatedAt = string(domain.EventCancelled), reason, &now, now
+		return tx.Model(&eventRow{}).Where("id = ?", row.ID).
+			Updates(map[string]any{"status": row.Status, "cancel_reason": reason, "cancelled_at": now, "updated_at": now}).Error
+	})
+	return row.toDomain(), err
+}
+
+// FindPublicEvent returns a published or cancelled event by slug with its
+// group; drafts are ENOTFOUND.
+func (db *DB) FindPublicEvent(ctx context.Context, slug string) (domain.Event, domain.Group, error) {
+	var (
+		e  eventRow
+		g  groupRow
+		ok bool
+	)
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Where("slug = ? AND status <> ?", slug, string(domain.EventDraft)).Limit(1).Find(&e)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		ok = true
+		return tx.Where("id = ?", e.GroupID).Take(&g).Error
+	})
+	if err == nil && !ok {
+		err = errEventNotFound
+	}
+	return e.toDomain(), g.toDomain(), err
+}

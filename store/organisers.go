@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/convene/convene/domain"
+)
+
+// CreateOrganiser adds an organiser. It returns ECONFLICT (reason
+// "email_taken") when the address is already an organiser's.
+func (db *DB) CreateOrganiser(ctx context.Context, email, name string) (domain.Organiser, error) {
+	var o domain.Organiser
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		o, err = db.createOrganiser(tx, email, name)
+		return err
+	})
+	return o, err
+}
+
+func (db *DB) createOrganiser(tx *gorm.DB, email, name string) (domain.Organiser, error) {
+	var v domain.Validation
+	domain.CheckEmail(&v, "email", email, true)
+	domain.CheckLine(&v, "name", name, false, domain.MaxNameLen)
+	if err := v.Err(); err != nil {
+		return domain.Organiser{}, err
+	}
+	row := organiserRow{ID: domain.NewID(), Email: email, EmailNorm: domain.NormalizeEmail(email), Name: name, CreatedAt: db.now()}
+	if err := translate(tx.Create(&row).Error); err != nil {
+		if isDuplicate(err) {
+			return domain.Organiser{}, domain.Conflict("email_taken", "An organiser with this e-mail address already exists.")
+		}
+		return domain.Organiser{}, err
+	}
+	return row.toDomain(), nil
+}
+
+// FindOrganiser returns an organiser by id (ENOTFOUND if none).
+func (db *DB) FindOrganiser(ctx context.Context, id string) (domain.Organiser, error) {
+	var row organiserRow
+	err := db.read(ctx, func(q *gorm.DB) error { return q.Where("id = ?", id).Take(&row).Error })
+	return row.toDomain(), err
+}
+
+// CountOrganisers returns how many organisers exist.
+func (db *DB) CountOrganisers(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.read(ctx, func(q *gorm.DB) error { return q.Model(&organiserRow{}).Count(&n).Error })
+	return n, err
+}
+
+// EnsureFirstOrganiser creates an organiser with email and a token named
+// "bootstrap" when there is no organiser at all, and returns the raw token.
+// It returns "" when organisers already exist.
+func (db *DB) EnsureFirstOrganiser(ctx context.Context, email, name string) (string, error) {
+	var raw string
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&organiserRow{}).Count(&n).Error; err != nil || n > 0 {
+			return err
+		}
+		o, err := db.createOrganiser(tx, email, name)
+		if err != nil {
+			return err
+		}
+		_, raw, err = db.createToken(tx, o.ID, "bootstrap", nil)
+		return err
+	})
+	if errors.Is(err, errFirstExists) || domain.ErrorCode(err) == domain.ECONFLICT {
+		return "", nil // another replica won the race
+	}
+	return raw, err
+}
+
+var errFirstExists = errors.New("organisers exist")
+
+// CreateAPIToken makes a new token for an organiser and returns it with the
+// raw secret, which is not stored and cannot be recovered.
+func (db *DB) CreateAPIToken(ctx context.Context, organiserID, name string, expiresAt *time.Time) (domain.APIToken, string, error) {
+	var v domain.Validation
+	domain.CheckLine(&v, "name", name, true, domain.MaxNameLen)
+	if expiresAt != nil && !expiresAt.After(db.Now()) {
+		v.Add("expires_at", "must be in the future")
+	}
+	if err := v.Err(); err != nil {
+		return domain.APIToken{}, "", err
+	}
+	var (
+		t   domain.APIToken
+		raw string
+	)
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		t, raw, err = db.createToken(tx, organiserID, name, expiresAt)
+		return err
+	})
+	return t, raw, err
+}
+
+func (db *DB) createToken(tx *gorm.DB, organiserID, name string, expiresAt *time.Time) (domain.APIToken, string, error) {
+	raw := domain.NewAPIToken()
+	row := tokenRow{ID: domain.NewID(), OrganiserID: organiserID, Name: name, TokenHash: domain.HashToken(raw),
+		CreatedAt: db.now(), ExpiresAt: utcPtr(expiresAt)}
+	if err := tx.Create(&row).Error; err != nil {
+		return domain.APIToken{}, "", translate(err)
+	}
+	return row.toDomain(), raw, nil
+}
+
+// Authenticate returns the organiser who holds the raw API token, or
+// EUNAUTHORIZED when the token is unknown, revoked or expired.
+func (db *DB) Authenticate(ctx context.Context, raw string) (domain.Organiser, error) {
+	var row organiserRow
+	err := db.read(ctx, func(q *gorm.DB) error {
+		return q.Raw(`SELECT o.id, o.email, o.email_norm, o.name, o.created_at
+			FROM api_tokens t JOIN organisers o ON o.id = t.organiser_id
+			WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`,
+			domain.HashToken(raw), db.now()).Take(&row).Error
+	})
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return domain.Organiser{}, &domain.Error{Code: domain.EUNAUTHORIZED, Reason: "invalid_token", Message: "The API token is unknown, revoked or expired."}
+	}
+	return row.toDomain(), err
+}
+
+// ListAPITokens lists an organiser's live (not revoked) tokens, oldest first.
+func (db *DB) ListAPITokens(ctx context.Context, organiserID string, opts domain.ListOptions) (domain.Page[domain.APIToken], error) {
+	_, after, err := decodeCursor(opts.Cursor)
+	if err != nil {
+		return domain.Page[domain.APIToken]{}, err
+	}
+	limit := pageSize(opts)
+	var rows []tokenRow
+	err = db.read(ctx, func(q *gorm.DB) error {
+		return q.Where("organiser_id = ? AND revoked_at IS NULL AND id > ?", organiserID, after).
+			Order("id").Limit(limit + 1).Find(&rows).Error
+	})
+	return paginate(rows, limit, tokenRow.toDomain, func(r tokenRow) string { return encodeCursor("", r.ID) }), err
+}
+
+// RevokeAPIToken revokes one of the organiser's tokens; ENOTFOUND if the
+// organiser has no such live token.
+func (db *DB) RevokeAPIToken(ctx context.Context, organiserID, tokenID string) error {
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&tokenRow{}).Where("id = ? AND organiser_id = ? AND revoked_at IS NULL", tokenID, organiserID).
+			Update("revoked_at", db.now())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return &domain.Error{Code: domain.ENOTFOUND, Reason: "token_not_found", Message: "No such token."}
+		}
+		return nil
+	})
+}

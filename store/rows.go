@@ -1,0 +1,163 @@
+package store
+
+import (
+	"time"
+
+	"github.com/convene/convene/domain"
+)
+
+// Row structs mirror tables; domain types stay free of ORM tags.
+
+type organiserRow struct {
+	ID        string    `gorm:"column:id;primaryKey"`
+	Email     string    `gorm:"column:email"`
+	EmailNorm string    `gorm:"column:email_norm"`
+	Name      string    `gorm:"column:name"`
+	CreatedAt time.Time `gorm:"column:created_at"`
+}
+
+func (organiserRow) TableName() string { return "organisers" }
+
+func (r organiserRow) toDomain() domain.Organiser {
+	return domain.Organiser{ID: r.ID, Email: r.Email, Name: r.Name, CreatedAt: r.CreatedAt.UTC()}
+}
+
+type tokenRow struct {
+	ID          string     `gorm:"column:id;primaryKey"`
+	OrganiserID string     `gorm:"column:organiser_id"`
+	Name        string     `gorm:"column:name"`
+	TokenHash   string     `gorm:"column:token_hash"`
+	CreatedAt   time.Time  `gorm:"column:created_at"`
+	ExpiresAt   *time.Time `gorm:"column:expires_at"`
+	LastUsedAt  *time.Time `gorm:"column:last_used_at"`
+	RevokedAt   *time.Time `gorm:"column:revoked_at"`
+}
+
+func (tokenRow) TableName() string { return "api_tokens" }
+
+func (r tokenRow) toDomain() domain.APIToken {
+	return domain.APIToken{ID: r.ID, OrganiserID: r.OrganiserID, Name: r.Name, CreatedAt: r.CreatedAt.UTC(),
+		ExpiresAt: utcPtr(r.ExpiresAt), LastUsedAt: utcPtr(r.LastUsedAt)}
+}
+
+type groupRow struct {
+	ID           string    `gorm:"column:id;primaryKey"`
+	Slug         string    `gorm:"column:slug"`
+	Name         string    `gorm:"column:name"`
+	Description  string    `gorm:"column:description"`
+	TimeZone     string    `gorm:"column:time_zone"`
+	ContactEmail string    `gorm:"column:contact_email"`
+	CreatedAt    time.Time `gorm:"column:created_at"`
+	UpdatedAt    time.Time `gorm:"column:updated_at"`
+}
+
+func (groupRow) TableName() string { return "groups" }
+
+func (r groupRow) toDomain() domain.Group {
+	return domain.Group{ID: r.ID, Slug: r.Slug, Name: r.Name, Description: r.Description, TimeZone: r.TimeZone,
+		ContactEmail: r.ContactEmail, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+func groupFromDomain(g domain.Group) groupRow {
+	return groupRow{ID: g.ID, Slug: g.Slug, Name: g.Name, Description: g.Description, TimeZone: g.TimeZone,
+		ContactEmail: g.ContactEmail, CreatedAt: utc(g.CreatedAt), UpdatedAt: utc(g.UpdatedAt)}
+}
+
+type memberRow struct {
+	GroupID     string    `gorm:"column:group_id;primaryKey"`
+	OrganiserID string    `gorm:"column:organiser_id;primaryKey"`
+	Role        string    `gorm:"column:role"`
+	CreatedAt   time.Time `gorm:"column:created_at"`
+}
+
+func (memberRow) TableName() string { return "group_members" }
+
+type eventRow struct {
+	ID            string     `gorm:"column:id;primaryKey"`
+	GroupID       string     `gorm:"column:group_id"`
+	Slug          string     `gorm:"column:slug"`
+	Title         string     `gorm:"column:title"`
+	Description   string     `gorm:"column:description"`
+	Kind          string     `gorm:"column:kind"`
+	Status        string     `gorm:"column:status"`
+	StartsAt      time.Time  `gorm:"column:starts_at"`
+	EndsAt        time.Time  `gorm:"column:ends_at"`
+	TimeZone      string     `gorm:"column:time_zone"`
+	VenueName     *string    `gorm:"column:venue_name"`
+	VenueAddress  *string    `gorm:"column:venue_address"`
+	OnlineURL     string     `gorm:"column:online_url"`
+	Capacity      *int       `gorm:"column:capacity"`
+	Waitlist      bool       `gorm:"column:waitlist"`
+	RSVPOpensAt   *time.Time `gorm:"column:rsvp_opens_at"`
+	RSVPClosesAt  *time.Time `gorm:"column:rsvp_closes_at"`
+	CancelReason  string     `gorm:"column:cancel_reason"`
+	GoingCount    int        `gorm:"column:going_count"`
+	WaitlistCount int        `gorm:"column:waitlist_count"`
+	WaitlistSeq   int64      `gorm:"column:waitlist_seq"`
+	CreatedAt     time.Time  `gorm:"column:created_at"`
+	UpdatedAt     time.Time  `gorm:"column:updated_at"`
+	PublishedAt   *time.Time `gorm:"column:published_at"`
+	CancelledAt   *time.Time `gorm:"column:cancelled_at"`
+}
+
+func (eventRow) TableName() string { return "events" }
+
+func (r eventRow) toDomain() domain.Event {
+	e := domain.Event{
+		ID: r.ID, GroupID: r.GroupID, Slug: r.Slug, Title: r.Title, Description: r.Description,
+		Kind: domain.EventKind(r.Kind), Status: domain.EventStatus(r.Status),
+		StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(), TimeZone: r.TimeZone,
+		OnlineURL: r.OnlineURL, Capacity: r.Capacity, Waitlist: r.Waitlist,
+		RSVPOpensAt: utcPtr(r.RSVPOpensAt), RSVPClosesAt: utcPtr(r.RSVPClosesAt), CancelReason: r.CancelReason,
+		GoingCount: r.GoingCount, WaitlistCount: r.WaitlistCount,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		PublishedAt: utcPtr(r.PublishedAt), CancelledAt: utcPtr(r.CancelledAt),
+	}
+	if r.VenueName != nil {
+		e.Venue = &domain.Venue{Name: *r.VenueName}
+		if r.VenueAddress != nil {
+			e.Venue.Address = *r.VenueAddress
+		}
+	}
+	return e
+}
+
+// fromDomain copies the organiser-editable fields and the status of e into
+// r, keeping r's counters (which only the store changes).
+func (r *eventRow) fromDomain(e domain.Event) {
+	r.ID, r.GroupID, r.Slug, r.Title, r.Description = e.ID, e.GroupID, e.Slug, e.Title, e.Description
+	r.Kind, r.Status = string(e.Kind), string(e.Status)
+	r.StartsAt, r.EndsAt, r.TimeZone = utc(e.StartsAt), utc(e.EndsAt), e.TimeZone
+	r.VenueName, r.VenueAddress = nil, nil
+	if e.Venue != nil {
+		name, addr := e.Venue.Name, e.Venue.Address
+		r.VenueName, r.VenueAddress = &name, &addr
+	}
+	r.OnlineURL, r.Capacity, r.Waitlist = e.OnlineURL, e.Capacity, e.Waitlist
+	r.RSVPOpensAt, r.RSVPClosesAt, r.CancelReason = utcPtr(e.RSVPOpensAt), utcPtr(e.RSVPClosesAt), e.CancelReason
+	r.CreatedAt, r.UpdatedAt = utc(e.CreatedAt), utc(e.UpdatedAt)
+	r.PublishedAt, r.CancelledAt = utcPtr(e.PublishedAt), utcPtr(e.CancelledAt)
+}
+
+type rsvpRow struct {
+	ID              string     `gorm:"column:id;primaryKey"`
+	EventID         string     `gorm:"column:event_id"`
+	Name            string     `gorm:"column:name"`
+	Email           string     `gorm:"column:email"`
+	EmailNorm       string     `gorm:"column:email_norm"`
+	Status          string     `gorm:"column:status"`
+	WaitlistSeq     *int64     `gorm:"column:waitlist_seq"`
+	ManageTokenHash string     `gorm:"column:manage_token_hash"`
+	CreatedAt       time.Time  `gorm:"column:created_at"`
+	UpdatedAt       time.Time  `gorm:"column:updated_at"`
+	CancelledAt     *time.Time `gorm:"column:cancelled_at"`
+	// Position is computed by queries that select it; it is not a column.
+	Position int `gorm:"column:waitlist_position;->"`
+}
+
+func (rsvpRow) TableName() string { return "rsvps" }
+
+func (r rsvpRow) toDomain() domain.RSVP {
+	return domain.RSVP{ID: r.ID, EventID: r.EventID, Name: r.Name, Email: r.Email, Status: domain.RSVPStatus(r.Status),
+		WaitlistPosition: r.Position, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), CancelledAt: utcPtr(r.CancelledAt)}
+}

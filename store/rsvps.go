@@ -1,0 +1,232 @@
+package store
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"github.com/convene/convene/domain"
+)
+
+var errRSVPNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: "rsvp_not_found", Message: "No such RSVP."}
+
+// positionSQL computes a waitlisted RSVP's place in line as its rank among
+// those still waitlisted; positions therefore never have gaps or duplicates.
+const positionSQL = `CASE WHEN r.status = 'waitlisted' THEN (SELECT count(*) FROM rsvps w
+	WHERE w.event_id = r.event_id AND w.status = 'waitlisted' AND w.waitlist_seq <= r.waitlist_seq) ELSE 0 END AS waitlist_position`
+
+// CreateRSVP replies to the published event with the slug. The person is
+// going while seats last, then waitlisted in commit order; the same address
+// again returns the existing RSVP. Errors: ENOTFOUND for unknown and draft
+// events, ECONFLICT with reason event_cancelled, rsvp_not_open, rsvp_closed
+// or event_full (no seat and no waitlist), EINVALID for bad input.
+func (db *DB) CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) (domain.RSVPResult, error) {
+	if err := in.Validate(); err != nil {
+		return domain.RSVPResult{}, err
+	}
+	var res domain.RSVPResult
+	emailNorm := domain.NormalizeEmail(in.Email)
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		// The event row lock serialises RSVPs to one event: seats and places
+		// in line are handed out in the order the transactions commit.
+		var ev eventRow
+		q := tx.Raw(`SELECT * FROM events WHERE slug = ?`+db.forUpdate(), slug).Scan(&ev)
+		if q.Error != nil {
+			return q.Error
+		}
+		if q.RowsAffected == 0 || ev.Status == string(domain.EventDraft) {
+			return errEventNotFound
+		}
+		var existing rsvpRow
+		q = tx.Raw(`SELECT r.*, `+positionSQL+` FROM rsvps r WHERE r.event_id = ? AND r.email_norm = ? AND r.status <> 'cancelled'`,
+			ev.ID, emailNorm).Scan(&existing)
+		if q.Error != nil {
+			return q.Error
+		}
+		if q.RowsAffected > 0 {
+			res.RSVP = existing.toDomain()
+			return nil
+		}
+		e := ev.toDomain()
+		now := db.now()
+		if err := e.CheckAcceptsRSVP(now); err != nil {
+			return err
+		}
+		row := rsvpRow{ID: domain.NewID(), EventID: ev.ID, Name: in.Name, Email: in.Email, EmailNorm: emailNorm,
+			CreatedAt: now, UpdatedAt: now}
+		switch {
+		case e.HasFreeSeat():
+			row.Status = string(domain.RSVPGoing)
+			ev.GoingCount++
+		case e.Waitlist:
+			row.Status = string(domain.RSVPWaitlisted)
+			ev.WaitlistCount++
+			ev.WaitlistSeq++
+			seq := ev.WaitlistSeq
+			row.WaitlistSeq = &seq
+			row.Position = ev.WaitlistCount // joins at the end of the line
+		default:
+			return domain.Conflict("event_full", "This event is full and has no waitlist.")
+		}
+		res.ManageToken = domain.NewSecret()
+		row.ManageTokenHash = domain.HashToken(res.ManageToken)
+		if err := db.saveCounters(tx, &ev); err != nil {
+			return err
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		res.RSVP, res.Created = row.toDomain(), true
+		return nil
+	})
+	if err != nil {
+		return domain.RSVPResult{}, err
+	}
+	return res, nil
+}
+
+func (db *DB) saveCounters(tx *gorm.DB, ev *eventRow) error {
+	return tx.Exec(`UPDATE events SET going_count = ?, waitlist_count = ?, waitlist_seq = ? WHERE id = ?`,
+		ev.GoingCount, ev.WaitlistCount, ev.WaitlistSeq, ev.ID).Error
+}
+
+// promote moves people from the front of the waitlist to going while seats
+// are free, and saves the event's counters. The caller holds the event's
+// row lock. It returns the ids of the promoted RSVPs.
+func (db *DB) promote(tx *gorm.DB, ev *eventRow) ([]string, error) {
+	n := ev.WaitlistCount
+	if ev.Capacity != nil {
+		n = min(n, *ev.Capacity-ev.GoingCount)
+	}
+	if n <= 0 || ev.Status != string(domain.EventPublished) {
+		return nil, nil
+	}
+	var ids []string
+	if err := tx.Raw(`SELECT id FROM rsvps WHERE event_id = ? AND status = 'waitlisted' ORDER BY waitlist_seq LIMIT ?`,
+		ev.ID, n).Scan(&ids).Error; err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := tx.Exec(`UPDATE rsvps SET status = 'going', waitlist_seq = NULL, updated_at = ? WHERE id IN ?`,
+		db.now(), ids).Error; err != nil {
+		return nil, err
+	}
+	ev.GoingCount += len(ids)
+	ev.WaitlistCount -= len(ids)
+	return ids, db.saveCounters(tx, ev)
+}
+
+// FindRSVPByToken returns the RSVP whose manage token is raw, with its event
+// and group (ENOTFOUND for unknown tokens).
+func (db *DB) FindRSVPByToken(ctx context.Context, raw string) (domain.RSVPView, error) {
+	var v domain.RSVPView
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		v, err = db.rsvpView(tx, raw, false)
+		return err
+	})
+	return v, err
+}
+
+func (db *DB) rsvpView(tx *gorm.DB, raw string, lock bool) (domain.RSVPView, error) {
+	var (
+		r  rsvpRow
+		ev eventRow
+		g  groupRow
+	)
+	q := tx.Raw(`SELECT r.*, `+positionSQL+` FROM rsvps r WHERE r.manage_token_hash = ?`, domain.HashToken(raw)).Scan(&r)
+	if q.Error != nil {
+		return domain.RSVPView{}, q.Error
+	}
+	if q.RowsAffected == 0 {
+		return domain.RSVPView{}, errRSVPNotFound
+	}
+	lockSQL := ""
+	if lock {
+		lockSQL = db.forUpdate()
+	}
+	if err := tx.Raw(`SELECT * FROM events WHERE id = ?`+lockSQL, r.EventID).Scan(&ev).Error; err != nil {
+		return domain.RSVPView{}, err
+	}
+	if err := tx.Where("id = ?", ev.GroupID).Take(&g).Error; err != nil {
+		return domain.RSVPView{}, err
+	}
+	return domain.RSVPView{RSVP: r.toDomain(), Event: ev.toDomain(), Group: g.toDomain()}, nil
+}
+
+// CancelRSVPByToken cancels the RSVP whose manage token is raw. A freed seat
+// goes to the first person in line in the same transaction. Cancelling
+// twice is harmless.
+func (db *DB) CancelRSVPByToken(ctx context.Context, raw string) (domain.RSVPView, error) {
+	var v domain.RSVPView
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		if v, err = db.rsvpView(tx, raw, true); err != nil {
+			return err
+		}
+		_, err = db.cancelRSVP(tx, &v)
+		return err
+	})
+	return v, err
+}
+
+// cancelRSVP cancels v.RSVP (its event row locked by the caller), updates
+// counts, promotes from the line, and updates v. It returns promoted ids.
+func (db *DB) cancelRSVP(tx *gorm.DB, v *domain.RSVPView) ([]string, error) {
+	if v.RSVP.Status == domain.RSVPCancelled {
+		return nil, nil
+	}
+	// Re-read the counters under the lock: v.Event may predate it.
+	var ev eventRow
+	if err := tx.Where("id = ?", v.RSVP.EventID).Take(&ev).Error; err != nil {
+		return nil, err
+	}
+	now := db.now()
+	if err := tx.Exec(`UPDATE rsvps SET status = 'cancelled', waitlist_seq = NULL, cancelled_at = ?, updated_at = ? WHERE id = ?`,
+		now, now, v.RSVP.ID).Error; err != nil {
+		return nil, err
+	}
+	switch v.RSVP.Status {
+	case domain.RSVPGoing:
+		ev.GoingCount--
+	case domain.RSVPWaitlisted:
+		ev.WaitlistCount--
+	}
+	if err := db.saveCounters(tx, &ev); err != nil {
+		return nil, err
+	}
+	promoted, err := db.promote(tx, &ev)
+	if err != nil {
+		return nil, err
+	}
+	v.RSVP.Status, v.RSVP.WaitlistPosition, v.RSVP.CancelledAt, v.RSVP.UpdatedAt = domain.RSVPCancelled, 0, &now, now
+	v.Event = ev.toDomain()
+	return promoted, nil
+}
+
+// ListRSVPs lists an event's RSVPs for an organiser of its group, in the
+// order they were made.
+func (db *DB) ListRSVPs(ctx context.Context, organiserID, eventID string, f domain.RSVPFilter) (domain.Page[domain.RSVP], error) {
+	_, after, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return domain.Page[domain.RSVP]{}, err
+	}
+	limit := pageSize(f.ListOptions)
+	var rows []rsvpRow
+	err = db.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := db.memberEvent(tx, organiserID, eventID, false); err != nil {
+			return err
+		}
+		q := `SELECT r.*, ` + positionSQL + ` FROM rsvps r WHERE r.event_id = ? AND r.id > ?`
+		args := []any{eventID, after}
+		if f.Status != "" {
+			q += ` AND r.status = ?`
+			args = append(args, string(f.Status))
+		}
+		q += ` ORDER BY r.id LIMIT ?`
+		return tx.Raw(q, append(args, limit+1)...).Scan(&rows).Error
+	})
+	return paginate(rows, limit, rsvpRow.toDomain, func(r rsvpRow) string { return encodeCursor("", r.ID) }), err
+}

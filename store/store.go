@@ -1,0 +1,350 @@
+// Package store persists Convene's domain in PostgreSQL or SQLite through
+// GORM. One implementation serves both dialects; the few statements that
+// differ (row locks) are chosen by dialect. Every public method runs in its
+// own transaction and returns *domain.Error values for expected failures.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/convene/convene/domain"
+	"github.com/convene/convene/migrations"
+)
+
+// Dialect names the SQL database behind a DB.
+type Dialect string
+
+// Supported dialects.
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// Options configures Open.
+type Options struct {
+	// DatabaseURL is a postgres:// URL; empty means SQLite in DataDir.
+	DatabaseURL string
+	// DataDir holds the SQLite database file when DatabaseURL is empty.
+	DataDir string
+	// MaxConns bounds the PostgreSQL pool; 0 picks a default from the CPUs.
+	MaxConns int32
+	// Logger receives store diagnostics; nil discards them.
+	Logger *slog.Logger
+}
+
+// DB is Convene's database. It is safe for concurrent use.
+type DB struct {
+	gorm    *gorm.DB
+	sql     *sql.DB
+	pool    *pgxpool.Pool // nil on SQLite
+	dialect Dialect
+	log     *slog.Logger
+
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+}
+
+// Open connects to the database named by opts. It does not migrate: call
+// Migrate, or use OpenAndMigrate.
+func Open(ctx context.Context, opts Options) (*DB, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	db := &DB{log: log, Now: func() time.Time { return time.Now().UTC() }}
+	gcfg := &gorm.Config{
+		Logger:                 logger.Discard, // GORM's logger prints bound values: emails must never reach logs
+		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		SkipDefaultTransaction: true,
+		TranslateError:         false,
+	}
+	if strings.HasPrefix(opts.DatabaseURL, "postgres://") || strings.HasPrefix(opts.DatabaseURL, "postgresql://") {
+		pcfg, err := pgxpool.ParseConfig(opts.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("store: CONVENE_DATABASE_URL is not a valid PostgreSQL URL: %w", redact(err))
+		}
+		pcfg.MaxConns = opts.MaxConns
+		if pcfg.MaxConns == 0 {
+			pcfg.MaxConns = int32(max(8, 4*runtime.NumCPU()))
+		}
+		rp := pcfg.ConnConfig.RuntimeParams
+		rp["timezone"] = "UTC"
+		setDefault(rp, "statement_timeout", "15000")
+		setDefault(rp, "lock_timeout", "10000")
+		setDefault(rp, "idle_in_transaction_session_timeout", "60000")
+		setDefault(rp, "application_name", "convene")
+		pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+		if err != nil {
+			return nil, fmt.Errorf("store: connect to PostgreSQL: %w", redact(err))
+		}
+		db.pool = pool
+		db.sql = stdlib.OpenDBFromPool(pool)
+		db.dialect = Postgres
+		db.gorm, err = gorm.Open(postgres.New(postgres.Config{Conn: db.sql}), gcfg)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: open GORM on PostgreSQL: %w", err)
+		}
+		return db, nil
+	}
+	if opts.DatabaseURL != "" {
+		return nil, errors.New("store: CONVENE_DATABASE_URL must start with postgres:// (leave it empty for the embedded SQLite database)")
+	}
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: create data directory: %w", err)
+	}
+	path := filepath.Join(opts.DataDir, "convene.db")
+	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	g, err := gorm.Open(sqlite.Open(dsn), gcfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: open SQLite database %s: %w", path, err)
+	}
+	db.gorm = g
+	db.sql, err = g.DB()
+	if err != nil {
+		return nil, err
+	}
+	// One connection: SQLite has one writer anyway, and River (which shares
+	// this handle later) advises it. Code inside a transaction must use the
+	// transaction's handle only, or it waits for itself.
+	db.sql.SetMaxOpenConns(1)
+	db.sql.SetConnMaxIdleTime(0)
+	db.sql.SetConnMaxLifetime(0)
+	db.dialect = SQLite
+	return db, nil
+}
+
+func setDefault(m map[string]string, k, v string) {
+	if _, ok := m[k]; !ok {
+		m[k] = v
+	}
+}
+
+// redact drops connection errors' text that could contain a password.
+func redact(err error) error {
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		return errors.New("cannot parse the URL")
+	}
+	return err
+}
+
+// OpenAndMigrate opens the database and applies pending migrations.
+func OpenAndMigrate(ctx context.Context, opts Options) (*DB, error) {
+	db, err := Open(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Dialect reports which database is behind db.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// SQL returns the underlying *sql.DB (for the job queue and health checks).
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Pool returns the pgx pool on PostgreSQL, nil on SQLite.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Close releases every connection.
+func (db *DB) Close() error {
+	var err error
+	if db.sql != nil {
+		err = db.sql.Close()
+	}
+	if db.pool != nil {
+		db.pool.Close()
+	}
+	return err
+}
+
+func (db *DB) provider() (*goose.Provider, error) {
+	var (
+		dialect goose.Dialect
+		fsys    fs.FS
+		opts    []goose.ProviderOption
+		err     error
+	)
+	switch db.dialect {
+	case Postgres:
+		dialect = goose.DialectPostgres
+		fsys, err = fs.Sub(migrations.Postgres, "postgres")
+		// Replicas starting together must not migrate at the same time.
+		locker, lerr := lock.NewPostgresSessionLocker()
+		if lerr != nil {
+			return nil, lerr
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	default:
+		dialect = goose.DialectSQLite3
+		fsys, err = fs.Sub(migrations.SQLite, "sqlite")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(dialect, db.sql, fsys, opts...)
+}
+
+// Migrate applies every pending migration.
+func (db *DB) Migrate(ctx context.Context) error {
+	p, err := db.provider()
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	for _, r := range results {
+		db.log.Info("migration applied", "version", r.Source.Version, "file", filepath.Base(r.Source.Path), "duration", r.Duration)
+	}
+	return nil
+}
+
+// Ready returns nil when the database answers and no migration is pending.
+func (db *DB) Ready(ctx context.Context) error {
+	if err := db.sql.PingContext(ctx); err != nil {
+		return &domain.Error{Code: domain.EUNAVAILABLE, Reason: "database_unreachable", Message: "The database is not reachable."}
+	}
+	p, err := db.provider()
+	if err != nil {
+		return err
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return &domain.Error{Code: domain.EUNAVAILABLE, Reason: "database_unreachable", Message: "The database is not reachable."}
+	}
+	if pending {
+		return &domain.Error{Code: domain.EUNAVAILABLE, Reason: "migrations_pending", Message: "Database migrations are pending."}
+	}
+	return nil
+}
+
+// tx runs fn in one transaction and translates driver errors into domain
+// errors. fn must use only the handle it is given.
+func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return translate(db.gorm.WithContext(ctx).Transaction(fn))
+}
+
+// read runs fn outside a transaction (single statements) and translates
+// errors like tx.
+func (db *DB) read(ctx context.Context, fn func(q *gorm.DB) error) error {
+	return translate(fn(db.gorm.WithContext(ctx)))
+}
+
+// forUpdate returns the row-lock suffix for SELECTs that must serialise
+// writers. SQLite needs none: its transactions begin IMMEDIATE and so hold
+// the database's one write lock from the start.
+func (db *DB) forUpdate() string {
+	if db.dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// translate maps driver and GORM errors to domain errors at the store
+// boundary.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, sql.ErrNoRows) {
+		return &domain.Error{Code: domain.ENOTFOUND, Message: "Not found."}
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "23505":
+			return &domain.Error{Code: domain.ECONFLICT, Reason: "duplicate", Message: "It already exists."}
+		case pe.Code == "23514" || pe.Code == "23503" || pe.Code == "23502":
+			return &domain.Error{Code: domain.ECONFLICT, Reason: "constraint", Message: "The change breaks a rule of the data."}
+		case pe.Code == "57014" || pe.Code == "55P03" || pe.Code == "40001" || pe.Code == "40P01" ||
+			strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") || pe.Code == "53300":
+			return unavailable(err)
+		}
+		return fmt.Errorf("store: %w", err)
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "UNIQUE constraint failed"):
+		return &domain.Error{Code: domain.ECONFLICT, Reason: "duplicate", Message: "It already exists."}
+	case strings.Contains(msg, "CHECK constraint failed"), strings.Contains(msg, "FOREIGN KEY constraint failed"):
+		return &domain.Error{Code: domain.ECONFLICT, Reason: "constraint", Message: "The change breaks a rule of the data."}
+	case strings.Contains(msg, "SQLITE_BUSY"), strings.Contains(msg, "database is locked"):
+		return unavailable(err)
+	}
+	var ne net.Error
+	if errors.Is(err, driver.ErrBadConn) || errors.As(err, &ne) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "failed to connect") ||
+		strings.Contains(msg, "conn closed") || strings.Contains(msg, "connection refused") {
+		return unavailable(err)
+	}
+	return fmt.Errorf("store: %w", err)
+}
+
+// unavailableError keeps the cause for logs while telling clients to retry.
+type unavailableError struct {
+	public *domain.Error
+	cause  error
+}
+
+func (e *unavailableError) Error() string   { return e.public.Error() + ": " + e.cause.Error() }
+func (e *unavailableError) Unwrap() []error { return []error{e.public, e.cause} }
+
+func unavailable(cause error) error {
+	return &unavailableError{
+		public: &domain.Error{Code: domain.EUNAVAILABLE, Reason: "database_unavailable", Message: "The service is briefly unavailable; please try again."},
+		cause:  cause,
+	}
+}
+
+// isDuplicate reports whether err is a unique violation.
+func isDuplicate(err error) bool {
+	var de *domain.Error
+	return errors.As(err, &de) && de.Reason == "duplicate"
+}
+
+// utc normalises a time for storage: UTC, microsecond precision (what
+// PostgreSQL keeps), so values read back compare equal to values written.
+func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := utc(*t)
+	return &u
+}
+
+func (db *DB) now() time.Time { return utc(db.Now()) }
