@@ -266,11 +266,8 @@ func (s *Server) cancelEvent(c echo.Context) error {
 		return err
 	}
 	var req cancelEventRequest
-	// The body is optional: an empty one cancels without a reason.
-	if c.Request().ContentLength != 0 {
-		if err := decode(c, &req); err != nil && domain.ErrorMessage(err) != "The request body is empty; send a JSON object." {
-			return err
-		}
+	if err := decodeOptional(c, &req); err != nil { // no body: no reason
+		return err
 	}
 	e, err := s.store.CancelEvent(c.Request().Context(), me(c).ID, id, req.Reason)
 	if err != nil {

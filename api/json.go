@@ -143,22 +143,49 @@ func fieldError(field, format string, args ...any) error {
 // decode reads a JSON request body into dst strictly: JSON media type, one
 // object, no unknown fields, no trailing data, at most MaxBodyBytes.
 func decode(c echo.Context, dst any) error {
-	r := c.Request()
-	if ct := r.Header.Get(echo.HeaderContentType); ct != "" {
+	if err := checkContentType(c); err != nil {
+		return err
+	}
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	return decodeBytes(body, dst)
+}
+
+// decodeOptional is decode for routes whose body may be left out: an empty
+// body leaves dst as it is.
+func decodeOptional(c echo.Context, dst any) error {
+	body, err := readBody(c)
+	if err != nil || len(bytes.TrimSpace(body)) == 0 {
+		return err
+	}
+	if err := checkContentType(c); err != nil {
+		return err
+	}
+	return decodeBytes(body, dst)
+}
+
+func readBody(c echo.Context) ([]byte, error) {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, errTooLarge
+		}
+		return nil, malformed("The request body could not be read.")
+	}
+	return body, nil
+}
+
+func checkContentType(c echo.Context) error {
+	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 			return &domain.Error{Code: domain.EINVALID, Reason: "unsupported_media_type", Message: "Send the request body as application/json."}
 		}
 	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return errTooLarge
-		}
-		return malformed("The request body could not be read.")
-	}
-	return decodeBytes(body, dst)
+	return nil
 }
 
 // decodeBytes is decode without the HTTP parts; the fuzz tests call it.
