@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"sync"
 	"time"
 )
 
@@ -15,17 +16,42 @@ import (
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
 // NewID returns a new opaque identifier: 48 bits of milliseconds since the
-// Unix epoch followed by 80 random bits, 26 characters. Ids made later sort
-// after ids made earlier (to the millisecond), which keeps cursor pagination
-// cheap and index inserts local.
+// Unix epoch followed by 80 random bits, 26 characters. Within a process ids
+// are strictly increasing (in the same millisecond the random part is
+// incremented, as ULIDs do), so lists ordered by id are in creation order,
+// cursor pagination is cheap and index inserts stay local.
 func NewID() string {
+	idMu.Lock()
+	defer idMu.Unlock()
 	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
-	if _, err := rand.Read(b[6:]); err != nil {
-		panic("convene: crypto/rand failed: " + err.Error())
+	ms := uint64(time.Now().UnixMilli())
+	if ms <= idLastMS {
+		// Same (or an earlier, after a clock step) millisecond: keep the
+		// last id's time and add one to its random part.
+		b = idLast
+		for i := 15; i >= 6; i-- {
+			b[i]++
+			if b[i] != 0 {
+				break
+			}
+		}
+	} else {
+		binary.BigEndian.PutUint64(b[:8], ms<<16)
+		if _, err := rand.Read(b[6:]); err != nil {
+			panic("convene: crypto/rand failed: " + err.Error())
+		}
+		b[6] &= 0x7f // leave room to increment without wrapping into the time
+		idLastMS = ms
 	}
+	idLast = b
 	return idEncoding.EncodeToString(b[:])
 }
+
+var (
+	idMu     sync.Mutex
+	idLastMS uint64
+	idLast   [16]byte
+)
 
 // ValidID reports whether s could be an id made by NewID. Handlers use it to
 // answer 404 for garbage without asking the database.

@@ -1,0 +1,141 @@
+package domain
+
+import (
+	"testing"
+	"time"
+)
+
+func TestValidEmail(t *testing.T) {
+	for _, s := range []string{"ada@example.org", "a.b+tag@sub.example.co.uk", "ADA@EXAMPLE.ORG", "admin@localhost"} {
+		if !ValidEmail(s) {
+			t.Errorf("ValidEmail(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"", "ada", "ada@", "@example.org", "a@b@c", `"Ada" <ada@example.org>`, "<ada@example.org>",
+		"ada@example.org\r\nBcc: x@y.z", "ada @example.org", "ada@example.org.", "ada@.example.org"} {
+		if ValidEmail(s) {
+			t.Errorf("ValidEmail(%q) = true", s)
+		}
+	}
+}
+
+func TestCheckLineRefusesControlCharacters(t *testing.T) {
+	for _, s := range []string{"a\rb", "a\nb", "a\x00b", "a\x1bb", "a\u2028b", "a\tb", "\xff"} {
+		var v Validation
+		CheckLine(&v, "title", s, true, 100)
+		if v.Err() == nil {
+			t.Errorf("CheckLine(%q) accepted", s)
+		}
+	}
+	var v Validation
+	CheckLine(&v, "title", "Café, \"quotes\"; emoji 🎉 — fine", true, 100)
+	if err := v.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSlugify(t *testing.T) {
+	for in, want := range map[string]string{
+		"Go & Friends — December": "go-friends-december",
+		"  Ça va? Ünïcode!  ":     "ca-va-unicode",
+		"2026 Q1 Essentials":      "2026-q1-essentials",
+		"🎉🎉":                      "",
+	} {
+		if got := Slugify(in); got != want {
+			t.Errorf("Slugify(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func validEvent() Event {
+	start := time.Date(2030, 1, 1, 18, 0, 0, 0, time.UTC)
+	return Event{Title: "T", Kind: KindMeetup, StartsAt: start, EndsAt: start.Add(time.Hour), TimeZone: "Europe/Oslo",
+		Venue: &Venue{Name: "Hall"}, Waitlist: true}
+}
+
+func TestEventValidate(t *testing.T) {
+	zero, big := 0, MaxCapacity+1
+	for name, c := range map[string]struct {
+		mutate func(*Event)
+		field  string
+	}{
+		"EndBeforeStart":       {func(e *Event) { e.EndsAt = e.StartsAt.Add(-time.Minute) }, "ends_at"},
+		"UnknownZone":          {func(e *Event) { e.TimeZone = "Mars/Olympus" }, "time_zone"},
+		"LocalZone":            {func(e *Event) { e.TimeZone = "Local" }, "time_zone"},
+		"MeetupWithoutVenue":   {func(e *Event) { e.Venue = nil }, "venue"},
+		"SessionWithoutURL":    {func(e *Event) { e.Kind = KindLiveSession; e.Venue = nil }, "online_url"},
+		"CapacityZero":         {func(e *Event) { e.Capacity = &zero }, "capacity"},
+		"CapacityHuge":         {func(e *Event) { e.Capacity = &big }, "capacity"},
+		"ControlInTitle":       {func(e *Event) { e.Title = "a\rATTENDEE:mailto:x" }, "title"},
+		"BadKind":              {func(e *Event) { e.Kind = "party" }, "kind"},
+		"JavascriptURL":        {func(e *Event) { e.OnlineURL = "javascript:alert(1)" }, "online_url"},
+		"TooLong":              {func(e *Event) { e.EndsAt = e.StartsAt.Add(40 * 24 * time.Hour) }, "ends_at"},
+		"WindowClosesBeforeIt": {func(e *Event) { a, b := e.StartsAt, e.StartsAt.Add(-time.Hour); e.RSVPOpensAt, e.RSVPClosesAt = &a, &b }, "rsvp_closes_at"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := validEvent()
+			c.mutate(&e)
+			err := e.Validate()
+			de, ok := err.(*Error)
+			if !ok || de.Code != EINVALID {
+				t.Fatalf("want EINVALID, got %v", err)
+			}
+			for _, f := range de.Fields {
+				if f.Field == c.field {
+					return
+				}
+			}
+			t.Fatalf("no error on %s: %+v", c.field, de.Fields)
+		})
+	}
+	e := validEvent()
+	if err := e.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRSVPWindow(t *testing.T) {
+	e := validEvent()
+	before := e.StartsAt.Add(-time.Hour)
+	if e.RSVPOpen(before) {
+		t.Fatal("a draft takes RSVPs")
+	}
+	e.Status = EventPublished
+	if !e.RSVPOpen(before) || e.RSVPOpen(e.EndsAt) {
+		t.Fatal("by default RSVPs are open until the event ends")
+	}
+	opens := before.Add(30 * time.Minute)
+	e.RSVPOpensAt = &opens
+	if err := e.CheckAcceptsRSVP(before); ErrorCode(err) != ECONFLICT || err.(*Error).Reason != "rsvp_not_open" {
+		t.Fatalf("before the window: %v", err)
+	}
+	one := 1
+	e.Capacity, e.GoingCount, e.Waitlist = &one, 1, false
+	if e.RSVPOpen(opens) {
+		t.Fatal("full event without waitlist shows RSVPs open")
+	}
+	if *e.SeatsLeft() != 0 {
+		t.Fatal("seats left")
+	}
+	e.Status = EventCancelled
+	if err := e.CheckAcceptsRSVP(opens); err.(*Error).Reason != "event_cancelled" {
+		t.Fatal(err)
+	}
+	if err := e.CheckPublish(opens); err == nil {
+		t.Fatal("a cancelled event was published again")
+	}
+}
+
+func TestEventUpdateReportsChangedFields(t *testing.T) {
+	e := validEvent()
+	same, other := e.Title, "New"
+	ten := 10
+	changed := EventUpdate{Title: &same, Capacity: Nullable[int]{Set: true, Value: &ten}}.Apply(&e)
+	if len(changed) != 1 || changed[0] != "capacity" {
+		t.Fatalf("changed %v", changed)
+	}
+	changed = EventUpdate{Title: &other, Venue: Nullable[Venue]{Set: true}}.Apply(&e)
+	if len(changed) != 2 || e.Venue != nil || e.Title != "New" {
+		t.Fatalf("changed %v, event %+v", changed, e)
+	}
+}
