@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -70,13 +69,11 @@ func (db *DB) EnsureFirstOrganiser(ctx context.Context, email, name string) (str
 		_, raw, err = db.createToken(tx, o.ID, "bootstrap", nil)
 		return err
 	})
-	if errors.Is(err, errFirstExists) || domain.ErrorCode(err) == domain.ECONFLICT {
+	if domain.ErrorCode(err) == domain.ECONFLICT {
 		return "", nil // another replica won the race
 	}
 	return raw, err
 }
-
-var errFirstExists = errors.New("organisers exist")
 
 // CreateAPIToken makes a new token for an organiser and returns it with the
 // raw secret, which is not stored and cannot be recovered.
@@ -112,19 +109,38 @@ func (db *DB) createToken(tx *gorm.DB, organiserID, name string, expiresAt *time
 }
 
 // Authenticate returns the organiser who holds the raw API token, or
-// EUNAUTHORIZED when the token is unknown, revoked or expired.
+// EUNAUTHORIZED when the token is unknown, revoked or expired. It records
+// when the token was last used, at most once an hour, so that
+// authentication stays a read on the hot path.
 func (db *DB) Authenticate(ctx context.Context, raw string) (domain.Organiser, error) {
-	var row organiserRow
+	var row struct {
+		ID         string     `gorm:"column:id"`
+		Email      string     `gorm:"column:email"`
+		Name       string     `gorm:"column:name"`
+		CreatedAt  time.Time  `gorm:"column:created_at"`
+		TokenID    string     `gorm:"column:token_id"`
+		LastUsedAt *time.Time `gorm:"column:last_used_at"`
+	}
+	now := db.now()
 	err := db.read(ctx, func(q *gorm.DB) error {
-		return q.Raw(`SELECT o.id, o.email, o.email_norm, o.name, o.created_at
+		return q.Raw(`SELECT o.id, o.email, o.name, o.created_at, t.id AS token_id, t.last_used_at
 			FROM api_tokens t JOIN organisers o ON o.id = t.organiser_id
 			WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`,
-			domain.HashToken(raw), db.now()).Take(&row).Error
+			domain.HashToken(raw), now).Take(&row).Error
 	})
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return domain.Organiser{}, &domain.Error{Code: domain.EUNAUTHORIZED, Reason: "invalid_token", Message: "The API token is unknown, revoked or expired."}
 	}
-	return row.toDomain(), err
+	if err != nil {
+		return domain.Organiser{}, err
+	}
+	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) > time.Hour {
+		// Best effort: a failure here must not refuse a valid token.
+		if err := db.gorm.WithContext(ctx).Model(&tokenRow{}).Where("id = ?", row.TokenID).Update("last_used_at", now).Error; err != nil {
+			db.log.Warn("could not record token use", "err", err.Error())
+		}
+	}
+	return domain.Organiser{ID: row.ID, Email: row.Email, Name: row.Name, CreatedAt: row.CreatedAt.UTC()}, nil
 }
 
 // ListAPITokens lists an organiser's live (not revoked) tokens, oldest first.

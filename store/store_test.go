@@ -78,6 +78,9 @@ func TestOrganisersAndTokens(t *testing.T) {
 		if err != nil || got.ID != o.ID {
 			t.Fatalf("authenticate: %v %v", got, err)
 		}
+		if page, _ := db.ListAPITokens(ctx, o.ID, domain.ListOptions{}); len(page.Items) != 1 || page.Items[0].LastUsedAt == nil {
+			t.Fatalf("last use of the token not recorded: %+v", page.Items)
+		}
 		t.Run("OnlyTheHashIsStored", func(t *testing.T) {
 			var n int64
 			db.SQL().QueryRowContext(ctx, storeQ(db, "SELECT count(*) FROM api_tokens WHERE token_hash = ? OR name = ?"), domain.HashToken(raw), raw).Scan(&n)
