@@ -306,7 +306,7 @@ func translate(err error) error {
 	}
 	var ne net.Error
 	if errors.Is(err, driver.ErrBadConn) || errors.As(err, &ne) || pgconn.SafeToRetry(err) ||
-		errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "failed to connect") ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || strings.Contains(msg, "failed to connect") ||
 		strings.Contains(msg, "conn closed") || strings.Contains(msg, "connection refused") {
 		return unavailable(err)
 	}
