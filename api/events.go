@@ -73,7 +73,7 @@ func decodeCreateEvent(body []byte) (domain.Event, error) {
 }
 
 func (s *Server) createEvent(c echo.Context) error {
-	gid, err := idParam(c, "id")
+	gid, err := idParam(c, "id", "group")
 	if err != nil {
 		return err
 	}
@@ -116,17 +116,6 @@ func (r updateEventRequest) update() (domain.EventUpdate, error) {
 		v domain.Validation
 		u domain.EventUpdate
 	)
-	str := func(field string, o Optional[string], nullable bool) *string {
-		switch {
-		case !o.Set:
-			return nil
-		case o.Null && !nullable:
-			v.Add(field, "cannot be null")
-			return nil
-		}
-		s := o.Value
-		return &s
-	}
 	tm := func(field string, o Optional[string]) Optional[string] {
 		if o.Set && o.Null {
 			v.Add(field, "cannot be null")
@@ -134,11 +123,11 @@ func (r updateEventRequest) update() (domain.EventUpdate, error) {
 		}
 		return o
 	}
-	u.Title = str("title", r.Title, false)
-	u.Description = str("description", r.Description, true)
-	u.TimeZone = str("time_zone", r.TimeZone, false)
-	u.OnlineURL = str("online_url", r.OnlineURL, true)
-	u.Slug = str("slug", r.Slug, false)
+	u.Title = optString(&v, "title", r.Title, false)
+	u.Description = optString(&v, "description", r.Description, true)
+	u.TimeZone = optString(&v, "time_zone", r.TimeZone, false)
+	u.OnlineURL = optString(&v, "online_url", r.OnlineURL, true)
+	u.Slug = optString(&v, "slug", r.Slug, false)
 	if r.Kind.Set {
 		if r.Kind.Null {
 			v.Add("kind", "cannot be null")
@@ -202,7 +191,7 @@ func decodeUpdateEvent(body []byte) (domain.EventUpdate, error) {
 }
 
 func (s *Server) getEvent(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := idParam(c, "id", "event")
 	if err != nil {
 		return err
 	}
@@ -214,7 +203,7 @@ func (s *Server) getEvent(c echo.Context) error {
 }
 
 func (s *Server) updateEvent(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := idParam(c, "id", "event")
 	if err != nil {
 		return err
 	}
@@ -234,7 +223,7 @@ func (s *Server) updateEvent(c echo.Context) error {
 }
 
 func (s *Server) deleteEvent(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := idParam(c, "id", "event")
 	if err != nil {
 		return err
 	}
@@ -245,7 +234,7 @@ func (s *Server) deleteEvent(c echo.Context) error {
 }
 
 func (s *Server) publishEvent(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := idParam(c, "id", "event")
 	if err != nil {
 		return err
 	}
@@ -261,7 +250,7 @@ type cancelEventRequest struct {
 }
 
 func (s *Server) cancelEvent(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := idParam(c, "id", "event")
 	if err != nil {
 		return err
 	}
@@ -277,7 +266,7 @@ func (s *Server) cancelEvent(c echo.Context) error {
 }
 
 func (s *Server) listEvents(c echo.Context) error {
-	gid, err := idParam(c, "id")
+	gid, err := idParam(c, "id", "group")
 	if err != nil {
 		return err
 	}
@@ -311,7 +300,7 @@ func (s *Server) listEvents(c echo.Context) error {
 }
 
 func (s *Server) listRSVPs(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := idParam(c, "id", "event")
 	if err != nil {
 		return err
 	}

@@ -33,11 +33,11 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 func me(c echo.Context) domain.Organiser { return c.Get(organiserKey).(domain.Organiser) }
 
 // idParam returns a path id, answering 404 for strings that cannot be ids
-// without asking the database.
-func idParam(c echo.Context, name string) (string, error) {
+// without asking the database. What names the thing for the message.
+func idParam(c echo.Context, name, what string) (string, error) {
 	id := c.Param(name)
 	if !domain.ValidID(id) {
-		return "", &domain.Error{Code: domain.ENOTFOUND, Reason: "not_found", Message: "No such " + strings.TrimSuffix(name, "_id") + "."}
+		return "", &domain.Error{Code: domain.ENOTFOUND, Reason: strings.ReplaceAll(what, " ", "_") + "_not_found", Message: "No such " + what + "."}
 	}
 	return id, nil
 }
@@ -84,7 +84,7 @@ func (s *Server) listTokens(c echo.Context) error {
 }
 
 func (s *Server) revokeToken(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := idParam(c, "id", "token")
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (s *Server) listGroups(c echo.Context) error {
 }
 
 func (s *Server) getGroup(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := idParam(c, "id", "group")
 	if err != nil {
 		return err
 	}
@@ -143,15 +143,29 @@ func (s *Server) getGroup(c echo.Context) error {
 }
 
 type updateGroupRequest struct {
-	Slug         *string `json:"slug"`
-	Name         *string `json:"name"`
-	Description  *string `json:"description"`
-	TimeZone     *string `json:"time_zone"`
-	ContactEmail *string `json:"contact_email"`
+	Slug         Optional[string] `json:"slug"`
+	Name         Optional[string] `json:"name"`
+	Description  Optional[string] `json:"description"`
+	TimeZone     Optional[string] `json:"time_zone"`
+	ContactEmail Optional[string] `json:"contact_email"`
+}
+
+// update turns the request into a domain update: slug, name and time_zone
+// cannot be null; description and contact_email are cleared by null or "".
+func (r updateGroupRequest) update() (domain.GroupUpdate, error) {
+	var v domain.Validation
+	u := domain.GroupUpdate{
+		Slug:         optString(&v, "slug", r.Slug, false),
+		Name:         optString(&v, "name", r.Name, false),
+		Description:  optString(&v, "description", r.Description, true),
+		TimeZone:     optString(&v, "time_zone", r.TimeZone, false),
+		ContactEmail: optString(&v, "contact_email", r.ContactEmail, true),
+	}
+	return u, v.Err()
 }
 
 func (s *Server) updateGroup(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := idParam(c, "id", "group")
 	if err != nil {
 		return err
 	}
@@ -159,9 +173,11 @@ func (s *Server) updateGroup(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	g, err := s.store.UpdateGroup(c.Request().Context(), me(c).ID, id, domain.GroupUpdate{
-		Slug: req.Slug, Name: req.Name, Description: req.Description, TimeZone: req.TimeZone, ContactEmail: req.ContactEmail,
-	})
+	u, err := req.update()
+	if err != nil {
+		return err
+	}
+	g, err := s.store.UpdateGroup(c.Request().Context(), me(c).ID, id, u)
 	if err != nil {
 		return err
 	}
@@ -169,7 +185,7 @@ func (s *Server) updateGroup(c echo.Context) error {
 }
 
 func (s *Server) listMembers(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := idParam(c, "id", "group")
 	if err != nil {
 		return err
 	}
@@ -191,7 +207,7 @@ type addMemberRequest struct {
 }
 
 func (s *Server) addMember(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := idParam(c, "id", "group")
 	if err != nil {
 		return err
 	}
@@ -211,11 +227,11 @@ func (s *Server) addMember(c echo.Context) error {
 }
 
 func (s *Server) removeMember(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := idParam(c, "id", "group")
 	if err != nil {
 		return err
 	}
-	oid, err := idParam(c, "organiser_id")
+	oid, err := idParam(c, "organiser_id", "member")
 	if err != nil {
 		return err
 	}

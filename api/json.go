@@ -190,8 +190,12 @@ func checkContentType(c echo.Context) error {
 
 // decodeBytes is decode without the HTTP parts; the fuzz tests call it.
 func decodeBytes(body []byte, dst any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
 		return malformed("The request body is empty; send a JSON object.")
+	}
+	if trimmed[0] != '{' {
+		return malformed("The request body must be a JSON object.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -267,7 +271,9 @@ func (o *Optional[T]) UnmarshalJSON(b []byte) error {
 		o.Null = true
 		return nil
 	}
-	return json.Unmarshal(b, &o.Value)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(&o.Value)
 }
 
 // parseTime reads an RFC 3339 time for a field, adding a field error to v.
@@ -277,7 +283,11 @@ func parseTime(v *domain.Validation, field, s string) time.Time {
 		v.Add(field, "must be an RFC 3339 time such as 2026-12-03T18:00:00Z")
 		return time.Time{}
 	}
-	return t.UTC()
+	if t = t.UTC(); t.Year() < 1970 || t.Year() > 9000 {
+		v.Add(field, "must be a time between the years 1970 and 9000")
+		return time.Time{}
+	}
+	return t
 }
 
 func parseTimePtr(v *domain.Validation, field string, s *string) *time.Time {
@@ -285,10 +295,7 @@ func parseTimePtr(v *domain.Validation, field string, s *string) *time.Time {
 		return nil
 	}
 	t := parseTime(v, field, *s)
-	if t.IsZero() {
-		return nil
-	}
-	return &t
+	return &t // on error v holds it and the caller stops
 }
 
 // listOptions reads ?limit= and ?cursor=.
@@ -321,4 +328,18 @@ func list[S any, T any](p domain.Page[S], conv func(S) T) listResponse[T] {
 		out.Items = append(out.Items, conv(it))
 	}
 	return out
+}
+
+// optString reads a PATCH string field: nil when absent; null is refused
+// unless nullable, in which case it means "".
+func optString(v *domain.Validation, field string, o Optional[string], nullable bool) *string {
+	switch {
+	case !o.Set:
+		return nil
+	case o.Null && !nullable:
+		v.Add(field, "cannot be null")
+		return nil
+	}
+	s := o.Value
+	return &s
 }

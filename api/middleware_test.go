@@ -109,5 +109,3 @@ func TestRequestLogs(t *testing.T) {
 		t.Fatalf("logs should name the route pattern:\n%s", out)
 	}
 }
-
-

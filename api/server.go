@@ -130,7 +130,10 @@ func (s *Server) routes() {
 	v1.GET("/rsvps/:token", s.getRSVP)
 	v1.DELETE("/rsvps/:token", s.cancelRSVP, s.rateLimit())
 
-	auth := v1.Group("", s.authenticate)
+	// Authentication is route middleware, not group middleware: Echo adds
+	// catch-all routes for a group with middleware, which would turn 404
+	// and 405 under /api/v1 into 401.
+	auth := authed{v1, s.authenticate}
 	auth.GET("/me", s.getMe)
 	auth.POST("/tokens", s.createToken)
 	auth.GET("/tokens", s.listTokens)
@@ -153,6 +156,17 @@ func (s *Server) routes() {
 	auth.POST("/events/:id/cancel", s.cancelEvent)
 	auth.GET("/events/:id/rsvps", s.listRSVPs)
 }
+
+// authed registers routes that require an organiser's token.
+type authed struct {
+	g    *echo.Group
+	auth echo.MiddlewareFunc
+}
+
+func (a authed) GET(p string, h echo.HandlerFunc)    { a.g.GET(p, h, a.auth) }
+func (a authed) POST(p string, h echo.HandlerFunc)   { a.g.POST(p, h, a.auth) }
+func (a authed) PATCH(p string, h echo.HandlerFunc)  { a.g.PATCH(p, h, a.auth) }
+func (a authed) DELETE(p string, h echo.HandlerFunc) { a.g.DELETE(p, h, a.auth) }
 
 func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.cfg.Version})

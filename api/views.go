@@ -21,7 +21,7 @@ type tokenJSON struct {
 	Token      string     `json:"token,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
 	ExpiresAt  *time.Time `json:"expires_at"`
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	LastUsedAt *time.Time `json:"last_used_at"`
 }
 
 func tokenView(t domain.APIToken) tokenJSON {

@@ -166,7 +166,7 @@ func (e *Event) Validate() error {
 	if e.Capacity != nil && (*e.Capacity < 1 || *e.Capacity > MaxCapacity) {
 		v.Add("capacity", "must be between 1 and %d, or null for unlimited", MaxCapacity)
 	}
-	if e.Slug != "" {
+	if e.Slug != "" || e.ID != "" { // a new event may leave it out: the store makes one
 		CheckSlug(&v, "slug", e.Slug)
 	}
 	if e.RSVPOpensAt != nil && e.RSVPClosesAt != nil && !e.RSVPClosesAt.After(*e.RSVPOpensAt) {

@@ -103,6 +103,11 @@ func ValidEmail(s string) bool {
 	if len(s) > MaxEmailLen || strings.ContainsAny(s, " \t\r\n<>\"") {
 		return false
 	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.IsSpace(r) || r == utf8.RuneError {
+			return false
+		}
+	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Name != "" || a.Address != s {
 		return false

@@ -70,7 +70,11 @@ func (db *DB) CreateEvent(ctx context.Context, organiserID, groupID string, e do
 // freeSlug finds an unused slug for an event from its title: "title", then
 // "title-2026-12-03" (the local date), then with a random suffix.
 func (db *DB) freeSlug(tx *gorm.DB, e domain.Event) (string, error) {
+	// Leave room for the longest suffix ("-2026-12-03") within MaxSlugLen.
 	base := domain.Slugify(e.Title)
+	if len(base) > domain.MaxSlugLen-11 {
+		base = strings.TrimRight(base[:domain.MaxSlugLen-11], "-")
+	}
 	if base == "" {
 		base = "event"
 	}
