@@ -195,11 +195,14 @@ func decodeBytes(body []byte, dst any) error {
 	if len(trimmed) == 0 {
 		return malformed("The request body is empty; send a JSON object.")
 	}
+	if !json.Valid(trimmed) {
+		// Not JSON is not JSON, whatever keys it holds: 400, not a field
+		// error. Unmarshal (only on this cold path) says where it broke.
+		var any any
+		return jsonError(json.Unmarshal(trimmed, &any))
+	}
 	if trimmed[0] != '{' {
 		return malformed("The request body must be a JSON object.")
-	}
-	if err := checkKeys(body, reflect.TypeOf(dst)); err != nil {
-		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -212,7 +215,9 @@ func decodeBytes(body []byte, dst any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return malformed("The request body has data after the JSON object.")
 	}
-	return nil
+	// Well-formed and every key known: now refuse what encoding/json let
+	// through (case variants, repeated keys).
+	return checkKeys(body, reflect.TypeOf(dst))
 }
 
 func jsonError(err error) error {
@@ -235,6 +240,9 @@ func jsonError(err error) error {
 		return malformed("The request body is not valid JSON (it ends too early).")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if name == "" {
+			name = `""` // the empty key; a field error must name something
+		}
 		return fieldError(name, "is not a known field")
 	}
 	return malformed("The request body is not valid JSON.")
