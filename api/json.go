@@ -204,20 +204,18 @@ func decodeBytes(body []byte, dst any) error {
 	if trimmed[0] != '{' {
 		return malformed("The request body must be a JSON object.")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
+	// Valid JSON: check the keys (unknown, case variants, repeated) with
+	// their full paths before the decoder, which names nested fields
+	// without their parents.
+	if err := checkKeys(trimmed, reflect.TypeOf(dst)); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
 	}
-	if dec.More() {
-		return malformed("The request body has data after the JSON object.")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return malformed("The request body has data after the JSON object.")
-	}
-	// Well-formed and every key known: now refuse what encoding/json let
-	// through (case variants, repeated keys).
-	return checkKeys(body, reflect.TypeOf(dst))
+	return nil
 }
 
 func jsonError(err error) error {

@@ -3,25 +3,34 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 )
 
 // checkKeys walks a JSON document alongside the Go type it will be decoded
-// into and refuses what encoding/json would quietly accept: keys that match
-// a field only case-insensitively ("TITLE" for "title") and keys given
-// twice (where the last one would silently win). Unknown keys are left to
-// the decoder's DisallowUnknownFields.
+// into and refuses what encoding/json would quietly accept or report
+// vaguely: keys that match a field only case-insensitively ("TITLE" for
+// "title"), keys given twice (where the last would silently win), and
+// unknown keys, each named with its full path ("venue.floor"). The body must
+// already be valid JSON; on a syntax error the walk stops and reports
+// nothing, leaving that to the decoder.
 func checkKeys(body []byte, t reflect.Type) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	return walkValue(dec, t, "")
+	if err := walkValue(dec, t, ""); err != nil && err != errStopWalk {
+		return err
+	}
+	return nil
 }
+
+// errStopWalk ends the walk on a syntax error.
+var errStopWalk = errors.New("stop")
 
 func walkValue(dec *json.Decoder, t reflect.Type, path string) error {
 	tok, err := dec.Token()
 	if err != nil {
-		return nil // syntax errors are the decoder's to report
+		return errStopWalk
 	}
 	t = elemType(t)
 	switch tok {
@@ -31,10 +40,13 @@ func walkValue(dec *json.Decoder, t reflect.Type, path string) error {
 		for dec.More() {
 			kt, err := dec.Token()
 			if err != nil {
-				return nil
+				return errStopWalk
 			}
 			key, _ := kt.(string)
 			name := joinPath(path, key)
+			if key == "" {
+				name = joinPath(path, `""`)
+			}
 			if seen[key] {
 				return fieldError(name, "appears more than once")
 			}
@@ -46,25 +58,28 @@ func walkValue(dec *json.Decoder, t reflect.Type, path string) error {
 						return fieldError(name, "is not a known field (did you mean %q?)", k)
 					}
 				}
+				return fieldError(name, "is not a known field")
 			}
 			if err := walkValue(dec, ft, name); err != nil {
 				return err
 			}
 		}
-		_, err = dec.Token() // '}'
-		return nil
+		if _, err := dec.Token(); err != nil { // '}'
+			return errStopWalk
+		}
 	case json.Delim('['):
 		var et reflect.Type
 		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
 			et = t.Elem()
 		}
-		for i := 0; dec.More(); i++ {
+		for dec.More() {
 			if err := walkValue(dec, et, path); err != nil {
 				return err
 			}
 		}
-		_, err = dec.Token() // ']'
-		return nil
+		if _, err := dec.Token(); err != nil { // ']'
+			return errStopWalk
+		}
 	}
 	return nil
 }

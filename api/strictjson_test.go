@@ -1,6 +1,9 @@
 package api
 
 import (
+	"reflect"
+	"time"
+
 	"testing"
 
 	"github.com/convene/convene/domain"
@@ -27,5 +30,25 @@ func TestDecodeRefusesAmbiguousKeys(t *testing.T) {
 	}
 	if _, err := decodeRSVP([]byte(`{"name":"Ada","email":"ada@example.org"}`)); err != nil {
 		t.Fatalf("a correct body was refused: %v", err)
+	}
+}
+
+func TestDecodeNamesNestedUnknownFields(t *testing.T) {
+	_, err := decodeUpdateEvent([]byte(`{"venue":{"name":"x","floor":3}}`))
+	de, ok := err.(*domain.Error)
+	if !ok || len(de.Fields) != 1 || de.Fields[0].Field != "venue.floor" {
+		t.Fatalf("want a field error on venue.floor, got %v", err)
+	}
+}
+
+// TestCheckKeysStopsOnInvalidJSON: the key walk must end on input that is
+// not JSON (an earlier version looped forever on `{"a":[x]}`).
+func TestCheckKeysStopsOnInvalidJSON(t *testing.T) {
+	done := make(chan error, 1)
+	go func() { done <- checkKeys([]byte(`{"a":[x]}`), reflect.TypeOf(&createRSVPRequest{})) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("checkKeys did not return on invalid JSON")
 	}
 }

@@ -175,6 +175,9 @@ func (e *Event) Validate() error {
 	if e.RSVPOpensAt != nil && !e.EndsAt.IsZero() && !e.RSVPOpensAt.Before(e.EndsAt) {
 		v.Add("rsvp_opens_at", "must be before the event ends")
 	}
+	if e.RSVPClosesAt != nil && !e.EndsAt.IsZero() && e.RSVPClosesAt.After(e.EndsAt) {
+		v.Add("rsvp_closes_at", "must not be after the event ends")
+	}
 	return v.Err()
 }
 

@@ -70,6 +70,7 @@ func TestEventValidate(t *testing.T) {
 		"BadKind":              {func(e *Event) { e.Kind = "party" }, "kind"},
 		"JavascriptURL":        {func(e *Event) { e.OnlineURL = "javascript:alert(1)" }, "online_url"},
 		"TooLong":              {func(e *Event) { e.EndsAt = e.StartsAt.Add(40 * 24 * time.Hour) }, "ends_at"},
+		"ClosesAfterEnd":       {func(e *Event) { c := e.EndsAt.Add(time.Minute); e.RSVPClosesAt = &c }, "rsvp_closes_at"},
 		"WindowClosesBeforeIt": {func(e *Event) { a, b := e.StartsAt, e.StartsAt.Add(-time.Hour); e.RSVPOpensAt, e.RSVPClosesAt = &a, &b }, "rsvp_closes_at"},
 	} {
 		t.Run(name, func(t *testing.T) {
