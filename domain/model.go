@@ -105,6 +105,9 @@ type Event struct {
 
 	GoingCount    int
 	WaitlistCount int
+	// Sequence is the iCalendar SEQUENCE of the event's invites: it rises
+	// with every change attendees are told about.
+	Sequence int
 
 	CreatedAt   time.Time
 	UpdatedAt   time.Time

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -173,6 +175,17 @@ func (db *DB) UpdateEvent(ctx context.Context, organiserID, eventID string, u do
 		}
 		e.UpdatedAt = db.now()
 		row.fromDomain(e)
+		if row.Status == string(domain.EventPublished) && slices.ContainsFunc(ch.Changed, func(f string) bool { return domain.AnnouncedFields[f] }) {
+			// Attendees are told once the edits settle: one scheduled
+			// update covers every edit until it runs.
+			row.Sequence++
+			if !row.UpdatePending {
+				row.UpdatePending = true
+				if err := db.scheduleFanOut(tx, row.ID, domain.MessageUpdated, db.now().Add(db.updateDelay)); err != nil {
+					return err
+				}
+			}
+		}
 		if err := tx.Save(&row).Error; err != nil {
 			return err
 		}
@@ -218,8 +231,11 @@ func (db *DB) PublishEvent(ctx context.Context, organiserID, eventID string) (do
 			return err
 		}
 		row.Status, row.PublishedAt, row.UpdatedAt = string(domain.EventPublished), &now, now
+		// What attendees are told from now on; later updates say what
+		// changed since.
+		snap, _ := json.Marshal(e.Snapshot())
 		return tx.Model(&eventRow{}).Where("id = ?", row.ID).
-			Updates(map[string]any{"status": row.Status, "published_at": now, "updated_at": now}).Error
+			Updates(map[string]any{"status": row.Status, "published_at": now, "updated_at": now, "notified_snapshot": string(snap)}).Error
 	})
 	return row.toDomain(), err
 }
@@ -246,8 +262,12 @@ func (db *DB) CancelEvent(ctx context.Context, organiserID, eventID, reason stri
 		}
 		now := db.now()
 		row.Status, row.CancelReason, row.CancelledAt, row.UpdatedAt = string(domain.EventCancelled), reason, &now, now
+		row.Sequence++
+		if err := db.scheduleFanOut(tx, row.ID, domain.MessageEventCancelled, now); err != nil {
+			return err
+		}
 		return tx.Model(&eventRow{}).Where("id = ?", row.ID).
-			Updates(map[string]any{"status": row.Status, "cancel_reason": reason, "cancelled_at": now, "updated_at": now}).Error
+			Updates(map[string]any{"status": row.Status, "cancel_reason": reason, "cancelled_at": now, "updated_at": now, "sequence": row.Sequence}).Error
 	})
 	return row.toDomain(), err
 }

@@ -94,10 +94,15 @@ type eventRow struct {
 	GoingCount    int        `gorm:"column:going_count"`
 	WaitlistCount int        `gorm:"column:waitlist_count"`
 	WaitlistSeq   int64      `gorm:"column:waitlist_seq"`
-	CreatedAt     time.Time  `gorm:"column:created_at"`
-	UpdatedAt     time.Time  `gorm:"column:updated_at"`
-	PublishedAt   *time.Time `gorm:"column:published_at"`
-	CancelledAt   *time.Time `gorm:"column:cancelled_at"`
+	// Sequence is the iCalendar SEQUENCE; NotifiedSnapshot (JSON) is what
+	// attendees were last told; UpdatePending says an update is scheduled.
+	Sequence         int        `gorm:"column:sequence"`
+	NotifiedSnapshot string     `gorm:"column:notified_snapshot"`
+	UpdatePending    bool       `gorm:"column:update_pending"`
+	CreatedAt        time.Time  `gorm:"column:created_at"`
+	UpdatedAt        time.Time  `gorm:"column:updated_at"`
+	PublishedAt      *time.Time `gorm:"column:published_at"`
+	CancelledAt      *time.Time `gorm:"column:cancelled_at"`
 }
 
 func (eventRow) TableName() string { return "events" }
@@ -109,7 +114,7 @@ func (r eventRow) toDomain() domain.Event {
 		StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(), TimeZone: r.TimeZone,
 		OnlineURL: r.OnlineURL, Capacity: r.Capacity, Waitlist: r.Waitlist,
 		RSVPOpensAt: utcPtr(r.RSVPOpensAt), RSVPClosesAt: utcPtr(r.RSVPClosesAt), CancelReason: r.CancelReason,
-		GoingCount: r.GoingCount, WaitlistCount: r.WaitlistCount,
+		GoingCount: r.GoingCount, WaitlistCount: r.WaitlistCount, Sequence: r.Sequence,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		PublishedAt: utcPtr(r.PublishedAt), CancelledAt: utcPtr(r.CancelledAt),
 	}

@@ -76,6 +76,13 @@ func (db *DB) CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) 
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
+		kind := domain.MessageGoing
+		if row.Status == string(domain.RSVPWaitlisted) {
+			kind = domain.MessageWaitlisted
+		}
+		if _, err := db.enqueue(tx, ev.ID, kind, ev.Sequence, "", []string{row.ID}); err != nil {
+			return err
+		}
 		res.RSVP, res.Created = row.toDomain(), true
 		return nil
 	})
@@ -86,8 +93,8 @@ func (db *DB) CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) 
 }
 
 func (db *DB) saveCounters(tx *gorm.DB, ev *eventRow) error {
-	return tx.Exec(`UPDATE events SET going_count = ?, waitlist_count = ?, waitlist_seq = ? WHERE id = ?`,
-		ev.GoingCount, ev.WaitlistCount, ev.WaitlistSeq, ev.ID).Error
+	return tx.Exec(`UPDATE events SET going_count = ?, waitlist_count = ?, waitlist_seq = ?, sequence = ? WHERE id = ?`,
+		ev.GoingCount, ev.WaitlistCount, ev.WaitlistSeq, ev.Sequence, ev.ID).Error
 }
 
 // promote moves people from the front of the waitlist to going while seats
@@ -115,7 +122,12 @@ func (db *DB) promote(tx *gorm.DB, ev *eventRow) ([]string, error) {
 	}
 	ev.GoingCount += len(ids)
 	ev.WaitlistCount -= len(ids)
-	return ids, db.saveCounters(tx, ev)
+	if err := db.saveCounters(tx, ev); err != nil {
+		return nil, err
+	}
+	// Promoted people get their invite, in the same transaction.
+	_, err := db.enqueue(tx, ev.ID, domain.MessageGoing, ev.Sequence, "", ids)
+	return ids, err
 }
 
 // FindRSVPByToken returns the RSVP whose manage token is raw, with its event
@@ -136,7 +148,10 @@ func (db *DB) rsvpView(tx *gorm.DB, raw string, lock bool) (domain.RSVPView, err
 		ev eventRow
 		g  groupRow
 	)
-	q := tx.Raw(`SELECT r.*, `+positionSQL+` FROM rsvps r WHERE r.manage_token_hash = ?`, domain.HashToken(raw)).Scan(&r)
+	// The token given at RSVP time, or one minted for an e-mail since.
+	hash := domain.HashToken(raw)
+	q := tx.Raw(`SELECT r.*, `+positionSQL+` FROM rsvps r WHERE r.manage_token_hash = ?
+		OR r.id = (SELECT t.rsvp_id FROM rsvp_tokens t WHERE t.token_hash = ?)`, hash, hash).Scan(&r)
 	if q.Error != nil {
 		return domain.RSVPView{}, q.Error
 	}
@@ -191,11 +206,20 @@ func (db *DB) cancelRSVP(tx *gorm.DB, v *domain.RSVPView) ([]string, error) {
 	switch v.RSVP.Status {
 	case domain.RSVPGoing:
 		ev.GoingCount--
+		// The attendee's calendar gets a CANCEL. It needs a SEQUENCE above
+		// the invite's, and an invite sent later (they may RSVP again) one
+		// above the CANCEL's: so the event's sequence rises.
+		ev.Sequence++
 	case domain.RSVPWaitlisted:
 		ev.WaitlistCount--
 	}
 	if err := db.saveCounters(tx, &ev); err != nil {
 		return nil, err
+	}
+	if v.RSVP.Status == domain.RSVPGoing && ev.Status == string(domain.EventPublished) {
+		if _, err := db.enqueue(tx, ev.ID, domain.MessageRSVPCancelled, ev.Sequence, "", []string{v.RSVP.ID}); err != nil {
+			return nil, err
+		}
 	}
 	promoted, err := db.promote(tx, &ev)
 	if err != nil {

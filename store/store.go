@@ -5,6 +5,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -25,6 +26,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -52,6 +55,9 @@ type Options struct {
 	MaxConns int32
 	// Logger receives store diagnostics; nil discards them.
 	Logger *slog.Logger
+	// UpdateDelay is how long event changes wait before attendees are sent
+	// one update for all of them; 0 means DefaultUpdateDelay.
+	UpdateDelay time.Duration
 }
 
 // DB is Convene's database. It is safe for concurrent use.
@@ -61,6 +67,12 @@ type DB struct {
 	pool    *pgxpool.Pool // nil on SQLite
 	dialect Dialect
 	log     *slog.Logger
+
+	driver      riverdriver.Driver[*sql.Tx]
+	jobs        *river.Client[*sql.Tx] // insert-only: jobs are worked elsewhere
+	updateDelay time.Duration
+
+	afterEnqueue func() error // test hook, see export_test.go
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -73,7 +85,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	db := &DB{log: log, Now: func() time.Time { return time.Now().UTC() }}
+	db := &DB{log: log, Now: func() time.Time { return time.Now().UTC() }, updateDelay: cmp.Or(opts.UpdateDelay, DefaultUpdateDelay)}
 	gcfg := &gorm.Config{
 		Logger:                 logger.Discard, // GORM's logger prints bound values: emails must never reach logs
 		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
@@ -107,6 +119,10 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 			db.Close()
 			return nil, fmt.Errorf("store: open GORM on PostgreSQL: %w", err)
 		}
+		if err := db.initJobs(); err != nil {
+			db.Close()
+			return nil, err
+		}
 		return db, nil
 	}
 	if opts.DatabaseURL != "" {
@@ -133,6 +149,10 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	db.sql.SetConnMaxIdleTime(0)
 	db.sql.SetConnMaxLifetime(0)
 	db.dialect = SQLite
+	if err := db.initJobs(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -225,7 +245,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	for _, r := range results {
 		db.log.Info("migration applied", "version", r.Source.Version, "file", filepath.Base(r.Source.Path), "duration", r.Duration)
 	}
-	return nil
+	return db.migrateJobs(ctx)
 }
 
 // Ready returns nil when the database answers and no migration is pending.

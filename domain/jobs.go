@@ -1,0 +1,104 @@
+package domain
+
+import "time"
+
+// MessageKind names an e-mail Convene sends to an attendee.
+type MessageKind string
+
+// Message kinds.
+const (
+	MessageGoing          MessageKind = "going"           // an invite (iCalendar REQUEST)
+	MessageWaitlisted     MessageKind = "waitlisted"      // place in line, no invite
+	MessageUpdated        MessageKind = "updated"         // an updated REQUEST
+	MessageEventCancelled MessageKind = "event_cancelled" // iCalendar CANCEL to everyone
+	MessageRSVPCancelled  MessageKind = "rsvp_cancelled"  // CANCEL for one attendee's calendar
+)
+
+// DeliveryStatus is where one e-mail stands.
+type DeliveryStatus string
+
+// Delivery statuses.
+const (
+	DeliveryQueued DeliveryStatus = "queued"
+	DeliverySent   DeliveryStatus = "sent"
+	DeliveryFailed DeliveryStatus = "failed" // permanently refused; not retried
+)
+
+// Delivery is one e-mail to one attendee, as organisers see it.
+type Delivery struct {
+	ID        string
+	EventID   string
+	RSVPID    string
+	Name      string
+	Email     string
+	Kind      MessageKind
+	Sequence  int
+	Status    DeliveryStatus
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	SentAt    *time.Time
+}
+
+// EventSnapshot is what attendees were last told about an event: the
+// fields whose change sends an update.
+type EventSnapshot struct {
+	Title     string    `json:"title"`
+	StartsAt  time.Time `json:"starts_at"`
+	EndsAt    time.Time `json:"ends_at"`
+	TimeZone  string    `json:"time_zone"`
+	Venue     *Venue    `json:"venue,omitempty"`
+	OnlineURL string    `json:"online_url,omitempty"`
+}
+
+// Snapshot returns the announced fields of e.
+func (e *Event) Snapshot() EventSnapshot {
+	return EventSnapshot{Title: e.Title, StartsAt: e.StartsAt, EndsAt: e.EndsAt, TimeZone: e.TimeZone, Venue: copyPtr(e.Venue), OnlineURL: e.OnlineURL}
+}
+
+// Changes lists the JSON names of the announced fields that differ between
+// s (what people were told) and e (the event now).
+func (s EventSnapshot) Changes(e *Event) []string {
+	var c []string
+	if s.Title != e.Title {
+		c = append(c, "title")
+	}
+	if !s.StartsAt.Equal(e.StartsAt) {
+		c = append(c, "starts_at")
+	}
+	if !s.EndsAt.Equal(e.EndsAt) {
+		c = append(c, "ends_at")
+	}
+	if (s.Venue == nil) != (e.Venue == nil) || (s.Venue != nil && *s.Venue != *e.Venue) {
+		c = append(c, "venue")
+	}
+	if s.OnlineURL != e.OnlineURL {
+		c = append(c, "online_url")
+	}
+	return c
+}
+
+// AnnouncedFields are the event fields whose change sends attendees an
+// updated invite: time, duration, place, join link, title. A change of the
+// description alone sends nothing.
+var AnnouncedFields = map[string]bool{"title": true, "starts_at": true, "ends_at": true, "venue": true, "online_url": true}
+
+// SendEmailArgs is the job that sends one delivery. The kind is River's job
+// kind; the JSON is the job's stored arguments.
+type SendEmailArgs struct {
+	DeliveryID string `json:"delivery_id"`
+}
+
+// Kind names the job for the queue.
+func (SendEmailArgs) Kind() string { return "send_email" }
+
+// FanOutArgs is the job that turns one event change into one delivery per
+// attendee, in batches.
+type FanOutArgs struct {
+	EventID string      `json:"event_id"`
+	Message MessageKind `json:"message"` // MessageUpdated or MessageEventCancelled
+}
+
+// Kind names the job for the queue.
+func (FanOutArgs) Kind() string { return "event_fanout" }

@@ -1,0 +1,11 @@
+package store
+
+// SetAfterEnqueue makes every job insert fail the transaction afterwards
+// with err (nil restores normal behaviour).
+func (db *DB) SetAfterEnqueue(err error) {
+	if err == nil {
+		db.afterEnqueue = nil
+		return
+	}
+	db.afterEnqueue = func() error { return err }
+}

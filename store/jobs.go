@@ -1,0 +1,236 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"gorm.io/gorm"
+
+	"github.com/convene/convene/domain"
+)
+
+// Queues. E-mail sends are many and small; fan-outs are few and long.
+const (
+	QueueEmail  = "email"
+	QueueFanOut = "fanout"
+)
+
+// DefaultUpdateDelay is how long an event change waits before attendees are
+// told, so that a burst of edits sends one update.
+const DefaultUpdateDelay = time.Minute
+
+// fanOutBatch is how many deliveries one fan-out transaction creates.
+const fanOutBatch = 500
+
+// initJobs makes the River driver over the store's own connections and an
+// insert-only client: jobs are inserted inside the store's transactions, so
+// a rolled-back change sends nothing and a committed one always sends.
+func (db *DB) initJobs() error {
+	if db.dialect == Postgres {
+		db.driver = riverdatabasesql.NewWithPgxListener(db.sql, db.pool)
+	} else {
+		db.driver = riversqlite.New(db.sql)
+	}
+	c, err := river.NewClient(db.driver, &river.Config{Logger: db.log})
+	if err != nil {
+		return fmt.Errorf("store: job queue: %w", err)
+	}
+	db.jobs = c
+	return nil
+}
+
+// JobDriver returns the job queue driver, for the client that works jobs.
+func (db *DB) JobDriver() riverdriver.Driver[*sql.Tx] { return db.driver }
+
+// migrateJobs applies River's own migrations (its job tables), serialised
+// across replicas on PostgreSQL by an advisory lock.
+func (db *DB) migrateJobs(ctx context.Context) error {
+	if db.dialect == Postgres {
+		conn, err := db.sql.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		const key = 0x636f6e76656e65 // "convene"
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
+			return err
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key)
+	}
+	m, err := rivermigrate.New(db.driver, &rivermigrate.Config{Logger: db.log})
+	if err != nil {
+		return err
+	}
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return fmt.Errorf("store: job queue migrations: %w", err)
+	}
+	for _, v := range res.Versions {
+		db.log.Info("job queue migration applied", "version", v.Version, "name", v.Name)
+	}
+	return nil
+}
+
+// sqlTx returns the *sql.Tx under a GORM transaction handle.
+func sqlTx(tx *gorm.DB) *sql.Tx {
+	switch p := tx.Statement.ConnPool.(type) {
+	case *sql.Tx:
+		return p
+	case *gorm.PreparedStmtTX:
+		if t, ok := p.Tx.(*sql.Tx); ok {
+			return t
+		}
+	}
+	panic(fmt.Sprintf("store: not inside a transaction (%T)", tx.Statement.ConnPool))
+}
+
+// enqueue records one delivery per RSVP and inserts the jobs that send
+// them, in the caller's transaction. A delivery already recorded for the
+// same (RSVP, kind, sequence) is not added again, so a retried fan-out adds
+// nothing twice.
+func (db *DB) enqueue(tx *gorm.DB, eventID string, kind domain.MessageKind, seq int, detail string, rsvpIDs []string) (int, error) {
+	if len(rsvpIDs) == 0 {
+		return 0, nil
+	}
+	now := db.now()
+	var (
+		b    strings.Builder
+		args []any
+	)
+	b.WriteString(`INSERT INTO deliveries (id, event_id, rsvp_id, kind, sequence, status, detail, created_at, updated_at) VALUES `)
+	for i, rid := range rsvpIDs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, 'queued', ?, ?, ?)")
+		args = append(args, domain.NewID(), eventID, rid, string(kind), seq, detail, now, now)
+	}
+	b.WriteString(` ON CONFLICT (rsvp_id, kind, sequence) DO NOTHING RETURNING id`)
+	var ids []string
+	if err := tx.Raw(b.String(), args...).Scan(&ids).Error; err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	params := make([]river.InsertManyParams, len(ids))
+	for i, id := range ids {
+		params[i] = river.InsertManyParams{Args: domain.SendEmailArgs{DeliveryID: id},
+			InsertOpts: &river.InsertOpts{Queue: QueueEmail, MaxAttempts: 25}}
+	}
+	if _, err := db.jobs.InsertManyTx(tx.Statement.Context, sqlTx(tx), params); err != nil {
+		return 0, err
+	}
+	if db.afterEnqueue != nil { // tests: fail the transaction after the insert
+		if err := db.afterEnqueue(); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// scheduleFanOut inserts the job that tells every attendee of a change.
+func (db *DB) scheduleFanOut(tx *gorm.DB, eventID string, kind domain.MessageKind, at time.Time) error {
+	_, err := db.jobs.InsertTx(tx.Statement.Context, sqlTx(tx), domain.FanOutArgs{EventID: eventID, Message: kind},
+		&river.InsertOpts{Queue: QueueFanOut, ScheduledAt: at, MaxAttempts: 25})
+	return err
+}
+
+// updateDetail is what an update delivery carries: the fields that changed
+// and what attendees had been told before.
+type updateDetail struct {
+	Changed  []string              `json:"changed"`
+	Previous *domain.EventSnapshot `json:"previous,omitempty"`
+}
+
+// FanOut turns an event-wide message — an update or a cancellation — into
+// one delivery per attendee: those going (and, for a cancellation, those
+// waitlisted). Deliveries are created in batches, each in its own
+// transaction, so a large event never holds one giant transaction; running
+// it again after a crash adds only what is missing. It returns how many
+// deliveries it created.
+func (db *DB) FanOut(ctx context.Context, eventID string, kind domain.MessageKind) (int, error) {
+	var (
+		seq      int
+		detail   string
+		statuses = []string{string(domain.RSVPGoing)}
+		snapshot domain.EventSnapshot
+	)
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var ev eventRow
+		if err := tx.Raw(`SELECT * FROM events WHERE id = ?`+db.forUpdate(), eventID).Take(&ev).Error; err != nil {
+			return err
+		}
+		seq = ev.Sequence
+		e := ev.toDomain()
+		snapshot = e.Snapshot()
+		switch kind {
+		case domain.MessageEventCancelled:
+			statuses = append(statuses, string(domain.RSVPWaitlisted))
+			return nil
+		case domain.MessageUpdated:
+			// From here on, a new edit schedules a new update.
+			if err := tx.Exec(`UPDATE events SET update_pending = ? WHERE id = ?`, false, eventID).Error; err != nil {
+				return err
+			}
+			if ev.Status != string(domain.EventPublished) {
+				seq = -1
+				return nil
+			}
+			var prev domain.EventSnapshot
+			if err := json.Unmarshal([]byte(ev.NotifiedSnapshot), &prev); err != nil {
+				prev = snapshot
+			}
+			d := updateDetail{Changed: prev.Changes(&e), Previous: &prev}
+			if len(d.Changed) == 0 {
+				seq = -1 // edited and edited back: nothing to say
+				return nil
+			}
+			b, _ := json.Marshal(d)
+			detail = string(b)
+			return nil
+		}
+		return fmt.Errorf("store: fan-out of %q", kind)
+	})
+	if err != nil || seq < 0 {
+		return 0, err
+	}
+	total, after := 0, ""
+	for {
+		var ids []string
+		err := db.tx(ctx, func(tx *gorm.DB) error {
+			if err := tx.Raw(`SELECT id FROM rsvps WHERE event_id = ? AND status IN ? AND id > ? ORDER BY id LIMIT ?`,
+				eventID, statuses, after, fanOutBatch).Scan(&ids).Error; err != nil {
+				return err
+			}
+			n, err := db.enqueue(tx, eventID, kind, seq, detail, ids)
+			total += n
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		if len(ids) < fanOutBatch {
+			break
+		}
+		after = ids[len(ids)-1]
+	}
+	if kind == domain.MessageUpdated {
+		b, _ := json.Marshal(snapshot)
+		if err := db.tx(ctx, func(tx *gorm.DB) error {
+			return tx.Exec(`UPDATE events SET notified_snapshot = ? WHERE id = ?`, string(b), eventID).Error
+		}); err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
