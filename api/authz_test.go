@@ -128,6 +128,7 @@ func TestAuthzMatrix(t *testing.T) {
 			{"POST", "/api/v1/events/" + f.eid + "/cancel", nil},
 			{"GET", "/api/v1/events/" + f.eid + "/rsvps", nil},
 			{"GET", "/api/v1/events/" + f.eid + "/rsvps?status=going", nil},
+			{"GET", "/api/v1/events/" + f.eid + "/deliveries", nil},
 			{"DELETE", "/api/v1/tokens/" + aTokenID, nil},
 		}
 
@@ -160,6 +161,7 @@ func TestAuthzMatrix(t *testing.T) {
 				{"/api/v1/groups/" + f.gid, "/api/v1/groups/" + domain.NewID()},
 				{"/api/v1/events/" + f.eid, "/api/v1/events/" + domain.NewID()},
 				{"/api/v1/events/" + f.eid + "/rsvps", "/api/v1/events/" + domain.NewID() + "/rsvps"},
+				{"/api/v1/events/" + f.eid + "/deliveries", "/api/v1/events/" + domain.NewID() + "/deliveries"},
 			} {
 				a, b := te.do("GET", p[0], bTok, nil), te.do("GET", p[1], bTok, nil)
 				if a.Status != b.Status || string(a.Body) != string(b.Body) {
@@ -363,6 +365,7 @@ func TestAuthzAPITokens(t *testing.T) {
 				{"PATCH", "/api/v1/events/" + domain.NewID()}, {"DELETE", "/api/v1/events/" + domain.NewID()},
 				{"POST", "/api/v1/events/" + domain.NewID() + "/publish"}, {"POST", "/api/v1/events/" + domain.NewID() + "/cancel"},
 				{"GET", "/api/v1/events/" + domain.NewID() + "/rsvps"},
+				{"GET", "/api/v1/events/" + domain.NewID() + "/deliveries"},
 			} {
 				r := te.do(rt[0], rt[1], "", nil)
 				want401(t, r)

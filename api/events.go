@@ -318,3 +318,19 @@ func (s *Server) listRSVPs(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, list(p, rsvpView))
 }
+
+func (s *Server) listDeliveries(c echo.Context) error {
+	id, err := idParam(c, "id", "event")
+	if err != nil {
+		return err
+	}
+	opts, err := listOptions(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.store.ListDeliveries(c.Request().Context(), me(c).ID, id, opts)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list(p, deliveryView))
+}

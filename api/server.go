@@ -45,6 +45,7 @@ type Store interface {
 	PublishEvent(ctx context.Context, organiserID, eventID string) (domain.Event, error)
 	CancelEvent(ctx context.Context, organiserID, eventID, reason string) (domain.Event, error)
 	ListRSVPs(ctx context.Context, organiserID, eventID string, f domain.RSVPFilter) (domain.Page[domain.RSVP], error)
+	ListDeliveries(ctx context.Context, organiserID, eventID string, opts domain.ListOptions) (domain.Page[domain.Delivery], error)
 
 	FindPublicEvent(ctx context.Context, slug string) (domain.Event, domain.Group, error)
 	CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) (domain.RSVPResult, error)
@@ -155,6 +156,7 @@ func (s *Server) routes() {
 	auth.POST("/events/:id/publish", s.publishEvent)
 	auth.POST("/events/:id/cancel", s.cancelEvent)
 	auth.GET("/events/:id/rsvps", s.listRSVPs)
+	auth.GET("/events/:id/deliveries", s.listDeliveries)
 }
 
 // authed registers routes that require an organiser's token.

@@ -228,3 +228,23 @@ func (s *Server) attendeeRSVPView(v domain.RSVPView) attendeeRSVPJSON {
 	return attendeeRSVPJSON{ID: v.RSVP.ID, Name: v.RSVP.Name, Email: v.RSVP.Email, Status: v.RSVP.Status,
 		WaitlistPosition: position(v.RSVP), CreatedAt: v.RSVP.CreatedAt, CancelledAt: v.RSVP.CancelledAt, Event: ev}
 }
+
+type deliveryJSON struct {
+	ID        string                `json:"id"`
+	RSVPID    string                `json:"rsvp_id"`
+	Name      string                `json:"name"`
+	Email     string                `json:"email"`
+	Kind      domain.MessageKind    `json:"kind"`
+	Sequence  int                   `json:"sequence"`
+	Status    domain.DeliveryStatus `json:"status"`
+	Attempts  int                   `json:"attempts"`
+	LastError string                `json:"last_error"`
+	CreatedAt time.Time             `json:"created_at"`
+	UpdatedAt time.Time             `json:"updated_at"`
+	SentAt    *time.Time            `json:"sent_at"`
+}
+
+func deliveryView(d domain.Delivery) deliveryJSON {
+	return deliveryJSON{ID: d.ID, RSVPID: d.RSVPID, Name: d.Name, Email: d.Email, Kind: d.Kind, Sequence: d.Sequence,
+		Status: d.Status, Attempts: d.Attempts, LastError: d.LastError, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, SentAt: d.SentAt}
+}

@@ -102,3 +102,16 @@ type FanOutArgs struct {
 
 // Kind names the job for the queue.
 func (FanOutArgs) Kind() string { return "event_fanout" }
+
+// Outgoing is everything needed to write one e-mail: the delivery, the
+// attendee, the event as it is now, its group, who organises it, and for
+// updates what changed.
+type Outgoing struct {
+	Delivery       Delivery
+	RSVP           RSVP
+	Event          Event
+	Group          Group
+	OrganizerEmail string
+	Changed        []string
+	Previous       *EventSnapshot
+}

@@ -36,24 +36,11 @@ func (r deliveryRow) toDomain() domain.Delivery {
 		Attempts: r.Attempts, LastError: r.LastError, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), SentAt: utcPtr(r.SentAt)}
 }
 
-// Outgoing is everything needed to write one e-mail: the delivery, the
-// attendee, the event as it is now, its group, who organises it, and for
-// updates what changed.
-type Outgoing struct {
-	Delivery       domain.Delivery
-	RSVP           domain.RSVP
-	Event          domain.Event
-	Group          domain.Group
-	OrganizerEmail string
-	Changed        []string
-	Previous       *domain.EventSnapshot
-}
-
 // LoadOutgoing returns the delivery with id and what its e-mail needs.
 // The organiser's address is the group's contact address, else its first
 // owner's.
-func (db *DB) LoadOutgoing(ctx context.Context, id string) (Outgoing, error) {
-	var out Outgoing
+func (db *DB) LoadOutgoing(ctx context.Context, id string) (domain.Outgoing, error) {
+	var out domain.Outgoing
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var (
 			d  deliveryRow
@@ -73,7 +60,7 @@ func (db *DB) LoadOutgoing(ctx context.Context, id string) (Outgoing, error) {
 		if err := tx.Where("id = ?", ev.GroupID).Take(&g).Error; err != nil {
 			return err
 		}
-		out = Outgoing{Delivery: d.toDomain(), RSVP: r.toDomain(), Event: ev.toDomain(), Group: g.toDomain(), OrganizerEmail: g.ContactEmail}
+		out = domain.Outgoing{Delivery: d.toDomain(), RSVP: r.toDomain(), Event: ev.toDomain(), Group: g.toDomain(), OrganizerEmail: g.ContactEmail}
 		out.Delivery.Email, out.Delivery.Name = r.Email, r.Name
 		if out.OrganizerEmail == "" {
 			if err := tx.Raw(`SELECT o.email FROM group_members m JOIN organisers o ON o.id = m.organiser_id

@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/convene/convene/domain"
+)
+
+// MaxFeedEvents bounds how many events one calendar feed holds.
+const MaxFeedEvents = 500
+
+// FindPublicGroup returns a group by slug with its published and cancelled
+// events that end at or after since (recent and upcoming), by start time.
+// Cancelled events stay so that subscribed calendars drop them.
+func (db *DB) FindPublicGroup(ctx context.Context, slug string, since time.Time) (domain.Group, []domain.Event, error) {
+	var (
+		g    groupRow
+		rows []eventRow
+	)
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Where("slug = ?", slug).Limit(1).Find(&g)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errGroupNotFound
+		}
+		return tx.Where("group_id = ? AND status <> ? AND ends_at >= ?", g.ID, string(domain.EventDraft), utc(since)).
+			Order("starts_at, id").Limit(MaxFeedEvents).Find(&rows).Error
+	})
+	if err != nil {
+		return domain.Group{}, nil, err
+	}
+	events := make([]domain.Event, len(rows))
+	for i, r := range rows {
+		events[i] = r.toDomain()
+	}
+	return g.toDomain(), events, nil
+}
+
+// PersonalEvents returns the RSVP behind a manage token and every event,
+// across the service, that the same e-mail address is going to (recent and
+// upcoming, ending at or after since), each with its group.
+func (db *DB) PersonalEvents(ctx context.Context, rawToken string, since time.Time) (domain.RSVPView, []domain.RSVPView, error) {
+	var (
+		self  domain.RSVPView
+		items []domain.RSVPView
+	)
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		if self, err = db.rsvpView(tx, rawToken, false); err != nil {
+			return err
+		}
+		var rows []eventRow
+		if err := tx.Raw(`SELECT e.* FROM rsvps r JOIN events e ON e.id = r.event_id
+			WHERE r.email_norm = ? AND r.status = 'going' AND e.status <> 'draft' AND e.ends_at >= ?
+			ORDER BY e.starts_at, e.id LIMIT ?`, domain.NormalizeEmail(self.RSVP.Email), utc(since), MaxFeedEvents).Scan(&rows).Error; err != nil {
+			return err
+		}
+		groups := map[string]domain.Group{}
+		for _, r := range rows {
+			g, ok := groups[r.GroupID]
+			if !ok {
+				var gr groupRow
+				if err := tx.Where("id = ?", r.GroupID).Take(&gr).Error; err != nil {
+					return err
+				}
+				g = gr.toDomain()
+				groups[r.GroupID] = g
+			}
+			items = append(items, domain.RSVPView{Event: r.toDomain(), Group: g})
+		}
+		return nil
+	})
+	return self, items, err
+}
