@@ -19,9 +19,10 @@ type DeliveryStatus string
 
 // Delivery statuses.
 const (
-	DeliveryQueued DeliveryStatus = "queued"
-	DeliverySent   DeliveryStatus = "sent"
-	DeliveryFailed DeliveryStatus = "failed" // permanently refused; not retried
+	DeliveryQueued  DeliveryStatus = "queued"
+	DeliverySent    DeliveryStatus = "sent"
+	DeliveryFailed  DeliveryStatus = "failed"  // permanently refused; not retried
+	DeliverySkipped DeliveryStatus = "skipped" // overtaken: e.g. a waitlist notice for someone already promoted
 )
 
 // Delivery is one e-mail to one attendee, as organisers see it.

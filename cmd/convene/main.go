@@ -15,16 +15,23 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/mail"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+	_ "time/tzdata" // event time zones work on hosts without a zone database
+
+	"github.com/riverqueue/river"
 
 	"github.com/convene/convene/api"
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications"
+	"github.com/convene/convene/notifications/message"
 	"github.com/convene/convene/store"
 )
 
@@ -66,6 +73,9 @@ type Config struct {
 	TrustedProxies    []string
 	RSVPRatePerMinute int
 	ShutdownTimeout   time.Duration
+	SMTPURL           string
+	MailFrom          mail.Address
+	UpdateDelay       time.Duration
 }
 
 // envVars documents the configuration; help prints it and the README has
@@ -79,6 +89,9 @@ var envVars = [][3]string{
 	{"CONVENE_TRUSTED_PROXIES", "", "comma-separated IPs/CIDRs of proxies whose X-Forwarded-For is trusted"},
 	{"CONVENE_RSVP_RATE_LIMIT", "30", "public RSVP requests per minute per client IP (0 disables)"},
 	{"CONVENE_SHUTDOWN_TIMEOUT", "15s", "how long to let in-flight requests finish on shutdown"},
+	{"CONVENE_SMTP_URL", "", "smtp://user:pass@host:port?tls=starttls|tls|none; empty writes e-mails as .eml files under DATA_DIR/mail"},
+	{"CONVENE_MAIL_FROM", "Convene <convene@localhost>", "sender address of every e-mail"},
+	{"CONVENE_UPDATE_DELAY", "1m", "how long event changes wait so that several edits send attendees one update"},
 }
 
 func loadConfig(getenv func(string) string) (Config, error) {
@@ -112,6 +125,15 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	cfg.RSVPRatePerMinute = n
 	if cfg.ShutdownTimeout, err = time.ParseDuration(get("CONVENE_SHUTDOWN_TIMEOUT")); err != nil {
 		return cfg, usageError{"CONVENE_SHUTDOWN_TIMEOUT must be a duration such as 15s"}
+	}
+	cfg.SMTPURL = get("CONVENE_SMTP_URL")
+	from, err := mail.ParseAddress(get("CONVENE_MAIL_FROM"))
+	if err != nil || !domain.ValidEmail(from.Address) && !strings.HasSuffix(from.Address, "@localhost") {
+		return cfg, usageError{"CONVENE_MAIL_FROM must be an address such as \"Convene <events@example.org>\""}
+	}
+	cfg.MailFrom = *from
+	if cfg.UpdateDelay, err = time.ParseDuration(get("CONVENE_UPDATE_DELAY")); err != nil || cfg.UpdateDelay < 0 {
+		return cfg, usageError{"CONVENE_UPDATE_DELAY must be a duration such as 1m"}
 	}
 	if !domain.ValidEmail(cfg.AdminEmail) && cfg.AdminEmail != "admin@localhost" {
 		return cfg, usageError{"CONVENE_ADMIN_EMAIL must be an e-mail address"}
@@ -202,7 +224,81 @@ func newLogger(w io.Writer) *slog.Logger {
 }
 
 func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*store.DB, error) {
-	return store.OpenAndMigrate(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
+	return store.OpenAndMigrate(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log,
+		UpdateDelay: max(cfg.UpdateDelay, time.Millisecond)})
+}
+
+// newSender returns where e-mails go: the SMTP server of CONVENE_SMTP_URL,
+// or .eml files under the data directory when none is configured.
+func newSender(cfg Config, log *slog.Logger) (message.Sender, func(), error) {
+	if cfg.SMTPURL == "" {
+		dir := filepath.Join(cfg.DataDir, "mail")
+		d, err := message.NewEMLDir(dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		log.Info("no CONVENE_SMTP_URL: e-mails are written as .eml files", "dir", dir)
+		return d, func() {}, nil
+	}
+	sc, err := message.ParseSMTPURL(cfg.SMTPURL)
+	if err != nil {
+		return nil, nil, usageError{"CONVENE_SMTP_URL: " + err.Error()}
+	}
+	smtp, err := message.NewSMTP(sc)
+	if err != nil {
+		return nil, nil, usageError{"CONVENE_SMTP_URL: " + err.Error()}
+	}
+	log.Info("e-mails go through SMTP", "server", sc.String())
+	b := notifications.NewBatcher(smtp, mailConnections, 50, 20*time.Millisecond)
+	return b, b.Close, nil
+}
+
+// mailConnections is how many SMTP connections send at once.
+const mailConnections = 4
+
+// startJobs starts the River client that works the job queue.
+func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) (stop func(context.Context), err error) {
+	sender, closeSender, err := newSender(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	workers := river.NewWorkers()
+	notifications.Register(workers, db, sender, notifications.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, Logger: log})
+	rc := &river.Config{
+		Workers: workers,
+		Queues: map[string]river.QueueConfig{
+			store.QueueEmail:  {MaxWorkers: 4 * mailConnections * 5},
+			store.QueueFanOut: {MaxWorkers: 2},
+		},
+		Logger:            slog.New(levelAtLeast{log.Handler(), slog.LevelWarn}),
+		FetchPollInterval: 250 * time.Millisecond, // SQLite has no LISTEN/NOTIFY
+		FetchCooldown:     25 * time.Millisecond,
+	}
+	client, err := river.NewClient(db.JobDriver(), rc)
+	if err != nil {
+		closeSender()
+		return nil, err
+	}
+	if err := client.Start(ctx); err != nil {
+		closeSender()
+		return nil, err
+	}
+	return func(ctx context.Context) {
+		if err := client.Stop(ctx); err != nil {
+			log.Warn("job queue did not stop in time", "err", err.Error())
+		}
+		closeSender()
+	}, nil
+}
+
+// levelAtLeast drops records below a level (River is chatty at Info).
+type levelAtLeast struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h levelAtLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
 }
 
 func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -279,6 +375,18 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		// Printed once, to the console only, never to the structured log.
 		fmt.Fprintf(stdout, "No organiser existed, so one was created for %s. Its API token (shown only now):\n%s\n", cfg.AdminEmail, token)
 	}
+
+	stopJobs, err := startJobs(context.WithoutCancel(ctx), db, cfg, log)
+	if err != nil {
+		return err
+	}
+	// Runs before the deferred db.Close: jobs in flight finish, or are
+	// retried after a restart (they were committed before they ran).
+	defer func() {
+		jctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		stopJobs(jctx)
+	}()
 
 	srv, err := api.New(db, api.Config{
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, RSVPRatePerMinute: cfg.RSVPRatePerMinute,

@@ -15,7 +15,7 @@ CREATE TABLE deliveries (
     rsvp_id      text NOT NULL REFERENCES rsvps(id) ON DELETE CASCADE,
     kind         text NOT NULL CHECK (kind IN ('going', 'waitlisted', 'updated', 'event_cancelled', 'rsvp_cancelled')),
     sequence     integer NOT NULL,
-    status       text NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),
+    status       text NOT NULL CHECK (status IN ('queued', 'sent', 'failed', 'skipped')),
     attempts     integer NOT NULL DEFAULT 0,
     last_error   text NOT NULL DEFAULT '',
     -- For updates: JSON {changed, previous} computed when the update fanned out.

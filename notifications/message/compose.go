@@ -1,0 +1,387 @@
+package message
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"net/mail"
+	"net/url"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/ics"
+)
+
+// Invite is everything Compose needs to write one email to one attendee.
+// The caller loads it; Compose does no I/O.
+type Invite struct {
+	Event domain.Event
+	// Previous is the event as attendees last heard of it, for KindUpdated:
+	// the sentences about changes then say what it was ("was 18:00–20:00").
+	// A domain.EventSnapshot converts into one. May be nil.
+	Previous *domain.Event
+	// Changed are the JSON names of the changed fields, for KindUpdated
+	// (domain.EventChange.Changed or EventSnapshot.Changes).
+	Changed []string
+
+	Group domain.Group
+	// Organizer is the iCalendar ORGANIZER. An empty Name means the group's
+	// name; an empty Email means the group's contact_email. When the group
+	// has none, the caller passes the first owner's email here.
+	Organizer ics.Person
+	RSVP      domain.RSVP
+
+	// From is the sender. An empty Name means the group's name; the
+	// address is the service's own (replies go to the organiser through
+	// Reply-To).
+	From mail.Address
+
+	// BaseURL is the public address of the service ("https://convene.example").
+	// Its host makes the iCalendar UID and the Message-ID.
+	BaseURL string
+	// ManageURL is the attendee's manage link (see ManageURL). It is only
+	// known while the raw token is, so it may be "": the email then says to
+	// use the link from the first email.
+	ManageURL string
+	// JoinURL is the link to join an online event; "" means Event.OnlineURL.
+	JoinURL string
+
+	// Sequence is the invitation's SEQUENCE: 0 for a first invitation,
+	// higher for every update, and higher again for a cancellation (rule I7,
+	// I8). It is also part of the Message-ID.
+	Sequence int
+	// WaitlistPosition is the place in line, for KindWaitlisted; 0 means
+	// RSVP.WaitlistPosition.
+	WaitlistPosition int
+	// Reason is the organisers' reason, for KindEventCancelled; "" means
+	// Event.CancelReason.
+	Reason string
+	// Now is when the message is made: its Date and the calendar's DTSTAMP.
+	Now time.Time
+}
+
+//go:embed templates
+var templateFS embed.FS
+
+var (
+	textTemplates = texttemplate.Must(texttemplate.New("").ParseFS(templateFS, "templates/*.txt"))
+	htmlTemplates = htmltemplate.Must(htmltemplate.New("").Funcs(htmltemplate.FuncMap{
+		"paragraphs": paragraphs,
+	}).ParseFS(templateFS, "templates/*.html"))
+)
+
+// view is what the templates see. Every string in it is plain text; the
+// HTML template escapes it.
+type view struct {
+	Kind      string
+	Subject   string
+	Name      string
+	Title     string
+	When      string
+	Where     string
+	JoinURL   string
+	EventURL  string
+	ManageURL string
+	// GoogleURL and OutlookURL are the add-to-calendar links.
+	GoogleURL  string
+	OutlookURL string
+	// Changes are the sentences that start an update.
+	Changes     []string
+	Description string
+	Reason      string
+	Position    int
+	GroupName   string
+	// HasCalendar says that an invite.ics (REQUEST or CANCEL) is attached.
+	HasCalendar bool
+}
+
+// Compose writes the email of the given kind to in.RSVP's person. It
+// returns an error matching ErrInvalid when the input cannot make a valid
+// message (a missing organiser address, a SEQUENCE that would not update
+// calendars...): retrying with the same input cannot help. When the RSVP's
+// or the event's status does not fit the kind (the news was overtaken by a
+// later change), the error also matches ErrStale.
+//
+// Every kind has a text and an HTML body that say everything on their own
+// (Outlook shows the body, not the calendar's DESCRIPTION): the title, the
+// local time in the event's zone with the zone named, the place or "Online"
+// and, for online events, the join link, and the manage link. Going,
+// Updated, EventCancelled and RSVPCancelled carry a calendar object for this
+// one attendee (rule M3): a REQUEST in which they have accepted, or a
+// CANCEL. EventCancelled sends the CANCEL to waitlisted people too: they
+// may hold the event from elsewhere (a download from the public page should
+// use the same ics.UID, so the CANCEL removes it), and a CANCEL for an
+// event a calendar does not hold changes nothing.
+func Compose(kind Kind, in Invite) (Message, error) {
+	if !kind.Valid() {
+		return Message{}, invalidf("unknown kind %q", kind)
+	}
+	if err := checkStatus(kind, in); err != nil {
+		return Message{}, err
+	}
+	if in.Now.IsZero() {
+		return Message{}, invalidf("Now is required: it is the Date and the DTSTAMP")
+	}
+	base, err := url.Parse(in.BaseURL)
+	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Hostname() == "" {
+		return Message{}, invalidf("BaseURL %q is not an absolute http or https URL", in.BaseURL)
+	}
+	host := base.Hostname()
+	e := in.Event
+	if e.ID == "" || e.StartsAt.IsZero() {
+		return Message{}, invalidf("the event needs an ID and a start")
+	}
+	loc, err := loadZone(e.TimeZone)
+	if err != nil {
+		return Message{}, err
+	}
+	if !plainAddress(in.RSVP.Email) {
+		return Message{}, invalidf("attendee address %q is not a plain address", in.RSVP.Email)
+	}
+	if !plainAddress(in.From.Address) {
+		return Message{}, invalidf("From address %q is not a plain address", in.From.Address)
+	}
+	org := in.Organizer
+	if org.Email == "" {
+		org.Email = in.Group.ContactEmail
+	}
+	if org.Name == "" {
+		org.Name = in.Group.Name
+	}
+	org.Name = oneLineText(org.Name)
+	if !plainAddress(org.Email) {
+		return Message{}, invalidf("organizer address %q is not a plain address: pass the group's contact_email or the first owner's email", org.Email)
+	}
+	if in.ManageURL != "" && !webURL(in.ManageURL) {
+		return Message{}, invalidf("ManageURL is not an absolute http or https URL")
+	}
+	joinURL := ""
+	if online(e) {
+		joinURL = in.JoinURL
+		if joinURL == "" {
+			joinURL = e.OnlineURL
+		}
+		if joinURL == "" || !webURL(joinURL) {
+			return Message{}, invalidf("an online event needs an absolute http or https join link")
+		}
+	}
+
+	eventURL := EventURL(in.BaseURL, e)
+	groupName := oneLineText(in.Group.Name)
+	v := view{
+		Kind:        string(kind),
+		Name:        oneLineText(in.RSVP.Name),
+		Title:       oneLineText(e.Title),
+		When:        when(e, loc),
+		Where:       place(e),
+		EventURL:    eventURL,
+		ManageURL:   in.ManageURL,
+		Description: bodyText(e.Description),
+		GroupName:   groupName,
+	}
+	if kind != KindEventCancelled && kind != KindRSVPCancelled {
+		v.JoinURL = joinURL
+	}
+
+	// The calendar's DESCRIPTION and the add-to-calendar links carry the
+	// join link and the event page, never the manage link: calendars are
+	// often shared, and the manage link lets whoever holds it cancel.
+	details := bodyText(e.Description)
+	if joinURL != "" {
+		details = strings.TrimSpace("Join: " + joinURL + "\n\n" + details)
+	}
+	details = strings.TrimSpace(details + "\n\nEvent page: " + eventURL)
+	location, pageURL := place(e), eventURL
+	if joinURL != "" {
+		location, pageURL = joinURL, joinURL // rule I11
+	}
+
+	ev := ics.Event{
+		UID:          ics.UID(e.ID, host),
+		Sequence:     in.Sequence,
+		Stamp:        in.Now.UTC(),
+		Start:        e.StartsAt,
+		End:          e.EndsAt,
+		Summary:      e.Title,
+		Description:  details,
+		Location:     location,
+		URL:          pageURL,
+		Status:       ics.StatusConfirmed,
+		Organizer:    &org,
+		Created:      e.CreatedAt,
+		LastModified: e.UpdatedAt,
+	}
+	if joinURL != "" {
+		ev.Conference = joinURL
+	}
+	attendee := ics.Attendee{Person: ics.Person{Name: oneLineText(in.RSVP.Name), Email: in.RSVP.Email}}
+
+	var method ics.Method
+	subjectDate := subjectDate(e, loc)
+	switch kind {
+	case KindGoing:
+		method = ics.MethodRequest
+		attendee.PartStat, attendee.RSVP = ics.PartStatAccepted, true
+		v.Subject = "You're going: " + v.Title + " — " + subjectDate
+	case KindUpdated:
+		if in.Sequence < 1 {
+			return Message{}, invalidf("an update needs a SEQUENCE above the first invitation's, not %d (rule I7)", in.Sequence)
+		}
+		method = ics.MethodRequest
+		attendee.PartStat, attendee.RSVP = ics.PartStatAccepted, true
+		v.Changes, err = changeSentences(in.Changed, e, in.Previous, loc, joinURL)
+		if err != nil {
+			return Message{}, err
+		}
+		v.Subject = "Updated: " + v.Title + " — " + subjectDate
+	case KindWaitlisted:
+		v.Position = in.WaitlistPosition
+		if v.Position == 0 {
+			v.Position = in.RSVP.WaitlistPosition
+		}
+		v.Subject = "You're on the waitlist: " + v.Title + " — " + subjectDate
+	case KindEventCancelled:
+		if in.Sequence < 1 {
+			return Message{}, invalidf("a cancellation needs a SEQUENCE above the invitation's, not %d (rule I8)", in.Sequence)
+		}
+		method = ics.MethodCancel
+		ev.Status = ics.StatusCancelled
+		if in.RSVP.Status == domain.RSVPGoing {
+			attendee.PartStat = ics.PartStatAccepted
+		}
+		v.Reason = in.Reason
+		if v.Reason == "" {
+			v.Reason = e.CancelReason
+		}
+		v.Reason = bodyText(v.Reason)
+		v.Subject = "Cancelled: " + v.Title + " — " + subjectDate
+	case KindRSVPCancelled:
+		if in.Sequence < 1 {
+			return Message{}, invalidf("a cancellation needs a SEQUENCE above the invitation's, not %d (rule I8)", in.Sequence)
+		}
+		method = ics.MethodCancel
+		ev.Status = ics.StatusCancelled
+		attendee.PartStat = ics.PartStatDeclined
+		v.Subject = "RSVP cancelled: " + v.Title + " — " + subjectDate
+	}
+	v.Subject = oneLineText(v.Subject)
+
+	var cal []byte
+	if method != "" {
+		ev.Attendees = []ics.Attendee{attendee}
+		cal, err = ics.Calendar{Method: method, Events: []ics.Event{ev}}.Encode()
+		if err != nil {
+			return Message{}, invalidf("calendar: %v", err)
+		}
+		v.HasCalendar = true
+	}
+	if kind == KindGoing || kind == KindUpdated {
+		v.GoogleURL = GoogleCalendarURL(e, details, location)
+		v.OutlookURL = OutlookCalendarURL(e, details, location)
+	}
+
+	var text, html bytes.Buffer
+	if err := textTemplates.ExecuteTemplate(&text, "email.txt", v); err != nil {
+		return Message{}, err
+	}
+	if err := htmlTemplates.ExecuteTemplate(&html, "email.html", v); err != nil {
+		return Message{}, err
+	}
+
+	from := in.From
+	if from.Name == "" {
+		from.Name = groupName
+	}
+	return Message{
+		ID:       MessageID(in.RSVP.ID, kind, in.Sequence, host),
+		Kind:     kind,
+		Date:     in.Now,
+		From:     mail.Address{Name: oneLineText(from.Name), Address: from.Address},
+		To:       mail.Address{Name: oneLineText(in.RSVP.Name), Address: in.RSVP.Email},
+		ReplyTo:  mail.Address{Name: org.Name, Address: org.Email},
+		Subject:  v.Subject,
+		Text:     tidyText(text.String()),
+		HTML:     html.String(),
+		Calendar: cal,
+		Method:   method,
+	}, nil
+}
+
+// checkStatus refuses an RSVP or event whose status does not fit the news
+// (ErrStale): a message queued before a later change must not contradict
+// it.
+func checkStatus(kind Kind, in Invite) error {
+	s := in.RSVP.Status
+	if in.RSVP.ID == "" {
+		return invalidf("the RSVP needs an ID: it makes the Message-ID")
+	}
+	ok := false
+	switch kind {
+	case KindGoing, KindUpdated:
+		ok = s == domain.RSVPGoing
+		if in.Event.Status == domain.EventCancelled {
+			return staleErr(kind, "the event is cancelled")
+		}
+	case KindWaitlisted:
+		ok = s == domain.RSVPWaitlisted
+	case KindEventCancelled:
+		ok = s == domain.RSVPGoing || s == domain.RSVPWaitlisted
+	case KindRSVPCancelled:
+		ok = s == domain.RSVPCancelled
+	}
+	if !ok {
+		return staleErr(kind, fmt.Sprintf("the RSVP is %q", s))
+	}
+	return nil
+}
+
+func staleErr(kind Kind, why string) error {
+	return fmt.Errorf("%w: %w: no %s email: %s", ErrInvalid, ErrStale, kind, why)
+}
+
+// webURL reports whether s is an absolute http or https URL that a body or
+// an href can carry as it is.
+func webURL(s string) bool {
+	if s == "" || strings.ContainsAny(s, " \t\r\n\"<>") || !oneLine(s) {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}
+
+// tidyText drops the blank lines that template actions leave behind: no
+// more than one blank line in a row, none at either end, and a final
+// newline.
+func tidyText(s string) string {
+	lines := strings.Split(s, "\n")
+	out := make([]string, 0, len(lines))
+	blank := true
+	for _, l := range lines {
+		l = strings.TrimRight(l, " \t")
+		if l == "" {
+			if blank {
+				continue
+			}
+			blank = true
+		} else {
+			blank = false
+		}
+		out = append(out, l)
+	}
+	return strings.TrimRight(strings.Join(out, "\n"), "\n") + "\n"
+}
+
+// paragraphs splits text into paragraphs of lines for the HTML template,
+// which escapes each line and joins them with <br>.
+func paragraphs(s string) [][]string {
+	var out [][]string
+	for _, p := range strings.Split(s, "\n\n") {
+		if p = strings.Trim(p, "\n"); p != "" {
+			out = append(out, strings.Split(p, "\n"))
+		}
+	}
+	return out
+}

@@ -1,0 +1,163 @@
+// Package notifications sends attendees their e-mails — calendar invites,
+// waitlist notices, updates and cancellations — from background jobs
+// (River). The jobs are inserted by the store in the same transaction as
+// the change that causes them; this package works them.
+package notifications
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/mail"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/ics"
+	"github.com/convene/convene/notifications/message"
+)
+
+// Store is what the workers need from persistence. LoadOutgoing returns
+// ENOTFOUND for a delivery that no longer exists.
+type Store interface {
+	LoadOutgoing(ctx context.Context, deliveryID string) (domain.Outgoing, error)
+	MintManageToken(ctx context.Context, rsvpID string) (string, error)
+	MarkDelivery(ctx context.Context, id string, status domain.DeliveryStatus, lastError string) error
+	FanOut(ctx context.Context, eventID string, kind domain.MessageKind) (int, error)
+}
+
+// Config configures the workers.
+type Config struct {
+	// BaseURL is the public address of the service, for links.
+	BaseURL string
+	// From is the sender of every e-mail (CONVENE_MAIL_FROM).
+	From mail.Address
+	// Logger receives one line per failed attempt; never addresses.
+	Logger *slog.Logger
+	// Now returns the current time; tests may replace it.
+	Now func() time.Time
+}
+
+// Register adds the workers to a River worker registry.
+func Register(workers *river.Workers, st Store, sender message.Sender, cfg Config) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	river.AddWorker(workers, &SendWorker{store: st, sender: sender, cfg: cfg})
+	river.AddWorker(workers, &FanOutWorker{store: st})
+}
+
+// SendWorker sends one delivery. Temporary failures (SMTP down, a 4xx
+// answer) are retried with backoff; a permanent refusal (a 5xx for the
+// recipient) marks the delivery failed and is not retried.
+type SendWorker struct {
+	river.WorkerDefaults[domain.SendEmailArgs]
+	store  Store
+	sender message.Sender
+	cfg    Config
+}
+
+// Work sends the delivery named by the job.
+func (w *SendWorker) Work(ctx context.Context, job *river.Job[domain.SendEmailArgs]) error {
+	out, err := w.store.LoadOutgoing(ctx, job.Args.DeliveryID)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil // the event or RSVP was deleted: nothing to send
+	}
+	if err != nil {
+		return err
+	}
+	if out.Delivery.Status != domain.DeliveryQueued {
+		return nil // already sent, or refused for good
+	}
+	if out.RSVP.Email == "" {
+		return w.fail(ctx, out, errors.New("the attendee's data was erased"))
+	}
+	token, err := w.store.MintManageToken(ctx, out.RSVP.ID)
+	if err != nil {
+		return err
+	}
+	msg, err := message.Compose(message.Kind(out.Delivery.Kind), w.invite(out, token))
+	if errors.Is(err, message.ErrStale) {
+		// The news was overtaken (a waitlist notice for someone promoted
+		// meanwhile, an invite for someone who already left): the later
+		// message says what is true now.
+		return w.store.MarkDelivery(ctx, out.Delivery.ID, domain.DeliverySkipped, err.Error())
+	}
+	if err != nil {
+		// The data can never make a valid message: retrying cannot help.
+		return w.fail(ctx, out, err)
+	}
+	errs := w.sender.Send(ctx, []message.Message{msg})
+	if err := errs[0]; err != nil {
+		if message.IsPermanent(err) {
+			return w.fail(ctx, out, err)
+		}
+		w.cfg.Logger.WarnContext(ctx, "e-mail not sent; will retry", "delivery_id", out.Delivery.ID, "attempt", job.Attempt, "err", err.Error())
+		if merr := w.store.MarkDelivery(ctx, out.Delivery.ID, domain.DeliveryQueued, err.Error()); merr != nil {
+			return errors.Join(err, merr)
+		}
+		return err
+	}
+	return w.store.MarkDelivery(ctx, out.Delivery.ID, domain.DeliverySent, "")
+}
+
+func (w *SendWorker) fail(ctx context.Context, out domain.Outgoing, err error) error {
+	w.cfg.Logger.WarnContext(ctx, "e-mail refused for good", "delivery_id", out.Delivery.ID, "err", err.Error())
+	if merr := w.store.MarkDelivery(ctx, out.Delivery.ID, domain.DeliveryFailed, err.Error()); merr != nil {
+		return merr
+	}
+	return river.JobCancel(err)
+}
+
+func (w *SendWorker) invite(out domain.Outgoing, token string) message.Invite {
+	in := message.Invite{
+		Event: out.Event, Changed: out.Changed, Group: out.Group, RSVP: out.RSVP,
+		Organizer: ics.Person{Name: out.Group.Name, Email: out.OrganizerEmail},
+		From:      w.cfg.From, BaseURL: w.cfg.BaseURL, ManageURL: message.ManageURL(w.cfg.BaseURL, token),
+		Sequence: out.Delivery.Sequence, Now: w.cfg.Now().UTC(),
+	}
+	if p := out.Previous; p != nil {
+		prev := out.Event
+		prev.Title, prev.StartsAt, prev.EndsAt, prev.TimeZone, prev.Venue, prev.OnlineURL = p.Title, p.StartsAt, p.EndsAt, p.TimeZone, p.Venue, p.OnlineURL
+		in.Previous = &prev
+	}
+	return in
+}
+
+// NextRetry backs off exponentially from one second, capped at ten
+// minutes, so a mail server that comes back is used within minutes.
+func (w *SendWorker) NextRetry(job *river.Job[domain.SendEmailArgs]) time.Time {
+	return time.Now().Add(backoff(job.Attempt))
+}
+
+func backoff(attempt int) time.Duration {
+	d := time.Duration(math.Pow(2, float64(min(attempt, 20)-1))) * time.Second
+	return min(d, 10*time.Minute)
+}
+
+// Timeout bounds one attempt.
+func (w *SendWorker) Timeout(*river.Job[domain.SendEmailArgs]) time.Duration { return 2 * time.Minute }
+
+// FanOutWorker turns an event update or cancellation into one delivery per
+// attendee (see the store's FanOut).
+type FanOutWorker struct {
+	river.WorkerDefaults[domain.FanOutArgs]
+	store Store
+}
+
+// Work fans the message out.
+func (w *FanOutWorker) Work(ctx context.Context, job *river.Job[domain.FanOutArgs]) error {
+	if _, err := w.store.FanOut(ctx, job.Args.EventID, job.Args.Message); err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+		return fmt.Errorf("fan-out of %s for event %s: %w", job.Args.Message, job.Args.EventID, err)
+	}
+	return nil
+}
+
+// Timeout bounds one fan-out (5,000 attendees take seconds).
+func (w *FanOutWorker) Timeout(*river.Job[domain.FanOutArgs]) time.Duration { return 10 * time.Minute }
