@@ -48,6 +48,8 @@ type Store interface {
 	ListDeliveries(ctx context.Context, organiserID, eventID string, opts domain.ListOptions) (domain.Page[domain.Delivery], error)
 
 	FindPublicEvent(ctx context.Context, slug string) (domain.Event, domain.Group, error)
+	FindPublicGroup(ctx context.Context, slug string, since time.Time) (domain.Group, []domain.Event, error)
+	PersonalEvents(ctx context.Context, rawToken string, since time.Time) (domain.RSVPView, []domain.RSVPView, error)
 	CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) (domain.RSVPResult, error)
 	FindRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPView, error)
 	CancelRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPView, error)
@@ -128,6 +130,9 @@ func (s *Server) routes() {
 	pub := v1.Group("/public")
 	pub.GET("/events/:slug", s.getPublicEvent)
 	pub.POST("/events/:slug/rsvps", s.createRSVP, s.rateLimit())
+	pub.GET("/events/:slug/calendar.ics", s.getEventCalendar)
+	pub.GET("/groups/:slug/calendar.ics", s.getGroupCalendar)
+	v1.GET("/rsvps/:token/calendar.ics", s.getPersonalCalendar)
 	v1.GET("/rsvps/:token", s.getRSVP)
 	v1.DELETE("/rsvps/:token", s.cancelRSVP, s.rateLimit())
 

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/message"
 )
 
 // Response shapes. They differ from the domain types on purpose: they are
@@ -154,6 +155,15 @@ type publicEventJSON struct {
 	RSVPOpen      bool               `json:"rsvp_open"`
 	CancelReason  string             `json:"cancel_reason,omitempty"`
 	URL           string             `json:"url"`
+	CalendarLinks calendarLinksJSON  `json:"calendar_links"`
+}
+
+// calendarLinksJSON are add-to-calendar links: Google Calendar and Outlook
+// on the web make a copy; the .ics link downloads the event.
+type calendarLinksJSON struct {
+	Google  string `json:"google"`
+	Outlook string `json:"outlook"`
+	ICS     string `json:"ics"`
 }
 
 func (s *Server) publicEventView(e domain.Event, g domain.Group) publicEventJSON {
@@ -163,6 +173,7 @@ func (s *Server) publicEventView(e domain.Event, g domain.Group) publicEventJSON
 		Online: e.OnlineURL != "", Group: groupRefJSON{Slug: g.Slug, Name: g.Name}, Capacity: e.Capacity,
 		GoingCount: e.GoingCount, SeatsLeft: e.SeatsLeft(), WaitlistCount: e.WaitlistCount, Waitlist: e.Waitlist,
 		RSVPOpen: e.RSVPOpen(s.cfg.Now()), CancelReason: e.CancelReason, URL: s.cfg.BaseURL + "/e/" + e.Slug,
+		CalendarLinks: calendarLinksJSON(message.PublicCalendarLinks(s.cfg.BaseURL, e)),
 	}
 }
 

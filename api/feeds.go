@@ -1,0 +1,120 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/message"
+)
+
+// FeedHistory is how far back feeds reach: recent events stay in
+// subscribed calendars for a while (and cancelled ones are seen as such).
+const FeedHistory = 90 * 24 * time.Hour
+
+// serveCalendar answers with an iCalendar body, honouring If-None-Match and
+// If-Modified-Since so that calendar apps polling every few minutes get a
+// 304 with no body. The ETag is the hash of the bytes, which depend only
+// on the events (see message.Publish).
+func serveCalendar(c echo.Context, body []byte, lastModified time.Time, filename, cacheControl string) error {
+	sum := sha256.Sum256(body)
+	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+	h := c.Response().Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", cacheControl)
+	if !lastModified.IsZero() {
+		h.Set("Last-Modified", lastModified.UTC().Format(http.TimeFormat))
+	}
+	if inm := c.Request().Header.Get("If-None-Match"); inm != "" {
+		for _, t := range strings.Split(inm, ",") {
+			if t = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(t), "W/")); t == etag || t == "*" {
+				return c.NoContent(http.StatusNotModified)
+			}
+		}
+	} else if ims, err := http.ParseTime(c.Request().Header.Get("If-Modified-Since")); err == nil && !lastModified.IsZero() &&
+		!lastModified.Truncate(time.Second).After(ims) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	h.Set("Content-Disposition", `inline; filename="`+filename+`"`)
+	return c.Blob(http.StatusOK, "text/calendar; charset=utf-8", body)
+}
+
+func latest(items []message.Item, floor time.Time) time.Time {
+	t := floor
+	for _, it := range items {
+		if it.Event.UpdatedAt.After(t) {
+			t = it.Event.UpdatedAt
+		}
+	}
+	return t
+}
+
+// getEventCalendar serves one public event as an .ics download (no join
+// link).
+func (s *Server) getEventCalendar(c echo.Context) error {
+	slug, err := slugParam(c)
+	if err != nil {
+		return err
+	}
+	e, g, err := s.store.FindPublicEvent(c.Request().Context(), slug)
+	if err != nil {
+		return err
+	}
+	items := []message.Item{{Event: e, Group: g}}
+	body, err := message.Publish(items, message.FeedOptions{BaseURL: s.cfg.BaseURL})
+	if err != nil {
+		return err
+	}
+	return serveCalendar(c, body, e.UpdatedAt, e.Slug+".ics", "public, no-cache")
+}
+
+// getGroupCalendar serves a group's feed: its published events, upcoming
+// and of the last 90 days, cancelled ones marked so.
+func (s *Server) getGroupCalendar(c echo.Context) error {
+	slug := c.Param("slug")
+	var v domain.Validation
+	if domain.CheckSlug(&v, "slug", slug); v.Err() != nil {
+		return &domain.Error{Code: domain.ENOTFOUND, Reason: "group_not_found", Message: "No such group."}
+	}
+	g, events, err := s.store.FindPublicGroup(c.Request().Context(), slug, s.cfg.Now().Add(-FeedHistory))
+	if err != nil {
+		return err
+	}
+	items := make([]message.Item, len(events))
+	for i, e := range events {
+		items[i] = message.Item{Event: e, Group: g}
+	}
+	body, err := message.Publish(items, message.FeedOptions{BaseURL: s.cfg.BaseURL, Name: g.Name})
+	if err != nil {
+		return err
+	}
+	return serveCalendar(c, body, latest(items, g.UpdatedAt), g.Slug+".ics", "public, no-cache")
+}
+
+// getPersonalCalendar serves the feed of everything the holder of a manage
+// token is going to, across groups (matched by e-mail address), with join
+// links.
+func (s *Server) getPersonalCalendar(c echo.Context) error {
+	t, err := tokenParam(c)
+	if err != nil {
+		return err
+	}
+	_, views, err := s.store.PersonalEvents(c.Request().Context(), t, s.cfg.Now().Add(-FeedHistory))
+	if err != nil {
+		return err
+	}
+	items := make([]message.Item, len(views))
+	for i, v := range views {
+		items[i] = message.Item{Event: v.Event, Group: v.Group}
+	}
+	body, err := message.Publish(items, message.FeedOptions{BaseURL: s.cfg.BaseURL, Name: "My events (Convene)", WithJoinLinks: true})
+	if err != nil {
+		return err
+	}
+	return serveCalendar(c, body, latest(items, time.Time{}), "my-events.ics", "private, no-cache")
+}

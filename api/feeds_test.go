@@ -1,0 +1,133 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/convene/convene/store"
+	"github.com/convene/convene/store/storetest"
+)
+
+func unfold(ics string) string { return strings.ReplaceAll(ics, "\r\n ", "") }
+
+func TestEventDownloadAndConditionalGET(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		te := newTestEnv(t, db)
+		_, tok := te.organiser("Ada")
+		gid := te.group(tok)
+		start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Minute)
+		r := te.do("POST", "/api/v1/groups/"+gid+"/events", tok, map[string]any{
+			"title": "Essentials, live; \"Q1\"", "kind": "live_session", "online_url": "https://meet.example.org/secret-room",
+			"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339),
+		})
+		wantStatus(t, r, http.StatusCreated)
+		eid, slug := r.m(t)["id"].(string), r.m(t)["slug"].(string)
+		wantStatus(t, te.do("POST", "/api/v1/events/"+eid+"/publish", tok, nil), http.StatusOK)
+
+		links := te.do("GET", "/api/v1/public/events/"+slug, "", nil).m(t)["calendar_links"].(map[string]any)
+		if !strings.HasPrefix(links["google"].(string), "https://calendar.google.com/") ||
+			!strings.HasPrefix(links["outlook"].(string), "https://outlook.live.com/") ||
+			!strings.HasSuffix(links["ics"].(string), "/api/v1/public/events/"+slug+"/calendar.ics") {
+			t.Fatalf("calendar_links %v", links)
+		}
+
+		path := "/api/v1/public/events/" + slug + "/calendar.ics"
+		r = te.do("GET", path, "", nil)
+		wantStatus(t, r, http.StatusOK)
+		if ct := r.Header.Get("Content-Type"); ct != "text/calendar; charset=utf-8" {
+			t.Fatalf("Content-Type %q", ct)
+		}
+		body := unfold(string(r.Body))
+		for _, want := range []string{"METHOD:PUBLISH\r\n", "UID:" + eid + "@", `SUMMARY:Essentials\, live\; "Q1"`, "STATUS:CONFIRMED"} {
+			if !strings.Contains(body, want) {
+				t.Fatalf("download lacks %q:\n%s", want, body)
+			}
+		}
+		if strings.Contains(body, "ATTENDEE") || strings.Contains(body, "secret-room") {
+			t.Fatalf("a public download shows attendees or the join link:\n%s", body)
+		}
+		etag, lm := r.Header.Get("ETag"), r.Header.Get("Last-Modified")
+		if etag == "" || lm == "" {
+			t.Fatalf("no validators: ETag %q Last-Modified %q", etag, lm)
+		}
+		req, _ := http.NewRequest("GET", te.srv.URL+path, nil)
+		req.Header.Set("If-None-Match", etag)
+		if r := te.send(req); r.Status != http.StatusNotModified || len(r.Body) != 0 {
+			t.Fatalf("If-None-Match: %d %q", r.Status, r.Body)
+		}
+		req, _ = http.NewRequest("GET", te.srv.URL+path, nil)
+		req.Header.Set("If-Modified-Since", lm)
+		if r := te.send(req); r.Status != http.StatusNotModified {
+			t.Fatalf("If-Modified-Since: %d", r.Status)
+		}
+		// A change makes a new ETag.
+		wantStatus(t, te.do("PATCH", "/api/v1/events/"+eid, tok, map[string]any{"title": "Essentials Q1"}), http.StatusOK)
+		req, _ = http.NewRequest("GET", te.srv.URL+path, nil)
+		req.Header.Set("If-None-Match", etag)
+		if r := te.send(req); r.Status != http.StatusOK || r.Header.Get("ETag") == etag {
+			t.Fatalf("after a change: %d, ETag %q", r.Status, r.Header.Get("ETag"))
+		}
+	})
+}
+
+func TestGroupAndPersonalFeeds(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		te := newTestEnv(t, db)
+		_, tok := te.organiser("Ada")
+		gid := te.group(tok)
+		slugOf := func(gid string) string {
+			return te.do("GET", "/api/v1/groups/"+gid, tok, nil).m(t)["slug"].(string)
+		}
+		keep, keepSlug := te.event(tok, gid, 10, true)
+		gone, _ := te.event(tok, gid, 10, true)
+		draft, _ := te.event(tok, gid, 10, false)
+		wantStatus(t, te.do("POST", "/api/v1/events/"+gone+"/cancel", tok, map[string]any{"reason": "Snow"}), http.StatusOK)
+
+		r := te.do("GET", "/api/v1/public/groups/"+slugOf(gid)+"/calendar.ics", "", nil)
+		wantStatus(t, r, http.StatusOK)
+		feed := unfold(string(r.Body))
+		for _, want := range []string{"METHOD:PUBLISH", "X-WR-CALNAME:Oslo .NET User Group", "NAME:Oslo .NET User Group",
+			"REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H", "UID:" + keep + "@", "UID:" + gone + "@"} {
+			if !strings.Contains(feed, want) {
+				t.Fatalf("group feed lacks %q:\n%s", want, feed)
+			}
+		}
+		if strings.Contains(feed, draft) || strings.Count(feed, "STATUS:CANCELLED") != 1 || strings.Contains(feed, "ATTENDEE") {
+			t.Fatalf("group feed: drafts must be absent, the cancelled event marked, no attendees:\n%s", feed)
+		}
+		wantProblem(t, te.do("GET", "/api/v1/public/groups/no-such-group/calendar.ics", "", nil), http.StatusNotFound, "group_not_found")
+
+		// A person going to events of two groups gets both in their feed,
+		// with join links; an event where they only wait in line is absent.
+		gid2 := te.group(tok)
+		start := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Minute)
+		r = te.do("POST", "/api/v1/groups/"+gid2+"/events", tok, map[string]any{
+			"title": "Online hour", "kind": "live_session", "online_url": "https://meet.example.org/room-42", "capacity": 1,
+			"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339),
+		})
+		online := r.m(t)
+		wantStatus(t, te.do("POST", "/api/v1/events/"+online["id"].(string)+"/publish", tok, nil), http.StatusOK)
+		full, fullSlug := te.event(tok, gid2, 1, true)
+		rsvp := func(slug, email string) map[string]any {
+			r := te.do("POST", "/api/v1/public/events/"+slug+"/rsvps", "", map[string]any{"name": "Grace", "email": email})
+			wantStatus(t, r, http.StatusCreated)
+			return r.m(t)
+		}
+		mine := rsvp(keepSlug, "grace@example.org")
+		rsvp(online["slug"].(string), "GRACE@example.org")
+		rsvp(fullSlug, "someone@example.org")
+		rsvp(fullSlug, "grace@example.org") // waitlisted
+		r = te.do("GET", "/api/v1/rsvps/"+mine["manage_token"].(string)+"/calendar.ics", "", nil)
+		wantStatus(t, r, http.StatusOK)
+		personal := unfold(string(r.Body))
+		if !strings.Contains(personal, "UID:"+keep+"@") || !strings.Contains(personal, "UID:"+online["id"].(string)+"@") ||
+			!strings.Contains(personal, "https://meet.example.org/room-42") || strings.Contains(personal, full) || strings.Contains(personal, gone) {
+			t.Fatalf("personal feed:\n%s", personal)
+		}
+		if cc := r.Header.Get("Cache-Control"); !strings.Contains(cc, "private") {
+			t.Fatalf("personal feed Cache-Control %q", cc)
+		}
+	})
+}
