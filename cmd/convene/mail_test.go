@@ -95,12 +95,12 @@ func mailEnv(t *testing.T, dialect string, sink *smtptest.Server) map[string]str
 }
 
 type flow struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	token string
 }
 
-func newFlow(t *testing.T, in *instance) *flow {
+func newFlow(t testing.TB, in *instance) *flow {
 	m := regexp.MustCompile(`(?m)^(cvn_[A-Za-z0-9_-]{43})$`).FindStringSubmatch(in.stdout.String())
 	if m == nil {
 		t.Fatalf("no bootstrap token: %s", in.stdout)

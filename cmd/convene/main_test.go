@@ -48,7 +48,7 @@ type instance struct {
 
 var listenRE = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
 
-func startServe(t *testing.T, env map[string]string) *instance {
+func startServe(t testing.TB, env map[string]string) *instance {
 	t.Helper()
 	env["CONVENE_LISTEN"] = "127.0.0.1:0"
 	ctx, cancel := context.WithCancel(context.Background())
@@ -85,7 +85,7 @@ func startServe(t *testing.T, env map[string]string) *instance {
 	return nil
 }
 
-func call(t *testing.T, method, url, token string, body any) (int, map[string]any) {
+func call(t testing.TB, method, url, token string, body any) (int, map[string]any) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {

@@ -12,7 +12,7 @@ import (
 
 // freshPostgres makes an empty PostgreSQL database for one test (the
 // bootstrap path needs a database with no organisers) and drops it after.
-func freshPostgres(t *testing.T) string {
+func freshPostgres(t testing.TB) string {
 	t.Helper()
 	base := storetest.PostgresURL(t)
 	ctx := context.Background()
