@@ -8,6 +8,8 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/mail"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -319,5 +321,34 @@ func TestMailOutageAndRestart(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEMLDefault: with no CONVENE_SMTP_URL, the invite is written as an
+// .eml file under DATA_DIR/mail, and the log says where.
+func TestEMLDefault(t *testing.T) {
+	dir := t.TempDir()
+	in := startServe(t, map[string]string{"CONVENE_DATA_DIR": dir, "CONVENE_BASE_URL": "https://convene.example"})
+	f := newFlow(t, in)
+	_, slug := f.event(10, "EML Group")
+	r := f.rsvp(slug, "Grace", "grace@example.org")
+	if !strings.Contains(in.stderr.String(), `"dir":"`+filepath.Join(dir, "mail")+`"`) {
+		t.Fatalf("the log does not say where e-mails go:\n%s", in.stderr)
+	}
+	path := filepath.Join(dir, "mail", r["id"].(string)+".going.0@convene.example.eml")
+	var data []byte
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if b, err := os.ReadFile(path); err == nil {
+			data = b
+			break
+		}
+	}
+	if data == nil {
+		entries, _ := os.ReadDir(filepath.Join(dir, "mail"))
+		t.Fatalf("no %s; mail dir has %v", path, entries)
+	}
+	got := parseMail(t, smtptest.Message{To: []string{"grace@example.org"}, Data: data})
+	if got.Method != "REQUEST" || icsProp(got.ICS, "METHOD") != "REQUEST" || !strings.HasPrefix(got.Subject, "You're going:") {
+		t.Fatalf("eml: method %q subject %q", got.Method, got.Subject)
 	}
 }
