@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math"
 	"net/mail"
+	"regexp"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -98,21 +99,23 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[domain.SendEmailAr
 		if message.IsPermanent(err) {
 			return w.fail(ctx, out, err)
 		}
-		w.cfg.Logger.WarnContext(ctx, "e-mail not sent; will retry", "delivery_id", out.Delivery.ID, "attempt", job.Attempt, "err", err.Error())
+		// The organiser sees the server's whole answer; logs and the job
+		// queue (which logs failed attempts) never see an address.
+		w.cfg.Logger.WarnContext(ctx, "e-mail not sent; will retry", "delivery_id", out.Delivery.ID, "attempt", job.Attempt, "err", Redact(err.Error()))
 		if merr := w.store.MarkDelivery(ctx, out.Delivery.ID, domain.DeliveryQueued, err.Error()); merr != nil {
-			return errors.Join(err, merr)
+			return errors.New(Redact(errors.Join(err, merr).Error()))
 		}
-		return err
+		return errors.New(Redact(err.Error()))
 	}
 	return w.store.MarkDelivery(ctx, out.Delivery.ID, domain.DeliverySent, "")
 }
 
 func (w *SendWorker) fail(ctx context.Context, out domain.Outgoing, err error) error {
-	w.cfg.Logger.WarnContext(ctx, "e-mail refused for good", "delivery_id", out.Delivery.ID, "err", err.Error())
+	w.cfg.Logger.WarnContext(ctx, "e-mail refused for good", "delivery_id", out.Delivery.ID, "err", Redact(err.Error()))
 	if merr := w.store.MarkDelivery(ctx, out.Delivery.ID, domain.DeliveryFailed, err.Error()); merr != nil {
 		return merr
 	}
-	return river.JobCancel(err)
+	return river.JobCancel(errors.New(Redact(err.Error())))
 }
 
 func (w *SendWorker) invite(out domain.Outgoing, token string) message.Invite {
@@ -161,3 +164,9 @@ func (w *FanOutWorker) Work(ctx context.Context, job *river.Job[domain.FanOutArg
 
 // Timeout bounds one fan-out (5,000 attendees take seconds).
 func (w *FanOutWorker) Timeout(*river.Job[domain.FanOutArgs]) time.Duration { return 10 * time.Minute }
+
+var addressRE = regexp.MustCompile(`[^\s<>()\[\],;:"']+@[^\s<>()\[\],;:"']+`)
+
+// Redact replaces e-mail addresses in s (mail servers quote recipients in
+// their answers) so that the text can be logged.
+func Redact(s string) string { return addressRE.ReplaceAllString(s, "[address]") }

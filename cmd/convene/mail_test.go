@@ -309,6 +309,14 @@ func TestMailOutageAndRestart(t *testing.T) {
 			if len(msgs) != n || len(seen) != n {
 				t.Fatalf("%d messages to %d recipients, want %d each once: %v", len(msgs), len(seen), n, seen)
 			}
+			// The mail server's answers name recipients; the logs never do.
+			logs := in.stderr.String() + in2.stderr.String()
+			if strings.Contains(logs, "@example.org") {
+				t.Fatalf("an address reached the logs:\n%s", logs)
+			}
+			if !strings.Contains(logs, "[address]") {
+				t.Fatalf("the 550 refusal was not logged (redacted):\n%s", logs)
+			}
 			_, d := call(t, "GET", in2.base+"/api/v1/events/"+eid+"/deliveries?limit=50", f.token, nil)
 			for _, it := range d["items"].([]any) {
 				m := it.(map[string]any)
