@@ -121,6 +121,7 @@ func (s *Server) Echo() *echo.Echo { return s.echo }
 
 func (s *Server) routes() {
 	e := s.echo
+	s.pageRoutes(e)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 
