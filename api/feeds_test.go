@@ -119,7 +119,19 @@ func TestGroupAndPersonalFeeds(t *testing.T) {
 		rsvp(online["slug"].(string), "GRACE@example.org")
 		rsvp(fullSlug, "someone@example.org")
 		rsvp(fullSlug, "grace@example.org") // waitlisted
+		// The token handed back by the RSVP call proves nothing about the
+		// address (anyone may RSVP with anyone's): its feed is its own event.
 		r = te.do("GET", "/api/v1/rsvps/"+mine["manage_token"].(string)+"/calendar.ics", "", nil)
+		wantStatus(t, r, http.StatusOK)
+		if own := unfold(string(r.Body)); !strings.Contains(own, "UID:"+keep+"@") || strings.Contains(own, "room-42") {
+			t.Fatalf("the RSVP-call token's feed must list only its own event:\n%s", own)
+		}
+		// A token e-mailed to the attendee proves the mailbox.
+		emailed, err := db.MintManageToken(t.Context(), mine["id"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = te.do("GET", "/api/v1/rsvps/"+emailed+"/calendar.ics", "", nil)
 		wantStatus(t, r, http.StatusOK)
 		personal := unfold(string(r.Body))
 		if !strings.Contains(personal, "UID:"+keep+"@") || !strings.Contains(personal, "UID:"+online["id"].(string)+"@") ||

@@ -96,7 +96,9 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[domain.SendEmailAr
 	}
 	errs := w.sender.Send(ctx, []message.Message{msg})
 	if err := errs[0]; err != nil {
-		if message.IsPermanent(err) {
+		if message.IsPermanent(err) || job.Attempt >= job.MaxAttempts {
+			// Refused for good, or retried for as long as we retry: the
+			// organiser sees it failed rather than queued for ever.
 			return w.fail(ctx, out, err)
 		}
 		// The organiser sees the server's whole answer; logs and the job

@@ -41,9 +41,12 @@ func (db *DB) FindPublicGroup(ctx context.Context, slug string, since time.Time)
 	return g.toDomain(), events, nil
 }
 
-// PersonalEvents returns the RSVP behind a manage token and every event,
-// across the service, that the same e-mail address is going to (recent and
-// upcoming, ending at or after since), each with its group.
+// PersonalEvents returns the RSVP behind a manage token and the events its
+// holder is going to (recent and upcoming, ending at or after since), each
+// with its group. A token that was e-mailed to the attendee proves the
+// mailbox, so it lists every event, across the service, that the address is
+// going to; the token handed back by the RSVP call proves nothing about the
+// address (anyone can RSVP with anyone's), so it lists its own event only.
 func (db *DB) PersonalEvents(ctx context.Context, rawToken string, since time.Time) (domain.RSVPView, []domain.RSVPView, error) {
 	var (
 		self  domain.RSVPView
@@ -54,10 +57,18 @@ func (db *DB) PersonalEvents(ctx context.Context, rawToken string, since time.Ti
 		if self, err = db.rsvpView(tx, rawToken, false); err != nil {
 			return err
 		}
+		var emailed int64
+		if err := tx.Raw(`SELECT count(*) FROM rsvp_tokens WHERE token_hash = ?`, domain.HashToken(rawToken)).Scan(&emailed).Error; err != nil {
+			return err
+		}
+		match, arg := `r.id = ?`, any(self.RSVP.ID)
+		if emailed > 0 {
+			match, arg = `r.email_norm = ?`, domain.NormalizeEmail(self.RSVP.Email)
+		}
 		var rows []eventRow
 		if err := tx.Raw(`SELECT e.* FROM rsvps r JOIN events e ON e.id = r.event_id
-			WHERE r.email_norm = ? AND r.status = 'going' AND e.status <> 'draft' AND e.ends_at >= ?
-			ORDER BY e.starts_at, e.id LIMIT ?`, domain.NormalizeEmail(self.RSVP.Email), utc(since), MaxFeedEvents).Scan(&rows).Error; err != nil {
+			WHERE `+match+` AND r.status = 'going' AND e.status <> 'draft' AND e.ends_at >= ?
+			ORDER BY e.starts_at, e.id LIMIT ?`, arg, utc(since), MaxFeedEvents).Scan(&rows).Error; err != nil {
 			return err
 		}
 		groups := map[string]domain.Group{}

@@ -28,6 +28,12 @@ const (
 // told, so that a burst of edits sends one update.
 const DefaultUpdateDelay = time.Minute
 
+// MaxSendAttempts bounds the attempts to send one e-mail: with the
+// workers' backoff (1 s doubling, capped at 10 minutes) that is about 16
+// hours of a mail server being down; the last attempt marks the delivery
+// failed.
+const MaxSendAttempts = 100
+
 // fanOutBatch is how many deliveries one fan-out transaction creates.
 const fanOutBatch = 500
 
@@ -125,7 +131,7 @@ func (db *DB) enqueue(tx *gorm.DB, eventID string, kind domain.MessageKind, seq 
 	params := make([]river.InsertManyParams, len(ids))
 	for i, id := range ids {
 		params[i] = river.InsertManyParams{Args: domain.SendEmailArgs{DeliveryID: id},
-			InsertOpts: &river.InsertOpts{Queue: QueueEmail, MaxAttempts: 25}}
+			InsertOpts: &river.InsertOpts{Queue: QueueEmail, MaxAttempts: MaxSendAttempts}}
 	}
 	if _, err := db.jobs.InsertManyTx(tx.Statement.Context, sqlTx(tx), params); err != nil {
 		return 0, err

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 
 	"gorm.io/gorm"
 
@@ -190,26 +191,41 @@ func (db *DB) CancelRSVPByToken(ctx context.Context, raw string) (domain.RSVPVie
 // cancelRSVP cancels v.RSVP (its event row locked by the caller), updates
 // counts, promotes from the line, and updates v. It returns promoted ids.
 func (db *DB) cancelRSVP(tx *gorm.DB, v *domain.RSVPView) ([]string, error) {
-	if v.RSVP.Status == domain.RSVPCancelled {
-		return nil, nil
-	}
-	// Re-read the counters under the lock: v.Event may predate it.
+	// Re-read the counters and the RSVP's status under the event's lock:
+	// what the caller read before taking it may be stale (two cancels of one
+	// RSVP at once, or a promotion meanwhile).
 	var ev eventRow
 	if err := tx.Where("id = ?", v.RSVP.EventID).Take(&ev).Error; err != nil {
 		return nil, err
 	}
-	now := db.now()
-	if err := tx.Exec(`UPDATE rsvps SET status = 'cancelled', waitlist_seq = NULL, cancelled_at = ?, updated_at = ? WHERE id = ?`,
-		now, now, v.RSVP.ID).Error; err != nil {
+	var status string
+	if err := tx.Raw(`SELECT status FROM rsvps WHERE id = ?`, v.RSVP.ID).Scan(&status).Error; err != nil {
 		return nil, err
+	}
+	v.RSVP.Status = domain.RSVPStatus(status)
+	if v.RSVP.Status == domain.RSVPCancelled {
+		return nil, nil
+	}
+	now := db.now()
+	res := tx.Exec(`UPDATE rsvps SET status = 'cancelled', waitlist_seq = NULL, cancelled_at = ?, updated_at = ? WHERE id = ? AND status = ?`,
+		now, now, v.RSVP.ID, status)
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if res.RowsAffected != 1 {
+		return nil, fmt.Errorf("store: RSVP %s changed under the event lock", v.RSVP.ID)
 	}
 	switch v.RSVP.Status {
 	case domain.RSVPGoing:
 		ev.GoingCount--
 		// The attendee's calendar gets a CANCEL. It needs a SEQUENCE above
 		// the invite's, and an invite sent later (they may RSVP again) one
-		// above the CANCEL's: so the event's sequence rises.
-		ev.Sequence++
+		// above the CANCEL's: the CANCEL takes sequence+1 and the event
+		// moves on to sequence+2. On a cancelled event the sequence is final
+		// (no CANCEL is sent for it), so a retried fan-out adds nothing.
+		if ev.Status == string(domain.EventPublished) {
+			ev.Sequence += 2
+		}
 	case domain.RSVPWaitlisted:
 		ev.WaitlistCount--
 	}
@@ -217,7 +233,7 @@ func (db *DB) cancelRSVP(tx *gorm.DB, v *domain.RSVPView) ([]string, error) {
 		return nil, err
 	}
 	if v.RSVP.Status == domain.RSVPGoing && ev.Status == string(domain.EventPublished) {
-		if _, err := db.enqueue(tx, ev.ID, domain.MessageRSVPCancelled, ev.Sequence, "", []string{v.RSVP.ID}); err != nil {
+		if _, err := db.enqueue(tx, ev.ID, domain.MessageRSVPCancelled, ev.Sequence-1, "", []string{v.RSVP.ID}); err != nil {
 			return nil, err
 		}
 	}

@@ -285,7 +285,12 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	}
 	return func(ctx context.Context) {
 		if err := client.Stop(ctx); err != nil {
-			log.Warn("job queue did not stop in time", "err", err.Error())
+			// Cancel what still runs before the database closes under it;
+			// those jobs are retried after the next start.
+			log.Warn("job queue did not stop in time; cancelling running jobs", "err", err.Error())
+			cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			client.StopAndCancel(cctx)
 		}
 		closeSender()
 	}, nil

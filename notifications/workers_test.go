@@ -1,0 +1,68 @@
+package notifications
+
+import (
+	"context"
+	"log/slog"
+	"net/mail"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/smtptest"
+	"github.com/convene/convene/store"
+	"github.com/convene/convene/store/storetest"
+)
+
+// TestLastAttemptMarksFailed: while the mail server refuses (451) a
+// delivery stays queued for the next attempt; on the last attempt it is
+// marked failed, so organisers never see it queued for ever.
+func TestLastAttemptMarksFailed(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t, store.SQLite)
+	owner, _ := db.CreateOrganiser(ctx, "owner@example.org", "Owner")
+	g, _ := db.CreateGroup(ctx, owner.ID, domain.Group{Slug: "g", Name: "G", TimeZone: "UTC"})
+	start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Minute)
+	e, err := db.CreateEvent(ctx, owner.ID, g.ID, domain.Event{Title: "T", Kind: domain.KindMeetup, StartsAt: start,
+		EndsAt: start.Add(time.Hour), Venue: &domain.Venue{Name: "Hall"}, Waitlist: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PublishEvent(ctx, owner.ID, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateRSVP(ctx, e.Slug, domain.RSVPInput{Name: "Ada", Email: "ada@example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := db.ListDeliveries(ctx, owner.ID, e.ID, domain.ListOptions{})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("%v %v", page, err)
+	}
+	sink := smtptest.Start(t)
+	sink.RefuseFor(time.Hour)
+	cfg, _ := message.ParseSMTPURL(sink.URL())
+	smtp, _ := message.NewSMTP(cfg)
+	w := &SendWorker{store: db, sender: smtp, cfg: Config{BaseURL: "https://convene.example",
+		From: mail.Address{Address: "events@convene.example"}, Logger: nil, Now: time.Now}}
+	Register(river.NewWorkers(), db, smtp, w.cfg) // fills the defaults
+	w.cfg.Logger = discard()
+	job := func(attempt int) *river.Job[domain.SendEmailArgs] {
+		return &river.Job[domain.SendEmailArgs]{JobRow: &rivertype.JobRow{Attempt: attempt, MaxAttempts: store.MaxSendAttempts},
+			Args: domain.SendEmailArgs{DeliveryID: page.Items[0].ID}}
+	}
+	status := func() domain.DeliveryStatus {
+		p, _ := db.ListDeliveries(ctx, owner.ID, e.ID, domain.ListOptions{})
+		return p.Items[0].Status
+	}
+	if err := w.Work(ctx, job(1)); err == nil || status() != domain.DeliveryQueued {
+		t.Fatalf("first refused attempt: err %v, status %s; want an error to retry and queued", err, status())
+	}
+	if err := w.Work(ctx, job(store.MaxSendAttempts)); err == nil || status() != domain.DeliveryFailed {
+		t.Fatalf("last refused attempt: err %v, status %s; want failed", err, status())
+	}
+}
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
