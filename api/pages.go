@@ -1,6 +1,461 @@
 package api
 
-import "github.com/labstack/echo/v4"
+import (
+	"bytes"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
 
-// pageRoutes registers the attendee-facing HTML pages.
-func (s *Server) pageRoutes(e *echo.Echo) {}
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/convene/convene/domain"
+)
+
+// pageCSP is the Content-Security-Policy of every HTML page: the pages
+// have no scripts and no inline styles, load only the stylesheet from this
+// origin, post forms only here and may not be framed.
+const pageCSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// csrfField is the name of the hidden form field that carries the CSRF
+// token (and the context key Echo's middleware stores it under).
+const csrfField = "_csrf"
+
+// pagePrefixes are where the HTML pages and their assets live. They are
+// for people, not programs, and so are not part of the JSON API or of
+// openapi.yaml.
+var pagePrefixes = []string{"/e/", "/r/", "/g/", "/static/"}
+
+// isPagePath reports whether an Echo route path (/e/:slug) is one of the
+// HTML pages' routes.
+func isPagePath(p string) bool {
+	for _, prefix := range pagePrefixes {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// pageRoutes registers the attendee-facing HTML pages. Middleware is set
+// per route, not on a group: Echo adds catch-all routes for a group with
+// middleware, which would change how unknown paths are answered (they stay
+// 404 problem documents).
+func (s *Server) pageRoutes(e *echo.Echo) {
+	csrf := s.pageCSRF()
+	e.GET("/static/:name", serveStatic)
+	e.GET("/e/:slug", s.eventPage, s.htmlPage, csrf)
+	e.POST("/e/:slug/rsvp", s.rsvpFormPost, s.htmlPage, s.rateLimit(), csrf)
+	e.GET("/r/:token", s.rsvpPage, s.htmlPage, tokenPage)
+	e.GET("/r/:token/cancel", s.cancelPage, s.htmlPage, tokenPage, csrf)
+	e.POST("/r/:token/cancel", s.cancelFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.GET("/g/:slug", s.groupPage, s.htmlPage)
+}
+
+// pageCSRF is the double-submit CSRF check of the forms: a random token in
+// a SameSite=Strict, HttpOnly cookie that the form must send back in its
+// _csrf field. Browsers that send Sec-Fetch-Site are checked by that header
+// instead (Echo's middleware), so a same-origin post is let through.
+func (s *Server) pageCSRF() echo.MiddlewareFunc {
+	secure := strings.HasPrefix(s.cfg.BaseURL, "https://")
+	name := "convene_csrf"
+	if secure {
+		name = "__Host-convene_csrf" // Secure, Path=/ and no Domain, enforced by browsers
+	}
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:" + csrfField,
+		ContextKey:     csrfField,
+		CookieName:     name,
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   secure,
+		CookieSameSite: http.SameSiteStrictMode,
+	})
+}
+
+// htmlPage sets the headers every HTML page carries and renders any error
+// from the handler or the middleware after it (CSRF, rate limit) as a
+// page: people who followed a link get HTML, while the JSON API keeps its
+// problem documents.
+func (s *Server) htmlPage(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", pageCSP)
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		err := next(&pageContext{Context: c, s: s})
+		if err == nil || c.Response().Committed {
+			return err
+		}
+		return s.renderError(c, err)
+	}
+}
+
+// pageContext sends errors that middleware reports through c.Error rather
+// than by returning them (Echo's rate limiter does) to the error page
+// instead of the API's problem documents.
+type pageContext struct {
+	echo.Context
+	s *Server
+}
+
+func (c *pageContext) Error(err error) {
+	if c.Response().Committed {
+		return
+	}
+	if rerr := c.s.renderError(c.Context, err); rerr != nil {
+		c.Context.Error(rerr)
+	}
+}
+
+// tokenPage marks the pages whose address holds a manage token, error
+// pages included: never stored, never sent on as a referrer, never indexed.
+func tokenPage(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Robots-Tag", "noindex, nofollow")
+		return next(c)
+	}
+}
+
+// render executes a page into a buffer first, so that a template error
+// becomes an error page rather than half a page.
+func (s *Server) render(c echo.Context, status int, page string, data any) error {
+	var buf bytes.Buffer
+	if err := pageTemplate[page].ExecuteTemplate(&buf, "layout", data); err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// renderError turns an error into a friendly page with the status the JSON
+// API would give it. Internal errors are logged as handleError logs them:
+// with the route pattern, never the path (it may hold a token).
+func (s *Server) renderError(c echo.Context, err error) error {
+	var (
+		de *domain.Error
+		he *echo.HTTPError
+	)
+	status, reason := http.StatusInternalServerError, ""
+	switch {
+	case errors.As(err, &de):
+		status, reason = statusOf[de.Code], de.Reason
+		if st, ok := reasonStatus[de.Reason]; ok {
+			status = st
+		}
+		if de.Code == domain.EINTERNAL || status == 0 {
+			status = http.StatusInternalServerError
+		}
+	case errors.As(err, &he):
+		status = he.Code
+		// Echo's CSRF middleware answers 400 for a missing token and 403
+		// for a wrong one or a cross-site post: both are a refused form.
+		if status == http.StatusBadRequest || status == http.StatusForbidden {
+			status, reason = http.StatusForbidden, "csrf"
+		}
+	}
+	d := messagePageData{Meta: s.meta("")}
+	switch status {
+	case http.StatusNotFound:
+		d.Heading, d.Text = "Page not found", []string{"There is nothing at this address. The link may be mistyped or incomplete."}
+		switch reason {
+		case "event_not_found":
+			d.Heading, d.Text = "We can't find that event", []string{"It may not be published yet, or the link may be mistyped."}
+		case "group_not_found":
+			d.Heading, d.Text = "We can't find that group", []string{"The link may be mistyped."}
+		case "rsvp_not_found":
+			d.Heading, d.Text = "We can't find that RSVP", []string{"The link may be incomplete: check that you copied the whole link from your e-mail."}
+		}
+	case http.StatusForbidden:
+		d.Heading = "This form has expired"
+		d.Text = []string{"For your safety, a form only works for a while after its page was opened, and only when it was sent from this site. Nothing was changed.",
+			"Go back, reload the page and send the form again."}
+		if back, ok := backLink(c); ok {
+			d.Links = []pageLink{back}
+		}
+	case http.StatusTooManyRequests:
+		d.Heading, d.Text = "Too many tries", []string{"Too many requests came from your connection. Please wait a minute and try again."}
+		if back, ok := backLink(c); ok {
+			d.Links = []pageLink{back}
+		}
+	case http.StatusServiceUnavailable:
+		c.Response().Header().Set("Retry-After", "1")
+		s.log.WarnContext(c.Request().Context(), "unavailable", "err", err.Error(), "route", c.Path())
+		d.Heading, d.Text = "Briefly unavailable", []string{"The service is briefly unavailable. Please try again in a moment."}
+	case http.StatusInternalServerError:
+		s.log.LogAttrs(c.Request().Context(), slog.LevelError, "internal error", slog.String("err", err.Error()),
+			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)), slog.String("route", c.Path()))
+		d.Heading, d.Text = "Something went wrong", []string{"Something went wrong on our side. It has been logged; please try again later."}
+	default:
+		d.Heading, d.Text = http.StatusText(status), []string{domain.ErrorMessage(err)}
+	}
+	d.Meta.Title = d.Heading
+	d.Meta.NoIndex = true
+	if rerr := s.render(c, status, "message", d); rerr != nil {
+		s.log.ErrorContext(c.Request().Context(), "error page", "err", rerr.Error(), "route", c.Path())
+		return c.String(http.StatusInternalServerError, "Something went wrong on our side.")
+	}
+	return nil
+}
+
+// backLink is the page a refused form came from.
+func backLink(c echo.Context) (pageLink, bool) {
+	if slug := c.Param("slug"); slug != "" {
+		return pageLink{URL: "/e/" + url.PathEscape(slug), Label: "Back to the event"}, true
+	}
+	if t := c.Param("token"); t != "" {
+		return pageLink{URL: "/r/" + url.PathEscape(t), Label: "Back to your RSVP"}, true
+	}
+	return pageLink{}, false
+}
+
+// meta is the head of a page: its title and the stylesheet.
+func (s *Server) meta(title string) pageMeta {
+	return pageMeta{Title: title, CSS: staticURL["convene.css"]}
+}
+
+// eventPage shows a published or cancelled event with its RSVP form.
+func (s *Server) eventPage(c echo.Context) error {
+	slug, err := slugParam(c)
+	if err != nil {
+		return err
+	}
+	e, g, err := s.store.FindPublicEvent(c.Request().Context(), slug)
+	if err != nil {
+		return err
+	}
+	// The page holds the visitor's CSRF token: browsers may keep it but
+	// must ask again, and shared caches must not keep it at all.
+	c.Response().Header().Set("Cache-Control", "private, no-cache")
+	return s.renderEvent(c, http.StatusOK, e, g, rsvpForm{}, nil)
+}
+
+func (s *Server) renderEvent(c echo.Context, status int, e domain.Event, g domain.Group, form rsvpForm, n *notice) error {
+	now := s.cfg.Now()
+	sum := s.eventSummary(e, g)
+	d := eventPageData{
+		Meta: s.meta(e.Title), Event: sum, Description: paragraphs(e.Description), Notice: n, Form: form,
+		CSRF: csrfToken(c),
+	}
+	d.Meta.Description = ogDescription(sum, e.Description)
+	d.Meta.URL = s.cfg.BaseURL + sum.URL
+	d.Meta.OG, d.Meta.SiteName = true, g.Name
+	d.Meta.Brand, d.Meta.BrandURL = g.Name, sum.GroupURL
+	if !sum.Cancelled && !sum.Over {
+		d.Places = placesText(e)
+		switch {
+		case e.RSVPOpen(now):
+			d.Open, d.Waitlist = true, !e.HasFreeSeat()
+		case e.RSVPOpensAt != nil && now.Before(*e.RSVPOpensAt):
+			d.Closed = "RSVPs open " + pageInstant(*e.RSVPOpensAt, pageZone(e.TimeZone)) + "."
+		case e.RSVPClosesAt != nil && !now.Before(*e.RSVPClosesAt):
+			d.Closed = "RSVPs for this event are closed."
+		case !e.HasFreeSeat() && !e.Waitlist:
+			d.Closed = "This event is full."
+		default:
+			d.Closed = "RSVPs for this event are closed."
+		}
+	}
+	return s.render(c, status, "event", d)
+}
+
+// rsvpFormPost takes the RSVP form. A new RSVP goes to the attendee's own
+// page; anything else shows the event page again with what happened.
+func (s *Server) rsvpFormPost(c echo.Context) error {
+	slug, err := slugParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	form := rsvpForm{Name: c.FormValue("name"), Email: c.FormValue("email")}
+	res, err := s.store.CreateRSVP(ctx, slug, domain.RSVPInput{Name: form.Name, Email: form.Email})
+	if err == nil && res.Created {
+		return c.Redirect(http.StatusSeeOther, "/r/"+url.PathEscape(res.ManageToken)+"?new=1")
+	}
+	var (
+		de     *domain.Error
+		status = http.StatusOK
+		n      *notice
+	)
+	switch {
+	case err == nil:
+		// The address has replied before. Saying how would tell anyone
+		// who types an address whether that person is going.
+		form = rsvpForm{}
+		n = &notice{Kind: "info", Text: "This address has already replied — use the link in the e-mail we sent you."}
+	case errors.As(err, &de) && de.Code == domain.EINVALID && len(de.Fields) > 0:
+		status = http.StatusUnprocessableEntity
+		form.setErrors(de.Fields)
+	case errors.As(err, &de) && de.Code == domain.ECONFLICT:
+		status = http.StatusConflict
+		n = &notice{Kind: "error", Text: de.Message}
+	default:
+		return err
+	}
+	e, g, err := s.store.FindPublicEvent(ctx, slug)
+	if err != nil {
+		return err
+	}
+	return s.renderEvent(c, status, e, g, form, n)
+}
+
+// rsvpPage is the attendee's own page, reached by the manage link.
+func (s *Server) rsvpPage(c echo.Context) error {
+	t, err := tokenParam(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.store.FindRSVPByToken(c.Request().Context(), t)
+	if err != nil {
+		return err
+	}
+	if v.RSVP.Status == domain.RSVPCancelled {
+		return s.renderCancelled(c, v)
+	}
+	sum := s.eventSummary(v.Event, v.Group)
+	base := "/r/" + url.PathEscape(t)
+	feed := s.cfg.BaseURL + "/api/v1/rsvps/" + url.PathEscape(t) + "/calendar.ics"
+	d := rsvpPageData{
+		Meta: s.meta("Your RSVP: " + v.Event.Title), Event: sum, Name: v.RSVP.Name, Email: v.RSVP.Email,
+		Going: v.RSVP.Status == domain.RSVPGoing, FeedURL: feed, FeedWebcal: webcalURL(feed), CancelURL: base + "/cancel",
+		CanCancel: v.Event.Status == domain.EventPublished && !sum.Over,
+	}
+	d.Meta.NoIndex = true
+	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
+	d.StatusText = statusText(v.RSVP)
+	if c.QueryParam("new") == "1" {
+		d.Confirmation = d.StatusText + "."
+		if !d.Going {
+			d.Confirmation = "You're on the waitlist at position " + strconv.Itoa(v.RSVP.WaitlistPosition) + "."
+		}
+	}
+	if sum.Online && v.Event.OnlineURL != "" && v.Event.Status == domain.EventPublished {
+		if d.Going {
+			d.JoinURL = v.Event.OnlineURL
+		} else {
+			d.JoinLater = true
+		}
+	}
+	return s.render(c, http.StatusOK, "rsvp", d)
+}
+
+func statusText(r domain.RSVP) string {
+	if r.Status == domain.RSVPWaitlisted {
+		return "You're on the waitlist, at position " + strconv.Itoa(r.WaitlistPosition)
+	}
+	return "You're going"
+}
+
+// renderCancelled is the page of a cancelled RSVP's link: 410, with the way
+// back to the event to reply again.
+func (s *Server) renderCancelled(c echo.Context, v domain.RSVPView) error {
+	sum := s.eventSummary(v.Event, v.Group)
+	d := messagePageData{Meta: s.meta("You cancelled this RSVP"), Heading: "You cancelled this RSVP",
+		Text: []string{"You no longer have a place at “" + v.Event.Title + "”."}}
+	d.Meta.NoIndex = true
+	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
+	label := "See the event"
+	if v.Event.RSVPOpen(s.cfg.Now()) {
+		d.Text = append(d.Text, "Changed your mind? You can reply again while RSVPs are open.")
+		label = "Reply again on the event page"
+	}
+	d.Links = []pageLink{{URL: sum.URL, Label: label}}
+	return s.render(c, http.StatusGone, "message", d)
+}
+
+// cancelPage asks before cancelling.
+func (s *Server) cancelPage(c echo.Context) error {
+	t, err := tokenParam(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.store.FindRSVPByToken(c.Request().Context(), t)
+	if err != nil {
+		return err
+	}
+	if v.RSVP.Status == domain.RSVPCancelled {
+		return s.renderCancelled(c, v)
+	}
+	base := "/r/" + url.PathEscape(t)
+	d := cancelPageData{Meta: s.meta("Cancel your RSVP?"), Event: s.eventSummary(v.Event, v.Group),
+		Going: v.RSVP.Status == domain.RSVPGoing, Action: base + "/cancel", KeepURL: base, CSRF: csrfToken(c)}
+	d.Meta.NoIndex = true
+	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, d.Event.GroupURL
+	return s.render(c, http.StatusOK, "cancel", d)
+}
+
+// cancelFormPost cancels and goes back to the RSVP's page, which then says
+// it is cancelled. Cancelling twice is harmless.
+func (s *Server) cancelFormPost(c echo.Context) error {
+	t, err := tokenParam(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.CancelRSVPByToken(c.Request().Context(), t); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/r/"+url.PathEscape(t))
+}
+
+// groupPageHistory is how far back a group's page lists past events.
+const groupPageHistory = 365 * 24 * time.Hour
+
+// groupPage lists a group's upcoming and recent events and its feed.
+func (s *Server) groupPage(c echo.Context) error {
+	slug := c.Param("slug")
+	var v domain.Validation
+	if domain.CheckSlug(&v, "slug", slug); v.Err() != nil {
+		return &domain.Error{Code: domain.ENOTFOUND, Reason: "group_not_found", Message: "No such group."}
+	}
+	now := s.cfg.Now()
+	g, events, err := s.store.FindPublicGroup(c.Request().Context(), slug, now.Add(-groupPageHistory))
+	if err != nil {
+		return err
+	}
+	feed := s.cfg.BaseURL + "/api/v1/public/groups/" + url.PathEscape(g.Slug) + "/calendar.ics"
+	d := groupPageData{Meta: s.meta(g.Name), Name: g.Name, Description: paragraphs(g.Description),
+		FeedURL: feed, FeedWebcal: webcalURL(feed)}
+	d.Meta.URL = s.cfg.BaseURL + "/g/" + url.PathEscape(g.Slug)
+	d.Meta.OG, d.Meta.SiteName = true, g.Name
+	d.Meta.Description = oneLine(g.Description, 200)
+	if d.Meta.Description == "" {
+		d.Meta.Description = "Events of " + g.Name + "."
+	}
+	for _, e := range events {
+		it := s.eventItem(e)
+		if now.Before(e.EndsAt) {
+			d.Upcoming = append(d.Upcoming, it)
+		} else {
+			d.Past = append([]eventItem{it}, d.Past...) // latest first
+		}
+	}
+	// Nothing on it is personal; a minute is fresh enough.
+	c.Response().Header().Set("Cache-Control", "public, max-age=60")
+	return s.render(c, http.StatusOK, "group", d)
+}
+
+// csrfToken is the token the forms of this response must send back.
+func csrfToken(c echo.Context) string {
+	t, _ := c.Get(csrfField).(string)
+	return t
+}
+
+// webcalURL turns a feed's http(s) address into the webcal:// link that
+// calendar apps subscribe to. The address is built from the configured
+// base URL and escaped path segments, so it may be trusted as a URL.
+func webcalURL(feed string) template.URL {
+	for _, p := range []string{"https://", "http://"} {
+		if rest, ok := strings.CutPrefix(feed, p); ok {
+			return template.URL("webcal://" + rest)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,92 @@
+package api
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// The attendee pages' templates and their one stylesheet are embedded in
+// the binary: the service works offline and sends no visitor elsewhere.
+//
+//go:embed web/templates/*.html web/static/*
+var webFS embed.FS
+
+// staticAsset is an embedded file with its content hash. Pages link to the
+// hashed name (convene.3f9a1c2b7d4e.css), which never changes meaning and
+// may be cached for a year; the plain name is served too, revalidated by
+// its ETag.
+type staticAsset struct {
+	body        []byte
+	contentType string
+	etag        string
+	hashedName  string
+}
+
+var (
+	staticByName = map[string]*staticAsset{} // plain and hashed names
+	staticURL    = map[string]string{}       // plain name -> /static/<hashed name>
+	pageTemplate = map[string]*template.Template{}
+)
+
+func init() {
+	files, err := fs.Glob(webFS, "web/static/*")
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range files {
+		body, err := webFS.ReadFile(f)
+		if err != nil {
+			panic(err)
+		}
+		sum := sha256.Sum256(body)
+		hash := hex.EncodeToString(sum[:6])
+		name := path.Base(f)
+		ext := path.Ext(name)
+		ct := mime.TypeByExtension(ext)
+		if ext == ".css" {
+			ct = "text/css; charset=utf-8" // not left to the host's mime.types
+		}
+		a := &staticAsset{body: body, contentType: ct, etag: `"` + hash + `"`,
+			hashedName: strings.TrimSuffix(name, ext) + "." + hash + ext}
+		staticByName[name], staticByName[a.hashedName] = a, a
+		staticURL[name] = "/static/" + a.hashedName
+	}
+
+	layout := template.Must(template.New("layout.html").ParseFS(webFS, "web/templates/layout.html", "web/templates/partials.html"))
+	for _, page := range []string{"event", "rsvp", "cancel", "group", "message"} {
+		t := template.Must(template.Must(layout.Clone()).ParseFS(webFS, "web/templates/"+page+".html"))
+		pageTemplate[page] = t
+	}
+}
+
+// serveStatic serves an embedded asset. The hashed name is immutable; the
+// plain one is revalidated.
+func serveStatic(c echo.Context) error {
+	name := c.Param("name")
+	a, ok := staticByName[name]
+	if !ok {
+		return echo.ErrNotFound
+	}
+	h := c.Response().Header()
+	h.Set("ETag", a.etag)
+	if name == a.hashedName {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "public, no-cache")
+	}
+	for _, t := range strings.Split(c.Request().Header.Get("If-None-Match"), ",") {
+		if t = strings.TrimPrefix(strings.TrimSpace(t), "W/"); t == a.etag || t == "*" {
+			return c.NoContent(http.StatusNotModified)
+		}
+	}
+	return c.Blob(http.StatusOK, a.contentType, a.body)
+}

@@ -1,0 +1,274 @@
+package api
+
+import (
+	"html/template"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/message"
+)
+
+// What the page templates are given. The handlers work out every sentence
+// and link; the templates only place them, and html/template escapes every
+// string that came from an organiser or an attendee.
+
+// pageMeta is the head of a page and its header.
+type pageMeta struct {
+	Title       string // the <title>, also og:title
+	Description string // meta description and og:description
+	URL         string // the canonical address of a public page, also og:url
+	OG          bool   // whether to add Open Graph tags
+	SiteName    string // og:site_name
+	NoIndex     bool   // pages reached through a token are not indexed
+	Brand       string // the group named in the header
+	BrandURL    string
+	CSS         string // the stylesheet's hashed address
+}
+
+type pageLink struct {
+	URL   string
+	Label string
+}
+
+// notice is a one-line message at the top of a page.
+type notice struct {
+	Kind string // info, ok or error
+	Text string
+}
+
+// eventSummary is what every page says about an event.
+type eventSummary struct {
+	Title        string
+	URL          string // /e/<slug>
+	GroupName    string
+	GroupURL     string // /g/<slug>
+	When         string // "Thursday 10 December 2026, 18:00–20:00"
+	Zone         string // "(Europe/Oslo, CET)"
+	StartISO     string // for <time datetime>
+	Place        string // the venue's name, or its address when it has no name
+	Address      string
+	Online       bool // people join through a link
+	Cancelled    bool
+	CancelReason string
+	Over         bool
+	Calendar     message.CalendarLinks
+}
+
+func (s *Server) eventSummary(e domain.Event, g domain.Group) eventSummary {
+	loc := pageZone(e.TimeZone)
+	sum := eventSummary{
+		Title: e.Title, URL: "/e/" + url.PathEscape(e.Slug), GroupName: g.Name, GroupURL: "/g/" + url.PathEscape(g.Slug),
+		When: pageSpan(e.StartsAt, e.EndsAt, loc, pageLongDate), Zone: pageZoneLabel(loc, e.StartsAt),
+		StartISO: e.StartsAt.In(loc).Format(time.RFC3339), Online: e.Kind == domain.KindLiveSession || e.OnlineURL != "",
+		Cancelled: e.Status == domain.EventCancelled, CancelReason: e.CancelReason, Over: !s.cfg.Now().Before(e.EndsAt),
+		Calendar: message.PublicCalendarLinks(s.cfg.BaseURL, e),
+	}
+	if e.Venue != nil {
+		sum.Place, sum.Address = strings.TrimSpace(e.Venue.Name), strings.TrimSpace(e.Venue.Address)
+		if sum.Place == "" {
+			sum.Place, sum.Address = sum.Address, ""
+		}
+	}
+	return sum
+}
+
+// eventItem is one line of a group's list of events.
+type eventItem struct {
+	Title     string
+	URL       string
+	When      string
+	Zone      string
+	StartISO  string
+	Place     string
+	Cancelled bool
+}
+
+func (s *Server) eventItem(e domain.Event) eventItem {
+	loc := pageZone(e.TimeZone)
+	it := eventItem{Title: e.Title, URL: "/e/" + url.PathEscape(e.Slug), When: pageSpan(e.StartsAt, e.EndsAt, loc, pageShortDate),
+		Zone: pageZoneLabel(loc, e.StartsAt), StartISO: e.StartsAt.In(loc).Format(time.RFC3339),
+		Cancelled: e.Status == domain.EventCancelled}
+	switch {
+	case e.Venue != nil && strings.TrimSpace(e.Venue.Name) != "":
+		it.Place = e.Venue.Name
+	case e.Venue != nil:
+		it.Place = e.Venue.Address
+	case e.Kind == domain.KindLiveSession || e.OnlineURL != "":
+		it.Place = "Online"
+	}
+	return it
+}
+
+// placesText says how many can still come: seats left, the waitlist, or
+// full. It never names anyone.
+func placesText(e domain.Event) string {
+	seats := e.SeatsLeft()
+	switch {
+	case seats == nil:
+		return "No limit on places"
+	case *seats == 1:
+		return "1 seat left"
+	case *seats > 1:
+		return strconv.Itoa(*seats) + " seats left"
+	case e.Waitlist:
+		return "Full — waitlist open"
+	}
+	return "Full"
+}
+
+// ogDescription is what a shared link's preview says: when, where, and the
+// start of the description.
+func ogDescription(sum eventSummary, description string) string {
+	where := sum.Place
+	if where == "" && sum.Online {
+		where = "Online"
+	}
+	out := sum.When + " " + sum.Zone
+	if where != "" {
+		out += " · " + where
+	}
+	if sum.Cancelled {
+		out = "Cancelled. " + out
+	}
+	if d := oneLine(description, 160); d != "" {
+		out += ". " + d
+	}
+	return out
+}
+
+// oneLine folds text onto one line and shortens it to about max runes at a
+// word boundary.
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	cut := string(r[:max])
+	if i := strings.LastIndexByte(cut, ' '); i > max/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " .,;:") + "…"
+}
+
+// paragraphs splits a description into paragraphs at blank lines, each a
+// list of lines, so the template can keep the author's line breaks without
+// trusting any markup.
+func paragraphs(s string) [][]string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	var (
+		out [][]string
+		cur []string
+	)
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimRightFunc(line, unicode.IsSpace)
+		if strings.TrimSpace(line) == "" {
+			if cur != nil {
+				out, cur = append(out, cur), nil
+			}
+			continue
+		}
+		cur = append(cur, line)
+	}
+	if cur != nil {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// rsvpForm is the RSVP form's values and its field errors.
+type rsvpForm struct {
+	Name, Email string
+	Errors      map[string]string // field -> sentence
+	Summary     []fieldMessage    // in form order, linking to the fields
+}
+
+type fieldMessage struct {
+	ID   string
+	Text string
+}
+
+var formLabels = map[string]string{"name": "Name", "email": "E-mail address"}
+
+// setErrors places the domain's field errors next to the fields.
+func (f *rsvpForm) setErrors(fields []domain.FieldError) {
+	f.Errors = map[string]string{}
+	for _, fe := range fields {
+		label, ok := formLabels[fe.Field]
+		if !ok {
+			label = fe.Field
+		}
+		text := label + " " + fe.Message + "."
+		if _, dup := f.Errors[fe.Field]; !dup {
+			f.Errors[fe.Field] = text
+		}
+	}
+	for _, name := range []string{"name", "email"} {
+		if t, ok := f.Errors[name]; ok {
+			f.Summary = append(f.Summary, fieldMessage{ID: name, Text: t})
+		}
+	}
+	for _, fe := range fields {
+		if _, known := formLabels[fe.Field]; !known {
+			f.Summary = append(f.Summary, fieldMessage{ID: "rsvp", Text: f.Errors[fe.Field]})
+		}
+	}
+}
+
+type eventPageData struct {
+	Meta        pageMeta
+	Event       eventSummary
+	Description [][]string
+	Places      string // seats left, waitlist open, full
+	Open        bool   // the form is shown
+	Waitlist    bool   // replies now go on the waitlist
+	Closed      string // why there is no form (not cancelled, not over)
+	Notice      *notice
+	Form        rsvpForm
+	CSRF        string
+}
+
+type rsvpPageData struct {
+	Meta         pageMeta
+	Confirmation string // after a new RSVP
+	StatusText   string
+	Going        bool
+	Name, Email  string
+	Event        eventSummary
+	JoinURL      string // online events, going only
+	JoinLater    bool   // online event, not going (yet)
+	FeedURL      string
+	FeedWebcal   template.URL
+	CancelURL    string
+	CanCancel    bool
+}
+
+type cancelPageData struct {
+	Meta    pageMeta
+	Event   eventSummary
+	Going   bool
+	Action  string
+	KeepURL string
+	CSRF    string
+}
+
+type groupPageData struct {
+	Meta        pageMeta
+	Name        string
+	Description [][]string
+	Upcoming    []eventItem
+	Past        []eventItem
+	FeedURL     string
+	FeedWebcal  template.URL
+}
+
+type messagePageData struct {
+	Meta    pageMeta
+	Heading string
+	Text    []string
+	Links   []pageLink
+}
