@@ -62,7 +62,7 @@ func (s *Server) eventSummary(e domain.Event, g domain.Group) eventSummary {
 	loc := pageZone(e.TimeZone)
 	sum := eventSummary{
 		Title: e.Title, URL: "/e/" + url.PathEscape(e.Slug), GroupName: g.Name, GroupURL: "/g/" + url.PathEscape(g.Slug),
-		When: pageSpan(e.StartsAt, e.EndsAt, loc, pageLongDate), Zone: pageZoneLabel(loc, e.StartsAt),
+		When: message.Span(e.StartsAt, e.EndsAt, loc, message.LongDate), Zone: message.ZoneLabel(loc, e.StartsAt),
 		StartISO: e.StartsAt.In(loc).Format(time.RFC3339), Online: e.Kind == domain.KindLiveSession || e.OnlineURL != "",
 		Cancelled: e.Status == domain.EventCancelled, CancelReason: e.CancelReason, Over: !s.cfg.Now().Before(e.EndsAt),
 		Calendar: message.PublicCalendarLinks(s.cfg.BaseURL, e),
@@ -89,8 +89,8 @@ type eventItem struct {
 
 func (s *Server) eventItem(e domain.Event) eventItem {
 	loc := pageZone(e.TimeZone)
-	it := eventItem{Title: e.Title, URL: "/e/" + url.PathEscape(e.Slug), When: pageSpan(e.StartsAt, e.EndsAt, loc, pageShortDate),
-		Zone: pageZoneLabel(loc, e.StartsAt), StartISO: e.StartsAt.In(loc).Format(time.RFC3339),
+	it := eventItem{Title: e.Title, URL: "/e/" + url.PathEscape(e.Slug), When: message.Span(e.StartsAt, e.EndsAt, loc, message.ShortDate),
+		Zone: message.ZoneLabel(loc, e.StartsAt), StartISO: e.StartsAt.In(loc).Format(time.RFC3339),
 		Cancelled: e.Status == domain.EventCancelled}
 	switch {
 	case e.Venue != nil && strings.TrimSpace(e.Venue.Name) != "":

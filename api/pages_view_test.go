@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/message"
 )
 
 // TestPageTimes: local times with the zone named, as the e-mails write
@@ -37,10 +38,10 @@ func TestPageTimes(t *testing.T) {
 	} {
 		loc := pageZone(c.zone)
 		start, end := utc(c.start), utc(c.end)
-		if got := pageSpan(start, end, loc, pageLongDate); got != c.when {
+		if got := message.Span(start, end, loc, message.LongDate); got != c.when {
 			t.Errorf("%s %s: when %q, want %q", c.zone, c.start, got, c.when)
 		}
-		if got := pageZoneLabel(loc, start); got != c.label {
+		if got := message.ZoneLabel(loc, start); got != c.label {
 			t.Errorf("%s %s: zone %q, want %q", c.zone, c.start, got, c.label)
 		}
 	}

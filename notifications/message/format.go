@@ -12,6 +12,13 @@ import (
 // People read times in the event's zone, with the zone named; the calendar
 // part carries UTC instants (rule I9) and their client converts.
 
+// Date layouts for Span: the e-mails and the attendee pages write times
+// the same way.
+const (
+	LongDate  = longDate
+	ShortDate = shortDate
+)
+
 const (
 	longDate      = "Monday 2 January 2006"
 	longDateNoYr  = "Monday 2 January"
@@ -58,8 +65,8 @@ func zoneAbbr(t time.Time) string {
 	return fmt.Sprintf("UTC%s%d:%02d", sign, h, m)
 }
 
-// zoneLabel is the parenthesised zone: "(Europe/Oslo, CET)", or "(UTC)".
-func zoneLabel(loc *time.Location, t time.Time) string {
+// ZoneLabel is the parenthesised zone: "(Europe/Oslo, CET)", or "(UTC)".
+func ZoneLabel(loc *time.Location, t time.Time) string {
 	abbr := zoneAbbr(t.In(loc))
 	if loc.String() == "UTC" || loc.String() == abbr {
 		return "(" + abbr + ")"
@@ -67,13 +74,13 @@ func zoneLabel(loc *time.Location, t time.Time) string {
 	return "(" + loc.String() + zoneSeparator + abbr + ")"
 }
 
-// span formats start and end in loc without the zone:
+// Span formats start and end in loc without the zone:
 // "Thursday 10 December 2026, 18:00–20:00", or, across midnight,
 // "Thursday 10 December 2026, 22:00 – Friday 11 December 2026, 02:00".
 // A zero end gives the start alone. When the zone's abbreviation changes
 // between start and end (a night across a daylight-saving change), each
 // time is followed by its own abbreviation.
-func span(start, end time.Time, loc *time.Location, dateLayout string) string {
+func Span(start, end time.Time, loc *time.Location, dateLayout string) string {
 	s := start.In(loc)
 	day := s.Format(dateLayout) + ", " + s.Format(clock)
 	if end.IsZero() {
@@ -103,7 +110,7 @@ func sameDay(a, b time.Time) bool {
 // when is the full local time of an event with its zone named:
 // "Thursday 10 December 2026, 18:00–20:00 (Europe/Oslo, CET)".
 func when(e domain.Event, loc *time.Location) string {
-	return span(e.StartsAt, e.EndsAt, loc, longDate) + " " + zoneLabel(loc, e.StartsAt)
+	return Span(e.StartsAt, e.EndsAt, loc, longDate) + " " + ZoneLabel(loc, e.StartsAt)
 }
 
 // subjectDate is the short local date of the start: "Thu 10 Dec 2026".
@@ -189,9 +196,9 @@ func timeSentence(cur domain.Event, prev *domain.Event, loc *time.Location) (str
 	if prev != nil && prev.StartsAt.In(loc).Year() != cur.StartsAt.In(loc).Year() {
 		layout = longDate
 	}
-	now := span(cur.StartsAt, cur.EndsAt, loc, layout)
+	now := Span(cur.StartsAt, cur.EndsAt, loc, layout)
 	if prev == nil {
-		return "The time changed: now " + now + " " + zoneLabel(loc, cur.StartsAt) + ".", nil
+		return "The time changed: now " + now + " " + ZoneLabel(loc, cur.StartsAt) + ".", nil
 	}
 	prevLoc := loc
 	if prev.TimeZone != "" && prev.TimeZone != cur.TimeZone {
@@ -205,17 +212,17 @@ func timeSentence(cur domain.Event, prev *domain.Event, loc *time.Location) (str
 	var was string
 	switch {
 	case !sameDay(ps, cs):
-		was = span(prev.StartsAt, prev.EndsAt, prevLoc, layout)
+		was = Span(prev.StartsAt, prev.EndsAt, prevLoc, layout)
 	case prev.EndsAt.IsZero():
 		was = ps.Format(clock)
 	case sameDay(ps, pe) && zoneAbbr(ps) == zoneAbbr(pe):
 		was = ps.Format(clock) + enDash + pe.Format(clock)
 	default:
-		was = span(prev.StartsAt, prev.EndsAt, prevLoc, layout)
+		was = Span(prev.StartsAt, prev.EndsAt, prevLoc, layout)
 	}
 	if prevLoc != loc {
-		return "The time changed: now " + now + " " + zoneLabel(loc, cur.StartsAt) +
-			" (was " + was + " " + zoneLabel(prevLoc, prev.StartsAt) + ").", nil
+		return "The time changed: now " + now + " " + ZoneLabel(loc, cur.StartsAt) +
+			" (was " + was + " " + ZoneLabel(prevLoc, prev.StartsAt) + ").", nil
 	}
 	return "The time changed: now " + now + " (was " + was + ").", nil
 }
