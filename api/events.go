@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"time"
 
 	"net/http"
@@ -29,6 +30,8 @@ type createEventRequest struct {
 	Slug         string           `json:"slug"`
 	RSVPOpensAt  *string          `json:"rsvp_opens_at"`
 	RSVPClosesAt *string          `json:"rsvp_closes_at"`
+	// RSVPConfirmation is "none" (the default) or "email".
+	RSVPConfirmation domain.RSVPConfirmation `json:"rsvp_confirmation"`
 }
 
 // event turns the request into a domain event, reporting unparsable times.
@@ -36,7 +39,8 @@ type createEventRequest struct {
 func (r createEventRequest) event() (domain.Event, error) {
 	var v domain.Validation
 	e := domain.Event{Title: r.Title, Description: r.Description, Kind: r.Kind, TimeZone: r.TimeZone,
-		OnlineURL: r.OnlineURL, Capacity: r.Capacity, Waitlist: true, Slug: r.Slug}
+		OnlineURL: r.OnlineURL, Capacity: r.Capacity, Waitlist: true, Slug: r.Slug,
+		RSVPConfirmation: cmp.Or(r.RSVPConfirmation, domain.ConfirmNone)}
 	if r.StartsAt != "" {
 		e.StartsAt = parseTime(&v, "starts_at", r.StartsAt)
 	}
@@ -106,6 +110,9 @@ type updateEventRequest struct {
 	Slug         Optional[string]           `json:"slug"`
 	RSVPOpensAt  Optional[string]           `json:"rsvp_opens_at"`
 	RSVPClosesAt Optional[string]           `json:"rsvp_closes_at"`
+	// RSVPConfirmation applies to RSVPs made after the change; pending
+	// ones keep waiting for their confirmation.
+	RSVPConfirmation Optional[domain.RSVPConfirmation] `json:"rsvp_confirmation"`
 }
 
 // update turns the request into a domain update. Fields that cannot be
@@ -143,6 +150,14 @@ func (r updateEventRequest) update() (domain.EventUpdate, error) {
 	if o := tm("ends_at", r.EndsAt); o.Set {
 		t := parseTime(&v, "ends_at", o.Value)
 		u.EndsAt = &t
+	}
+	if r.RSVPConfirmation.Set {
+		if r.RSVPConfirmation.Null {
+			v.Add("rsvp_confirmation", "cannot be null")
+		} else {
+			c := r.RSVPConfirmation.Value
+			u.RSVPConfirmation = &c
+		}
 	}
 	if r.Waitlist.Set {
 		if r.Waitlist.Null {

@@ -104,9 +104,12 @@ func (s *Server) getPersonalCalendar(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	_, views, err := s.store.PersonalEvents(c.Request().Context(), t, s.cfg.Now().Add(-FeedHistory))
+	self, views, err := s.store.PersonalEvents(c.Request().Context(), t, s.cfg.Now().Add(-FeedHistory))
 	if err != nil {
 		return err
+	}
+	if self.RSVP.ErasedAt != nil {
+		return domain.ErrRSVPErased
 	}
 	items := make([]message.Item, len(views))
 	for i, v := range views {

@@ -172,7 +172,7 @@ func readBody(c echo.Context) ([]byte, error) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, errTooLarge
+			return nil, errTooLarge(bodyLimit(c.Path()))
 		}
 		return nil, malformed("The request body could not be read.")
 	}

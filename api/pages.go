@@ -30,7 +30,7 @@ const csrfField = "_csrf"
 // pagePrefixes are where the HTML pages and their assets live. They are
 // for people, not programs, and so are not part of the JSON API or of
 // openapi.yaml.
-var pagePrefixes = []string{"/e/", "/r/", "/g/", "/static/"}
+var pagePrefixes = []string{"/e/", "/r/", "/g/", "/i/", "/c/", "/static/"}
 
 // isPagePath reports whether an Echo route path (/e/:slug) is one of the
 // HTML pages' routes.
@@ -55,7 +55,15 @@ func (s *Server) pageRoutes(e *echo.Echo) {
 	e.GET("/r/:token", s.rsvpPage, s.htmlPage, tokenPage)
 	e.GET("/r/:token/cancel", s.cancelPage, s.htmlPage, tokenPage, csrf)
 	e.POST("/r/:token/cancel", s.cancelFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.GET("/r/:token/erase", s.erasePage, s.htmlPage, tokenPage, csrf)
+	e.POST("/r/:token/erase", s.eraseFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
 	e.GET("/g/:slug", s.groupPage, s.htmlPage)
+	e.GET("/i/:token", s.invitationPage, s.htmlPage, tokenPage, csrf)
+	e.GET("/i/:token/rsvp", s.invitationRSVPPage, s.htmlPage, tokenPage)
+	e.POST("/i/:token/accept", s.acceptFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.POST("/i/:token/decline", s.declineFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.GET("/c/:token", s.confirmPage, s.htmlPage, tokenPage, csrf)
+	e.POST("/c/:token", s.confirmFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
 }
 
 // pageCSRF is the double-submit CSRF check of the forms: a random token in
@@ -173,6 +181,15 @@ func (s *Server) renderError(c echo.Context, err error) error {
 			d.Heading, d.Text = "We can't find that group", []string{"The link may be mistyped."}
 		case "rsvp_not_found":
 			d.Heading, d.Text = "We can't find that RSVP", []string{"The link may be incomplete: check that you copied the whole link from your e-mail."}
+		case "invitation_not_found":
+			d.Heading, d.Text = "We can't find that invitation", []string{"The link may be incomplete: check that you copied the whole link from your e-mail."}
+		case "confirmation_not_found":
+			d.Heading, d.Text = "We can't find that confirmation link", []string{"The link may be incomplete, or it expired and was removed. You can RSVP again on the event page."}
+		}
+	case http.StatusGone:
+		d.Heading, d.Text = "This link no longer works", []string{domain.ErrorMessage(err)}
+		if reason == "confirmation_expired" {
+			d.Heading, d.Text = "This confirmation link has expired", []string{"Links to confirm an RSVP work for 48 hours. RSVP again on the event page and we will send a new one."}
 		}
 	case http.StatusForbidden:
 		d.Heading = "This form has expired"
@@ -212,6 +229,12 @@ func backLink(c echo.Context) (pageLink, bool) {
 		return pageLink{URL: "/e/" + url.PathEscape(slug), Label: "Back to the event"}, true
 	}
 	if t := c.Param("token"); t != "" {
+		switch {
+		case strings.HasPrefix(c.Path(), "/i/"):
+			return pageLink{URL: "/i/" + url.PathEscape(t), Label: "Back to the invitation"}, true
+		case strings.HasPrefix(c.Path(), "/c/"):
+			return pageLink{URL: "/c/" + url.PathEscape(t), Label: "Back to the confirmation"}, true
+		}
 		return pageLink{URL: "/r/" + url.PathEscape(t), Label: "Back to your RSVP"}, true
 	}
 	return pageLink{}, false
@@ -243,7 +266,7 @@ func (s *Server) renderEvent(c echo.Context, status int, e domain.Event, g domai
 	sum := s.eventSummary(e, g)
 	d := eventPageData{
 		Meta: s.meta(e.Title), Event: sum, Description: paragraphs(e.Description), Notice: n, Form: form,
-		CSRF: csrfToken(c),
+		CSRF: csrfToken(c), ConfirmByEmail: e.RSVPConfirmation == domain.ConfirmEmail,
 	}
 	d.Meta.Description = ogDescription(sum, e.Description)
 	d.Meta.URL = s.cfg.BaseURL + sum.URL
@@ -277,6 +300,13 @@ func (s *Server) rsvpFormPost(c echo.Context) error {
 	ctx := c.Request().Context()
 	form := rsvpForm{Name: c.FormValue("name"), Email: c.FormValue("email")}
 	res, err := s.store.CreateRSVP(ctx, slug, domain.RSVPInput{Name: form.Name, Email: form.Email})
+	if err == nil && res.Pending != nil {
+		e, g, err := s.store.FindPublicEvent(ctx, slug)
+		if err != nil {
+			return err
+		}
+		return s.renderEvent(c, http.StatusOK, e, g, rsvpForm{}, pendingNotice(form.Email, res.Pending, e))
+	}
 	if err == nil && res.Created {
 		return c.Redirect(http.StatusSeeOther, "/r/"+url.PathEscape(res.ManageToken)+"?new=1")
 	}
@@ -317,6 +347,9 @@ func (s *Server) rsvpPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if v.RSVP.ErasedAt != nil {
+		return s.renderErased(c, v)
+	}
 	if v.RSVP.Status == domain.RSVPCancelled {
 		return s.renderCancelled(c, v)
 	}
@@ -327,6 +360,7 @@ func (s *Server) rsvpPage(c echo.Context) error {
 		Meta: s.meta("Your RSVP: " + v.Event.Title), Event: sum, Name: v.RSVP.Name, Email: v.RSVP.Email,
 		Going: v.RSVP.Status == domain.RSVPGoing, FeedURL: feed, FeedWebcal: webcalURL(feed), CancelURL: base + "/cancel",
 		CanCancel: v.Event.Status == domain.EventPublished && !sum.Over,
+		DataURL:   "/api/v1/rsvps/" + url.PathEscape(t) + "/data", EraseURL: base + "/erase",
 	}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
@@ -380,6 +414,9 @@ func (s *Server) cancelPage(c echo.Context) error {
 	v, err := s.store.FindRSVPByToken(c.Request().Context(), t)
 	if err != nil {
 		return err
+	}
+	if v.RSVP.ErasedAt != nil {
+		return s.renderErased(c, v)
 	}
 	if v.RSVP.Status == domain.RSVPCancelled {
 		return s.renderCancelled(c, v)

@@ -49,8 +49,10 @@ func TestPageRoutesAreNotTheAPI(t *testing.T) {
 	}
 	slices.Sort(pages)
 	want := []string{
-		"GET /e/{slug}", "GET /g/{slug}", "GET /r/{token}", "GET /r/{token}/cancel", "GET /static/{name}",
-		"POST /e/{slug}/rsvp", "POST /r/{token}/cancel",
+		"GET /c/{token}", "GET /e/{slug}", "GET /g/{slug}", "GET /i/{token}", "GET /i/{token}/rsvp",
+		"GET /r/{token}", "GET /r/{token}/cancel", "GET /r/{token}/erase", "GET /static/{name}",
+		"POST /c/{token}", "POST /e/{slug}/rsvp", "POST /i/{token}/accept", "POST /i/{token}/decline",
+		"POST /r/{token}/cancel", "POST /r/{token}/erase",
 	}
 	if !slices.Equal(pages, want) {
 		t.Errorf("page routes %q, want %q", pages, want)

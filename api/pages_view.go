@@ -230,6 +230,8 @@ type eventPageData struct {
 	Notice      *notice
 	Form        rsvpForm
 	CSRF        string
+	// ConfirmByEmail: replies wait for a click on a link sent by e-mail.
+	ConfirmByEmail bool
 }
 
 type rsvpPageData struct {
@@ -245,6 +247,8 @@ type rsvpPageData struct {
 	FeedWebcal   template.URL
 	CancelURL    string
 	CanCancel    bool
+	DataURL      string // download my data (JSON)
+	EraseURL     string
 }
 
 type cancelPageData struct {

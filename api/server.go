@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,6 +54,17 @@ type Store interface {
 	CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) (domain.RSVPResult, error)
 	FindRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPView, error)
 	CancelRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPView, error)
+	EraseRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPView, error)
+	ExportRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPExport, error)
+
+	ConfirmRSVP(ctx context.Context, rawToken string) (domain.RSVPResult, error)
+	FindPendingByToken(ctx context.Context, rawToken string) (domain.PendingView, error)
+
+	CreateInvitations(ctx context.Context, organiserID, eventID string, req domain.InvitationRequest) (domain.InvitationBatch, error)
+	ListInvitations(ctx context.Context, organiserID, eventID string, f domain.InvitationFilter) (domain.Page[domain.Invitation], error)
+	FindInvitationByToken(ctx context.Context, rawToken string) (domain.InvitationView, error)
+	AcceptInvitation(ctx context.Context, rawToken, name string) (domain.InvitationAnswer, error)
+	DeclineInvitation(ctx context.Context, rawToken string) (domain.InvitationView, error)
 }
 
 // Config configures the HTTP server.
@@ -136,6 +148,12 @@ func (s *Server) routes() {
 	v1.GET("/rsvps/:token/calendar.ics", s.getPersonalCalendar)
 	v1.GET("/rsvps/:token", s.getRSVP)
 	v1.DELETE("/rsvps/:token", s.cancelRSVP, s.rateLimit())
+	v1.GET("/rsvps/:token/data", s.exportRSVP)
+	v1.DELETE("/rsvps/:token/data", s.eraseRSVP, s.rateLimit())
+	pub.POST("/confirmations/:token", s.confirmRSVP, s.rateLimit())
+	pub.GET("/invitations/:token", s.getInvitation)
+	pub.POST("/invitations/:token/accept", s.acceptInvitation, s.rateLimit())
+	pub.POST("/invitations/:token/decline", s.declineInvitation, s.rateLimit())
 
 	// Authentication is route middleware, not group middleware: Echo adds
 	// catch-all routes for a group with middleware, which would turn 404
@@ -163,6 +181,8 @@ func (s *Server) routes() {
 	auth.POST("/events/:id/cancel", s.cancelEvent)
 	auth.GET("/events/:id/rsvps", s.listRSVPs)
 	auth.GET("/events/:id/deliveries", s.listDeliveries)
+	auth.POST("/events/:id/invitations", s.createInvitations)
+	auth.GET("/events/:id/invitations", s.listInvitations)
 }
 
 // authed registers routes that require an organiser's token.
@@ -245,15 +265,28 @@ func (s *Server) rateLimit() echo.MiddlewareFunc {
 func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if r.ContentLength > MaxBodyBytes {
-			return errTooLarge
+		limit := bodyLimit(c.Path())
+		if r.ContentLength > limit {
+			return errTooLarge(limit)
 		}
-		r.Body = http.MaxBytesReader(c.Response(), r.Body, MaxBodyBytes)
+		r.Body = http.MaxBytesReader(c.Response(), r.Body, limit)
 		return next(c)
 	}
 }
 
-var errTooLarge = &domain.Error{Code: domain.ETOOLARGE, Reason: "body_too_large", Message: "The request body is larger than 64 KiB."}
+// bodyLimit is the largest body a route takes: MaxBodyBytes, but more for
+// the invitation list (1,000 recipients).
+func bodyLimit(route string) int64 {
+	if route == "/api/v1/events/:id/invitations" {
+		return MaxInvitationBodyBytes
+	}
+	return MaxBodyBytes
+}
+
+func errTooLarge(limit int64) error {
+	return &domain.Error{Code: domain.ETOOLARGE, Reason: "body_too_large",
+		Message: "The request body is larger than " + strconv.FormatInt(limit>>10, 10) + " KiB."}
+}
 
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {

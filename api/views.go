@@ -71,33 +71,35 @@ func venueView(v *domain.Venue) *venueJSON {
 
 // eventJSON is the organiser's view of an event.
 type eventJSON struct {
-	ID            string             `json:"id"`
-	GroupID       string             `json:"group_id"`
-	Slug          string             `json:"slug"`
-	Title         string             `json:"title"`
-	Description   string             `json:"description"`
-	Kind          domain.EventKind   `json:"kind"`
-	Status        domain.EventStatus `json:"status"`
-	StartsAt      time.Time          `json:"starts_at"`
-	EndsAt        time.Time          `json:"ends_at"`
-	TimeZone      string             `json:"time_zone"`
-	Local         localTimesJSON     `json:"local"`
-	Venue         *venueJSON         `json:"venue"`
-	OnlineURL     string             `json:"online_url"`
-	Capacity      *int               `json:"capacity"`
-	Waitlist      bool               `json:"waitlist"`
-	RSVPOpensAt   *time.Time         `json:"rsvp_opens_at"`
-	RSVPClosesAt  *time.Time         `json:"rsvp_closes_at"`
-	RSVPOpen      bool               `json:"rsvp_open"`
-	GoingCount    int                `json:"going_count"`
-	WaitlistCount int                `json:"waitlist_count"`
-	SeatsLeft     *int               `json:"seats_left"`
-	CancelReason  string             `json:"cancel_reason"`
-	PublicURL     string             `json:"public_url"`
-	CreatedAt     time.Time          `json:"created_at"`
-	UpdatedAt     time.Time          `json:"updated_at"`
-	PublishedAt   *time.Time         `json:"published_at"`
-	CancelledAt   *time.Time         `json:"cancelled_at"`
+	ID           string             `json:"id"`
+	GroupID      string             `json:"group_id"`
+	Slug         string             `json:"slug"`
+	Title        string             `json:"title"`
+	Description  string             `json:"description"`
+	Kind         domain.EventKind   `json:"kind"`
+	Status       domain.EventStatus `json:"status"`
+	StartsAt     time.Time          `json:"starts_at"`
+	EndsAt       time.Time          `json:"ends_at"`
+	TimeZone     string             `json:"time_zone"`
+	Local        localTimesJSON     `json:"local"`
+	Venue        *venueJSON         `json:"venue"`
+	OnlineURL    string             `json:"online_url"`
+	Capacity     *int               `json:"capacity"`
+	Waitlist     bool               `json:"waitlist"`
+	RSVPOpensAt  *time.Time         `json:"rsvp_opens_at"`
+	RSVPClosesAt *time.Time         `json:"rsvp_closes_at"`
+	RSVPOpen     bool               `json:"rsvp_open"`
+	// RSVPConfirmation is "none" or "email" (double opt-in).
+	RSVPConfirmation domain.RSVPConfirmation `json:"rsvp_confirmation"`
+	GoingCount       int                     `json:"going_count"`
+	WaitlistCount    int                     `json:"waitlist_count"`
+	SeatsLeft        *int                    `json:"seats_left"`
+	CancelReason     string                  `json:"cancel_reason"`
+	PublicURL        string                  `json:"public_url"`
+	CreatedAt        time.Time               `json:"created_at"`
+	UpdatedAt        time.Time               `json:"updated_at"`
+	PublishedAt      *time.Time              `json:"published_at"`
+	CancelledAt      *time.Time              `json:"cancelled_at"`
 }
 
 // localTimesJSON gives start and end as RFC 3339 times with the offset of
@@ -121,7 +123,8 @@ func (s *Server) eventView(e domain.Event) eventJSON {
 		Kind: e.Kind, Status: e.Status, StartsAt: e.StartsAt, EndsAt: e.EndsAt, TimeZone: e.TimeZone,
 		Local: localTimes(e), Venue: venueView(e.Venue), OnlineURL: e.OnlineURL, Capacity: e.Capacity,
 		Waitlist: e.Waitlist, RSVPOpensAt: e.RSVPOpensAt, RSVPClosesAt: e.RSVPClosesAt, RSVPOpen: e.RSVPOpen(s.cfg.Now()),
-		GoingCount: e.GoingCount, WaitlistCount: e.WaitlistCount, SeatsLeft: e.SeatsLeft(), CancelReason: e.CancelReason,
+		RSVPConfirmation: e.RSVPConfirmation,
+		GoingCount:       e.GoingCount, WaitlistCount: e.WaitlistCount, SeatsLeft: e.SeatsLeft(), CancelReason: e.CancelReason,
 		PublicURL: s.cfg.BaseURL + "/e/" + e.Slug, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt,
 		PublishedAt: e.PublishedAt, CancelledAt: e.CancelledAt,
 	}
@@ -153,9 +156,12 @@ type publicEventJSON struct {
 	WaitlistCount int                `json:"waitlist_count"`
 	Waitlist      bool               `json:"waitlist"`
 	RSVPOpen      bool               `json:"rsvp_open"`
-	CancelReason  string             `json:"cancel_reason,omitempty"`
-	URL           string             `json:"url"`
-	CalendarLinks calendarLinksJSON  `json:"calendar_links"`
+	// RSVPConfirmation "email" means an RSVP is confirmed by e-mail
+	// before it holds a place.
+	RSVPConfirmation domain.RSVPConfirmation `json:"rsvp_confirmation"`
+	CancelReason     string                  `json:"cancel_reason,omitempty"`
+	URL              string                  `json:"url"`
+	CalendarLinks    calendarLinksJSON       `json:"calendar_links"`
 }
 
 // calendarLinksJSON are add-to-calendar links: Google Calendar and Outlook
@@ -172,7 +178,7 @@ func (s *Server) publicEventView(e domain.Event, g domain.Group) publicEventJSON
 		StartsAt: e.StartsAt, EndsAt: e.EndsAt, TimeZone: e.TimeZone, Local: localTimes(e), Venue: venueView(e.Venue),
 		Online: e.OnlineURL != "", Group: groupRefJSON{Slug: g.Slug, Name: g.Name}, Capacity: e.Capacity,
 		GoingCount: e.GoingCount, SeatsLeft: e.SeatsLeft(), WaitlistCount: e.WaitlistCount, Waitlist: e.Waitlist,
-		RSVPOpen: e.RSVPOpen(s.cfg.Now()), CancelReason: e.CancelReason, URL: s.cfg.BaseURL + "/e/" + e.Slug,
+		RSVPOpen: e.RSVPOpen(s.cfg.Now()), RSVPConfirmation: e.RSVPConfirmation, CancelReason: e.CancelReason, URL: s.cfg.BaseURL + "/e/" + e.Slug,
 		CalendarLinks: calendarLinksJSON(message.PublicCalendarLinks(s.cfg.BaseURL, e)),
 	}
 }

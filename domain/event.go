@@ -31,6 +31,8 @@ type EventUpdate struct {
 	Slug         *string
 	RSVPOpensAt  Nullable[time.Time]
 	RSVPClosesAt Nullable[time.Time]
+	// RSVPConfirmation applies to RSVPs made after the change.
+	RSVPConfirmation *RSVPConfirmation
 }
 
 // Apply changes e as u says and returns the JSON names of the fields whose
@@ -94,6 +96,9 @@ func (u EventUpdate) Apply(e *Event) []string {
 	}
 	if u.RSVPClosesAt.Set {
 		set("rsvp_closes_at", !timePtrEqual(u.RSVPClosesAt.Value, e.RSVPClosesAt), func() { e.RSVPClosesAt = utcPtr(u.RSVPClosesAt.Value) })
+	}
+	if u.RSVPConfirmation != nil {
+		set("rsvp_confirmation", *u.RSVPConfirmation != e.RSVPConfirmation, func() { e.RSVPConfirmation = *u.RSVPConfirmation })
 	}
 	return changed
 }
@@ -168,6 +173,9 @@ func (e *Event) Validate() error {
 	}
 	if e.Slug != "" || e.ID != "" { // a new event may leave it out: the store makes one
 		CheckSlug(&v, "slug", e.Slug)
+	}
+	if !e.RSVPConfirmation.Valid() {
+		v.Add("rsvp_confirmation", "must be \"none\" or \"email\"")
 	}
 	if e.RSVPOpensAt != nil && e.RSVPClosesAt != nil && !e.RSVPClosesAt.After(*e.RSVPOpensAt) {
 		v.Add("rsvp_closes_at", "must be after rsvp_opens_at")

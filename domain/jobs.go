@@ -116,3 +116,47 @@ type Outgoing struct {
 	Changed        []string
 	Previous       *EventSnapshot
 }
+
+// SendInvitationArgs is the job that sends one personal invitation.
+type SendInvitationArgs struct {
+	InvitationID string `json:"invitation_id"`
+}
+
+// Kind names the job for the queue.
+func (SendInvitationArgs) Kind() string { return "send_invitation" }
+
+// SendConfirmationArgs is the job that sends the confirmation e-mail of a
+// pending RSVP.
+type SendConfirmationArgs struct {
+	PendingID string `json:"pending_id"`
+}
+
+// Kind names the job for the queue.
+func (SendConfirmationArgs) Kind() string { return "send_confirmation" }
+
+// PurgeArgs is the periodic job that deletes what has expired: pending
+// RSVPs never confirmed, and their links.
+type PurgeArgs struct{}
+
+// Kind names the job for the queue.
+func (PurgeArgs) Kind() string { return "purge_expired" }
+
+// InvitationOutgoing is what an invitation e-mail needs.
+type InvitationOutgoing struct {
+	Invitation     Invitation
+	Event          Event
+	Group          Group
+	OrganizerEmail string
+	// InvitedBy is the name of the organiser who sent the invitation.
+	InvitedBy string
+}
+
+// ConfirmationOutgoing is what a confirmation e-mail needs.
+type ConfirmationOutgoing struct {
+	Pending        PendingRSVP
+	Event          Event
+	Group          Group
+	OrganizerEmail string
+	// Sent says the e-mail already went out for this request.
+	Sent bool
+}

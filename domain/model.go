@@ -101,7 +101,9 @@ type Event struct {
 	Waitlist     bool
 	RSVPOpensAt  *time.Time
 	RSVPClosesAt *time.Time
-	CancelReason string
+	// RSVPConfirmation is ConfirmNone or ConfirmEmail (double opt-in).
+	RSVPConfirmation RSVPConfirmation
+	CancelReason     string
 
 	GoingCount    int
 	WaitlistCount int
@@ -197,6 +199,9 @@ type RSVP struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	CancelledAt      *time.Time
+	// ErasedAt is when the attendee had their name and address erased;
+	// the RSVP still counts.
+	ErasedAt *time.Time
 }
 
 // Page is one page of a list and the cursor of the next page ("" at the end).
@@ -225,6 +230,9 @@ type RSVPResult struct {
 	// already had one (Created false), so nobody can take it over.
 	ManageToken string
 	Created     bool
+	// Pending is set instead of RSVP when the event asks for e-mail
+	// confirmation: the person must follow the link sent to them.
+	Pending *PendingRSVP
 }
 
 // RSVPView is an RSVP with the event and group it belongs to.

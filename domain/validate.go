@@ -114,7 +114,10 @@ func ValidEmail(s string) bool {
 	}
 	at := strings.LastIndexByte(s, '@')
 	domain := s[at+1:]
-	return at > 0 && domain != "" && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+	// Domain literals (ada@[192.0.2.1]) are refused: mail to them is a
+	// way to make the server connect wherever the sender likes.
+	return at > 0 && domain != "" && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".") &&
+		!strings.ContainsAny(domain, "[]")
 }
 
 // CheckTimeZone validates an IANA time zone name such as "Europe/Oslo".
@@ -141,7 +144,13 @@ func CheckURL(v *Validation, field, s string) {
 		return
 	}
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(s) > MaxURLLen || strings.ContainsAny(s, " \t\r\n") {
+	// Characters that e-mails, pages and calendars cannot carry as they
+	// are (quotes, angle brackets, any kind of space) are refused here
+	// rather than breaking a message later.
+	bad := strings.ContainsAny(s, "\"<>\\`{}|^") || strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError
+	})
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(s) > MaxURLLen || bad {
 		v.Add(field, "must be an absolute http or https URL")
 	}
 }

@@ -12,9 +12,28 @@ func TestValidEmail(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"", "ada", "ada@", "@example.org", "a@b@c", `"Ada" <ada@example.org>`, "<ada@example.org>",
-		"ada@example.org\r\nBcc: x@y.z", "ada @example.org", "ada@example.org.", "ada@.example.org"} {
+		"ada@example.org\r\nBcc: x@y.z", "ada @example.org", "ada@example.org.", "ada@.example.org",
+		"ada@[127.0.0.1]", "ada@[IPv6:::1]"} {
 		if ValidEmail(s) {
 			t.Errorf("ValidEmail(%q) = true", s)
+		}
+	}
+}
+
+func TestCheckURL(t *testing.T) {
+	for _, s := range []string{"https://meet.example.org/j/123?pwd=a%20b", "http://localhost:8080/x#frag"} {
+		var v Validation
+		if CheckURL(&v, "online_url", s); v.Err() != nil {
+			t.Errorf("CheckURL(%q) refused: %v", s, v.Err())
+		}
+	}
+	// Each of these would break the e-mail, page or calendar that carries
+	// the link, so it must be refused when the organiser enters it.
+	for _, s := range []string{"https://x.org/\"a", "https://x.org/<b>", "https://x.org/a b", "https://x.org/a\u00a0b",
+		"https://x.org/a\u2028b", "https://x.org/a\u3000b", "ftp://x.org/", "https:///path", "//x.org/"} {
+		var v Validation
+		if CheckURL(&v, "online_url", s); v.Err() == nil {
+			t.Errorf("CheckURL(%q) accepted", s)
 		}
 	}
 }
@@ -49,7 +68,7 @@ func TestSlugify(t *testing.T) {
 
 func validEvent() Event {
 	start := time.Date(2030, 1, 1, 18, 0, 0, 0, time.UTC)
-	return Event{Title: "T", Kind: KindMeetup, StartsAt: start, EndsAt: start.Add(time.Hour), TimeZone: "Europe/Oslo",
+	return Event{Title: "T", Kind: KindMeetup, StartsAt: start, EndsAt: start.Add(time.Hour), TimeZone: "Europe/Oslo", RSVPConfirmation: ConfirmNone,
 		Venue: &Venue{Name: "Hall"}, Waitlist: true}
 }
 

@@ -43,7 +43,10 @@ type Config struct {
 }
 
 // Register adds the workers to a River worker registry.
-func Register(workers *river.Workers, st Store, sender message.Sender, cfg Config) {
+func Register(workers *river.Workers, st interface {
+	Store
+	RequestStore
+}, sender message.Sender, cfg Config) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -52,6 +55,9 @@ func Register(workers *river.Workers, st Store, sender message.Sender, cfg Confi
 	}
 	river.AddWorker(workers, &SendWorker{store: st, sender: sender, cfg: cfg})
 	river.AddWorker(workers, &FanOutWorker{store: st})
+	river.AddWorker(workers, &InvitationWorker{store: st, sender: sender, cfg: cfg})
+	river.AddWorker(workers, &ConfirmationWorker{store: st, sender: sender, cfg: cfg})
+	river.AddWorker(workers, &PurgeWorker{store: st, cfg: cfg})
 }
 
 // SendWorker sends one delivery. Temporary failures (SMTP down, a 4xx
@@ -167,7 +173,7 @@ func (w *FanOutWorker) Work(ctx context.Context, job *river.Job[domain.FanOutArg
 // Timeout bounds one fan-out (5,000 attendees take seconds).
 func (w *FanOutWorker) Timeout(*river.Job[domain.FanOutArgs]) time.Duration { return 10 * time.Minute }
 
-var addressRE = regexp.MustCompile(`[^\s<>()\[\],;:"']+@[^\s<>()\[\],;:"']+`)
+var addressRE = regexp.MustCompile(`[^\s<>()\[\],;:"']+@(?:\[[^\]\s]*\]|[^\s<>()\[\],;:"']+)`)
 
 // Redact replaces e-mail addresses in s (mail servers quote recipients in
 // their answers) so that the text can be logged.

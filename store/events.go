@@ -48,6 +48,9 @@ func (db *DB) CreateEvent(ctx context.Context, organiserID, groupID string, e do
 				return err
 			}
 		}
+		if e.RSVPConfirmation == "" {
+			e.RSVPConfirmation = domain.ConfirmNone
+		}
 		if err := e.Validate(); err != nil {
 			return err
 		}

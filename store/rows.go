@@ -90,6 +90,7 @@ type eventRow struct {
 	Waitlist      bool       `gorm:"column:waitlist"`
 	RSVPOpensAt   *time.Time `gorm:"column:rsvp_opens_at"`
 	RSVPClosesAt  *time.Time `gorm:"column:rsvp_closes_at"`
+	Confirmation  string     `gorm:"column:rsvp_confirmation"`
 	CancelReason  string     `gorm:"column:cancel_reason"`
 	GoingCount    int        `gorm:"column:going_count"`
 	WaitlistCount int        `gorm:"column:waitlist_count"`
@@ -114,6 +115,7 @@ func (r eventRow) toDomain() domain.Event {
 		StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(), TimeZone: r.TimeZone,
 		OnlineURL: r.OnlineURL, Capacity: r.Capacity, Waitlist: r.Waitlist,
 		RSVPOpensAt: utcPtr(r.RSVPOpensAt), RSVPClosesAt: utcPtr(r.RSVPClosesAt), CancelReason: r.CancelReason,
+		RSVPConfirmation: domain.RSVPConfirmation(r.Confirmation),
 		GoingCount: r.GoingCount, WaitlistCount: r.WaitlistCount, Sequence: r.Sequence,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		PublishedAt: utcPtr(r.PublishedAt), CancelledAt: utcPtr(r.CancelledAt),
@@ -140,6 +142,7 @@ func (r *eventRow) fromDomain(e domain.Event) {
 	}
 	r.OnlineURL, r.Capacity, r.Waitlist = e.OnlineURL, e.Capacity, e.Waitlist
 	r.RSVPOpensAt, r.RSVPClosesAt, r.CancelReason = utcPtr(e.RSVPOpensAt), utcPtr(e.RSVPClosesAt), e.CancelReason
+	r.Confirmation = string(e.RSVPConfirmation)
 	r.CreatedAt, r.UpdatedAt = utc(e.CreatedAt), utc(e.UpdatedAt)
 	r.PublishedAt, r.CancelledAt = utcPtr(e.PublishedAt), utcPtr(e.CancelledAt)
 }
@@ -156,6 +159,7 @@ type rsvpRow struct {
 	CreatedAt       time.Time  `gorm:"column:created_at"`
 	UpdatedAt       time.Time  `gorm:"column:updated_at"`
 	CancelledAt     *time.Time `gorm:"column:cancelled_at"`
+	ErasedAt        *time.Time `gorm:"column:erased_at"`
 	// Position is computed by queries that select it; it is not a column.
 	Position int `gorm:"column:waitlist_position;->"`
 }
@@ -164,5 +168,6 @@ func (rsvpRow) TableName() string { return "rsvps" }
 
 func (r rsvpRow) toDomain() domain.RSVP {
 	return domain.RSVP{ID: r.ID, EventID: r.EventID, Name: r.Name, Email: r.Email, Status: domain.RSVPStatus(r.Status),
-		WaitlistPosition: r.Position, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), CancelledAt: utcPtr(r.CancelledAt)}
+		WaitlistPosition: r.Position, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), CancelledAt: utcPtr(r.CancelledAt),
+		ErasedAt: utcPtr(r.ErasedAt)}
 }

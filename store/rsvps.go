@@ -18,15 +18,17 @@ const positionSQL = `CASE WHEN r.status = 'waitlisted' THEN (SELECT count(*) FRO
 
 // CreateRSVP replies to the published event with the slug. The person is
 // going while seats last, then waitlisted in commit order; the same address
-// again returns the existing RSVP. Errors: ENOTFOUND for unknown and draft
-// events, ECONFLICT with reason event_cancelled, rsvp_not_open, rsvp_closed
-// or event_full (no seat and no waitlist), EINVALID for bad input.
+// again returns the existing RSVP. When the event asks for e-mail
+// confirmation the reply is only pending (res.Pending): it holds no seat
+// until the link in the confirmation e-mail is followed (ConfirmRSVP).
+// Errors: ENOTFOUND for unknown and draft events, ECONFLICT with reason
+// event_cancelled, rsvp_not_open, rsvp_closed or event_full (no seat and
+// no waitlist), EINVALID for bad input.
 func (db *DB) CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) (domain.RSVPResult, error) {
 	if err := in.Validate(); err != nil {
 		return domain.RSVPResult{}, err
 	}
 	var res domain.RSVPResult
-	emailNorm := domain.NormalizeEmail(in.Email)
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		// The event row lock serialises RSVPs to one event: seats and places
 		// in line are handed out in the order the transactions commit.
@@ -38,58 +40,80 @@ func (db *DB) CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) 
 		if q.RowsAffected == 0 || ev.Status == string(domain.EventDraft) {
 			return errEventNotFound
 		}
-		var existing rsvpRow
-		q = tx.Raw(`SELECT r.*, `+positionSQL+` FROM rsvps r WHERE r.event_id = ? AND r.email_norm = ? AND r.status <> 'cancelled'`,
-			ev.ID, emailNorm).Scan(&existing)
-		if q.Error != nil {
-			return q.Error
-		}
-		if q.RowsAffected > 0 {
-			res.RSVP = existing.toDomain()
-			return nil
-		}
-		e := ev.toDomain()
-		now := db.now()
-		if err := e.CheckAcceptsRSVP(now); err != nil {
+		if ev.Confirmation == string(domain.ConfirmEmail) {
+			var err error
+			res, err = db.createPending(tx, &ev, in)
 			return err
 		}
-		row := rsvpRow{ID: domain.NewID(), EventID: ev.ID, Name: in.Name, Email: in.Email, EmailNorm: emailNorm,
-			CreatedAt: now, UpdatedAt: now}
-		switch {
-		case e.HasFreeSeat():
-			row.Status = string(domain.RSVPGoing)
-			ev.GoingCount++
-		case e.Waitlist:
-			row.Status = string(domain.RSVPWaitlisted)
-			ev.WaitlistCount++
-			ev.WaitlistSeq++
-			seq := ev.WaitlistSeq
-			row.WaitlistSeq = &seq
-			row.Position = ev.WaitlistCount // joins at the end of the line
-		default:
-			return domain.Conflict("event_full", "This event is full and has no waitlist.")
-		}
-		res.ManageToken = domain.NewSecret()
-		row.ManageTokenHash = domain.HashToken(res.ManageToken)
-		if err := db.saveCounters(tx, &ev); err != nil {
-			return err
-		}
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
-		kind := domain.MessageGoing
-		if row.Status == string(domain.RSVPWaitlisted) {
-			kind = domain.MessageWaitlisted
-		}
-		if _, err := db.enqueue(tx, ev.ID, kind, ev.Sequence, "", []string{row.ID}); err != nil {
-			return err
-		}
-		res.RSVP, res.Created = row.toDomain(), true
-		return nil
+		var err error
+		res, err = db.placeRSVP(tx, &ev, in)
+		return err
 	})
 	if err != nil {
 		return domain.RSVPResult{}, err
 	}
+	return res, nil
+}
+
+// liveRSVP returns the address's live (going or waitlisted) RSVP to the
+// event, if any.
+func (db *DB) liveRSVP(tx *gorm.DB, eventID, emailNorm string) (rsvpRow, bool, error) {
+	var r rsvpRow
+	q := tx.Raw(`SELECT r.*, `+positionSQL+` FROM rsvps r WHERE r.event_id = ? AND r.email_norm = ? AND r.status <> 'cancelled'`,
+		eventID, emailNorm).Scan(&r)
+	return r, q.RowsAffected > 0, q.Error
+}
+
+// placeRSVP gives the person a seat, else a place in line, and queues the
+// e-mail that says which; the caller holds the event's row lock. An
+// address that already has a live RSVP gets it back (Created false, no
+// token).
+func (db *DB) placeRSVP(tx *gorm.DB, ev *eventRow, in domain.RSVPInput) (domain.RSVPResult, error) {
+	emailNorm := domain.NormalizeEmail(in.Email)
+	existing, ok, err := db.liveRSVP(tx, ev.ID, emailNorm)
+	if err != nil {
+		return domain.RSVPResult{}, err
+	}
+	if ok {
+		return domain.RSVPResult{RSVP: existing.toDomain()}, nil
+	}
+	e := ev.toDomain()
+	now := db.now()
+	if err := e.CheckAcceptsRSVP(now); err != nil {
+		return domain.RSVPResult{}, err
+	}
+	row := rsvpRow{ID: domain.NewID(), EventID: ev.ID, Name: in.Name, Email: in.Email, EmailNorm: emailNorm,
+		CreatedAt: now, UpdatedAt: now}
+	switch {
+	case e.HasFreeSeat():
+		row.Status = string(domain.RSVPGoing)
+		ev.GoingCount++
+	case e.Waitlist:
+		row.Status = string(domain.RSVPWaitlisted)
+		ev.WaitlistCount++
+		ev.WaitlistSeq++
+		seq := ev.WaitlistSeq
+		row.WaitlistSeq = &seq
+		row.Position = ev.WaitlistCount // joins at the end of the line
+	default:
+		return domain.RSVPResult{}, domain.Conflict("event_full", "This event is full and has no waitlist.")
+	}
+	res := domain.RSVPResult{ManageToken: domain.NewSecret(), Created: true}
+	row.ManageTokenHash = domain.HashToken(res.ManageToken)
+	if err := db.saveCounters(tx, ev); err != nil {
+		return domain.RSVPResult{}, err
+	}
+	if err := tx.Create(&row).Error; err != nil {
+		return domain.RSVPResult{}, err
+	}
+	kind := domain.MessageGoing
+	if row.Status == string(domain.RSVPWaitlisted) {
+		kind = domain.MessageWaitlisted
+	}
+	if _, err := db.enqueue(tx, ev.ID, kind, ev.Sequence, "", []string{row.ID}); err != nil {
+		return domain.RSVPResult{}, err
+	}
+	res.RSVP = row.toDomain()
 	return res, nil
 }
 
@@ -181,6 +205,9 @@ func (db *DB) CancelRSVPByToken(ctx context.Context, raw string) (domain.RSVPVie
 		var err error
 		if v, err = db.rsvpView(tx, raw, true); err != nil {
 			return err
+		}
+		if v.RSVP.ErasedAt != nil {
+			return domain.ErrRSVPErased
 		}
 		_, err = db.cancelRSVP(tx, &v)
 		return err

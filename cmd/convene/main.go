@@ -265,7 +265,8 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	workers := river.NewWorkers()
 	notifications.Register(workers, db, sender, notifications.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, Logger: log})
 	rc := &river.Config{
-		Workers: workers,
+		Workers:      workers,
+		PeriodicJobs: notifications.PeriodicJobs(),
 		Queues: map[string]river.QueueConfig{
 			store.QueueEmail:  {MaxWorkers: 4 * mailConnections * 5},
 			store.QueueFanOut: {MaxWorkers: 2},

@@ -1,0 +1,270 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/convene/convene/domain"
+)
+
+// The pages behind personal links that came by e-mail: an invitation
+// (/i/), a confirmation of a pending RSVP (/c/), and a person's own data
+// (/r/{token}/erase). Following a link only shows a page; every change is
+// a form post, because mail scanners and link previews open links too.
+
+type invitationPageData struct {
+	Meta     pageMeta
+	Event    eventSummary
+	Name     string
+	Note     [][]string
+	Status   domain.InvitationStatus
+	Answer   string // what the person answered, in words; "" before
+	Open     bool   // the event takes replies
+	Closed   string // why it does not (not cancelled, not over)
+	Places   string
+	Waitlist bool
+	Accept   string // form actions
+	Decline  string
+	RSVPURL  string // the person's RSVP page, once accepted
+	Form     rsvpForm
+	CSRF     string
+	Notice   *notice
+}
+
+// invitationPage shows a personal invitation with "Yes, I'll come" and
+// "No, thanks".
+func (s *Server) invitationPage(c echo.Context) error {
+	t, err := invitationTokenParam(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.store.FindInvitationByToken(c.Request().Context(), t)
+	if err != nil {
+		return err
+	}
+	return s.renderInvitation(c, http.StatusOK, t, v, rsvpForm{Name: v.Invitation.Name}, nil)
+}
+
+func (s *Server) renderInvitation(c echo.Context, status int, t string, v domain.InvitationView, form rsvpForm, n *notice) error {
+	sum := s.eventSummary(v.Event, v.Group)
+	base := "/i/" + url.PathEscape(t)
+	d := invitationPageData{Meta: s.meta("Invitation: " + v.Event.Title), Event: sum, Name: v.Invitation.Name,
+		Note: paragraphs(v.Invitation.Message), Status: v.Invitation.Status, Accept: base + "/accept", Decline: base + "/decline",
+		Form: form, CSRF: csrfToken(c), Notice: n}
+	d.Meta.NoIndex = true
+	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
+	switch v.Invitation.Status {
+	case domain.InvitationAccepted:
+		if v.RSVP != nil && v.RSVP.Status != domain.RSVPCancelled {
+			d.Answer = "You said yes. " + statusText(*v.RSVP) + "."
+			d.RSVPURL = base + "/rsvp"
+		} else {
+			d.Answer = "You said yes, then cancelled your RSVP."
+		}
+	case domain.InvitationDeclined:
+		d.Answer = "You said no, thanks. You can still change your mind."
+	}
+	if !sum.Cancelled && !sum.Over {
+		d.Places = placesText(v.Event)
+		now := s.cfg.Now()
+		switch {
+		case v.Event.RSVPOpen(now):
+			d.Open, d.Waitlist = true, !v.Event.HasFreeSeat()
+		case !v.Event.HasFreeSeat() && !v.Event.Waitlist:
+			d.Closed = "This event is full."
+		default:
+			d.Closed = "Replies to this event are closed."
+		}
+	}
+	return s.render(c, status, "invitation", d)
+}
+
+// acceptFormPost says yes and goes to the person's own RSVP page.
+func (s *Server) acceptFormPost(c echo.Context) error {
+	t, err := invitationTokenParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	form := rsvpForm{Name: c.FormValue("name")}
+	ans, err := s.store.AcceptInvitation(ctx, t, form.Name)
+	if err == nil {
+		return c.Redirect(http.StatusSeeOther, "/r/"+url.PathEscape(ans.Result.ManageToken)+"?new=1")
+	}
+	var (
+		de     *domain.Error
+		status int
+		n      *notice
+	)
+	switch {
+	case errors.As(err, &de) && de.Code == domain.EINVALID && len(de.Fields) > 0:
+		status = http.StatusUnprocessableEntity
+		form.setErrors(de.Fields)
+	case errors.As(err, &de) && de.Code == domain.ECONFLICT:
+		status, n = http.StatusConflict, &notice{Kind: "error", Text: de.Message}
+	default:
+		return err
+	}
+	v, err := s.store.FindInvitationByToken(ctx, t)
+	if err != nil {
+		return err
+	}
+	return s.renderInvitation(c, status, t, v, form, n)
+}
+
+// declineFormPost says no, thanks.
+func (s *Server) declineFormPost(c echo.Context) error {
+	t, err := invitationTokenParam(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.store.DeclineInvitation(c.Request().Context(), t)
+	if err != nil {
+		return err
+	}
+	sum := s.eventSummary(v.Event, v.Group)
+	d := messagePageData{Meta: s.meta("Thanks for letting us know"), Heading: "Thanks for letting us know",
+		Text: []string{"We told the organisers of “" + v.Event.Title + "” that you can't come.",
+			"Changed your mind? Open the invitation again from your e-mail."}}
+	d.Meta.NoIndex = true
+	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
+	d.Links = []pageLink{{URL: "/i/" + url.PathEscape(t), Label: "Back to the invitation"}, {URL: sum.GroupURL, Label: "Other events of " + v.Group.Name}}
+	return s.render(c, http.StatusOK, "message", d)
+}
+
+// invitationRSVPPage opens the RSVP of an accepted invitation: a fresh
+// manage link, since the one from the acceptance is not stored.
+func (s *Server) invitationRSVPPage(c echo.Context) error {
+	t, err := invitationTokenParam(c)
+	if err != nil {
+		return err
+	}
+	ans, err := s.store.AcceptInvitation(c.Request().Context(), t, "")
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/r/"+url.PathEscape(ans.Result.ManageToken))
+}
+
+type confirmPageData struct {
+	Meta    pageMeta
+	Event   eventSummary
+	Name    string
+	Expires string
+	Action  string
+	Places  string
+	CSRF    string
+}
+
+// confirmPage asks the person to confirm their pending RSVP with one
+// button.
+func (s *Server) confirmPage(c echo.Context) error {
+	t, err := confirmTokenParam(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.store.FindPendingByToken(c.Request().Context(), t)
+	if err != nil {
+		return err
+	}
+	if v.Pending.ConfirmedAt != nil {
+		// Confirmed already: the form post opens the RSVP again.
+		return s.confirmFormPost(c)
+	}
+	sum := s.eventSummary(v.Event, v.Group)
+	loc := pageZone(v.Event.TimeZone)
+	d := confirmPageData{Meta: s.meta("Confirm your RSVP: " + v.Event.Title), Event: sum, Name: v.Pending.Name,
+		Expires: pageInstant(v.Pending.ExpiresAt, loc), Action: "/c/" + url.PathEscape(t), CSRF: csrfToken(c)}
+	if !sum.Cancelled && !sum.Over {
+		d.Places = placesText(v.Event)
+	}
+	d.Meta.NoIndex = true
+	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
+	return s.render(c, http.StatusOK, "confirm", d)
+}
+
+// confirmFormPost confirms and goes to the person's own RSVP page.
+func (s *Server) confirmFormPost(c echo.Context) error {
+	t, err := confirmTokenParam(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.store.ConfirmRSVP(c.Request().Context(), t)
+	if err != nil {
+		return err
+	}
+	to := "/r/" + url.PathEscape(res.ManageToken)
+	if res.Created {
+		to += "?new=1"
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+type erasePageData struct {
+	Meta     pageMeta
+	Event    eventSummary
+	Name     string
+	Email    string
+	Upcoming bool // erasing also gives up the place
+	Action   string
+	KeepURL  string
+	CSRF     string
+}
+
+// erasePage asks before erasing the person's data.
+func (s *Server) erasePage(c echo.Context) error {
+	t, err := tokenParam(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.store.FindRSVPByToken(c.Request().Context(), t)
+	if err != nil {
+		return err
+	}
+	if v.RSVP.ErasedAt != nil {
+		return s.renderErased(c, v)
+	}
+	base := "/r/" + url.PathEscape(t)
+	d := erasePageData{Meta: s.meta("Erase your data?"), Event: s.eventSummary(v.Event, v.Group), Name: v.RSVP.Name, Email: v.RSVP.Email,
+		Upcoming: v.RSVP.Status != domain.RSVPCancelled && v.Event.Status == domain.EventPublished && s.cfg.Now().Before(v.Event.StartsAt),
+		Action:   base + "/erase", KeepURL: base, CSRF: csrfToken(c)}
+	d.Meta.NoIndex = true
+	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, d.Event.GroupURL
+	return s.render(c, http.StatusOK, "erase", d)
+}
+
+// eraseFormPost erases and shows that it is done.
+func (s *Server) eraseFormPost(c echo.Context) error {
+	t, err := tokenParam(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.store.EraseRSVPByToken(c.Request().Context(), t)
+	if err != nil {
+		return err
+	}
+	return s.renderErased(c, v)
+}
+
+// renderErased is the page of an erased RSVP's links: 410.
+func (s *Server) renderErased(c echo.Context, v domain.RSVPView) error {
+	sum := s.eventSummary(v.Event, v.Group)
+	d := messagePageData{Meta: s.meta("Your data has been erased"), Heading: "Your data has been erased",
+		Text: []string{"Your name and e-mail address are gone from your RSVP to “" + v.Event.Title + "”. The organisers still see that one more person replied, but not who.",
+			"We will not e-mail you about this event again."}}
+	d.Meta.NoIndex = true
+	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
+	d.Links = []pageLink{{URL: sum.URL, Label: "See the event"}}
+	return s.render(c, http.StatusGone, "message", d)
+}
+
+// pendingNotice is what the event page says after an RSVP that waits for
+// its confirmation.
+func pendingNotice(email string, p *domain.PendingRSVP, e domain.Event) *notice {
+	return &notice{Kind: "ok", Text: "Almost done: we sent a link to " + strings.TrimSpace(email) +
+		". Open it by " + pageInstant(p.ExpiresAt, pageZone(e.TimeZone)) + " to confirm your RSVP — until then no place is held for you."}
+}

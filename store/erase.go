@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"github.com/convene/convene/domain"
+)
+
+// erasedMark is what replaces an erased address's normalised form: unique
+// per row (the live-RSVP index stays satisfied) and matching no address.
+func erasedMark(id string) string { return "erased:" + id }
+
+// EraseRSVPByToken erases the attendee's name and e-mail address from the
+// RSVP whose manage token is raw, and from the invitation and confirmation
+// request that led to it. The RSVP itself stays, so an event's numbers do
+// not change. An RSVP to an event that has not started yet is cancelled
+// first — nobody could tell the person about changes any more — so the
+// place goes to the next person in line. E-mails still queued for the
+// person are not sent. Erasing twice is harmless. The person's links keep
+// working only to say that the data was erased (ErasedAt is set).
+func (db *DB) EraseRSVPByToken(ctx context.Context, raw string) (domain.RSVPView, error) {
+	var v domain.RSVPView
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		if v, err = db.rsvpView(tx, raw, true); err != nil {
+			return err
+		}
+		if v.RSVP.ErasedAt != nil {
+			return nil
+		}
+		now := db.now()
+		if v.Event.Status == domain.EventPublished && now.Before(v.Event.StartsAt) {
+			if _, err := db.cancelRSVP(tx, &v); err != nil {
+				return err
+			}
+		}
+		id, norm := v.RSVP.ID, domain.NormalizeEmail(v.RSVP.Email)
+		steps := []struct {
+			sql  string
+			args []any
+		}{
+			{`UPDATE rsvps SET name = '', email = '', email_norm = ?, erased_at = ?, updated_at = ? WHERE id = ?`,
+				[]any{erasedMark(id), now, now, id}},
+			{`UPDATE deliveries SET status = 'skipped', last_error = 'not sent: the attendee erased their data', updated_at = ?
+				WHERE rsvp_id = ? AND status = 'queued'`, []any{now, id}},
+			{`DELETE FROM pending_rsvps WHERE rsvp_id = ? OR (event_id = ? AND email_norm = ?)`, []any{id, v.Event.ID, norm}},
+			{`UPDATE invitations SET name = '', email = '', email_norm = 'erased:' || id, updated_at = ?
+				WHERE rsvp_id = ? OR (event_id = ? AND email_norm = ?)`, []any{now, id, v.Event.ID, norm}},
+		}
+		for _, s := range steps {
+			if err := tx.Exec(s.sql, s.args...).Error; err != nil {
+				return err
+			}
+		}
+		v.RSVP.Name, v.RSVP.Email, v.RSVP.ErasedAt, v.RSVP.UpdatedAt = "", "", &now, now
+		return nil
+	})
+	return v, err
+}
+
+// ExportRSVPByToken returns everything held about the RSVP whose manage
+// token is raw: the RSVP, its event, the e-mails sent or queued to the
+// person, and the invitation that led to it.
+func (db *DB) ExportRSVPByToken(ctx context.Context, raw string) (domain.RSVPExport, error) {
+	var x domain.RSVPExport
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		if x.View, err = db.rsvpView(tx, raw, false); err != nil {
+			return err
+		}
+		var rows []deliveryRow
+		if err := tx.Where("rsvp_id = ?", x.View.RSVP.ID).Order("id").Find(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			d := r.toDomain()
+			d.Name, d.Email = x.View.RSVP.Name, x.View.RSVP.Email
+			x.Deliveries = append(x.Deliveries, d)
+		}
+		var inv invitationRow
+		q := tx.Where("rsvp_id = ?", x.View.RSVP.ID).Limit(1).Find(&inv)
+		if q.Error != nil {
+			return q.Error
+		}
+		if q.RowsAffected > 0 {
+			i := inv.toDomain()
+			x.Invitation = &i
+		}
+		return nil
+	})
+	return x, err
+}
