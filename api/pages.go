@@ -242,7 +242,7 @@ func backLink(c echo.Context) (pageLink, bool) {
 
 // meta is the head of a page: its title and the stylesheet.
 func (s *Server) meta(title string) pageMeta {
-	return pageMeta{Title: title, CSS: staticURL["convene.css"]}
+	return pageMeta{Title: title, CSS: staticURL["convene.css"], Icon: staticURL["favicon.svg"]}
 }
 
 // eventPage shows a published or cancelled event with its RSVP form.

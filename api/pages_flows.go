@@ -91,7 +91,15 @@ func (s *Server) acceptFormPost(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	form := rsvpForm{Name: c.FormValue("name")}
-	ans, err := s.store.AcceptInvitation(ctx, t, form.Name)
+	// The form shows the name to use; emptied, it is an error rather than
+	// a silent return to the organiser's spelling.
+	var check domain.Validation
+	domain.CheckLine(&check, "name", form.Name, true, domain.MaxNameLen)
+	err = check.Err()
+	var ans domain.InvitationAnswer
+	if err == nil {
+		ans, err = s.store.AcceptInvitation(ctx, t, form.Name)
+	}
 	if err == nil {
 		return c.Redirect(http.StatusSeeOther, "/r/"+url.PathEscape(ans.Result.ManageToken)+"?new=1")
 	}

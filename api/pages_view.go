@@ -27,6 +27,7 @@ type pageMeta struct {
 	Brand       string // the group named in the header
 	BrandURL    string
 	CSS         string // the stylesheet's hashed address
+	Icon        string // the favicon's hashed address
 }
 
 type pageLink struct {

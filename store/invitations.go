@@ -133,7 +133,9 @@ func (db *DB) CreateInvitations(ctx context.Context, organiserID, eventID string
 		for _, n := range order {
 			batch.Invitations = append(batch.Invitations, found[n].toDomain())
 		}
-		batch.Invited, batch.AlreadyInvited = len(newIDs), len(order)-len(newIDs)
+		// Everyone named in the request who was not newly invited: invited
+		// before, or named twice.
+		batch.Invited, batch.AlreadyInvited = len(newIDs), len(req.Recipients)-len(newIDs)
 		return nil
 	})
 	return batch, err

@@ -215,14 +215,9 @@ var loadFailedRE = regexp.MustCompile(`^network error: Failed to load resource: 
 // knownPageIssues are console errors that come from a known gap in the
 // pages, not from what a test does. They are logged each time they show,
 // not hidden; remove an entry with the fix, and the test then guards it.
-var knownPageIssues = []struct {
+var knownPageIssues []struct {
 	re  *regexp.Regexp
 	why string
-}{
-	{
-		regexp.MustCompile(`^network error: Failed to load resource: the server responded with a status of 404 \(Not Found\) \(http://127\.0\.0\.1:\d+/favicon\.ico\)$`),
-		"the pages name no icon, so the browser asks for /favicon.ico and gets 404",
-	},
 }
 
 // watchUntilCleanup fails the test at its end if any page of the tab wrote
