@@ -84,11 +84,12 @@ func azNoLeak(t *testing.T, r response, secrets []string) {
 func (te *testEnv) azState(t *testing.T, f azFixture) map[string]any {
 	t.Helper()
 	return map[string]any{
-		"group":   te.biGet(t, "/api/v1/groups/"+f.gid, f.aTok),
-		"members": listAll(t, te, f.aTok, "/api/v1/groups/"+f.gid+"/members?limit=200"),
-		"events":  listAll(t, te, f.aTok, "/api/v1/groups/"+f.gid+"/events?limit=200"),
-		"rsvps":   listAll(t, te, f.aTok, "/api/v1/events/"+f.eid+"/rsvps?limit=200"),
-		"tokens":  listAll(t, te, f.aTok, "/api/v1/tokens?limit=200"),
+		"group":       te.biGet(t, "/api/v1/groups/"+f.gid, f.aTok),
+		"members":     listAll(t, te, f.aTok, "/api/v1/groups/"+f.gid+"/members?limit=200"),
+		"events":      listAll(t, te, f.aTok, "/api/v1/groups/"+f.gid+"/events?limit=200"),
+		"rsvps":       listAll(t, te, f.aTok, "/api/v1/events/"+f.eid+"/rsvps?limit=200"),
+		"tokens":      listAll(t, te, f.aTok, "/api/v1/tokens?limit=200"),
+		"invitations": listAll(t, te, f.aTok, "/api/v1/events/"+f.eid+"/invitations?limit=200"),
 	}
 }
 
@@ -129,6 +130,8 @@ func TestAuthzMatrix(t *testing.T) {
 			{"GET", "/api/v1/events/" + f.eid + "/rsvps", nil},
 			{"GET", "/api/v1/events/" + f.eid + "/rsvps?status=going", nil},
 			{"GET", "/api/v1/events/" + f.eid + "/deliveries", nil},
+			{"POST", "/api/v1/events/" + f.eid + "/invitations", map[string]any{"recipients": []map[string]any{{"email": "victim@example.org"}}}},
+			{"GET", "/api/v1/events/" + f.eid + "/invitations", nil},
 			{"DELETE", "/api/v1/tokens/" + aTokenID, nil},
 		}
 
@@ -162,6 +165,7 @@ func TestAuthzMatrix(t *testing.T) {
 				{"/api/v1/events/" + f.eid, "/api/v1/events/" + domain.NewID()},
 				{"/api/v1/events/" + f.eid + "/rsvps", "/api/v1/events/" + domain.NewID() + "/rsvps"},
 				{"/api/v1/events/" + f.eid + "/deliveries", "/api/v1/events/" + domain.NewID() + "/deliveries"},
+				{"/api/v1/events/" + f.eid + "/invitations", "/api/v1/events/" + domain.NewID() + "/invitations"},
 			} {
 				a, b := te.do("GET", p[0], bTok, nil), te.do("GET", p[1], bTok, nil)
 				if a.Status != b.Status || string(a.Body) != string(b.Body) {

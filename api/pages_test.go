@@ -682,13 +682,30 @@ func TestPageLogs(t *testing.T) {
 	pc.post("/r/"+manage+"/cancel", url.Values{"_csrf": {c.csrf(t)}})
 	pc.get("/r/" + manage)
 	pc.post("/r/"+manage+"/cancel", url.Values{"_csrf": {"forged"}})
+	// The pages behind e-mailed links: an invitation, a confirmation, an
+	// erasure.
+	id2, slug2 := pageEvent(te, tok, gid, true, map[string]any{"rsvp_confirmation": "email"})
+	wantStatus(t, te.do("POST", "/api/v1/events/"+id2+"/invitations", tok, map[string]any{
+		"recipients": []map[string]any{{"email": "invited.person@example.org", "name": "Invited Person"}}}), http.StatusCreated)
+	invite := te.invitationLink(t, tok, id2, "invited.person@example.org")
+	ip := pc.get("/i/" + invite)
+	pc.post("/i/"+invite+"/accept", url.Values{"_csrf": {ip.csrf(t)}, "name": {"Invited Person"}})
+	e2 := pc.get("/e/" + slug2)
+	pc.post("/e/"+slug2+"/rsvp", url.Values{"_csrf": {e2.csrf(t)}, "name": {"Pending Person"}, "email": {"pending.person@example.org"}})
+	confirm := te.confirmLink(t, "pending.person@example.org")
+	cp := pc.get("/c/" + confirm)
+	pc.post("/c/"+confirm, url.Values{"_csrf": {cp.csrf(t)}})
+	ep := pc.get("/r/" + manage + "/erase")
+	pc.post("/r/"+manage+"/erase", url.Values{"_csrf": {ep.csrf(t)}})
 	out := logs.String()
-	for _, s := range []string{manage, c.csrf(t), "Secret Person", "secret.person", slug} {
+	for _, s := range []string{manage, c.csrf(t), "Secret Person", "secret.person", slug, invite, confirm,
+		"Invited Person", "invited.person", "Pending Person", "pending.person"} {
 		if strings.Contains(out, s) {
 			t.Fatalf("logs contain %q:\n%s", s, out)
 		}
 	}
-	for _, route := range []string{`"route":"/e/:slug/rsvp"`, `"route":"/r/:token"`, `"route":"/r/:token/cancel"`} {
+	for _, route := range []string{`"route":"/e/:slug/rsvp"`, `"route":"/r/:token"`, `"route":"/r/:token/cancel"`,
+		`"route":"/i/:token/accept"`, `"route":"/c/:token"`, `"route":"/r/:token/erase"`} {
 		if !strings.Contains(out, route) {
 			t.Errorf("logs do not name %s:\n%s", route, out)
 		}
