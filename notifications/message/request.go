@@ -75,8 +75,9 @@ type requestView struct {
 // ComposeRequest writes an invitation (KindInvitation) or a confirmation
 // request (KindConfirm). Like Compose it returns an error matching
 // ErrInvalid for input that can never make a valid message, and ErrStale
-// when the event is no longer published: asking anyone to come to a
-// cancelled event would be wrong.
+// (with ErrInvalid) when the news was overtaken: the event is no longer
+// published or is over at Now (asking anyone to come would be wrong), or
+// a confirmation's link has expired by Now (it would be dead on arrival).
 func ComposeRequest(kind Kind, in Request) (Message, error) {
 	if kind != KindInvitation && kind != KindConfirm {
 		return Message{}, invalidf("unknown request kind %q", kind)
@@ -89,6 +90,16 @@ func ComposeRequest(kind Kind, in Request) (Message, error) {
 	}
 	if in.Now.IsZero() {
 		return Message{}, invalidf("Now is required: it is the Date")
+	}
+	if in.Event.StartsAt.IsZero() || in.Event.EndsAt.IsZero() {
+		return Message{}, invalidf("the event needs a start and an end")
+	}
+	if !in.Now.Before(in.Event.EndsAt) {
+		return Message{}, staleErr(kind, "the event is over")
+	}
+	if kind == KindConfirm && !in.ExpiresAt.IsZero() && !in.Now.Before(in.ExpiresAt) {
+		// The link would be dead on arrival.
+		return Message{}, staleErr(kind, "the confirmation link has expired")
 	}
 	base, err := url.Parse(in.BaseURL)
 	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Hostname() == "" {
