@@ -8,13 +8,10 @@ import (
 	"github.com/convene/convene/domain"
 )
 
-// erasedMark is what replaces an erased address's normalised form: unique
-// per row (the live-RSVP index stays satisfied) and matching no address.
-func erasedMark(id string) string { return "erased:" + id }
-
 // EraseRSVPByToken erases the attendee's name and e-mail address from the
-// RSVP whose manage token is raw, and from the invitation and confirmation
-// request that led to it. The RSVP itself stays, so an event's numbers do
+// RSVP whose manage token is raw, from their earlier RSVPs to the same
+// event, and from the invitation and confirmation request that led to it
+// (an invitation not sent yet is deleted). The RSVP itself stays, so an event's numbers do
 // not change. An RSVP to an event that has not started yet is cancelled
 // first — nobody could tell the person about changes any more — so the
 // place goes to the next person in line. E-mails still queued for the
@@ -36,16 +33,27 @@ func (db *DB) EraseRSVPByToken(ctx context.Context, raw string) (domain.RSVPView
 				return err
 			}
 		}
+		// An erased row's email_norm becomes "erased:<id>": unique per row
+		// (the live-RSVP index stays satisfied) and matching no address.
 		id, norm := v.RSVP.ID, domain.NormalizeEmail(v.RSVP.Email)
 		steps := []struct {
 			sql  string
 			args []any
 		}{
-			{`UPDATE rsvps SET name = '', email = '', email_norm = ?, erased_at = ?, updated_at = ? WHERE id = ?`,
-				[]any{erasedMark(id), now, now, id}},
+			// Queued e-mails to the address first: afterwards nothing tells
+			// whose they were.
 			{`UPDATE deliveries SET status = 'skipped', last_error = 'not sent: the attendee erased their data', updated_at = ?
-				WHERE rsvp_id = ? AND status = 'queued'`, []any{now, id}},
+				WHERE status = 'queued' AND rsvp_id IN (SELECT r.id FROM rsvps r WHERE r.id = ? OR (r.event_id = ? AND r.email_norm = ?))`,
+				[]any{now, id, v.Event.ID, norm}},
+			// Every RSVP of the address to this event: an earlier, cancelled
+			// one holds the same name and address.
+			{`UPDATE rsvps SET name = '', email = '', email_norm = 'erased:' || id, erased_at = ?, updated_at = ?
+				WHERE id = ? OR (event_id = ? AND email_norm = ?)`, []any{now, now, id, v.Event.ID, norm}},
 			{`DELETE FROM pending_rsvps WHERE rsvp_id = ? OR (event_id = ? AND email_norm = ?)`, []any{id, v.Event.ID, norm}},
+			// An invitation not sent yet goes: there is nobody to send it
+			// to, and nothing happened that the organisers should count.
+			{`DELETE FROM invitations WHERE status = 'queued' AND (rsvp_id = ? OR (event_id = ? AND email_norm = ?))`,
+				[]any{id, v.Event.ID, norm}},
 			{`UPDATE invitations SET name = '', email = '', email_norm = 'erased:' || id, updated_at = ?
 				WHERE rsvp_id = ? OR (event_id = ? AND email_norm = ?)`, []any{now, id, v.Event.ID, norm}},
 		}

@@ -174,6 +174,9 @@ func (db *DB) invitationByToken(tx *gorm.DB, raw string) (invitationRow, error) 
 	if q.RowsAffected == 0 {
 		return row, errInvitationNotFound
 	}
+	if row.Email == "" {
+		return row, domain.ErrInvitationErased
+	}
 	return row, nil
 }
 
@@ -355,7 +358,7 @@ func (db *DB) LoadInvitation(ctx context.Context, id string) (domain.InvitationO
 				return err
 			}
 		}
-		if row.Status != string(domain.InvitationQueued) {
+		if row.Status != string(domain.InvitationQueued) || row.Email == "" {
 			return nil
 		}
 		raw = domain.NewSecret()

@@ -77,8 +77,11 @@ func (db *DB) createPending(tx *gorm.DB, ev *eventRow, in domain.RSVPInput) (dom
 		return res, q.Error
 	}
 	if q.RowsAffected > 0 && row.ConfirmedAt == nil && now.Before(row.ExpiresAt) && now.Sub(row.UpdatedAt) < domain.PendingResend {
-		res.Pending.ID, res.Pending.ExpiresAt = row.ID, row.ExpiresAt.UTC()
-		return res, nil
+		// Asked again soon after: no second e-mail, but the link already
+		// sent now works until the expiry the answer gives, which is the
+		// same as for a first request.
+		res.Pending.ID = row.ID
+		return res, tx.Model(&pendingRow{}).Where("id = ?", row.ID).Update("expires_at", res.Pending.ExpiresAt).Error
 	}
 	if q.RowsAffected == 0 {
 		row = pendingRow{ID: domain.NewID(), EventID: ev.ID, CreatedAt: now}

@@ -115,9 +115,8 @@ func (r eventRow) toDomain() domain.Event {
 		StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(), TimeZone: r.TimeZone,
 		OnlineURL: r.OnlineURL, Capacity: r.Capacity, Waitlist: r.Waitlist,
 		RSVPOpensAt: utcPtr(r.RSVPOpensAt), RSVPClosesAt: utcPtr(r.RSVPClosesAt), CancelReason: r.CancelReason,
-		RSVPConfirmation: domain.RSVPConfirmation(r.Confirmation),
 		GoingCount: r.GoingCount, WaitlistCount: r.WaitlistCount, Sequence: r.Sequence,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), RSVPConfirmation: domain.RSVPConfirmation(r.Confirmation),
 		PublishedAt: utcPtr(r.PublishedAt), CancelledAt: utcPtr(r.CancelledAt),
 	}
 	if r.VenueName != nil {
