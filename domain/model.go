@@ -104,6 +104,12 @@ type Event struct {
 	// RSVPConfirmation is ConfirmNone or ConfirmEmail (double opt-in).
 	RSVPConfirmation RSVPConfirmation
 	CancelReason     string
+	// SelfCheckinCode is the code shown in the room or the online session
+	// for self check-in; CheckinOpensAt and CheckinClosesAt bound the
+	// window (nil: see CheckinWindow).
+	SelfCheckinCode string
+	CheckinOpensAt  *time.Time
+	CheckinClosesAt *time.Time
 
 	GoingCount    int
 	WaitlistCount int
@@ -202,6 +208,15 @@ type RSVP struct {
 	// ErasedAt is when the attendee had their name and address erased;
 	// the RSVP still counts.
 	ErasedAt *time.Time
+
+	// CheckinCode is the short code under the attendee's QR code (8
+	// characters, shown as ABCD-EFGH).
+	CheckinCode string
+	// AttendedAt and AttendedHow are set once the person came.
+	AttendedAt  *time.Time
+	AttendedHow AttendanceMethod
+	// WalkIn: registered at the door; going without holding a seat.
+	WalkIn bool
 }
 
 // Page is one page of a list and the cursor of the next page ("" at the end).

@@ -91,6 +91,9 @@ type eventRow struct {
 	RSVPOpensAt   *time.Time `gorm:"column:rsvp_opens_at"`
 	RSVPClosesAt  *time.Time `gorm:"column:rsvp_closes_at"`
 	Confirmation  string     `gorm:"column:rsvp_confirmation"`
+	RoomCode      string     `gorm:"column:self_checkin_code"`
+	CheckinOpens  *time.Time `gorm:"column:checkin_opens_at"`
+	CheckinCloses *time.Time `gorm:"column:checkin_closes_at"`
 	CancelReason  string     `gorm:"column:cancel_reason"`
 	GoingCount    int        `gorm:"column:going_count"`
 	WaitlistCount int        `gorm:"column:waitlist_count"`
@@ -117,6 +120,7 @@ func (r eventRow) toDomain() domain.Event {
 		RSVPOpensAt: utcPtr(r.RSVPOpensAt), RSVPClosesAt: utcPtr(r.RSVPClosesAt), CancelReason: r.CancelReason,
 		GoingCount: r.GoingCount, WaitlistCount: r.WaitlistCount, Sequence: r.Sequence,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), RSVPConfirmation: domain.RSVPConfirmation(r.Confirmation),
+		SelfCheckinCode: r.RoomCode, CheckinOpensAt: utcPtr(r.CheckinOpens), CheckinClosesAt: utcPtr(r.CheckinCloses),
 		PublishedAt: utcPtr(r.PublishedAt), CancelledAt: utcPtr(r.CancelledAt),
 	}
 	if r.VenueName != nil {
@@ -142,6 +146,7 @@ func (r *eventRow) fromDomain(e domain.Event) {
 	r.OnlineURL, r.Capacity, r.Waitlist = e.OnlineURL, e.Capacity, e.Waitlist
 	r.RSVPOpensAt, r.RSVPClosesAt, r.CancelReason = utcPtr(e.RSVPOpensAt), utcPtr(e.RSVPClosesAt), e.CancelReason
 	r.Confirmation = string(e.RSVPConfirmation)
+	r.RoomCode, r.CheckinOpens, r.CheckinCloses = e.SelfCheckinCode, utcPtr(e.CheckinOpensAt), utcPtr(e.CheckinClosesAt)
 	r.CreatedAt, r.UpdatedAt = utc(e.CreatedAt), utc(e.UpdatedAt)
 	r.PublishedAt, r.CancelledAt = utcPtr(e.PublishedAt), utcPtr(e.CancelledAt)
 }
@@ -159,6 +164,11 @@ type rsvpRow struct {
 	UpdatedAt       time.Time  `gorm:"column:updated_at"`
 	CancelledAt     *time.Time `gorm:"column:cancelled_at"`
 	ErasedAt        *time.Time `gorm:"column:erased_at"`
+	CheckinCode     *string    `gorm:"column:checkin_code"`
+	AttendedAt      *time.Time `gorm:"column:attended_at"`
+	AttendedHow     *string    `gorm:"column:attended_how"`
+	WalkIn          bool       `gorm:"column:walk_in"`
+	WasWaitlisted   bool       `gorm:"column:was_waitlisted"`
 	// Position is computed by queries that select it; it is not a column.
 	Position int `gorm:"column:waitlist_position;->"`
 }
@@ -166,7 +176,14 @@ type rsvpRow struct {
 func (rsvpRow) TableName() string { return "rsvps" }
 
 func (r rsvpRow) toDomain() domain.RSVP {
-	return domain.RSVP{ID: r.ID, EventID: r.EventID, Name: r.Name, Email: r.Email, Status: domain.RSVPStatus(r.Status),
+	d := domain.RSVP{ID: r.ID, EventID: r.EventID, Name: r.Name, Email: r.Email, Status: domain.RSVPStatus(r.Status),
 		WaitlistPosition: r.Position, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), CancelledAt: utcPtr(r.CancelledAt),
-		ErasedAt: utcPtr(r.ErasedAt)}
+		ErasedAt: utcPtr(r.ErasedAt), AttendedAt: utcPtr(r.AttendedAt), WalkIn: r.WalkIn}
+	if r.CheckinCode != nil {
+		d.CheckinCode = *r.CheckinCode
+	}
+	if r.AttendedHow != nil {
+		d.AttendedHow = domain.AttendanceMethod(*r.AttendedHow)
+	}
+	return d
 }

@@ -82,14 +82,15 @@ func (db *DB) placeRSVP(tx *gorm.DB, ev *eventRow, in domain.RSVPInput) (domain.
 	if err := e.CheckAcceptsRSVP(now); err != nil {
 		return domain.RSVPResult{}, err
 	}
+	code := domain.NewCheckinCode()
 	row := rsvpRow{ID: domain.NewID(), EventID: ev.ID, Name: in.Name, Email: in.Email, EmailNorm: emailNorm,
-		CreatedAt: now, UpdatedAt: now}
+		CheckinCode: &code, CreatedAt: now, UpdatedAt: now}
 	switch {
 	case e.HasFreeSeat():
 		row.Status = string(domain.RSVPGoing)
 		ev.GoingCount++
 	case e.Waitlist:
-		row.Status = string(domain.RSVPWaitlisted)
+		row.Status, row.WasWaitlisted = string(domain.RSVPWaitlisted), true
 		ev.WaitlistCount++
 		ev.WaitlistSeq++
 		seq := ev.WaitlistSeq
