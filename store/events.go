@@ -51,6 +51,7 @@ func (db *DB) CreateEvent(ctx context.Context, organiserID, groupID string, e do
 		if e.RSVPConfirmation == "" {
 			e.RSVPConfirmation = domain.ConfirmNone
 		}
+		e.SelfCheckinCode = domain.NewRoomCode()
 		if err := e.Validate(); err != nil {
 			return err
 		}
@@ -237,8 +238,12 @@ func (db *DB) PublishEvent(ctx context.Context, organiserID, eventID string) (do
 		// What attendees are told from now on; later updates say what
 		// changed since.
 		snap, _ := json.Marshal(e.Snapshot())
-		return tx.Model(&eventRow{}).Where("id = ?", row.ID).
-			Updates(map[string]any{"status": row.Status, "published_at": now, "updated_at": now, "notified_snapshot": string(snap)}).Error
+		upd := map[string]any{"status": row.Status, "published_at": now, "updated_at": now, "notified_snapshot": string(snap)}
+		if row.RoomCode == "" { // events made before self check-in existed
+			row.RoomCode = domain.NewRoomCode()
+			upd["self_checkin_code"] = row.RoomCode
+		}
+		return tx.Model(&eventRow{}).Where("id = ?", row.ID).Updates(upd).Error
 	})
 	return row.toDomain(), err
 }

@@ -226,10 +226,14 @@ func (db *DB) cancelRSVP(tx *gorm.DB, v *domain.RSVPView) ([]string, error) {
 	if err := tx.Where("id = ?", v.RSVP.EventID).Take(&ev).Error; err != nil {
 		return nil, err
 	}
-	var status string
-	if err := tx.Raw(`SELECT status FROM rsvps WHERE id = ?`, v.RSVP.ID).Scan(&status).Error; err != nil {
+	var cur struct {
+		Status string `gorm:"column:status"`
+		WalkIn bool   `gorm:"column:walk_in"`
+	}
+	if err := tx.Raw(`SELECT status, walk_in FROM rsvps WHERE id = ?`, v.RSVP.ID).Scan(&cur).Error; err != nil {
 		return nil, err
 	}
+	status := cur.Status
 	v.RSVP.Status = domain.RSVPStatus(status)
 	if v.RSVP.Status == domain.RSVPCancelled {
 		return nil, nil
@@ -245,7 +249,9 @@ func (db *DB) cancelRSVP(tx *gorm.DB, v *domain.RSVPView) ([]string, error) {
 	}
 	switch v.RSVP.Status {
 	case domain.RSVPGoing:
-		ev.GoingCount--
+		if !cur.WalkIn { // walk-ins hold no seat
+			ev.GoingCount--
+		}
 		// The attendee's calendar gets a CANCEL. It needs a SEQUENCE above
 		// the invite's, and an invite sent later (they may RSVP again) one
 		// above the CANCEL's: the CANCEL takes sequence+1 and the event
