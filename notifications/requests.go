@@ -26,6 +26,9 @@ type RequestStore interface {
 // InvitationURL is the personal link of an invitation.
 func InvitationURL(baseURL, token string) string { return baseURL + "/i/" + url.PathEscape(token) }
 
+// JoinURL is an attendee's personal join link of a live session.
+func JoinURL(baseURL, token string) string { return baseURL + "/j/" + url.PathEscape(token) }
+
 // ConfirmURL is the link that confirms a pending RSVP.
 func ConfirmURL(baseURL, token string) string { return baseURL + "/c/" + url.PathEscape(token) }
 

@@ -133,6 +133,11 @@ func (w *SendWorker) invite(out domain.Outgoing, token string) message.Invite {
 		From:      w.cfg.From, BaseURL: w.cfg.BaseURL, ManageURL: message.ManageURL(w.cfg.BaseURL, token),
 		Sequence: out.Delivery.Sequence, Now: w.cfg.Now().UTC(),
 	}
+	if out.Event.OnlineURL != "" {
+		// The personal join link, not the meeting's: it records online
+		// attendance during the check-in window, then forwards.
+		in.JoinURL = JoinURL(w.cfg.BaseURL, token)
+	}
 	if p := out.Previous; p != nil {
 		prev := out.Event
 		prev.Title, prev.StartsAt, prev.EndsAt, prev.TimeZone, prev.Venue, prev.OnlineURL = p.Title, p.StartsAt, p.EndsAt, p.TimeZone, p.Venue, p.OnlineURL
