@@ -74,6 +74,8 @@ type DB struct {
 
 	afterEnqueue func() error // test hook, see export_test.go
 
+	signing signingKeyCache // see signing.go
+
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }
