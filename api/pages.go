@@ -365,6 +365,12 @@ func (s *Server) rsvpPage(c echo.Context) error {
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
 	d.StatusText = statusText(v.RSVP)
+	// The code door staff scan: for people with a place, while there is
+	// a door to show it at. RSVPs made before codes existed have none.
+	if d.Going && v.RSVP.CheckinCode != "" && !sum.Cancelled && !sum.Over {
+		d.CheckinCode = domain.FormatCode(v.RSVP.CheckinCode)
+		d.CheckinQR = checkinQRSVG(v.RSVP.CheckinCode)
+	}
 	if c.QueryParam("new") == "1" {
 		d.Confirmation = d.StatusText + "."
 		if !d.Going {

@@ -244,6 +244,8 @@ type rsvpPageData struct {
 	Event        eventSummary
 	JoinURL      string // online events, going only
 	JoinLater    bool   // online event, not going (yet)
+	CheckinCode  string // what door staff scan or type (ABCD-EFGH), going only
+	CheckinQR    template.HTML
 	FeedURL      string
 	FeedWebcal   template.URL
 	CancelURL    string
@@ -276,4 +278,45 @@ type messagePageData struct {
 	Heading string
 	Text    []string
 	Links   []pageLink
+}
+
+// checkinQRSVG draws the QR code of an attendee's check-in code as an
+// inline <svg> for their page: one path of the dark modules, in a viewBox
+// measured in modules that includes the quiet zone, on a white square of
+// its own so that it scans in dark mode too. Only presentation attributes
+// (fill, shape-rendering), never a style attribute: the pages' CSP forbids
+// inline styles. The modules are message.CheckinQR's, the same QR code as
+// in the e-mails. It returns "" if there is no QR code to draw; the page
+// then shows the code in text only.
+//
+// The markup is built from numbers and from the code, and the code is
+// escaped although it comes from our own alphabet: nothing in it can
+// become markup.
+func checkinQRSVG(code string) template.HTML {
+	bitmap, err := message.CheckinQR(code)
+	if err != nil || len(bitmap) == 0 {
+		return ""
+	}
+	n := strconv.Itoa(len(bitmap))
+	var d strings.Builder
+	for y, row := range bitmap {
+		for x := 0; x < len(row); {
+			if !row[x] {
+				x++
+				continue
+			}
+			run := 1
+			for x+run < len(row) && row[x+run] {
+				run++
+			}
+			// A run of dark modules is one rectangle, one module high.
+			d.WriteString("M" + strconv.Itoa(x) + " " + strconv.Itoa(y) + "h" + strconv.Itoa(run) + "v1h-" + strconv.Itoa(run) + "z")
+			x += run
+		}
+	}
+	label := template.HTMLEscapeString("QR code of your check-in code " + domain.FormatCode(code))
+	return template.HTML(`<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ` + n + ` ` + n + `"` +
+		` shape-rendering="crispEdges" role="img" aria-label="` + label + `">` +
+		`<rect width="` + n + `" height="` + n + `" fill="#fff"/>` +
+		`<path fill="#000" d="` + d.String() + `"/></svg>`)
 }

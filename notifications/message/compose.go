@@ -74,7 +74,8 @@ var (
 )
 
 // view is what the templates see. Every string in it is plain text; the
-// HTML template escapes it.
+// HTML template escapes it. CheckinQR is the one field of HTML: qrTable
+// builds it from the QR code's modules and escapes the one text it holds.
 type view struct {
 	Kind      string
 	Subject   string
@@ -96,6 +97,11 @@ type view struct {
 	GroupName   string
 	// HasCalendar says that an invite.ics (REQUEST or CANCEL) is attached.
 	HasCalendar bool
+	// CheckinCode is the attendee's check-in code for reading
+	// ("ABCD-EFGH"), in the going and updated emails; "" for an RSVP made
+	// before codes existed. CheckinQR is its QR code, an HTML table.
+	CheckinCode string
+	CheckinQR   htmltemplate.HTML
 }
 
 // Compose writes the email of the given kind to in.RSVP's person. It
@@ -281,6 +287,15 @@ func Compose(kind Kind, in Invite) (Message, error) {
 	if kind == KindGoing || kind == KindUpdated {
 		v.GoogleURL = GoogleCalendarURL(e, details, location)
 		v.OutlookURL = OutlookCalendarURL(e, details, location)
+		// Only people with a place get the code they check in with.
+		if code := in.RSVP.CheckinCode; code != "" {
+			bitmap, err := CheckinQR(code)
+			if err != nil {
+				return Message{}, invalidf("check-in code: %v", err)
+			}
+			v.CheckinCode = domain.FormatCode(code)
+			v.CheckinQR = qrTable(bitmap, "QR code of your check-in code "+v.CheckinCode)
+		}
 	}
 
 	var text, html bytes.Buffer

@@ -68,7 +68,8 @@ func session() domain.Event {
 }
 
 func rsvp(status domain.RSVPStatus) domain.RSVP {
-	r := domain.RSVP{ID: "rsvp_01jf7a", EventID: "evt_01jf5z", Name: "Ingrid Bjørnstad", Email: "ingrid@example.net", Status: status}
+	r := domain.RSVP{ID: "rsvp_01jf7a", EventID: "evt_01jf5z", Name: "Ingrid Bjørnstad", Email: "ingrid@example.net", Status: status,
+		CheckinCode: "K7QM4TXZ"}
 	if status == domain.RSVPWaitlisted {
 		r.WaitlistPosition = 3
 	}
