@@ -45,6 +45,12 @@ func (db *DB) EraseRSVPByToken(ctx context.Context, raw string) (domain.RSVPView
 			{`UPDATE deliveries SET status = 'skipped', last_error = 'not sent: the attendee erased their data', updated_at = ?
 				WHERE status = 'queued' AND rsvp_id IN (SELECT r.id FROM rsvps r WHERE r.id = ? OR (r.event_id = ? AND r.email_norm = ?))`,
 				[]any{now, id, v.Event.ID, norm}},
+			// Their contribution records are withdrawn and forget the name
+			// and address; the event's numbers (and so the other records)
+			// stay as they are.
+			{`UPDATE contributions SET withdrawn_at = COALESCE(withdrawn_at, ?), person_name = '', email_norm = ''
+				WHERE event_id = ? AND rsvp_id IN (SELECT r.id FROM rsvps r WHERE r.id = ? OR (r.event_id = ? AND r.email_norm = ?))`,
+				[]any{now, v.Event.ID, id, v.Event.ID, norm}},
 			// Every RSVP of the address to this event: an earlier, cancelled
 			// one holds the same name and address.
 			{`UPDATE rsvps SET name = '', email = '', email_norm = 'erased:' || id, erased_at = ?, updated_at = ?

@@ -264,9 +264,10 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	}
 	workers := river.NewWorkers()
 	notifications.Register(workers, db, sender, notifications.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, Logger: log})
+	notifications.RegisterContributions(workers, db, notifications.Config{BaseURL: cfg.BaseURL, Logger: log})
 	rc := &river.Config{
 		Workers:      workers,
-		PeriodicJobs: notifications.PeriodicJobs(),
+		PeriodicJobs: append(notifications.PeriodicJobs(), notifications.ContributionJobs()...),
 		Queues: map[string]river.QueueConfig{
 			store.QueueEmail:  {MaxWorkers: 4 * mailConnections * 5},
 			store.QueueFanOut: {MaxWorkers: 2},
