@@ -252,7 +252,9 @@ func TestInvitationPages(t *testing.T) {
 		}
 		rp := pc.get("/r/" + loc[1] + "?new=1")
 		wantPage(t, rp, http.StatusOK)
-		wantText(t, rp, "You're going.", "Replied as Grace Hopper ("+grace+")", "https://meet.example.org/j/essentials")
+		// The join link is the personal /j/ link, never the meeting's own.
+		wantText(t, rp, "You're going.", "Replied as Grace Hopper ("+grace+")", `href="/j/`+loc[1]+`"`)
+		wantNoText(t, rp, "meet.example.org")
 
 		// The invitation now says so, with the way to the RSVP.
 		again := pc.get("/i/" + gTok)

@@ -30,7 +30,7 @@ const csrfField = "_csrf"
 // pagePrefixes are where the HTML pages and their assets live. They are
 // for people, not programs, and so are not part of the JSON API or of
 // openapi.yaml.
-var pagePrefixes = []string{"/e/", "/r/", "/g/", "/i/", "/c/", "/static/"}
+var pagePrefixes = []string{"/e/", "/r/", "/g/", "/i/", "/c/", "/j/", "/door/", "/v/", "/static/"}
 
 // isPagePath reports whether an Echo route path (/e/:slug) is one of the
 // HTML pages' routes.
@@ -52,7 +52,13 @@ func (s *Server) pageRoutes(e *echo.Echo) {
 	e.GET("/static/:name", serveStatic)
 	e.GET("/e/:slug", s.eventPage, s.htmlPage, csrf)
 	e.POST("/e/:slug/rsvp", s.rsvpFormPost, s.htmlPage, s.rateLimit(), csrf)
-	e.GET("/r/:token", s.rsvpPage, s.htmlPage, tokenPage)
+	e.GET("/r/:token", s.rsvpPage, s.htmlPage, tokenPage, csrf)
+	e.POST("/r/:token/checkin", s.selfCheckinPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.GET("/j/:token", s.joinPage, s.htmlPage, tokenPage)
+	e.GET("/door/:token", s.doorPage, s.htmlPage, tokenPage, csrf)
+	e.POST("/door/:token/checkin", s.doorCheckinPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.POST("/door/:token/undo", s.doorUndoPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.POST("/door/:token/walkin", s.doorWalkInPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
 	e.GET("/r/:token/cancel", s.cancelPage, s.htmlPage, tokenPage, csrf)
 	e.POST("/r/:token/cancel", s.cancelFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
 	e.GET("/r/:token/erase", s.erasePage, s.htmlPage, tokenPage, csrf)
@@ -183,6 +189,8 @@ func (s *Server) renderError(c echo.Context, err error) error {
 			d.Heading, d.Text = "We can't find that RSVP", []string{"The link may be incomplete: check that you copied the whole link from your e-mail."}
 		case "invitation_not_found":
 			d.Heading, d.Text = "We can't find that invitation", []string{"The link may be incomplete: check that you copied the whole link from your e-mail."}
+		case "door_link_not_found":
+			d.Heading, d.Text = "We can't find that door link", []string{"Ask the organisers for the link again: check that you copied all of it."}
 		case "confirmation_not_found":
 			d.Heading, d.Text = "We can't find that confirmation link", []string{"The link may be incomplete, or it expired and was removed. You can RSVP again on the event page."}
 		}
@@ -234,6 +242,8 @@ func backLink(c echo.Context) (pageLink, bool) {
 			return pageLink{URL: "/i/" + url.PathEscape(t), Label: "Back to the invitation"}, true
 		case strings.HasPrefix(c.Path(), "/c/"):
 			return pageLink{URL: "/c/" + url.PathEscape(t), Label: "Back to the confirmation"}, true
+		case strings.HasPrefix(c.Path(), "/door/"):
+			return pageLink{URL: "/door/" + url.PathEscape(t), Label: "Back to the door list"}, true
 		}
 		return pageLink{URL: "/r/" + url.PathEscape(t), Label: "Back to your RSVP"}, true
 	}
@@ -343,6 +353,12 @@ func (s *Server) rsvpPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.renderRSVP(c, http.StatusOK, t, "")
+}
+
+// renderRSVP renders the attendee's page; checkinErr is what went wrong
+// with a self check-in just sent.
+func (s *Server) renderRSVP(c echo.Context, status int, t, checkinErr string) error {
 	v, err := s.store.FindRSVPByToken(c.Request().Context(), t)
 	if err != nil {
 		return err
@@ -379,12 +395,16 @@ func (s *Server) rsvpPage(c echo.Context) error {
 	}
 	if sum.Online && v.Event.OnlineURL != "" && v.Event.Status == domain.EventPublished {
 		if d.Going {
-			d.JoinURL = v.Event.OnlineURL
+			// The personal join link: it records online attendance in the
+			// check-in window, then forwards to the meeting.
+			d.JoinURL = "/j/" + url.PathEscape(t)
 		} else {
 			d.JoinLater = true
 		}
 	}
-	return s.render(c, http.StatusOK, "rsvp", d)
+	d.Checkin = s.checkinPanel(v, t, s.cfg.Now(), checkinErr, c.QueryParam("checkedin") == "1")
+	d.CSRF = csrfToken(c)
+	return s.render(c, status, "rsvp", d)
 }
 
 func statusText(r domain.RSVP) string {

@@ -326,7 +326,10 @@ func TestRSVPPageJoinLink(t *testing.T) {
 
 		p := pc.get("/r/" + first)
 		wantPage(t, p, http.StatusOK)
-		wantText(t, p, "You're going", `<a class="button" href="`+joinURL+`" rel="noopener noreferrer">Join the session</a>`)
+		// The page links the personal /j/ link, which records attendance
+		// and forwards to the meeting; the meeting's own link is not shown.
+		wantText(t, p, "You're going", `<a class="button" href="/j/`+first+`" rel="noopener noreferrer">Join the session</a>`)
+		wantNoText(t, p, joinURL)
 		w := pc.get("/r/" + second)
 		wantPage(t, w, http.StatusOK)
 		wantText(t, w, "You're on the waitlist, at position 1", "You will get the join link when you have a place.")
@@ -335,8 +338,8 @@ func TestRSVPPageJoinLink(t *testing.T) {
 		// When the first cancels, the second is going and gets the link.
 		c := pc.get("/r/" + first + "/cancel")
 		pc.post("/r/"+first+"/cancel", url.Values{"_csrf": {c.csrf(t)}})
-		wantNoText(t, pc.get("/r/"+first), joinURL)
-		wantText(t, pc.get("/r/"+second), joinURL)
+		wantNoText(t, pc.get("/r/"+first), "/j/")
+		wantText(t, pc.get("/r/"+second), `href="/j/`+second+`"`)
 	})
 }
 

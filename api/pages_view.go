@@ -252,6 +252,8 @@ type rsvpPageData struct {
 	CanCancel    bool
 	DataURL      string // download my data (JSON)
 	EraseURL     string
+	Checkin      *checkinPanel // nil: nothing to say about checking in
+	CSRF         string
 }
 
 type cancelPageData struct {

@@ -24,6 +24,9 @@ import (
 // EINVALID, EFORBIDDEN, EUNAUTHORIZED, EUNAVAILABLE).
 type Store interface {
 	Ready(ctx context.Context) error
+	// SigningKey returns the key that signs contribution records
+	// (EUNAVAILABLE when the database cannot be reached).
+	SigningKey(ctx context.Context) (domain.SigningKey, error)
 
 	Authenticate(ctx context.Context, rawToken string) (domain.Organiser, error)
 	CreateAPIToken(ctx context.Context, organiserID, name string, expiresAt *time.Time) (domain.APIToken, string, error)
@@ -65,6 +68,28 @@ type Store interface {
 	FindInvitationByToken(ctx context.Context, rawToken string) (domain.InvitationView, error)
 	AcceptInvitation(ctx context.Context, rawToken, name string) (domain.InvitationAnswer, error)
 	DeclineInvitation(ctx context.Context, rawToken string) (domain.InvitationView, error)
+
+	CheckIn(ctx context.Context, organiserID, eventID string, req domain.CheckinRequest) (domain.CheckinResult, error)
+	CheckInAtDoor(ctx context.Context, rawLink string, req domain.CheckinRequest) (domain.CheckinResult, error)
+	UndoCheckIn(ctx context.Context, organiserID, eventID, rsvpID string) (domain.RSVP, error)
+	UndoCheckInAtDoor(ctx context.Context, rawLink, rsvpID string) (domain.RSVP, error)
+	DoorList(ctx context.Context, organiserID, eventID string) (domain.DoorList, error)
+	DoorListAtDoor(ctx context.Context, rawLink string) (domain.DoorList, error)
+	CreateDoorLink(ctx context.Context, organiserID, eventID string) (domain.DoorLink, string, error)
+	SelfCheckIn(ctx context.Context, rawToken, code string) (domain.CheckinResult, error)
+	JoinOnline(ctx context.Context, rawToken string) (domain.RSVPView, bool, error)
+	RotateRoomCode(ctx context.Context, organiserID, eventID string) (domain.Event, error)
+	RecordAttendance(ctx context.Context, organiserID, eventID string, emails []string) (domain.BulkAttendanceResult, error)
+
+	// People, statistics and contribution records (contributions.go).
+	SetEventPeople(ctx context.Context, organiserID, eventID string, in domain.EventPeopleInput) (domain.EventPeople, bool, error)
+	FindEventPeople(ctx context.Context, organiserID, eventID string) (domain.EventPeople, bool, error)
+	EventStats(ctx context.Context, organiserID, eventID string) (domain.EventStats, error)
+	GroupStats(ctx context.Context, organiserID, groupID string) (domain.EventStats, int, error)
+	GroupContributions(ctx context.Context, organiserID, groupID string, f domain.ContributionFilter) (domain.Page[domain.Contribution], domain.ContributionTotals, error)
+	MyContributions(ctx context.Context, organiserID string, f domain.ContributionFilter) (domain.Page[domain.Contribution], domain.ContributionTotals, error)
+	AttendeeContributions(ctx context.Context, rawToken string, opts domain.ListOptions) (domain.RSVPView, domain.Page[domain.Contribution], domain.ContributionTotals, error)
+	FindContribution(ctx context.Context, id string) (domain.Contribution, error)
 }
 
 // Config configures the HTTP server.
@@ -136,6 +161,7 @@ func (s *Server) routes() {
 	s.pageRoutes(e)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET(SigningKeyPath, s.getSigningKey)
 
 	v1 := e.Group("/api/v1")
 	v1.GET("/openapi.yaml", serveOpenAPI)
@@ -148,6 +174,7 @@ func (s *Server) routes() {
 	v1.GET("/rsvps/:token/calendar.ics", s.getPersonalCalendar)
 	v1.GET("/rsvps/:token", s.getRSVP)
 	v1.DELETE("/rsvps/:token", s.cancelRSVP, s.rateLimit())
+	v1.POST("/rsvps/:token/checkin", s.selfCheckIn, s.rateLimit())
 	v1.GET("/rsvps/:token/data", s.exportRSVP)
 	v1.DELETE("/rsvps/:token/data", s.eraseRSVP, s.rateLimit())
 	pub.POST("/confirmations/:token", s.confirmRSVP, s.rateLimit())
@@ -183,6 +210,14 @@ func (s *Server) routes() {
 	auth.GET("/events/:id/deliveries", s.listDeliveries)
 	auth.POST("/events/:id/invitations", s.createInvitations)
 	auth.GET("/events/:id/invitations", s.listInvitations)
+	auth.POST("/events/:id/checkins", s.checkIn)
+	auth.GET("/events/:id/checkins", s.listCheckins)
+	auth.DELETE("/events/:id/checkins/:rsvp_id", s.undoCheckIn)
+	auth.POST("/events/:id/door-links", s.createDoorLink)
+	auth.GET("/events/:id/checkin-code", s.getRoomCode)
+	auth.POST("/events/:id/checkin-code", s.rotateRoomCode)
+	auth.POST("/events/:id/attendance", s.recordAttendance)
+	s.contributionRoutes(v1, auth)
 }
 
 // authed registers routes that require an organiser's token.
@@ -277,7 +312,7 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 // bodyLimit is the largest body a route takes: MaxBodyBytes, but more for
 // the invitation list (1,000 recipients).
 func bodyLimit(route string) int64 {
-	if route == "/api/v1/events/:id/invitations" {
+	if route == "/api/v1/events/:id/invitations" || route == "/api/v1/events/:id/attendance" {
 		return MaxInvitationBodyBytes
 	}
 	return MaxBodyBytes

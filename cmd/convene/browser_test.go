@@ -241,7 +241,7 @@ func (b *browserTab) watchUntilCleanup() {
 				t.Logf("browser console warning: %s", e)
 				continue
 			}
-			if m := loadFailedRE.FindStringSubmatch(e.text); m != nil && slices.Contains(b.answered[e.url], m[1]) {
+			if m := loadFailedRE.FindStringSubmatch(e.text); m != nil && slices.Contains(b.answered[withoutFragment(e.url)], m[1]) {
 				t.Logf("browser console (the test was given this status): %s", e)
 				continue
 			}
@@ -271,8 +271,18 @@ func (b *browserTab) answer(res *network.Response) int {
 		b.answered = map[string][]string{}
 	}
 	st := strconv.Itoa(int(res.Status))
-	b.answered[res.URL] = append(b.answered[res.URL], st)
+	u := withoutFragment(res.URL)
+	b.answered[u] = append(b.answered[u], st)
 	return int(res.Status)
+}
+
+// withoutFragment drops the #fragment of an address: responses are for
+// documents, while the console names the address as it was asked for.
+func withoutFragment(u string) string {
+	if i := strings.IndexByte(u, '#'); i >= 0 {
+		return u[:i]
+	}
+	return u
 }
 
 func consoleArgs(args []*runtime.RemoteObject) string {
