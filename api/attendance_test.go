@@ -331,3 +331,49 @@ func TestBulkAttendance(t *testing.T) {
 		wantProblem(t, te.do("POST", path, tok, map[string]any{"emails": []string{}}), http.StatusUnprocessableEntity, "")
 	})
 }
+
+// TestAttendeeRecordsLink: the RSVP page links the attendee's own records
+// as a CSV file a browser can download.
+func TestAttendeeRecordsLink(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	te := newTestEnv(t, db)
+	_, tok := te.organiser("Ada")
+	gid, _ := pageGroup(te, tok, "Oslo .NET User Group", "")
+	_, slug := pageEvent(te, tok, gid, true, nil)
+	pc := newPageClient(t, te)
+	m := pc.rsvp(slug, "Grace", "grace-"+storetest.Unique()+"@example.org")
+	wantText(t, pc.get("/r/"+m), `href="/api/v1/rsvps/`+m+`/contributions?format=csv"`)
+	csv := pc.get("/api/v1/rsvps/" + m + "/contributions?format=csv")
+	if csv.Status != http.StatusOK || !strings.HasPrefix(csv.Header.Get("Content-Type"), "text/csv") || !strings.Contains(csv.Body, "person_name") {
+		t.Fatalf("records as CSV: %d %s\n%s", csv.Status, csv.Header.Get("Content-Type"), csv.Body)
+	}
+	wantProblem(t, te.do("GET", "/api/v1/rsvps/"+m+"/contributions?format=xml", "", nil), http.StatusUnprocessableEntity, "")
+	r := te.do("GET", "/api/v1/rsvps/"+m+"/contributions?format=json", "", nil)
+	wantStatus(t, r, http.StatusOK)
+}
+
+// TestEventPagePeople: the event page names its hosts and speakers (a
+// public role), never volunteers nor anyone's address.
+func TestEventPagePeople(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		te := newTestEnv(t, db)
+		_, tok := te.organiser("Adaorganiser")
+		gid, _ := pageGroup(te, tok, "Oslo .NET User Group", "")
+		id, slug := pageEvent(te, tok, gid, true, nil)
+		pc := newPageClient(t, te)
+		// With no hosts set, the group's owner hosts.
+		wantText(t, pc.get("/e/"+slug), "Hosted by Adaorganiser")
+		r := te.do("PUT", "/api/v1/events/"+id+"/people", tok, map[string]any{
+			"speakers":   []map[string]any{{"name": "Grace <Hopper>", "email": "grace@example.org", "talk_title": "Compilers & you"}},
+			"volunteers": []map[string]any{{"name": "Victor Volunteer", "email": "victor@example.org"}},
+		})
+		wantStatus(t, r, http.StatusOK)
+		p := pc.get("/e/" + slug)
+		wantPage(t, p, http.StatusOK)
+		wantText(t, p, "Speakers", "Grace <Hopper>", "Compilers & you", "Hosted by Adaorganiser")
+		wantNoText(t, p, "Victor", "@example.org")
+		if strings.Contains(p.Body, "<Hopper>") {
+			t.Error("a speaker's name is not escaped")
+		}
+	})
+}

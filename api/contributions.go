@@ -274,7 +274,11 @@ func (s *Server) exportContributions(c echo.Context, opts domain.ListOptions, fi
 		return err
 	}
 	view := s.contributionView(k.ID)
-	if !prefersCSV(c.Request().Header.Get("Accept")) {
+	format := c.QueryParam("format")
+	if format != "" && format != "csv" && format != "json" {
+		return fieldError("format", "must be json or csv")
+	}
+	if format == "json" || (format == "" && !prefersCSV(c.Request().Header.Get("Accept"))) {
 		p, totals, err := fetch(ctx, opts)
 		if err != nil {
 			return err

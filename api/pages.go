@@ -282,6 +282,17 @@ func (s *Server) renderEvent(c echo.Context, status int, e domain.Event, g domai
 	d.Meta.URL = s.cfg.BaseURL + sum.URL
 	d.Meta.OG, d.Meta.SiteName = true, g.Name
 	d.Meta.Brand, d.Meta.BrandURL = g.Name, sum.GroupURL
+	// Hosts and speakers have a public role: their names are on the page.
+	people, err := s.store.PublicEventPeople(c.Request().Context(), e.ID)
+	if err != nil {
+		return err
+	}
+	for _, h := range people.Hosts {
+		d.Hosts = append(d.Hosts, h.Name)
+	}
+	for _, sp := range people.Speakers {
+		d.Speakers = append(d.Speakers, speakerItem{Name: sp.Name, Talk: sp.TalkTitle})
+	}
 	if !sum.Cancelled && !sum.Over {
 		d.Places = placesText(e)
 		switch {
@@ -377,6 +388,7 @@ func (s *Server) renderRSVP(c echo.Context, status int, t, checkinErr string) er
 		Going: v.RSVP.Status == domain.RSVPGoing, FeedURL: feed, FeedWebcal: webcalURL(feed), CancelURL: base + "/cancel",
 		CanCancel: v.Event.Status == domain.EventPublished && !sum.Over,
 		DataURL:   "/api/v1/rsvps/" + url.PathEscape(t) + "/data", EraseURL: base + "/erase",
+		RecordsURL: "/api/v1/rsvps/" + url.PathEscape(t) + "/contributions",
 	}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL

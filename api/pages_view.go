@@ -233,6 +233,14 @@ type eventPageData struct {
 	CSRF        string
 	// ConfirmByEmail: replies wait for a click on a link sent by e-mail.
 	ConfirmByEmail bool
+	// Hosts and Speakers are the names of the people with a public role.
+	Hosts    []string
+	Speakers []speakerItem
+}
+
+type speakerItem struct {
+	Name string
+	Talk string
 }
 
 type rsvpPageData struct {
@@ -251,6 +259,7 @@ type rsvpPageData struct {
 	CancelURL    string
 	CanCancel    bool
 	DataURL      string // download my data (JSON)
+	RecordsURL   string // the attendee's contribution records
 	EraseURL     string
 	Checkin      *checkinPanel // nil: nothing to say about checking in
 	CSRF         string

@@ -80,6 +80,7 @@ type Store interface {
 	JoinOnline(ctx context.Context, rawToken string) (domain.RSVPView, bool, error)
 	RotateRoomCode(ctx context.Context, organiserID, eventID string) (domain.Event, error)
 	RecordAttendance(ctx context.Context, organiserID, eventID string, emails []string) (domain.BulkAttendanceResult, error)
+	PublicEventPeople(ctx context.Context, eventID string) (domain.EventPeople, error)
 
 	// People, statistics and contribution records (contributions.go).
 	SetEventPeople(ctx context.Context, organiserID, eventID string, in domain.EventPeopleInput) (domain.EventPeople, bool, error)
