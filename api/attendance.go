@@ -267,3 +267,21 @@ func (s *Server) selfCheckIn(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, checkinResultJSON{RSVP: doorEntry(res.RSVP), Already: res.Already})
 }
+
+// eraseAttendee erases an attendee's name and address at their request
+// made to the organisers (see the store's EraseRSVP). It answers 204;
+// erasing twice is harmless.
+func (s *Server) eraseAttendee(c echo.Context) error {
+	id, err := idParam(c, "id", "event")
+	if err != nil {
+		return err
+	}
+	rid, err := idParam(c, "rsvp_id", "rsvp")
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.EraseRSVP(c.Request().Context(), me(c).ID, id, rid); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

@@ -377,3 +377,36 @@ func TestEventPagePeople(t *testing.T) {
 		}
 	})
 }
+
+// TestOrganiserErasesAttendee: an organiser erases an attendee who asked
+// them to: name and address are gone everywhere the organisers look, the
+// counts stay (the event has started), and the attendee's link says so.
+func TestOrganiserErasesAttendee(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		te := newTestEnv(t, db)
+		_, tok := te.organiser("Ada")
+		gid, _ := pageGroup(te, tok, "Oslo .NET User Group", "")
+		id, slug := pageEvent(te, tok, gid, true, nil)
+		u := storetest.Unique()
+		grace := te.rsvpByAPI(t, slug, "Grace", "grace-"+u+"@example.org")
+		clock := pageStart.Add(30 * time.Minute)
+		atClock(te, db, &clock)
+		wantStatus(t, te.do("POST", "/api/v1/events/"+id+"/checkins", tok, map[string]any{"rsvp_id": grace["id"]}), http.StatusOK)
+		_, other := te.organiser("Mallory")
+		path := "/api/v1/events/" + id + "/rsvps/" + grace["id"].(string) + "/data"
+		wantProblem(t, te.do("DELETE", path, other, nil), http.StatusNotFound, "")
+		wantStatus(t, te.do("DELETE", path, tok, nil), http.StatusNoContent)
+		wantStatus(t, te.do("DELETE", path, tok, nil), http.StatusNoContent)
+		r := te.do("GET", "/api/v1/events/"+id+"/rsvps", tok, nil)
+		if strings.Contains(string(r.Body), "grace") || strings.Contains(string(r.Body), "Grace") {
+			t.Fatalf("the organiser still sees Grace: %s", r.Body)
+		}
+		if going, _ := counts(te, tok, id); going != 1 {
+			t.Fatalf("going %d after erasing an attendee of a started event, want 1", going)
+		}
+		if _, l := doorEntries(t, te, tok, id); l["in"] != 1.0 {
+			t.Fatalf("attended count after erasure: %v", l)
+		}
+		wantProblem(t, te.do("GET", "/api/v1/rsvps/"+grace["manage_token"].(string), "", nil), http.StatusGone, "rsvp_erased")
+	})
+}

@@ -81,6 +81,7 @@ type Store interface {
 	RotateRoomCode(ctx context.Context, organiserID, eventID string) (domain.Event, error)
 	RecordAttendance(ctx context.Context, organiserID, eventID string, emails []string) (domain.BulkAttendanceResult, error)
 	PublicEventPeople(ctx context.Context, eventID string) (domain.EventPeople, error)
+	EraseRSVP(ctx context.Context, organiserID, eventID, rsvpID string) (domain.RSVPView, error)
 
 	// People, statistics and contribution records (contributions.go).
 	SetEventPeople(ctx context.Context, organiserID, eventID string, in domain.EventPeopleInput) (domain.EventPeople, bool, error)
@@ -218,6 +219,7 @@ func (s *Server) routes() {
 	auth.GET("/events/:id/checkin-code", s.getRoomCode)
 	auth.POST("/events/:id/checkin-code", s.rotateRoomCode)
 	auth.POST("/events/:id/attendance", s.recordAttendance)
+	auth.DELETE("/events/:id/rsvps/:rsvp_id/data", s.eraseAttendee)
 	s.contributionRoutes(v1, auth)
 }
 

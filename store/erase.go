@@ -24,54 +24,85 @@ func (db *DB) EraseRSVPByToken(ctx context.Context, raw string) (domain.RSVPView
 		if v, err = db.rsvpView(tx, raw, true); err != nil {
 			return err
 		}
-		if v.RSVP.ErasedAt != nil {
-			return nil
-		}
-		now := db.now()
-		if v.Event.Status == domain.EventPublished && now.Before(v.Event.StartsAt) {
-			if _, err := db.cancelRSVP(tx, &v); err != nil {
-				return err
-			}
-		}
-		// An erased row's email_norm becomes "erased:<id>": unique per row
-		// (the live-RSVP index stays satisfied) and matching no address.
-		id, norm := v.RSVP.ID, domain.NormalizeEmail(v.RSVP.Email)
-		steps := []struct {
-			sql  string
-			args []any
-		}{
-			// Queued e-mails to the address first: afterwards nothing tells
-			// whose they were.
-			{`UPDATE deliveries SET status = 'skipped', last_error = 'not sent: the attendee erased their data', updated_at = ?
-				WHERE status = 'queued' AND rsvp_id IN (SELECT r.id FROM rsvps r WHERE r.id = ? OR (r.event_id = ? AND r.email_norm = ?))`,
-				[]any{now, id, v.Event.ID, norm}},
-			// Their contribution records are withdrawn and forget the name
-			// and address; the event's numbers (and so the other records)
-			// stay as they are.
-			{`UPDATE contributions SET withdrawn_at = COALESCE(withdrawn_at, ?), person_name = '', email_norm = ''
-				WHERE event_id = ? AND rsvp_id IN (SELECT r.id FROM rsvps r WHERE r.id = ? OR (r.event_id = ? AND r.email_norm = ?))`,
-				[]any{now, v.Event.ID, id, v.Event.ID, norm}},
-			// Every RSVP of the address to this event: an earlier, cancelled
-			// one holds the same name and address.
-			{`UPDATE rsvps SET name = '', email = '', email_norm = 'erased:' || id, erased_at = ?, updated_at = ?
-				WHERE id = ? OR (event_id = ? AND email_norm = ?)`, []any{now, now, id, v.Event.ID, norm}},
-			{`DELETE FROM pending_rsvps WHERE rsvp_id = ? OR (event_id = ? AND email_norm = ?)`, []any{id, v.Event.ID, norm}},
-			// An invitation not sent yet goes: there is nobody to send it
-			// to, and nothing happened that the organisers should count.
-			{`DELETE FROM invitations WHERE status = 'queued' AND (rsvp_id = ? OR (event_id = ? AND email_norm = ?))`,
-				[]any{id, v.Event.ID, norm}},
-			{`UPDATE invitations SET name = '', email = '', email_norm = 'erased:' || id, updated_at = ?
-				WHERE rsvp_id = ? OR (event_id = ? AND email_norm = ?)`, []any{now, id, v.Event.ID, norm}},
-		}
-		for _, s := range steps {
-			if err := tx.Exec(s.sql, s.args...).Error; err != nil {
-				return err
-			}
-		}
-		v.RSVP.Name, v.RSVP.Email, v.RSVP.ErasedAt, v.RSVP.UpdatedAt = "", "", &now, now
-		return nil
+		return db.erase(tx, &v)
 	})
 	return v, err
+}
+
+// EraseRSVP is EraseRSVPByToken for an organiser of the event's group, at
+// the attendee's request made some other way (an e-mail to the organisers).
+func (db *DB) EraseRSVP(ctx context.Context, organiserID, eventID, rsvpID string) (domain.RSVPView, error) {
+	var v domain.RSVPView
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		ev, err := db.memberEvent(tx, organiserID, eventID, true)
+		if err != nil {
+			return err
+		}
+		r, ok, err := db.findRSVP(tx, `r.id = ? AND r.event_id = ?`, rsvpID, ev.ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errRSVPNotFound
+		}
+		var g groupRow
+		if err := tx.Where("id = ?", ev.GroupID).Take(&g).Error; err != nil {
+			return err
+		}
+		v = domain.RSVPView{RSVP: r.toDomain(), Event: ev.toDomain(), Group: g.toDomain()}
+		return db.erase(tx, &v)
+	})
+	return v, err
+}
+
+// erase does the erasure of v.RSVP; the caller holds the event's row lock.
+func (db *DB) erase(tx *gorm.DB, v *domain.RSVPView) error {
+	if v.RSVP.ErasedAt != nil {
+		return nil
+	}
+	now := db.now()
+	if v.Event.Status == domain.EventPublished && now.Before(v.Event.StartsAt) {
+		if _, err := db.cancelRSVP(tx, v); err != nil {
+			return err
+		}
+	}
+	// An erased row's email_norm becomes "erased:<id>": unique per row
+	// (the live-RSVP index stays satisfied) and matching no address.
+	id, norm := v.RSVP.ID, domain.NormalizeEmail(v.RSVP.Email)
+	steps := []struct {
+		sql  string
+		args []any
+	}{
+		// Queued e-mails to the address first: afterwards nothing tells
+		// whose they were.
+		{`UPDATE deliveries SET status = 'skipped', last_error = 'not sent: the attendee erased their data', updated_at = ?
+			WHERE status = 'queued' AND rsvp_id IN (SELECT r.id FROM rsvps r WHERE r.id = ? OR (r.event_id = ? AND r.email_norm = ?))`,
+			[]any{now, id, v.Event.ID, norm}},
+		// Their contribution records are withdrawn and forget the name
+		// and address; the event's numbers (and so the other records)
+		// stay as they are.
+		{`UPDATE contributions SET withdrawn_at = COALESCE(withdrawn_at, ?), person_name = '', email_norm = ''
+			WHERE event_id = ? AND rsvp_id IN (SELECT r.id FROM rsvps r WHERE r.id = ? OR (r.event_id = ? AND r.email_norm = ?))`,
+			[]any{now, v.Event.ID, id, v.Event.ID, norm}},
+		// Every RSVP of the address to this event: an earlier, cancelled
+		// one holds the same name and address.
+		{`UPDATE rsvps SET name = '', email = '', email_norm = 'erased:' || id, erased_at = ?, updated_at = ?
+			WHERE id = ? OR (event_id = ? AND email_norm = ?)`, []any{now, now, id, v.Event.ID, norm}},
+		{`DELETE FROM pending_rsvps WHERE rsvp_id = ? OR (event_id = ? AND email_norm = ?)`, []any{id, v.Event.ID, norm}},
+		// An invitation not sent yet goes: there is nobody to send it
+		// to, and nothing happened that the organisers should count.
+		{`DELETE FROM invitations WHERE status = 'queued' AND (rsvp_id = ? OR (event_id = ? AND email_norm = ?))`,
+			[]any{id, v.Event.ID, norm}},
+		{`UPDATE invitations SET name = '', email = '', email_norm = 'erased:' || id, updated_at = ?
+			WHERE rsvp_id = ? OR (event_id = ? AND email_norm = ?)`, []any{now, id, v.Event.ID, norm}},
+	}
+	for _, s := range steps {
+		if err := tx.Exec(s.sql, s.args...).Error; err != nil {
+			return err
+		}
+	}
+	v.RSVP.Name, v.RSVP.Email, v.RSVP.ErasedAt, v.RSVP.UpdatedAt = "", "", &now, now
+	return nil
 }
 
 // ExportRSVPByToken returns everything held about the RSVP whose manage
