@@ -947,7 +947,10 @@ func TestBadInputDecodeTerminates(t *testing.T) {
 		body, target := c.body, c.target
 		t.Run(c.name+"/"+target, func(t *testing.T) {
 			t.Parallel()
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			// Generous: a child test binary built with -race on a loaded
+			// machine takes seconds to start; a decoder that loops never
+			// returns at all.
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestBadInputDecodeTerminates$", "-test.count=1")
 			// The child needs no database: leave PostgreSQL out so that
@@ -960,7 +963,7 @@ func TestBadInputDecodeTerminates(t *testing.T) {
 			cmd.Env = append(cmd.Env, "CONVENE_DECODE_CHILD_BODY="+body, "CONVENE_DECODE_CHILD_TARGET="+target)
 			out, err := cmd.CombinedOutput()
 			if ctx.Err() != nil {
-				t.Fatalf("%s(%q) did not return within 3s: the decoder loops forever", target, body)
+				t.Fatalf("%s(%q) did not return within 30s: the decoder loops forever", target, body)
 			}
 			if err != nil {
 				t.Fatalf("%s(%q): %v\n%s", target, body, err, out)

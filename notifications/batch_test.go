@@ -71,7 +71,9 @@ func TestBatcherKeepsOutcomesApart(t *testing.T) {
 	sink.Reject("p3@example.org")
 	cfg, _ := message.ParseSMTPURL(sink.URL())
 	smtp, _ := message.NewSMTP(cfg)
-	b := NewBatcher(smtp, 1, 10, 100*time.Millisecond)
+	// A long window, so that all six sends join one batch even when a
+	// loaded machine starts the goroutines late.
+	b := NewBatcher(smtp, 1, 6, 5*time.Second)
 	defer b.Close()
 	var wg sync.WaitGroup
 	errs := make([]error, 6)

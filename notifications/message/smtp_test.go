@@ -226,23 +226,24 @@ func TestSMTP_Timeout(t *testing.T) {
 }
 
 // TestSMTP_TimeoutIsPerCommand: a server that takes 100ms for each
-// command, most of a second for two messages, is fine with a 300ms timeout:
-// the timeout bounds each reply, not the whole conversation.
+// command, well over a second for three messages, is fine with a 1s
+// timeout: the timeout bounds each reply, not the whole conversation. (The
+// margins are wide so that a loaded CI machine does not trip them.)
 func TestSMTP_TimeoutIsPerCommand(t *testing.T) {
 	ts := startServer(t)
 	ts.set(func(ts *testServer) { ts.delay = 100 * time.Millisecond })
 	cfg := ts.config(TLSNone)
-	cfg.Timeout = 300 * time.Millisecond
+	cfg.Timeout = time.Second
 	start := time.Now()
-	for i, err := range newSMTP(t, cfg).Send(context.Background(), batch(t, 2)) {
+	for i, err := range newSMTP(t, cfg).Send(context.Background(), batch(t, 3)) {
 		if err != nil {
 			t.Fatalf("message %d: %v", i, err)
 		}
 	}
-	if d := time.Since(start); d < 2*cfg.Timeout {
+	if d := time.Since(start); d < cfg.Timeout {
 		t.Fatalf("the conversation took %v; the test needs it to outlast the timeout", d)
 	}
-	ts.set(func(ts *testServer) { ts.delay = 500 * time.Millisecond })
+	ts.set(func(ts *testServer) { ts.delay = 3 * time.Second })
 	errs := newSMTP(t, cfg).Send(context.Background(), batch(t, 1))
 	// go-mail's SendError keeps the underlying errors to itself (it has no
 	// Unwrap), so only its text tells a timeout.
