@@ -62,6 +62,10 @@ func (s *Server) checkIn(c echo.Context) error {
 	}
 	res, err := s.store.CheckIn(c.Request().Context(), me(c).ID, id, domain.CheckinRequest{RSVPID: req.RSVPID,
 		ManageToken: req.ManageToken, Code: req.Code, Name: req.Name, Email: req.Email})
+	var de *domain.Error
+	if errors.As(err, &de) && de.Reason == "code_not_found" {
+		markWrongCode(c)
+	}
 	if err != nil {
 		return err
 	}
@@ -262,6 +266,9 @@ func (s *Server) selfCheckIn(c echo.Context) error {
 		return err
 	}
 	res, err := s.store.SelfCheckIn(c.Request().Context(), t, req.Code)
+	if domain.ErrorCode(err) == domain.EINVALID {
+		markWrongCode(c)
+	}
 	if err != nil {
 		return err
 	}

@@ -86,6 +86,9 @@ func TestCheckinAPI(t *testing.T) {
 		// By manage token and by id.
 		wantStatus(t, te.do("POST", path, tok, map[string]any{"manage_token": grace["manage_token"]}), http.StatusOK)
 		wantStatus(t, te.do("POST", path, tok, map[string]any{"rsvp_id": mary["id"]}), http.StatusOK)
+		// Someone checked in can no longer cancel: they came.
+		wantProblem(t, te.do("DELETE", "/api/v1/rsvps/"+grace["manage_token"].(string), "", nil), http.StatusConflict, "already_attended")
+		wantNoText(t, newPageClient(t, te).get("/r/"+grace["manage_token"].(string)), "Cancel my RSVP")
 
 		// Refused.
 		wantProblem(t, te.do("POST", path, tok, map[string]any{"code": "ZZZZ-ZZZZ"}), http.StatusNotFound, "code_not_found")
@@ -409,4 +412,38 @@ func TestOrganiserErasesAttendee(t *testing.T) {
 		}
 		wantProblem(t, te.do("GET", "/api/v1/rsvps/"+grace["manage_token"].(string), "", nil), http.StatusGone, "rsvp_erased")
 	})
+}
+
+// TestWrongCodesLimited: wrong codes are limited per address; right ones
+// never are, so a room checking in from one Wi-Fi is not slowed down.
+func TestWrongCodesLimited(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	te := newTestEnv(t, db)
+	clock := pageStart.Add(-10 * time.Minute)
+	_, tok := te.organiser("Ada")
+	gid, _ := pageGroup(te, tok, "Oslo .NET User Group", "")
+	id, slug := pageEvent(te, tok, gid, true, nil)
+	u := storetest.Unique()
+	var tokens []string
+	for i := range 25 {
+		tokens = append(tokens, te.rsvpByAPI(t, slug, "P", "p"+itoa(i)+"-"+u+"@example.org")["manage_token"].(string))
+	}
+	atClock(te, db, &clock)
+	room := te.do("GET", "/api/v1/events/"+id+"/checkin-code", tok, nil).m(t)["code"].(string)
+	// 25 people check in from one address with the right code.
+	for _, m := range tokens {
+		wantStatus(t, te.do("POST", "/api/v1/rsvps/"+m+"/checkin", "", map[string]any{"code": room}), http.StatusOK)
+	}
+	// Wrong codes: ten are answered, then the address waits.
+	for range WrongCodesPerMinute {
+		wantProblem(t, te.do("POST", "/api/v1/rsvps/"+tokens[0]+"/checkin", "", map[string]any{"code": "AAAAAA"}), http.StatusUnprocessableEntity, "validation_failed")
+	}
+	r := te.do("POST", "/api/v1/rsvps/"+tokens[1]+"/checkin", "", map[string]any{"code": room})
+	wantProblem(t, r, http.StatusTooManyRequests, "rate_limited")
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+	// The organiser's door API guesses codes no faster.
+	path := "/api/v1/events/" + id + "/checkins"
+	wantProblem(t, te.do("POST", path, tok, map[string]any{"code": "ZZZZ-ZZZZ"}), http.StatusTooManyRequests, "rate_limited")
 }

@@ -566,7 +566,8 @@ func TestAttendeePrivacy(t *testing.T) {
 
 		t.Run("GoingSeesLink", func(t *testing.T) {
 			m := view(t, grace)
-			if l, _ := link(m); m["status"] != "going" || l != onlineURL {
+			// The personal join link, never the meeting's own.
+			if l, _ := link(m); m["status"] != "going" || l != te.srv.URL+"/j/"+grace.token {
 				t.Fatalf("going attendee: status %v, link %q", m["status"], l)
 			}
 		})
@@ -595,7 +596,7 @@ func TestAttendeePrivacy(t *testing.T) {
 				t.Fatalf("cancelled attendee: %v", m)
 			}
 			m = view(t, linus)
-			if l, _ := link(m); m["status"] != "going" || l != onlineURL {
+			if l, _ := link(m); m["status"] != "going" || l != te.srv.URL+"/j/"+linus.token {
 				t.Fatalf("promoted attendee: status %v, link %q", m["status"], l)
 			}
 		})

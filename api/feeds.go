@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -113,7 +114,14 @@ func (s *Server) getPersonalCalendar(c echo.Context) error {
 	}
 	items := make([]message.Item, len(views))
 	for i, v := range views {
-		items[i] = message.Item{Event: v.Event, Group: v.Group}
+		// Personal join links, which record online attendance: this
+		// token's own, naming the event when it is another of the
+		// person's (the token proves the address).
+		join := s.cfg.BaseURL + "/j/" + url.PathEscape(t)
+		if v.Event.ID != self.Event.ID {
+			join += "?event=" + url.QueryEscape(v.Event.Slug)
+		}
+		items[i] = message.Item{Event: v.Event, Group: v.Group, JoinURL: join}
 	}
 	body, err := message.Publish(items, message.FeedOptions{BaseURL: s.cfg.BaseURL, Name: "My events (Convene)", WithJoinLinks: true})
 	if err != nil {

@@ -134,10 +134,29 @@ func TestGroupAndPersonalFeeds(t *testing.T) {
 		r = te.do("GET", "/api/v1/rsvps/"+emailed+"/calendar.ics", "", nil)
 		wantStatus(t, r, http.StatusOK)
 		personal := unfold(string(r.Body))
+		// The online event carries a personal join link (which records
+		// attendance) naming that event, never the meeting's own link.
+		joinLink := te.srv.URL + "/j/" + emailed + "?event=" + online["slug"].(string)
 		if !strings.Contains(personal, "UID:"+keep+"@") || !strings.Contains(personal, "UID:"+online["id"].(string)+"@") ||
-			!strings.Contains(personal, "https://meet.example.org/room-42") || strings.Contains(personal, full) || strings.Contains(personal, gone) {
+			!strings.Contains(personal, joinLink) || strings.Contains(personal, "room-42") ||
+			strings.Contains(personal, full) || strings.Contains(personal, gone) {
 			t.Fatalf("personal feed:\n%s", personal)
 		}
+		// Followed in the check-in window, it records the online attendance
+		// of the same address's RSVP to that event, and forwards.
+		onlineStart, _ := time.Parse(time.RFC3339, online["starts_at"].(string))
+		clock := onlineStart.Add(5 * time.Minute)
+		atClock(te, db, &clock)
+		pc := newPageClient(t, te)
+		j := pc.get(strings.TrimPrefix(joinLink, te.srv.URL))
+		if j.Status != http.StatusSeeOther || j.Header.Get("Location") != "https://meet.example.org/room-42" {
+			t.Fatalf("the feed's join link: %d to %q", j.Status, j.Header.Get("Location"))
+		}
+		if _, l := doorEntries(t, te, tok, online["id"].(string)); l["in"] != 1.0 {
+			t.Fatalf("the feed's join link recorded nothing: %v", l)
+		}
+		// The RSVP call's token cannot stand for another event.
+		wantPage(t, pc.get("/j/"+mine["manage_token"].(string)+"?event="+online["slug"].(string)), http.StatusNotFound)
 		if cc := r.Header.Get("Cache-Control"); !strings.Contains(cc, "private") {
 			t.Fatalf("personal feed Cache-Control %q", cc)
 		}

@@ -53,12 +53,14 @@ func (s *Server) pageRoutes(e *echo.Echo) {
 	e.GET("/e/:slug", s.eventPage, s.htmlPage, csrf)
 	e.POST("/e/:slug/rsvp", s.rsvpFormPost, s.htmlPage, s.rateLimit(), csrf)
 	e.GET("/r/:token", s.rsvpPage, s.htmlPage, tokenPage, csrf)
-	e.POST("/r/:token/checkin", s.selfCheckinPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.POST("/r/:token/checkin", s.selfCheckinPost, s.htmlPage, tokenPage, s.codes.middleware, csrf)
 	e.GET("/j/:token", s.joinPage, s.htmlPage, tokenPage)
 	e.GET("/door/:token", s.doorPage, s.htmlPage, tokenPage, csrf)
-	e.POST("/door/:token/checkin", s.doorCheckinPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
-	e.POST("/door/:token/undo", s.doorUndoPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
-	e.POST("/door/:token/walkin", s.doorWalkInPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
+	// Door staff check a crowd in from one address: only wrong codes are
+	// limited, not the pace of the door.
+	e.POST("/door/:token/checkin", s.doorCheckinPost, s.htmlPage, tokenPage, s.codes.middleware, csrf)
+	e.POST("/door/:token/undo", s.doorUndoPost, s.htmlPage, tokenPage, csrf)
+	e.POST("/door/:token/walkin", s.doorWalkInPost, s.htmlPage, tokenPage, csrf)
 	e.GET("/r/:token/cancel", s.cancelPage, s.htmlPage, tokenPage, csrf)
 	e.POST("/r/:token/cancel", s.cancelFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
 	e.GET("/r/:token/erase", s.erasePage, s.htmlPage, tokenPage, csrf)
@@ -386,7 +388,7 @@ func (s *Server) renderRSVP(c echo.Context, status int, t, checkinErr string) er
 	d := rsvpPageData{
 		Meta: s.meta("Your RSVP: " + v.Event.Title), Event: sum, Name: v.RSVP.Name, Email: v.RSVP.Email,
 		Going: v.RSVP.Status == domain.RSVPGoing, FeedURL: feed, FeedWebcal: webcalURL(feed), CancelURL: base + "/cancel",
-		CanCancel: v.Event.Status == domain.EventPublished && !sum.Over,
+		CanCancel: v.Event.Status == domain.EventPublished && !sum.Over && v.RSVP.AttendedAt == nil,
 		DataURL:   "/api/v1/rsvps/" + url.PathEscape(t) + "/data", EraseURL: base + "/erase",
 		RecordsURL: "/api/v1/rsvps/" + url.PathEscape(t) + "/contributions",
 	}

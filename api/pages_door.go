@@ -121,6 +121,7 @@ func (s *Server) doorCheckinPost(c echo.Context) error {
 	switch {
 	case err == nil:
 	case errors.As(err, &de) && (de.Reason == "code_not_found" || de.Code == domain.EINVALID):
+		markWrongCode(c)
 		return s.renderDoor(c, http.StatusUnprocessableEntity, t, nil, rsvpForm{}, req.Code,
 			"No one expected at this event has the code "+domain.FormatCode(domain.NormalizeCode(req.Code))+".")
 	case errors.As(err, &de) && de.Code == domain.ECONFLICT:
@@ -194,6 +195,7 @@ func (s *Server) selfCheckinPost(c echo.Context) error {
 	case err == nil:
 		return c.Redirect(http.StatusSeeOther, "/r/"+url.PathEscape(t)+"?checkedin=1")
 	case errors.As(err, &de) && de.Code == domain.EINVALID:
+		markWrongCode(c)
 		return s.renderRSVP(c, http.StatusUnprocessableEntity, t, "That is not the code of this event. Check the code shown in the room and try again.")
 	case errors.As(err, &de) && de.Code == domain.ECONFLICT:
 		return s.renderRSVP(c, http.StatusConflict, t, de.Message)
@@ -217,7 +219,8 @@ func (s *Server) joinPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, recorded, err := s.store.JoinOnline(c.Request().Context(), t)
+	slug := c.QueryParam("event") // a personal feed's link to another of the person's events
+	v, recorded, err := s.store.JoinOnline(c.Request().Context(), t, slug)
 	if err != nil {
 		return err
 	}

@@ -102,7 +102,7 @@ func (s *Server) getRSVP(c echo.Context) error {
 	if v.RSVP.ErasedAt != nil {
 		return domain.ErrRSVPErased
 	}
-	return c.JSON(http.StatusOK, s.attendeeRSVPView(v))
+	return c.JSON(http.StatusOK, s.attendeeRSVPView(v, t))
 }
 
 // rsvpExportJSON is an attendee's "download my data": everything Convene
@@ -202,5 +202,5 @@ func (s *Server) cancelRSVP(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.attendeeRSVPView(v))
+	return c.JSON(http.StatusOK, s.attendeeRSVPView(v, t))
 }

@@ -77,7 +77,7 @@ type Store interface {
 	DoorListAtDoor(ctx context.Context, rawLink string) (domain.DoorList, error)
 	CreateDoorLink(ctx context.Context, organiserID, eventID string) (domain.DoorLink, string, error)
 	SelfCheckIn(ctx context.Context, rawToken, code string) (domain.CheckinResult, error)
-	JoinOnline(ctx context.Context, rawToken string) (domain.RSVPView, bool, error)
+	JoinOnline(ctx context.Context, rawToken, slug string) (domain.RSVPView, bool, error)
 	RotateRoomCode(ctx context.Context, organiserID, eventID string) (domain.Event, error)
 	RecordAttendance(ctx context.Context, organiserID, eventID string, emails []string) (domain.BulkAttendanceResult, error)
 	PublicEventPeople(ctx context.Context, eventID string) (domain.EventPeople, error)
@@ -121,6 +121,7 @@ type Server struct {
 	cfg   Config
 	log   *slog.Logger
 	echo  *echo.Echo
+	codes *codeGuard // wrong check-in codes per address
 }
 
 // New builds the Echo instance with every route and middleware.
@@ -132,7 +133,7 @@ func New(st Store, cfg Config) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	s := &Server{store: st, cfg: cfg, log: cfg.Logger}
+	s := &Server{store: st, cfg: cfg, log: cfg.Logger, codes: newCodeGuard()}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -176,7 +177,7 @@ func (s *Server) routes() {
 	v1.GET("/rsvps/:token/calendar.ics", s.getPersonalCalendar)
 	v1.GET("/rsvps/:token", s.getRSVP)
 	v1.DELETE("/rsvps/:token", s.cancelRSVP, s.rateLimit())
-	v1.POST("/rsvps/:token/checkin", s.selfCheckIn, s.rateLimit())
+	v1.POST("/rsvps/:token/checkin", s.selfCheckIn, s.codes.middleware)
 	v1.GET("/rsvps/:token/data", s.exportRSVP)
 	v1.DELETE("/rsvps/:token/data", s.eraseRSVP, s.rateLimit())
 	pub.POST("/confirmations/:token", s.confirmRSVP, s.rateLimit())
@@ -212,7 +213,7 @@ func (s *Server) routes() {
 	auth.GET("/events/:id/deliveries", s.listDeliveries)
 	auth.POST("/events/:id/invitations", s.createInvitations)
 	auth.GET("/events/:id/invitations", s.listInvitations)
-	auth.POST("/events/:id/checkins", s.checkIn)
+	auth.g.POST("/events/:id/checkins", s.checkIn, auth.auth, s.codes.middleware)
 	auth.GET("/events/:id/checkins", s.listCheckins)
 	auth.DELETE("/events/:id/checkins/:rsvp_id", s.undoCheckIn)
 	auth.POST("/events/:id/door-links", s.createDoorLink)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/url"
 	"time"
 
 	"github.com/convene/convene/domain"
@@ -237,10 +238,11 @@ type attendeeRSVPJSON struct {
 	Event            attendeeEventJSON `json:"event"`
 }
 
-func (s *Server) attendeeRSVPView(v domain.RSVPView) attendeeRSVPJSON {
+func (s *Server) attendeeRSVPView(v domain.RSVPView, token string) attendeeRSVPJSON {
 	ev := attendeeEventJSON{publicEventJSON: s.publicEventView(v.Event, v.Group)}
-	if v.RSVP.Status == domain.RSVPGoing && v.Event.Status == domain.EventPublished {
-		ev.OnlineURL = v.Event.OnlineURL
+	if v.RSVP.Status == domain.RSVPGoing && v.Event.Status == domain.EventPublished && v.Event.OnlineURL != "" {
+		// The personal join link: it records online attendance.
+		ev.OnlineURL = s.cfg.BaseURL + "/j/" + url.PathEscape(token)
 	}
 	return attendeeRSVPJSON{ID: v.RSVP.ID, Name: v.RSVP.Name, Email: v.RSVP.Email, Status: v.RSVP.Status,
 		WaitlistPosition: position(v.RSVP), CreatedAt: v.RSVP.CreatedAt, CancelledAt: v.RSVP.CancelledAt, Event: ev}

@@ -47,6 +47,20 @@ func NewID() string {
 	return idEncoding.EncodeToString(b[:])
 }
 
+// NewUnguessableID returns an id in NewID's format (26 characters, valid
+// for ValidID) whose 80 random bits are all fresh: unlike NewID's, ids made
+// in the same millisecond are not consecutive, so knowing one tells
+// nothing of another. For objects whose id is their public address, such
+// as contribution records (/v/{id}).
+func NewUnguessableID() string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
+	if _, err := rand.Read(b[6:]); err != nil {
+		panic("convene: crypto/rand failed: " + err.Error())
+	}
+	return idEncoding.EncodeToString(b[:])
+}
+
 var (
 	idMu     sync.Mutex
 	idLastMS uint64

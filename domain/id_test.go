@@ -39,3 +39,21 @@ func TestSecretsAreDistinct256Bit(t *testing.T) {
 		t.Fatal("hash")
 	}
 }
+
+func TestNewUnguessableID(t *testing.T) {
+	// Made in the same millisecond, NewID's ids differ in their last
+	// characters only; these share no long common prefix beyond the time.
+	a, b := NewUnguessableID(), NewUnguessableID()
+	if !ValidID(a) || !ValidID(b) {
+		t.Fatalf("ids %q, %q are not valid ids", a, b)
+	}
+	same := 0
+	for i := 10; i < 26; i++ { // after the 48-bit time
+		if a[i] == b[i] {
+			same++
+		}
+	}
+	if same > 8 {
+		t.Fatalf("%q and %q share %d of 16 random characters", a, b, same)
+	}
+}

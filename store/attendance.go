@@ -13,7 +13,7 @@ import (
 var (
 	errDoorLinkNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: "door_link_not_found", Message: "No such door link."}
 	errDoorLinkExpired  = &domain.Error{Code: domain.EGONE, Reason: "door_link_expired", Message: "This door link has expired or was revoked."}
-	errWrongCode        = &domain.Error{Code: domain.EINVALID, Reason: "wrong_code", Message: "That code is not right.",
+	errWrongCode        = &domain.Error{Code: domain.EINVALID, Reason: "validation_failed", Message: "code: is not the code of this event",
 		Fields: []domain.FieldError{{Field: "code", Message: "is not the code of this event"}}}
 )
 
@@ -380,13 +380,21 @@ func (db *DB) SelfCheckIn(ctx context.Context, raw, code string) (domain.Checkin
 // check-in window it records the going attendee's online attendance (once)
 // and returns the event with its online_url for the redirect; outside it,
 // or for people without a place, it records nothing (recorded false).
-func (db *DB) JoinOnline(ctx context.Context, raw string) (v domain.RSVPView, recorded bool, err error) {
+// With a slug naming another event, the link is a personal feed's: the
+// token, when it was e-mailed (proving the address), stands for the same
+// address's RSVP to that event.
+func (db *DB) JoinOnline(ctx context.Context, raw, slug string) (v domain.RSVPView, recorded bool, err error) {
 	err = db.tx(ctx, func(tx *gorm.DB) error {
 		if v, err = db.rsvpView(tx, raw, true); err != nil {
 			return err
 		}
 		if v.RSVP.ErasedAt != nil {
 			return domain.ErrRSVPErased
+		}
+		if slug != "" && slug != v.Event.Slug {
+			if v, err = db.sameAddressRSVP(tx, raw, v.RSVP.Email, slug); err != nil {
+				return err
+			}
 		}
 		if v.RSVP.Status != domain.RSVPGoing || v.Event.OnlineURL == "" || !v.Event.CheckinOpen(db.now()) {
 			return nil
@@ -404,6 +412,38 @@ func (db *DB) JoinOnline(ctx context.Context, raw string) (v domain.RSVPView, re
 		return err
 	})
 	return v, recorded, err
+}
+
+// sameAddressRSVP finds the live RSVP of the address behind an e-mailed
+// token to the event with the slug, its event row locked.
+func (db *DB) sameAddressRSVP(tx *gorm.DB, raw, email, slug string) (domain.RSVPView, error) {
+	var emailed int64
+	if err := tx.Raw(`SELECT count(*) FROM rsvp_tokens WHERE token_hash = ?`, domain.HashToken(raw)).Scan(&emailed).Error; err != nil {
+		return domain.RSVPView{}, err
+	}
+	if emailed == 0 || email == "" {
+		return domain.RSVPView{}, errRSVPNotFound
+	}
+	var ev eventRow
+	q := tx.Raw(`SELECT * FROM events WHERE slug = ? AND status <> 'draft'`+db.forUpdate(), slug).Scan(&ev)
+	if q.Error != nil {
+		return domain.RSVPView{}, q.Error
+	}
+	if q.RowsAffected == 0 {
+		return domain.RSVPView{}, errRSVPNotFound
+	}
+	r, ok, err := db.liveRSVP(tx, ev.ID, domain.NormalizeEmail(email))
+	if err != nil {
+		return domain.RSVPView{}, err
+	}
+	if !ok {
+		return domain.RSVPView{}, errRSVPNotFound
+	}
+	var g groupRow
+	if err := tx.Where("id = ?", ev.GroupID).Take(&g).Error; err != nil {
+		return domain.RSVPView{}, err
+	}
+	return domain.RSVPView{RSVP: r.toDomain(), Event: ev.toDomain(), Group: g.toDomain()}, nil
 }
 
 // RotateRoomCode gives an event a new self check-in code (the old one

@@ -91,19 +91,23 @@ type statsRow struct {
 // statsSQL counts attendance over the RSVPs that the caller's WHERE keeps
 // (alias r). Registered are the places held at the end by RSVPs made
 // before the door: going, walk-ins excluded. Attended is every recorded
-// attendance, walk-ins included; online is the join link, everything else
-// is in person. No-shows are registered people without an attendance.
+// attendance, walk-ins included; online is the join link, and a self
+// check-in at an event without a venue (the code was shown in the online
+// session); everything else is in person. No-shows are registered people without an attendance.
 // Waitlist conversion looks at who ever waited and who is going now.
 const statsSQL = `SELECT
 	COALESCE(SUM(CASE WHEN r.status = 'going' AND NOT r.walk_in THEN 1 ELSE 0 END), 0) AS registered,
 	COALESCE(SUM(CASE WHEN r.attended_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS attended,
-	COALESCE(SUM(CASE WHEN r.attended_at IS NOT NULL AND r.attended_how <> 'online' THEN 1 ELSE 0 END), 0) AS attended_in_person,
-	COALESCE(SUM(CASE WHEN r.attended_at IS NOT NULL AND r.attended_how = 'online' THEN 1 ELSE 0 END), 0) AS attended_online,
+	COALESCE(SUM(CASE WHEN r.attended_at IS NOT NULL AND NOT ` + onlineSQL + ` THEN 1 ELSE 0 END), 0) AS attended_in_person,
+	COALESCE(SUM(CASE WHEN r.attended_at IS NOT NULL AND ` + onlineSQL + ` THEN 1 ELSE 0 END), 0) AS attended_online,
 	COALESCE(SUM(CASE WHEN r.walk_in AND r.attended_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS walk_ins,
 	COALESCE(SUM(CASE WHEN r.status = 'going' AND NOT r.walk_in AND r.attended_at IS NULL THEN 1 ELSE 0 END), 0) AS no_shows,
 	COALESCE(SUM(CASE WHEN r.was_waitlisted THEN 1 ELSE 0 END), 0) AS waitlist_joined,
 	COALESCE(SUM(CASE WHEN r.was_waitlisted AND r.status = 'going' THEN 1 ELSE 0 END), 0) AS waitlist_promoted
-	FROM rsvps r `
+	FROM rsvps r JOIN events sev ON sev.id = r.event_id `
+
+// onlineSQL tells an online attendance of RSVP r at event sev.
+const onlineSQL = `(r.attended_how = 'online' OR (r.attended_how = 'self' AND sev.venue_name IS NULL))`
 
 func (r statsRow) toDomain() domain.EventStats {
 	s := domain.EventStats{Registered: r.Registered, Attended: r.Attended, AttendedInPerson: r.AttendedInPerson,
@@ -269,7 +273,9 @@ func (db *DB) DeriveContributions(ctx context.Context, eventID, baseURL string) 
 			old, ok := existing[k]
 			if !ok {
 				c := w.c
-				c.ID, c.Revision, c.VerifiedAt = domain.NewID(), 1, verifiedAt
+				// The id is the record's public address: not guessable
+				// from another record's.
+				c.ID, c.Revision, c.VerifiedAt = domain.NewUnguessableID(), 1, verifiedAt
 				sign(&c)
 				row := contributionRow{ID: c.ID, EventID: ev.ID, GroupID: ev.GroupID, PersonKey: w.key, OrganiserID: w.organiserID,
 					RSVPID: w.rsvpID, EmailNorm: w.emailNorm, EventStartsAt: utc(ev.StartsAt), Revision: 1,

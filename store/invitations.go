@@ -310,6 +310,13 @@ func (db *DB) DeclineInvitation(ctx context.Context, raw string) (domain.Invitat
 			return err
 		}
 		if row.RSVPID != nil {
+			var attended int64
+			if err := tx.Raw(`SELECT count(*) FROM rsvps WHERE id = ? AND attended_at IS NOT NULL AND status = 'going'`, *row.RSVPID).Scan(&attended).Error; err != nil {
+				return err
+			}
+			if attended > 0 {
+				return errAttended
+			}
 			rv := domain.RSVPView{RSVP: domain.RSVP{ID: *row.RSVPID, EventID: ev.ID}, Event: ev.toDomain(), Group: g.toDomain()}
 			if _, err := db.cancelRSVP(tx, &rv); err != nil {
 				return err

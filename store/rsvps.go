@@ -9,6 +9,8 @@ import (
 	"github.com/convene/convene/domain"
 )
 
+var errAttended = domain.Conflict("already_attended", "You are checked in to this event; the RSVP can no longer be cancelled.")
+
 var errRSVPNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: "rsvp_not_found", Message: "No such RSVP."}
 
 // positionSQL computes a waitlisted RSVP's place in line as its rank among
@@ -209,6 +211,10 @@ func (db *DB) CancelRSVPByToken(ctx context.Context, raw string) (domain.RSVPVie
 		}
 		if v.RSVP.ErasedAt != nil {
 			return domain.ErrRSVPErased
+		}
+		if v.RSVP.AttendedAt != nil && v.RSVP.Status != domain.RSVPCancelled {
+			// They came: the numbers and the records say so.
+			return errAttended
 		}
 		_, err = db.cancelRSVP(tx, &v)
 		return err

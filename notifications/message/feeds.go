@@ -17,6 +17,9 @@ const FeedRefresh = time.Hour
 type Item struct {
 	Event domain.Event
 	Group domain.Group
+	// JoinURL is the reader's personal join link of an online event, used
+	// with WithJoinLinks; "" means the event's own online_url.
+	JoinURL string
 }
 
 // FeedOptions says how a published calendar is written.
@@ -51,8 +54,12 @@ func Publish(items []Item, o FeedOptions) ([]byte, error) {
 		eventURL := EventURL(o.BaseURL, e)
 		details, location, link := PublicDetails(e, eventURL), place(e), eventURL
 		if o.WithJoinLinks && e.OnlineURL != "" && online(e) {
-			details = strings.TrimSpace("Join: " + e.OnlineURL + "\n\n" + details)
-			location, link = e.OnlineURL, e.OnlineURL // rule I11
+			join := e.OnlineURL
+			if it.JoinURL != "" {
+				join = it.JoinURL
+			}
+			details = strings.TrimSpace("Join: " + join + "\n\n" + details)
+			location, link = join, join // rule I11
 		}
 		ev := ics.Event{
 			UID: ics.UID(e.ID, host), Sequence: e.Sequence, Stamp: e.UpdatedAt.UTC(),

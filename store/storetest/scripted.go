@@ -104,7 +104,7 @@ func ScriptedEvent(t testing.TB, db *store.DB, start time.Time, names ...string)
 			must(err)
 			s.Door = append(s.Door, i)
 		case i < ScriptedDoor+ScriptedOnline:
-			_, recorded, err := db.JoinOnline(ctx, s.Tokens[i])
+			_, recorded, err := db.JoinOnline(ctx, s.Tokens[i], "")
 			must(err)
 			if !recorded {
 				t.Fatalf("online join of RSVP %d was not recorded", i+1)
