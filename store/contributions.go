@@ -427,14 +427,17 @@ func (db *DB) wantedContributions(tx *gorm.DB, ev eventRow, g groupRow, baseURL 
 
 // EventsToDerive returns up to limit events whose contribution records are
 // due: published or cancelled events that ended within
-// domain.ContributionsWindow and were never derived, or whose attendance,
-// people or details changed since.
+// domain.ContributionsWindow and were never derived or whose details
+// changed since, and — however long ago they ended — events whose
+// attendance or people an organiser corrected since (a sign-in sheet
+// uploaded late must not leave the records stale).
 func (db *DB) EventsToDerive(ctx context.Context, limit int) ([]string, error) {
 	now := db.now()
 	var ids []string
 	err := db.read(ctx, func(q *gorm.DB) error {
-		return q.Raw(`SELECT id FROM events WHERE status <> 'draft' AND ends_at <= ? AND ends_at > ?
-			AND (contributions_at IS NULL OR contributions_at < attendance_changed_at OR contributions_at < updated_at)
+		return q.Raw(`SELECT id FROM events WHERE status <> 'draft' AND ends_at <= ?
+			AND ((ends_at > ? AND (contributions_at IS NULL OR contributions_at < updated_at))
+				OR contributions_at < attendance_changed_at)
 			ORDER BY ends_at, id LIMIT ?`, now, now.Add(-domain.ContributionsWindow), limit).Scan(&ids).Error
 	})
 	return ids, err

@@ -500,3 +500,37 @@ func TestDefaultHostsAndEmailedTokens(t *testing.T) {
 		}
 	})
 }
+
+// TestLateCorrectionIsRederived: a sign-in sheet typed up long after the
+// event (beyond the window in which records follow every change) still
+// makes its records due again, and they then state the corrected numbers.
+func TestLateCorrectionIsRederived(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := storetest.ScriptedEvent(t, db, pastStart())
+		derive(t, db, s.Event.ID)
+		if due(t, db, s.Event.ID) {
+			t.Fatal("due right after deriving")
+		}
+		real := db.Now
+		t.Cleanup(func() { db.Now = real })
+		db.Now = func() time.Time { return real().Add(domain.ContributionsWindow + 10*24*time.Hour) }
+		if due(t, db, s.Event.ID) {
+			t.Fatal("an old event with nothing changed is due")
+		}
+		// One of the no-shows was there after all: the paper sheet says so.
+		late := s.Registered[s.NoShows[0]]
+		res, err := db.RecordAttendance(ctx, s.Owner.ID, s.Event.ID, []string{late.Email})
+		if err != nil || res.Recorded != 1 {
+			t.Fatalf("late sheet: %+v %v", res, err)
+		}
+		if !due(t, db, s.Event.ID) {
+			t.Fatal("a correction 40 days after the event did not make its records due")
+		}
+		derive(t, db, s.Event.ID)
+		for _, c := range eventRecords(t, db, s) {
+			if c.WithdrawnAt == nil && c.Counts.AttendedInPerson != 29 {
+				t.Fatalf("record %s (%s) states %d in person after the late sheet, want 29", c.ID, c.Role, c.Counts.AttendedInPerson)
+			}
+		}
+	})
+}
