@@ -534,3 +534,77 @@ func TestLateCorrectionIsRederived(t *testing.T) {
 		}
 	})
 }
+
+// TestRepeatAttendanceAndWaitlistConversion: over two events of a group,
+// someone who came to both is a repeat attendee; of two people who waited
+// in line, one got a place.
+func TestRepeatAttendanceAndWaitlistConversion(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		o, err := db.CreateOrganiser(ctx, email("owner"), "Olga Owner")
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := newGroup(t, db, o.ID)
+		start := time.Date(2031, 3, 30, 16, 0, 0, 0, time.UTC)
+		mk := func(day int, capacity int) domain.Event {
+			c := capacity
+			s := start.AddDate(0, 0, day)
+			e, err := db.CreateEvent(ctx, o.ID, g.ID, domain.Event{Title: "Meetup " + storetest.Unique(), Kind: domain.KindMeetup,
+				Venue: &domain.Venue{Name: "Hall"}, StartsAt: s, EndsAt: s.Add(time.Hour), Waitlist: true, Capacity: &c})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e, err = db.PublishEvent(ctx, o.ID, e.ID); err != nil {
+				t.Fatal(err)
+			}
+			return e
+		}
+		setNow(t, db, start.Add(-48*time.Hour))
+		first, second := mk(0, 10), mk(7, 2)
+		ada, bob := email("ada"), email("bob")
+		rsvp := func(e domain.Event, addr string) domain.RSVPResult {
+			r, err := db.CreateRSVP(ctx, e.Slug, domain.RSVPInput{Name: "P", Email: addr})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		rsvp(first, ada)
+		rsvp(first, bob)
+		rsvp(second, ada)
+		leaver := rsvp(second, email("leaver"))
+		promoted := rsvp(second, email("cat"))   // waits, then gets the leaver's place
+		stillWaiting := rsvp(second, email("dan")) // waits for good
+		if promoted.RSVP.Status != domain.RSVPWaitlisted || stillWaiting.RSVP.Status != domain.RSVPWaitlisted {
+			t.Fatalf("line: %s, %s", promoted.RSVP.Status, stillWaiting.RSVP.Status)
+		}
+		if _, err := db.CancelRSVPByToken(ctx, leaver.ManageToken); err != nil {
+			t.Fatal(err)
+		}
+		checkIn := func(e domain.Event, addr string) {
+			setNow(t, db, e.StartsAt.Add(10*time.Minute))
+			if _, err := db.RecordAttendance(ctx, o.ID, e.ID, []string{addr}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		checkIn(first, ada)
+		checkIn(first, bob)
+		checkIn(second, ada)
+		setNow(t, db, start.AddDate(0, 0, 8))
+
+		es, err := db.EventStats(ctx, o.ID, second.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if es.WaitlistJoined != 2 || es.WaitlistPromoted != 1 || es.WaitlistConversion != 0.5 || es.RepeatAttendees != 1 {
+			t.Fatalf("second event's stats: %+v; want 2 waited, 1 promoted (0.5), 1 repeat attendee (Ada)", es)
+		}
+		gs, events, err := db.GroupStats(ctx, o.ID, g.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if events != 2 || gs.Attended != 3 || gs.RepeatAttendees != 1 {
+			t.Fatalf("group stats: %d events, %+v; want 2 events, 3 attendances, 1 repeat attendee", events, gs)
+		}
+	})
+}
