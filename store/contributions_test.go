@@ -573,7 +573,7 @@ func TestRepeatAttendanceAndWaitlistConversion(t *testing.T) {
 		rsvp(first, bob)
 		rsvp(second, ada)
 		leaver := rsvp(second, email("leaver"))
-		promoted := rsvp(second, email("cat"))   // waits, then gets the leaver's place
+		promoted := rsvp(second, email("cat"))     // waits, then gets the leaver's place
 		stillWaiting := rsvp(second, email("dan")) // waits for good
 		if promoted.RSVP.Status != domain.RSVPWaitlisted || stillWaiting.RSVP.Status != domain.RSVPWaitlisted {
 			t.Fatalf("line: %s, %s", promoted.RSVP.Status, stillWaiting.RSVP.Status)
