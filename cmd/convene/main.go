@@ -383,6 +383,14 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stdout, "No organiser existed, so one was created for %s. Its API token (shown only now):\n%s\n", cfg.AdminEmail, token)
 	}
 
+	// The key that signs contribution records is made on the first start
+	// and kept in the database, so signatures stay valid across restarts.
+	key, err := db.SigningKey(ctx)
+	if err != nil {
+		return fmt.Errorf("signing key: %w", err)
+	}
+	log.Info("signing key", "key_id", key.ID)
+
 	stopJobs, err := startJobs(context.WithoutCancel(ctx), db, cfg, log)
 	if err != nil {
 		return err
