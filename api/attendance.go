@@ -292,3 +292,19 @@ func (s *Server) eraseAttendee(c echo.Context) error {
 	}
 	return c.NoContent(http.StatusNoContent)
 }
+
+// revokeDoorLink stops a door-staff link.
+func (s *Server) revokeDoorLink(c echo.Context) error {
+	id, err := idParam(c, "id", "event")
+	if err != nil {
+		return err
+	}
+	lid, err := idParam(c, "link_id", "door link")
+	if err != nil {
+		return err
+	}
+	if err := s.store.RevokeDoorLink(c.Request().Context(), me(c).ID, id, lid); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

@@ -206,6 +206,19 @@ func TestDoorPage(t *testing.T) {
 		// No form token, no check-in.
 		wantPage(t, pc.post(door+"/checkin", url.Values{"rsvp_id": {alan}}), http.StatusForbidden)
 
+		// A second link, revoked (a lost phone), stops at once; the first
+		// still works.
+		dl2 := te.do("POST", "/api/v1/events/"+id+"/door-links", tok, nil).m(t)
+		door2 := strings.TrimPrefix(dl2["url"].(string), te.srv.URL)
+		wantPage(t, pc.get(door2), http.StatusOK)
+		_, stranger := te.organiser("Mallory")
+		wantProblem(t, te.do("DELETE", "/api/v1/events/"+id+"/door-links/"+dl2["id"].(string), stranger, nil), http.StatusNotFound, "")
+		wantStatus(t, te.do("DELETE", "/api/v1/events/"+id+"/door-links/"+dl2["id"].(string), tok, nil), http.StatusNoContent)
+		wantStatus(t, te.do("DELETE", "/api/v1/events/"+id+"/door-links/"+dl2["id"].(string), tok, nil), http.StatusNoContent)
+		wantPage(t, pc.get(door2), http.StatusGone)
+		wantPage(t, pc.get(door), http.StatusOK)
+		wantProblem(t, te.do("DELETE", "/api/v1/events/"+id2+"/door-links/"+dl2["id"].(string), tok, nil), http.StatusNotFound, "door_link_not_found")
+
 		// The link ends a day after the event.
 		clock = pageStart.Add(2*time.Hour + 25*time.Hour)
 		gone := pc.get(door)

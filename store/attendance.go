@@ -537,3 +537,21 @@ func (db *DB) RecordAttendance(ctx context.Context, organiserID, eventID string,
 	})
 	return res, err
 }
+
+// RevokeDoorLink stops a door-staff link of an event of a group the
+// organiser belongs to (a lost phone). Revoking twice is harmless.
+func (db *DB) RevokeDoorLink(ctx context.Context, organiserID, eventID, linkID string) error {
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := db.memberEvent(tx, organiserID, eventID, false); err != nil {
+			return err
+		}
+		res := tx.Exec(`UPDATE door_links SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND event_id = ?`, db.now(), linkID, eventID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errDoorLinkNotFound
+		}
+		return nil
+	})
+}
