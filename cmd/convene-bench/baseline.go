@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// The pgbench script below is the SQL of one public RSVP on PostgreSQL, as
+// store.CreateRSVP → placeRSVP → enqueue send it (store/rsvps.go,
+// store/jobs.go): lock the event row, look for a live RSVP of the address,
+// save the counters, insert the RSVP, insert its delivery, insert the River
+// job that sends it (River's JobInsertFastMany, with one-element arrays).
+// Only River's rate-limited pg_notify of the queue is left out: River sends
+// it at most about once a second per queue, not once per job.
+//
+// Convene's values are computed in Go (ids, token hash, check-in code);
+// here the database computes stand-ins of the same shape, with ids that
+// grow with time like domain.NewID's, so indexes see the same pattern.
+const rsvpScriptTemplate = `\set r random(1, 999999999999)
+BEGIN;
+SELECT * FROM events WHERE slug = {{SLUG}} FOR UPDATE \gset ev_
+SELECT r.*, CASE WHEN r.status = 'waitlisted' THEN (SELECT count(*) FROM rsvps w
+	WHERE w.event_id = r.event_id AND w.status = 'waitlisted' AND w.waitlist_seq <= r.waitlist_seq) ELSE 0 END AS waitlist_position FROM rsvps r WHERE r.event_id = :ev_id AND r.email_norm = ('p' || :client_id::text || '-' || :r::text || '@pgbench.example.org') AND r.status <> 'cancelled';
+\if :ev_going_count < :ev_capacity
+\set going :ev_going_count + 1
+UPDATE events SET going_count = :going, waitlist_count = :ev_waitlist_count, waitlist_seq = :ev_waitlist_seq, sequence = :ev_sequence WHERE id = :ev_id;
+INSERT INTO rsvps (id, event_id, name, email, email_norm, status, waitlist_seq, manage_token_hash, created_at, updated_at, cancelled_at, erased_at, checkin_code, attended_at, attended_how, walk_in, was_waitlisted) VALUES ('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text, :ev_id, 'Attendee ' || :r::text, 'p' || :client_id::text || '-' || :r::text || '@pgbench.example.org', 'p' || :client_id::text || '-' || :r::text || '@pgbench.example.org', 'going', NULL, md5(:client_id::text || '-' || :r::text) || md5(:r::text), now(), now(), NULL, NULL, upper(substr(md5(:r::text || :client_id::text), 1, 8)), NULL, NULL, false, false) RETURNING id \gset rs_
+INSERT INTO deliveries (id, event_id, rsvp_id, kind, sequence, status, detail, created_at, updated_at) VALUES ('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text, :ev_id, :rs_id, 'going', :ev_sequence, 'queued', '', now(), now()) ON CONFLICT (rsvp_id, kind, sequence) DO NOTHING RETURNING id \gset d_
+\else
+\set wcount :ev_waitlist_count + 1
+\set wseq :ev_waitlist_seq + 1
+UPDATE events SET going_count = :ev_going_count, waitlist_count = :wcount, waitlist_seq = :wseq, sequence = :ev_sequence WHERE id = :ev_id;
+INSERT INTO rsvps (id, event_id, name, email, email_norm, status, waitlist_seq, manage_token_hash, created_at, updated_at, cancelled_at, erased_at, checkin_code, attended_at, attended_how, walk_in, was_waitlisted) VALUES ('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text, :ev_id, 'Attendee ' || :r::text, 'p' || :client_id::text || '-' || :r::text || '@pgbench.example.org', 'p' || :client_id::text || '-' || :r::text || '@pgbench.example.org', 'waitlisted', :wseq, md5(:client_id::text || '-' || :r::text) || md5(:r::text), now(), now(), NULL, NULL, upper(substr(md5(:r::text || :client_id::text), 1, 8)), NULL, NULL, false, true) RETURNING id \gset rs_
+INSERT INTO deliveries (id, event_id, rsvp_id, kind, sequence, status, detail, created_at, updated_at) VALUES ('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text, :ev_id, :rs_id, 'waitlisted', :ev_sequence, 'queued', '', now(), now()) ON CONFLICT (rsvp_id, kind, sequence) DO NOTHING RETURNING id \gset d_
+\endif
+WITH raw_job_data AS (
+    SELECT
+        unnest(ARRAY[0]::bigint[]) AS id,
+        unnest(ARRAY['{"delivery_id":"' || :d_id::text || '"}']::jsonb[]) AS args,
+        unnest(ARRAY[now()]::timestamptz[]) AS created_at,
+        unnest(ARRAY['send_email']::text[]) AS kind,
+        unnest(ARRAY[100]::smallint[]) AS max_attempts,
+        unnest(ARRAY['{}']::jsonb[]) AS metadata,
+        unnest(ARRAY[1]::smallint[]) AS priority,
+        unnest(ARRAY['email']::text[]) AS queue,
+        unnest(ARRAY[now()]::timestamptz[]) AS scheduled_at,
+        unnest(ARRAY['available']::text[]) AS state,
+        unnest(ARRAY['']::text[]) AS tags,
+        unnest(ARRAY[''::bytea]::bytea[]) AS unique_key,
+        unnest(ARRAY[0]::integer[]) AS unique_states
+)
+INSERT INTO river_job(id, args, created_at, kind, max_attempts, metadata, priority, queue, scheduled_at, state, tags, unique_key, unique_states)
+SELECT
+    coalesce(nullif(id, 0), nextval('river_job_id_seq'::regclass)),
+    args,
+    coalesce(nullif(created_at, '0001-01-01 00:00:00 +0000'), now()) AS created_at,
+    kind,
+    max_attempts,
+    coalesce(metadata, '{}'::jsonb) AS metadata,
+    priority,
+    queue,
+    coalesce(nullif(scheduled_at, '0001-01-01 00:00:00 +0000'), now()) AS scheduled_at,
+    state::river_job_state,
+    string_to_array(tags, ',')::varchar(255)[],
+    nullif(unique_key, '')::bytea,
+    nullif(unique_states::integer, 0)::bit(8)
+FROM raw_job_data
+ON CONFLICT (unique_key)
+    WHERE unique_key IS NOT NULL
+        AND unique_states IS NOT NULL
+        AND river_job_state_in_bitmask(unique_states, state)
+    DO UPDATE SET kind = river_job.kind
+RETURNING
+    river_job.id, river_job.args, river_job.attempt, river_job.attempted_at, river_job.attempted_by, river_job.created_at, river_job.errors, river_job.finalized_at, river_job.kind, river_job.max_attempts, river_job.metadata, river_job.priority, river_job.queue, river_job.state, river_job.scheduled_at, river_job.tags, river_job.unique_key, river_job.unique_states,
+    (xmax != 0) AS unique_skipped_as_duplicate;
+COMMIT;
+`
+
+// hotSlugSQL and spreadSlugSQL pick the event: one fixed slug, or one of
+// the spread events at random (slugs prefix-0001 … prefix-N).
+const (
+	hotSlugSQL    = `:slug`
+	spreadSlugSQL = `(:prefix::text || '-' || lpad(:e::text, 4, '0'))`
+)
+
+// pgbenchResult is what one pgbench run reported.
+type pgbenchResult struct {
+	Transactions int     `json:"transactions"`
+	Failed       int     `json:"failed"`
+	TPS          float64 `json:"tps"`
+	LatencyAvgMs float64 `json:"latency_avg_ms"`
+	Command      string  `json:"command"`
+	Script       string  `json:"script_file"`
+}
+
+var (
+	tpsRE       = regexp.MustCompile(`(?m)^tps = ([0-9.]+)`)
+	latRE       = regexp.MustCompile(`(?m)^latency average = ([0-9.]+) ms`)
+	processedRE = regexp.MustCompile(`(?m)^number of transactions actually processed: (\d+)`)
+	failedRE    = regexp.MustCompile(`(?m)^number of failed transactions: (\d+)`)
+)
+
+// runPgbench writes the script for one event (hot) or nEvents events
+// (spread) and runs it with conc clients, n/conc transactions each.
+func runPgbench(ctx context.Context, dir, dbURL string, conc, n int, vars map[string]string, spreadEvents int) (pgbenchResult, error) {
+	script := rsvpScriptTemplate
+	name := "rsvp-hot.sql"
+	if spreadEvents > 0 {
+		script = fmt.Sprintf("\\set e random(1, %d)\n", spreadEvents) + strings.Replace(script, "{{SLUG}}", spreadSlugSQL, 1)
+		name = "rsvp-spread.sql"
+	} else {
+		script = strings.Replace(script, "{{SLUG}}", hotSlugSQL, 1)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
+		return pgbenchResult{}, err
+	}
+	args := []string{"-M", "prepared", "-n", "-c", strconv.Itoa(conc), "-j", "2", "-t", strconv.Itoa(max(1, n/conc)), "-f", path}
+	for k, v := range vars {
+		args = append(args, "-D", k+"="+v)
+	}
+	args = append(args, dbURL)
+	cmd := exec.CommandContext(ctx, "pgbench", args...)
+	out, err := cmd.CombinedOutput()
+	res := pgbenchResult{Command: "pgbench " + strings.Join(args[:len(args)-1], " ") + " DB", Script: path}
+	if err != nil {
+		return res, fmt.Errorf("pgbench: %w\n%s", err, out)
+	}
+	m := tpsRE.FindSubmatch(out)
+	if m == nil {
+		return res, fmt.Errorf("pgbench printed no tps line:\n%s", out)
+	}
+	res.TPS, _ = strconv.ParseFloat(string(m[1]), 64)
+	if m := latRE.FindSubmatch(out); m != nil {
+		res.LatencyAvgMs, _ = strconv.ParseFloat(string(m[1]), 64)
+	}
+	if m := processedRE.FindSubmatch(out); m != nil {
+		res.Transactions, _ = strconv.Atoi(string(m[1]))
+	}
+	if m := failedRE.FindSubmatch(out); m != nil {
+		res.Failed, _ = strconv.Atoi(string(m[1]))
+	}
+	return res, nil
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// createDatabase makes a fresh database on the server of adminURL and
+// returns its URL and a function that drops it.
+func createDatabase(ctx context.Context, adminURL, name string) (string, func(), error) {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return "", nil, fmt.Errorf("connect to %s: %w", adminURL, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", nil, fmt.Errorf("create database %s: %w", name, err)
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return "", nil, err
+	}
+	u.Path = "/" + name
+	drop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, adminURL)
+		if err != nil {
+			fmt.Printf("warning: could not drop database %s: %v\n", name, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			fmt.Printf("warning: could not drop database %s: %v\n", name, err)
+		}
+	}
+	return u.String(), drop, nil
+}
+
+// waitJobsDrained waits until the e-mail jobs queued so far have been
+// worked, so one scenario's background sending does not weigh on the next.
+func waitJobsDrained(ctx context.Context, dbURL string, timeout time.Duration) (time.Duration, error) {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	start := time.Now()
+	for {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state IN ('available', 'running', 'retryable') AND queue = 'email'`).Scan(&n); err != nil {
+			return 0, err
+		}
+		if n == 0 {
+			return time.Since(start), nil
+		}
+		if time.Since(start) > timeout {
+			return time.Since(start), fmt.Errorf("%d e-mail jobs still queued after %s", n, timeout)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// deleteBaselineJobs removes the jobs pgbench inserted, so that a Convene
+// started later on this database does not try to send them.
+func deleteBaselineJobs(ctx context.Context, dbURL string) error {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `DELETE FROM river_job WHERE args->>'delivery_id' LIKE 'pgb%'`)
+	return err
+}
+
+// checkBaseline verifies that pgbench's transactions did what an RSVP
+// does: the event's counters and the rows they added agree.
+func checkBaseline(ctx context.Context, dbURL, slug string, capacity, txns int) string {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return "FAIL: " + err.Error()
+	}
+	defer conn.Close(ctx)
+	var going, waiting, rows, deliveries, jobs int
+	err = conn.QueryRow(ctx, `SELECT e.going_count, e.waitlist_count,
+		(SELECT count(*) FROM rsvps r WHERE r.event_id = e.id),
+		(SELECT count(*) FROM deliveries d WHERE d.event_id = e.id),
+		(SELECT count(*) FROM river_job j WHERE j.args->>'delivery_id' IN (SELECT d.id FROM deliveries d WHERE d.event_id = e.id))
+		FROM events e WHERE e.slug = $1`, slug).Scan(&going, &waiting, &rows, &deliveries, &jobs)
+	if err != nil {
+		return "FAIL: " + err.Error()
+	}
+	wantGoing := min(capacity, txns)
+	if going != wantGoing || waiting != txns-wantGoing || rows != txns || deliveries != txns || jobs != txns {
+		return fmt.Sprintf("FAIL: %d going, %d waitlisted, %d RSVP rows, %d deliveries, %d jobs after %d transactions",
+			going, waiting, rows, deliveries, jobs, txns)
+	}
+	return fmt.Sprintf("PASS: %d going, %d waitlisted, one RSVP, delivery and job per transaction", going, waiting)
+}

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// server is a "convene serve" child process.
+type server struct {
+	cmd    *exec.Cmd
+	base   string // http://127.0.0.1:port
+	token  string // the bootstrap organiser's API token, if serve printed one
+	env    []string
+	binary string
+	stderr *tail
+	done   chan error
+}
+
+// tail keeps the last bytes a process wrote, for error messages.
+type tail struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if len(t.b) > 64<<10 {
+		t.b = append([]byte(nil), t.b[len(t.b)-32<<10:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
+}
+
+// buildConvene builds ./cmd/convene into dir and returns the binary's path.
+func buildConvene(ctx context.Context, dir string) (string, error) {
+	out := filepath.Join(dir, "convene")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/convene")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/convene (run the tool from the repository root, or pass -binary): %w", err)
+	}
+	return out, nil
+}
+
+var (
+	listenRE = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
+	tokenRE  = regexp.MustCompile(`^cvn_[A-Za-z0-9_-]+$`)
+)
+
+// startServer runs "convene serve" on 127.0.0.1:0 and waits for its
+// "listening" log line.
+func startServer(binary string, env []string) (*server, error) {
+	env = append(env, "CONVENE_LISTEN=127.0.0.1:0")
+	s := &server{binary: binary, env: env, stderr: &tail{}, done: make(chan error, 1)}
+	s.cmd = exec.Command(binary, "serve")
+	s.cmd.Env = append(os.Environ(), env...)
+	stdout, err := s.cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	stderr, err := s.cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	tokc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if l := strings.TrimSpace(sc.Text()); tokenRE.MatchString(l) {
+				select {
+				case tokc <- l:
+				default:
+				}
+			}
+		}
+		io.Copy(io.Discard, stdout)
+	}()
+	addrc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			l := sc.Text()
+			s.stderr.Write([]byte(l + "\n"))
+			if m := listenRE.FindStringSubmatch(l); m != nil {
+				select {
+				case addrc <- m[1]:
+				default:
+				}
+			}
+		}
+		io.Copy(io.Discard, stderr)
+	}()
+	go func() { s.done <- s.cmd.Wait() }()
+	select {
+	case addr := <-addrc:
+		s.base = "http://" + addr
+	case err := <-s.done:
+		return nil, fmt.Errorf("convene serve exited early: %v\n%s", err, s.stderr)
+	case <-time.After(60 * time.Second):
+		s.cmd.Process.Kill()
+		return nil, fmt.Errorf("convene serve did not start listening within 60s\n%s", s.stderr)
+	}
+	// The token is printed before the server listens.
+	select {
+	case s.token = <-tokc:
+	case <-time.After(200 * time.Millisecond):
+	}
+	return s, nil
+}
+
+// addOrganiser creates an organiser with "convene organiser add" and
+// returns its token (for a database that already had one).
+func (s *server) addOrganiser(ctx context.Context, email string) (string, error) {
+	cmd := exec.CommandContext(ctx, s.binary, "organiser", "add", "--email", email, "--name", "Bench")
+	cmd.Env = append(os.Environ(), s.env...)
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("convene organiser add: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// peakRSS returns the child's VmHWM (peak resident set) in bytes.
+func (s *server) peakRSS() (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			f := strings.Fields(rest)
+			if len(f) >= 1 {
+				kb, err := strconv.ParseInt(f[0], 10, 64)
+				return kb * 1024, err
+			}
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", s.cmd.Process.Pid)
+}
+
+// stop sends SIGTERM and waits for the process to end.
+func (s *server) stop() {
+	if s.cmd.ProcessState != nil {
+		return
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(30 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.done
+	}
+}
