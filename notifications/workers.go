@@ -36,6 +36,10 @@ type Config struct {
 	BaseURL string
 	// From is the sender of every e-mail (CONVENE_MAIL_FROM).
 	From mail.Address
+	// SendTimeout bounds one attempt to send an e-mail; zero means two
+	// minutes. A send left running by a process that was killed is retried
+	// no sooner than this after it began.
+	SendTimeout time.Duration
 	// Logger receives one line per failed attempt; never addresses.
 	Logger *slog.Logger
 	// Now returns the current time; tests may replace it.
@@ -157,8 +161,13 @@ func backoff(attempt int) time.Duration {
 	return min(d, 10*time.Minute)
 }
 
-// Timeout bounds one attempt.
-func (w *SendWorker) Timeout(*river.Job[domain.SendEmailArgs]) time.Duration { return 2 * time.Minute }
+// Timeout bounds one attempt (Config.SendTimeout).
+func (w *SendWorker) Timeout(*river.Job[domain.SendEmailArgs]) time.Duration {
+	if w.cfg.SendTimeout > 0 {
+		return w.cfg.SendTimeout
+	}
+	return 2 * time.Minute
+}
 
 // FanOutWorker turns an event update or cancellation into one delivery per
 // attendee (see the store's FanOut).

@@ -256,6 +256,17 @@ func newSender(cfg Config, log *slog.Logger) (message.Sender, func(), error) {
 // mailConnections is how many SMTP connections send at once.
 const mailConnections = 4
 
+// sendTimeout bounds one attempt to send an e-mail. rescueStuckJobsAfter is
+// how long a job may stay running before the job queue takes its process
+// for dead (killed, or its machine lost) and runs it again — never before
+// the job's own timeout. River's default is an hour: e-mails in flight when
+// a process is killed would wait that long after the restart. Tests shorten
+// both.
+var (
+	sendTimeout          = 2 * time.Minute
+	rescueStuckJobsAfter = 5 * time.Minute
+)
+
 // startJobs starts the River client that works the job queue.
 func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) (stop func(context.Context), err error) {
 	sender, closeSender, err := newSender(cfg, log)
@@ -263,7 +274,7 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		return nil, err
 	}
 	workers := river.NewWorkers()
-	notifications.Register(workers, db, sender, notifications.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, Logger: log})
+	notifications.Register(workers, db, sender, notifications.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, Logger: log, SendTimeout: sendTimeout})
 	notifications.RegisterContributions(workers, db, notifications.Config{BaseURL: cfg.BaseURL, Logger: log})
 	rc := &river.Config{
 		Workers:      workers,
@@ -272,9 +283,11 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 			store.QueueEmail:  {MaxWorkers: 4 * mailConnections * 5},
 			store.QueueFanOut: {MaxWorkers: 2},
 		},
-		Logger:            slog.New(levelAtLeast{log.Handler(), slog.LevelWarn}),
-		FetchPollInterval: 250 * time.Millisecond, // SQLite has no LISTEN/NOTIFY
-		FetchCooldown:     25 * time.Millisecond,
+		Logger:               slog.New(levelAtLeast{log.Handler(), slog.LevelWarn}),
+		FetchPollInterval:    250 * time.Millisecond, // SQLite has no LISTEN/NOTIFY
+		FetchCooldown:        25 * time.Millisecond,
+		JobTimeout:           min(time.Minute, rescueStuckJobsAfter),
+		RescueStuckJobsAfter: rescueStuckJobsAfter,
 	}
 	client, err := river.NewClient(db.JobDriver(), rc)
 	if err != nil {

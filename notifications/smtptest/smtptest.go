@@ -42,6 +42,7 @@ type Server struct {
 	conns       int
 	refuseUntil time.Time // answer 451 to MAIL FROM until then
 	reject      map[string]bool
+	delay       time.Duration // taken to accept each message
 	arrived     chan struct{}
 	srv         *smtp.Server
 }
@@ -74,6 +75,14 @@ func (s *Server) RefuseFor(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refuseUntil = time.Now().Add(d)
+}
+
+// SetDelay makes the server take d to accept each message, like a slow
+// relay, so that a fan-out is still being delivered when a test acts.
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
 }
 
 // Reject makes the server refuse the recipient for good (550).
@@ -162,6 +171,10 @@ func (x *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	x.s.mu.Lock()
+	delay := x.s.delay
+	x.s.mu.Unlock()
+	time.Sleep(delay)
 	x.s.mu.Lock()
 	x.s.msgs = append(x.s.msgs, Message{From: x.from, To: x.to, Data: b})
 	x.s.mu.Unlock()
