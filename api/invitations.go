@@ -174,6 +174,7 @@ func (s *Server) acceptInvitation(c echo.Context) error {
 		return err
 	}
 	ans, err := s.store.AcceptInvitation(c.Request().Context(), t, req.Name)
+	s.countRSVP(ans.Result, err)
 	if err != nil {
 		return err
 	}
@@ -198,6 +199,7 @@ func (s *Server) confirmRSVP(c echo.Context) error {
 		return err
 	}
 	res, err := s.store.ConfirmRSVP(c.Request().Context(), t)
+	s.countRSVP(res, err)
 	if err != nil {
 		return err
 	}

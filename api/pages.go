@@ -323,6 +323,7 @@ func (s *Server) rsvpFormPost(c echo.Context) error {
 	ctx := c.Request().Context()
 	form := rsvpForm{Name: c.FormValue("name"), Email: c.FormValue("email")}
 	res, err := s.store.CreateRSVP(ctx, slug, domain.RSVPInput{Name: form.Name, Email: form.Email})
+	s.countRSVP(res, err)
 	if err == nil && res.Pending != nil {
 		e, g, err := s.store.FindPublicEvent(ctx, slug)
 		if err != nil {

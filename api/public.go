@@ -55,6 +55,7 @@ func (s *Server) createRSVP(c echo.Context) error {
 		return err
 	}
 	res, err := s.store.CreateRSVP(c.Request().Context(), slug, domain.RSVPInput{Name: req.Name, Email: req.Email})
+	s.countRSVP(res, err)
 	if err != nil {
 		return err
 	}

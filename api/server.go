@@ -93,6 +93,9 @@ type Store interface {
 	MyContributions(ctx context.Context, organiserID string, f domain.ContributionFilter) (domain.Page[domain.Contribution], domain.ContributionTotals, error)
 	AttendeeContributions(ctx context.Context, rawToken string, opts domain.ListOptions) (domain.RSVPView, domain.Page[domain.Contribution], domain.ContributionTotals, error)
 	FindContribution(ctx context.Context, id string) (domain.Contribution, error)
+
+	// The job queue, for metrics and the administrator (metrics.go).
+	JobStore
 }
 
 // Config configures the HTTP server.
@@ -111,6 +114,16 @@ type Config struct {
 	Logger *slog.Logger
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
+	// AdminEmail is the instance administrator's e-mail (the first
+	// organiser); only they may see /api/v1/admin/*. Empty: nobody.
+	AdminEmail string
+	// Metrics receives the server's metrics; nil makes a registry of its own.
+	Metrics *Metrics
+	// MetricsToken, when set, is required as a Bearer token by /metrics
+	// (and pprof).
+	MetricsToken string
+	// Pprof mounts net/http/pprof under /debug/pprof.
+	Pprof bool
 }
 
 // MaxBodyBytes is the largest request body accepted (64 KiB).
@@ -123,6 +136,8 @@ type Server struct {
 	log   *slog.Logger
 	echo  *echo.Echo
 	codes *codeGuard // wrong check-in codes per address
+
+	metrics *Metrics
 }
 
 // New builds the Echo instance with every route and middleware.
@@ -134,7 +149,11 @@ func New(st Store, cfg Config) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	s := &Server{store: st, cfg: cfg, log: cfg.Logger, codes: newCodeGuard()}
+	s := &Server{store: st, cfg: cfg, log: cfg.Logger, codes: newCodeGuard(), metrics: cfg.Metrics}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
+	s.metrics.register(st)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -145,6 +164,7 @@ func New(st Store, cfg Config) (*Server, error) {
 	e.IPExtractor = ipx
 	e.Pre(middleware.RemoveTrailingSlash())
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: domain.NewID}))
+	e.Use(s.countRequests)
 	e.Use(s.logRequests)
 	e.Use(middleware.Recover())
 	e.Use(s.limitBody)
@@ -166,6 +186,7 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET(SigningKeyPath, s.getSigningKey)
+	s.metricsRoutes(e)
 
 	v1 := e.Group("/api/v1")
 	v1.GET("/openapi.yaml", serveOpenAPI)
@@ -224,6 +245,7 @@ func (s *Server) routes() {
 	auth.POST("/events/:id/attendance", s.recordAttendance)
 	auth.DELETE("/events/:id/rsvps/:rsvp_id/data", s.eraseAttendee)
 	s.contributionRoutes(v1, auth)
+	v1.GET("/admin/jobs", s.getJobsSummary, s.authenticate, s.requireAdmin)
 }
 
 // authed registers routes that require an organiser's token.

@@ -72,16 +72,19 @@ func (w *InvitationWorker) Work(ctx context.Context, job *river.Job[domain.SendI
 		if message.IsPermanent(err) || job.Attempt >= job.MaxAttempts {
 			return w.bounce(ctx, id, err)
 		}
+		w.cfg.countEmail("invitation", EmailRetried)
 		w.cfg.Logger.WarnContext(ctx, "invitation not sent; will retry", "invitation_id", id, "attempt", job.Attempt, "err", Redact(err.Error()))
 		if merr := w.store.MarkInvitation(ctx, id, domain.InvitationQueued, err.Error()); merr != nil {
 			return errors.New(Redact(errors.Join(err, merr).Error()))
 		}
 		return errors.New(Redact(err.Error()))
 	}
+	w.cfg.countEmail("invitation", EmailSent)
 	return w.store.MarkInvitation(ctx, id, domain.InvitationSent, "")
 }
 
 func (w *InvitationWorker) bounce(ctx context.Context, id string, err error) error {
+	w.cfg.countEmail("invitation", EmailFailed)
 	w.cfg.Logger.WarnContext(ctx, "invitation refused for good", "invitation_id", id, "err", Redact(err.Error()))
 	if merr := w.store.MarkInvitation(ctx, id, domain.InvitationBounced, err.Error()); merr != nil {
 		return merr
@@ -136,13 +139,16 @@ func (w *ConfirmationWorker) Work(ctx context.Context, job *river.Job[domain.Sen
 		if message.IsPermanent(err) || job.Attempt >= job.MaxAttempts || !now.Before(p.ExpiresAt) {
 			return w.fail(ctx, id, err)
 		}
+		w.cfg.countEmail("confirmation", EmailRetried)
 		w.cfg.Logger.WarnContext(ctx, "confirmation not sent; will retry", "pending_id", id, "attempt", job.Attempt, "err", Redact(err.Error()))
 		return errors.New(Redact(err.Error()))
 	}
+	w.cfg.countEmail("confirmation", EmailSent)
 	return w.store.MarkConfirmation(ctx, id, true, "")
 }
 
 func (w *ConfirmationWorker) fail(ctx context.Context, id string, err error) error {
+	w.cfg.countEmail("confirmation", EmailFailed)
 	w.cfg.Logger.WarnContext(ctx, "confirmation refused for good", "pending_id", id, "err", Redact(err.Error()))
 	if merr := w.store.MarkConfirmation(ctx, id, false, err.Error()); merr != nil {
 		return merr

@@ -44,6 +44,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
+	// Metrics counts e-mails by outcome; nil counts nothing.
+	Metrics Metrics
 }
 
 // Register adds the workers to a River worker registry.
@@ -56,6 +58,9 @@ func Register(workers *river.Workers, st interface {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = noMetrics{}
 	}
 	river.AddWorker(workers, &SendWorker{store: st, sender: sender, cfg: cfg})
 	river.AddWorker(workers, &FanOutWorker{store: st})
@@ -113,16 +118,19 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[domain.SendEmailAr
 		}
 		// The organiser sees the server's whole answer; logs and the job
 		// queue (which logs failed attempts) never see an address.
+		w.cfg.countEmail(string(out.Delivery.Kind), EmailRetried)
 		w.cfg.Logger.WarnContext(ctx, "e-mail not sent; will retry", "delivery_id", out.Delivery.ID, "attempt", job.Attempt, "err", Redact(err.Error()))
 		if merr := w.store.MarkDelivery(ctx, out.Delivery.ID, domain.DeliveryQueued, err.Error()); merr != nil {
 			return errors.New(Redact(errors.Join(err, merr).Error()))
 		}
 		return errors.New(Redact(err.Error()))
 	}
+	w.cfg.countEmail(string(out.Delivery.Kind), EmailSent)
 	return w.store.MarkDelivery(ctx, out.Delivery.ID, domain.DeliverySent, "")
 }
 
 func (w *SendWorker) fail(ctx context.Context, out domain.Outgoing, err error) error {
+	w.cfg.countEmail(string(out.Delivery.Kind), EmailFailed)
 	w.cfg.Logger.WarnContext(ctx, "e-mail refused for good", "delivery_id", out.Delivery.ID, "err", Redact(err.Error()))
 	if merr := w.store.MarkDelivery(ctx, out.Delivery.ID, domain.DeliveryFailed, err.Error()); merr != nil {
 		return merr

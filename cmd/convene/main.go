@@ -76,6 +76,8 @@ type Config struct {
 	SMTPURL           string
 	MailFrom          mail.Address
 	UpdateDelay       time.Duration
+	MetricsToken      string
+	Pprof             bool
 }
 
 // envVars documents the configuration; help prints it and the README has
@@ -92,6 +94,8 @@ var envVars = [][3]string{
 	{"CONVENE_SMTP_URL", "", "smtp://user:pass@host:port?tls=starttls|tls|none; empty writes e-mails as .eml files under DATA_DIR/mail"},
 	{"CONVENE_MAIL_FROM", "Convene <convene@localhost>", "sender address of every e-mail"},
 	{"CONVENE_UPDATE_DELAY", "1m", "how long event changes wait so that several edits send attendees one update"},
+	{"CONVENE_METRICS_TOKEN", "", "when set, GET /metrics (and pprof) requires \"Authorization: Bearer <token>\""},
+	{"CONVENE_PPROF", "0", "1 serves Go's pprof profiles under /debug/pprof/ (behind the metrics token if set)"},
 }
 
 func loadConfig(getenv func(string) string) (Config, error) {
@@ -134,6 +138,14 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	cfg.MailFrom = *from
 	if cfg.UpdateDelay, err = time.ParseDuration(get("CONVENE_UPDATE_DELAY")); err != nil || cfg.UpdateDelay < 0 {
 		return cfg, usageError{"CONVENE_UPDATE_DELAY must be a duration such as 1m"}
+	}
+	cfg.MetricsToken = get("CONVENE_METRICS_TOKEN")
+	switch get("CONVENE_PPROF") {
+	case "1", "true":
+		cfg.Pprof = true
+	case "0", "false":
+	default:
+		return cfg, usageError{"CONVENE_PPROF must be 1 or 0"}
 	}
 	if !domain.ValidEmail(cfg.AdminEmail) && cfg.AdminEmail != "admin@localhost" {
 		return cfg, usageError{"CONVENE_ADMIN_EMAIL must be an e-mail address"}
@@ -268,13 +280,13 @@ var (
 )
 
 // startJobs starts the River client that works the job queue.
-func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) (stop func(context.Context), err error) {
+func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, metrics notifications.Metrics) (stop func(context.Context), err error) {
 	sender, closeSender, err := newSender(cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	workers := river.NewWorkers()
-	notifications.Register(workers, db, sender, notifications.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, Logger: log, SendTimeout: sendTimeout})
+	notifications.Register(workers, db, sender, notifications.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, Logger: log, Metrics: metrics, SendTimeout: sendTimeout})
 	notifications.RegisterContributions(workers, db, notifications.Config{BaseURL: cfg.BaseURL, Logger: log})
 	rc := &river.Config{
 		Workers:      workers,
@@ -404,7 +416,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log.Info("signing key", "key_id", key.ID)
 
-	stopJobs, err := startJobs(context.WithoutCancel(ctx), db, cfg, log)
+	// One registry for the server and the workers (e-mails by outcome).
+	metrics := api.NewMetrics()
+	stopJobs, err := startJobs(context.WithoutCancel(ctx), db, cfg, log, metrics)
 	if err != nil {
 		return err
 	}
@@ -419,6 +433,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	srv, err := api.New(db, api.Config{
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, RSVPRatePerMinute: cfg.RSVPRatePerMinute,
 		Version: buildVersion(), Logger: log,
+		AdminEmail: cfg.AdminEmail, Metrics: metrics, MetricsToken: cfg.MetricsToken, Pprof: cfg.Pprof,
 	})
 	if err != nil {
 		return err
