@@ -69,7 +69,9 @@ func startServe(t testing.TB, env map[string]string) *instance {
 		return stopErr
 	}
 	t.Cleanup(func() { in.stop() })
-	deadline := time.Now().Add(10 * time.Second)
+	// Generous: migrations on a fresh PostgreSQL database take a few
+	// seconds when CI runs every package at once on two cores.
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := listenRE.FindStringSubmatch(in.stderr.String()); m != nil {
 			in.base = "http://" + m[1]
@@ -81,7 +83,7 @@ func startServe(t testing.TB, env map[string]string) *instance {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	t.Fatalf("serve did not start listening; stderr: %s", in.stderr)
+	t.Fatalf("serve did not start listening within 60s; stderr: %s", in.stderr)
 	return nil
 }
 
