@@ -108,20 +108,12 @@ func (s *Server) listInvitations(c echo.Context) error {
 
 // invitationTokenParam returns an invitation token from the path.
 func invitationTokenParam(c echo.Context) (string, error) {
-	t := c.Param("token")
-	if len(t) < 20 || len(t) > 100 {
-		return "", &domain.Error{Code: domain.ENOTFOUND, Reason: "invitation_not_found", Message: "No such invitation."}
-	}
-	return t, nil
+	return linkToken(c, "invitation_not_found", "invitation")
 }
 
 // confirmTokenParam returns a confirmation token from the path.
 func confirmTokenParam(c echo.Context) (string, error) {
-	t := c.Param("token")
-	if len(t) < 20 || len(t) > 100 {
-		return "", &domain.Error{Code: domain.ENOTFOUND, Reason: "confirmation_not_found", Message: "No such confirmation link."}
-	}
-	return t, nil
+	return linkToken(c, "confirmation_not_found", "confirmation link")
 }
 
 // publicInvitationJSON is what the holder of an invitation link sees.

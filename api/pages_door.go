@@ -19,11 +19,7 @@ import (
 
 // doorTokenParam returns a door-link token from the path.
 func doorTokenParam(c echo.Context) (string, error) {
-	t := c.Param("token")
-	if len(t) < 20 || len(t) > 100 {
-		return "", &domain.Error{Code: domain.ENOTFOUND, Reason: "door_link_not_found", Message: "No such door link."}
-	}
-	return t, nil
+	return linkToken(c, "door_link_not_found", "door link")
 }
 
 type doorPerson struct {

@@ -75,10 +75,15 @@ func (s *Server) createRSVP(c echo.Context) error {
 
 // tokenParam returns a manage token from the path; strings that cannot be
 // tokens are 404 without a database lookup.
-func tokenParam(c echo.Context) (string, error) {
+func tokenParam(c echo.Context) (string, error) { return linkToken(c, "rsvp_not_found", "RSVP") }
+
+// linkToken returns the secret token of a personal link from the path.
+// Strings that cannot be tokens are ENOTFOUND with the reason and noun of
+// the kind of link, without a database lookup.
+func linkToken(c echo.Context, reason, noun string) (string, error) {
 	t := c.Param("token")
 	if len(t) < 20 || len(t) > 100 {
-		return "", &domain.Error{Code: domain.ENOTFOUND, Reason: "rsvp_not_found", Message: "No such RSVP."}
+		return "", &domain.Error{Code: domain.ENOTFOUND, Reason: reason, Message: "No such " + noun + "."}
 	}
 	return t, nil
 }
