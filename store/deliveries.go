@@ -60,13 +60,11 @@ func (db *DB) LoadOutgoing(ctx context.Context, id string) (domain.Outgoing, err
 		if err := tx.Where("id = ?", ev.GroupID).Take(&g).Error; err != nil {
 			return err
 		}
-		out = domain.Outgoing{Delivery: d.toDomain(), RSVP: r.toDomain(), Event: ev.toDomain(), Group: g.toDomain(), OrganizerEmail: g.ContactEmail}
+		out = domain.Outgoing{Delivery: d.toDomain(), RSVP: r.toDomain(), Event: ev.toDomain(), Group: g.toDomain()}
 		out.Delivery.Email, out.Delivery.Name = r.Email, r.Name
-		if out.OrganizerEmail == "" {
-			if err := tx.Raw(`SELECT o.email FROM group_members m JOIN organisers o ON o.id = m.organiser_id
-				WHERE m.group_id = ? AND m.role = 'owner' ORDER BY m.created_at, o.id LIMIT 1`, g.ID).Scan(&out.OrganizerEmail).Error; err != nil {
-				return err
-			}
+		var err error
+		if out.OrganizerEmail, err = db.organizerEmail(tx, g); err != nil {
+			return err
 		}
 		if d.Detail != "" {
 			var det updateDetail
@@ -84,10 +82,7 @@ func (db *DB) LoadOutgoing(ctx context.Context, id string) (domain.Outgoing, err
 // handed out at RSVP time is never stored.
 func (db *DB) MintManageToken(ctx context.Context, rsvpID string) (string, error) {
 	raw := domain.NewSecret()
-	err := db.tx(ctx, func(tx *gorm.DB) error {
-		return tx.Exec(`INSERT INTO rsvp_tokens (token_hash, rsvp_id, created_at) VALUES (?, ?, ?)`,
-			domain.HashToken(raw), rsvpID, db.now()).Error
-	})
+	err := db.tx(ctx, func(tx *gorm.DB) error { return db.addManageToken(tx, rsvpID, raw) })
 	return raw, err
 }
 

@@ -184,12 +184,11 @@ func (db *DB) invitationByToken(tx *gorm.DB, raw string) (invitationRow, error) 
 func (db *DB) invitationView(tx *gorm.DB, row invitationRow, ev eventRow, g groupRow) (domain.InvitationView, error) {
 	v := domain.InvitationView{Invitation: row.toDomain(), Event: ev.toDomain(), Group: g.toDomain()}
 	if row.RSVPID != nil {
-		var r rsvpRow
-		q := tx.Raw(`SELECT r.*, `+positionSQL+` FROM rsvps r WHERE r.id = ?`, *row.RSVPID).Scan(&r)
-		if q.Error != nil {
-			return v, q.Error
+		r, ok, err := db.findRSVP(tx, `r.id = ?`, *row.RSVPID)
+		if err != nil {
+			return v, err
 		}
-		if q.RowsAffected > 0 {
+		if ok {
 			rv := r.toDomain()
 			v.RSVP = &rv
 		}
@@ -256,12 +255,11 @@ func (db *DB) AcceptInvitation(ctx context.Context, raw, name string) (domain.In
 			name = row.Name
 		}
 		if row.RSVPID != nil {
-			var r rsvpRow
-			q := tx.Raw(`SELECT r.*, `+positionSQL+` FROM rsvps r WHERE r.id = ?`, *row.RSVPID).Scan(&r)
-			if q.Error != nil {
-				return q.Error
+			r, ok, err := db.findRSVP(tx, `r.id = ?`, *row.RSVPID)
+			if err != nil {
+				return err
 			}
-			if q.RowsAffected > 0 && r.Status != string(domain.RSVPCancelled) {
+			if ok && r.Status != string(domain.RSVPCancelled) {
 				ans.Result = domain.RSVPResult{RSVP: r.toDomain(), ManageToken: domain.NewSecret()}
 				if err := db.addManageToken(tx, r.ID, ans.Result.ManageToken); err != nil {
 					return err

@@ -162,9 +162,12 @@ func (db *DB) ConfirmRSVP(ctx context.Context, raw string) (domain.RSVPResult, e
 			if row.RSVPID == nil {
 				return errPendingNotFound // the RSVP was deleted with its data
 			}
-			var r rsvpRow
-			if err := tx.Raw(`SELECT r.*, `+positionSQL+` FROM rsvps r WHERE r.id = ?`, *row.RSVPID).Take(&r).Error; err != nil {
+			r, ok, err := db.findRSVP(tx, `r.id = ?`, *row.RSVPID)
+			if err != nil {
 				return err
+			}
+			if !ok {
+				return errPendingNotFound
 			}
 			res.RSVP, res.ManageToken = r.toDomain(), domain.NewSecret()
 			return db.addManageToken(tx, r.ID, res.ManageToken)
