@@ -117,6 +117,13 @@ type Event struct {
 	// with every change attendees are told about.
 	Sequence int
 
+	// SeriesID is set on an occurrence of a recurring series;
+	// OccurrenceStart is the start its rule gave it, and Detached says it
+	// was moved or cancelled on its own and no longer follows the rule.
+	SeriesID        string
+	OccurrenceStart *time.Time
+	Detached        bool
+
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	PublishedAt *time.Time

@@ -160,49 +160,62 @@ func (db *DB) UpdateEvent(ctx context.Context, organiserID, eventID string, u do
 		if err != nil {
 			return err
 		}
-		if row.Status == string(domain.EventCancelled) {
-			return domain.Conflict("event_cancelled", "A cancelled event cannot be changed.")
-		}
-		e := row.toDomain()
-		ch.Changed = u.Apply(&e)
-		if err := e.Validate(); err != nil {
+		if ch, err = db.updateEvent(tx, row, u); err != nil {
 			return err
 		}
-		if e.Capacity != nil && *e.Capacity < row.GoingCount {
-			return &domain.Error{Code: domain.ECONFLICT, Reason: "capacity_below_going",
-				Message: fmt.Sprintf("capacity: %d people are already going; capacity cannot be lower than that.", row.GoingCount),
-				Fields:  []domain.FieldError{{Field: "capacity", Message: fmt.Sprintf("must be at least %d (people already going)", row.GoingCount)}}}
-		}
-		if len(ch.Changed) == 0 {
-			ch.Event = e
-			return nil
-		}
-		e.UpdatedAt = db.now()
-		row.fromDomain(e)
-		if row.Status == string(domain.EventPublished) && slices.ContainsFunc(ch.Changed, func(f string) bool { return domain.AnnouncedFields[f] }) {
-			// Attendees are told once the edits settle: one scheduled
-			// update covers every edit until it runs.
-			row.Sequence++
-			if !row.UpdatePending {
-				row.UpdatePending = true
-				if err := db.scheduleFanOut(tx, row.ID, domain.MessageUpdated, db.now().Add(db.updateDelay)); err != nil {
-					return err
-				}
-			}
-		}
-		if err := tx.Save(&row).Error; err != nil {
-			return err
-		}
-		if ch.Promoted, err = db.promote(tx, &row); err != nil {
-			return err
-		}
-		ch.Event = row.toDomain()
-		return nil
+		// A moved occurrence of a series stops following its rule.
+		return db.touchSeries(tx, &row, ch.Changed)
 	})
 	if isDuplicate(err) {
 		return domain.EventChange{}, errSlugTaken
 	}
 	return ch, err
+}
+
+// updateEvent applies u to the event in row (locked by the caller): it
+// schedules the attendees' update when announced fields changed and
+// promotes from the waitlist when seats were added.
+func (db *DB) updateEvent(tx *gorm.DB, row eventRow, u domain.EventUpdate) (domain.EventChange, error) {
+	var ch domain.EventChange
+	if row.Status == string(domain.EventCancelled) {
+		return ch, domain.Conflict("event_cancelled", "A cancelled event cannot be changed.")
+	}
+	e := row.toDomain()
+	ch.Changed = u.Apply(&e)
+	if err := e.Validate(); err != nil {
+		return ch, err
+	}
+	if e.Capacity != nil && *e.Capacity < row.GoingCount {
+		return ch, &domain.Error{Code: domain.ECONFLICT, Reason: "capacity_below_going",
+			Message: fmt.Sprintf("capacity: %d people are already going; capacity cannot be lower than that.", row.GoingCount),
+			Fields:  []domain.FieldError{{Field: "capacity", Message: fmt.Sprintf("must be at least %d (people already going)", row.GoingCount)}}}
+	}
+	if len(ch.Changed) == 0 {
+		ch.Event = e
+		return ch, nil
+	}
+	e.UpdatedAt = db.now()
+	row.fromDomain(e)
+	if row.Status == string(domain.EventPublished) && slices.ContainsFunc(ch.Changed, func(f string) bool { return domain.AnnouncedFields[f] }) {
+		// Attendees are told once the edits settle: one scheduled
+		// update covers every edit until it runs.
+		row.Sequence++
+		if !row.UpdatePending {
+			row.UpdatePending = true
+			if err := db.scheduleFanOut(tx, row.ID, domain.MessageUpdated, db.now().Add(db.updateDelay)); err != nil {
+				return ch, err
+			}
+		}
+	}
+	if err := tx.Save(&row).Error; err != nil {
+		return ch, err
+	}
+	var err error
+	if ch.Promoted, err = db.promote(tx, &row); err != nil {
+		return ch, err
+	}
+	ch.Event = row.toDomain()
+	return ch, nil
 }
 
 // DeleteEvent deletes a draft event; published and cancelled events stay
@@ -268,16 +281,25 @@ func (db *DB) CancelEvent(ctx context.Context, organiserID, eventID, reason stri
 		case domain.EventDraft:
 			return domain.Conflict("event_not_published", "A draft event is not cancelled but deleted.")
 		}
-		now := db.now()
-		row.Status, row.CancelReason, row.CancelledAt, row.UpdatedAt = string(domain.EventCancelled), reason, &now, now
-		row.Sequence++
-		if err := db.scheduleFanOut(tx, row.ID, domain.MessageEventCancelled, now); err != nil {
+		if row, err = db.cancelEvent(tx, row, reason); err != nil {
 			return err
 		}
-		return tx.Model(&eventRow{}).Where("id = ?", row.ID).
-			Updates(map[string]any{"status": row.Status, "cancel_reason": reason, "cancelled_at": now, "updated_at": now, "sequence": row.Sequence}).Error
+		return db.touchSeries(tx, &row, []string{"status"})
 	})
 	return row.toDomain(), err
+}
+
+// cancelEvent cancels the published event in row (locked by the caller)
+// and schedules the cancellation to everyone holding a place.
+func (db *DB) cancelEvent(tx *gorm.DB, row eventRow, reason string) (eventRow, error) {
+	now := db.now()
+	row.Status, row.CancelReason, row.CancelledAt, row.UpdatedAt = string(domain.EventCancelled), reason, &now, now
+	row.Sequence++
+	if err := db.scheduleFanOut(tx, row.ID, domain.MessageEventCancelled, now); err != nil {
+		return row, err
+	}
+	return row, tx.Model(&eventRow{}).Where("id = ?", row.ID).
+		Updates(map[string]any{"status": row.Status, "cancel_reason": reason, "cancelled_at": now, "updated_at": now, "sequence": row.Sequence}).Error
 }
 
 // FindPublicEvent returns a published or cancelled event by slug with its

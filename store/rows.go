@@ -107,6 +107,11 @@ type eventRow struct {
 	UpdatedAt        time.Time  `gorm:"column:updated_at"`
 	PublishedAt      *time.Time `gorm:"column:published_at"`
 	CancelledAt      *time.Time `gorm:"column:cancelled_at"`
+	// SeriesID, OccurrenceStart and Detached tie an occurrence to its
+	// series; only the series code sets them.
+	SeriesID        *string    `gorm:"column:series_id"`
+	OccurrenceStart *time.Time `gorm:"column:occurrence_start"`
+	Detached        bool       `gorm:"column:detached"`
 }
 
 func (eventRow) TableName() string { return "events" }
@@ -122,6 +127,10 @@ func (r eventRow) toDomain() domain.Event {
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), RSVPConfirmation: domain.RSVPConfirmation(r.Confirmation),
 		SelfCheckinCode: r.RoomCode, CheckinOpensAt: utcPtr(r.CheckinOpens), CheckinClosesAt: utcPtr(r.CheckinCloses),
 		PublishedAt: utcPtr(r.PublishedAt), CancelledAt: utcPtr(r.CancelledAt),
+		OccurrenceStart: utcPtr(r.OccurrenceStart), Detached: r.Detached,
+	}
+	if r.SeriesID != nil {
+		e.SeriesID = *r.SeriesID
 	}
 	if r.VenueName != nil {
 		e.Venue = &domain.Venue{Name: *r.VenueName}

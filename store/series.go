@@ -1,0 +1,590 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/teambition/rrule-go"
+	"gorm.io/gorm"
+
+	"github.com/convene/convene/domain"
+)
+
+var errSeriesNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: "series_not_found", Message: "No such series."}
+
+type seriesRow struct {
+	ID              string     `gorm:"column:id;primaryKey"`
+	GroupID         string     `gorm:"column:group_id"`
+	Slug            string     `gorm:"column:slug"`
+	Title           string     `gorm:"column:title"`
+	Description     string     `gorm:"column:description"`
+	Kind            string     `gorm:"column:kind"`
+	RRule           string     `gorm:"column:rrule"`
+	StartsAt        time.Time  `gorm:"column:starts_at"`
+	DurationSeconds int        `gorm:"column:duration_seconds"`
+	TimeZone        string     `gorm:"column:time_zone"`
+	OnlineURL       string     `gorm:"column:online_url"`
+	VenueName       *string    `gorm:"column:venue_name"`
+	VenueAddress    *string    `gorm:"column:venue_address"`
+	Capacity        *int       `gorm:"column:capacity"`
+	Waitlist        bool       `gorm:"column:waitlist"`
+	Ahead           int        `gorm:"column:ahead"`
+	Sequence        int        `gorm:"column:sequence"`
+	CreatedBy       *string    `gorm:"column:created_by"`
+	CreatedAt       time.Time  `gorm:"column:created_at"`
+	UpdatedAt       time.Time  `gorm:"column:updated_at"`
+	EndedAt         *time.Time `gorm:"column:ended_at"`
+}
+
+func (seriesRow) TableName() string { return "series" }
+
+func (r seriesRow) toDomain() domain.Series {
+	s := domain.Series{ID: r.ID, GroupID: r.GroupID, Slug: r.Slug, Title: r.Title, Description: r.Description,
+		Kind: domain.EventKind(r.Kind), RRule: r.RRule, StartsAt: r.StartsAt.UTC(),
+		Duration: time.Duration(r.DurationSeconds) * time.Second, TimeZone: r.TimeZone, OnlineURL: r.OnlineURL,
+		Capacity: r.Capacity, Waitlist: r.Waitlist, Ahead: r.Ahead, Sequence: r.Sequence,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), EndedAt: utcPtr(r.EndedAt)}
+	if r.VenueName != nil {
+		s.Venue = &domain.Venue{Name: *r.VenueName}
+		if r.VenueAddress != nil {
+			s.Venue.Address = *r.VenueAddress
+		}
+	}
+	return s
+}
+
+func (r *seriesRow) fromDomain(s domain.Series) {
+	r.ID, r.GroupID, r.Slug, r.Title, r.Description = s.ID, s.GroupID, s.Slug, s.Title, s.Description
+	r.Kind, r.RRule, r.StartsAt = string(s.Kind), s.RRule, utc(s.StartsAt)
+	r.DurationSeconds, r.TimeZone, r.OnlineURL = int(s.Duration/time.Second), s.TimeZone, s.OnlineURL
+	r.VenueName, r.VenueAddress = nil, nil
+	if s.Venue != nil {
+		name, addr := s.Venue.Name, s.Venue.Address
+		r.VenueName, r.VenueAddress = &name, &addr
+	}
+	r.Capacity, r.Waitlist, r.Ahead, r.Sequence = s.Capacity, s.Waitlist, s.Ahead, s.Sequence
+	r.CreatedAt, r.UpdatedAt, r.EndedAt = utc(s.CreatedAt), utc(s.UpdatedAt), utcPtr(s.EndedAt)
+}
+
+// SeriesRule returns the recurrence rule of s anchored at its first start
+// in its time zone, so that occurrences keep their wall-clock time across
+// daylight-saving changes. An ended series has no occurrence after its end.
+func SeriesRule(s domain.Series) (*rrule.RRule, error) {
+	loc, err := time.LoadLocation(s.TimeZone)
+	if err != nil {
+		return nil, err
+	}
+	opt, err := rrule.StrToROptionInLocation(s.RRule, loc)
+	if err != nil {
+		return nil, err
+	}
+	opt.Dtstart = s.StartsAt.In(loc)
+	if s.EndedAt != nil && (opt.Until.IsZero() || opt.Until.After(*s.EndedAt)) {
+		opt.Until = s.EndedAt.In(loc)
+	}
+	return rrule.NewRRule(*opt)
+}
+
+// checkRule validates the meaning of a series' rule: it parses, it is not
+// more frequent than daily, and starts_at is its first occurrence.
+func checkRule(s domain.Series) (*rrule.RRule, error) {
+	fail := func(field, msg string, args ...any) error {
+		m := fmt.Sprintf(msg, args...)
+		return &domain.Error{Code: domain.EINVALID, Reason: "validation_failed", Message: field + ": " + m,
+			Fields: []domain.FieldError{{Field: field, Message: m}}}
+	}
+	r, err := SeriesRule(s)
+	if err != nil {
+		return nil, fail("rrule", "is not a valid RFC 5545 RRULE: %s", strings.TrimPrefix(err.Error(), "rrule: "))
+	}
+	switch r.OrigOptions.Freq {
+	case rrule.HOURLY, rrule.MINUTELY, rrule.SECONDLY:
+		return nil, fail("rrule", "must repeat at most daily (FREQ=DAILY, WEEKLY, MONTHLY or YEARLY)")
+	}
+	first := r.After(s.StartsAt.Add(-time.Second), true)
+	if first.IsZero() {
+		return nil, fail("rrule", "gives no occurrence after starts_at")
+	}
+	if !first.Equal(s.StartsAt) {
+		loc, _ := time.LoadLocation(s.TimeZone)
+		return nil, fail("starts_at", "is not an occurrence of rrule; its first occurrence from there is %s", first.In(loc).Format("Mon 2006-01-02 15:04 MST"))
+	}
+	return r, nil
+}
+
+// memberSeries loads a series of a group the organiser belongs to, locking
+// its row on PostgreSQL. Non-members get ENOTFOUND.
+func (db *DB) memberSeries(tx *gorm.DB, organiserID, seriesID string) (seriesRow, error) {
+	var row seriesRow
+	q := `SELECT s.* FROM series s JOIN group_members m ON m.group_id = s.group_id AND m.organiser_id = ? WHERE s.id = ?`
+	if db.dialect == Postgres {
+		q += " FOR UPDATE OF s"
+	}
+	res := tx.Raw(q, organiserID, seriesID).Scan(&row)
+	if res.Error != nil {
+		return row, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return row, errSeriesNotFound
+	}
+	return row, nil
+}
+
+// CreateSeries creates a series in a group the organiser belongs to and
+// publishes its next occurrences. It returns EINVALID for bad fields (a
+// rule that does not parse, a starts_at that is not its first occurrence)
+// and ECONFLICT ("slug_taken") for a slug in use.
+func (db *DB) CreateSeries(ctx context.Context, organiserID, groupID string, s domain.Series) (domain.SeriesView, error) {
+	s.RRule = domain.NormalizeRRule(s.RRule)
+	if s.Ahead == 0 {
+		s.Ahead = domain.DefaultSeriesAhead
+	}
+	var id string
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := db.role(tx, groupID, organiserID, false); err != nil {
+			return err
+		}
+		if s.TimeZone == "" {
+			if err := tx.Model(&groupRow{}).Where("id = ?", groupID).Pluck("time_zone", &s.TimeZone).Error; err != nil {
+				return err
+			}
+		}
+		if err := s.Validate(); err != nil {
+			return err
+		}
+		if _, err := checkRule(s); err != nil {
+			return err
+		}
+		now := db.now()
+		s.ID, s.GroupID, s.CreatedAt, s.UpdatedAt = domain.NewID(), groupID, now, now
+		var row seriesRow
+		row.fromDomain(s)
+		row.CreatedBy = &organiserID
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		id = row.ID
+		_, err := db.materialise(tx, &row)
+		return err
+	})
+	if isDuplicate(err) {
+		return domain.SeriesView{}, errSlugTaken
+	}
+	if err != nil {
+		return domain.SeriesView{}, err
+	}
+	return db.FindSeries(ctx, organiserID, id)
+}
+
+// FindSeries returns a series of a group the organiser belongs to, with
+// every occurrence that exists as an event.
+func (db *DB) FindSeries(ctx context.Context, organiserID, seriesID string) (domain.SeriesView, error) {
+	var v domain.SeriesView
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		row, err := db.memberSeries(tx, organiserID, seriesID)
+		if err != nil {
+			return err
+		}
+		v, err = db.seriesView(tx, row, time.Time{})
+		return err
+	})
+	return v, err
+}
+
+// ListSeries lists a group's series, newest first, without occurrences.
+func (db *DB) ListSeries(ctx context.Context, organiserID, groupID string) ([]domain.Series, error) {
+	var rows []seriesRow
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := db.role(tx, groupID, organiserID, false); err != nil {
+			return err
+		}
+		return tx.Where("group_id = ?", groupID).Order("id DESC").Limit(domain.MaxPageSize).Find(&rows).Error
+	})
+	out := make([]domain.Series, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	return out, err
+}
+
+// FindPublicSeries returns a series by slug with its upcoming occurrences
+// (those that have not ended by now), published or cancelled.
+func (db *DB) FindPublicSeries(ctx context.Context, slug string) (domain.SeriesView, error) {
+	var v domain.SeriesView
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var row seriesRow
+		res := tx.Where("slug = ?", slug).Limit(1).Find(&row)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errSeriesNotFound
+		}
+		var err error
+		v, err = db.seriesView(tx, row, db.now())
+		return err
+	})
+	return v, err
+}
+
+// seriesView loads the group and the occurrences of a series; with a
+// non-zero since, only those ending after it.
+func (db *DB) seriesView(tx *gorm.DB, row seriesRow, since time.Time) (domain.SeriesView, error) {
+	v := domain.SeriesView{Series: row.toDomain()}
+	var g groupRow
+	if err := tx.Where("id = ?", row.GroupID).Take(&g).Error; err != nil {
+		return v, err
+	}
+	v.Group = g.toDomain()
+	q := tx.Where("series_id = ? AND status <> ?", row.ID, string(domain.EventDraft))
+	if !since.IsZero() {
+		q = q.Where("ends_at > ?", since)
+	}
+	var evs []eventRow
+	if err := q.Order("starts_at, id").Find(&evs).Error; err != nil {
+		return v, err
+	}
+	for _, r := range evs {
+		v.Occurrences = append(v.Occurrences, occurrenceOf(r))
+	}
+	return v, nil
+}
+
+func occurrenceOf(r eventRow) domain.Occurrence {
+	e := r.toDomain()
+	o := domain.Occurrence{EventID: r.ID, Slug: r.Slug, StartsAt: e.StartsAt, EndsAt: e.EndsAt, Status: e.Status,
+		Detached: r.Detached, Title: r.Title, Going: r.GoingCount, Waitlist: r.WaitlistCount}
+	if r.OccurrenceStart != nil {
+		o.OccurrenceStart = r.OccurrenceStart.UTC()
+	}
+	if e.Status == domain.EventPublished {
+		o.SeatsLeft = e.SeatsLeft()
+	}
+	return o
+}
+
+// materialise makes sure the next Ahead occurrences of the rule after now
+// exist as published events of the series, and returns the ids of those it
+// created. Occurrences that were moved or cancelled still exist (their
+// original start is kept), so they are never made again.
+func (db *DB) materialise(tx *gorm.DB, row *seriesRow) ([]string, error) {
+	if row.EndedAt != nil {
+		return nil, nil
+	}
+	s := row.toDomain()
+	rule, err := SeriesRule(s)
+	if err != nil {
+		return nil, err
+	}
+	now := db.now()
+	var want []time.Time
+	for t := now; len(want) < s.Ahead; {
+		t = rule.After(t, false)
+		if t.IsZero() {
+			break
+		}
+		want = append(want, utc(t))
+	}
+	if len(want) == 0 {
+		return nil, nil
+	}
+	var have []eventRow
+	if err := tx.Select("id, occurrence_start").Where("series_id = ? AND occurrence_start >= ?", row.ID, want[0]).
+		Find(&have).Error; err != nil {
+		return nil, err
+	}
+	exists := map[int64]bool{}
+	for _, h := range have {
+		if h.OccurrenceStart != nil {
+			exists[h.OccurrenceStart.Unix()] = true
+		}
+	}
+	var created []string
+	for _, start := range want {
+		if exists[start.Unix()] {
+			continue
+		}
+		id, err := db.createOccurrence(tx, row, s, start)
+		if err != nil {
+			return nil, err
+		}
+		created = append(created, id)
+	}
+	return created, nil
+}
+
+// createOccurrence inserts one published occurrence of a series.
+func (db *DB) createOccurrence(tx *gorm.DB, row *seriesRow, s domain.Series, start time.Time) (string, error) {
+	now := db.now()
+	e := s.Occurrence(start)
+	e.ID, e.CreatedAt, e.UpdatedAt, e.PublishedAt = domain.NewID(), now, now, &now
+	e.SelfCheckinCode = domain.NewRoomCode()
+	slug, err := db.occurrenceSlug(tx, e.Slug)
+	if err != nil {
+		return "", err
+	}
+	e.Slug = slug
+	var ev eventRow
+	ev.fromDomain(e)
+	snap, _ := json.Marshal(e.Snapshot())
+	ev.NotifiedSnapshot = string(snap)
+	ev.SeriesID, ev.OccurrenceStart = &row.ID, &start
+	if err := tx.Create(&ev).Error; err != nil {
+		return "", err
+	}
+	if err := db.occurrenceCreated(tx, row, &ev); err != nil {
+		return "", err
+	}
+	return ev.ID, nil
+}
+
+// occurrenceSlug returns base, or base with a suffix when two occurrences
+// fall on one day or the slug is taken by another event.
+func (db *DB) occurrenceSlug(tx *gorm.DB, base string) (string, error) {
+	for i := range 4 {
+		c := base
+		if i > 0 {
+			c = fmt.Sprintf("%s-%d", base, i+1)
+		}
+		if i == 3 {
+			c = base + "-" + strings.ToLower(domain.NewID()[20:])
+		}
+		var n int64
+		if err := tx.Model(&eventRow{}).Where("slug = ?", c).Count(&n).Error; err != nil {
+			return "", err
+		}
+		if n == 0 {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("store: no free slug for %q", base)
+}
+
+// MaterialiseSeries adds the next occurrences of every running series as
+// time passes (the periodic job). It returns how many events it created.
+func (db *DB) MaterialiseSeries(ctx context.Context) (int, error) {
+	var ids []string
+	if err := db.read(ctx, func(q *gorm.DB) error {
+		return q.Model(&seriesRow{}).Where("ended_at IS NULL").Order("id").Pluck("id", &ids).Error
+	}); err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, id := range ids {
+		err := db.tx(ctx, func(tx *gorm.DB) error {
+			var row seriesRow
+			if err := tx.Raw(`SELECT * FROM series WHERE id = ?`+db.forUpdate(), id).Take(&row).Error; err != nil {
+				return err
+			}
+			created, err := db.materialise(tx, &row)
+			total += len(created)
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// UpdateSeries changes a series. Upcoming occurrences that follow the rule
+// follow the change: those nobody replied to are changed (or, when the
+// rule or first start changed and they no longer fit, removed and made
+// again); those with RSVPs are updated like any event — attendees get the
+// updated invite — and keep their date when the new rule no longer gives
+// it, detached from the rule. Past occurrences and ones moved or cancelled
+// on their own are left alone.
+func (db *DB) UpdateSeries(ctx context.Context, organiserID, seriesID string, u domain.SeriesUpdate) (domain.SeriesView, error) {
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		row, err := db.memberSeries(tx, organiserID, seriesID)
+		if err != nil {
+			return err
+		}
+		if row.EndedAt != nil {
+			return domain.Conflict("series_ended", "This series has ended and cannot be changed.")
+		}
+		s := row.toDomain()
+		changed := u.Apply(&s)
+		if err := s.Validate(); err != nil {
+			return err
+		}
+		rule, err := checkRule(s)
+		if err != nil {
+			return err
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		s.UpdatedAt = db.now()
+		s.Sequence++
+		row.fromDomain(s)
+		if err := tx.Save(&row).Error; err != nil {
+			return err
+		}
+		if err := db.followSeries(tx, &row, rule, changed); err != nil {
+			return err
+		}
+		_, err = db.materialise(tx, &row)
+		return err
+	})
+	if err != nil {
+		return domain.SeriesView{}, err
+	}
+	return db.FindSeries(ctx, organiserID, seriesID)
+}
+
+// followSeries applies a series change to its upcoming occurrences that
+// follow the rule.
+func (db *DB) followSeries(tx *gorm.DB, row *seriesRow, rule *rrule.RRule, changed []string) error {
+	var occ []eventRow
+	if err := tx.Where("series_id = ? AND detached = ? AND status = ? AND starts_at > ?",
+		row.ID, false, string(domain.EventPublished), db.now()).Order("starts_at").Find(&occ).Error; err != nil {
+		return err
+	}
+	s := row.toDomain()
+	loc, err := time.LoadLocation(s.TimeZone)
+	if err != nil {
+		return err
+	}
+	for _, ev := range occ {
+		var replies int64
+		if err := tx.Model(&rsvpRow{}).Where("event_id = ?", ev.ID).Count(&replies).Error; err != nil {
+			return err
+		}
+		// The occurrence follows a new schedule when the new rule still
+		// gives an occurrence on its local date (perhaps at another time).
+		fits, newStart := true, ev.StartsAt
+		if domain.ScheduleChanged(changed) && ev.OccurrenceStart != nil {
+			t := ruleOnDate(rule, *ev.OccurrenceStart, loc)
+			fits, newStart = !t.IsZero(), t
+		}
+		if !fits && replies == 0 {
+			if err := tx.Where("id = ?", ev.ID).Delete(&eventRow{}).Error; err != nil {
+				return err
+			}
+			continue
+		}
+		if domain.ScheduleChanged(changed) && ev.OccurrenceStart != nil {
+			if !fits {
+				ev.Detached = true
+			} else {
+				ns := utc(newStart)
+				ev.OccurrenceStart = &ns
+			}
+			if err := tx.Model(&eventRow{}).Where("id = ?", ev.ID).
+				Updates(map[string]any{"detached": ev.Detached, "occurrence_start": ev.OccurrenceStart}).Error; err != nil {
+				return err
+			}
+		}
+		var eu domain.EventUpdate
+		for _, f := range changed {
+			switch f {
+			case "title":
+				eu.Title = &s.Title
+			case "description":
+				eu.Description = &s.Description
+			case "online_url":
+				eu.OnlineURL = &s.OnlineURL
+			case "venue":
+				eu.Venue = domain.Nullable[domain.Venue]{Set: true, Value: s.Venue}
+			case "waitlist":
+				eu.Waitlist = &s.Waitlist
+			case "capacity":
+				// An occurrence with more people going than the new
+				// capacity keeps its own.
+				if s.Capacity == nil || *s.Capacity >= ev.GoingCount {
+					eu.Capacity = domain.Nullable[int]{Set: true, Value: s.Capacity}
+				}
+			case "duration":
+				end := ev.StartsAt.Add(s.Duration)
+				eu.EndsAt = &end
+			case "starts_at", "rrule":
+				if fits && !newStart.Equal(ev.StartsAt) {
+					start, end := utc(newStart), utc(newStart.Add(s.Duration))
+					eu.StartsAt, eu.EndsAt = &start, &end
+				}
+			}
+		}
+		if _, err := db.updateEvent(tx, ev, eu); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ruleOnDate returns the occurrence of rule on the local date (in loc) of
+// t, or the zero time when the rule gives none that day.
+func ruleOnDate(rule *rrule.RRule, t time.Time, loc *time.Location) time.Time {
+	lt := t.In(loc)
+	day := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, loc)
+	got := rule.After(day, true)
+	if got.IsZero() || got.In(loc).Format("2006-01-02") != lt.Format("2006-01-02") {
+		return time.Time{}
+	}
+	return got
+}
+
+// EndSeries ends a series: no further occurrences are made, and upcoming
+// ones are cancelled (people holding places get the cancellation). Ending
+// twice is harmless.
+func (db *DB) EndSeries(ctx context.Context, organiserID, seriesID, reason string) (domain.SeriesView, error) {
+	var v domain.Validation
+	domain.CheckText(&v, "reason", reason, domain.MaxReasonLen)
+	if err := v.Err(); err != nil {
+		return domain.SeriesView{}, err
+	}
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		row, err := db.memberSeries(tx, organiserID, seriesID)
+		if err != nil || row.EndedAt != nil {
+			return err
+		}
+		now := db.now()
+		if err := tx.Model(&seriesRow{}).Where("id = ?", row.ID).
+			Updates(map[string]any{"ended_at": now, "updated_at": now, "sequence": row.Sequence + 1}).Error; err != nil {
+			return err
+		}
+		var occ []eventRow
+		if err := tx.Where("series_id = ? AND status = ? AND starts_at > ?", row.ID, string(domain.EventPublished), now).
+			Find(&occ).Error; err != nil {
+			return err
+		}
+		for _, ev := range occ {
+			if _, err := db.cancelEvent(tx, ev, cmpOr(reason, "The series has ended.")); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return domain.SeriesView{}, err
+	}
+	return db.FindSeries(ctx, organiserID, seriesID)
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// touchSeries records that one occurrence of a series changed on its own
+// (moved or cancelled): it stops following the rule, and the series feed
+// gets a new sequence.
+func (db *DB) touchSeries(tx *gorm.DB, ev *eventRow, changed []string) error {
+	if ev.SeriesID == nil {
+		return nil
+	}
+	if !slices.ContainsFunc(changed, func(f string) bool { return f == "starts_at" || f == "ends_at" || f == "status" }) {
+		return nil
+	}
+	ev.Detached = true
+	if err := tx.Model(&eventRow{}).Where("id = ?", ev.ID).Update("detached", true).Error; err != nil {
+		return err
+	}
+	return tx.Exec(`UPDATE series SET sequence = sequence + 1, updated_at = ? WHERE id = ?`, db.now(), *ev.SeriesID).Error
+}
