@@ -96,6 +96,8 @@ type Store interface {
 
 	// The job queue, for metrics and the administrator (metrics.go).
 	JobStore
+	// Recurring series and their followers (series.go).
+	SeriesStore
 }
 
 // Config configures the HTTP server.
@@ -245,6 +247,7 @@ func (s *Server) routes() {
 	auth.POST("/events/:id/attendance", s.recordAttendance)
 	auth.DELETE("/events/:id/rsvps/:rsvp_id/data", s.eraseAttendee)
 	s.contributionRoutes(v1, auth)
+	s.seriesRoutes(pub, auth)
 	v1.GET("/admin/jobs", s.getJobsSummary, s.authenticate, s.requireAdmin)
 }
 

@@ -101,6 +101,8 @@ type eventJSON struct {
 	UpdatedAt        time.Time               `json:"updated_at"`
 	PublishedAt      *time.Time              `json:"published_at"`
 	CancelledAt      *time.Time              `json:"cancelled_at"`
+	// SeriesID names the recurring series of an occurrence.
+	SeriesID *string `json:"series_id"`
 }
 
 // localTimesJSON gives start and end as RFC 3339 times with the offset of
@@ -127,8 +129,16 @@ func (s *Server) eventView(e domain.Event) eventJSON {
 		RSVPConfirmation: e.RSVPConfirmation,
 		GoingCount:       e.GoingCount, WaitlistCount: e.WaitlistCount, SeatsLeft: e.SeatsLeft(), CancelReason: e.CancelReason,
 		PublicURL: s.cfg.BaseURL + "/e/" + e.Slug, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt,
-		PublishedAt: e.PublishedAt, CancelledAt: e.CancelledAt,
+		PublishedAt: e.PublishedAt, CancelledAt: e.CancelledAt, SeriesID: optional(e.SeriesID),
 	}
+}
+
+// optional is nil for "", so that JSON says null.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 type groupRefJSON struct {

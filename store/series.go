@@ -391,13 +391,13 @@ func (db *DB) MaterialiseSeries(ctx context.Context) (int, error) {
 	return total, nil
 }
 
-// UpdateSeries changes a series. Upcoming occurrences that follow the rule
-// follow the change: those nobody replied to are changed (or, when the
-// rule or first start changed and they no longer fit, removed and made
-// again); those with RSVPs are updated like any event — attendees get the
-// updated invite — and keep their date when the new rule no longer gives
-// it, detached from the rule. Past occurrences and ones moved or cancelled
-// on their own are left alone.
+// UpdateSeries changes a series. Upcoming occurrences follow the change:
+// those nobody replied to are changed (or, when the rule or first start
+// changed and they no longer fit, removed and made again); those with
+// RSVPs are updated like any event — attendees get the updated invite —
+// and keep their date when the new rule no longer gives it, detached from
+// the rule. An occurrence moved on its own keeps its time; past and
+// cancelled occurrences are left alone.
 func (db *DB) UpdateSeries(ctx context.Context, organiserID, seriesID string, u domain.SeriesUpdate) (domain.SeriesView, error) {
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		row, err := db.memberSeries(tx, organiserID, seriesID)
@@ -437,12 +437,12 @@ func (db *DB) UpdateSeries(ctx context.Context, organiserID, seriesID string, u 
 	return db.FindSeries(ctx, organiserID, seriesID)
 }
 
-// followSeries applies a series change to its upcoming occurrences that
-// follow the rule.
+// followSeries applies a series change to its upcoming occurrences; those
+// moved on their own take every change but the schedule.
 func (db *DB) followSeries(tx *gorm.DB, row *seriesRow, rule *rrule.RRule, changed []string) error {
 	var occ []eventRow
-	if err := tx.Where("series_id = ? AND detached = ? AND status = ? AND starts_at > ?",
-		row.ID, false, string(domain.EventPublished), db.now()).Order("starts_at").Find(&occ).Error; err != nil {
+	if err := tx.Where("series_id = ? AND status = ? AND starts_at > ?",
+		row.ID, string(domain.EventPublished), db.now()).Order("starts_at").Find(&occ).Error; err != nil {
 		return err
 	}
 	s := row.toDomain()
@@ -457,8 +457,10 @@ func (db *DB) followSeries(tx *gorm.DB, row *seriesRow, rule *rrule.RRule, chang
 		}
 		// The occurrence follows a new schedule when the new rule still
 		// gives an occurrence on its local date (perhaps at another time).
+		// One moved on its own keeps its time but takes the other changes.
+		schedule := domain.ScheduleChanged(changed) && ev.OccurrenceStart != nil && !ev.Detached
 		fits, newStart := true, ev.StartsAt
-		if domain.ScheduleChanged(changed) && ev.OccurrenceStart != nil {
+		if schedule {
 			t := ruleOnDate(rule, *ev.OccurrenceStart, loc)
 			fits, newStart = !t.IsZero(), t
 		}
@@ -468,7 +470,7 @@ func (db *DB) followSeries(tx *gorm.DB, row *seriesRow, rule *rrule.RRule, chang
 			}
 			continue
 		}
-		if domain.ScheduleChanged(changed) && ev.OccurrenceStart != nil {
+		if schedule {
 			if !fits {
 				ev.Detached = true
 			} else {

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -288,9 +289,10 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 	workers := river.NewWorkers()
 	notifications.Register(workers, db, sender, notifications.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, Logger: log, Metrics: metrics, SendTimeout: sendTimeout})
 	notifications.RegisterContributions(workers, db, notifications.Config{BaseURL: cfg.BaseURL, Logger: log})
+	notifications.RegisterSeries(workers, db, log)
 	rc := &river.Config{
 		Workers:      workers,
-		PeriodicJobs: append(notifications.PeriodicJobs(), notifications.ContributionJobs()...),
+		PeriodicJobs: slices.Concat(notifications.PeriodicJobs(), notifications.ContributionJobs(), notifications.SeriesJobs()),
 		Queues: map[string]river.QueueConfig{
 			store.QueueEmail:  {MaxWorkers: 4 * mailConnections * 5},
 			store.QueueFanOut: {MaxWorkers: 2},
