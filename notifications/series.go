@@ -44,7 +44,9 @@ func (w *SeriesWorker) Work(ctx context.Context, _ *river.Job[MaterialiseSeriesA
 }
 
 // Timeout bounds one round.
-func (w *SeriesWorker) Timeout(*river.Job[MaterialiseSeriesArgs]) time.Duration { return 5 * time.Minute }
+func (w *SeriesWorker) Timeout(*river.Job[MaterialiseSeriesArgs]) time.Duration {
+	return 5 * time.Minute
+}
 
 // RegisterSeries adds the series worker to a River worker registry;
 // SeriesJobs schedules it.
