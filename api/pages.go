@@ -30,7 +30,7 @@ const csrfField = "_csrf"
 // pagePrefixes are where the HTML pages and their assets live. They are
 // for people, not programs, and so are not part of the JSON API or of
 // openapi.yaml.
-var pagePrefixes = []string{"/e/", "/r/", "/g/", "/i/", "/c/", "/j/", "/door/", "/v/", "/static/"}
+var pagePrefixes = []string{"/e/", "/r/", "/g/", "/i/", "/c/", "/j/", "/door/", "/v/", "/static/", "/s/", "/follow/", "/unfollow/"}
 
 // isPagePath reports whether an Echo route path (/e/:slug) is one of the
 // HTML pages' routes.
@@ -72,6 +72,7 @@ func (s *Server) pageRoutes(e *echo.Echo) {
 	e.POST("/i/:token/decline", s.declineFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
 	e.GET("/c/:token", s.confirmPage, s.htmlPage, tokenPage, csrf)
 	e.POST("/c/:token", s.confirmFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
+	s.seriesPages(e, csrf)
 }
 
 // pageCSRF is the double-submit CSRF check of the forms: a random token in

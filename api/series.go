@@ -22,15 +22,32 @@ type SeriesStore interface {
 	UpdateSeries(ctx context.Context, organiserID, seriesID string, u domain.SeriesUpdate) (domain.SeriesView, error)
 	EndSeries(ctx context.Context, organiserID, seriesID, reason string) (domain.SeriesView, error)
 	FindPublicSeries(ctx context.Context, slug string) (domain.SeriesView, error)
+	FollowStore
 }
 
 func (s *Server) seriesRoutes(pub *echo.Group, auth authed) {
 	pub.GET("/series/:slug", s.getPublicSeries)
+	pub.POST("/series/:slug/followers", s.followSeries, s.rateLimit())
+	pub.POST("/followers/:token/confirm", s.confirmFollow, s.rateLimit())
+	pub.POST("/followers/:token/unfollow", s.unfollow, s.rateLimit())
 	auth.POST("/groups/:id/series", s.createSeries)
 	auth.GET("/groups/:id/series", s.listSeries)
 	auth.GET("/series/:id", s.getSeries)
 	auth.PATCH("/series/:id", s.updateSeries)
 	auth.POST("/series/:id/end", s.endSeries)
+}
+
+// seriesPages registers the series page and the follow and unfollow
+// pages. The unfollow POST takes no CSRF token: mail clients send it as
+// the RFC 8058 one-click unsubscribe, and the secret link is its only
+// authority.
+func (s *Server) seriesPages(e *echo.Echo, csrf echo.MiddlewareFunc) {
+	e.GET("/s/:slug", s.seriesPage, s.htmlPage, csrf)
+	e.POST("/s/:slug/follow", s.followFormPost, s.htmlPage, s.rateLimit(), csrf)
+	e.GET("/follow/:token", s.followPage, s.htmlPage, tokenPage, csrf)
+	e.POST("/follow/:token", s.followFormConfirm, s.htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.GET("/unfollow/:token", s.unfollowPage, s.htmlPage, tokenPage, csrf)
+	e.POST("/unfollow/:token", s.unfollowPost, s.htmlPage, tokenPage, s.rateLimit())
 }
 
 type createSeriesRequest struct {

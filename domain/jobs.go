@@ -115,6 +115,10 @@ type Outgoing struct {
 	OrganizerEmail string
 	Changed        []string
 	Previous       *EventSnapshot
+	// FollowerID and SeriesTitle are set when the RSVP was made for a
+	// follower of a series: the e-mail offers to unfollow.
+	FollowerID  string
+	SeriesTitle string
 }
 
 // SendInvitationArgs is the job that sends one personal invitation.
@@ -149,6 +153,10 @@ type InvitationOutgoing struct {
 	OrganizerEmail string
 	// InvitedBy is the name of the organiser who sent the invitation.
 	InvitedBy string
+	// FollowerID and SeriesTitle are set for an invitation sent to a
+	// follower of a series: the e-mail offers to unfollow.
+	FollowerID  string
+	SeriesTitle string
 }
 
 // ConfirmationOutgoing is what a confirmation e-mail needs.

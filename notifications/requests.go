@@ -21,6 +21,11 @@ type RequestStore interface {
 	LoadConfirmation(ctx context.Context, pendingID string) (domain.ConfirmationOutgoing, string, error)
 	MarkConfirmation(ctx context.Context, pendingID string, sent bool, lastError string) error
 	PurgeExpired(ctx context.Context) (int64, error)
+	// LoadFollowConfirmation returns ENOTFOUND for a follower that no
+	// longer exists, and a token only while a confirmation is to be sent.
+	LoadFollowConfirmation(ctx context.Context, followerID string) (domain.FollowConfirmationOutgoing, string, error)
+	// MintUnfollowToken makes a new unfollow link for an e-mail to a follower.
+	MintUnfollowToken(ctx context.Context, followerID string) (string, error)
 }
 
 // InvitationURL is the personal link of an invitation.
@@ -31,6 +36,26 @@ func JoinURL(baseURL, token string) string { return baseURL + "/j/" + url.PathEs
 
 // ConfirmURL is the link that confirms a pending RSVP.
 func ConfirmURL(baseURL, token string) string { return baseURL + "/c/" + url.PathEscape(token) }
+
+// FollowURL is the link that confirms following a series.
+func FollowURL(baseURL, token string) string { return baseURL + "/follow/" + url.PathEscape(token) }
+
+// UnfollowURL is a follower's one-click unfollow link (also the target of
+// the List-Unsubscribe header).
+func UnfollowURL(baseURL, token string) string { return baseURL + "/unfollow/" + url.PathEscape(token) }
+
+// unfollowLink mints the unfollow link of an e-mail to a follower; "" when
+// the e-mail is not to a follower.
+func unfollowLink(ctx context.Context, st RequestStore, baseURL, followerID string) (string, error) {
+	if followerID == "" {
+		return "", nil
+	}
+	tok, err := st.MintUnfollowToken(ctx, followerID)
+	if err != nil {
+		return "", err
+	}
+	return UnfollowURL(baseURL, tok), nil
+}
 
 // InvitationWorker sends one personal invitation. A permanent refusal by
 // the recipient's server, or running out of attempts, marks it bounced,
@@ -56,10 +81,15 @@ func (w *InvitationWorker) Work(ctx context.Context, job *river.Job[domain.SendI
 		return nil // sent, answered or bounced already
 	}
 	inv := out.Invitation
+	unfollow, err := unfollowLink(ctx, w.store, w.cfg.BaseURL, out.FollowerID)
+	if err != nil {
+		return err
+	}
 	msg, err := message.ComposeRequest(message.KindInvitation, message.Request{
 		ID: inv.ID, Name: inv.Name, Email: inv.Email, Event: out.Event, Group: out.Group,
 		OrganizerEmail: out.OrganizerEmail, From: w.cfg.From, BaseURL: w.cfg.BaseURL,
 		ActionURL: InvitationURL(w.cfg.BaseURL, token), Note: inv.Message, InvitedBy: out.InvitedBy, Now: w.cfg.Now().UTC(),
+		SeriesTitle: out.SeriesTitle, UnfollowURL: unfollow,
 	})
 	if errors.Is(err, message.ErrStale) {
 		// The event was cancelled or is over before the invitation left.
@@ -163,6 +193,63 @@ func (w *ConfirmationWorker) NextRetry(job *river.Job[domain.SendConfirmationArg
 
 // Timeout bounds one attempt.
 func (w *ConfirmationWorker) Timeout(*river.Job[domain.SendConfirmationArgs]) time.Duration {
+	return 2 * time.Minute
+}
+
+// FollowConfirmationWorker sends the e-mail that confirms following a
+// series. It stops retrying when the link expires.
+type FollowConfirmationWorker struct {
+	river.WorkerDefaults[domain.SendFollowConfirmationArgs]
+	store  RequestStore
+	sender message.Sender
+	cfg    Config
+}
+
+// Work sends the confirmation named by the job.
+func (w *FollowConfirmationWorker) Work(ctx context.Context, job *river.Job[domain.SendFollowConfirmationArgs]) error {
+	id := job.Args.FollowerID
+	out, token, err := w.store.LoadFollowConfirmation(ctx, id)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if token == "" {
+		return nil // confirmed, unfollowed or expired meanwhile, or no session ahead
+	}
+	now := w.cfg.Now().UTC()
+	f := out.Follower
+	msg, err := message.ComposeRequest(message.KindConfirmFollow, message.Request{
+		ID: f.ID, Name: f.Name, Email: f.Email, Event: out.Next, Group: out.Group,
+		OrganizerEmail: out.OrganizerEmail, From: w.cfg.From, BaseURL: w.cfg.BaseURL,
+		ActionURL: FollowURL(w.cfg.BaseURL, token), ExpiresAt: *f.ConfirmExpiresAt, Now: now,
+		SeriesTitle: out.Series.Title, FollowMode: f.Mode,
+	})
+	if err != nil {
+		w.cfg.countEmail("follow_confirmation", EmailFailed)
+		return river.JobCancel(errors.New(Redact(err.Error())))
+	}
+	if err := w.sender.Send(ctx, []message.Message{msg})[0]; err != nil {
+		if message.IsPermanent(err) || job.Attempt >= job.MaxAttempts || !now.Before(*f.ConfirmExpiresAt) {
+			w.cfg.countEmail("follow_confirmation", EmailFailed)
+			w.cfg.Logger.WarnContext(ctx, "follow confirmation refused for good", "follower_id", id, "err", Redact(err.Error()))
+			return river.JobCancel(errors.New(Redact(err.Error())))
+		}
+		w.cfg.countEmail("follow_confirmation", EmailRetried)
+		return errors.New(Redact(err.Error()))
+	}
+	w.cfg.countEmail("follow_confirmation", EmailSent)
+	return nil
+}
+
+// NextRetry backs off like every e-mail.
+func (w *FollowConfirmationWorker) NextRetry(job *river.Job[domain.SendFollowConfirmationArgs]) time.Time {
+	return time.Now().Add(backoff(job.Attempt))
+}
+
+// Timeout bounds one attempt.
+func (w *FollowConfirmationWorker) Timeout(*river.Job[domain.SendFollowConfirmationArgs]) time.Duration {
 	return 2 * time.Minute
 }
 

@@ -28,6 +28,7 @@ type Store interface {
 	MintManageToken(ctx context.Context, rsvpID string) (string, error)
 	MarkDelivery(ctx context.Context, id string, status domain.DeliveryStatus, lastError string) error
 	FanOut(ctx context.Context, eventID string, kind domain.MessageKind) (int, error)
+	MintUnfollowToken(ctx context.Context, followerID string) (string, error)
 }
 
 // Config configures the workers.
@@ -66,6 +67,7 @@ func Register(workers *river.Workers, st interface {
 	river.AddWorker(workers, &FanOutWorker{store: st})
 	river.AddWorker(workers, &InvitationWorker{store: st, sender: sender, cfg: cfg})
 	river.AddWorker(workers, &ConfirmationWorker{store: st, sender: sender, cfg: cfg})
+	river.AddWorker(workers, &FollowConfirmationWorker{store: st, sender: sender, cfg: cfg})
 	river.AddWorker(workers, &PurgeWorker{store: st, cfg: cfg})
 }
 
@@ -98,7 +100,15 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[domain.SendEmailAr
 	if err != nil {
 		return err
 	}
-	msg, err := message.Compose(message.Kind(out.Delivery.Kind), w.invite(out, token))
+	in := w.invite(out, token)
+	if out.FollowerID != "" {
+		tok, err := w.store.MintUnfollowToken(ctx, out.FollowerID)
+		if err != nil {
+			return err
+		}
+		in.SeriesTitle, in.UnfollowURL = out.SeriesTitle, UnfollowURL(w.cfg.BaseURL, tok)
+	}
+	msg, err := message.Compose(message.Kind(out.Delivery.Kind), in)
 	if errors.Is(err, message.ErrStale) {
 		// The news was overtaken (a waitlist notice for someone promoted
 		// meanwhile, an invite for someone who already left): the later

@@ -66,6 +66,9 @@ func (db *DB) LoadOutgoing(ctx context.Context, id string) (domain.Outgoing, err
 		if out.OrganizerEmail, err = db.organizerEmail(tx, g); err != nil {
 			return err
 		}
+		if out.FollowerID, out.SeriesTitle, err = db.seriesOfFollower(tx, r.FollowerID); err != nil {
+			return err
+		}
 		if d.Detail != "" {
 			var det updateDetail
 			if err := json.Unmarshal([]byte(d.Detail), &det); err == nil {

@@ -29,6 +29,7 @@ type invitationRow struct {
 	UpdatedAt   time.Time  `gorm:"column:updated_at"`
 	SentAt      *time.Time `gorm:"column:sent_at"`
 	RespondedAt *time.Time `gorm:"column:responded_at"`
+	FollowerID  *string    `gorm:"column:follower_id"`
 }
 
 func (invitationRow) TableName() string { return "invitations" }
@@ -362,6 +363,9 @@ func (db *DB) LoadInvitation(ctx context.Context, id string) (domain.InvitationO
 			if err := tx.Raw(`SELECT name FROM organisers WHERE id = ?`, *row.InvitedBy).Scan(&out.InvitedBy).Error; err != nil {
 				return err
 			}
+		}
+		if out.FollowerID, out.SeriesTitle, err = db.seriesOfFollower(tx, row.FollowerID); err != nil {
+			return err
 		}
 		if row.Status != string(domain.InvitationQueued) || row.Email == "" {
 			return nil

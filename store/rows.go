@@ -178,6 +178,7 @@ type rsvpRow struct {
 	AttendedHow     *string    `gorm:"column:attended_how"`
 	WalkIn          bool       `gorm:"column:walk_in"`
 	WasWaitlisted   bool       `gorm:"column:was_waitlisted"`
+	FollowerID      *string    `gorm:"column:follower_id"`
 	// Position is computed by queries that select it; it is not a column.
 	Position int `gorm:"column:waitlist_position;->"`
 }

@@ -59,6 +59,12 @@ type Invite struct {
 	// Reason is the organisers' reason, for KindEventCancelled; "" means
 	// Event.CancelReason.
 	Reason string
+	// SeriesTitle and UnfollowURL are set for an RSVP made for a follower
+	// of a series: the e-mail offers the one-click unfollow link (and
+	// carries List-Unsubscribe).
+	SeriesTitle string
+	UnfollowURL string
+
 	// Now is when the message is made: its Date and the calendar's DTSTAMP.
 	Now time.Time
 }
@@ -102,6 +108,10 @@ type view struct {
 	// before codes existed. CheckinQR is its QR code, an HTML table.
 	CheckinCode string
 	CheckinQR   htmltemplate.HTML
+	// Series and Unfollow: the series a follower was signed up from, and
+	// their one-click unfollow link.
+	Series   string
+	Unfollow string
 }
 
 // Compose writes the email of the given kind to in.RSVP's person. It
@@ -187,6 +197,13 @@ func Compose(kind Kind, in Invite) (Message, error) {
 		ManageURL:   in.ManageURL,
 		Description: bodyText(e.Description),
 		GroupName:   groupName,
+		Series:      oneLineText(in.SeriesTitle),
+	}
+	if in.UnfollowURL != "" {
+		if !webURL(in.UnfollowURL) {
+			return Message{}, invalidf("UnfollowURL is not an absolute http or https URL")
+		}
+		v.Unfollow = in.UnfollowURL
 	}
 	if kind != KindEventCancelled && kind != KindRSVPCancelled {
 		v.JoinURL = joinURL
@@ -311,6 +328,7 @@ func Compose(kind Kind, in Invite) (Message, error) {
 		from.Name = groupName
 	}
 	return Message{
+		Headers:  unfollowHeaders(v.Unfollow),
 		ID:       MessageID(in.RSVP.ID, kind, in.Sequence, host),
 		Kind:     kind,
 		Date:     in.Now,

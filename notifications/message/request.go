@@ -19,6 +19,9 @@ const (
 	// KindConfirm asks the person to confirm a public RSVP (double
 	// opt-in) by following a link.
 	KindConfirm Kind = "confirm_rsvp"
+	// KindConfirmFollow asks the person to confirm that they follow a
+	// series; Event is its next occurrence.
+	KindConfirmFollow Kind = "confirm_follow"
 )
 
 // Request is everything ComposeRequest needs to write one invitation or
@@ -51,6 +54,15 @@ type Request struct {
 	// (confirmations). It also tells requests apart in the Message-ID.
 	ExpiresAt time.Time
 
+	// SeriesTitle names the series followed (KindConfirmFollow, and
+	// invitations sent to a follower); FollowMode is what the follower
+	// asked for (KindConfirmFollow).
+	SeriesTitle string
+	FollowMode  domain.FollowMode
+	// UnfollowURL, when set, is the follower's one-click unfollow link: the
+	// e-mail shows it and carries List-Unsubscribe (RFC 2369, RFC 8058).
+	UnfollowURL string
+
 	// Now is the Date of the message.
 	Now time.Time
 }
@@ -70,6 +82,9 @@ type requestView struct {
 	Inviter   string
 	GroupName string
 	Expires   string
+	Series    string
+	Mode      string
+	Unfollow  string
 }
 
 // ComposeRequest writes an invitation (KindInvitation) or a confirmation
@@ -79,7 +94,7 @@ type requestView struct {
 // published or is over at Now (asking anyone to come would be wrong), or
 // a confirmation's link has expired by Now (it would be dead on arrival).
 func ComposeRequest(kind Kind, in Request) (Message, error) {
-	if kind != KindInvitation && kind != KindConfirm {
+	if kind != KindInvitation && kind != KindConfirm && kind != KindConfirmFollow {
 		return Message{}, invalidf("unknown request kind %q", kind)
 	}
 	if in.ID == "" {
@@ -97,7 +112,7 @@ func ComposeRequest(kind Kind, in Request) (Message, error) {
 	if !in.Now.Before(in.Event.EndsAt) {
 		return Message{}, staleErr(kind, "the event is over")
 	}
-	if kind == KindConfirm && !in.ExpiresAt.IsZero() && !in.Now.Before(in.ExpiresAt) {
+	if kind != KindInvitation && !in.ExpiresAt.IsZero() && !in.Now.Before(in.ExpiresAt) {
 		// The link would be dead on arrival.
 		return Message{}, staleErr(kind, "the confirmation link has expired")
 	}
@@ -107,6 +122,9 @@ func ComposeRequest(kind Kind, in Request) (Message, error) {
 	}
 	if !webURL(in.ActionURL) {
 		return Message{}, invalidf("ActionURL is not an absolute http or https URL")
+	}
+	if in.UnfollowURL != "" && !webURL(in.UnfollowURL) {
+		return Message{}, invalidf("UnfollowURL is not an absolute http or https URL")
 	}
 	for _, a := range []string{in.Email, in.From.Address, in.OrganizerEmail} {
 		if !plainAddress(a) {
@@ -130,6 +148,9 @@ func ComposeRequest(kind Kind, in Request) (Message, error) {
 		Note:      bodyText(in.Note),
 		Inviter:   oneLineText(in.InvitedBy),
 		GroupName: groupName,
+		Series:    oneLineText(in.SeriesTitle),
+		Mode:      string(in.FollowMode),
+		Unfollow:  in.UnfollowURL,
 	}
 	if v.Inviter == "" {
 		v.Inviter = groupName
@@ -147,6 +168,13 @@ func ComposeRequest(kind Kind, in Request) (Message, error) {
 		// A new request for the same RSVP is a new e-mail (a provider
 		// drops a Message-ID it has seen); a retry of one is not.
 		seq = int(in.ExpiresAt.Unix())
+	case KindConfirmFollow:
+		if in.ExpiresAt.IsZero() || v.Series == "" || !in.FollowMode.Valid() {
+			return Message{}, invalidf("a follow confirmation needs ExpiresAt, SeriesTitle and FollowMode")
+		}
+		v.Subject = "Confirm: follow " + v.Series
+		v.Expires = in.ExpiresAt.In(loc).Format("Monday 2 January 15:04") + " " + ZoneLabel(loc, in.ExpiresAt)
+		seq = int(in.ExpiresAt.Unix())
 	}
 	v.Subject = oneLineText(v.Subject)
 	var text, html bytes.Buffer
@@ -161,6 +189,7 @@ func ComposeRequest(kind Kind, in Request) (Message, error) {
 		from.Name = groupName
 	}
 	return Message{
+		Headers: unfollowHeaders(in.UnfollowURL),
 		ID:      MessageID(in.ID, kind, seq, base.Hostname()),
 		Kind:    kind,
 		Date:    in.Now,
@@ -171,4 +200,14 @@ func ComposeRequest(kind Kind, in Request) (Message, error) {
 		Text:    tidyText(text.String()),
 		HTML:    html.String(),
 	}, nil
+}
+
+// unfollowHeaders are the List-Unsubscribe headers of an e-mail to a
+// follower: mail clients show an unsubscribe button, and RFC 8058 lets
+// them unfollow with one POST to the link, without opening a page.
+func unfollowHeaders(link string) map[string]string {
+	if link == "" {
+		return nil
+	}
+	return map[string]string{"List-Unsubscribe": "<" + link + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 }

@@ -1,0 +1,253 @@
+package notifications
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/smtptest"
+	"github.com/convene/convene/store"
+	"github.com/convene/convene/store/storetest"
+)
+
+// startWorkers works the store's job queue in this process, sending to
+// the sink, until the test ends.
+func startWorkers(t *testing.T, db *store.DB, sink *smtptest.Server) {
+	t.Helper()
+	cfg, err := message.ParseSMTPURL(sink.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	smtp, err := message.NewSMTP(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	workers := river.NewWorkers()
+	Register(workers, db, smtp, Config{BaseURL: "https://convene.example", From: mail.Address{Address: "events@convene.example"}, Logger: discard()})
+	RegisterSeries(workers, db, discard())
+	c, err := river.NewClient(db.JobDriver(), &river.Config{
+		Workers: workers, Logger: discard(),
+		Queues:            map[string]river.QueueConfig{store.QueueEmail: {MaxWorkers: 4}, store.QueueFanOut: {MaxWorkers: 1}},
+		FetchPollInterval: 50 * time.Millisecond, FetchCooldown: 10 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, done := context.WithTimeout(context.Background(), 10*time.Second)
+		defer done()
+		_ = c.Stop(stop)
+		cancel()
+	})
+}
+
+// mailText is the decoded text/plain part of a message.
+func mailText(t *testing.T, m smtptest.Message) string {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walk func(ct string, h func(string) string, body io.Reader) string
+	walk = func(ct string, h func(string) string, body io.Reader) string {
+		mt, params, _ := mime.ParseMediaType(ct)
+		if strings.HasPrefix(mt, "multipart/") {
+			r := multipart.NewReader(body, params["boundary"])
+			for {
+				p, err := r.NextRawPart()
+				if err != nil {
+					return ""
+				}
+				if s := walk(p.Header.Get("Content-Type"), p.Header.Get, p); s != "" {
+					return s
+				}
+			}
+		}
+		if mt != "text/plain" {
+			return ""
+		}
+		if strings.EqualFold(h("Content-Transfer-Encoding"), "quoted-printable") {
+			body = quotedprintable.NewReader(body)
+		}
+		b, _ := io.ReadAll(body)
+		return string(b)
+	}
+	return walk(msg.Header.Get("Content-Type"), msg.Header.Get, msg.Body)
+}
+
+var linkRE = regexp.MustCompile(`https://convene\.example/(follow|unfollow|i|r)/([A-Za-z0-9_-]+)`)
+
+// link returns the token of the first link of a kind in the text.
+func link(t *testing.T, text, kind string) string {
+	t.Helper()
+	for _, m := range linkRE.FindAllStringSubmatch(text, -1) {
+		if m[1] == kind {
+			return m[2]
+		}
+	}
+	t.Fatalf("no /%s/ link in:\n%s", kind, text)
+	return ""
+}
+
+// mailbox sorts what arrived by recipient and subject prefix.
+type mailbox map[string][]smtptest.Message
+
+func (mb mailbox) count(to, subjectPrefix string) int {
+	n := 0
+	for _, m := range mb[to] {
+		subject, err := new(mime.WordDecoder).DecodeHeader(m.Header().Get("Subject"))
+		if err == nil && strings.HasPrefix(subject, subjectPrefix) {
+			n++
+		}
+	}
+	return n
+}
+
+func sorted(msgs []smtptest.Message) mailbox {
+	mb := mailbox{}
+	for _, m := range msgs {
+		mb[m.To[0]] = append(mb[m.To[0]], m)
+	}
+	return mb
+}
+
+// TestFollowersAcrossOccurrences: two followers who asked to be signed up
+// take the two seats of each new occurrence; a third who asked the same
+// gets an invitation once it is full; one who asked for invitations gets
+// one per occurrence; whoever unfollows (by the List-Unsubscribe link)
+// gets nothing more. Three occurrences are generated as time passes.
+func TestFollowersAcrossOccurrences(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		berlin, _ := time.LoadLocation("Europe/Berlin")
+		now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+		real := db.Now
+		db.Now = func() time.Time { return now }
+		t.Cleanup(func() { db.Now = real })
+		sink := smtptest.Start(t)
+		startWorkers(t, db, sink)
+
+		u := storetest.Unique()
+		owner, _ := db.CreateOrganiser(ctx, "owner-"+u+"@example.org", "Owner")
+		g, err := db.CreateGroup(ctx, owner.ID, domain.Group{Slug: "g-" + u, Name: "Essentials", TimeZone: "Europe/Berlin"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seats := 2
+		sv, err := db.CreateSeries(ctx, owner.ID, g.ID, domain.Series{Slug: "weekly-" + u, Title: "Weekly essentials",
+			Kind: domain.KindLiveSession, RRule: "FREQ=WEEKLY;BYDAY=TU", StartsAt: time.Date(2026, 12, 8, 17, 0, 0, 0, berlin),
+			Duration: time.Hour, TimeZone: "Europe/Berlin", OnlineURL: "https://meet.example.org/w", Capacity: &seats,
+			Waitlist: true, Ahead: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := func(name string) string { return name + "-" + u + "@example.org" }
+		people := []struct {
+			name string
+			mode domain.FollowMode
+		}{{"ada", domain.FollowRSVP}, {"bob", domain.FollowRSVP}, {"cleo", domain.FollowRSVP}, {"dan", domain.FollowInvite}}
+		for _, p := range people {
+			if err := db.FollowSeries(ctx, sv.Series.Slug, domain.FollowInput{Name: p.name, Email: addr(p.name), Mode: p.mode}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Asking twice sends no second confirmation.
+		if err := db.FollowSeries(ctx, sv.Series.Slug, domain.FollowInput{Name: "ada", Email: addr("ada"), Mode: domain.FollowRSVP}); err != nil {
+			t.Fatal(err)
+		}
+		confirmations := sorted(sink.WaitFor(t, 4, 20*time.Second))
+		for _, p := range people { // confirm in order: first followers first
+			if n := confirmations.count(addr(p.name), "Confirm: follow Weekly essentials"); n != 1 {
+				t.Fatalf("%s got %d follow confirmations, want 1", p.name, n)
+			}
+			if _, err := db.ConfirmFollow(ctx, link(t, mailText(t, confirmations[addr(p.name)][0]), "follow")); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(time.Second)
+		}
+
+		// Two more occurrences, one week at a time.
+		for week := 1; week <= 2; week++ {
+			// The evening of the last occurrence's day: the next is due.
+			now = time.Date(2026, 12, 8+7*(week-1), 20, 0, 0, 0, time.UTC)
+			if week == 2 {
+				// Cleo unfollows with the one-click link of her last
+				// invitation, once the mails of two occurrences are in.
+				mb := sorted(sink.WaitFor(t, 4+2*4, 30*time.Second))
+				var unfollow string
+				for _, m := range mb[addr("cleo")] {
+					if lu := m.Header().Get("List-Unsubscribe"); lu != "" {
+						unfollow = lu
+					}
+				}
+				if m := linkRE.FindStringSubmatch(unfollow); m == nil || m[1] != "unfollow" {
+					t.Fatalf("Cleo's invitation has no List-Unsubscribe link: %q", unfollow)
+				} else if _, err := db.Unfollow(ctx, m[2]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n, err := db.MaterialiseSeries(ctx); err != nil || n < 1 {
+				t.Fatalf("week %d: materialised %d (%v)", week, n, err)
+			}
+		}
+		// 4 confirmations; per occurrence: 2 going invites, Cleo's and
+		// Dan's invitations (Cleo's only twice).
+		mb := sorted(sink.WaitFor(t, 4+3*2+2+3, 30*time.Second))
+		time.Sleep(300 * time.Millisecond) // nothing more may arrive
+		mb = sorted(sink.Messages())
+		for _, who := range []string{"ada", "bob"} {
+			if n := mb.count(addr(who), "Invitation: Weekly"); n != 0 {
+				t.Errorf("%s got %d invitations, want none: a seat each time", who, n)
+			}
+			going := 0
+			for _, m := range mb[addr(who)] {
+				if strings.Contains(string(m.Data), "METHOD:REQUEST") {
+					going++
+					if !strings.Contains(m.Header().Get("List-Unsubscribe"), "/unfollow/") ||
+						m.Header().Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+						t.Errorf("%s's invite lacks the one-click unfollow headers: %v", who, m.Header())
+					}
+				}
+			}
+			if going != 3 {
+				t.Errorf("%s got %d calendar invites, want 3 (one per occurrence)", who, going)
+			}
+		}
+		if n := mb.count(addr("cleo"), "Invitation: Weekly"); n != 2 {
+			t.Errorf("cleo got %d invitations, want 2 (full twice, then unfollowed)", n)
+		}
+		if n := mb.count(addr("dan"), "Invitation: Weekly"); n != 3 {
+			t.Errorf("dan got %d invitations, want 3", n)
+		}
+		if len(mb[addr("cleo")])+len(mb[addr("dan")])+len(mb[addr("ada")])+len(mb[addr("bob")]) != len(sink.Messages()) {
+			t.Errorf("mail to somebody else: %d messages", len(sink.Messages()))
+		}
+		// Dan's invitation answers with one click on its page: yes takes the
+		// place in line of a full occurrence.
+		got, err := db.FindSeries(ctx, owner.ID, sv.Series.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range got.Occurrences {
+			if o.Going != 2 || o.Waitlist != 0 {
+				t.Errorf("occurrence %s: %d going, %d waitlisted; want 2 and 0", o.StartsAt.In(berlin), o.Going, o.Waitlist)
+			}
+		}
+	})
+}
