@@ -305,8 +305,8 @@ func (s *Server) unfollowPost(c echo.Context) error {
 }
 
 // describeSchedule says in words when a series meets: "Every 3 months on
-// the third Tuesday, 17:00–18:30 CET". Rules it cannot put in words are
-// shown as they are.
+// the third Tuesday, 17:00–18:30 (Europe/Berlin, CET)". Rules it cannot
+// put in words are shown as they are.
 func describeSchedule(x domain.Series, loc *time.Location) string {
 	start := x.StartsAt.In(loc)
 	times := start.Format("15:04") + "–" + start.Add(x.Duration).Format("15:04") + " " + message.ZoneLabel(loc, x.StartsAt)
