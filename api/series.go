@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/message"
 )
 
 // SeriesStore is what the series routes need from persistence.
@@ -22,11 +23,14 @@ type SeriesStore interface {
 	UpdateSeries(ctx context.Context, organiserID, seriesID string, u domain.SeriesUpdate) (domain.SeriesView, error)
 	EndSeries(ctx context.Context, organiserID, seriesID, reason string) (domain.SeriesView, error)
 	FindPublicSeries(ctx context.Context, slug string) (domain.SeriesView, error)
+	// SeriesFeed returns the series with every occurrence for its feed.
+	SeriesFeed(ctx context.Context, slug string) (domain.SeriesView, error)
 	FollowStore
 }
 
 func (s *Server) seriesRoutes(pub *echo.Group, auth authed) {
 	pub.GET("/series/:slug", s.getPublicSeries)
+	pub.GET("/series/:slug/calendar.ics", s.getSeriesCalendar)
 	pub.POST("/series/:slug/followers", s.followSeries, s.rateLimit())
 	pub.POST("/followers/:token/confirm", s.confirmFollow, s.rateLimit())
 	pub.POST("/followers/:token/unfollow", s.unfollow, s.rateLimit())
@@ -389,4 +393,23 @@ func (s *Server) getPublicSeries(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, s.publicSeriesView(v))
+}
+
+// getSeriesCalendar serves the series as one recurring event (RRULE in the
+// series' zone with its VTIMEZONE, EXDATE for cancelled occurrences,
+// RECURRENCE-ID overrides for moved ones), for subscribing.
+func (s *Server) getSeriesCalendar(c echo.Context) error {
+	slug, err := seriesSlugParam(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.store.SeriesFeed(c.Request().Context(), slug)
+	if err != nil {
+		return err
+	}
+	body, err := message.PublishSeries(v, s.cfg.Now(), message.FeedOptions{BaseURL: s.cfg.BaseURL, Name: v.Series.Title})
+	if err != nil {
+		return err
+	}
+	return serveCalendar(c, body, v.Series.UpdatedAt, v.Series.Slug+".ics", "public, no-cache")
 }

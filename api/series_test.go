@@ -1,7 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -152,5 +155,88 @@ func TestSeriesAPI(t *testing.T) {
 				t.Fatalf("public series not ended: %v", pub)
 			}
 		})
+	})
+}
+
+// expandScript parses a feed with python3-icalendar and expands it with
+// recurring_ical_events (both Debian packages, independent of our
+// builder), printing each occurrence's local start and summary.
+const expandScript = `
+import sys, datetime, icalendar, recurring_ical_events
+cal = icalendar.Calendar.from_ical(sys.stdin.buffer.read())
+for ev in recurring_ical_events.of(cal).between(datetime.date(2026, 11, 1), datetime.date(2028, 1, 1)):
+    print(ev["DTSTART"].dt.isoformat(), ev["SUMMARY"])
+`
+
+func expandFeed(t *testing.T, feed []byte) []string {
+	t.Helper()
+	const python = "/usr/bin/python3"
+	if out, err := exec.Command(python, "-c", "import icalendar, recurring_ical_events").CombinedOutput(); err != nil {
+		msg := "python3-icalendar and python3-recurring-ical-events are needed (apt-get install -y python3-icalendar python3-recurring-ical-events): " + string(out)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	cmd := exec.Command(python, "-c", expandScript)
+	cmd.Stdin = bytes.NewReader(feed)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("python: %v\n%s\nfeed:\n%s", err, out, feed)
+	}
+	return strings.Split(strings.TrimSpace(string(out)), "\n")
+}
+
+// TestSeriesFeed: the series feed, expanded by an independent parser,
+// gives every session at 17:00 Berlin time in winter and summer, without
+// the cancelled one and with the moved one at its new time.
+func TestSeriesFeed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		te := newTestEnv(t, db)
+		clock := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+		atClock(te, db, &clock)
+		_, tok := te.organiser("Ada")
+		gid := te.group(tok)
+		slug := "essentials-" + storetest.Unique()
+		body := seriesBody(slug)
+		body["ahead"] = 5
+		r := te.do("POST", "/api/v1/groups/"+gid+"/series", tok, body)
+		wantStatus(t, r, http.StatusCreated)
+		occ := r.m(t)["occurrences"].([]any)
+		id := func(i int) string { return occ[i].(map[string]any)["event_id"].(string) }
+		wantStatus(t, te.do("PATCH", "/api/v1/events/"+id(1), tok, map[string]any{
+			"starts_at": "2027-03-17T18:00:00+01:00", "ends_at": "2027-03-17T19:30:00+01:00"}), http.StatusOK)
+		wantStatus(t, te.do("POST", "/api/v1/events/"+id(2)+"/cancel", tok, map[string]any{"reason": "Summer break"}), http.StatusOK)
+
+		path := "/api/v1/public/series/" + slug + "/calendar.ics"
+		r = te.do("GET", path, "", nil)
+		wantStatus(t, r, http.StatusOK)
+		feed := string(r.Body)
+		for _, want := range []string{"RRULE:FREQ=MONTHLY;INTERVAL=3;BYDAY=3TU", "DTSTART;TZID=Europe/Berlin:20261215T170000",
+			"BEGIN:VTIMEZONE", "TZID:Europe/Berlin", "EXDATE;TZID=Europe/Berlin:20270615T170000",
+			"RECURRENCE-ID;TZID=Europe/Berlin:20270316T170000", "X-WR-CALNAME:Essentials: what you need to know"} {
+			if !strings.Contains(feed, want) {
+				t.Fatalf("feed lacks %q:\n%s", want, feed)
+			}
+		}
+		if strings.Contains(feed, "ATTENDEE") || strings.Contains(feed, "meet.example.org") {
+			t.Fatalf("public feed leaks attendees or the join link:\n%s", feed)
+		}
+		got := expandFeed(t, r.Body)
+		want := []string{
+			"2026-12-15T17:00:00+01:00 Essentials: what you need to know",
+			"2027-03-17T18:00:00+01:00 Essentials: what you need to know",
+			"2027-09-21T17:00:00+02:00 Essentials: what you need to know",
+			"2027-12-21T17:00:00+01:00 Essentials: what you need to know",
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("expanded series:\n%s\nwant:\n%s\nfeed:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"), feed)
+		}
+		// Polling costs nothing while nothing changed.
+		req, _ := http.NewRequest("GET", te.srv.URL+path, nil)
+		req.Header.Set("If-None-Match", r.Header.Get("ETag"))
+		if res := te.send(req); res.Status != http.StatusNotModified {
+			t.Fatalf("If-None-Match: %d", res.Status)
+		}
 	})
 }

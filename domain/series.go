@@ -65,7 +65,10 @@ type Occurrence struct {
 	Status          EventStatus
 	// Detached is set once the occurrence was moved or cancelled on its
 	// own: it no longer follows the rule.
-	Detached  bool
+	Detached bool
+	// InRule says the series' current rule gives OccurrenceStart (set by
+	// the series feed): false for an occurrence kept from an earlier rule.
+	InRule    bool
 	Title     string
 	SeatsLeft *int
 	Going     int
@@ -163,7 +166,10 @@ func NormalizeRRule(s string) string {
 	return strings.TrimSpace(s)
 }
 
-var rrulePartRE = regexp.MustCompile(`^[A-Z]+=[A-Z0-9,+\-]+$`)
+var (
+	rrulePartRE = regexp.MustCompile(`^[A-Z]+=[A-Z0-9,+\-]+$`)
+	untilRE     = regexp.MustCompile(`^\d{8}T\d{6}Z$`)
+)
 
 // Validate checks a series as a whole and reports every broken rule. The
 // store checks the rule's meaning (that it parses and yields occurrences);
@@ -196,6 +202,10 @@ func (s *Series) Validate() error {
 			}
 			if strings.HasPrefix(part, "DTSTART=") {
 				v.Add("rrule", "must not contain DTSTART: give starts_at")
+				break
+			}
+			if u, ok := strings.CutPrefix(part, "UNTIL="); ok && !untilRE.MatchString(u) {
+				v.Add("rrule", "UNTIL must be a UTC date-time such as 20271231T230000Z")
 				break
 			}
 		}

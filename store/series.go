@@ -231,6 +231,43 @@ func (db *DB) FindPublicSeries(ctx context.Context, slug string) (domain.SeriesV
 	return v, err
 }
 
+// maxFeedOccurrences bounds the occurrences a series feed lists (the most
+// recent ones).
+const maxFeedOccurrences = 500
+
+// SeriesFeed returns a series by slug with its occurrences for its
+// calendar feed: past and upcoming (at most the last 500), each marked
+// whether the current rule still gives its original start.
+func (db *DB) SeriesFeed(ctx context.Context, slug string) (domain.SeriesView, error) {
+	var v domain.SeriesView
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var row seriesRow
+		res := tx.Where("slug = ?", slug).Limit(1).Find(&row)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errSeriesNotFound
+		}
+		var err error
+		if v, err = db.seriesView(tx, row, time.Time{}); err != nil {
+			return err
+		}
+		if n := len(v.Occurrences); n > maxFeedOccurrences {
+			v.Occurrences = v.Occurrences[n-maxFeedOccurrences:]
+		}
+		rule, err := SeriesRule(v.Series)
+		if err != nil {
+			return err
+		}
+		for i, o := range v.Occurrences {
+			v.Occurrences[i].InRule = !o.OccurrenceStart.IsZero() && rule.After(o.OccurrenceStart.Add(-time.Second), true).Equal(o.OccurrenceStart)
+		}
+		return nil
+	})
+	return v, err
+}
+
 // seriesView loads the group and the occurrences of a series; with a
 // non-zero since, only those ending after it.
 func (db *DB) seriesView(tx *gorm.DB, row seriesRow, since time.Time) (domain.SeriesView, error) {
