@@ -212,11 +212,12 @@ const ruleYears = 28
 
 // zoneObservances describes loc from Jan 1 of firstYear to Dec 31 of
 // lastYear: the observance in effect on Jan 1, every change up to the end of
-// lastYear and, when the changes of the last two years follow yearly rules
-// (the nth or last weekday of a month at a local time), those rules as
-// RRULEs starting from the first year from which they hold, so that clients
-// compute later years correctly. A rule is preferred that Go's zone data
-// also follows for ruleYears more years.
+// lastYear and, when the changes of the last year follow yearly rules (the
+// nth or last weekday of a month, or the first on or after a day, at a local
+// time) that Go's zone data also follows for ruleYears more years, or failing
+// that that the last two years share, those rules as RRULEs starting from the
+// first year from which they hold, so that clients compute later years
+// correctly.
 func zoneObservances(loc *time.Location, firstYear, lastYear int) []observance {
 	if lastYear-firstYear > maxZoneYears {
 		lastYear = firstYear + maxZoneYears
@@ -241,31 +242,33 @@ func zoneObservances(loc *time.Location, firstYear, lastYear int) []observance {
 		byYear[y] = append(byYear[y], tr)
 	}
 
-	// One rule per change of the last covered year, found over the last
-	// two years and, if it also holds there, the years after.
+	// One rule per change of the last covered year: preferably one that
+	// Go's data also follows for ruleYears more years, else one that the
+	// last two covered years share.
 	n := len(byYear[lastYear])
-	var rules []yearlyRule
-	if n > 0 && len(byYear[lastYear-1]) == n {
+	rulesFor := func(from, to int) []yearlyRule {
+		var rules []yearlyRule
 		for j := range n {
-			var long, short []transition
-			sameCount := true
-			for y := lastYear - 1; y <= lastYear+ruleYears; y++ {
+			var trs []transition
+			for y := from; y <= to; y++ {
 				if len(byYear[y]) != n {
-					sameCount = false
-					break
+					return nil
 				}
-				long = append(long, byYear[y][j])
+				trs = append(trs, byYear[y][j])
 			}
-			short = long[:2]
-			r, ok := ruleOf(long)
-			if !ok || !sameCount {
-				r, ok = ruleOf(short)
-			}
+			r, ok := ruleOf(trs)
 			if !ok || slices.Contains(rules, r) {
-				rules = nil
-				break
+				return nil
 			}
 			rules = append(rules, r)
+		}
+		return rules
+	}
+	var rules []yearlyRule
+	if n > 0 {
+		rules = rulesFor(lastYear, lastYear+ruleYears)
+		if rules == nil {
+			rules = rulesFor(lastYear-1, lastYear)
 		}
 	}
 
@@ -281,8 +284,8 @@ func zoneObservances(loc *time.Location, firstYear, lastYear int) []observance {
 	}
 
 	// Go back while each earlier year has the same changes.
-	fromYear := lastYear - 1
-	for y := lastYear - 2; y >= scanFrom; y-- {
+	fromYear := lastYear
+	for y := lastYear - 1; y >= scanFrom; y-- {
 		if len(byYear[y]) != n || !followsEach(byYear[y], rules) {
 			break
 		}

@@ -1,0 +1,558 @@
+package ics
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The recurring fixtures are the series a group runs in Berlin, across the
+// change from summer to winter time on 25 October 2026: a weekly watering
+// round on Tuesdays at 17:00 with one week cancelled and one moved, and a
+// repair café every third Tuesday of the month at 17:00 with no end.
+
+var (
+	wateringUID = UID("ser_01WATER", "convene.example")
+	repairUID   = UID("ser_01REPAIR", "convene.example")
+)
+
+// wateringSeries runs weekly from 6 October to 24 November 2026; UNTIL is
+// the last start, 17:00 CET, in UTC.
+func wateringSeries() Event {
+	return Event{
+		UID:          wateringUID,
+		Sequence:     2,
+		Stamp:        time.Date(2026, 9, 30, 10, 0, 0, 0, time.UTC),
+		Start:        at(2026, 10, 6, 17, 0),
+		End:          at(2026, 10, 6, 18, 30),
+		Summary:      "Watering round",
+		Location:     "Gemeinschaftsgarten Hof 3, Wiener Straße 12, 10999 Berlin",
+		URL:          "https://convene.example/s/ser_01WATER",
+		Status:       StatusConfirmed,
+		Organizer:    host,
+		Zone:         berlin,
+		RRule:        "FREQ=WEEKLY;BYDAY=TU;UNTIL=20261124T160000Z",
+		ExDates:      []time.Time{at(2026, 10, 20, 17, 0)},
+		LastModified: time.Date(2026, 9, 30, 10, 0, 0, 0, time.UTC),
+	}
+}
+
+// wateringMoved moves the round of 3 November to Wednesday 4 November,
+// 18:00–20:00.
+func wateringMoved() Event {
+	return Event{
+		UID:          wateringUID,
+		Sequence:     3,
+		Stamp:        time.Date(2026, 10, 28, 9, 0, 0, 0, time.UTC),
+		RecurrenceID: at(2026, 11, 3, 17, 0),
+		Start:        at(2026, 11, 4, 18, 0),
+		End:          at(2026, 11, 4, 20, 0),
+		Summary:      "Watering round (moved to Wednesday)",
+		Location:     "Gemeinschaftsgarten Hof 3, Wiener Straße 12, 10999 Berlin",
+		Status:       StatusConfirmed,
+		Organizer:    host,
+		Zone:         berlin,
+		LastModified: time.Date(2026, 10, 28, 9, 0, 0, 0, time.UTC),
+	}
+}
+
+func repairSeries() Event {
+	return Event{
+		UID:       repairUID,
+		Stamp:     time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC),
+		Start:     at(2026, 9, 15, 17, 0),
+		End:       at(2026, 9, 15, 20, 0),
+		Summary:   "Repair café",
+		Location:  "Nachbarschaftshaus, Raum 2",
+		Status:    StatusConfirmed,
+		Organizer: host,
+		Zone:      berlin,
+		RRule:     "FREQ=MONTHLY;BYDAY=3TU",
+	}
+}
+
+// recurringFeedFixture is a group feed with both series, the moved round
+// and a single event in UTC.
+func recurringFeedFixture() Calendar {
+	single := gardenEvent()
+	single.Stamp = single.LastModified
+	return Calendar{
+		Method:          MethodPublish,
+		Name:            "Kreuzberg Gardeners",
+		RefreshInterval: 6 * time.Hour,
+		Events:          []Event{wateringSeries(), wateringMoved(), repairSeries(), single},
+	}
+}
+
+var recurringGoldenCases = []struct {
+	name string
+	cal  func() Calendar
+}{
+	{"feed_recurring_publish", recurringFeedFixture},
+}
+
+// TestGoldenRecurring compares the recurring feed with its golden file
+// byte for byte (run with -update to rewrite it, and read the diff).
+func TestGoldenRecurring(t *testing.T) {
+	for _, tc := range recurringGoldenCases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := mustEncode(t, tc.cal())
+			path := filepath.Join("testdata", tc.name+".ics")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs from the encoder's output (run with -update if intended)\n--- got ---\n%s\n--- want ---\n%s",
+					path, visible(got), visible(want))
+			}
+			if again := mustEncode(t, tc.cal()); !bytes.Equal(got, again) {
+				t.Error("two encodings of the same calendar differ")
+			}
+		})
+	}
+}
+
+// components returns the unfolded lines of each component named name
+// (VTIMEZONE, VEVENT), from its BEGIN to its END.
+func components(data []byte, name string) [][]string {
+	var out [][]string
+	var cur []string
+	for _, line := range unfold(data) {
+		switch {
+		case line == "BEGIN:"+name:
+			cur = []string{line}
+		case line == "END:"+name && cur != nil:
+			out = append(out, append(cur, line))
+			cur = nil
+		case cur != nil:
+			cur = append(cur, line)
+		}
+	}
+	return out
+}
+
+// A series in Europe/Berlin is written in local time with a TZID, never as
+// TZID with a UTC time (rule I9), keeps the same local time on both sides of
+// the change to winter time, and the calendar carries exactly one VTIMEZONE
+// for the zone with its yearly rules.
+func TestSeriesInLocalTimeWithTimezone(t *testing.T) {
+	b := mustEncode(t, recurringFeedFixture())
+	events := components(b, "VEVENT")
+	if len(events) != 4 {
+		t.Fatalf("%d VEVENTs, want 4", len(events))
+	}
+	wantLines := map[int][]string{
+		0: {
+			"UID:" + wateringUID,
+			"DTSTART;TZID=Europe/Berlin:20261006T170000",
+			"DTEND;TZID=Europe/Berlin:20261006T183000",
+			"RRULE:FREQ=WEEKLY;BYDAY=TU;UNTIL=20261124T160000Z",
+			"EXDATE;TZID=Europe/Berlin:20261020T170000",
+			"DTSTAMP:20260930T100000Z", // DTSTAMP stays UTC
+		},
+		1: {
+			"UID:" + wateringUID,
+			"SEQUENCE:3",
+			"RECURRENCE-ID;TZID=Europe/Berlin:20261103T170000", // 17:00 CET: after the change
+			"DTSTART;TZID=Europe/Berlin:20261104T180000",
+			"DTEND;TZID=Europe/Berlin:20261104T200000",
+		},
+		2: {"RRULE:FREQ=MONTHLY;BYDAY=3TU", "DTSTART;TZID=Europe/Berlin:20260915T170000"},
+		3: {"DTSTART:20260516T070000Z"}, // no zone: UTC as before
+	}
+	for i, lines := range wantLines {
+		for _, want := range lines {
+			if !containsLine(events[i], want) {
+				t.Errorf("event %d lacks %q:\n%s", i, want, strings.Join(events[i], "\n"))
+			}
+		}
+	}
+	if containsPrefix(events[1], "RRULE") || containsPrefix(events[1], "EXDATE") {
+		t.Errorf("the override repeats the series' rule:\n%s", strings.Join(events[1], "\n"))
+	}
+	if bad := regexp.MustCompile(`TZID=[^:;]*(;[^:]*)?:[0-9T]*Z`).FindAllString(string(b), -1); len(bad) > 0 {
+		t.Errorf("TZID with a UTC time (rule I9): %q", bad)
+	}
+
+	zones := components(b, "VTIMEZONE")
+	if len(zones) != 1 {
+		t.Fatalf("%d VTIMEZONEs, want one for Europe/Berlin", len(zones))
+	}
+	want := []string{
+		"BEGIN:VTIMEZONE",
+		"TZID:Europe/Berlin",
+		"X-LIC-LOCATION:Europe/Berlin",
+		"BEGIN:STANDARD",
+		"DTSTART:20251026T030000",
+		"RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+		"TZOFFSETFROM:+0200",
+		"TZOFFSETTO:+0100",
+		"TZNAME:CET",
+		"END:STANDARD",
+		"BEGIN:DAYLIGHT",
+		"DTSTART:20260329T020000",
+		"RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+		"TZOFFSETFROM:+0100",
+		"TZOFFSETTO:+0200",
+		"TZNAME:CEST",
+		"END:DAYLIGHT",
+		"END:VTIMEZONE",
+	}
+	if got := strings.Join(zones[0], "\n"); got != strings.Join(want, "\n") {
+		t.Errorf("VTIMEZONE is\n%s\nwant\n%s", got, strings.Join(want, "\n"))
+	}
+	if strings.Index(string(b), "BEGIN:VTIMEZONE") > strings.Index(string(b), "BEGIN:VEVENT") {
+		t.Error("the VTIMEZONE comes after the events that use it")
+	}
+}
+
+func containsLine(lines []string, want string) bool {
+	for _, l := range lines {
+		if l == want {
+			return true
+		}
+	}
+	return false
+}
+
+func containsPrefix(lines []string, name string) bool {
+	for _, l := range lines {
+		if strings.HasPrefix(l, name+":") || strings.HasPrefix(l, name+";") {
+			return true
+		}
+	}
+	return false
+}
+
+// Every TZID used has exactly one VTIMEZONE (rule I9), in order of first
+// use; events in UTC need none.
+func TestOneTimezonePerZone(t *testing.T) {
+	c := recurringFeedFixture()
+	tokyo := repairSeries()
+	tokyo.UID = "ser_tokyo@convene.example"
+	tokyo.Zone = mustLoad("Asia/Tokyo")
+	tokyo.Start = time.Date(2026, 9, 15, 17, 0, 0, 0, tokyo.Zone)
+	tokyo.End = tokyo.Start.Add(3 * time.Hour)
+	utcSeries := repairSeries()
+	utcSeries.UID = "ser_utc@convene.example"
+	utcSeries.Zone = time.UTC
+	c.Events = append(c.Events, tokyo, utcSeries)
+	b := mustEncode(t, c)
+
+	var tzids []string
+	for _, z := range components(b, "VTIMEZONE") {
+		tzids = append(tzids, strings.TrimPrefix(z[1], "TZID:"))
+	}
+	if strings.Join(tzids, " ") != "Europe/Berlin Asia/Tokyo" {
+		t.Errorf("VTIMEZONEs for %q, want Europe/Berlin then Asia/Tokyo", tzids)
+	}
+	used := map[string]bool{}
+	for _, m := range regexp.MustCompile(`;TZID=([^:;]+)`).FindAllStringSubmatch(string(b), -1) {
+		used[m[1]] = true
+	}
+	if len(used) != 2 || !used["Europe/Berlin"] || !used["Asia/Tokyo"] {
+		t.Errorf("TZIDs used: %v", used)
+	}
+	if !strings.Contains(string(b), "DTSTART;TZID=Asia/Tokyo:20260915T170000\r\n") {
+		t.Error("the Tokyo series is not at 17:00 Tokyo time")
+	}
+	if !strings.Contains(string(b), "UID:ser_utc@convene.example\r\nSEQUENCE:0\r\nDTSTAMP:20260901T080000Z\r\nDTSTART:20260915T150000Z\r\n") {
+		t.Errorf("a series with Zone UTC is not written in UTC:\n%s", b)
+	}
+	tokyoZone := components(b, "VTIMEZONE")[1]
+	if n := strings.Count(strings.Join(tokyoZone, "\n"), "BEGIN:"); n != 2 {
+		t.Errorf("Asia/Tokyo has no daylight-saving time and needs one STANDARD, got:\n%s", strings.Join(tokyoZone, "\n"))
+	}
+}
+
+// The VTIMEZONE lists single changes for years whose rules differ from the
+// last ones, and its RRULEs describe only the years from which they hold.
+// America/New_York moved its changes in 2007.
+func TestTimezoneRuleChange(t *testing.T) {
+	c := Calendar{Method: MethodPublish, Events: []Event{repairSeries()}}
+	e := &c.Events[0]
+	e.Zone = mustLoad("America/New_York")
+	e.Start = time.Date(2005, 9, 20, 17, 0, 0, 0, e.Zone)
+	e.End = e.Start.Add(time.Hour)
+	e.RRule = "FREQ=MONTHLY;BYDAY=3TU;UNTIL=20081231T000000Z"
+	b := mustEncode(t, c)
+	got := components(b, "VTIMEZONE")[0]
+	want := []string{
+		"DTSTART:20041031T020000", // in effect on 1 January 2005
+		"DTSTART:20050403T020000", // first Sunday in April
+		"DTSTART:20051030T020000", // last Sunday in October
+		"DTSTART:20060402T020000",
+		"DTSTART:20061029T020000",
+		"DTSTART:20070311T020000", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU",
+		"DTSTART:20071104T020000", "RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU",
+	}
+	var have []string
+	for _, l := range got {
+		if strings.HasPrefix(l, "DTSTART") || strings.HasPrefix(l, "RRULE") {
+			have = append(have, l)
+		}
+	}
+	if strings.Join(have, "\n") != strings.Join(want, "\n") {
+		t.Errorf("observances\n%s\nwant\n%s", strings.Join(have, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// The changes found in Go's zone data are exact to the second and none is
+// missed: sampled every three hours, the zone is in the state the last
+// change before the sample announced. The span reaches past 2037, where Go
+// computes changes from the zone's rule, and includes leap years there.
+func TestZoneTransitionsMatchGo(t *testing.T) {
+	for _, name := range []string{"Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "Europe/London", "Asia/Jerusalem", "America/Sao_Paulo"} {
+		loc := mustLoad(name)
+		from := time.Date(2025, 1, 1, 0, 0, 0, 0, loc)
+		to := time.Date(2062, 1, 1, 0, 0, 0, 0, loc)
+		trs := zoneTransitions(loc, from, to)
+		for _, tr := range trs {
+			before := stateAt(tr.at.Add(-time.Second).In(loc))
+			if before.offset != tr.from || stateAt(tr.at.In(loc)) != tr.to || before == tr.to {
+				t.Errorf("%s: %v is not a change from %d to %+v", name, tr.at, tr.from, tr.to)
+			}
+		}
+		i := -1
+		for s := from; s.Before(to); s = s.Add(3 * time.Hour) {
+			for i+1 < len(trs) && !trs[i+1].at.After(s) {
+				i++
+			}
+			want := stateAt(from.In(loc))
+			if i >= 0 {
+				want = trs[i].to
+			}
+			if got := stateAt(s.In(loc)); got != want {
+				t.Fatalf("%s: at %v Go says %+v, the changes found say %+v", name, s, got, want)
+			}
+		}
+		perYear := map[int]int{}
+		for _, tr := range trs {
+			perYear[tr.wall().Year()]++
+		}
+		switch name {
+		case "Asia/Kolkata", "America/Sao_Paulo":
+			if len(trs) != 0 {
+				t.Errorf("%s: %d changes, want none", name, len(trs))
+			}
+		default:
+			for y := 2025; y <= 2061; y++ {
+				if perYear[y] != 2 {
+					t.Errorf("%s: %d changes in %d, want 2", name, perYear[y], y)
+				}
+			}
+		}
+	}
+}
+
+// Invitations and cancellations are single events in UTC: every recurrence
+// field is refused with a message naming it.
+func TestInvitesRefuseRecurrence(t *testing.T) {
+	cases := map[string]func(*Event){
+		"RRule":        func(e *Event) { e.RRule = "FREQ=WEEKLY" },
+		"ExDates":      func(e *Event) { e.ExDates = []time.Time{e.Start.AddDate(0, 0, 7)} },
+		"RecurrenceID": func(e *Event) { e.RecurrenceID = e.Start },
+		"Zone":         func(e *Event) { e.Zone = berlin },
+	}
+	for _, m := range []Method{MethodRequest, MethodCancel} {
+		for name, set := range cases {
+			c := minimal(m)
+			set(&c.Events[0])
+			_, err := c.Encode()
+			var ve *ValidationError
+			if !errors.As(err, &ve) || !errors.Is(err, ErrInvalid) {
+				t.Errorf("%s with %s: err = %v, want a ValidationError", m, name, err)
+				continue
+			}
+			if !strings.Contains(err.Error(), "PUBLISH") {
+				t.Errorf("%s with %s: %v does not say that it is for feeds", m, name, err)
+			}
+		}
+		c := minimal(m)
+		c.Events[0].Zone = time.UTC // UTC is what invites use anyway
+		mustEncode(t, c)
+	}
+}
+
+// RRULE values are checked before they are written: a rule part that
+// RFC 5545 does not define, a line break, a DTSTART, a local or date-only
+// UNTIL are refused.
+func TestRRuleValidation(t *testing.T) {
+	good := []string{
+		"FREQ=MONTHLY;INTERVAL=3;BYDAY=3TU",
+		"FREQ=WEEKLY;BYDAY=TU;UNTIL=20261124T160000Z",
+		"FREQ=WEEKLY;COUNT=10",
+		"FREQ=MONTHLY;BYDAY=-1FR",
+		"FREQ=YEARLY;BYMONTH=3;BYDAY=FR;BYMONTHDAY=23,24,25,26,27,28,29",
+		"FREQ=DAILY;INTERVAL=2;WKST=MO",
+	}
+	bad := map[string]string{
+		"prefix":          "RRULE:FREQ=WEEKLY",
+		"CRLF injection":  "FREQ=WEEKLY\r\nATTENDEE:mailto:evil@example.org",
+		"LF":              "FREQ=WEEKLY\nBYDAY=TU",
+		"DTSTART inside":  "FREQ=WEEKLY;DTSTART=20260101T170000",
+		"DTSTART first":   "DTSTART=20260101T170000Z;FREQ=WEEKLY",
+		"local UNTIL":     "FREQ=WEEKLY;UNTIL=20261124T170000",
+		"date UNTIL":      "FREQ=WEEKLY;UNTIL=20261124",
+		"TZID UNTIL":      "FREQ=WEEKLY;UNTIL=TZID=Europe/Berlin:20261124T170000",
+		"no FREQ":         "BYDAY=TU",
+		"unknown FREQ":    "FREQ=FORTNIGHTLY",
+		"lower case":      "freq=weekly",
+		"space":           "FREQ=WEEKLY; BYDAY=TU",
+		"twice":           "FREQ=WEEKLY;FREQ=DAILY",
+		"COUNT and UNTIL": "FREQ=WEEKLY;COUNT=3;UNTIL=20261124T160000Z",
+		"COUNT 0":         "FREQ=WEEKLY;COUNT=0",
+		"INTERVAL 0":      "FREQ=WEEKLY;INTERVAL=0",
+		"BYMONTH 13":      "FREQ=YEARLY;BYMONTH=13",
+		"BYEASTER":        "FREQ=YEARLY;BYEASTER=0",
+		"empty part":      "FREQ=WEEKLY;;BYDAY=TU",
+		"bad weekday":     "FREQ=WEEKLY;BYDAY=XX",
+		"quote":           `FREQ=WEEKLY;X="a:b"`,
+	}
+	series := func(rule string) Calendar {
+		e := repairSeries()
+		e.RRule = rule
+		return Calendar{Method: MethodPublish, Events: []Event{e}}
+	}
+	for _, rule := range good {
+		b := mustEncode(t, series(rule))
+		if !strings.Contains(string(b), "\r\nRRULE:"+rule+"\r\n") {
+			t.Errorf("%q is not written as given", rule)
+		}
+	}
+	for name, rule := range bad {
+		b, err := series(rule).Encode()
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "RRULE") {
+			t.Errorf("%s: %q gave err = %v, want a ValidationError naming RRULE\n%s", name, rule, err, b)
+		}
+	}
+}
+
+// An override must belong to a series in the same calendar, in the same
+// zone, and replace one of its occurrences, once.
+func TestOverrideValidation(t *testing.T) {
+	cases := map[string]struct {
+		change func(c *Calendar)
+		want   string
+	}{
+		"not an occurrence": {func(c *Calendar) { c.Events[1].RecurrenceID = at(2026, 11, 4, 17, 0) }, "not an occurrence"},
+		"before the series": {func(c *Calendar) { c.Events[1].RecurrenceID = at(2026, 9, 29, 17, 0) }, "not an occurrence"},
+		"after UNTIL":       {func(c *Calendar) { c.Events[1].RecurrenceID = at(2026, 12, 1, 17, 0) }, "not an occurrence"},
+		"UTC time of the winter occurrence read as summer": {
+			func(c *Calendar) { c.Events[1].RecurrenceID = time.Date(2026, 11, 3, 15, 0, 0, 0, time.UTC) }, "not an occurrence",
+		},
+		"no series": {func(c *Calendar) { c.Events = c.Events[1:] }, "needs a series"},
+		"series without RRULE": {func(c *Calendar) {
+			c.Events[0].RRule, c.Events[0].ExDates = "", nil
+		}, "needs a series"},
+		"other zone": {func(c *Calendar) { c.Events[1].Zone = time.UTC }, "the series' Zone"},
+		"twice": {func(c *Calendar) {
+			c.Events = append(c.Events, c.Events[1])
+		}, "overridden twice"},
+		"cancelled occurrence": {func(c *Calendar) { c.Events[1].RecurrenceID = c.Events[0].ExDates[0] }, "EXDATE of the series"},
+		"override with RRULE":  {func(c *Calendar) { c.Events[1].RRule = "FREQ=WEEKLY" }, "must not carry RRULE"},
+		"EXDATE without RRULE": {func(c *Calendar) { c.Events[3].ExDates = []time.Time{at(2026, 5, 23, 9, 0)} }, "EXDATE needs RRULE"},
+		"zero EXDATE":          {func(c *Calendar) { c.Events[0].ExDates = []time.Time{{}} }, "EXDATE 0 is zero"},
+		"second series":        {func(c *Calendar) { c.Events[2].UID = wateringUID }, "appears twice"},
+		"time.Local": {func(c *Calendar) {
+			c.Events[2].Zone = time.Local
+		}, `Zone "Local"`},
+		"zone name with a colon": {func(c *Calendar) {
+			c.Events[2].Zone = time.FixedZone("X:Y", 3600)
+		}, "not an IANA time zone name"},
+	}
+	mustEncode(t, recurringFeedFixture())
+	for name, tc := range cases {
+		c := recurringFeedFixture()
+		tc.change(&c)
+		_, err := c.Encode()
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want one saying %q", name, err, tc.want)
+		}
+	}
+}
+
+// EXDATEs are written in order, once each, whatever order they come in.
+func TestExDatesSortedOnce(t *testing.T) {
+	c := Calendar{Method: MethodPublish, Events: []Event{wateringSeries()}}
+	c.Events[0].ExDates = []time.Time{
+		at(2026, 11, 17, 17, 0), at(2026, 10, 13, 17, 0),
+		at(2026, 11, 17, 17, 0).UTC(), at(2026, 10, 13, 17, 0).Add(time.Millisecond),
+	}
+	var got []string
+	for _, l := range unfold(mustEncode(t, c)) {
+		if strings.HasPrefix(l, "EXDATE") {
+			got = append(got, l)
+		}
+	}
+	want := []string{"EXDATE;TZID=Europe/Berlin:20261013T170000", "EXDATE;TZID=Europe/Berlin:20261117T170000"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("EXDATE lines %q, want %q", got, want)
+	}
+}
+
+// The VTIMEZONE covers the years of the series: to its UNTIL or last
+// counted occurrence, or to the calendar's horizon (two years after the
+// start by default) when it has no end. The years are visible in the
+// observances listed before the yearly rules take over, so an Australian
+// zone whose changes are all rules is checked through its first onsets.
+func TestTimezoneCoverage(t *testing.T) {
+	ny := mustLoad("America/New_York")
+	series := func(rule string) Calendar {
+		e := repairSeries()
+		e.Zone = ny
+		e.Start = time.Date(2005, 9, 20, 17, 0, 0, 0, ny)
+		e.End = e.Start.Add(time.Hour)
+		e.RRule = rule
+		return Calendar{Method: MethodPublish, Events: []Event{e}}
+	}
+	// Until the end of 2006 the old rules hold; from 2007 the new ones. A
+	// series that ends in 2006 needs no rule for 2007.
+	count := func(c Calendar) (singles, rules int) {
+		z := components(mustEncode(t, c), "VTIMEZONE")[0]
+		for _, l := range z {
+			switch {
+			case strings.HasPrefix(l, "RRULE"):
+				rules++
+			case strings.HasPrefix(l, "DTSTART"):
+				singles++
+			}
+		}
+		return singles - rules, rules
+	}
+	for name, tc := range map[string]struct {
+		cal            Calendar
+		singles, rules int
+	}{
+		"UNTIL in 2006":         {series("FREQ=MONTHLY;BYDAY=3TU;UNTIL=20061231T000000Z"), 0, 2},
+		"COUNT into 2007":       {series("FREQ=MONTHLY;BYDAY=3TU;COUNT=17"), 5, 2},
+		"open, horizon 2 years": {series("FREQ=MONTHLY;BYDAY=3TU"), 5, 2},
+	} {
+		singles, rules := count(tc.cal)
+		if singles != tc.singles || rules != tc.rules {
+			t.Errorf("%s: %d single observances and %d rules, want %d and %d", name, singles, rules, tc.singles, tc.rules)
+		}
+	}
+	// A horizon set by the calendar overrides the default.
+	c := series("FREQ=MONTHLY;BYDAY=3TU")
+	c.ZoneHorizon = time.Date(2006, 6, 1, 0, 0, 0, 0, time.UTC)
+	if singles, rules := count(c); singles != 0 || rules != 2 {
+		t.Errorf("horizon 2006: %d single observances and %d rules, want 0 and 2", singles, rules)
+	}
+	// An EXDATE or an override later than the horizon extends the years.
+	c.Events[0].ExDates = []time.Time{time.Date(2008, 1, 15, 17, 0, 0, 0, ny)}
+	if singles, rules := count(c); singles != 5 || rules != 2 {
+		t.Errorf("EXDATE in 2008: %d single observances and %d rules, want 5 and 2", singles, rules)
+	}
+}
