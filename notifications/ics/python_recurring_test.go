@@ -40,6 +40,7 @@ type pyRequest struct {
 	To       string            `json:"to,omitempty"`
 	TZID     string            `json:"tzid,omitempty"`
 	Instants []int64           `json:"instants,omitempty"`
+	Locals   []string          `json:"locals,omitempty"`
 }
 
 type pyResult struct {
@@ -57,13 +58,39 @@ type pyOccurrence struct {
 	End     string `json:"end"`
 }
 
-func runRecurringPython(t *testing.T, reqs []pyRequest) []pyResult {
+// recurrenceTool is an independent implementation that expands series and
+// reads VTIMEZONEs: python-icalendar with recurring_ical_events, and ical.js
+// when ICALJS_NODE_PATH names a node_modules folder with it.
+type recurrenceTool struct {
+	name string
+	// cmd returns the command, or skips the test (fails it in CI for
+	// Python); expand says whether series expansion is needed.
+	cmd func(t *testing.T, expand bool) *exec.Cmd
+}
+
+var recurrenceTools = []recurrenceTool{
+	{"python", func(t *testing.T, expand bool) *exec.Cmd {
+		if expand {
+			needRecurringICalEvents(t)
+		} else {
+			needPythonICalendar(t)
+		}
+		return exec.Command(systemPython, filepath.Join("testdata", "recurring_icalendar.py"))
+	}},
+	{"ical.js", func(t *testing.T, expand bool) *exec.Cmd {
+		cmd := icalJS(t)
+		cmd.Args[len(cmd.Args)-1] = filepath.Join("testdata", "recurring_icaljs.cjs")
+		return cmd
+	}},
+}
+
+// runRecurrenceTool sends the requests to one tool and returns its answers.
+func runRecurrenceTool(t *testing.T, cmd *exec.Cmd, reqs []pyRequest) []pyResult {
 	t.Helper()
 	input, err := json.Marshal(reqs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(systemPython, filepath.Join("testdata", "recurring_icalendar.py"))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(input), &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -118,7 +145,6 @@ func thirdTuesdays(loc *time.Location, from, to time.Time) []time.Time {
 // lists, where its yearly rules apply), without the cancelled round of
 // 20 October, with the round of 3 November moved to 4 November 18:00.
 func TestPythonRecurrence(t *testing.T) {
-	needRecurringICalEvents(t)
 	data, err := os.ReadFile(filepath.Join("testdata", "feed_recurring_publish.ics"))
 	if err != nil {
 		t.Fatal(err)
@@ -160,15 +186,19 @@ func TestPythonRecurrence(t *testing.T) {
 		{Mode: "expand", ICS: string(data), From: from.Format(time.DateOnly), To: to.Format(time.DateOnly),
 			Rename: map[string]string{"Europe/Berlin": "Convene-Test/Berlin"}},
 	}
-	for i, res := range runRecurringPython(t, reqs) {
-		name := []string{"TZID Europe/Berlin", "TZID renamed: our VTIMEZONE"}[i]
-		if res.Error != "" {
-			t.Errorf("%s: %s", name, res.Error)
-			continue
-		}
-		got := res.Occurrences
-		sortOccurrences(got)
-		compareOccurrences(t, name, got, want)
+	for _, tool := range recurrenceTools {
+		t.Run(tool.name, func(t *testing.T) {
+			for i, res := range runRecurrenceTool(t, tool.cmd(t, true), reqs) {
+				name := []string{"TZID Europe/Berlin", "TZID renamed: our VTIMEZONE"}[i]
+				if res.Error != "" {
+					t.Errorf("%s: %s", name, res.Error)
+					continue
+				}
+				got := res.Occurrences
+				sortOccurrences(got)
+				compareOccurrences(t, name, got, want)
+			}
+		})
 	}
 }
 
@@ -234,7 +264,6 @@ func zoneSeries(loc *time.Location) Calendar {
 // occurrences with Go's wall-clock computation, over three years, across
 // each zone's daylight-saving changes.
 func TestPythonRecurrenceZones(t *testing.T) {
-	needRecurringICalEvents(t)
 	var reqs []pyRequest
 	var wants [][]pyOccurrence
 	for i, name := range recurringZones {
@@ -261,13 +290,17 @@ func TestPythonRecurrenceZones(t *testing.T) {
 		sortOccurrences(want)
 		wants = append(wants, want)
 	}
-	for i, res := range runRecurringPython(t, reqs) {
-		if res.Error != "" {
-			t.Errorf("%s: %s", recurringZones[i], res.Error)
-			continue
-		}
-		sortOccurrences(res.Occurrences)
-		compareOccurrences(t, recurringZones[i], res.Occurrences, wants[i])
+	for _, tool := range recurrenceTools {
+		t.Run(tool.name, func(t *testing.T) {
+			for i, res := range runRecurrenceTool(t, tool.cmd(t, true), reqs) {
+				if res.Error != "" {
+					t.Errorf("%s: %s", recurringZones[i], res.Error)
+					continue
+				}
+				sortOccurrences(res.Occurrences)
+				compareOccurrences(t, recurringZones[i], res.Occurrences, wants[i])
+			}
+		})
 	}
 }
 
@@ -277,12 +310,14 @@ func TestPythonRecurrenceZones(t *testing.T) {
 // expands yearly rules only up to 2038), one second before and at each of
 // Go's changes, and an hour either side of them. The VTIMEZONE lists the
 // changes of 2026–2028; the later years come from its yearly RRULEs.
+// ical.js is asked for the offset of the local times instead, leaving out
+// the hour that happens twice.
 func TestPythonVTimezoneOffsets(t *testing.T) {
-	needPythonICalendar(t)
 	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	to := time.Date(2038, 11, 1, 0, 0, 0, 0, time.UTC)
 	var reqs []pyRequest
 	var instants [][]time.Time
+	var ambiguous []map[time.Time]bool
 	for i, name := range recurringZones {
 		loc := mustLoad(name)
 		c := Calendar{Method: MethodPublish, Events: []Event{zoneSeries(loc).Events[2]}} // open-ended
@@ -294,39 +329,61 @@ func TestPythonVTimezoneOffsets(t *testing.T) {
 		for s := from; s.Before(to); s = s.Add(7 * 24 * time.Hour) {
 			ts = append(ts, s)
 		}
-		for _, tr := range zoneTransitions(loc, from, to) {
+		trs := zoneTransitions(loc, from, to)
+		for _, tr := range trs {
 			ts = append(ts, tr.at.Add(-time.Hour), tr.at.Add(-time.Second), tr.at, tr.at.Add(time.Hour))
 		}
 		var unix []int64
+		var locals []string
+		amb := map[time.Time]bool{}
 		for _, s := range ts {
 			unix = append(unix, s.Unix())
+			locals = append(locals, s.In(loc).Format("2006-01-02T15:04:05"))
+			for _, tr := range trs { // the hour that happens twice when clocks go back
+				if d := time.Duration(tr.from-tr.to.offset) * time.Second; d > 0 && !s.Before(tr.at.Add(-d)) && s.Before(tr.at.Add(d)) {
+					amb[s] = true
+				}
+			}
 		}
+		ambiguous = append(ambiguous, amb)
 		tzid := fmt.Sprintf("Convene-Test-%d/Zone", i)
 		reqs = append(reqs, pyRequest{
-			Mode: "offsets", ICS: string(data), TZID: tzid, Instants: unix,
+			Mode: "offsets", ICS: string(data), TZID: tzid, Instants: unix, Locals: locals,
 			Rename: map[string]string{name: tzid},
 		})
 		instants = append(instants, ts)
 	}
-	for i, res := range runRecurringPython(t, reqs) {
-		name := recurringZones[i]
-		if res.Error != "" {
-			t.Errorf("%s: %s", name, res.Error)
-			continue
-		}
-		loc := mustLoad(name)
-		bad := 0
-		for j, s := range instants[i] {
-			_, want := s.In(loc).Zone()
-			if got := res.Offsets[j]; got != want {
-				if bad++; bad <= 5 {
-					t.Errorf("%s at %v: VTIMEZONE gives UTC%+.2f, Go gives UTC%+.2f", name, s, float64(got)/3600, float64(want)/3600)
+	for _, tool := range recurrenceTools {
+		t.Run(tool.name, func(t *testing.T) {
+			for i, res := range runRecurrenceTool(t, tool.cmd(t, false), reqs) {
+				name := recurringZones[i]
+				if res.Error != "" {
+					t.Errorf("%s: %s", name, res.Error)
+					continue
 				}
+				if len(res.Offsets) != len(instants[i]) {
+					t.Errorf("%s: %d offsets for %d instants", name, len(res.Offsets), len(instants[i]))
+					continue
+				}
+				loc := mustLoad(name)
+				bad, skipped := 0, 0
+				for j, s := range instants[i] {
+					if tool.name == "ical.js" && ambiguous[i][s] {
+						skipped++ // asked by local time, which names two instants
+						continue
+					}
+					_, want := s.In(loc).Zone()
+					if got := res.Offsets[j]; got != want {
+						if bad++; bad <= 5 {
+							t.Errorf("%s at %v: VTIMEZONE gives UTC%+.2f, Go gives UTC%+.2f", name, s, float64(got)/3600, float64(want)/3600)
+						}
+					}
+				}
+				if bad > 5 {
+					t.Errorf("%s: %d of %d instants wrong", name, bad, len(instants[i]))
+				}
+				t.Logf("%s: %d instants checked", name, len(instants[i])-skipped)
 			}
-		}
-		if bad > 5 {
-			t.Errorf("%s: %d of %d instants wrong", name, bad, len(instants[i]))
-		}
-		t.Logf("%s: %d instants checked", name, len(instants[i]))
+		})
 	}
 }
