@@ -232,6 +232,11 @@ func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
 // ORGANIZER and a SEQUENCE of at least 1, and is always written with
 // STATUS:CANCELLED. PUBLISH needs UID, DTSTAMP, DTSTART and SUMMARY in every
 // event and refuses attendees, which a download or a feed must not expose.
+//
+// Only PUBLISH carries zones and recurrence; REQUEST and CANCEL refuse Zone
+// (other than UTC), RRule, ExDates and RecurrenceID. In a feed, each zone
+// used is written once as a VTIMEZONE before the events, and an override
+// shares its UID with the series it belongs to.
 func (c Calendar) Encode() ([]byte, error) {
 	if problems := c.validate(); len(problems) > 0 {
 		return nil, &ValidationError{Problems: problems}

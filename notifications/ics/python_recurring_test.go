@@ -329,7 +329,7 @@ func TestPythonVTimezoneOffsets(t *testing.T) {
 		for s := from; s.Before(to); s = s.Add(7 * 24 * time.Hour) {
 			ts = append(ts, s)
 		}
-		trs := zoneTransitions(loc, from, to)
+		trs := zoneTransitions(loc, from, to, zoneStep)
 		for _, tr := range trs {
 			ts = append(ts, tr.at.Add(-time.Hour), tr.at.Add(-time.Second), tr.at, tr.at.Add(time.Hour))
 		}

@@ -3,6 +3,8 @@ package ics
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -317,7 +319,7 @@ func TestZoneTransitionsMatchGo(t *testing.T) {
 		loc := mustLoad(name)
 		from := time.Date(2025, 1, 1, 0, 0, 0, 0, loc)
 		to := time.Date(2062, 1, 1, 0, 0, 0, 0, loc)
-		trs := zoneTransitions(loc, from, to)
+		trs := zoneTransitions(loc, from, to, zoneStep)
 		for _, tr := range trs {
 			before := stateAt(tr.at.Add(-time.Second).In(loc))
 			if before.offset != tr.from || stateAt(tr.at.In(loc)) != tr.to || before == tr.to {
@@ -554,5 +556,171 @@ func TestTimezoneCoverage(t *testing.T) {
 	c.Events[0].ExDates = []time.Time{time.Date(2008, 1, 15, 17, 0, 0, 0, ny)}
 	if singles, rules := count(c); singles != 5 || rules != 2 {
 		t.Errorf("EXDATE in 2008: %d single observances and %d rules, want 5 and 2", singles, rules)
+	}
+}
+
+// randomSeriesFeed builds a feed of one to three weekly or daily series with
+// hostile text, in a random zone (or UTC), with some occurrences cancelled
+// and one moved, and returns with it the occurrences people must see. Local
+// times are between 08:00 and 23:00, away from daylight-saving changes.
+func randomSeriesFeed(r *rand.Rand, n int) (Calendar, []pyOccurrence) {
+	zones := []*time.Location{nil, time.UTC}
+	for _, name := range recurringZones {
+		zones = append(zones, mustLoad(name))
+	}
+	c := Calendar{Method: MethodPublish, Name: randomText(r)}
+	var want []pyOccurrence
+	for i := 0; i < 1+r.Intn(3); i++ {
+		zone := zones[r.Intn(len(zones))]
+		loc := zone
+		if loc == nil {
+			loc = time.UTC
+		}
+		start := time.Date(2026+r.Intn(3), time.Month(1+r.Intn(12)), 1+r.Intn(28), 8+r.Intn(9), 15*r.Intn(4), 0, 0, loc)
+		days := []int{1, 2, 7, 14}[r.Intn(4)]
+		count := 1 + r.Intn(60)
+		rule := fmt.Sprintf("FREQ=DAILY;INTERVAL=%d;COUNT=%d", days, count)
+		if days == 7 {
+			rule = fmt.Sprintf("FREQ=WEEKLY;COUNT=%d", count)
+		}
+		length := time.Duration(30+r.Intn(330)) * time.Minute // ends the same day
+		e := Event{
+			UID:   fmt.Sprintf("ser_%d_%d@convene.example", n, i),
+			Stamp: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Start: start, End: start.Add(length),
+			Summary: "S" + randomText(r), Description: randomText(r), Location: randomText(r),
+			Zone: zone, RRule: rule,
+		}
+		var moved *Event
+		for k := 0; k < count; k++ {
+			d := start.AddDate(0, 0, k*days) // same wall-clock time
+			end := d.Add(length)
+			switch x := r.Intn(10); {
+			case x == 0 && k > 0:
+				e.ExDates = append(e.ExDates, d)
+			case x == 1 && k > 0 && moved == nil:
+				ns := d.Add(time.Duration(1+r.Intn(48)) * time.Hour)
+				moved = &Event{
+					UID: e.UID, Stamp: e.Stamp, Sequence: 1, Zone: zone, RecurrenceID: d,
+					Start: ns, End: ns.Add(time.Hour), Summary: "Moved " + randomText(r),
+				}
+				want = append(want, occurrence(e.UID, "", ns.In(loc), ns.Add(time.Hour).In(loc)))
+			default:
+				want = append(want, occurrence(e.UID, "", d, end))
+			}
+		}
+		c.Events = append(c.Events, e)
+		if moved != nil {
+			c.Events = append(c.Events, *moved)
+		}
+	}
+	return c, want
+}
+
+// TestRandomRecurringFeeds encodes feeds of random series with hostile text
+// and checks each: the line rules, no TZID with a UTC time, one VTIMEZONE
+// for each TZID used, stable bytes, golang-ical can read it; then the
+// independent tools expand every series to exactly the occurrences people
+// must see.
+func TestRandomRecurringFeeds(t *testing.T) {
+	r := rand.New(rand.NewSource(20261025))
+	var reqs []pyRequest
+	var wants [][]pyOccurrence
+	tzidWithZ := regexp.MustCompile(`TZID=[^:;]*(;[^:]*)?:[0-9T]*Z`)
+	for n := 0; n < 60; n++ {
+		c, want := randomSeriesFeed(r, n)
+		data := mustEncode(t, c)
+		if again := mustEncode(t, c); !bytes.Equal(data, again) {
+			t.Fatalf("feed %d: two encodings differ", n)
+		}
+		if bad := tzidWithZ.FindAllString(string(data), -1); len(bad) > 0 {
+			t.Fatalf("feed %d: TZID with a UTC time: %q", n, bad)
+		}
+		zones := map[string]int{}
+		for _, z := range components(data, "VTIMEZONE") {
+			zones[strings.TrimPrefix(z[1], "TZID:")]++
+		}
+		for _, m := range regexp.MustCompile(`;TZID=([^:;]+)`).FindAllStringSubmatch(string(data), -1) {
+			if zones[m[1]] != 1 {
+				t.Fatalf("feed %d: TZID %s has %d VTIMEZONEs", n, m[1], zones[m[1]])
+			}
+		}
+		p, err := parseWithGolangICal(data)
+		if err != nil || len(p.Events) != len(c.Events) {
+			t.Fatalf("feed %d: golang-ical read %d events, err %v", n, len(p.Events), err)
+		}
+		sortOccurrences(want)
+		reqs = append(reqs, pyRequest{Mode: "expand", ICS: string(data), From: "2025-12-01", To: "2033-01-01"})
+		wants = append(wants, want)
+	}
+	for _, tool := range recurrenceTools {
+		t.Run(tool.name, func(t *testing.T) {
+			for i, res := range runRecurrenceTool(t, tool.cmd(t, true), reqs) {
+				if res.Error != "" {
+					t.Errorf("feed %d: %s", i, res.Error)
+					continue
+				}
+				for j := range res.Occurrences {
+					res.Occurrences[j].Summary = "" // hostile text is checked by the other parser tests
+				}
+				sortOccurrences(res.Occurrences)
+				compareOccurrences(t, fmt.Sprintf("feed %d", i), res.Occurrences, wants[i])
+			}
+		})
+	}
+}
+
+// BenchmarkEncodeRecurringFeed measures a feed request's encoding: the
+// golden recurring feed, whose Europe/Berlin VTIMEZONE is generated from
+// Go's zone data each time.
+func BenchmarkEncodeRecurringFeed(b *testing.B) {
+	c := recurringFeedFixture()
+	for b.Loop() {
+		if _, err := c.Encode(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncodeFeed is the same for the feed without zones, for
+// comparison.
+func BenchmarkEncodeFeed(b *testing.B) {
+	c := feedFixture()
+	for b.Loop() {
+		if _, err := c.Encode(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkZoneObservances measures working out a VTIMEZONE without the
+// cache: Europe/Berlin for 2026–2028, as for a new feed.
+func BenchmarkZoneObservances(b *testing.B) {
+	for b.Loop() {
+		zoneObservances(berlin, 2026, 2028)
+	}
+}
+
+// Feeds are encoded concurrently by the server: the cache of zone
+// observances must give every request the same bytes (run with -race).
+func TestConcurrentRecurringEncode(t *testing.T) {
+	want := mustEncode(t, recurringFeedFixture())
+	errs := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			c := recurringFeedFixture()
+			c.Events[2].Zone = mustLoad([]string{"Europe/Berlin", "America/New_York"}[i%2])
+			c.Events[2].Start = time.Date(2026, 9, 15, 17, 0, 0, 0, c.Events[2].Zone)
+			c.Events[2].End = c.Events[2].Start.Add(3 * time.Hour)
+			got, err := c.Encode()
+			if err == nil && i%2 == 0 && !bytes.Equal(got, want) {
+				err = errors.New("different bytes")
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

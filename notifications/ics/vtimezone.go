@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -143,9 +144,14 @@ func daysIn(m time.Month, year int) int {
 	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
-// zoneStep is how far apart the zone is sampled when looking for changes;
-// no zone changes twice within a day.
+// zoneStep is how far apart the zone is sampled when looking for changes in
+// the years a VTIMEZONE lists: no zone changes twice within a day.
 const zoneStep = 24 * time.Hour
+
+// ruleStep is the sampling step for the years after, which only confirm a
+// yearly rule: a week, since a zone's changes are months apart, and each
+// sample costs the time to evaluate the zone's rule.
+const ruleStep = 7 * 24 * time.Hour
 
 // zoneLookback is how far before the covered years zoneOnset looks for the
 // change that started the period in effect: far enough to find the last
@@ -153,15 +159,15 @@ const zoneStep = 24 * time.Hour
 const zoneLookback = 400 * 24 * time.Hour
 
 // zoneTransitions returns the changes of loc in (from, to], in order. The
-// zone is sampled once a day, and each change of t.Zone() or t.IsDST()
+// zone is sampled every step, and each change of t.Zone() or t.IsDST()
 // between two samples is found to the second by binary search. (Go's
 // ZoneBounds would be quicker, but past the explicit transitions of the zone
 // data it reports the end of a leap year a day early and then stops moving.)
-func zoneTransitions(loc *time.Location, from, to time.Time) []transition {
+func zoneTransitions(loc *time.Location, from, to time.Time, step time.Duration) []transition {
 	var out []transition
 	t, s := from, stateAt(from.In(loc))
 	for t.Before(to) {
-		next := t.Add(zoneStep)
+		next := t.Add(step)
 		if next.After(to) {
 			next = to
 		}
@@ -192,7 +198,7 @@ func zoneTransitions(loc *time.Location, from, to time.Time) []transition {
 // or false when there was none within zoneLookback (a fixed offset, or one
 // that has not changed for years).
 func zoneOnset(loc *time.Location, t time.Time) (transition, bool) {
-	trs := zoneTransitions(loc, t.Add(-zoneLookback), t)
+	trs := zoneTransitions(loc, t.Add(-zoneLookback), t, zoneStep)
 	if len(trs) == 0 {
 		return transition{}, false
 	}
@@ -235,7 +241,8 @@ func zoneObservances(loc *time.Location, firstYear, lastYear int) []observance {
 			to:   s,
 		}
 	}
-	all := zoneTransitions(loc, start, end.Add(-time.Second))
+	covered := time.Date(lastYear+1, 1, 1, 0, 0, 0, 0, loc)
+	all := append(zoneTransitions(loc, start, covered, zoneStep), zoneTransitions(loc, covered, end.Add(-time.Second), ruleStep)...)
 	byYear := make(map[int][]transition)
 	for _, tr := range all {
 		y := tr.wall().Year()
@@ -331,7 +338,7 @@ func writeTimezone(w *lineWriter, loc *time.Location, firstYear, lastYear int) {
 	w.raw("BEGIN:VTIMEZONE")
 	w.text("TZID", loc.String())
 	w.text("X-LIC-LOCATION", loc.String())
-	for _, o := range zoneObservances(loc, firstYear, lastYear) {
+	for _, o := range cachedObservances(loc, firstYear, lastYear) {
 		kind := "STANDARD"
 		if o.tr.to.dst {
 			kind = "DAYLIGHT"
@@ -366,4 +373,45 @@ func utcOffset(sec int) string {
 		s += fmt.Sprintf("%02d", sec%60)
 	}
 	return s
+}
+
+// observanceKey identifies a zone's observances for a span of years. The
+// zone's state at the start and middle of the first year is part of the key,
+// so that a fixed zone that borrows an IANA name does not share its entry.
+type observanceKey struct {
+	name        string
+	first, last int
+	jan, jul    zoneState
+}
+
+// The observances of the zones in use are kept, since feeds are encoded
+// over and over and working them out samples the zone thousands of times.
+// The cache is emptied when it reaches maxCachedZones entries.
+var (
+	observanceMu    sync.Mutex
+	observanceCache = map[observanceKey][]observance{}
+)
+
+const maxCachedZones = 256
+
+func cachedObservances(loc *time.Location, firstYear, lastYear int) []observance {
+	key := observanceKey{
+		name: loc.String(), first: firstYear, last: lastYear,
+		jan: stateAt(time.Date(firstYear, 1, 1, 0, 0, 0, 0, loc)),
+		jul: stateAt(time.Date(firstYear, 7, 1, 0, 0, 0, 0, loc)),
+	}
+	observanceMu.Lock()
+	obs, ok := observanceCache[key]
+	observanceMu.Unlock()
+	if ok {
+		return obs
+	}
+	obs = zoneObservances(loc, firstYear, lastYear)
+	observanceMu.Lock()
+	if len(observanceCache) >= maxCachedZones {
+		clear(observanceCache)
+	}
+	observanceCache[key] = obs
+	observanceMu.Unlock()
+	return obs
 }
