@@ -22,6 +22,10 @@ var ruleParts = map[string]bool{
 // RFC 5545 requires when DTSTART has a TZID or is in UTC.
 var untilUTC = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z$`)
 
+// byDay is a BYDAY value: weekdays, each with an optional ordinal from 1
+// to 53, signed or not (rrule-go would also take 0 or 07).
+var byDay = regexp.MustCompile(`^[+-]?([1-9]|[1-4][0-9]|5[0-3])?(MO|TU|WE|TH|FR|SA|SU)(,[+-]?([1-9]|[1-4][0-9]|5[0-3])?(MO|TU|WE|TH|FR|SA|SU))*$`)
+
 // ruleChars are the characters an RRULE value can hold; anything else (a
 // line break, a colon, a quote) could change the meaning of the line.
 var ruleChars = regexp.MustCompile(`^[A-Z0-9=;,+-]+$`)
@@ -45,6 +49,8 @@ func checkRule(s string) error {
 			return errors.New("rule part " + key + " appears twice")
 		case key == "UNTIL" && !untilUTC.MatchString(value):
 			return errors.New("UNTIL must be a UTC date-time such as 20271231T230000Z")
+		case key == "BYDAY" && !byDay.MatchString(value):
+			return errors.New("BYDAY must list weekdays such as TU, 3TU or -1FR")
 		}
 		seen[key] = true
 	}

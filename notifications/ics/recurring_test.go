@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/teambition/rrule-go"
 )
 
 // The recurring fixtures are the series a group runs in Berlin, across the
@@ -398,6 +400,7 @@ func TestRRuleValidation(t *testing.T) {
 		"FREQ=MONTHLY;BYDAY=-1FR",
 		"FREQ=YEARLY;BYMONTH=3;BYDAY=FR;BYMONTHDAY=23,24,25,26,27,28,29",
 		"FREQ=DAILY;INTERVAL=2;WKST=MO",
+		"FREQ=MONTHLY;BYDAY=+2MO,-1SU,TH",
 	}
 	bad := map[string]string{
 		"prefix":          "RRULE:FREQ=WEEKLY",
@@ -420,6 +423,9 @@ func TestRRuleValidation(t *testing.T) {
 		"BYEASTER":        "FREQ=YEARLY;BYEASTER=0",
 		"empty part":      "FREQ=WEEKLY;;BYDAY=TU",
 		"bad weekday":     "FREQ=WEEKLY;BYDAY=XX",
+		"ordinal 0":       "FREQ=MONTHLY;BYDAY=0TU",
+		"ordinal 54":      "FREQ=YEARLY;BYDAY=54TU",
+		"empty weekday":   "FREQ=MONTHLY;BYDAY=TU,",
 		"quote":           `FREQ=WEEKLY;X="a:b"`,
 	}
 	series := func(rule string) Calendar {
@@ -723,4 +729,42 @@ func TestConcurrentRecurringEncode(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// FuzzRRule feeds arbitrary RRULE values to a feed. Encode either refuses
+// the value or writes it as one RRULE line that obeys the line rules, adds
+// no other property and that an RRULE parser (rrule-go) reads.
+func FuzzRRule(f *testing.F) {
+	f.Add("FREQ=MONTHLY;INTERVAL=3;BYDAY=3TU")
+	f.Add("FREQ=WEEKLY\r\nATTENDEE:mailto:evil@example.org")
+	f.Add("FREQ=WEEKLY;UNTIL=20261124T160000Z")
+	f.Add("FREQ=WEEKLY;DTSTART=20260101T000000Z")
+	f.Add("FREQ=YEARLY;BYMONTH=3;BYDAY=FR;BYMONTHDAY=23,24,25,26,27,28,29")
+	f.Fuzz(func(t *testing.T, rule string) {
+		if rule == "" {
+			return // not a series
+		}
+		c := Calendar{Method: MethodPublish, Events: []Event{repairSeries()}}
+		c.Events[0].RRule = rule
+		data, err := c.Encode()
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("%q: %v", rule, err)
+			}
+			return
+		}
+		checkLines(t, data)
+		plain := repairSeries()
+		plain.RRule = "FREQ=DAILY"
+		base := mustEncode(t, Calendar{Method: MethodPublish, Events: []Event{plain}})
+		if len(unfold(data)) != len(unfold(base)) {
+			t.Fatalf("%q changed the number of content lines:\n%s", rule, data)
+		}
+		if !strings.Contains(string(data), "\r\nRRULE:"+rule+"\r\n") || strings.Contains(rule, "DTSTART") {
+			t.Fatalf("%q written as\n%s", rule, data)
+		}
+		if _, err := rrule.StrToRRule(rule); err != nil {
+			t.Fatalf("%q accepted but rrule-go cannot read it: %v", rule, err)
+		}
+	})
 }
