@@ -171,6 +171,47 @@ func (e Event) timeProp(name string, t time.Time) string {
 	return name + ":" + utc(t)
 }
 
+// startOrEnd writes DTSTART or DTEND like timeProp, except when the local
+// time happens twice (the hour repeated when clocks go back): RFC 5545
+// §3.3.5 reads such a local time as the first of the two instants, while
+// python-icalendar and ical.js read it as the second, so the instant is
+// written in UTC, which DTSTART and DTEND may always be. A series' DTSTART
+// must stay local: validate refuses the second instant, and the first is
+// written as the RFC reads it.
+func (e Event) startOrEnd(name string, t time.Time) string {
+	if e.local() && (name != "DTSTART" || e.RRule == "") {
+		if _, twice := localTimeOnce(t, e.Zone); twice {
+			return name + ":" + utc(t)
+		}
+	}
+	return e.timeProp(name, t)
+}
+
+// firstLocal reports whether t is the first instant showing its local time.
+func firstLocal(t time.Time, loc *time.Location) bool {
+	first, _ := localTimeOnce(t, loc)
+	return first
+}
+
+// localTimeOnce reports whether t, to the second, is the first instant that
+// shows its local time in loc, and whether another instant shows the same
+// local time (when clocks go back).
+func localTimeOnce(t time.Time, loc *time.Location) (first, twice bool) {
+	t = t.Truncate(time.Second)
+	wall := t.In(loc).Format(localFormat)
+	asUTC, _ := time.Parse(localFormat, wall)
+	first = true
+	for _, probe := range []time.Time{t.Add(-26 * time.Hour), t.Add(26 * time.Hour)} {
+		_, offset := probe.In(loc).Zone()
+		other := asUTC.Add(-time.Duration(offset) * time.Second)
+		if !other.Equal(t) && other.In(loc).Format(localFormat) == wall {
+			twice = true
+			first = first && t.Before(other)
+		}
+	}
+	return first, twice
+}
+
 // Calendar is one VCALENDAR object.
 type Calendar struct {
 	Method Method
@@ -288,10 +329,10 @@ func (c Calendar) encodeEvent(w *lineWriter, e Event) {
 		w.raw(e.timeProp("RECURRENCE-ID", e.RecurrenceID))
 	}
 	if !e.Start.IsZero() {
-		w.raw(e.timeProp("DTSTART", e.Start))
+		w.raw(e.startOrEnd("DTSTART", e.Start))
 	}
 	if !e.End.IsZero() {
-		w.raw(e.timeProp("DTEND", e.End))
+		w.raw(e.startOrEnd("DTEND", e.End))
 	}
 	if e.RRule != "" {
 		w.raw("RRULE:" + e.RRule)
@@ -491,6 +532,10 @@ func (c Calendar) validate() []string {
 		if e.RRule != "" {
 			if err := checkRule(e.RRule); err != nil {
 				at("RRULE %q: %v", e.RRule, err)
+			}
+			if e.local() && !e.Start.IsZero() && !firstLocal(e.Start, e.Zone) {
+				at("DTSTART %s is the second %s in %s, which a series cannot start at: that hour happens twice when clocks go back",
+					utc(e.Start), e.Start.In(e.Zone).Format("15:04"), e.Zone.String())
 			}
 			if !e.RecurrenceID.IsZero() {
 				at("an override (RECURRENCE-ID) must not carry RRULE")

@@ -768,3 +768,76 @@ func FuzzRRule(f *testing.F) {
 		}
 	})
 }
+
+// On the night clocks go back, 02:00–02:59 happens twice in Berlin. RFC 5545
+// reads such a local time as the first, python-icalendar and ical.js as the
+// second. An event that starts or ends in that hour is written in UTC, which
+// all read alike; a series cannot start at the second and is refused.
+func TestRepeatedLocalHour(t *testing.T) {
+	first := time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC)  // 02:30 CEST
+	second := time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC) // 02:30 CET
+	if a, b := first.In(berlin).Format("15:04"), second.In(berlin).Format("15:04"); a != "02:30" || b != "02:30" {
+		t.Fatalf("fixture: %s and %s", a, b)
+	}
+	single := func(start, end time.Time) []string {
+		e := repairSeries()
+		e.RRule, e.Start, e.End = "", start, end
+		return components(mustEncode(t, Calendar{Method: MethodPublish, Events: []Event{e}}), "VEVENT")[0]
+	}
+	got := single(first, second)
+	for _, want := range []string{"DTSTART:20261025T003000Z", "DTEND:20261025T013000Z"} {
+		if !containsLine(got, want) {
+			t.Errorf("lacks %q:\n%s", want, strings.Join(got, "\n"))
+		}
+	}
+	got = single(second, second.Add(time.Hour))
+	for _, want := range []string{"DTSTART:20261025T013000Z", "DTEND;TZID=Europe/Berlin:20261025T033000"} {
+		if !containsLine(got, want) {
+			t.Errorf("lacks %q:\n%s", want, strings.Join(got, "\n"))
+		}
+	}
+
+	// The parsers read back the instants.
+	var reqs []pyRequest
+	events := [][2]time.Time{{first, second}, {second, second.Add(time.Hour)}}
+	for _, se := range events {
+		e := repairSeries()
+		e.RRule, e.Start, e.End = "", se[0], se[1]
+		data := mustEncode(t, Calendar{Method: MethodPublish, Events: []Event{e}})
+		reqs = append(reqs, pyRequest{Mode: "expand", ICS: string(data), From: "2026-10-01", To: "2026-11-01"})
+	}
+	for _, tool := range recurrenceTools {
+		t.Run(tool.name, func(t *testing.T) {
+			for i, res := range runRecurrenceTool(t, tool.cmd(t, true), reqs) {
+				if res.Error != "" || len(res.Occurrences) != 1 {
+					t.Fatalf("event %d: %s %+v", i, res.Error, res.Occurrences)
+				}
+				o := res.Occurrences[0]
+				for j, got := range []string{o.Start, o.End} {
+					g, err := time.Parse(time.RFC3339, got)
+					if want := events[i][j]; err != nil || !g.Equal(want) {
+						t.Errorf("event %d: read %s, want the instant %s", i, got, want)
+					}
+				}
+			}
+		})
+	}
+
+	series := repairSeries()
+	series.Start, series.End = second, second.Add(time.Hour)
+	_, err := Calendar{Method: MethodPublish, Events: []Event{series}}.Encode()
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "happens twice") {
+		t.Errorf("a series starting at the second 02:30: err = %v", err)
+	}
+	series.Start, series.End = first, first.Add(time.Hour)
+	mustEncode(t, Calendar{Method: MethodPublish, Events: []Event{series}})
+
+	// Every other instant of the year is the only one with its local time.
+	for s := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC); s.Year() == 2026; s = s.Add(10 * time.Minute) {
+		inRepeat := !s.Before(time.Date(2026, 10, 25, 1, 0, 0, 0, time.UTC)) && s.Before(time.Date(2026, 10, 25, 2, 0, 0, 0, time.UTC))
+		inFirst := !s.Before(time.Date(2026, 10, 25, 0, 0, 0, 0, time.UTC)) && s.Before(time.Date(2026, 10, 25, 1, 0, 0, 0, time.UTC))
+		if first, twice := localTimeOnce(s, berlin); first == inRepeat || twice != (inFirst || inRepeat) {
+			t.Errorf("%v (%s): localTimeOnce = %v, %v", s, s.In(berlin).Format("15:04 MST"), first, twice)
+		}
+	}
+}
