@@ -30,8 +30,23 @@ var byDay = regexp.MustCompile(`^[+-]?([1-9]|[1-4][0-9]|5[0-3])?(MO|TU|WE|TH|FR|
 // line break, a colon, a quote) could change the meaning of the line.
 var ruleChars = regexp.MustCompile(`^[A-Z0-9=;,+-]+$`)
 
+// CheckRRule reports whether rule is an RRULE value that Encode accepts in
+// Event.RRule, so that an API can refuse a bad rule with a field error when
+// it is entered rather than fail the feed later. The error matches
+// ErrInvalid and its message, which names the rule part at fault, is safe to
+// show.
+func CheckRRule(rule string) error {
+	if err := checkRule(rule); err != nil {
+		return &ValidationError{Problems: []string{"RRULE: " + err.Error()}}
+	}
+	return nil
+}
+
 // checkRule returns what is wrong with an RRULE value, or nil.
 func checkRule(s string) error {
+	if s == "" {
+		return errors.New("is empty")
+	}
 	if !ruleChars.MatchString(s) {
 		return errors.New("must be upper-case rule parts such as FREQ=WEEKLY;BYDAY=TU, with no line break, colon, space or \"RRULE:\" prefix")
 	}

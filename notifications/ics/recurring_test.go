@@ -434,12 +434,18 @@ func TestRRuleValidation(t *testing.T) {
 		return Calendar{Method: MethodPublish, Events: []Event{e}}
 	}
 	for _, rule := range good {
+		if err := CheckRRule(rule); err != nil {
+			t.Errorf("CheckRRule(%q) = %v", rule, err)
+		}
 		b := mustEncode(t, series(rule))
 		if !strings.Contains(string(b), "\r\nRRULE:"+rule+"\r\n") {
 			t.Errorf("%q is not written as given", rule)
 		}
 	}
 	for name, rule := range bad {
+		if err := CheckRRule(rule); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: CheckRRule(%q) = %v, want ErrInvalid", name, rule, err)
+		}
 		b, err := series(rule).Encode()
 		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "RRULE") {
 			t.Errorf("%s: %q gave err = %v, want a ValidationError naming RRULE\n%s", name, rule, err, b)
