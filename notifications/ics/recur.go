@@ -32,9 +32,10 @@ var ruleChars = regexp.MustCompile(`^[A-Z0-9=;,+-]+$`)
 
 // CheckRRule reports whether rule is an RRULE value that Encode accepts in
 // Event.RRule, so that an API can refuse a bad rule with a field error when
-// it is entered rather than fail the feed later. The error matches
-// ErrInvalid and its message, which names the rule part at fault, is safe to
-// show.
+// it is entered rather than fail the feed later. An empty rule, which means
+// "not a series" to Encode, is refused here: call it for series only. The
+// error matches ErrInvalid and its message, which names the rule part at
+// fault, is safe to show.
 func CheckRRule(rule string) error {
 	if err := checkRule(rule); err != nil {
 		return &ValidationError{Problems: []string{"RRULE: " + err.Error()}}
