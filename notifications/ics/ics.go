@@ -8,6 +8,12 @@
 // TEXT escaping with every control character removed, quoted parameter
 // values, the properties each iTIP method requires, and times in UTC.
 //
+// Feeds (METHOD:PUBLISH) can also carry recurring series: an event with a
+// time zone is written in local time with TZID, with one VTIMEZONE per zone
+// generated from Go's time zone data, and may carry an RRULE, EXDATEs and
+// overrides of single occurrences (RECURRENCE-ID), so that a weekly meeting
+// at 17:00 stays at 17:00 across daylight-saving changes (rule I9).
+//
 // The content lines are written by this package rather than by
 // github.com/arran4/golang-ical's serialiser: at v0.3.4 that serialiser
 // backslash-escapes parameter values instead of quoting them, folds at word
@@ -23,6 +29,8 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -83,9 +91,11 @@ type Attendee struct {
 	RSVP bool
 }
 
-// Event is one VEVENT. Times are instants and are always written in UTC,
-// which every client reads correctly for single events; recurring series,
-// which would need TZID and VTIMEZONE (rule I9), are not supported.
+// Event is one VEVENT. Times are instants. Without a Zone they are written
+// in UTC, which every client reads correctly for single events; invitations
+// and cancellations are always single events in UTC. In a feed, an event
+// with a Zone is written in local time with a TZID, and may be a recurring
+// series (RRule, ExDates) or an override of one occurrence (RecurrenceID).
 type Event struct {
 	// UID identifies the event across all messages about it; see UID.
 	UID string
@@ -114,6 +124,92 @@ type Event struct {
 	// CONFERENCE property. Most clients ignore it, so the caller should also
 	// put the link where people look: URL, LOCATION and DESCRIPTION.
 	Conference string
+
+	// Zone is the event's IANA time zone, such as Europe/Berlin (PUBLISH
+	// only). When it is set and not UTC, DTSTART, DTEND, EXDATE and
+	// RECURRENCE-ID are written as local times with ;TZID=<zone name>, and
+	// the calendar carries a VTIMEZONE for the zone. Zones are told apart by
+	// name; time.Local, whose name is "Local", is refused.
+	Zone *time.Location
+	// RRule makes the event a recurring series (PUBLISH only): an RFC 5545
+	// RRULE value without the "RRULE:" prefix, such as
+	// FREQ=MONTHLY;INTERVAL=3;BYDAY=3TU. It must not contain DTSTART (the
+	// event's Start is the first occurrence), and UNTIL, when present, must
+	// be a UTC date-time (20271231T230000Z). Occurrences keep Start's local
+	// time in Zone.
+	RRule string
+	// ExDates are the original starts of cancelled occurrences of a series,
+	// written as EXDATE in Zone. They need RRule.
+	ExDates []time.Time
+	// RecurrenceID makes the event an override of one occurrence of a series
+	// (PUBLISH only): it is the occurrence's original start, and the event
+	// carries the same UID and Zone as the series, no RRule, and its own
+	// Start, End, Sequence, Status and text. The series must be in the same
+	// calendar and RecurrenceID must be one of its occurrences.
+	RecurrenceID time.Time
+}
+
+// zone returns the location the event's times are written in.
+func (e Event) zone() *time.Location {
+	if e.Zone == nil {
+		return time.UTC
+	}
+	return e.Zone
+}
+
+// local reports whether the event's times are written with a TZID.
+func (e Event) local() bool {
+	return e.Zone != nil && e.Zone.String() != "UTC"
+}
+
+// timeProp writes an event time property: local with TZID when the event
+// has a zone, else UTC.
+func (e Event) timeProp(name string, t time.Time) string {
+	if e.local() {
+		return name + ";TZID=" + e.Zone.String() + ":" + t.In(e.Zone).Format(localFormat)
+	}
+	return name + ":" + utc(t)
+}
+
+// startOrEnd writes DTSTART or DTEND like timeProp, except when the local
+// time happens twice (the hour repeated when clocks go back): RFC 5545
+// §3.3.5 reads such a local time as the first of the two instants, while
+// python-icalendar and ical.js read it as the second, so the instant is
+// written in UTC, which DTSTART and DTEND may always be. A series' DTSTART
+// must stay local: validate refuses the second instant, and the first is
+// written as the RFC reads it.
+func (e Event) startOrEnd(name string, t time.Time) string {
+	if e.local() && (name != "DTSTART" || e.RRule == "") {
+		if _, twice := localTimeOnce(t, e.Zone); twice {
+			return name + ":" + utc(t)
+		}
+	}
+	return e.timeProp(name, t)
+}
+
+// firstLocal reports whether t is the first instant showing its local time.
+func firstLocal(t time.Time, loc *time.Location) bool {
+	first, _ := localTimeOnce(t, loc)
+	return first
+}
+
+// localTimeOnce reports whether t, to the second, is the first instant that
+// shows its local time in loc, and whether another instant shows the same
+// local time (when clocks go back).
+func localTimeOnce(t time.Time, loc *time.Location) (first, twice bool) {
+	t = t.Truncate(time.Second)
+	wall := t.In(loc).Format(localFormat)
+	asUTC, _ := time.Parse(localFormat, wall)
+	first = true
+	for _, probe := range []time.Time{t.Add(-26 * time.Hour), t.Add(26 * time.Hour)} {
+		_, offset := probe.In(loc).Zone()
+		other := asUTC.Add(-time.Duration(offset) * time.Second)
+		if !other.Equal(t) && other.In(loc).Format(localFormat) == wall {
+			twice = true
+			first = first && t.Before(other)
+		}
+	}
+	return first, twice
 }
 
 // Calendar is one VCALENDAR object.
@@ -129,6 +225,13 @@ type Calendar struct {
 	Name            string
 	RefreshInterval time.Duration
 	PublishedTTL    time.Duration
+
+	// ZoneHorizon is the last instant an open-ended series (an RRule with
+	// neither UNTIL nor COUNT) needs its zone's VTIMEZONE to list the
+	// daylight-saving changes for, up to the end of its year; zero means two
+	// years after the series' start. Past the years listed, clients follow
+	// the zone's yearly RRULEs.
+	ZoneHorizon time.Time
 
 	Events []Event
 }
@@ -170,6 +273,11 @@ func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
 // ORGANIZER and a SEQUENCE of at least 1, and is always written with
 // STATUS:CANCELLED. PUBLISH needs UID, DTSTAMP, DTSTART and SUMMARY in every
 // event and refuses attendees, which a download or a feed must not expose.
+//
+// Only PUBLISH carries zones and recurrence; REQUEST and CANCEL refuse Zone
+// (other than UTC), RRule, ExDates and RecurrenceID. In a feed, each zone
+// used is written once as a VTIMEZONE before the events, and an override
+// shares its UID with the series it belongs to.
 func (c Calendar) Encode() ([]byte, error) {
 	if problems := c.validate(); len(problems) > 0 {
 		return nil, &ValidationError{Problems: problems}
@@ -197,6 +305,9 @@ func (c Calendar) Encode() ([]byte, error) {
 			w.raw("X-PUBLISHED-TTL:" + duration(c.PublishedTTL))
 		}
 	}
+	for _, z := range c.zones() {
+		writeTimezone(&w, z.loc, z.first, z.last)
+	}
 	for _, e := range c.Events {
 		c.encodeEvent(&w, e)
 	}
@@ -214,11 +325,20 @@ func (c Calendar) encodeEvent(w *lineWriter, e Event) {
 	w.text("UID", e.UID)
 	w.raw("SEQUENCE:" + strconv.Itoa(e.Sequence))
 	w.raw("DTSTAMP:" + utc(e.Stamp))
+	if !e.RecurrenceID.IsZero() {
+		w.raw(e.timeProp("RECURRENCE-ID", e.RecurrenceID))
+	}
 	if !e.Start.IsZero() {
-		w.raw("DTSTART:" + utc(e.Start))
+		w.raw(e.startOrEnd("DTSTART", e.Start))
 	}
 	if !e.End.IsZero() {
-		w.raw("DTEND:" + utc(e.End))
+		w.raw(e.startOrEnd("DTEND", e.End))
+	}
+	if e.RRule != "" {
+		w.raw("RRULE:" + e.RRule)
+	}
+	for _, t := range sortedTimes(e.ExDates) {
+		w.raw(e.timeProp("EXDATE", t))
 	}
 	if s := cleanText(e.Summary); s != "" {
 		w.text("SUMMARY", s)
@@ -289,6 +409,13 @@ func (c Calendar) validate() []string {
 	}
 
 	uids := make(map[string]bool)
+	series := make(map[string]Event) // the first event without RECURRENCE-ID per UID
+	for _, e := range c.Events {
+		if _, ok := series[e.UID]; !ok && e.RecurrenceID.IsZero() {
+			series[e.UID] = e
+		}
+	}
+	overrides := make(map[string]bool)
 	for i, e := range c.Events {
 		at := func(format string, args ...any) {
 			add("event %d: "+format, append([]any{i}, args...)...)
@@ -300,10 +427,12 @@ func (c Calendar) validate() []string {
 			at("missing UID")
 		case hasControlOrInvalid(e.UID):
 			at("UID has control characters or invalid UTF-8")
-		case uids[e.UID]:
+		case uids[e.UID] && e.RecurrenceID.IsZero():
 			at("UID %q appears twice", e.UID)
 		}
-		uids[e.UID] = true
+		if e.RecurrenceID.IsZero() {
+			uids[e.UID] = true
+		}
 		if e.Stamp.IsZero() {
 			at("missing DTSTAMP")
 		}
@@ -386,8 +515,144 @@ func (c Calendar) validate() []string {
 				at("PUBLISH must not carry ATTENDEE")
 			}
 		}
+
+		// Zones and recurrence (feeds only).
+		if c.Method != MethodPublish {
+			if e.local() {
+				at("%s is always written in UTC: Zone is for feeds (PUBLISH)", c.Method)
+			}
+			if e.RRule != "" || len(e.ExDates) > 0 || !e.RecurrenceID.IsZero() {
+				at("%s is a single event: RRULE, EXDATE and RECURRENCE-ID are for feeds (PUBLISH)", c.Method)
+			}
+			continue
+		}
+		if e.Zone != nil && !validZoneName(e.Zone.String()) {
+			at("Zone %q is not an IANA time zone name such as Europe/Berlin", e.Zone.String())
+		}
+		if e.RRule != "" {
+			if err := checkRule(e.RRule); err != nil {
+				at("RRULE %q: %v", e.RRule, err)
+			}
+			if e.local() && !e.Start.IsZero() && !firstLocal(e.Start, e.Zone) {
+				at("DTSTART %s is the second %s in %s, which a series cannot start at: that hour happens twice when clocks go back",
+					utc(e.Start), e.Start.In(e.Zone).Format("15:04"), e.Zone.String())
+			}
+			if !e.RecurrenceID.IsZero() {
+				at("an override (RECURRENCE-ID) must not carry RRULE")
+			}
+		}
+		if len(e.ExDates) > 0 && e.RRule == "" {
+			at("EXDATE needs RRULE")
+		}
+		for j, t := range e.ExDates {
+			if t.IsZero() {
+				at("EXDATE %d is zero", j)
+			}
+		}
+		if rid := e.RecurrenceID; !rid.IsZero() {
+			key := e.UID + "\x00" + utc(rid)
+			master, ok := series[e.UID]
+			switch {
+			case !ok || master.RRule == "":
+				at("RECURRENCE-ID needs a series (an event with RRULE) with UID %q in the same calendar", e.UID)
+			case master.zone().String() != e.zone().String():
+				at("an override must have the series' Zone %q, not %q", master.zone().String(), e.zone().String())
+			case overrides[key]:
+				at("RECURRENCE-ID %s is overridden twice", utc(rid))
+			case containsTime(master.ExDates, rid):
+				at("RECURRENCE-ID %s is an EXDATE of the series", utc(rid))
+			case checkRule(master.RRule) == nil && !master.Start.IsZero():
+				if s, ok := newSeries(master); ok {
+					if has, known := s.has(rid); known && !has {
+						at("RECURRENCE-ID %s is not an occurrence of the series", utc(rid))
+					}
+				}
+			}
+			overrides[key] = true
+		}
 	}
 	return problems
+}
+
+// validZoneName accepts the shape of IANA time zone names (Europe/Berlin,
+// America/Argentina/Buenos_Aires, Etc/GMT-3), which a TZID parameter can
+// carry unquoted, and refuses time.Local ("Local"), which names no zone.
+func validZoneName(name string) bool {
+	if name == "" || name == "Local" || strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") || strings.Contains(name, "//") {
+		return false
+	}
+	return !strings.ContainsFunc(name, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("/_+-", r))
+	})
+}
+
+// zoneSpan is a zone used by the calendar and the years its VTIMEZONE must
+// cover.
+type zoneSpan struct {
+	loc         *time.Location
+	first, last int
+}
+
+// zones returns the zones of the events written with a TZID, in order of
+// first use, each with the years from the earliest time written in it to the
+// last one needed: the last DTEND, EXDATE or RECURRENCE-ID, a series' UNTIL
+// or last counted occurrence, or for an open-ended series the horizon.
+func (c Calendar) zones() []zoneSpan {
+	var out []zoneSpan
+	index := map[string]int{}
+	for _, e := range c.Events {
+		if !e.local() {
+			continue
+		}
+		name := e.Zone.String()
+		i, ok := index[name]
+		if !ok {
+			i = len(out)
+			index[name] = i
+			y := e.Start.In(e.Zone).Year()
+			out = append(out, zoneSpan{loc: e.Zone, first: y, last: y})
+		}
+		z := &out[i]
+		times := append([]time.Time{e.Start, e.End, e.RecurrenceID}, e.ExDates...)
+		if e.RRule != "" {
+			if s, ok := newSeries(e); ok {
+				if end, ok := s.end(); ok {
+					times = append(times, end)
+				} else if !c.ZoneHorizon.IsZero() {
+					times = append(times, c.ZoneHorizon)
+				} else {
+					times = append(times, e.Start.AddDate(2, 0, 0))
+				}
+			}
+		}
+		for _, t := range times {
+			if t.IsZero() {
+				continue
+			}
+			y := t.In(e.Zone).Year()
+			z.first, z.last = min(z.first, y), max(z.last, y)
+		}
+	}
+	return out
+}
+
+// sortedTimes returns the instants in order, to the second, without repeats.
+func sortedTimes(ts []time.Time) []time.Time {
+	out := make([]time.Time, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, t.Truncate(time.Second))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	return slices.CompactFunc(out, time.Time.Equal)
+}
+
+func containsTime(ts []time.Time, t time.Time) bool {
+	for _, u := range ts {
+		if u.Truncate(time.Second).Equal(t.Truncate(time.Second)) {
+			return true
+		}
+	}
+	return false
 }
 
 // utc formats an instant as a UTC DATE-TIME (RFC 5545 §3.3.5, form 2).
