@@ -164,7 +164,8 @@ func TestSeriesAPI(t *testing.T) {
 const expandScript = `
 import sys, datetime, icalendar, recurring_ical_events
 cal = icalendar.Calendar.from_ical(sys.stdin.buffer.read())
-for ev in recurring_ical_events.of(cal).between(datetime.date(2026, 11, 1), datetime.date(2028, 1, 1)):
+events = recurring_ical_events.of(cal).between(datetime.date(2026, 11, 1), datetime.date(2028, 1, 1))
+for ev in sorted(events, key=lambda e: e["DTSTART"].dt):
     print(ev["DTSTART"].dt.isoformat(), ev["SUMMARY"])
 `
 
