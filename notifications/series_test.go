@@ -251,3 +251,88 @@ func TestFollowersAcrossOccurrences(t *testing.T) {
 		}
 	})
 }
+
+// dueNow makes every scheduled job due at once: the clock the queue sees
+// jumps to when they were meant to run (update fan-outs wait a minute for
+// more edits).
+func dueNow(t *testing.T, db *store.DB) {
+	t.Helper()
+	q := `UPDATE river_job SET scheduled_at = ? WHERE state = 'scheduled'`
+	arg := any(time.Now().UTC().Add(-time.Second).Format("2006-01-02 15:04:05.000000"))
+	if db.Dialect() == store.Postgres {
+		q, arg = `UPDATE river_job SET scheduled_at = $1, state = 'available' WHERE state = 'scheduled'`, time.Now().Add(-time.Second)
+	}
+	if _, err := db.SQL().Exec(q, arg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMoveAndCancelOneOccurrence: moving one occurrence of a series sends
+// its attendees an updated invite (REQUEST, higher SEQUENCE, new time);
+// cancelling another sends its attendees a CANCEL; attendees of the other
+// occurrences hear nothing.
+func TestMoveAndCancelOneOccurrence(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		berlin, _ := time.LoadLocation("Europe/Berlin")
+		now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+		real := db.Now
+		db.Now = func() time.Time { return now }
+		t.Cleanup(func() { db.Now = real })
+		sink := smtptest.Start(t)
+		startWorkers(t, db, sink)
+		u := storetest.Unique()
+		owner, _ := db.CreateOrganiser(ctx, "owner-"+u+"@example.org", "Owner")
+		g, err := db.CreateGroup(ctx, owner.ID, domain.Group{Slug: "g-" + u, Name: "Essentials", TimeZone: "Europe/Berlin"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sv, err := db.CreateSeries(ctx, owner.ID, g.ID, domain.Series{Slug: "weekly-" + u, Title: "Weekly essentials",
+			Kind: domain.KindLiveSession, RRule: "FREQ=WEEKLY;BYDAY=TU", StartsAt: time.Date(2026, 12, 8, 17, 0, 0, 0, berlin),
+			Duration: time.Hour, TimeZone: "Europe/Berlin", OnlineURL: "https://meet.example.org/w", Waitlist: true, Ahead: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		occ := sv.Occurrences
+		who := map[string]int{"ada": 0, "bob": 1, "cleo": 2} // one attendee per occurrence
+		for name, i := range who {
+			if _, err := db.CreateRSVP(ctx, occ[i].Slug, domain.RSVPInput{Name: name, Email: name + "-" + u + "@example.org"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sink.WaitFor(t, 3, 20*time.Second) // the three first invites
+
+		to := time.Date(2026, 12, 9, 18, 0, 0, 0, berlin)
+		end := to.Add(time.Hour)
+		if _, err := db.UpdateEvent(ctx, owner.ID, occ[0].EventID, domain.EventUpdate{StartsAt: &to, EndsAt: &end}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CancelEvent(ctx, owner.ID, occ[1].EventID, "Speaker ill"); err != nil {
+			t.Fatal(err)
+		}
+		dueNow(t, db)
+		mb := sorted(sink.WaitFor(t, 5, 20*time.Second))
+		time.Sleep(300 * time.Millisecond)
+		mb = sorted(sink.Messages())
+		last := func(name string) string {
+			m := mb[name+"-"+u+"@example.org"]
+			return string(m[len(m)-1].Data)
+		}
+		if n := len(mb["ada-"+u+"@example.org"]); n != 2 {
+			t.Fatalf("ada got %d e-mails, want the invite and its update", n)
+		}
+		if a := last("ada"); !strings.Contains(a, "METHOD:REQUEST") || !strings.Contains(a, "SEQUENCE:1") ||
+			!strings.Contains(a, "DTSTART:20261209T170000Z") {
+			t.Fatalf("ada's update is not a REQUEST with SEQUENCE:1 at the new time:\n%s", a)
+		}
+		if n := len(mb["bob-"+u+"@example.org"]); n != 2 {
+			t.Fatalf("bob got %d e-mails, want the invite and its cancellation", n)
+		}
+		if b := last("bob"); !strings.Contains(b, "METHOD:CANCEL") || !strings.Contains(b, "STATUS:CANCELLED") {
+			t.Fatalf("bob's message is not a CANCEL:\n%s", b)
+		}
+		if n := len(mb["cleo-"+u+"@example.org"]); n != 1 {
+			t.Fatalf("cleo got %d e-mails, want only her invite", n)
+		}
+	})
+}
