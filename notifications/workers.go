@@ -47,6 +47,10 @@ type Config struct {
 	Now func() time.Time
 	// Metrics counts e-mails by outcome; nil counts nothing.
 	Metrics Metrics
+	// RetryBackoffMax caps the wait between two attempts to send an
+	// e-mail; zero means ten minutes. Tests of mail-server outages
+	// shorten it so that they need not wait for the long retries.
+	RetryBackoffMax time.Duration
 }
 
 // Register adds the workers to a River worker registry.
@@ -169,14 +173,22 @@ func (w *SendWorker) invite(out domain.Outgoing, token string) message.Invite {
 }
 
 // NextRetry backs off exponentially from one second, capped at ten
-// minutes, so a mail server that comes back is used within minutes.
+// minutes (Config.RetryBackoffMax), so a mail server that comes back is
+// used within minutes.
 func (w *SendWorker) NextRetry(job *river.Job[domain.SendEmailArgs]) time.Time {
-	return time.Now().Add(backoff(job.Attempt))
+	return time.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
 }
 
-func backoff(attempt int) time.Duration {
+func backoff(attempt int) time.Duration { return cappedBackoff(attempt, 0) }
+
+// cappedBackoff is 2^(attempt-1) seconds, at most limit (ten minutes when
+// limit is zero).
+func cappedBackoff(attempt int, limit time.Duration) time.Duration {
+	if limit <= 0 {
+		limit = 10 * time.Minute
+	}
 	d := time.Duration(math.Pow(2, float64(min(attempt, 20)-1))) * time.Second
-	return min(d, 10*time.Minute)
+	return min(d, limit)
 }
 
 // Timeout bounds one attempt (Config.SendTimeout).

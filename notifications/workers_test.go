@@ -66,3 +66,26 @@ func TestLastAttemptMarksFailed(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestRetryBackoff: a failed send is tried again after 1, 2, 4… seconds,
+// never more than ten minutes apart — or RetryBackoffMax apart when set.
+func TestRetryBackoff(t *testing.T) {
+	wait := func(cfg Config, attempt int) time.Duration {
+		w := &SendWorker{cfg: cfg}
+		before := time.Now()
+		at := w.NextRetry(&river.Job[domain.SendEmailArgs]{JobRow: &rivertype.JobRow{Attempt: attempt}})
+		return at.Sub(before).Round(time.Second)
+	}
+	for attempt, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 4: 8 * time.Second,
+		10: 8*time.Minute + 32*time.Second, 11: 10 * time.Minute, 100: 10 * time.Minute} {
+		if got := wait(Config{}, attempt); got != want {
+			t.Errorf("default: after attempt %d wait %s, want %s", attempt, got, want)
+		}
+	}
+	short := Config{RetryBackoffMax: 3 * time.Second}
+	for attempt, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 3 * time.Second, 50: 3 * time.Second} {
+		if got := wait(short, attempt); got != want {
+			t.Errorf("capped at 3s: after attempt %d wait %s, want %s", attempt, got, want)
+		}
+	}
+}

@@ -9,3 +9,6 @@ func (db *DB) SetAfterEnqueue(err error) {
 	}
 	db.afterEnqueue = func() error { return err }
 }
+
+// Translate is translate, for the table test of driver errors.
+var Translate = translate

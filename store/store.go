@@ -11,6 +11,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -60,6 +61,10 @@ type Options struct {
 	UpdateDelay time.Duration
 }
 
+// DefaultConnectTimeout bounds opening one PostgreSQL connection when the
+// URL sets no connect_timeout.
+const DefaultConnectTimeout = 5 * time.Second
+
 // DB is Convene's database. It is safe for concurrent use.
 type DB struct {
 	gorm    *gorm.DB
@@ -102,6 +107,13 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		pcfg.MaxConns = opts.MaxConns
 		if pcfg.MaxConns == 0 {
 			pcfg.MaxConns = int32(max(8, 4*runtime.NumCPU()))
+		}
+		// A database that is down or restarting answers within seconds
+		// (requests get 503) instead of holding requests for the
+		// operating system's TCP timeouts; connect_timeout in the URL
+		// overrides it.
+		if pcfg.ConnConfig.ConnectTimeout == 0 {
+			pcfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
 		}
 		rp := pcfg.ConnConfig.RuntimeParams
 		rp["timezone"] = "UTC"
@@ -292,7 +304,12 @@ func (db *DB) forUpdate() string {
 }
 
 // translate maps driver and GORM errors to domain errors at the store
-// boundary.
+// boundary. A database that cannot answer now — down, restarting, refusing
+// or dropping connections, out of connections, a statement or lock wait
+// that timed out, SQLite still busy after its busy_timeout — is
+// EUNAVAILABLE (503 with Retry-After): the client may try again. (A
+// connection lost during COMMIT leaves it unknown whether the change was
+// made; an RSVP sent again returns the one already made.)
 func translate(err error) error {
 	if err == nil {
 		return nil
@@ -327,7 +344,8 @@ func translate(err error) error {
 		return unavailable(err)
 	}
 	var ne net.Error
-	if errors.Is(err, driver.ErrBadConn) || errors.As(err, &ne) || pgconn.SafeToRetry(err) ||
+	if errors.Is(err, driver.ErrBadConn) || errors.As(err, &ne) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) ||
+		errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || strings.Contains(msg, "failed to connect") ||
 		strings.Contains(msg, "conn closed") || strings.Contains(msg, "connection refused") {
 		return unavailable(err)

@@ -390,3 +390,169 @@ func TestFaultOversizedBody(t *testing.T) {
 		t.Fatalf("healthz after oversized bodies: %d", st)
 	}
 }
+
+// TestFaultSMTPOutage: the mail server goes down for 30 s (connections
+// reset, new ones reset on arrival) while an update is being delivered to
+// 300 attendees. The organiser sees the deliveries still queued, with the
+// error, during the outage; after it, every attendee gets the update —
+// a message sent twice (accepted as the connection was reset) has the
+// same Message-ID both times. The wait between attempts is capped at 3 s
+// here (ten minutes in service) so that the test is not waiting on long
+// retries.
+func TestFaultSMTPOutage(t *testing.T) {
+	began := time.Now()
+	defer func(prev time.Duration) { sendRetryMax = prev }(sendRetryMax)
+	sendRetryMax = 3 * time.Second
+	sink := smtptest.Start(t)
+	env := mailEnv(t, "postgres", sink)
+	env["CONVENE_UPDATE_DELAY"] = "200ms"
+	in := startServe(t, env)
+	f := newFlow(t, in)
+	const n = 300
+	const outage = 30 * time.Second
+	eid, slug := f.event(n, "Outage Group")
+	rsvpAll(t, in.base, slug, n, "o")
+	sink.WaitFor(t, n, 60*time.Second) // the invites
+	t.Logf("%d going and invited after %s", n, time.Since(began))
+
+	// A slow relay, then a change of time; down once the update is on its
+	// way.
+	sink.SetDelay(20 * time.Millisecond)
+	s := time.Now().Add(96 * time.Hour).UTC().Truncate(time.Hour)
+	if st, m := call(t, "PATCH", f.base+"/api/v1/events/"+eid, f.token, map[string]any{
+		"starts_at": s.Format(time.RFC3339), "ends_at": s.Add(2 * time.Hour).Format(time.RFC3339)}); st != 200 {
+		t.Fatalf("patch: %d %v", st, m)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for updatesIn(sink) < 20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d updates delivered after 30s", updatesIn(sink))
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	sink.Down()
+	downAt := time.Now()
+	atDown := updatesIn(sink)
+	sink.SetDelay(0)
+	if atDown >= n {
+		t.Fatalf("all %d updates were delivered before the outage", n)
+	}
+	t.Logf("mail server down after %d of %d updates", atDown, n)
+
+	// During the outage: nothing arrives, Convene keeps trying, and the
+	// organiser sees the updates queued with the reason.
+	time.Sleep(outage / 2)
+	queued, withError := 0, 0
+	for _, it := range listAll(t, in.base+"/api/v1/events/"+eid+"/deliveries?x=1", f.token) {
+		if it["kind"] == "updated" && it["status"] == "queued" {
+			queued++
+			if e, _ := it["last_error"].(string); e != "" {
+				withError++
+			}
+		}
+	}
+	if queued == 0 || withError == 0 {
+		t.Fatalf("halfway through the outage: %d updates queued, %d of them with an error; want some of each", queued, withError)
+	}
+	time.Sleep(time.Until(downAt.Add(outage)))
+	sink.Up()
+	upAt := time.Now()
+	if got := updatesIn(sink); got != atDown {
+		t.Fatalf("%d updates arrived while the mail server was down", got-atDown)
+	}
+	t.Logf("mail server up after %s: %d connections reset meanwhile; %d updates queued halfway", upAt.Sub(downAt).Round(time.Millisecond), sink.Dropped(), queued)
+	if sink.Dropped() < 2 {
+		t.Fatalf("%d connections during the outage: Convene did not try again", sink.Dropped())
+	}
+
+	// After: every delivery sent, soon.
+	waitDeliveriesSent(t, in.base, eid, f.token, 2*n, 60*time.Second)
+	recovered := time.Since(upAt)
+	time.Sleep(500 * time.Millisecond) // room for a wrongly repeated send
+	msgs := sink.Messages()
+	dups := checkOneInviteOneUpdate(t, msgs, n)
+	t.Logf("every delivery sent %s after the mail server came back; %d messages, %d sent again with the same Message-ID; %s in all",
+		recovered.Round(time.Millisecond), len(msgs), dups, time.Since(began).Round(time.Millisecond))
+	if strings.Contains(in.stderr.String(), "@example.org") {
+		t.Fatal("the log holds an attendee's address")
+	}
+}
+
+// rsvpAll has n people RSVP to the event, 16 at a time; each must be going.
+func rsvpAll(t *testing.T, base, slug string, n int, prefix string) {
+	t.Helper()
+	client := &http.Client{Timeout: 60 * time.Second}
+	defer client.CloseIdleConnections()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	sem := make(chan struct{}, 16)
+	for i := range n {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			st, m, err := postRSVP(client, base, slug, fmt.Sprintf("Person %d", i), fmt.Sprintf("%s%d@example.org", prefix, i))
+			if err == nil && (st != 201 || m["status"] != "going") {
+				err = fmt.Errorf("RSVP %d: %d %v", i, st, m)
+			}
+			if err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// updatesIn counts the update e-mails the mail server accepted.
+func updatesIn(sink *smtptest.Server) int {
+	c := 0
+	for _, m := range sink.Messages() {
+		if strings.Contains(m.Header().Get("Message-ID"), ".updated.") {
+			c++
+		}
+	}
+	return c
+}
+
+// checkOneInviteOneUpdate checks that each of n attendees got exactly one
+// invite and one update, each perhaps more than once but then always with
+// the same Message-ID, and no Message-ID went to two people. It returns
+// how many messages were repeats.
+func checkOneInviteOneUpdate(t *testing.T, msgs []smtptest.Message, n int) int {
+	t.Helper()
+	idTo := map[string]string{}
+	perTo := map[string]map[string]bool{}
+	dups := 0
+	for _, m := range msgs {
+		id, to := m.Header().Get("Message-ID"), strings.Join(m.To, ",")
+		if prev, ok := idTo[id]; ok {
+			dups++
+			if prev != to {
+				t.Fatalf("Message-ID %s went to %s and %s", id, prev, to)
+			}
+		}
+		idTo[id] = to
+		if perTo[to] == nil {
+			perTo[to] = map[string]bool{}
+		}
+		perTo[to][id] = true
+	}
+	if len(perTo) != n {
+		t.Fatalf("%d recipients, want %d", len(perTo), n)
+	}
+	for to, ids := range perTo {
+		u := 0
+		for id := range ids {
+			if strings.Contains(id, ".updated.") {
+				u++
+			}
+		}
+		if len(ids) != 2 || u != 1 {
+			t.Fatalf("%s got %d distinct messages (%d updates), want an invite and an update: %v", to, len(ids), u, ids)
+		}
+	}
+	return dups
+}

@@ -274,10 +274,12 @@ const mailConnections = 4
 // for dead (killed, or its machine lost) and runs it again — never before
 // the job's own timeout. River's default is an hour: e-mails in flight when
 // a process is killed would wait that long after the restart. Tests shorten
-// both.
+// both. sendRetryMax caps the wait between attempts to send an e-mail (zero
+// is the workers' ten minutes); the mail-outage test shortens it.
 var (
 	sendTimeout          = 2 * time.Minute
 	rescueStuckJobsAfter = 5 * time.Minute
+	sendRetryMax         time.Duration
 )
 
 // startJobs starts the River client that works the job queue.
@@ -287,7 +289,7 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 		return nil, err
 	}
 	workers := river.NewWorkers()
-	notifications.Register(workers, db, sender, notifications.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, Logger: log, Metrics: metrics, SendTimeout: sendTimeout})
+	notifications.Register(workers, db, sender, notifications.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, Logger: log, Metrics: metrics, SendTimeout: sendTimeout, RetryBackoffMax: sendRetryMax})
 	notifications.RegisterContributions(workers, db, notifications.Config{BaseURL: cfg.BaseURL, Logger: log})
 	notifications.RegisterSeries(workers, db, log)
 	rc := &river.Config{

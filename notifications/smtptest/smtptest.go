@@ -6,6 +6,7 @@ package smtptest
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net"
 	"net/mail"
@@ -45,16 +46,20 @@ type Server struct {
 	delay       time.Duration // taken to accept each message
 	arrived     chan struct{}
 	srv         *smtp.Server
+	down        bool                  // reset every connection (see Down)
+	open        map[net.Conn]struct{} // connections being served
+	dropped     int                   // connections reset while down
 }
 
 // Start runs a server until the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{reject: map[string]bool{}, arrived: make(chan struct{}, 1)}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s := &Server{reject: map[string]bool{}, arrived: make(chan struct{}, 1), open: map[net.Conn]struct{}{}}
+	tl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	ln := listener{tl, s}
 	s.Addr = ln.Addr().String()
 	s.srv = smtp.NewServer(backend{s})
 	s.srv.Domain = "localhost"
@@ -75,6 +80,87 @@ func (s *Server) RefuseFor(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refuseUntil = time.Now().Add(d)
+}
+
+// Down takes the server down until Up: the connections it is serving are
+// reset, and every new one is accepted and reset at once, before the
+// greeting, as when a mail server's process is gone or its host drops
+// connections. A message whose connection is reset mid-transaction is not
+// kept.
+func (s *Server) Down() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down = true
+	for c := range s.open {
+		reset(c)
+		s.dropped++
+	}
+	clear(s.open)
+}
+
+// Up ends Down.
+func (s *Server) Up() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down = false
+}
+
+// Dropped returns how many connections were reset because the server was
+// down.
+func (s *Server) Dropped() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dropped
+}
+
+// listener hands the SMTP server its connections, except while the server
+// is down.
+type listener struct {
+	net.Listener
+	s *Server
+}
+
+func (l listener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		l.s.mu.Lock()
+		down := l.s.down
+		if down {
+			l.s.dropped++
+		} else {
+			l.s.open[c] = struct{}{}
+		}
+		l.s.mu.Unlock()
+		if down {
+			reset(c)
+			continue
+		}
+		return &conn{Conn: c, s: l.s}, nil
+	}
+}
+
+// conn forgets itself when closed.
+type conn struct {
+	net.Conn
+	s *Server
+}
+
+func (c *conn) Close() error {
+	c.s.mu.Lock()
+	delete(c.s.open, c.Conn)
+	c.s.mu.Unlock()
+	return c.Conn.Close()
+}
+
+// reset closes c with a TCP RST, as a crashed server's kernel would.
+func reset(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	c.Close()
 }
 
 // SetDelay makes the server take d to accept each message, like a slow
@@ -129,15 +215,20 @@ func (s *Server) WaitFor(t testing.TB, n int, timeout time.Duration) []Message {
 
 type backend struct{ s *Server }
 
-func (b backend) NewSession(*smtp.Conn) (smtp.Session, error) {
+func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	b.s.mu.Lock()
 	b.s.conns++
 	b.s.mu.Unlock()
-	return &session{s: b.s}, nil
+	nc := c.Conn()
+	if tc, ok := nc.(*conn); ok {
+		nc = tc.Conn
+	}
+	return &session{s: b.s, conn: nc}, nil
 }
 
 type session struct {
 	s    *Server
+	conn net.Conn // as keyed in Server.open
 	from string
 	to   []string
 }
@@ -176,8 +267,14 @@ func (x *session) Data(r io.Reader) error {
 	x.s.mu.Unlock()
 	time.Sleep(delay)
 	x.s.mu.Lock()
-	x.s.msgs = append(x.s.msgs, Message{From: x.from, To: x.to, Data: b})
+	_, live := x.s.open[x.conn]
+	if live {
+		x.s.msgs = append(x.s.msgs, Message{From: x.from, To: x.to, Data: b})
+	}
 	x.s.mu.Unlock()
+	if !live {
+		return errors.New("connection reset")
+	}
 	select {
 	case x.s.arrived <- struct{}{}:
 	default:
