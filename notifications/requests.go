@@ -124,7 +124,7 @@ func (w *InvitationWorker) bounce(ctx context.Context, id string, err error) err
 
 // NextRetry backs off like every e-mail.
 func (w *InvitationWorker) NextRetry(job *river.Job[domain.SendInvitationArgs]) time.Time {
-	return time.Now().Add(backoff(job.Attempt))
+	return time.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
 }
 
 // Timeout bounds one attempt.
@@ -188,7 +188,7 @@ func (w *ConfirmationWorker) fail(ctx context.Context, id string, err error) err
 
 // NextRetry backs off like every e-mail.
 func (w *ConfirmationWorker) NextRetry(job *river.Job[domain.SendConfirmationArgs]) time.Time {
-	return time.Now().Add(backoff(job.Attempt))
+	return time.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
 }
 
 // Timeout bounds one attempt.
@@ -245,7 +245,7 @@ func (w *FollowConfirmationWorker) Work(ctx context.Context, job *river.Job[doma
 
 // NextRetry backs off like every e-mail.
 func (w *FollowConfirmationWorker) NextRetry(job *river.Job[domain.SendFollowConfirmationArgs]) time.Time {
-	return time.Now().Add(backoff(job.Attempt))
+	return time.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
 }
 
 // Timeout bounds one attempt.

@@ -179,8 +179,6 @@ func (w *SendWorker) NextRetry(job *river.Job[domain.SendEmailArgs]) time.Time {
 	return time.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
 }
 
-func backoff(attempt int) time.Duration { return cappedBackoff(attempt, 0) }
-
 // cappedBackoff is 2^(attempt-1) seconds, at most limit (ten minutes when
 // limit is zero).
 func cappedBackoff(attempt int, limit time.Duration) time.Duration {
