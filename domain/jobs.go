@@ -115,6 +115,9 @@ type Outgoing struct {
 	OrganizerEmail string
 	Changed        []string
 	Previous       *EventSnapshot
+	// Speakers are the event's speakers, for a thank-you (their talks and
+	// slides).
+	Speakers []EventPerson
 }
 
 // SendInvitationArgs is the job that sends one personal invitation.
