@@ -46,6 +46,9 @@ type Config struct {
 	Now func() time.Time
 	// Metrics counts e-mails by outcome; nil counts nothing.
 	Metrics Metrics
+	// ThankYouDelay is how long after an event ends its attendees are
+	// thanked; zero means domain.DefaultThankYouDelay.
+	ThankYouDelay time.Duration
 }
 
 // Register adds the workers to a River worker registry.
@@ -98,11 +101,21 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[domain.SendEmailAr
 	if err != nil {
 		return err
 	}
-	msg, err := message.Compose(message.Kind(out.Delivery.Kind), w.invite(out, token))
+	var msg message.Message
+	if out.Delivery.Kind == domain.MessageThankYou {
+		msg, err = message.ComposeThankYou(message.ThankYou{
+			RSVP: out.RSVP, Event: out.Event, Group: out.Group, Speakers: out.Speakers,
+			OrganizerEmail: out.OrganizerEmail, From: w.cfg.From, BaseURL: w.cfg.BaseURL,
+			FeedbackURL: FeedbackURL(w.cfg.BaseURL, token), Now: w.cfg.Now().UTC(),
+		})
+	} else {
+		msg, err = message.Compose(message.Kind(out.Delivery.Kind), w.invite(out, token))
+	}
 	if errors.Is(err, message.ErrStale) {
 		// The news was overtaken (a waitlist notice for someone promoted
-		// meanwhile, an invite for someone who already left): the later
-		// message says what is true now.
+		// meanwhile, an invite for someone who already left, a thank-you
+		// whose attendance was undone): the later message says what is
+		// true now.
 		return w.store.MarkDelivery(ctx, out.Delivery.ID, domain.DeliverySkipped, err.Error())
 	}
 	if err != nil {
