@@ -49,10 +49,11 @@ func TestPageRoutesAreNotTheAPI(t *testing.T) {
 	}
 	slices.Sort(pages)
 	want := []string{
-		"GET /c/{token}", "GET /door/{token}", "GET /e/{slug}", "GET /g/{slug}", "GET /i/{token}", "GET /i/{token}/rsvp",
+		"GET /c/{token}", "GET /door/{token}", "GET /e/{slug}", "GET /f/{token}", "GET /g/{slug}", "GET /i/{token}", "GET /i/{token}/rsvp",
 		"GET /j/{token}", "GET /r/{token}", "GET /r/{token}/cancel", "GET /r/{token}/erase", "GET /static/{name}", "GET /v/{id}",
 		"POST /c/{token}", "POST /door/{token}/checkin", "POST /door/{token}/undo", "POST /door/{token}/walkin",
-		"POST /e/{slug}/rsvp", "POST /i/{token}/accept", "POST /i/{token}/decline",
+		"POST /e/{slug}/rsvp", "POST /f/{token}",
+		"POST /i/{token}/accept", "POST /i/{token}/decline",
 		"POST /r/{token}/cancel", "POST /r/{token}/checkin", "POST /r/{token}/erase",
 	}
 	if !slices.Equal(pages, want) {

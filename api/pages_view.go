@@ -239,8 +239,9 @@ type eventPageData struct {
 }
 
 type speakerItem struct {
-	Name string
-	Talk string
+	Name   string
+	Talk   string
+	Slides string // the talk's slides, "" for none
 }
 
 type rsvpPageData struct {
