@@ -269,3 +269,30 @@ func TestRecordingAndSlidesAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestThankYouDeliveriesListed: organisers see the thank-you e-mails with
+// the others, and an attendee's data export lists theirs.
+func TestThankYouDeliveriesListed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		te := newTestEnv(t, db)
+		f := newFeedbackFixture(t, te)
+		n, err := db.ThankAttendees(context.Background(), f.s.Event.ID, 2*time.Hour)
+		if err != nil || n != 33 {
+			t.Fatalf("queued %d thank-yous, %v; want 33", n, err)
+		}
+		thanked := 0
+		for _, d := range listAll(t, te, f.ownerTok, "/api/v1/events/"+f.s.Event.ID+"/deliveries?limit=200") {
+			if d["kind"] == "thank_you" {
+				thanked++
+			}
+		}
+		if thanked != 33 {
+			t.Fatalf("%d thank-you deliveries listed, want 33", thanked)
+		}
+		r := te.do("GET", "/api/v1/rsvps/"+f.bea+"/data", "", nil)
+		wantStatus(t, r, http.StatusOK)
+		if !strings.Contains(string(r.Body), `"kind":"thank_you"`) {
+			t.Fatalf("the export does not list the thank-you: %s", r.Body)
+		}
+	})
+}
