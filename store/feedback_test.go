@@ -277,3 +277,35 @@ func TestRecordingAndSlides(t *testing.T) {
 		}
 	})
 }
+
+// TestMigrationThanksNoPastEvent: upgrading to the thank-you release does
+// not e-mail the attendees of every event that was already over; events
+// still to come are thanked as usual. It also runs 00007 down and up again.
+func TestMigrationThanksNoPastEvent(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			db := storetest.Fresh(t, d)()
+			past := storetest.ScriptedEvent(t, db, time.Now().UTC().Add(-5*time.Hour).Truncate(time.Minute))
+			_, e := openEvent(t, db, 10, domain.ConfirmNone)
+			if err := db.MigrateDownTo(ctx, 4); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if thankDue(t, db, past.Event.ID) {
+				t.Fatal("an event that was over before the upgrade is due its thank-you")
+			}
+			if n := count(t, db, `SELECT count(*) FROM events WHERE id = ? AND thanked_at IS NULL`, e.ID); n != 1 {
+				t.Fatal("an event still to come was marked thanked by the upgrade")
+			}
+			// The rebuilt table takes thank-you deliveries again.
+			if _, err := db.ThankAttendees(ctx, past.Event.ID, domain.DefaultThankYouDelay); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(thankedRSVPs(t, db, past.Event.ID)); n != 33 {
+				t.Fatalf("%d thank-yous after the upgrade, want 33", n)
+			}
+		})
+	}
+}
