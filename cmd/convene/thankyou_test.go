@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/notifications/smtptest"
 	"github.com/convene/convene/store"
@@ -166,5 +169,73 @@ func TestThankYouDelayConfig(t *testing.T) {
 		if _, err := loadConfig(envFrom(map[string]string{"CONVENE_THANK_YOU_DELAY": bad})); exitCode(err) != 2 {
 			t.Errorf("%q: exit code %d, want 2", bad, exitCode(err))
 		}
+	}
+}
+
+// TestBrowserFeedbackKeyboard: the feedback page reads on a 320 px phone
+// without a sideways scroll, every field has a label, and it is answered
+// with the keyboard alone: Tab to the rating, arrows to choose, Tab to the
+// comment, Enter on the button.
+func TestBrowserFeedbackKeyboard(t *testing.T) {
+	browser := newBrowser(t)
+	ctx := context.Background()
+	env := mailEnv(t, "sqlite", smtptest.Start(t))
+	db, err := store.OpenAndMigrate(ctx, store.Options{DataDir: env["CONVENE_DATA_DIR"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := storetest.ScriptedEvent(t, db, time.Now().UTC().Add(-5*time.Hour).Truncate(time.Minute))
+	tok, err := db.MintManageToken(ctx, s.Registered[s.Door[0]].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	in := startServe(t, env)
+
+	b := browser.newTab(t)
+	b.setViewport(320, 640, true)
+	if st := b.open(in.base + "/f/" + tok); st != 200 {
+		t.Fatalf("feedback page: HTTP %d", st)
+	}
+	b.screenshot("feedback-320")
+	if over := b.overflow(); over > 0 {
+		t.Errorf("the feedback page is %d px wider than a 320 px screen", over)
+	}
+	unlabelled := b.eval(`Array.from(document.querySelectorAll("input:not([type=hidden]), textarea")).
+		filter(e => !(e.labels && e.labels.length)).map(e => e.id).join(",")`)
+	if unlabelled != "" {
+		t.Errorf("fields without a label: %s", unlabelled)
+	}
+	if got := b.eval(`document.querySelector("fieldset legend").textContent`); got != "How would you rate the event?" {
+		t.Errorf("the ratings' legend is %q", got)
+	}
+	for i := 0; i < 20 && b.eval(`String(document.activeElement.name || "")`) != "rating"; i++ {
+		b.keys(kb.Tab)
+	}
+	if b.eval(`String(document.activeElement.name || "")`) != "rating" {
+		t.Fatal("Tab never reached the rating")
+	}
+	// In a group of radio buttons nothing checked, the arrow keys move
+	// and check: down from 1 three times is 4.
+	b.keys(kb.ArrowDown + kb.ArrowDown + kb.ArrowDown)
+	if got := b.eval(`document.querySelector("input[name=rating]:checked") ? document.querySelector("input[name=rating]:checked").value : ""`); got != "4" {
+		t.Fatalf("after three arrow keys the rating is %q, want 4", got)
+	}
+	b.keys(kb.Tab + "Loved the live demo")
+	if b.eval(`document.activeElement.id`) != "comment" {
+		t.Fatalf("Tab from the rating reaches %q, want the comment", b.eval(`document.activeElement.id`))
+	}
+	b.keys(kb.Tab)
+	tctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
+	res, err := chromedp.RunResponse(tctx, chromedp.KeyEvent(kb.Enter))
+	cancel()
+	if err != nil {
+		t.Fatalf("Enter on the button: %v", err)
+	}
+	if st := b.answer(res); st != 200 || !strings.Contains(b.pageText(), "Thank you! Your feedback was sent to the organisers.") {
+		t.Fatalf("after sending: HTTP %d on %s:\n%s", st, b.location(), b.pageText())
+	}
+	if got := b.eval(`document.querySelector("input[name=rating]:checked").value + "|" + document.getElementById("comment").value`); got != "4|Loved the live demo" {
+		t.Errorf("the page shows %q, want the answer just sent", got)
 	}
 }
