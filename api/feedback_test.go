@@ -136,6 +136,15 @@ func TestFeedbackPage(t *testing.T) {
 			t.Fatalf("a no-show's answer was counted: %v", st)
 		}
 		wantPage(t, pc.get("/f/"+strings.Repeat("x", 43)), http.StatusNotFound)
+
+		// The attendee's own page leads to the form once the event is
+		// over; a no-show's does not.
+		if p := pc.get("/r/" + f.ann); !strings.Contains(p.Body, `<a href="/f/`+f.ann+`">tell the organisers how it was</a>`) {
+			t.Errorf("the RSVP page of someone who came does not link the feedback form:\n%s", p.Body)
+		}
+		if p := pc.get("/r/" + f.noShow); strings.Contains(p.Body, "/f/") {
+			t.Error("a no-show's RSVP page links the feedback form")
+		}
 	})
 }
 

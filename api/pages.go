@@ -421,6 +421,9 @@ func (s *Server) renderRSVP(c echo.Context, status int, t, checkinErr string) er
 			d.JoinLater = true
 		}
 	}
+	if sum.Over && !sum.Cancelled && domain.CheckFeedback(v.RSVP) == nil {
+		d.FeedbackURL = "/f/" + url.PathEscape(t)
+	}
 	d.Checkin = s.checkinPanel(v, t, s.cfg.Now(), checkinErr, c.QueryParam("checkedin") == "1")
 	d.CSRF = csrfToken(c)
 	return s.render(c, status, "rsvp", d)
