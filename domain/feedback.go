@@ -9,7 +9,7 @@ import (
 // speakers' slides and a link to leave feedback. One per attendee.
 const MessageThankYou MessageKind = "thank_you"
 
-// Feedback limits.
+// Feedback limits, and when attendees are thanked.
 const (
 	MinRating          = 1
 	MaxRating          = 5
