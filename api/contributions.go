@@ -36,6 +36,7 @@ type speakerRequest struct {
 	Name      string `json:"name"`
 	Email     string `json:"email"`
 	TalkTitle string `json:"talk_title"`
+	SlidesURL string `json:"slides_url"`
 }
 
 type volunteerRequest struct {
@@ -52,7 +53,7 @@ type eventPeopleRequest struct {
 func (r eventPeopleRequest) input() domain.EventPeopleInput {
 	in := domain.EventPeopleInput{HostIDs: r.Hosts}
 	for _, p := range r.Speakers {
-		in.Speakers = append(in.Speakers, domain.PersonInput{Name: p.Name, Email: p.Email, TalkTitle: p.TalkTitle})
+		in.Speakers = append(in.Speakers, domain.PersonInput{Name: p.Name, Email: p.Email, TalkTitle: p.TalkTitle, SlidesURL: p.SlidesURL})
 	}
 	for _, p := range r.Volunteers {
 		in.Volunteers = append(in.Volunteers, domain.PersonInput{Name: p.Name, Email: p.Email})
@@ -70,6 +71,7 @@ type speakerJSON struct {
 	Name      string `json:"name"`
 	Email     string `json:"email"`
 	TalkTitle string `json:"talk_title"`
+	SlidesURL string `json:"slides_url"`
 }
 
 type volunteerJSON struct {
@@ -92,7 +94,7 @@ func eventPeopleView(p domain.EventPeople, defaultHosts bool) eventPeopleJSON {
 		out.Hosts = append(out.Hosts, hostJSON{OrganiserID: h.OrganiserID, Name: h.Name, Email: h.Email})
 	}
 	for _, sp := range p.Speakers {
-		out.Speakers = append(out.Speakers, speakerJSON{Name: sp.Name, Email: sp.Email, TalkTitle: sp.TalkTitle})
+		out.Speakers = append(out.Speakers, speakerJSON{Name: sp.Name, Email: sp.Email, TalkTitle: sp.TalkTitle, SlidesURL: sp.SlidesURL})
 	}
 	for _, v := range p.Volunteers {
 		out.Volunteers = append(out.Volunteers, volunteerJSON{Name: v.Name, Email: v.Email})
@@ -144,6 +146,12 @@ type statsJSON struct {
 	RepeatAttendees    int     `json:"repeat_attendees"`
 }
 
+// eventStatsJSON is an event's numbers with what its attendees said.
+type eventStatsJSON struct {
+	statsJSON
+	Feedback feedbackStatsJSON `json:"feedback"`
+}
+
 type groupStatsJSON struct {
 	Events int `json:"events"`
 	statsJSON
@@ -161,11 +169,16 @@ func (s *Server) getEventStats(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.store.EventStats(c.Request().Context(), me(c).ID, id)
+	ctx := c.Request().Context()
+	st, err := s.store.EventStats(ctx, me(c).ID, id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, statsView(st))
+	fb, err := s.store.EventFeedback(ctx, me(c).ID, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, eventStatsJSON{statsJSON: statsView(st), Feedback: feedbackStatsView(fb)})
 }
 
 func (s *Server) getGroupStats(c echo.Context) error {

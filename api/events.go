@@ -25,6 +25,7 @@ type createEventRequest struct {
 	TimeZone     string           `json:"time_zone"`
 	Venue        *venueRequest    `json:"venue"`
 	OnlineURL    string           `json:"online_url"`
+	RecordingURL string           `json:"recording_url"`
 	Capacity     *int             `json:"capacity"`
 	Waitlist     *bool            `json:"waitlist"`
 	Slug         string           `json:"slug"`
@@ -39,7 +40,7 @@ type createEventRequest struct {
 func (r createEventRequest) event() (domain.Event, error) {
 	var v domain.Validation
 	e := domain.Event{Title: r.Title, Description: r.Description, Kind: r.Kind, TimeZone: r.TimeZone,
-		OnlineURL: r.OnlineURL, Capacity: r.Capacity, Waitlist: true, Slug: r.Slug,
+		OnlineURL: r.OnlineURL, RecordingURL: r.RecordingURL, Capacity: r.Capacity, Waitlist: true, Slug: r.Slug,
 		RSVPConfirmation: cmp.Or(r.RSVPConfirmation, domain.ConfirmNone)}
 	if r.StartsAt != "" {
 		e.StartsAt = parseTime(&v, "starts_at", r.StartsAt)
@@ -105,6 +106,7 @@ type updateEventRequest struct {
 	TimeZone     Optional[string]           `json:"time_zone"`
 	Venue        Optional[venueRequest]     `json:"venue"`
 	OnlineURL    Optional[string]           `json:"online_url"`
+	RecordingURL Optional[string]           `json:"recording_url"`
 	Capacity     Optional[int]              `json:"capacity"`
 	Waitlist     Optional[bool]             `json:"waitlist"`
 	Slug         Optional[string]           `json:"slug"`
@@ -117,7 +119,8 @@ type updateEventRequest struct {
 
 // update turns the request into a domain update. Fields that cannot be
 // null (title, times, …) refuse null; venue, capacity and the RSVP window
-// are cleared by null; online_url and description are cleared by "" or null.
+// are cleared by null; online_url, recording_url and description are
+// cleared by "" or null.
 func (r updateEventRequest) update() (domain.EventUpdate, error) {
 	var (
 		v domain.Validation
@@ -134,6 +137,7 @@ func (r updateEventRequest) update() (domain.EventUpdate, error) {
 	u.Description = optString(&v, "description", r.Description, true)
 	u.TimeZone = optString(&v, "time_zone", r.TimeZone, false)
 	u.OnlineURL = optString(&v, "online_url", r.OnlineURL, true)
+	u.RecordingURL = optString(&v, "recording_url", r.RecordingURL, true)
 	u.Slug = optString(&v, "slug", r.Slug, false)
 	if r.Kind.Set {
 		if r.Kind.Null {

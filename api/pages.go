@@ -30,7 +30,7 @@ const csrfField = "_csrf"
 // pagePrefixes are where the HTML pages and their assets live. They are
 // for people, not programs, and so are not part of the JSON API or of
 // openapi.yaml.
-var pagePrefixes = []string{"/e/", "/r/", "/g/", "/i/", "/c/", "/j/", "/door/", "/v/", "/static/", "/s/", "/follow/", "/unfollow/"}
+var pagePrefixes = []string{"/e/", "/r/", "/g/", "/i/", "/c/", "/j/", "/door/", "/v/", "/f/", "/static/", "/s/", "/follow/", "/unfollow/"}
 
 // isPagePath reports whether an Echo route path (/e/:slug) is one of the
 // HTML pages' routes.
@@ -70,6 +70,8 @@ func (s *Server) pageRoutes(e *echo.Echo) {
 	e.GET("/i/:token/rsvp", s.invitationRSVPPage, s.htmlPage, tokenPage)
 	e.POST("/i/:token/accept", s.acceptFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
 	e.POST("/i/:token/decline", s.declineFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.GET("/f/:token", s.feedbackPage, s.htmlPage, tokenPage, csrf)
+	e.POST("/f/:token", s.feedbackFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
 	e.GET("/c/:token", s.confirmPage, s.htmlPage, tokenPage, csrf)
 	e.POST("/c/:token", s.confirmFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
 	s.seriesPages(e, csrf)
@@ -245,6 +247,8 @@ func backLink(c echo.Context) (pageLink, bool) {
 			return pageLink{URL: "/i/" + url.PathEscape(t), Label: "Back to the invitation"}, true
 		case strings.HasPrefix(c.Path(), "/c/"):
 			return pageLink{URL: "/c/" + url.PathEscape(t), Label: "Back to the confirmation"}, true
+		case strings.HasPrefix(c.Path(), "/f/"):
+			return pageLink{URL: "/f/" + url.PathEscape(t), Label: "Back to the feedback form"}, true
 		case strings.HasPrefix(c.Path(), "/door/"):
 			return pageLink{URL: "/door/" + url.PathEscape(t), Label: "Back to the door list"}, true
 		}
@@ -294,7 +298,7 @@ func (s *Server) renderEvent(c echo.Context, status int, e domain.Event, g domai
 		d.Hosts = append(d.Hosts, h.Name)
 	}
 	for _, sp := range people.Speakers {
-		d.Speakers = append(d.Speakers, speakerItem{Name: sp.Name, Talk: sp.TalkTitle})
+		d.Speakers = append(d.Speakers, speakerItem{Name: sp.Name, Talk: sp.TalkTitle, Slides: sp.SlidesURL})
 	}
 	if !sum.Cancelled && !sum.Over {
 		d.Places = placesText(e)
@@ -417,6 +421,9 @@ func (s *Server) renderRSVP(c echo.Context, status int, t, checkinErr string) er
 		} else {
 			d.JoinLater = true
 		}
+	}
+	if sum.Over && !sum.Cancelled && domain.CheckFeedback(v.RSVP) == nil {
+		d.FeedbackURL = "/f/" + url.PathEscape(t)
 	}
 	d.Checkin = s.checkinPanel(v, t, s.cfg.Now(), checkinErr, c.QueryParam("checkedin") == "1")
 	d.CSRF = csrfToken(c)

@@ -62,7 +62,7 @@ func init() {
 	}
 
 	layout := template.Must(template.New("layout.html").ParseFS(webFS, "web/templates/layout.html", "web/templates/partials.html"))
-	for _, page := range []string{"event", "rsvp", "cancel", "group", "message", "invitation", "confirm", "erase", "door", "join", "series", "follow"} {
+	for _, page := range []string{"event", "rsvp", "cancel", "group", "message", "invitation", "confirm", "erase", "door", "join", "series", "follow", "feedback"} {
 		t := template.Must(template.Must(layout.Clone()).ParseFS(webFS, "web/templates/"+page+".html"))
 		pageTemplate[page] = t
 	}

@@ -49,11 +49,11 @@ func TestPageRoutesAreNotTheAPI(t *testing.T) {
 	}
 	slices.Sort(pages)
 	want := []string{
-		"GET /c/{token}", "GET /door/{token}", "GET /e/{slug}", "GET /follow/{token}", "GET /g/{slug}", "GET /i/{token}", "GET /i/{token}/rsvp",
-		"GET /j/{token}", "GET /r/{token}", "GET /r/{token}/cancel", "GET /r/{token}/erase", "GET /s/{slug}", "GET /static/{name}",
-		"GET /unfollow/{token}", "GET /v/{id}",
+		"GET /c/{token}", "GET /door/{token}", "GET /e/{slug}", "GET /f/{token}", "GET /follow/{token}", "GET /g/{slug}", "GET /i/{token}",
+		"GET /i/{token}/rsvp", "GET /j/{token}", "GET /r/{token}", "GET /r/{token}/cancel", "GET /r/{token}/erase", "GET /s/{slug}",
+		"GET /static/{name}", "GET /unfollow/{token}", "GET /v/{id}",
 		"POST /c/{token}", "POST /door/{token}/checkin", "POST /door/{token}/undo", "POST /door/{token}/walkin",
-		"POST /e/{slug}/rsvp", "POST /follow/{token}", "POST /i/{token}/accept", "POST /i/{token}/decline",
+		"POST /e/{slug}/rsvp", "POST /f/{token}", "POST /follow/{token}", "POST /i/{token}/accept", "POST /i/{token}/decline",
 		"POST /r/{token}/cancel", "POST /r/{token}/checkin", "POST /r/{token}/erase", "POST /s/{slug}/follow", "POST /unfollow/{token}",
 	}
 	if !slices.Equal(pages, want) {

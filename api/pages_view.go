@@ -239,8 +239,9 @@ type eventPageData struct {
 }
 
 type speakerItem struct {
-	Name string
-	Talk string
+	Name   string
+	Talk   string
+	Slides string // the talk's slides, "" for none
 }
 
 type rsvpPageData struct {
@@ -260,6 +261,7 @@ type rsvpPageData struct {
 	CanCancel    bool
 	DataURL      string // download my data (JSON)
 	RecordsURL   string // the attendee's contribution records
+	FeedbackURL  string // the feedback form, for people who came, once it is over
 	EraseURL     string
 	Checkin      *checkinPanel // nil: nothing to say about checking in
 	CSRF         string

@@ -84,10 +84,15 @@ type Store interface {
 	PublicEventPeople(ctx context.Context, eventID string) (domain.EventPeople, error)
 	EraseRSVP(ctx context.Context, organiserID, eventID, rsvpID string) (domain.RSVPView, error)
 
+	// Feedback after an event (feedback.go).
+	FindFeedbackByToken(ctx context.Context, rawToken string) (domain.FeedbackView, error)
+	SaveFeedbackByToken(ctx context.Context, rawToken string, in domain.FeedbackInput) (domain.FeedbackView, error)
+
 	// People, statistics and contribution records (contributions.go).
 	SetEventPeople(ctx context.Context, organiserID, eventID string, in domain.EventPeopleInput) (domain.EventPeople, bool, error)
 	FindEventPeople(ctx context.Context, organiserID, eventID string) (domain.EventPeople, bool, error)
 	EventStats(ctx context.Context, organiserID, eventID string) (domain.EventStats, error)
+	EventFeedback(ctx context.Context, organiserID, eventID string) (domain.FeedbackStats, error)
 	GroupStats(ctx context.Context, organiserID, groupID string) (domain.EventStats, int, error)
 	GroupContributions(ctx context.Context, organiserID, groupID string, f domain.ContributionFilter) (domain.Page[domain.Contribution], domain.ContributionTotals, error)
 	MyContributions(ctx context.Context, organiserID string, f domain.ContributionFilter) (domain.Page[domain.Contribution], domain.ContributionTotals, error)
@@ -204,6 +209,8 @@ func (s *Server) routes() {
 	v1.POST("/rsvps/:token/checkin", s.selfCheckIn, s.codes.middleware)
 	v1.GET("/rsvps/:token/data", s.exportRSVP)
 	v1.DELETE("/rsvps/:token/data", s.eraseRSVP, s.rateLimit())
+	v1.GET("/rsvps/:token/feedback", s.getFeedback)
+	v1.POST("/rsvps/:token/feedback", s.postFeedback, s.rateLimit())
 	pub.POST("/confirmations/:token", s.confirmRSVP, s.rateLimit())
 	pub.GET("/invitations/:token", s.getInvitation)
 	pub.POST("/invitations/:token/accept", s.acceptInvitation, s.rateLimit())

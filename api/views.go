@@ -85,6 +85,7 @@ type eventJSON struct {
 	Local        localTimesJSON     `json:"local"`
 	Venue        *venueJSON         `json:"venue"`
 	OnlineURL    string             `json:"online_url"`
+	RecordingURL string             `json:"recording_url"`
 	Capacity     *int               `json:"capacity"`
 	Waitlist     bool               `json:"waitlist"`
 	RSVPOpensAt  *time.Time         `json:"rsvp_opens_at"`
@@ -124,7 +125,7 @@ func (s *Server) eventView(e domain.Event) eventJSON {
 	return eventJSON{
 		ID: e.ID, GroupID: e.GroupID, Slug: e.Slug, Title: e.Title, Description: e.Description,
 		Kind: e.Kind, Status: e.Status, StartsAt: e.StartsAt, EndsAt: e.EndsAt, TimeZone: e.TimeZone,
-		Local: localTimes(e), Venue: venueView(e.Venue), OnlineURL: e.OnlineURL, Capacity: e.Capacity,
+		Local: localTimes(e), Venue: venueView(e.Venue), OnlineURL: e.OnlineURL, RecordingURL: e.RecordingURL, Capacity: e.Capacity,
 		Waitlist: e.Waitlist, RSVPOpensAt: e.RSVPOpensAt, RSVPClosesAt: e.RSVPClosesAt, RSVPOpen: e.RSVPOpen(s.cfg.Now()),
 		RSVPConfirmation: e.RSVPConfirmation,
 		GoingCount:       e.GoingCount, WaitlistCount: e.WaitlistCount, SeatsLeft: e.SeatsLeft(), CancelReason: e.CancelReason,

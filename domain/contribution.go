@@ -40,6 +40,7 @@ type EventPerson struct {
 	Name        string
 	Email       string
 	TalkTitle   string // speakers
+	SlidesURL   string // speakers: where the talk's slides are
 }
 
 // EventPeople are the people with a role in an event.
@@ -54,6 +55,8 @@ type PersonInput struct {
 	Name      string
 	Email     string
 	TalkTitle string
+	// SlidesURL is where a speaker's slides are; speakers only.
+	SlidesURL string
 }
 
 // EventPeopleInput replaces an event's people: hosts by organiser id (each

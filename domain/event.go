@@ -26,6 +26,7 @@ type EventUpdate struct {
 	TimeZone     *string
 	Venue        Nullable[Venue]
 	OnlineURL    *string
+	RecordingURL *string
 	Capacity     Nullable[int]
 	Waitlist     *bool
 	Slug         *string
@@ -79,6 +80,9 @@ func (u EventUpdate) Apply(e *Event) []string {
 	}
 	if u.OnlineURL != nil {
 		set("online_url", *u.OnlineURL != e.OnlineURL, func() { e.OnlineURL = *u.OnlineURL })
+	}
+	if u.RecordingURL != nil {
+		set("recording_url", *u.RecordingURL != e.RecordingURL, func() { e.RecordingURL = *u.RecordingURL })
 	}
 	if u.Capacity.Set {
 		differs := (u.Capacity.Value == nil) != (e.Capacity == nil) ||
@@ -162,6 +166,7 @@ func (e *Event) Validate() error {
 		CheckLine(&v, "venue.address", e.Venue.Address, false, MaxAddressLen)
 	}
 	CheckURL(&v, "online_url", e.OnlineURL)
+	CheckURL(&v, "recording_url", e.RecordingURL)
 	if e.Kind == KindMeetup && e.Venue == nil {
 		v.Add("venue", "is required for a meetup")
 	}

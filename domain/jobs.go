@@ -119,6 +119,9 @@ type Outgoing struct {
 	// follower of a series: the e-mail offers to unfollow.
 	FollowerID  string
 	SeriesTitle string
+	// Speakers are the event's speakers, for a thank-you (their talks and
+	// slides).
+	Speakers []EventPerson
 }
 
 // SendInvitationArgs is the job that sends one personal invitation.

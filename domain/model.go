@@ -85,18 +85,21 @@ type Venue struct {
 // Event is one occurrence that people can attend. StartsAt and EndsAt are
 // UTC instants; TimeZone is the IANA zone in which people see them.
 type Event struct {
-	ID           string
-	GroupID      string
-	Slug         string
-	Title        string
-	Description  string
-	Kind         EventKind
-	Status       EventStatus
-	StartsAt     time.Time
-	EndsAt       time.Time
-	TimeZone     string
-	Venue        *Venue
-	OnlineURL    string
+	ID          string
+	GroupID     string
+	Slug        string
+	Title       string
+	Description string
+	Kind        EventKind
+	Status      EventStatus
+	StartsAt    time.Time
+	EndsAt      time.Time
+	TimeZone    string
+	Venue       *Venue
+	OnlineURL   string
+	// RecordingURL is where the session's recording can be watched, once
+	// there is one; the thank-you e-mail links it.
+	RecordingURL string
 	Capacity     *int // nil: unlimited
 	Waitlist     bool
 	RSVPOpensAt  *time.Time

@@ -8,10 +8,11 @@ import (
 // Validate checks the people an organiser sets for an event: at most
 // MaxEventPeople in each list, host ids that could be organiser ids and
 // appear once, speakers and volunteers with a one-line name, an optional
-// valid address and (speakers) an optional talk title. Nobody may be
-// listed twice in one list: by address, or by name when there is no
-// address. Whether the hosts are members of the event's group is the
-// store's to check. Fields are named like hosts[2] and speakers[0].email.
+// valid address and (speakers) an optional talk title and http(s) slides
+// link. Nobody may be listed twice in one list: by address, or by name
+// when there is no address. Whether the hosts are members of the event's
+// group is the store's to check. Fields are named like hosts[2] and
+// speakers[0].email.
 func (in EventPeopleInput) Validate() error {
 	var v Validation
 	if len(in.HostIDs) > MaxEventPeople {
@@ -46,8 +47,14 @@ func checkPeople(v *Validation, list string, people []PersonInput, talks bool) {
 		CheckEmail(v, at+".email", p.Email, false)
 		if talks {
 			CheckLine(v, at+".talk_title", p.TalkTitle, false, MaxTitleLen)
-		} else if p.TalkTitle != "" {
-			v.Add(at+".talk_title", "is only for speakers")
+			CheckURL(v, at+".slides_url", strings.TrimSpace(p.SlidesURL))
+		} else {
+			if p.TalkTitle != "" {
+				v.Add(at+".talk_title", "is only for speakers")
+			}
+			if p.SlidesURL != "" {
+				v.Add(at+".slides_url", "is only for speakers")
+			}
 		}
 		if v.Has(at+".name") || v.Has(at+".email") {
 			continue

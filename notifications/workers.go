@@ -51,6 +51,9 @@ type Config struct {
 	// e-mail; zero means ten minutes. Tests of mail-server outages
 	// shorten it so that they need not wait for the long retries.
 	RetryBackoffMax time.Duration
+	// ThankYouDelay is how long after an event ends its attendees are
+	// thanked; zero means domain.DefaultThankYouDelay.
+	ThankYouDelay time.Duration
 }
 
 // Register adds the workers to a River worker registry.
@@ -104,19 +107,29 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[domain.SendEmailAr
 	if err != nil {
 		return err
 	}
-	in := w.invite(out, token)
-	if out.FollowerID != "" {
-		tok, err := w.store.MintUnfollowToken(ctx, out.FollowerID)
-		if err != nil {
-			return err
+	var msg message.Message
+	if out.Delivery.Kind == domain.MessageThankYou {
+		msg, err = message.ComposeThankYou(message.ThankYou{
+			RSVP: out.RSVP, Event: out.Event, Group: out.Group, Speakers: out.Speakers,
+			OrganizerEmail: out.OrganizerEmail, From: w.cfg.From, BaseURL: w.cfg.BaseURL,
+			FeedbackURL: FeedbackURL(w.cfg.BaseURL, token), Now: w.cfg.Now().UTC(),
+		})
+	} else {
+		in := w.invite(out, token)
+		if out.FollowerID != "" {
+			tok, err := w.store.MintUnfollowToken(ctx, out.FollowerID)
+			if err != nil {
+				return err
+			}
+			in.SeriesTitle, in.UnfollowURL = out.SeriesTitle, UnfollowURL(w.cfg.BaseURL, tok)
 		}
-		in.SeriesTitle, in.UnfollowURL = out.SeriesTitle, UnfollowURL(w.cfg.BaseURL, tok)
+		msg, err = message.Compose(message.Kind(out.Delivery.Kind), in)
 	}
-	msg, err := message.Compose(message.Kind(out.Delivery.Kind), in)
 	if errors.Is(err, message.ErrStale) {
 		// The news was overtaken (a waitlist notice for someone promoted
-		// meanwhile, an invite for someone who already left): the later
-		// message says what is true now.
+		// meanwhile, an invite for someone who already left, a thank-you
+		// whose attendance was undone): the later message says what is
+		// true now.
 		return w.store.MarkDelivery(ctx, out.Delivery.ID, domain.DeliverySkipped, err.Error())
 	}
 	if err != nil {

@@ -36,7 +36,8 @@ func (r deliveryRow) toDomain() domain.Delivery {
 		Attempts: r.Attempts, LastError: r.LastError, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), SentAt: utcPtr(r.SentAt)}
 }
 
-// LoadOutgoing returns the delivery with id and what its e-mail needs.
+// LoadOutgoing returns the delivery with id and what its e-mail needs
+// (for a thank-you, the event's speakers too).
 // The organiser's address is the group's contact address, else its first
 // owner's.
 func (db *DB) LoadOutgoing(ctx context.Context, id string) (domain.Outgoing, error) {
@@ -68,6 +69,13 @@ func (db *DB) LoadOutgoing(ctx context.Context, id string) (domain.Outgoing, err
 		}
 		if out.FollowerID, out.SeriesTitle, err = db.seriesOfFollower(tx, r.FollowerID); err != nil {
 			return err
+		}
+		if domain.MessageKind(d.Kind) == domain.MessageThankYou {
+			people, _, err := db.eventPeople(tx, ev)
+			if err != nil {
+				return err
+			}
+			out.Speakers = people.Speakers
 		}
 		if d.Detail != "" {
 			var det updateDetail

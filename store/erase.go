@@ -15,7 +15,8 @@ import (
 // not change. An RSVP to an event that has not started yet is cancelled
 // first — nobody could tell the person about changes any more — so the
 // place goes to the next person in line. E-mails still queued for the
-// person are not sent. Erasing twice is harmless. The person's links keep
+// person are not sent, and the comment of their feedback is deleted (the
+// rating still counts). Erasing twice is harmless. The person's links keep
 // working only to say that the data was erased (ErasedAt is set).
 func (db *DB) EraseRSVPByToken(ctx context.Context, raw string) (domain.RSVPView, error) {
 	var v domain.RSVPView
@@ -84,6 +85,10 @@ func (db *DB) erase(tx *gorm.DB, v *domain.RSVPView) error {
 		{`UPDATE contributions SET withdrawn_at = COALESCE(withdrawn_at, ?), person_name = '', email_norm = ''
 			WHERE event_id = ? AND rsvp_id IN (SELECT r.id FROM rsvps r WHERE r.id = ? OR (r.event_id = ? AND r.email_norm = ?))`,
 			[]any{now, v.Event.ID, id, v.Event.ID, norm}},
+		// Their feedback's comment may say who they are; the rating
+		// stays in the event's numbers, saying nothing of whose it was.
+		{`UPDATE feedback SET comment = '' WHERE rsvp_id IN (SELECT r.id FROM rsvps r WHERE r.id = ? OR (r.event_id = ? AND r.email_norm = ?))`,
+			[]any{id, v.Event.ID, norm}},
 		// Every RSVP of the address to this event: an earlier, cancelled
 		// one holds the same name and address.
 		{`UPDATE rsvps SET name = '', email = '', email_norm = 'erased:' || id, erased_at = ?, updated_at = ?

@@ -19,13 +19,14 @@ type eventPersonRow struct {
 	Email       string  `gorm:"column:email"`
 	EmailNorm   string  `gorm:"column:email_norm"`
 	TalkTitle   string  `gorm:"column:talk_title"`
+	SlidesURL   string  `gorm:"column:slides_url"`
 	Position    int     `gorm:"column:position"`
 }
 
 func (eventPersonRow) TableName() string { return "event_people" }
 
 func (r eventPersonRow) toDomain() domain.EventPerson {
-	p := domain.EventPerson{ID: r.ID, Role: domain.PersonRole(r.Role), Name: r.Name, Email: r.Email, TalkTitle: r.TalkTitle}
+	p := domain.EventPerson{ID: r.ID, Role: domain.PersonRole(r.Role), Name: r.Name, Email: r.Email, TalkTitle: r.TalkTitle, SlidesURL: r.SlidesURL}
 	if r.OrganiserID != nil {
 		p.OrganiserID = *r.OrganiserID
 	}
@@ -96,7 +97,7 @@ func (db *DB) SetEventPeople(ctx context.Context, organiserID, eventID string, i
 			for i, p := range list {
 				rows = append(rows, eventPersonRow{ID: domain.NewID(), EventID: ev.ID, Role: string(role),
 					Name: strings.TrimSpace(p.Name), Email: strings.TrimSpace(p.Email), EmailNorm: domain.NormalizeEmail(p.Email),
-					TalkTitle: strings.TrimSpace(p.TalkTitle), Position: i})
+					TalkTitle: strings.TrimSpace(p.TalkTitle), SlidesURL: strings.TrimSpace(p.SlidesURL), Position: i})
 			}
 		}
 		add(domain.RoleSpeaker, in.Speakers)
@@ -139,7 +140,7 @@ func (db *DB) eventPeople(tx *gorm.DB, ev eventRow) (domain.EventPeople, bool, e
 			CASE WHEN o.id IS NULL THEN p.name ELSE o.name END AS name,
 			CASE WHEN o.id IS NULL THEN p.email ELSE o.email END AS email,
 			CASE WHEN o.id IS NULL THEN p.email_norm ELSE o.email_norm END AS email_norm,
-			p.talk_title, p.position
+			p.talk_title, p.slides_url, p.position
 		FROM event_people p LEFT JOIN organisers o ON o.id = p.organiser_id
 		WHERE p.event_id = ? ORDER BY p.role, p.position, p.id`, ev.ID).Scan(&rows).Error; err != nil {
 		return domain.EventPeople{}, false, err

@@ -10,7 +10,7 @@ import (
 
 // PublicEventPeople returns the names of the people with a public role in
 // a published or cancelled event — its hosts and speakers (with their talk
-// titles) — for its public page. Volunteers and every address are left
+// titles and slides) — for its public page. Volunteers and every address are left
 // out: only a public role makes a name public.
 func (db *DB) PublicEventPeople(ctx context.Context, eventID string) (domain.EventPeople, error) {
 	var out domain.EventPeople
@@ -31,7 +31,7 @@ func (db *DB) PublicEventPeople(ctx context.Context, eventID string) (domain.Eve
 			out.Hosts = append(out.Hosts, domain.EventPerson{Role: p.Role, Name: p.Name})
 		}
 		for _, p := range people.Speakers {
-			out.Speakers = append(out.Speakers, domain.EventPerson{Role: p.Role, Name: p.Name, TalkTitle: p.TalkTitle})
+			out.Speakers = append(out.Speakers, domain.EventPerson{Role: p.Role, Name: p.Name, TalkTitle: p.TalkTitle, SlidesURL: p.SlidesURL})
 		}
 		return nil
 	})

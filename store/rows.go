@@ -86,6 +86,7 @@ type eventRow struct {
 	VenueName     *string    `gorm:"column:venue_name"`
 	VenueAddress  *string    `gorm:"column:venue_address"`
 	OnlineURL     string     `gorm:"column:online_url"`
+	RecordingURL  string     `gorm:"column:recording_url"`
 	Capacity      *int       `gorm:"column:capacity"`
 	Waitlist      bool       `gorm:"column:waitlist"`
 	RSVPOpensAt   *time.Time `gorm:"column:rsvp_opens_at"`
@@ -100,13 +101,15 @@ type eventRow struct {
 	WaitlistSeq   int64      `gorm:"column:waitlist_seq"`
 	// Sequence is the iCalendar SEQUENCE; NotifiedSnapshot (JSON) is what
 	// attendees were last told; UpdatePending says an update is scheduled.
-	Sequence         int        `gorm:"column:sequence"`
-	NotifiedSnapshot string     `gorm:"column:notified_snapshot"`
-	UpdatePending    bool       `gorm:"column:update_pending"`
-	CreatedAt        time.Time  `gorm:"column:created_at"`
-	UpdatedAt        time.Time  `gorm:"column:updated_at"`
-	PublishedAt      *time.Time `gorm:"column:published_at"`
-	CancelledAt      *time.Time `gorm:"column:cancelled_at"`
+	Sequence         int    `gorm:"column:sequence"`
+	NotifiedSnapshot string `gorm:"column:notified_snapshot"`
+	UpdatePending    bool   `gorm:"column:update_pending"`
+	// ThankedAt is when the event's attendees were last thanked.
+	ThankedAt   *time.Time `gorm:"column:thanked_at"`
+	CreatedAt   time.Time  `gorm:"column:created_at"`
+	UpdatedAt   time.Time  `gorm:"column:updated_at"`
+	PublishedAt *time.Time `gorm:"column:published_at"`
+	CancelledAt *time.Time `gorm:"column:cancelled_at"`
 	// SeriesID, OccurrenceStart and Detached tie an occurrence to its
 	// series; only the series code sets them.
 	SeriesID        *string    `gorm:"column:series_id"`
@@ -121,7 +124,7 @@ func (r eventRow) toDomain() domain.Event {
 		ID: r.ID, GroupID: r.GroupID, Slug: r.Slug, Title: r.Title, Description: r.Description,
 		Kind: domain.EventKind(r.Kind), Status: domain.EventStatus(r.Status),
 		StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(), TimeZone: r.TimeZone,
-		OnlineURL: r.OnlineURL, Capacity: r.Capacity, Waitlist: r.Waitlist,
+		OnlineURL: r.OnlineURL, RecordingURL: r.RecordingURL, Capacity: r.Capacity, Waitlist: r.Waitlist,
 		RSVPOpensAt: utcPtr(r.RSVPOpensAt), RSVPClosesAt: utcPtr(r.RSVPClosesAt), CancelReason: r.CancelReason,
 		GoingCount: r.GoingCount, WaitlistCount: r.WaitlistCount, Sequence: r.Sequence,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), RSVPConfirmation: domain.RSVPConfirmation(r.Confirmation),
@@ -153,6 +156,7 @@ func (r *eventRow) fromDomain(e domain.Event) {
 		r.VenueName, r.VenueAddress = &name, &addr
 	}
 	r.OnlineURL, r.Capacity, r.Waitlist = e.OnlineURL, e.Capacity, e.Waitlist
+	r.RecordingURL = e.RecordingURL
 	r.RSVPOpensAt, r.RSVPClosesAt, r.CancelReason = utcPtr(e.RSVPOpensAt), utcPtr(e.RSVPClosesAt), e.CancelReason
 	r.Confirmation = string(e.RSVPConfirmation)
 	r.RoomCode, r.CheckinOpens, r.CheckinCloses = e.SelfCheckinCode, utcPtr(e.CheckinOpensAt), utcPtr(e.CheckinClosesAt)

@@ -77,6 +77,7 @@ type Config struct {
 	SMTPURL           string
 	MailFrom          mail.Address
 	UpdateDelay       time.Duration
+	ThankYouDelay     time.Duration
 	MetricsToken      string
 	Pprof             bool
 }
@@ -95,6 +96,7 @@ var envVars = [][3]string{
 	{"CONVENE_SMTP_URL", "", "smtp://user:pass@host:port?tls=starttls|tls|none; empty writes e-mails as .eml files under DATA_DIR/mail"},
 	{"CONVENE_MAIL_FROM", "Convene <convene@localhost>", "sender address of every e-mail"},
 	{"CONVENE_UPDATE_DELAY", "1m", "how long event changes wait so that several edits send attendees one update"},
+	{"CONVENE_THANK_YOU_DELAY", "2h", "how long after an event ends its attendees get the thank-you e-mail (recording, slides, feedback link)"},
 	{"CONVENE_METRICS_TOKEN", "", "when set, GET /metrics (and pprof) requires \"Authorization: Bearer <token>\""},
 	{"CONVENE_PPROF", "0", "1 serves Go's pprof profiles under /debug/pprof/ (behind the metrics token if set)"},
 }
@@ -139,6 +141,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	cfg.MailFrom = *from
 	if cfg.UpdateDelay, err = time.ParseDuration(get("CONVENE_UPDATE_DELAY")); err != nil || cfg.UpdateDelay < 0 {
 		return cfg, usageError{"CONVENE_UPDATE_DELAY must be a duration such as 1m"}
+	}
+	if cfg.ThankYouDelay, err = time.ParseDuration(get("CONVENE_THANK_YOU_DELAY")); err != nil || cfg.ThankYouDelay < 0 {
+		return cfg, usageError{"CONVENE_THANK_YOU_DELAY must be a duration such as 2h"}
 	}
 	cfg.MetricsToken = get("CONVENE_METRICS_TOKEN")
 	switch get("CONVENE_PPROF") {
@@ -280,6 +285,9 @@ var (
 	sendTimeout          = 2 * time.Minute
 	rescueStuckJobsAfter = 5 * time.Minute
 	sendRetryMax         time.Duration
+	// thankYouInterval is how often attendees of ended events are thanked
+	// (notifications.ThankYouInterval); tests shorten it.
+	thankYouInterval = notifications.ThankYouInterval
 )
 
 // startJobs starts the River client that works the job queue.
@@ -292,9 +300,11 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 	notifications.Register(workers, db, sender, notifications.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, Logger: log, Metrics: metrics, SendTimeout: sendTimeout, RetryBackoffMax: sendRetryMax})
 	notifications.RegisterContributions(workers, db, notifications.Config{BaseURL: cfg.BaseURL, Logger: log})
 	notifications.RegisterSeries(workers, db, log)
+	notifications.RegisterThankYou(workers, db, notifications.Config{Logger: log, ThankYouDelay: cfg.ThankYouDelay})
 	rc := &river.Config{
-		Workers:      workers,
-		PeriodicJobs: slices.Concat(notifications.PeriodicJobs(), notifications.ContributionJobs(), notifications.SeriesJobs()),
+		Workers: workers,
+		PeriodicJobs: slices.Concat(notifications.PeriodicJobs(), notifications.ContributionJobs(), notifications.SeriesJobs(),
+			notifications.ThankYouJobs(thankYouInterval)),
 		Queues: map[string]river.QueueConfig{
 			store.QueueEmail:  {MaxWorkers: 4 * mailConnections * 5},
 			store.QueueFanOut: {MaxWorkers: 2},

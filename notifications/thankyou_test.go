@@ -1,0 +1,105 @@
+package notifications
+
+import (
+	"context"
+	"errors"
+	"net/mail"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/smtptest"
+	"github.com/convene/convene/store"
+	"github.com/convene/convene/store/storetest"
+)
+
+// thankStore is a ThankYouStore over a fixed list of due events; outcome
+// says what thanking each one does.
+type thankStore struct {
+	due     []string
+	outcome map[string]error
+	thanked []string
+}
+
+func (s *thankStore) EventsToThank(_ context.Context, _ time.Duration, limit int) ([]string, error) {
+	return s.due[:min(limit, len(s.due))], nil
+}
+
+func (s *thankStore) ThankAttendees(_ context.Context, id string, _ time.Duration) (int, error) {
+	s.thanked = append(s.thanked, id)
+	if err := s.outcome[id]; err != nil {
+		return 0, err
+	}
+	return 10, nil
+}
+
+// TestThankDue: one event that fails does not stop the others and is
+// reported; events deleted or not over yet meanwhile are no failure; each
+// event is tried once per round even when it stays due.
+func TestThankDue(t *testing.T) {
+	st := &thankStore{due: []string{"a", "broken", "gone", "early", "b"}, outcome: map[string]error{
+		"broken": errors.New("database on fire"),
+		"gone":   &domain.Error{Code: domain.ENOTFOUND, Message: "No such event."},
+		"early":  domain.Conflict("event_not_over", "not yet"),
+	}}
+	n, err := ThankDue(context.Background(), st, time.Hour, nil)
+	if n != 20 || err == nil || err.Error() != "the thank-you e-mails of 1 events could not be queued" {
+		t.Fatalf("queued %d, err %v; want 20 and one failed event", n, err)
+	}
+	if !slices.Equal(st.thanked, []string{"a", "broken", "gone", "early", "b"}) {
+		t.Fatalf("tried %v, want each due event once", st.thanked)
+	}
+}
+
+// TestThankYouOvertaken: a thank-you queued for someone whose check-in
+// was undone before it left is skipped, not sent; the others are sent.
+func TestThankYouOvertaken(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t, store.SQLite)
+	s := storetest.ScriptedEvent(t, db, time.Now().UTC().Add(-5*time.Hour).Truncate(time.Minute))
+	if _, err := db.ThankAttendees(ctx, s.Event.ID, domain.DefaultThankYouDelay); err != nil {
+		t.Fatal(err)
+	}
+	undone, kept := s.Registered[s.Door[0]], s.Registered[s.Door[1]]
+	if _, err := db.UndoCheckIn(ctx, s.Owner.ID, s.Event.ID, undone.ID); err != nil {
+		t.Fatal(err)
+	}
+	sink := smtptest.Start(t)
+	cfg, _ := message.ParseSMTPURL(sink.URL())
+	smtp, _ := message.NewSMTP(cfg)
+	w := &SendWorker{store: db, sender: smtp, cfg: Config{BaseURL: "https://convene.example",
+		From: mail.Address{Address: "events@convene.example"}, Logger: discard(), Now: time.Now, Metrics: noMetrics{}}}
+	page, err := db.ListDeliveries(ctx, s.Owner.ID, s.Event.ID, domain.ListOptions{Limit: domain.MaxPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := map[string]domain.DeliveryStatus{}
+	for _, d := range page.Items {
+		if d.Kind != domain.MessageThankYou || (d.RSVPID != undone.ID && d.RSVPID != kept.ID) {
+			continue
+		}
+		job := &river.Job[domain.SendEmailArgs]{JobRow: &rivertype.JobRow{Attempt: 1, MaxAttempts: store.MaxSendAttempts},
+			Args: domain.SendEmailArgs{DeliveryID: d.ID}}
+		if err := w.Work(ctx, job); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, _ = db.ListDeliveries(ctx, s.Owner.ID, s.Event.ID, domain.ListOptions{Limit: domain.MaxPageSize})
+	for _, d := range page.Items {
+		if d.Kind == domain.MessageThankYou {
+			status[d.RSVPID] = d.Status
+		}
+	}
+	if status[undone.ID] != domain.DeliverySkipped || status[kept.ID] != domain.DeliverySent {
+		t.Fatalf("undone: %s, kept: %s; want skipped and sent", status[undone.ID], status[kept.ID])
+	}
+	msgs := sink.Messages()
+	if len(msgs) != 1 || msgs[0].To[0] != kept.Email {
+		t.Fatalf("%d e-mails sent, want one to the attendee who stayed checked in", len(msgs))
+	}
+}
