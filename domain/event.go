@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Limits on events.
 const (
@@ -33,6 +36,10 @@ type EventUpdate struct {
 	RSVPClosesAt Nullable[time.Time]
 	// RSVPConfirmation applies to RSVPs made after the change.
 	RSVPConfirmation *RSVPConfirmation
+	// Reminders replaces the event's reminders; a non-nil empty slice
+	// turns them off.
+	Reminders *[]time.Duration
+	Reconfirm *bool
 }
 
 // Apply changes e as u says and returns the JSON names of the fields whose
@@ -99,6 +106,17 @@ func (u EventUpdate) Apply(e *Event) []string {
 	}
 	if u.RSVPConfirmation != nil {
 		set("rsvp_confirmation", *u.RSVPConfirmation != e.RSVPConfirmation, func() { e.RSVPConfirmation = *u.RSVPConfirmation })
+	}
+	if u.Reminders != nil {
+		rs := slices.Clone(*u.Reminders)
+		if rs == nil {
+			rs = []time.Duration{}
+		}
+		SortReminders(rs)
+		set("reminders", !slices.Equal(rs, e.Reminders), func() { e.Reminders = rs })
+	}
+	if u.Reconfirm != nil {
+		set("reconfirm", *u.Reconfirm != e.Reconfirm, func() { e.Reconfirm = *u.Reconfirm })
 	}
 	return changed
 }
@@ -174,6 +192,7 @@ func (e *Event) Validate() error {
 	if e.Slug != "" || e.ID != "" { // a new event may leave it out: the store makes one
 		CheckSlug(&v, "slug", e.Slug)
 	}
+	CheckReminders(&v, "reminders", e.Reminders)
 	if !e.RSVPConfirmation.Valid() {
 		v.Add("rsvp_confirmation", "must be \"none\" or \"email\"")
 	}

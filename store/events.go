@@ -51,6 +51,10 @@ func (db *DB) CreateEvent(ctx context.Context, organiserID, groupID string, e do
 		if e.RSVPConfirmation == "" {
 			e.RSVPConfirmation = domain.ConfirmNone
 		}
+		if e.Reminders == nil {
+			e.Reminders = domain.DefaultReminders()
+		}
+		domain.SortReminders(e.Reminders)
 		e.SelfCheckinCode = domain.NewRoomCode()
 		if err := e.Validate(); err != nil {
 			return err
@@ -193,6 +197,12 @@ func (db *DB) UpdateEvent(ctx context.Context, organiserID, eventID string, u do
 		if err := tx.Save(&row).Error; err != nil {
 			return err
 		}
+		if slices.ContainsFunc(ch.Changed, func(f string) bool { return f == "starts_at" || f == "reminders" || f == "reconfirm" }) {
+			// Reminders follow the event: moved with it, or replaced.
+			if err := db.scheduleReminders(tx, &row); err != nil {
+				return err
+			}
+		}
 		if ch.Promoted, err = db.promote(tx, &row); err != nil {
 			return err
 		}
@@ -243,7 +253,10 @@ func (db *DB) PublishEvent(ctx context.Context, organiserID, eventID string) (do
 			row.RoomCode = domain.NewRoomCode()
 			upd["self_checkin_code"] = row.RoomCode
 		}
-		return tx.Model(&eventRow{}).Where("id = ?", row.ID).Updates(upd).Error
+		if err := tx.Model(&eventRow{}).Where("id = ?", row.ID).Updates(upd).Error; err != nil {
+			return err
+		}
+		return db.scheduleReminders(tx, &row)
 	})
 	return row.toDomain(), err
 }
@@ -274,8 +287,12 @@ func (db *DB) CancelEvent(ctx context.Context, organiserID, eventID, reason stri
 		if err := db.scheduleFanOut(tx, row.ID, domain.MessageEventCancelled, now); err != nil {
 			return err
 		}
-		return tx.Model(&eventRow{}).Where("id = ?", row.ID).
-			Updates(map[string]any{"status": row.Status, "cancel_reason": reason, "cancelled_at": now, "updated_at": now, "sequence": row.Sequence}).Error
+		if err := tx.Model(&eventRow{}).Where("id = ?", row.ID).
+			Updates(map[string]any{"status": row.Status, "cancel_reason": reason, "cancelled_at": now, "updated_at": now, "sequence": row.Sequence}).Error; err != nil {
+			return err
+		}
+		// Nobody is reminded of, or asked to confirm, a cancelled event.
+		return db.scheduleReminders(tx, &row)
 	})
 	return row.toDomain(), err
 }
