@@ -167,3 +167,206 @@ func TestReminderScheduling(t *testing.T) {
 		})
 	})
 }
+
+// deliveriesOf lists "kind name" of the event's deliveries.
+func deliveriesOf(t *testing.T, db *store.DB, eventID string) []string {
+	t.Helper()
+	rows, err := db.SQL().QueryContext(ctx, storeQ(db, `SELECT d.kind, r.name FROM deliveries d JOIN rsvps r ON r.id = d.rsvp_id
+		WHERE d.event_id = ? ORDER BY d.kind, r.name, d.sequence`), eventID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k, n string
+		if err := rows.Scan(&k, &n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, k+" "+n)
+	}
+	return out
+}
+
+func kindOnly(all []string, kind string) []string {
+	var out []string
+	for _, s := range all {
+		if strings.HasPrefix(s, kind+" ") {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// TestSendReminders: a reminder job creates one delivery per person going
+// at that moment — not for someone who cancelled, nor the waitlisted; the
+// 24 h and 1 h reminders are distinct; running a job again sends nothing
+// twice; a job left over from before a move, or for a cancelled event,
+// sends nothing.
+func TestSendReminders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		owner, e := publishedEvent(t, db, 2)
+		var tokens []string
+		for _, n := range []string{"Ada", "Bob", "Cy"} {
+			res, err := db.CreateRSVP(ctx, e.Slug, domain.RSVPInput{Name: n, Email: email(strings.ToLower(n))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tokens = append(tokens, res.ManageToken)
+		}
+		if _, err := db.CancelRSVPByToken(ctx, tokens[1]); err != nil { // Bob leaves; Cy is promoted
+			t.Fatal(err)
+		}
+		day := domain.ReminderArgs{EventID: e.ID, Before: 24 * time.Hour, StartsAt: e.StartsAt}
+		for range 2 { // the second run is a retry: nothing new
+			if _, err := db.SendReminders(ctx, day); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := kindOnly(deliveriesOf(t, db, e.ID), "reminder"); !slices.Equal(got, []string{"reminder Ada", "reminder Cy"}) {
+			t.Fatalf("after the 24 h reminder: %q", got)
+		}
+		hour := day
+		hour.Before = time.Hour
+		if n, err := db.SendReminders(ctx, hour); err != nil || n != 2 {
+			t.Fatalf("the 1 h reminder made %d deliveries (%v)", n, err)
+		}
+		// Not a reminder the event has, or a start it no longer has.
+		odd := day
+		odd.Before = 2 * time.Hour
+		stale := day
+		stale.StartsAt = e.StartsAt.Add(-time.Hour)
+		for _, a := range []domain.ReminderArgs{odd, stale} {
+			if n, err := db.SendReminders(ctx, a); err != nil || n != 0 {
+				t.Fatalf("a stale job %+v made %d deliveries (%v)", a, n, err)
+			}
+		}
+		if _, err := db.CancelEvent(ctx, owner.ID, e.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		hour2 := domain.ReminderArgs{EventID: e.ID, Before: time.Hour, StartsAt: e.StartsAt}
+		if _, err := db.SendReminders(ctx, hour2); err != nil {
+			t.Fatal(err)
+		}
+		if got := kindOnly(deliveriesOf(t, db, e.ID), "reminder"); len(got) != 4 {
+			t.Fatalf("reminders after cancelling: %q", got)
+		}
+		// An event that moved is reminded again for its new time.
+		_, e2 := publishedEvent(t, db, 5)
+		if _, err := db.CreateRSVP(ctx, e2.Slug, domain.RSVPInput{Name: "Dee", Email: email("dee")}); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := db.SendReminders(ctx, domain.ReminderArgs{EventID: e2.ID, Before: time.Hour, StartsAt: e2.StartsAt}); n != 1 {
+			t.Fatalf("%d reminders", n)
+		}
+		moved, ends := e2.StartsAt.Add(5*time.Hour), e2.EndsAt.Add(5*time.Hour)
+		if _, err := db.UpdateEvent(ctx, ownerOf(t, db, e2), e2.ID, domain.EventUpdate{StartsAt: &moved, EndsAt: &ends}); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := db.SendReminders(ctx, domain.ReminderArgs{EventID: e2.ID, Before: time.Hour, StartsAt: moved}); n != 1 {
+			t.Fatalf("%d reminders after the move", n)
+		}
+	})
+}
+
+// ownerOf returns the id of the owner of the event's group.
+func ownerOf(t *testing.T, db *store.DB, e domain.Event) string {
+	t.Helper()
+	var id string
+	if err := db.SQL().QueryRowContext(ctx, storeQ(db, `SELECT organiser_id FROM group_members WHERE group_id = ?`), e.GroupID).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// TestReconfirmation: 48 hours before, the people going are asked; those
+// who confirm, check in, walk in or RSVP later keep their seats; the seats
+// of the others go to the waitlist 12 hours before, in order: the released
+// get a CANCEL, the promoted their invites.
+func TestReconfirmation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		owner, e := publishedEvent(t, db, 3)
+		on := true
+		if _, err := db.UpdateEvent(ctx, owner.ID, e.ID, domain.EventUpdate{Reconfirm: &on}); err != nil {
+			t.Fatal(err)
+		}
+		tok := map[string]string{}
+		ids := map[string]string{}
+		rsvp := func(n string) {
+			t.Helper()
+			res, err := db.CreateRSVP(ctx, e.Slug, domain.RSVPInput{Name: n, Email: email(strings.ToLower(n))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok[n], ids[n] = res.ManageToken, res.RSVP.ID
+		}
+		rsvp("Ada")
+		rsvp("Bob")
+		rsvp("Cy")
+		rsvp("Dee") // waitlisted
+		ask := domain.ReconfirmArgs{EventID: e.ID, Step: domain.ReconfirmAsk, StartsAt: e.StartsAt}
+		if n, err := db.RequestReconfirmation(ctx, ask); err != nil || n != 3 {
+			t.Fatalf("asked %d (%v)", n, err)
+		}
+		if n, _ := db.RequestReconfirmation(ctx, ask); n != 3 {
+			t.Fatalf("a retry asked %d", n) // the same people, no new e-mail
+		}
+		if got := kindOnly(deliveriesOf(t, db, e.ID), "reconfirm"); !slices.Equal(got, []string{"reconfirm Ada", "reconfirm Bob", "reconfirm Cy"}) {
+			t.Fatalf("requests: %q", got)
+		}
+		v, err := db.ReconfirmRSVPByToken(ctx, tok["Ada"])
+		if err != nil || v.RSVP.ReconfirmedAt == nil {
+			t.Fatalf("Ada confirms: %+v %v", v.RSVP, err)
+		}
+		if _, err := db.ReconfirmRSVPByToken(ctx, tok["Ada"]); err != nil {
+			t.Fatalf("confirming twice: %v", err)
+		}
+		if _, err := db.ReconfirmRSVPByToken(ctx, tok["Dee"]); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Fatalf("a waitlisted person confirms: %v", err)
+		}
+		// Cy leaves: Dee is promoted after the request went out, so counts
+		// as confirmed. Bob never answers.
+		if _, err := db.CancelRSVPByToken(ctx, tok["Cy"]); err != nil {
+			t.Fatal(err)
+		}
+		rsvp("Eve") // waitlisted
+		stale := domain.ReconfirmArgs{EventID: e.ID, Step: domain.ReconfirmRelease, StartsAt: e.StartsAt.Add(time.Hour)}
+		if got, err := db.ReleaseUnconfirmed(ctx, stale); err != nil || len(got) != 0 {
+			t.Fatalf("a stale release released %v (%v)", got, err)
+		}
+		release := domain.ReconfirmArgs{EventID: e.ID, Step: domain.ReconfirmRelease, StartsAt: e.StartsAt}
+		got, err := db.ReleaseUnconfirmed(ctx, release)
+		if err != nil || !slices.Equal(got, []string{ids["Bob"]}) {
+			t.Fatalf("released %v, want Bob (%v)", got, err)
+		}
+		status := func(n string) string {
+			var s string
+			if err := db.SQL().QueryRowContext(ctx, storeQ(db, `SELECT status FROM rsvps WHERE id = ?`), ids[n]).Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		for n, want := range map[string]string{"Ada": "going", "Bob": "cancelled", "Cy": "cancelled", "Dee": "going", "Eve": "going"} {
+			if s := status(n); s != want {
+				t.Errorf("%s is %s, want %s", n, s, want)
+			}
+		}
+		all := deliveriesOf(t, db, e.ID)
+		if c := kindOnly(all, "rsvp_cancelled"); !slices.Equal(c, []string{"rsvp_cancelled Bob", "rsvp_cancelled Cy"}) {
+			t.Errorf("cancellations: %q", c)
+		}
+		if c := kindOnly(all, "going"); !slices.Contains(c, "going Eve") || !slices.Contains(c, "going Dee") {
+			t.Errorf("invites: %q", c)
+		}
+		var detail string
+		if err := db.SQL().QueryRowContext(ctx, storeQ(db, `SELECT detail FROM deliveries WHERE rsvp_id = ? AND kind = 'rsvp_cancelled'`), ids["Bob"]).Scan(&detail); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(detail, domain.CancelNotReconfirmed) {
+			t.Errorf("Bob's CANCEL does not say why: %q", detail)
+		}
+		if again, _ := db.ReleaseUnconfirmed(ctx, release); len(again) != 0 {
+			t.Errorf("a retried release released %v", again)
+		}
+	})
+}
