@@ -36,7 +36,9 @@ func (w *ReminderWorker) Work(ctx context.Context, job *river.Job[domain.Reminde
 }
 
 // Timeout bounds one reminder fan-out.
-func (w *ReminderWorker) Timeout(*river.Job[domain.ReminderArgs]) time.Duration { return 10 * time.Minute }
+func (w *ReminderWorker) Timeout(*river.Job[domain.ReminderArgs]) time.Duration {
+	return 10 * time.Minute
+}
 
 // ReconfirmWorker runs one step of an event's reconfirmation: asking the
 // people going, or releasing the seats of those who did not confirm.
@@ -68,4 +70,6 @@ func (w *ReconfirmWorker) Work(ctx context.Context, job *river.Job[domain.Reconf
 }
 
 // Timeout bounds one step.
-func (w *ReconfirmWorker) Timeout(*river.Job[domain.ReconfirmArgs]) time.Duration { return 10 * time.Minute }
+func (w *ReconfirmWorker) Timeout(*river.Job[domain.ReconfirmArgs]) time.Duration {
+	return 10 * time.Minute
+}
