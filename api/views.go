@@ -92,15 +92,18 @@ type eventJSON struct {
 	RSVPOpen     bool               `json:"rsvp_open"`
 	// RSVPConfirmation is "none" or "email" (double opt-in).
 	RSVPConfirmation domain.RSVPConfirmation `json:"rsvp_confirmation"`
-	GoingCount       int                     `json:"going_count"`
-	WaitlistCount    int                     `json:"waitlist_count"`
-	SeatsLeft        *int                    `json:"seats_left"`
-	CancelReason     string                  `json:"cancel_reason"`
-	PublicURL        string                  `json:"public_url"`
-	CreatedAt        time.Time               `json:"created_at"`
-	UpdatedAt        time.Time               `json:"updated_at"`
-	PublishedAt      *time.Time              `json:"published_at"`
-	CancelledAt      *time.Time              `json:"cancelled_at"`
+	// Reminders are ISO 8601 durations before the start, earliest first.
+	Reminders     []string   `json:"reminders"`
+	Reconfirm     bool       `json:"reconfirm"`
+	GoingCount    int        `json:"going_count"`
+	WaitlistCount int        `json:"waitlist_count"`
+	SeatsLeft     *int       `json:"seats_left"`
+	CancelReason  string     `json:"cancel_reason"`
+	PublicURL     string     `json:"public_url"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+	PublishedAt   *time.Time `json:"published_at"`
+	CancelledAt   *time.Time `json:"cancelled_at"`
 }
 
 // localTimesJSON gives start and end as RFC 3339 times with the offset of
@@ -128,7 +131,16 @@ func (s *Server) eventView(e domain.Event) eventJSON {
 		GoingCount:       e.GoingCount, WaitlistCount: e.WaitlistCount, SeatsLeft: e.SeatsLeft(), CancelReason: e.CancelReason,
 		PublicURL: s.cfg.BaseURL + "/e/" + e.Slug, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt,
 		PublishedAt: e.PublishedAt, CancelledAt: e.CancelledAt,
+		Reminders: reminderStrings(e.Reminders), Reconfirm: e.Reconfirm,
 	}
+}
+
+func reminderStrings(ds []time.Duration) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = domain.FormatISODuration(d)
+	}
+	return out
 }
 
 type groupRefJSON struct {
@@ -235,7 +247,11 @@ type attendeeRSVPJSON struct {
 	WaitlistPosition *int              `json:"waitlist_position"`
 	CreatedAt        time.Time         `json:"created_at"`
 	CancelledAt      *time.Time        `json:"cancelled_at"`
-	Event            attendeeEventJSON `json:"event"`
+	// ReconfirmRequestedAt is when the person was asked to confirm they
+	// still come (events with reconfirm); ReconfirmedAt is when they did.
+	ReconfirmRequestedAt *time.Time        `json:"reconfirm_requested_at"`
+	ReconfirmedAt        *time.Time        `json:"reconfirmed_at"`
+	Event                attendeeEventJSON `json:"event"`
 }
 
 func (s *Server) attendeeRSVPView(v domain.RSVPView, token string) attendeeRSVPJSON {
@@ -245,7 +261,8 @@ func (s *Server) attendeeRSVPView(v domain.RSVPView, token string) attendeeRSVPJ
 		ev.OnlineURL = s.cfg.BaseURL + "/j/" + url.PathEscape(token)
 	}
 	return attendeeRSVPJSON{ID: v.RSVP.ID, Name: v.RSVP.Name, Email: v.RSVP.Email, Status: v.RSVP.Status,
-		WaitlistPosition: position(v.RSVP), CreatedAt: v.RSVP.CreatedAt, CancelledAt: v.RSVP.CancelledAt, Event: ev}
+		WaitlistPosition: position(v.RSVP), CreatedAt: v.RSVP.CreatedAt, CancelledAt: v.RSVP.CancelledAt,
+		ReconfirmRequestedAt: v.RSVP.ReconfirmAskedAt, ReconfirmedAt: v.RSVP.ReconfirmedAt, Event: ev}
 }
 
 type deliveryJSON struct {
