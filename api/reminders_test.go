@@ -60,6 +60,7 @@ func TestRemindersSetting(t *testing.T) {
 			{[]string{"PT1H", "PT1H"}, "reminders[1]"},
 			{[]string{"an hour"}, "reminders[0]"},
 			{[]string{"PT1M"}, "reminders[0]"},
+			{[]string{"PT1M", "PT1H"}, "reminders[0]"}, // the index given, not the sorted one
 			{[]string{"P31D"}, "reminders[0]"},
 			{[]string{"PT1H", "PT2H", "PT3H", "PT4H", "PT5H", "PT6H"}, "reminders"},
 			{nil, "reminders"},

@@ -108,12 +108,16 @@ func (u EventUpdate) Apply(e *Event) []string {
 		set("rsvp_confirmation", *u.RSVPConfirmation != e.RSVPConfirmation, func() { e.RSVPConfirmation = *u.RSVPConfirmation })
 	}
 	if u.Reminders != nil {
+		// Kept in the order given, so that Validate's field errors point
+		// at the right item; the store sorts them once they are valid.
 		rs := slices.Clone(*u.Reminders)
 		if rs == nil {
 			rs = []time.Duration{}
 		}
-		SortReminders(rs)
-		set("reminders", !slices.Equal(rs, e.Reminders), func() { e.Reminders = rs })
+		sorted, cur := slices.Clone(rs), slices.Clone(e.Reminders)
+		SortReminders(sorted)
+		SortReminders(cur)
+		set("reminders", !slices.Equal(sorted, cur), func() { e.Reminders = rs })
 	}
 	if u.Reconfirm != nil {
 		set("reconfirm", *u.Reconfirm != e.Reconfirm, func() { e.Reconfirm = *u.Reconfirm })

@@ -54,11 +54,11 @@ func (db *DB) CreateEvent(ctx context.Context, organiserID, groupID string, e do
 		if e.Reminders == nil {
 			e.Reminders = domain.DefaultReminders()
 		}
-		domain.SortReminders(e.Reminders)
 		e.SelfCheckinCode = domain.NewRoomCode()
 		if err := e.Validate(); err != nil {
 			return err
 		}
+		domain.SortReminders(e.Reminders)
 		now := db.now()
 		e.ID, e.GroupID, e.Status, e.CreatedAt, e.UpdatedAt = domain.NewID(), groupID, domain.EventDraft, now, now
 		if e.Slug == "" {
@@ -172,6 +172,7 @@ func (db *DB) UpdateEvent(ctx context.Context, organiserID, eventID string, u do
 		if err := e.Validate(); err != nil {
 			return err
 		}
+		domain.SortReminders(e.Reminders)
 		if e.Capacity != nil && *e.Capacity < row.GoingCount {
 			return &domain.Error{Code: domain.ECONFLICT, Reason: "capacity_below_going",
 				Message: fmt.Sprintf("capacity: %d people are already going; capacity cannot be lower than that.", row.GoingCount),

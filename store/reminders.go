@@ -107,7 +107,8 @@ func (db *DB) SendReminders(ctx context.Context, a domain.ReminderArgs) (int, er
 		return ev.Status == string(domain.EventPublished) && ev.StartsAt.Equal(a.StartsAt) &&
 			slices.Contains(decodeReminders(ev.Reminders), a.Before) && db.now().Before(ev.StartsAt)
 	}
-	return db.eachGoing(ctx, a.EventID, current, "", nil, func(tx *gorm.DB, ev *eventRow, ids []string) (int, error) {
+	// Erased RSVPs still count, but have no address to write to.
+	return db.eachGoing(ctx, a.EventID, current, ` AND erased_at IS NULL`, nil, func(tx *gorm.DB, ev *eventRow, ids []string) (int, error) {
 		return db.enqueue(tx, ev.ID, domain.MessageReminder, int(due.Unix()), string(detail), ids)
 	})
 }
@@ -129,7 +130,7 @@ func (db *DB) RequestReconfirmation(ctx context.Context, a domain.ReconfirmArgs)
 	by := a.StartsAt.Add(-domain.ReconfirmDeadlineBefore).UTC()
 	detail, _ := json.Marshal(updateDetail{ConfirmBy: &by})
 	return db.eachGoing(ctx, a.EventID, func(ev *eventRow) bool { return db.reconfirmCurrent(ev, a.StartsAt) },
-		` AND walk_in = ? AND attended_at IS NULL AND reconfirmed_at IS NULL`, []any{false},
+		` AND walk_in = ? AND attended_at IS NULL AND reconfirmed_at IS NULL AND erased_at IS NULL`, []any{false},
 		func(tx *gorm.DB, ev *eventRow, ids []string) (int, error) {
 			if len(ids) == 0 {
 				return 0, nil

@@ -27,10 +27,11 @@ func (j queuedJob) String() string {
 // still to run, by the time they are due.
 func reminderJobs(t *testing.T, db *store.DB, eventID string) []queuedJob {
 	t.Helper()
-	q := `SELECT kind, state, scheduled_at, args FROM river_job WHERE kind IN ('event_reminder', 'event_reconfirm')
+	// SQLite keeps the arguments as JSONB, which json() writes as text.
+	q := `SELECT kind, state, scheduled_at, json(args) FROM river_job WHERE kind IN ('event_reminder', 'event_reconfirm')
 		AND state IN ('scheduled', 'available', 'retryable', 'pending') ORDER BY scheduled_at, id`
 	if db.Dialect() == store.Postgres {
-		q = strings.Replace(q, "args FROM", "args::text FROM", 1)
+		q = strings.Replace(q, "json(args) FROM", "args::text FROM", 1)
 	}
 	rows, err := db.SQL().QueryContext(ctx, q)
 	if err != nil {
