@@ -143,6 +143,9 @@ func TestReminderScheduling(t *testing.T) {
 			}
 		})
 		t.Run("Cancelled", func(t *testing.T) {
+			if n := len(reminderJobs(t, db, e.ID)); n != 2 {
+				t.Fatalf("%d jobs before cancelling, want 2", n)
+			}
 			if _, err := db.CancelEvent(ctx, owner.ID, e.ID, "Snow"); err != nil {
 				t.Fatal(err)
 			}
