@@ -53,7 +53,7 @@ func TestPageRoutesAreNotTheAPI(t *testing.T) {
 		"GET /j/{token}", "GET /r/{token}", "GET /r/{token}/cancel", "GET /r/{token}/erase", "GET /static/{name}", "GET /v/{id}",
 		"POST /c/{token}", "POST /door/{token}/checkin", "POST /door/{token}/undo", "POST /door/{token}/walkin",
 		"POST /e/{slug}/rsvp", "POST /i/{token}/accept", "POST /i/{token}/decline",
-		"POST /r/{token}/cancel", "POST /r/{token}/checkin", "POST /r/{token}/erase",
+		"POST /r/{token}/cancel", "POST /r/{token}/checkin", "POST /r/{token}/erase", "POST /r/{token}/reconfirm",
 	}
 	if !slices.Equal(pages, want) {
 		t.Errorf("page routes %q, want %q", pages, want)

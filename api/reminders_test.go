@@ -111,6 +111,7 @@ func TestReconfirmRoutes(t *testing.T) {
 		if m := r.m(t); m["reconfirm_requested_at"] == nil || m["reconfirmed_at"] != nil {
 			t.Fatalf("after viewing the page: %s", r.Body)
 		}
+		wantPage(t, pc.post("/r/"+grace+"/reconfirm", url.Values{}), http.StatusForbidden) // no CSRF token
 		p = pc.post("/r/"+grace+"/reconfirm", url.Values{"_csrf": {p.csrf(t)}})
 		if p.Status != http.StatusSeeOther {
 			t.Fatalf("confirm form: %d %s", p.Status, p.Body)
