@@ -284,12 +284,12 @@ func ownerOf(t *testing.T, db *store.DB, e domain.Event) string {
 }
 
 // TestReconfirmation: 48 hours before, the people going are asked; those
-// who confirm, check in, walk in or RSVP later keep their seats; the seats
+// who confirm, check in, or RSVP or move up later keep their seats; the seats
 // of the others go to the waitlist 12 hours before, in order: the released
 // get a CANCEL, the promoted their invites.
 func TestReconfirmation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		owner, e := publishedEvent(t, db, 3)
+		owner, e := publishedEvent(t, db, 4)
 		on := true
 		if _, err := db.UpdateEvent(ctx, owner.ID, e.ID, domain.EventUpdate{Reconfirm: &on}); err != nil {
 			t.Fatal(err)
@@ -307,15 +307,16 @@ func TestReconfirmation(t *testing.T) {
 		rsvp("Ada")
 		rsvp("Bob")
 		rsvp("Cy")
+		rsvp("Fay")
 		rsvp("Dee") // waitlisted
 		ask := domain.ReconfirmArgs{EventID: e.ID, Step: domain.ReconfirmAsk, StartsAt: e.StartsAt}
-		if n, err := db.RequestReconfirmation(ctx, ask); err != nil || n != 3 {
+		if n, err := db.RequestReconfirmation(ctx, ask); err != nil || n != 4 {
 			t.Fatalf("asked %d (%v)", n, err)
 		}
-		if n, _ := db.RequestReconfirmation(ctx, ask); n != 3 {
+		if n, _ := db.RequestReconfirmation(ctx, ask); n != 4 {
 			t.Fatalf("a retry asked %d", n) // the same people, no new e-mail
 		}
-		if got := kindOnly(deliveriesOf(t, db, e.ID), "reconfirm"); !slices.Equal(got, []string{"reconfirm Ada", "reconfirm Bob", "reconfirm Cy"}) {
+		if got := kindOnly(deliveriesOf(t, db, e.ID), "reconfirm"); !slices.Equal(got, []string{"reconfirm Ada", "reconfirm Bob", "reconfirm Cy", "reconfirm Fay"}) {
 			t.Fatalf("requests: %q", got)
 		}
 		v, err := db.ReconfirmRSVPByToken(ctx, tok["Ada"])
@@ -327,6 +328,14 @@ func TestReconfirmation(t *testing.T) {
 		}
 		if _, err := db.ReconfirmRSVPByToken(ctx, tok["Dee"]); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("a waitlisted person confirms: %v", err)
+		}
+		// 20 hours before the start, Fay is checked in (check-in opens a
+		// day before): she came.
+		real := db.Now
+		t.Cleanup(func() { db.Now = real })
+		db.Now = func() time.Time { return e.StartsAt.Add(-20 * time.Hour) }
+		if _, err := db.CheckIn(ctx, owner.ID, e.ID, domain.CheckinRequest{RSVPID: ids["Fay"]}); err != nil {
+			t.Fatal(err)
 		}
 		// Cy leaves: Dee is promoted after the request went out, so counts
 		// as confirmed. Bob never answers.
@@ -350,7 +359,7 @@ func TestReconfirmation(t *testing.T) {
 			}
 			return s
 		}
-		for n, want := range map[string]string{"Ada": "going", "Bob": "cancelled", "Cy": "cancelled", "Dee": "going", "Eve": "going"} {
+		for n, want := range map[string]string{"Ada": "going", "Bob": "cancelled", "Cy": "cancelled", "Dee": "going", "Eve": "going", "Fay": "going"} {
 			if s := status(n); s != want {
 				t.Errorf("%s is %s, want %s", n, s, want)
 			}
