@@ -198,6 +198,14 @@ func (db *DB) UpdateEvent(ctx context.Context, organiserID, eventID string, u do
 		if err := tx.Save(&row).Error; err != nil {
 			return err
 		}
+		if slices.Contains(ch.Changed, "starts_at") {
+			// A request to confirm was about the old date: only people asked
+			// about the new one can lose their seat for not answering.
+			if err := tx.Exec(`UPDATE rsvps SET reconfirm_asked_at = NULL WHERE event_id = ? AND reconfirmed_at IS NULL AND reconfirm_asked_at IS NOT NULL`,
+				row.ID).Error; err != nil {
+				return err
+			}
+		}
 		if slices.ContainsFunc(ch.Changed, func(f string) bool { return f == "starts_at" || f == "reminders" || f == "reconfirm" }) {
 			// Reminders follow the event: moved with it, or replaced.
 			if err := db.scheduleReminders(tx, &row); err != nil {

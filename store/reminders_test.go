@@ -383,3 +383,37 @@ func TestReconfirmation(t *testing.T) {
 		}
 	})
 }
+
+// TestReconfirmationAfterMove: a request to confirm is about a date; when
+// the event moves, nobody loses their seat for not answering a request
+// about the old one.
+func TestReconfirmationAfterMove(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		owner, e := publishedEvent(t, db, 5)
+		on := true
+		if _, err := db.UpdateEvent(ctx, owner.ID, e.ID, domain.EventUpdate{Reconfirm: &on}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CreateRSVP(ctx, e.Slug, domain.RSVPInput{Name: "Ada", Email: email("ada")}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.RequestReconfirmation(ctx, domain.ReconfirmArgs{EventID: e.ID, Step: domain.ReconfirmAsk, StartsAt: e.StartsAt}); err != nil || n != 1 {
+			t.Fatalf("asked %d (%v)", n, err)
+		}
+		moved, ends := e.StartsAt.Add(24*time.Hour), e.EndsAt.Add(24*time.Hour)
+		if _, err := db.UpdateEvent(ctx, owner.ID, e.ID, domain.EventUpdate{StartsAt: &moved, EndsAt: &ends}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.ReleaseUnconfirmed(ctx, domain.ReconfirmArgs{EventID: e.ID, Step: domain.ReconfirmRelease, StartsAt: moved})
+		if err != nil || len(got) != 0 {
+			t.Fatalf("released %v after a move (%v)", got, err)
+		}
+		// Asked again about the new date, and silent: released.
+		if n, _ := db.RequestReconfirmation(ctx, domain.ReconfirmArgs{EventID: e.ID, Step: domain.ReconfirmAsk, StartsAt: moved}); n != 1 {
+			t.Fatalf("asked again %d", n)
+		}
+		if got, _ := db.ReleaseUnconfirmed(ctx, domain.ReconfirmArgs{EventID: e.ID, Step: domain.ReconfirmRelease, StartsAt: moved}); len(got) != 1 {
+			t.Fatalf("released %v", got)
+		}
+	})
+}
