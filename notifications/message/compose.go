@@ -313,7 +313,7 @@ func Compose(kind Kind, in Invite) (Message, error) {
 		}
 		v.HasCalendar = true
 	}
-	if kind == KindReminder && in.RSVP.CheckinCode != "" {
+	if kind == KindReminder && in.RSVP.CheckinCode != "" && e.Venue != nil { // a code for the door, if there is one
 		v.CheckinCode = domain.FormatCode(in.RSVP.CheckinCode)
 	}
 	if kind == KindGoing || kind == KindUpdated {

@@ -37,7 +37,8 @@ func TestComposeReminder(t *testing.T) {
 	online.JoinURL = "https://convene.example/j/tok_join"
 	m = mustCompose(t, KindReminder, online)
 	if !strings.Contains(m.Text, "Join:  https://convene.example/j/tok_join") || strings.Contains(m.Text, "meet.example.com") ||
-		!strings.Contains(m.Text, "starts in 1 hour.") || !strings.Contains(m.Text, "Tuesday 15 December 2026, 19:00–20:30 (Europe/Oslo, CET)") {
+		!strings.Contains(m.Text, "starts in 1 hour.") || !strings.Contains(m.Text, "Tuesday 15 December 2026, 19:00–20:30 (Europe/Oslo, CET)") ||
+		strings.Contains(m.Text, "check-in code") {
 		t.Errorf("the online reminder:\n%s", m.Text)
 	}
 
