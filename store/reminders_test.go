@@ -245,12 +245,18 @@ func TestSendReminders(t *testing.T) {
 				t.Fatalf("a stale job %+v made %d deliveries (%v)", a, n, err)
 			}
 		}
+		// A reminder not sent yet: 30 minutes before. The event is
+		// cancelled before it is due; when its job runs, it sends nothing.
+		half := []time.Duration{24 * time.Hour, time.Hour, 30 * time.Minute}
+		if _, err := db.UpdateEvent(ctx, owner.ID, e.ID, domain.EventUpdate{Reminders: &half}); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := db.CancelEvent(ctx, owner.ID, e.ID, ""); err != nil {
 			t.Fatal(err)
 		}
-		hour2 := domain.ReminderArgs{EventID: e.ID, Before: time.Hour, StartsAt: e.StartsAt}
-		if _, err := db.SendReminders(ctx, hour2); err != nil {
-			t.Fatal(err)
+		late := domain.ReminderArgs{EventID: e.ID, Before: 30 * time.Minute, StartsAt: e.StartsAt}
+		if n, err := db.SendReminders(ctx, late); err != nil || n != 0 {
+			t.Fatalf("a reminder of a cancelled event made %d deliveries (%v)", n, err)
 		}
 		if got := kindOnly(deliveriesOf(t, db, e.ID), "reminder"); len(got) != 4 {
 			t.Fatalf("reminders after cancelling: %q", got)
