@@ -126,6 +126,14 @@ func TestReconfirmRoutes(t *testing.T) {
 			t.Fatalf("JSON confirm: %s", r.Body)
 		}
 		wantProblem(t, te.do("POST", "/api/v1/rsvps/"+wait+"/reconfirm", "", nil), http.StatusConflict, "not_going")
+		// The organisers see who confirmed.
+		r = te.do("GET", "/api/v1/events/"+id+"/rsvps?status=going", tok, nil)
+		wantStatus(t, r, http.StatusOK)
+		for _, it := range r.m(t)["items"].([]any) {
+			if m := it.(map[string]any); m["reconfirm_requested_at"] == nil || m["reconfirmed_at"] == nil {
+				t.Errorf("the organisers' view of %v", m)
+			}
+		}
 		wantProblem(t, te.do("POST", "/api/v1/rsvps/nosuchtokennosuchtokennosuchtoken/reconfirm", "", nil), http.StatusNotFound, "")
 	})
 }

@@ -206,6 +206,10 @@ type rsvpJSON struct {
 	CreatedAt        time.Time         `json:"created_at"`
 	UpdatedAt        time.Time         `json:"updated_at"`
 	CancelledAt      *time.Time        `json:"cancelled_at"`
+	// ReconfirmRequestedAt and ReconfirmedAt: when the person was asked
+	// to confirm they still come, and when they did.
+	ReconfirmRequestedAt *time.Time `json:"reconfirm_requested_at"`
+	ReconfirmedAt        *time.Time `json:"reconfirmed_at"`
 }
 
 func position(r domain.RSVP) *int {
@@ -218,7 +222,8 @@ func position(r domain.RSVP) *int {
 
 func rsvpView(r domain.RSVP) rsvpJSON {
 	return rsvpJSON{ID: r.ID, Name: r.Name, Email: r.Email, Status: r.Status, WaitlistPosition: position(r),
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, CancelledAt: r.CancelledAt}
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, CancelledAt: r.CancelledAt,
+		ReconfirmRequestedAt: r.ReconfirmAskedAt, ReconfirmedAt: r.ReconfirmedAt}
 }
 
 // rsvpCreatedJSON answers a public RSVP. ManageToken and ManageURL are only
