@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"fmt"
 	"time"
 
 	"net/http"
@@ -33,6 +34,27 @@ type createEventRequest struct {
 	RSVPClosesAt *string          `json:"rsvp_closes_at"`
 	// RSVPConfirmation is "none" (the default) or "email".
 	RSVPConfirmation domain.RSVPConfirmation `json:"rsvp_confirmation"`
+	// Reminders are ISO 8601 durations before the start ("PT24H"); absent
+	// means the default (24 hours and 1 hour), [] none.
+	Reminders *[]string `json:"reminders"`
+	// Reconfirm asks the people going to confirm 48 hours before.
+	Reconfirm bool `json:"reconfirm"`
+}
+
+// parseReminders reads a list of ISO 8601 durations, reporting each that
+// is not one as reminders[i]. The rules (how many, how long) are checked
+// by domain.CheckReminders.
+func parseReminders(v *domain.Validation, list []string) []time.Duration {
+	out := make([]time.Duration, 0, len(list))
+	for i, s := range list {
+		d, err := domain.ParseISODuration(s)
+		if err != nil {
+			v.Add(fmt.Sprintf("reminders[%d]", i), "must be an ISO 8601 duration like \"PT1H\" or \"P2D\"")
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // event turns the request into a domain event, reporting unparsable times.
@@ -56,6 +78,10 @@ func (r createEventRequest) event() (domain.Event, error) {
 	}
 	e.RSVPOpensAt = parseTimePtr(&v, "rsvp_opens_at", r.RSVPOpensAt)
 	e.RSVPClosesAt = parseTimePtr(&v, "rsvp_closes_at", r.RSVPClosesAt)
+	if r.Reminders != nil {
+		e.Reminders = parseReminders(&v, *r.Reminders)
+	}
+	e.Reconfirm = r.Reconfirm
 	return e, v.Err()
 }
 
@@ -115,6 +141,10 @@ type updateEventRequest struct {
 	// RSVPConfirmation applies to RSVPs made after the change; pending
 	// ones keep waiting for their confirmation.
 	RSVPConfirmation Optional[domain.RSVPConfirmation] `json:"rsvp_confirmation"`
+	// Reminders replaces the reminders ([] turns them off); scheduled
+	// reminders are replaced in the same transaction.
+	Reminders Optional[[]string] `json:"reminders"`
+	Reconfirm Optional[bool]     `json:"reconfirm"`
 }
 
 // update turns the request into a domain update. Fields that cannot be
@@ -169,6 +199,22 @@ func (r updateEventRequest) update() (domain.EventUpdate, error) {
 		} else {
 			w := r.Waitlist.Value
 			u.Waitlist = &w
+		}
+	}
+	if r.Reminders.Set {
+		if r.Reminders.Null {
+			v.Add("reminders", "cannot be null: [] turns reminders off")
+		} else {
+			rs := parseReminders(&v, r.Reminders.Value)
+			u.Reminders = &rs
+		}
+	}
+	if r.Reconfirm.Set {
+		if r.Reconfirm.Null {
+			v.Add("reconfirm", "cannot be null")
+		} else {
+			b := r.Reconfirm.Value
+			u.Reconfirm = &b
 		}
 	}
 	if r.Venue.Set {

@@ -61,6 +61,7 @@ func (s *Server) pageRoutes(e *echo.Echo) {
 	e.POST("/door/:token/checkin", s.doorCheckinPost, s.htmlPage, tokenPage, s.codes.middleware, csrf)
 	e.POST("/door/:token/undo", s.doorUndoPost, s.htmlPage, tokenPage, csrf)
 	e.POST("/door/:token/walkin", s.doorWalkInPost, s.htmlPage, tokenPage, csrf)
+	e.POST("/r/:token/reconfirm", s.reconfirmFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
 	e.GET("/r/:token/cancel", s.cancelPage, s.htmlPage, tokenPage, csrf)
 	e.POST("/r/:token/cancel", s.cancelFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
 	e.GET("/r/:token/erase", s.erasePage, s.htmlPage, tokenPage, csrf)
@@ -426,6 +427,15 @@ func (s *Server) renderRSVP(c echo.Context, status int, t, checkinErr string) er
 		d.FeedbackURL = "/f/" + url.PathEscape(t)
 	}
 	d.Checkin = s.checkinPanel(v, t, s.cfg.Now(), checkinErr, c.QueryParam("checkedin") == "1")
+	if r := v.RSVP; d.Going && v.Event.Reconfirm && !sum.Cancelled && !sum.Over && (r.ReconfirmAskedAt != nil || r.ReconfirmedAt != nil) {
+		loc := pageZone(v.Event.TimeZone)
+		p := &reconfirmPanel{Action: base + "/reconfirm", Just: c.QueryParam("reconfirmed") == "1",
+			By: pageInstant(v.Event.StartsAt.Add(-domain.ReconfirmDeadlineBefore), loc)}
+		if r.ReconfirmedAt != nil {
+			p.Confirmed, p.ConfirmedAt = true, pageInstant(*r.ReconfirmedAt, loc)
+		}
+		d.Reconfirm = p
+	}
 	d.CSRF = csrfToken(c)
 	return s.render(c, status, "rsvp", d)
 }
@@ -452,6 +462,20 @@ func (s *Server) renderCancelled(c echo.Context, v domain.RSVPView) error {
 	}
 	d.Links = []pageLink{{URL: sum.URL, Label: label}}
 	return s.render(c, http.StatusGone, "message", d)
+}
+
+// reconfirmFormPost records that the person still comes and goes back to
+// their page, which then says so. The link in the e-mail only shows the
+// page: mail scanners follow links.
+func (s *Server) reconfirmFormPost(c echo.Context) error {
+	t, err := tokenParam(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.ReconfirmRSVPByToken(c.Request().Context(), t); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/r/"+url.PathEscape(t)+"?reconfirmed=1#reconfirm")
 }
 
 // cancelPage asks before cancelling.

@@ -263,8 +263,19 @@ type rsvpPageData struct {
 	RecordsURL   string // the attendee's contribution records
 	FeedbackURL  string // the feedback form, for people who came, once it is over
 	EraseURL     string
-	Checkin      *checkinPanel // nil: nothing to say about checking in
+	Checkin      *checkinPanel   // nil: nothing to say about checking in
+	Reconfirm    *reconfirmPanel // nil: the event does not ask, or not yet
 	CSRF         string
+}
+
+// reconfirmPanel asks a person going to confirm they still come, or says
+// that they did.
+type reconfirmPanel struct {
+	Confirmed   bool
+	ConfirmedAt string
+	By          string // the deadline, local time with the zone
+	Action      string
+	Just        bool // confirmed with the form just now
 }
 
 type cancelPageData struct {

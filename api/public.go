@@ -199,6 +199,20 @@ func (s *Server) eraseRSVP(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// reconfirmRSVP records that the person still comes (events that ask for
+// reconfirmation), so that their seat is kept.
+func (s *Server) reconfirmRSVP(c echo.Context) error {
+	t, err := tokenParam(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.store.ReconfirmRSVPByToken(c.Request().Context(), t)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.attendeeRSVPView(v, t))
+}
+
 func (s *Server) cancelRSVP(c echo.Context) error {
 	t, err := tokenParam(c)
 	if err != nil {

@@ -57,6 +57,9 @@ type Store interface {
 	CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) (domain.RSVPResult, error)
 	FindRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPView, error)
 	CancelRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPView, error)
+	// ReconfirmRSVPByToken records that the person still comes: ENOTFOUND,
+	// EGONE (erased), ECONFLICT "not_going" or "event_cancelled".
+	ReconfirmRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPView, error)
 	EraseRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPView, error)
 	ExportRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPExport, error)
 
@@ -206,6 +209,7 @@ func (s *Server) routes() {
 	v1.GET("/rsvps/:token/calendar.ics", s.getPersonalCalendar)
 	v1.GET("/rsvps/:token", s.getRSVP)
 	v1.DELETE("/rsvps/:token", s.cancelRSVP, s.rateLimit())
+	v1.POST("/rsvps/:token/reconfirm", s.reconfirmRSVP, s.rateLimit())
 	v1.POST("/rsvps/:token/checkin", s.selfCheckIn, s.codes.middleware)
 	v1.GET("/rsvps/:token/data", s.exportRSVP)
 	v1.DELETE("/rsvps/:token/data", s.eraseRSVP, s.rateLimit())

@@ -93,15 +93,18 @@ type eventJSON struct {
 	RSVPOpen     bool               `json:"rsvp_open"`
 	// RSVPConfirmation is "none" or "email" (double opt-in).
 	RSVPConfirmation domain.RSVPConfirmation `json:"rsvp_confirmation"`
-	GoingCount       int                     `json:"going_count"`
-	WaitlistCount    int                     `json:"waitlist_count"`
-	SeatsLeft        *int                    `json:"seats_left"`
-	CancelReason     string                  `json:"cancel_reason"`
-	PublicURL        string                  `json:"public_url"`
-	CreatedAt        time.Time               `json:"created_at"`
-	UpdatedAt        time.Time               `json:"updated_at"`
-	PublishedAt      *time.Time              `json:"published_at"`
-	CancelledAt      *time.Time              `json:"cancelled_at"`
+	// Reminders are ISO 8601 durations before the start, earliest first.
+	Reminders     []string   `json:"reminders"`
+	Reconfirm     bool       `json:"reconfirm"`
+	GoingCount    int        `json:"going_count"`
+	WaitlistCount int        `json:"waitlist_count"`
+	SeatsLeft     *int       `json:"seats_left"`
+	CancelReason  string     `json:"cancel_reason"`
+	PublicURL     string     `json:"public_url"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+	PublishedAt   *time.Time `json:"published_at"`
+	CancelledAt   *time.Time `json:"cancelled_at"`
 	// SeriesID names the recurring series of an occurrence.
 	SeriesID *string `json:"series_id"`
 }
@@ -131,6 +134,7 @@ func (s *Server) eventView(e domain.Event) eventJSON {
 		GoingCount:       e.GoingCount, WaitlistCount: e.WaitlistCount, SeatsLeft: e.SeatsLeft(), CancelReason: e.CancelReason,
 		PublicURL: s.cfg.BaseURL + "/e/" + e.Slug, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt,
 		PublishedAt: e.PublishedAt, CancelledAt: e.CancelledAt, SeriesID: optional(e.SeriesID),
+		Reminders: reminderStrings(e.Reminders), Reconfirm: e.Reconfirm,
 	}
 }
 
@@ -140,6 +144,14 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+func reminderStrings(ds []time.Duration) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = domain.FormatISODuration(d)
+	}
+	return out
 }
 
 type groupRefJSON struct {
@@ -205,6 +217,10 @@ type rsvpJSON struct {
 	CreatedAt        time.Time         `json:"created_at"`
 	UpdatedAt        time.Time         `json:"updated_at"`
 	CancelledAt      *time.Time        `json:"cancelled_at"`
+	// ReconfirmRequestedAt and ReconfirmedAt: when the person was asked
+	// to confirm they still come, and when they did.
+	ReconfirmRequestedAt *time.Time `json:"reconfirm_requested_at"`
+	ReconfirmedAt        *time.Time `json:"reconfirmed_at"`
 }
 
 func position(r domain.RSVP) *int {
@@ -217,7 +233,8 @@ func position(r domain.RSVP) *int {
 
 func rsvpView(r domain.RSVP) rsvpJSON {
 	return rsvpJSON{ID: r.ID, Name: r.Name, Email: r.Email, Status: r.Status, WaitlistPosition: position(r),
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, CancelledAt: r.CancelledAt}
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, CancelledAt: r.CancelledAt,
+		ReconfirmRequestedAt: r.ReconfirmAskedAt, ReconfirmedAt: r.ReconfirmedAt}
 }
 
 // rsvpCreatedJSON answers a public RSVP. ManageToken and ManageURL are only
@@ -246,7 +263,11 @@ type attendeeRSVPJSON struct {
 	WaitlistPosition *int              `json:"waitlist_position"`
 	CreatedAt        time.Time         `json:"created_at"`
 	CancelledAt      *time.Time        `json:"cancelled_at"`
-	Event            attendeeEventJSON `json:"event"`
+	// ReconfirmRequestedAt is when the person was asked to confirm they
+	// still come (events with reconfirm); ReconfirmedAt is when they did.
+	ReconfirmRequestedAt *time.Time        `json:"reconfirm_requested_at"`
+	ReconfirmedAt        *time.Time        `json:"reconfirmed_at"`
+	Event                attendeeEventJSON `json:"event"`
 }
 
 func (s *Server) attendeeRSVPView(v domain.RSVPView, token string) attendeeRSVPJSON {
@@ -256,7 +277,8 @@ func (s *Server) attendeeRSVPView(v domain.RSVPView, token string) attendeeRSVPJ
 		ev.OnlineURL = s.cfg.BaseURL + "/j/" + url.PathEscape(token)
 	}
 	return attendeeRSVPJSON{ID: v.RSVP.ID, Name: v.RSVP.Name, Email: v.RSVP.Email, Status: v.RSVP.Status,
-		WaitlistPosition: position(v.RSVP), CreatedAt: v.RSVP.CreatedAt, CancelledAt: v.RSVP.CancelledAt, Event: ev}
+		WaitlistPosition: position(v.RSVP), CreatedAt: v.RSVP.CreatedAt, CancelledAt: v.RSVP.CancelledAt,
+		ReconfirmRequestedAt: v.RSVP.ReconfirmAskedAt, ReconfirmedAt: v.RSVP.ReconfirmedAt, Event: ev}
 }
 
 type deliveryJSON struct {

@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Limits on events.
 const (
@@ -34,6 +37,10 @@ type EventUpdate struct {
 	RSVPClosesAt Nullable[time.Time]
 	// RSVPConfirmation applies to RSVPs made after the change.
 	RSVPConfirmation *RSVPConfirmation
+	// Reminders replaces the event's reminders; a non-nil empty slice
+	// turns them off.
+	Reminders *[]time.Duration
+	Reconfirm *bool
 }
 
 // Apply changes e as u says and returns the JSON names of the fields whose
@@ -103,6 +110,21 @@ func (u EventUpdate) Apply(e *Event) []string {
 	}
 	if u.RSVPConfirmation != nil {
 		set("rsvp_confirmation", *u.RSVPConfirmation != e.RSVPConfirmation, func() { e.RSVPConfirmation = *u.RSVPConfirmation })
+	}
+	if u.Reminders != nil {
+		// Kept in the order given, so that Validate's field errors point
+		// at the right item; the store sorts them once they are valid.
+		rs := slices.Clone(*u.Reminders)
+		if rs == nil {
+			rs = []time.Duration{}
+		}
+		sorted, cur := slices.Clone(rs), slices.Clone(e.Reminders)
+		SortReminders(sorted)
+		SortReminders(cur)
+		set("reminders", !slices.Equal(sorted, cur), func() { e.Reminders = rs })
+	}
+	if u.Reconfirm != nil {
+		set("reconfirm", *u.Reconfirm != e.Reconfirm, func() { e.Reconfirm = *u.Reconfirm })
 	}
 	return changed
 }
@@ -179,6 +201,7 @@ func (e *Event) Validate() error {
 	if e.Slug != "" || e.ID != "" { // a new event may leave it out: the store makes one
 		CheckSlug(&v, "slug", e.Slug)
 	}
+	CheckReminders(&v, "reminders", e.Reminders)
 	if !e.RSVPConfirmation.Valid() {
 		v.Add("rsvp_confirmation", "must be \"none\" or \"email\"")
 	}

@@ -12,6 +12,8 @@ const (
 	MessageUpdated        MessageKind = "updated"         // an updated REQUEST
 	MessageEventCancelled MessageKind = "event_cancelled" // iCalendar CANCEL to everyone
 	MessageRSVPCancelled  MessageKind = "rsvp_cancelled"  // CANCEL for one attendee's calendar
+	MessageReminder       MessageKind = "reminder"        // the event is soon; no calendar
+	MessageReconfirm      MessageKind = "reconfirm"       // please confirm you still come; no calendar
 )
 
 // DeliveryStatus is where one e-mail stands.
@@ -122,6 +124,13 @@ type Outgoing struct {
 	// Speakers are the event's speakers, for a thank-you (their talks and
 	// slides).
 	Speakers []EventPerson
+	// Before is how long before the start a reminder is sent.
+	Before time.Duration
+	// Why says why Convene cancelled an RSVP (CancelNotReconfirmed), for
+	// its cancellation e-mail; "" when the attendee cancelled it.
+	Why string
+	// ConfirmBy is when a reconfirmation must come by.
+	ConfirmBy time.Time
 }
 
 // SendInvitationArgs is the job that sends one personal invitation.

@@ -113,6 +113,13 @@ type Event struct {
 	SelfCheckinCode string
 	CheckinOpensAt  *time.Time
 	CheckinClosesAt *time.Time
+	// Reminders are how long before the start the people going are
+	// reminded by e-mail, earliest first (SortReminders); empty for none.
+	Reminders []time.Duration
+	// Reconfirm asks the people going to confirm they still come
+	// (ReconfirmAskBefore the start); the seats of those who do not go to
+	// the waitlist (ReconfirmDeadlineBefore).
+	Reconfirm bool
 
 	GoingCount    int
 	WaitlistCount int
@@ -227,6 +234,10 @@ type RSVP struct {
 	AttendedHow AttendanceMethod
 	// WalkIn: registered at the door; going without holding a seat.
 	WalkIn bool
+	// ReconfirmAskedAt is when the person was asked to confirm they still
+	// come (Event.Reconfirm); ReconfirmedAt is when they did.
+	ReconfirmAskedAt *time.Time
+	ReconfirmedAt    *time.Time
 }
 
 // Page is one page of a list and the cursor of the next page ("" at the end).

@@ -1,9 +1,7 @@
 package domain
 
 import (
-	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -259,7 +257,7 @@ func (s *Series) Occurrence(start time.Time) Event {
 		GroupID: s.GroupID, Slug: OccurrenceSlug(s.Slug, start.In(loc)), Title: s.Title, Description: s.Description,
 		Kind: s.Kind, Status: EventPublished, StartsAt: start.UTC(), EndsAt: start.Add(s.Duration).UTC(),
 		TimeZone: s.TimeZone, Venue: copyPtr(s.Venue), OnlineURL: s.OnlineURL, Capacity: copyPtr(s.Capacity),
-		Waitlist: s.Waitlist, RSVPConfirmation: ConfirmNone,
+		Waitlist: s.Waitlist, RSVPConfirmation: ConfirmNone, Reminders: DefaultReminders(),
 	}
 }
 
@@ -267,87 +265,4 @@ func (s *Series) Occurrence(start time.Time) Event {
 // "essentials-2026-12-15".
 func OccurrenceSlug(seriesSlug string, local time.Time) string {
 	return seriesSlug + "-" + local.Format("2006-01-02")
-}
-
-// ParseISODuration parses an ISO 8601 duration of weeks, days, hours,
-// minutes and seconds ("PT1H30M", "P1D", "P1W"). Years and months, whose
-// length varies, are refused, as are fractions.
-func ParseISODuration(s string) (time.Duration, error) {
-	bad := fmt.Errorf("%q is not an ISO 8601 duration such as PT1H30M", s)
-	if len(s) < 3 || s[0] != 'P' {
-		return 0, bad
-	}
-	var (
-		d      time.Duration
-		inTime bool
-		num    strings.Builder
-		seen   int
-	)
-	for _, r := range s[1:] {
-		switch {
-		case r >= '0' && r <= '9':
-			num.WriteRune(r)
-			continue
-		case r == 'T':
-			if inTime || num.Len() > 0 {
-				return 0, bad
-			}
-			inTime = true
-			continue
-		}
-		if num.Len() == 0 || num.Len() > 9 {
-			return 0, bad
-		}
-		n, _ := strconv.Atoi(num.String())
-		num.Reset()
-		var unit time.Duration
-		switch {
-		case !inTime && r == 'W':
-			unit = 7 * 24 * time.Hour
-		case !inTime && r == 'D':
-			unit = 24 * time.Hour
-		case inTime && r == 'H':
-			unit = time.Hour
-		case inTime && r == 'M':
-			unit = time.Minute
-		case inTime && r == 'S':
-			unit = time.Second
-		default:
-			return 0, bad
-		}
-		d += time.Duration(n) * unit
-		seen++
-	}
-	if num.Len() > 0 || seen == 0 || d > 366*24*time.Hour {
-		return 0, bad
-	}
-	return d, nil
-}
-
-// FormatISODuration writes d as an ISO 8601 duration ("PT1H30M").
-func FormatISODuration(d time.Duration) string {
-	if d <= 0 {
-		return "PT0S"
-	}
-	var b strings.Builder
-	b.WriteString("P")
-	if days := d / (24 * time.Hour); days > 0 {
-		fmt.Fprintf(&b, "%dD", days)
-		d -= days * 24 * time.Hour
-	}
-	if d > 0 {
-		b.WriteString("T")
-		if h := d / time.Hour; h > 0 {
-			fmt.Fprintf(&b, "%dH", h)
-			d -= h * time.Hour
-		}
-		if m := d / time.Minute; m > 0 {
-			fmt.Fprintf(&b, "%dM", m)
-			d -= m * time.Minute
-		}
-		if sec := d / time.Second; sec > 0 {
-			fmt.Fprintf(&b, "%dS", sec)
-		}
-	}
-	return b.String()
 }

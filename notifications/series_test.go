@@ -252,17 +252,17 @@ func TestFollowersAcrossOccurrences(t *testing.T) {
 	})
 }
 
-// dueNow makes every scheduled job due at once: the clock the queue sees
-// jumps to when they were meant to run (update fan-outs wait a minute for
-// more edits).
-func dueNow(t *testing.T, db *store.DB) {
+// dueNow makes the scheduled jobs of a kind due at once: the clock the
+// queue sees jumps to when they were meant to run (update fan-outs wait a
+// minute for more edits).
+func dueNow(t *testing.T, db *store.DB, kind string) {
 	t.Helper()
-	q := `UPDATE river_job SET scheduled_at = ? WHERE state = 'scheduled'`
+	q := `UPDATE river_job SET scheduled_at = ? WHERE state = 'scheduled' AND kind = ?`
 	arg := any(time.Now().UTC().Add(-time.Second).Format("2006-01-02 15:04:05.000000"))
 	if db.Dialect() == store.Postgres {
-		q, arg = `UPDATE river_job SET scheduled_at = $1, state = 'available' WHERE state = 'scheduled'`, time.Now().Add(-time.Second)
+		q, arg = `UPDATE river_job SET scheduled_at = $1, state = 'available' WHERE state = 'scheduled' AND kind = $2`, time.Now().Add(-time.Second)
 	}
-	if _, err := db.SQL().Exec(q, arg); err != nil {
+	if _, err := db.SQL().Exec(q, arg, kind); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -310,7 +310,7 @@ func TestMoveAndCancelOneOccurrence(t *testing.T) {
 		if _, err := db.CancelEvent(ctx, owner.ID, occ[1].EventID, "Speaker ill"); err != nil {
 			t.Fatal(err)
 		}
-		dueNow(t, db)
+		dueNow(t, db, "event_fanout")
 		mb := sorted(sink.WaitFor(t, 5, 20*time.Second))
 		time.Sleep(300 * time.Millisecond)
 		mb = sorted(sink.Messages())

@@ -60,6 +60,7 @@ type Config struct {
 func Register(workers *river.Workers, st interface {
 	Store
 	RequestStore
+	ReminderStore
 }, sender message.Sender, cfg Config) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -76,6 +77,8 @@ func Register(workers *river.Workers, st interface {
 	river.AddWorker(workers, &ConfirmationWorker{store: st, sender: sender, cfg: cfg})
 	river.AddWorker(workers, &FollowConfirmationWorker{store: st, sender: sender, cfg: cfg})
 	river.AddWorker(workers, &PurgeWorker{store: st, cfg: cfg})
+	river.AddWorker(workers, &ReminderWorker{store: st})
+	river.AddWorker(workers, &ReconfirmWorker{store: st, cfg: cfg})
 }
 
 // SendWorker sends one delivery. Temporary failures (SMTP down, a 4xx
@@ -171,6 +174,7 @@ func (w *SendWorker) invite(out domain.Outgoing, token string) message.Invite {
 		Organizer: ics.Person{Name: out.Group.Name, Email: out.OrganizerEmail},
 		From:      w.cfg.From, BaseURL: w.cfg.BaseURL, ManageURL: message.ManageURL(w.cfg.BaseURL, token),
 		Sequence: out.Delivery.Sequence, Now: w.cfg.Now().UTC(),
+		Before: out.Before, ConfirmBy: out.ConfirmBy, Why: out.Why,
 	}
 	if out.Event.OnlineURL != "" {
 		// The personal join link, not the meeting's: it records online

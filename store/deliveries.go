@@ -80,7 +80,11 @@ func (db *DB) LoadOutgoing(ctx context.Context, id string) (domain.Outgoing, err
 		if d.Detail != "" {
 			var det updateDetail
 			if err := json.Unmarshal([]byte(d.Detail), &det); err == nil {
-				out.Changed, out.Previous = det.Changed, det.Previous
+				out.Changed, out.Previous, out.Why = det.Changed, det.Previous, det.Why
+				out.Before, _ = domain.ParseISODuration(det.Before)
+				if det.ConfirmBy != nil {
+					out.ConfirmBy = det.ConfirmBy.UTC()
+				}
 			}
 		}
 		return nil

@@ -63,7 +63,7 @@ func (db *DB) erase(tx *gorm.DB, v *domain.RSVPView) error {
 	}
 	now := db.now()
 	if v.Event.Status == domain.EventPublished && now.Before(v.Event.StartsAt) {
-		if _, err := db.cancelRSVP(tx, v); err != nil {
+		if _, err := db.cancelRSVP(tx, v, ""); err != nil {
 			return err
 		}
 	}

@@ -51,10 +51,14 @@ func (db *DB) CreateEvent(ctx context.Context, organiserID, groupID string, e do
 		if e.RSVPConfirmation == "" {
 			e.RSVPConfirmation = domain.ConfirmNone
 		}
+		if e.Reminders == nil {
+			e.Reminders = domain.DefaultReminders()
+		}
 		e.SelfCheckinCode = domain.NewRoomCode()
 		if err := e.Validate(); err != nil {
 			return err
 		}
+		domain.SortReminders(e.Reminders)
 		now := db.now()
 		e.ID, e.GroupID, e.Status, e.CreatedAt, e.UpdatedAt = domain.NewID(), groupID, domain.EventDraft, now, now
 		if e.Slug == "" {
@@ -185,6 +189,7 @@ func (db *DB) updateEvent(tx *gorm.DB, row eventRow, u domain.EventUpdate) (doma
 	if err := e.Validate(); err != nil {
 		return ch, err
 	}
+	domain.SortReminders(e.Reminders)
 	if e.Capacity != nil && *e.Capacity < row.GoingCount {
 		return ch, &domain.Error{Code: domain.ECONFLICT, Reason: "capacity_below_going",
 			Message: fmt.Sprintf("capacity: %d people are already going; capacity cannot be lower than that.", row.GoingCount),
@@ -209,6 +214,20 @@ func (db *DB) updateEvent(tx *gorm.DB, row eventRow, u domain.EventUpdate) (doma
 	}
 	if err := tx.Save(&row).Error; err != nil {
 		return ch, err
+	}
+	if slices.Contains(ch.Changed, "starts_at") {
+		// A request to confirm was about the old date: only people asked
+		// about the new one can lose their seat for not answering.
+		if err := tx.Exec(`UPDATE rsvps SET reconfirm_asked_at = NULL WHERE event_id = ? AND reconfirmed_at IS NULL AND reconfirm_asked_at IS NOT NULL`,
+			row.ID).Error; err != nil {
+			return ch, err
+		}
+	}
+	if slices.ContainsFunc(ch.Changed, func(f string) bool { return f == "starts_at" || f == "reminders" || f == "reconfirm" }) {
+		// Reminders follow the event: moved with it, or replaced.
+		if err := db.scheduleReminders(tx, &row); err != nil {
+			return ch, err
+		}
 	}
 	var err error
 	if ch.Promoted, err = db.promote(tx, &row); err != nil {
@@ -256,7 +275,10 @@ func (db *DB) PublishEvent(ctx context.Context, organiserID, eventID string) (do
 			row.RoomCode = domain.NewRoomCode()
 			upd["self_checkin_code"] = row.RoomCode
 		}
-		return tx.Model(&eventRow{}).Where("id = ?", row.ID).Updates(upd).Error
+		if err := tx.Model(&eventRow{}).Where("id = ?", row.ID).Updates(upd).Error; err != nil {
+			return err
+		}
+		return db.scheduleReminders(tx, &row)
 	})
 	return row.toDomain(), err
 }
@@ -298,8 +320,12 @@ func (db *DB) cancelEvent(tx *gorm.DB, row eventRow, reason string) (eventRow, e
 	if err := db.scheduleFanOut(tx, row.ID, domain.MessageEventCancelled, now); err != nil {
 		return row, err
 	}
-	return row, tx.Model(&eventRow{}).Where("id = ?", row.ID).
-		Updates(map[string]any{"status": row.Status, "cancel_reason": reason, "cancelled_at": now, "updated_at": now, "sequence": row.Sequence}).Error
+	if err := tx.Model(&eventRow{}).Where("id = ?", row.ID).
+		Updates(map[string]any{"status": row.Status, "cancel_reason": reason, "cancelled_at": now, "updated_at": now, "sequence": row.Sequence}).Error; err != nil {
+		return row, err
+	}
+	// Nobody is reminded of, or asked to confirm, a cancelled event.
+	return row, db.scheduleReminders(tx, &row)
 }
 
 // FindPublicEvent returns a published or cancelled event by slug with its

@@ -317,7 +317,7 @@ func (db *DB) DeclineInvitation(ctx context.Context, raw string) (domain.Invitat
 				return errAttended
 			}
 			rv := domain.RSVPView{RSVP: domain.RSVP{ID: *row.RSVPID, EventID: ev.ID}, Event: ev.toDomain(), Group: g.toDomain()}
-			if _, err := db.cancelRSVP(tx, &rv); err != nil {
+			if _, err := db.cancelRSVP(tx, &rv, ""); err != nil {
 				return err
 			}
 			if err := tx.Where("id = ?", ev.ID).Take(&ev).Error; err != nil {

@@ -154,8 +154,14 @@ func (db *DB) scheduleFanOut(tx *gorm.DB, eventID string, kind domain.MessageKin
 // updateDetail is what an update delivery carries: the fields that changed
 // and what attendees had been told before.
 type updateDetail struct {
-	Changed  []string              `json:"changed"`
+	Changed  []string              `json:"changed,omitempty"`
 	Previous *domain.EventSnapshot `json:"previous,omitempty"`
+	// Before is how long before the start a reminder goes (ISO 8601).
+	Before string `json:"before,omitempty"`
+	// Why says why Convene cancelled an RSVP.
+	Why string `json:"why,omitempty"`
+	// ConfirmBy is the deadline of a reconfirmation request.
+	ConfirmBy *time.Time `json:"confirm_by,omitempty"`
 }
 
 // FanOut turns an event-wide message — an update or a cancellation — into

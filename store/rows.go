@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/convene/convene/domain"
@@ -105,7 +106,10 @@ type eventRow struct {
 	NotifiedSnapshot string `gorm:"column:notified_snapshot"`
 	UpdatePending    bool   `gorm:"column:update_pending"`
 	// ThankedAt is when the event's attendees were last thanked.
-	ThankedAt   *time.Time `gorm:"column:thanked_at"`
+	ThankedAt *time.Time `gorm:"column:thanked_at"`
+	// Reminders is a JSON list of ISO 8601 durations ("PT24H").
+	Reminders   string     `gorm:"column:reminders"`
+	Reconfirm   bool       `gorm:"column:reconfirm"`
 	CreatedAt   time.Time  `gorm:"column:created_at"`
 	UpdatedAt   time.Time  `gorm:"column:updated_at"`
 	PublishedAt *time.Time `gorm:"column:published_at"`
@@ -131,6 +135,7 @@ func (r eventRow) toDomain() domain.Event {
 		SelfCheckinCode: r.RoomCode, CheckinOpensAt: utcPtr(r.CheckinOpens), CheckinClosesAt: utcPtr(r.CheckinCloses),
 		PublishedAt: utcPtr(r.PublishedAt), CancelledAt: utcPtr(r.CancelledAt),
 		OccurrenceStart: utcPtr(r.OccurrenceStart), Detached: r.Detached,
+		Reminders: decodeReminders(r.Reminders), Reconfirm: r.Reconfirm,
 	}
 	if r.SeriesID != nil {
 		e.SeriesID = *r.SeriesID
@@ -162,6 +167,32 @@ func (r *eventRow) fromDomain(e domain.Event) {
 	r.RoomCode, r.CheckinOpens, r.CheckinCloses = e.SelfCheckinCode, utcPtr(e.CheckinOpensAt), utcPtr(e.CheckinClosesAt)
 	r.CreatedAt, r.UpdatedAt = utc(e.CreatedAt), utc(e.UpdatedAt)
 	r.PublishedAt, r.CancelledAt = utcPtr(e.PublishedAt), utcPtr(e.CancelledAt)
+	r.Reminders, r.Reconfirm = encodeReminders(e.Reminders), e.Reconfirm
+}
+
+// encodeReminders writes reminders as the JSON list of ISO 8601 durations
+// the reminders column holds.
+func encodeReminders(ds []time.Duration) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = domain.FormatISODuration(d)
+	}
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// decodeReminders reads the reminders column; what cannot be read is no
+// reminder.
+func decodeReminders(s string) []time.Duration {
+	var list []string
+	_ = json.Unmarshal([]byte(s), &list)
+	ds := make([]time.Duration, 0, len(list))
+	for _, v := range list {
+		if d, err := domain.ParseISODuration(v); err == nil {
+			ds = append(ds, d)
+		}
+	}
+	return ds
 }
 
 type rsvpRow struct {
@@ -183,6 +214,8 @@ type rsvpRow struct {
 	WalkIn          bool       `gorm:"column:walk_in"`
 	WasWaitlisted   bool       `gorm:"column:was_waitlisted"`
 	FollowerID      *string    `gorm:"column:follower_id"`
+	ReconfirmAsked  *time.Time `gorm:"column:reconfirm_asked_at"`
+	Reconfirmed     *time.Time `gorm:"column:reconfirmed_at"`
 	// Position is computed by queries that select it; it is not a column.
 	Position int `gorm:"column:waitlist_position;->"`
 }
@@ -192,7 +225,8 @@ func (rsvpRow) TableName() string { return "rsvps" }
 func (r rsvpRow) toDomain() domain.RSVP {
 	d := domain.RSVP{ID: r.ID, EventID: r.EventID, Name: r.Name, Email: r.Email, Status: domain.RSVPStatus(r.Status),
 		WaitlistPosition: r.Position, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), CancelledAt: utcPtr(r.CancelledAt),
-		ErasedAt: utcPtr(r.ErasedAt), AttendedAt: utcPtr(r.AttendedAt), WalkIn: r.WalkIn}
+		ErasedAt: utcPtr(r.ErasedAt), AttendedAt: utcPtr(r.AttendedAt), WalkIn: r.WalkIn,
+		ReconfirmAskedAt: utcPtr(r.ReconfirmAsked), ReconfirmedAt: utcPtr(r.Reconfirmed)}
 	if r.CheckinCode != nil {
 		d.CheckinCode = *r.CheckinCode
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"gorm.io/gorm"
@@ -216,7 +217,7 @@ func (db *DB) CancelRSVPByToken(ctx context.Context, raw string) (domain.RSVPVie
 			// They came: the numbers and the records say so.
 			return errAttended
 		}
-		_, err = db.cancelRSVP(tx, &v)
+		_, err = db.cancelRSVP(tx, &v, "")
 		return err
 	})
 	return v, err
@@ -224,7 +225,9 @@ func (db *DB) CancelRSVPByToken(ctx context.Context, raw string) (domain.RSVPVie
 
 // cancelRSVP cancels v.RSVP (its event row locked by the caller), updates
 // counts, promotes from the line, and updates v. It returns promoted ids.
-func (db *DB) cancelRSVP(tx *gorm.DB, v *domain.RSVPView) ([]string, error) {
+// why, when Convene rather than the attendee cancels, goes into the
+// cancellation e-mail (domain.CancelNotReconfirmed).
+func (db *DB) cancelRSVP(tx *gorm.DB, v *domain.RSVPView, why string) ([]string, error) {
 	// Re-read the counters and the RSVP's status under the event's lock:
 	// what the caller read before taking it may be stale (two cancels of one
 	// RSVP at once, or a promotion meanwhile).
@@ -273,7 +276,12 @@ func (db *DB) cancelRSVP(tx *gorm.DB, v *domain.RSVPView) ([]string, error) {
 		return nil, err
 	}
 	if v.RSVP.Status == domain.RSVPGoing && ev.Status == string(domain.EventPublished) {
-		if _, err := db.enqueue(tx, ev.ID, domain.MessageRSVPCancelled, ev.Sequence-1, "", []string{v.RSVP.ID}); err != nil {
+		detail := ""
+		if why != "" {
+			b, _ := json.Marshal(updateDetail{Why: why})
+			detail = string(b)
+		}
+		if _, err := db.enqueue(tx, ev.ID, domain.MessageRSVPCancelled, ev.Sequence-1, detail, []string{v.RSVP.ID}); err != nil {
 			return nil, err
 		}
 	}

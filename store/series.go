@@ -373,6 +373,9 @@ func (db *DB) createOccurrence(tx *gorm.DB, row *seriesRow, s domain.Series, sta
 	if err := tx.Create(&ev).Error; err != nil {
 		return "", err
 	}
+	if err := db.scheduleReminders(tx, &ev); err != nil {
+		return "", err
+	}
 	if err := db.occurrenceCreated(tx, row, &ev); err != nil {
 		return "", err
 	}

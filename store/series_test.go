@@ -72,6 +72,10 @@ func TestSeriesOccurrences(t *testing.T) {
 			!e.EndsAt.Equal(e.StartsAt.Add(90*time.Minute)) || e.Slug != v.Series.Slug+"-2026-12-15" {
 			t.Fatalf("first occurrence %+v", e)
 		}
+		// Occurrences are reminded like any event: 24 hours and 1 hour before.
+		if n := jobsFor(t, db, "event_reminder", "event_id", first.EventID); n != 2 {
+			t.Fatalf("%d reminder jobs for the first occurrence, want 2", n)
+		}
 
 		t.Run("NextOneAddedAsTimePasses", func(t *testing.T) {
 			setNow(t, db, time.Date(2026, 12, 16, 9, 0, 0, 0, time.UTC))

@@ -11,7 +11,7 @@ ALTER TABLE event_people ADD COLUMN slides_url text NOT NULL DEFAULT '';
 
 ALTER TABLE deliveries DROP CONSTRAINT deliveries_kind_check;
 ALTER TABLE deliveries ADD CONSTRAINT deliveries_kind_check
-    CHECK (kind IN ('going', 'waitlisted', 'updated', 'event_cancelled', 'rsvp_cancelled', 'thank_you'));
+    CHECK (kind IN ('going', 'waitlisted', 'updated', 'event_cancelled', 'rsvp_cancelled', 'reminder', 'reconfirm', 'thank_you'));
 
 -- One answer per attendee: sending again replaces it. Erasure empties the
 -- comment and keeps the rating, which counts without saying whose it is.
@@ -30,7 +30,7 @@ DROP TABLE feedback;
 DELETE FROM deliveries WHERE kind = 'thank_you';
 ALTER TABLE deliveries DROP CONSTRAINT deliveries_kind_check;
 ALTER TABLE deliveries ADD CONSTRAINT deliveries_kind_check
-    CHECK (kind IN ('going', 'waitlisted', 'updated', 'event_cancelled', 'rsvp_cancelled'));
+    CHECK (kind IN ('going', 'waitlisted', 'updated', 'event_cancelled', 'rsvp_cancelled', 'reminder', 'reconfirm'));
 ALTER TABLE event_people DROP COLUMN slides_url;
 ALTER TABLE events DROP COLUMN thanked_at;
 ALTER TABLE events DROP COLUMN recording_url;

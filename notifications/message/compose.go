@@ -65,6 +65,14 @@ type Invite struct {
 	SeriesTitle string
 	UnfollowURL string
 
+	// Before is how long before the start a reminder is sent, for
+	// KindReminder ("starts in 24 hours").
+	Before time.Duration
+	// ConfirmBy is the deadline of a reconfirmation, for KindReconfirm.
+	ConfirmBy time.Time
+	// Why says why Convene cancelled the RSVP, for KindRSVPCancelled:
+	// domain.CancelNotReconfirmed, or "" when the attendee cancelled.
+	Why string
 	// Now is when the message is made: its Date and the calendar's DTSTAMP.
 	Now time.Time
 }
@@ -112,6 +120,12 @@ type view struct {
 	// their one-click unfollow link.
 	Series   string
 	Unfollow string
+	// StartsIn is how soon a reminded event starts ("24 hours").
+	StartsIn string
+	// ConfirmBy is the local deadline of a reconfirmation.
+	ConfirmBy string
+	// Why is the sentence that says why Convene cancelled an RSVP.
+	Why string
 }
 
 // Compose writes the email of the given kind to in.RSVP's person. It
@@ -289,6 +303,21 @@ func Compose(kind Kind, in Invite) (Message, error) {
 		ev.Status = ics.StatusCancelled
 		attendee.PartStat = ics.PartStatDeclined
 		v.Subject = "RSVP cancelled: " + v.Title + " — " + subjectDate
+		if in.Why == domain.CancelNotReconfirmed {
+			v.Why = "You did not confirm in time that you are still coming, so your place went to the next person on the waitlist."
+		}
+	case KindReminder:
+		if in.Before <= 0 {
+			return Message{}, invalidf("a reminder needs how long before the start it is sent")
+		}
+		v.StartsIn = humanDuration(in.Before)
+		v.Subject = "Reminder: " + v.Title + " — " + subjectDate
+	case KindReconfirm:
+		if in.ConfirmBy.IsZero() || in.ManageURL == "" {
+			return Message{}, invalidf("a reconfirmation needs its deadline and the manage link")
+		}
+		v.ConfirmBy = in.ConfirmBy.In(loc).Format("Monday 2 January, 15:04") + " " + ZoneLabel(loc, in.ConfirmBy)
+		v.Subject = "Please confirm you're still coming: " + v.Title + " — " + subjectDate
 	}
 	v.Subject = oneLineText(v.Subject)
 
@@ -300,6 +329,9 @@ func Compose(kind Kind, in Invite) (Message, error) {
 			return Message{}, invalidf("calendar: %v", err)
 		}
 		v.HasCalendar = true
+	}
+	if kind == KindReminder && in.RSVP.CheckinCode != "" && e.Venue != nil { // a code for the door, if there is one
+		v.CheckinCode = domain.FormatCode(in.RSVP.CheckinCode)
 	}
 	if kind == KindGoing || kind == KindUpdated {
 		v.GoogleURL = GoogleCalendarURL(e, details, location)
@@ -353,10 +385,13 @@ func checkStatus(kind Kind, in Invite) error {
 	}
 	ok := false
 	switch kind {
-	case KindGoing, KindUpdated:
+	case KindGoing, KindUpdated, KindReminder, KindReconfirm:
 		ok = s == domain.RSVPGoing
 		if in.Event.Status == domain.EventCancelled {
 			return staleErr(kind, "the event is cancelled")
+		}
+		if kind == KindReconfirm && in.RSVP.ReconfirmedAt != nil {
+			return staleErr(kind, "the attendee confirmed already")
 		}
 	case KindWaitlisted:
 		ok = s == domain.RSVPWaitlisted
@@ -417,4 +452,26 @@ func paragraphs(s string) [][]string {
 		}
 	}
 	return out
+}
+
+// humanDuration says how long a reminder's offset is: "2 days",
+// "24 hours", "1 hour 30 minutes", "30 minutes".
+func humanDuration(d time.Duration) string {
+	unit := func(n int, name string) string {
+		if n == 1 {
+			return "1 " + name
+		}
+		return fmt.Sprintf("%d %ss", n, name)
+	}
+	if d >= 48*time.Hour && d%(24*time.Hour) == 0 {
+		return unit(int(d/(24*time.Hour)), "day")
+	}
+	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case h == 0:
+		return unit(m, "minute")
+	case m == 0:
+		return unit(h, "hour")
+	}
+	return unit(h, "hour") + " " + unit(m, "minute")
 }

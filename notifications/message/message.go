@@ -55,12 +55,18 @@ const (
 	// KindRSVPCancelled confirms that the attendee cancelled their own RSVP
 	// and carries a CANCEL that takes the event out of their calendar.
 	KindRSVPCancelled Kind = "rsvp_cancelled"
+	// KindReminder reminds a person going that the event is soon (Before
+	// its start). It carries no calendar: the invitation already did.
+	KindReminder Kind = "reminder"
+	// KindReconfirm asks a person going to confirm they still come, by
+	// ConfirmBy, on their RSVP page; it carries no calendar.
+	KindReconfirm Kind = "reconfirm"
 )
 
 // Valid reports whether k is one of the kinds above.
 func (k Kind) Valid() bool {
 	switch k {
-	case KindGoing, KindWaitlisted, KindUpdated, KindEventCancelled, KindRSVPCancelled:
+	case KindGoing, KindWaitlisted, KindUpdated, KindEventCancelled, KindRSVPCancelled, KindReminder, KindReconfirm:
 		return true
 	}
 	return false
