@@ -229,6 +229,14 @@ func TestInvitationPages(t *testing.T) {
 			t.Errorf("the invitee's name is not escaped:\n%s", p.Body)
 		}
 		wantNoText(t, p, grace, linus, "Linus", "meet.example.org")
+		// The e-mail's "I'll come" and "Not this time" links open the page
+		// with that one answer offered (a link never answers by itself).
+		picked := pc.get("/i/" + gTok + "?answer=yes")
+		wantText(t, picked, "Yes, I'll come</button>", "Can't come this time?")
+		wantNoText(t, picked, "No, thanks</button>")
+		picked = pc.get("/i/" + gTok + "?answer=no")
+		wantText(t, picked, "No, thanks</button>", "Changed your mind? Say yes instead")
+		wantNoText(t, picked, "Yes, I'll come</button>")
 		for name, want := range map[string]string{"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"} {
 			if got := p.Header.Get(name); got != want {
 				t.Errorf("%s %q on the invitation page", name, got)

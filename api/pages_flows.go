@@ -33,10 +33,16 @@ type invitationPageData struct {
 	Form     rsvpForm
 	CSRF     string
 	Notice   *notice
+	// Only is the answer picked in the e-mail ("yes" or "no", from
+	// ?answer=): the page then offers that one button, with a link to the
+	// other. Following a link never answers: mail scanners open links.
+	Only      string
+	OtherLink string
 }
 
 // invitationPage shows a personal invitation with "Yes, I'll come" and
-// "No, thanks".
+// "No, thanks" — or, from the e-mail's "I'll come" / "Not this time"
+// links, the one button picked.
 func (s *Server) invitationPage(c echo.Context) error {
 	t, err := invitationTokenParam(c)
 	if err != nil {
@@ -46,6 +52,11 @@ func (s *Server) invitationPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	only := c.QueryParam("answer")
+	if only != "yes" && only != "no" {
+		only = ""
+	}
+	c.Set("invitation_only", only)
 	return s.renderInvitation(c, http.StatusOK, t, v, rsvpForm{Name: v.Invitation.Name}, nil)
 }
 
@@ -55,6 +66,9 @@ func (s *Server) renderInvitation(c echo.Context, status int, t string, v domain
 	d := invitationPageData{Meta: s.meta("Invitation: " + v.Event.Title), Event: sum, Name: v.Invitation.Name,
 		Note: paragraphs(v.Invitation.Message), Status: v.Invitation.Status, Accept: base + "/accept", Decline: base + "/decline",
 		Form: form, CSRF: csrfToken(c), Notice: n}
+	if only, _ := c.Get("invitation_only").(string); only != "" {
+		d.Only, d.OtherLink = only, base+"?answer="+map[string]string{"yes": "no", "no": "yes"}[only]+"#answer"
+	}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
 	switch v.Invitation.Status {

@@ -144,7 +144,7 @@ func TestRequestBodies(t *testing.T) {
 			"Hei Ingrid!\nWe'd love to have you there.\n\nThere will be gløgg & pepperkaker.\n\n" +
 			"When:  Thursday 10 December 2026, 18:00–20:00 (Europe/Oslo, CET)\n" +
 			"Where: Kulturhuset, Youngstorget 3, 0181 Oslo\n\n" +
-			"Will you come? Answer here, with one click:\n" + reqInvitationURL + "\n\n" +
+			"Will you come?\nYes, I'll come: " + reqInvitationURL + "?answer=yes\nNot this time: " + reqInvitationURL + "?answer=no\n\n" +
 			"Event page: https://Convene.Example/e/go-and-gloegg\n"
 		if !strings.HasPrefix(text, wantText) {
 			t.Errorf("text body:\n%s\nwant it to start:\n%s", text, wantText)
@@ -261,19 +261,26 @@ func TestRequestStructure(t *testing.T) {
 			}
 
 			// The personal link: once as a line of the text, once as the
-			// href of the button, and nowhere else.
+			// href of the button, and nowhere else. An invitation has two
+			// answers, each its own link to the page with that answer picked.
 			text, html := requestBodies(t, pm)
-			if n := strings.Count(text, c.actionURL); n != 1 {
-				t.Errorf("text body has the action link %d times, want 1", n)
+			actions := []string{c.actionURL}
+			if c.kind == KindInvitation {
+				actions = []string{c.actionURL + "?answer=yes", c.actionURL + "?answer=no"}
 			}
-			if !strings.Contains(text, "\n"+c.actionURL+"\n") {
-				t.Errorf("the action link is not a line of its own in the text body:\n%s", text)
+			if n := strings.Count(text, c.actionURL); n != len(actions) {
+				t.Errorf("text body has the action link %d times, want %d", n, len(actions))
 			}
-			if n := strings.Count(html, c.actionURL); n != 1 {
-				t.Errorf("HTML body has the action link %d times, want 1", n)
+			if n := strings.Count(html, c.actionURL); n != len(actions) {
+				t.Errorf("HTML body has the action link %d times, want %d", n, len(actions))
 			}
-			if n := strings.Count(html, `<a href="`+c.actionURL+`"`); n != 1 {
-				t.Errorf("HTML body has %d links to the action link, want 1", n)
+			for _, a := range actions {
+				if !strings.Contains(text, a+"\n") {
+					t.Errorf("the link %s does not end a line of the text body:\n%s", a, text)
+				}
+				if n := strings.Count(html, `<a href="`+a+`"`); n != 1 {
+					t.Errorf("HTML body has %d links to %s, want 1", n, a)
+				}
 			}
 		})
 	}
@@ -546,11 +553,16 @@ func TestRequestHostileInput(t *testing.T) {
 						t.Errorf("HTML body has a <%s%s> that user text made", tag[1], tag[2])
 					}
 				}
-				if n := strings.Count(html, "<a "); n != 2 {
-					t.Errorf("HTML body has %d links, want 2 (the action and the event page)", n)
+				// The action (an invitation has two: yes and no) and the event page.
+				links := 2
+				if kind == KindInvitation {
+					links = 3
 				}
-				if n := strings.Count(html, `href="`); n != 2 {
-					t.Errorf("HTML body has %d href attributes, want 2", n)
+				if n := strings.Count(html, "<a "); n != links {
+					t.Errorf("HTML body has %d links, want %d", n, links)
+				}
+				if n := strings.Count(html, `href="`); n != links {
+					t.Errorf("HTML body has %d href attributes, want %d", n, links)
 				}
 				if strings.Contains(html, "<script") || strings.Contains(html, "<b>") || strings.Contains(html, "<real>") ||
 					strings.Contains(html, "onerror=alert") && !strings.Contains(html, "&lt;img src=x onerror=alert(1)&gt;") {
@@ -562,11 +574,17 @@ func TestRequestHostileInput(t *testing.T) {
 				if kind == KindInvitation && strings.Contains(c.note, "<script>") && !strings.Contains(html, "&lt;script&gt;") {
 					t.Error("HTML body does not show the escaped note")
 				}
-				if n := strings.Count(text, in.ActionURL); n != 1 {
-					t.Errorf("text body has the action link %d times", n)
+				actions := []string{in.ActionURL}
+				if kind == KindInvitation {
+					actions = []string{in.ActionURL + "?answer=yes", in.ActionURL + "?answer=no"}
 				}
-				if n := strings.Count(html, `href="`+in.ActionURL+`"`); n != 1 {
-					t.Errorf("HTML body links to the action link %d times", n)
+				if n := strings.Count(text, in.ActionURL); n != len(actions) {
+					t.Errorf("text body has the action link %d times, want %d", n, len(actions))
+				}
+				for _, a := range actions {
+					if n := strings.Count(html, `href="`+a+`"`); n != 1 {
+						t.Errorf("HTML body links to %s %d times", a, n)
+					}
 				}
 			})
 		}
