@@ -165,6 +165,11 @@ func (db *DB) ConfirmFollow(ctx context.Context, raw string) (domain.FollowerVie
 		if purpose != "confirm" {
 			return errFollowerNotFound
 		}
+		// Serialise with the job that adds occurrences (it locks the
+		// series too), so that an occurrence made meanwhile is not missed.
+		if err := tx.Exec(`SELECT id FROM series WHERE id = ?`+db.forUpdate(), f.SeriesID).Error; err != nil {
+			return err
+		}
 		if f.Status == string(domain.FollowPending) {
 			now := db.now()
 			f.Status, f.ConfirmedAt, f.UnfollowedAt = string(domain.FollowActive), &now, nil
