@@ -78,6 +78,7 @@ type Config struct {
 	UpdateDelay       time.Duration
 	MetricsToken      string
 	Pprof             bool
+	BenchStatic       bool
 }
 
 // envVars documents the configuration; help prints it and the README has
@@ -96,6 +97,7 @@ var envVars = [][3]string{
 	{"CONVENE_UPDATE_DELAY", "1m", "how long event changes wait so that several edits send attendees one update"},
 	{"CONVENE_METRICS_TOKEN", "", "when set, GET /metrics (and pprof) requires \"Authorization: Bearer <token>\""},
 	{"CONVENE_PPROF", "0", "1 serves Go's pprof profiles under /debug/pprof/ (behind the metrics token if set)"},
+	{"CONVENE_BENCH_STATIC", "0", "1 serves GET /bench/static.ics, the static baseline of convene-bench's feeds scenario; never in production"},
 }
 
 func loadConfig(getenv func(string) string) (Config, error) {
@@ -146,6 +148,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	case "0", "false":
 	default:
 		return cfg, usageError{"CONVENE_PPROF must be 1 or 0"}
+	}
+	switch get("CONVENE_BENCH_STATIC") {
+	case "1", "true":
+		cfg.BenchStatic = true
+	case "0", "false":
+	default:
+		return cfg, usageError{"CONVENE_BENCH_STATIC must be 1 or 0"}
 	}
 	if !domain.ValidEmail(cfg.AdminEmail) && cfg.AdminEmail != "admin@localhost" {
 		return cfg, usageError{"CONVENE_ADMIN_EMAIL must be an e-mail address"}
@@ -434,6 +443,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, RSVPRatePerMinute: cfg.RSVPRatePerMinute,
 		Version: buildVersion(), Logger: log,
 		AdminEmail: cfg.AdminEmail, Metrics: metrics, MetricsToken: cfg.MetricsToken, Pprof: cfg.Pprof,
+		BenchStatic: cfg.BenchStatic,
 	})
 	if err != nil {
 		return err
