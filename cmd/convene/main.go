@@ -288,10 +288,29 @@ var (
 	rescueStuckJobsAfter = 5 * time.Minute
 )
 
+// jobConns is the size of the job workers' own PostgreSQL pool (one
+// connection of it listens for new jobs). The workers get a pool apart
+// from the HTTP handlers' so that e-mails being sent — a fan-out, or the
+// invites of a rush — never queue ahead of a person waiting for their
+// RSVP's answer: measured with convene-bench, the e-mail work of a rush
+// otherwise held most of the shared pool.
+const jobConns = 5
+
 // startJobs starts the River client that works the job queue.
 func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, metrics notifications.Metrics) (stop func(context.Context), err error) {
+	closeDB := func() {}
+	if db.Dialect() == store.Postgres {
+		// SQLite keeps its one connection: it has one writer anyway.
+		jdb, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: jobConns, Logger: log,
+			UpdateDelay: max(cfg.UpdateDelay, time.Millisecond)})
+		if err != nil {
+			return nil, err
+		}
+		db, closeDB = jdb, func() { jdb.Close() }
+	}
 	sender, closeSender, err := newSender(cfg, log)
 	if err != nil {
+		closeDB()
 		return nil, err
 	}
 	workers := river.NewWorkers()
@@ -313,10 +332,12 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 	client, err := river.NewClient(db.JobDriver(), rc)
 	if err != nil {
 		closeSender()
+		closeDB()
 		return nil, err
 	}
 	if err := client.Start(ctx); err != nil {
 		closeSender()
+		closeDB()
 		return nil, err
 	}
 	return func(ctx context.Context) {
@@ -329,6 +350,7 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 			client.StopAndCancel(cctx)
 		}
 		closeSender()
+		closeDB()
 	}, nil
 }
 
