@@ -72,6 +72,7 @@ type options struct {
 	smtpListen string
 	mail       string
 	pprof      bool
+	pool       int
 	fanout     int
 	fanoutWait time.Duration
 	feedN      int
@@ -124,6 +125,7 @@ func run() error {
 	flag.StringVar(&o.smtpListen, "smtp-listen", "", "address of the tool's SMTP sink (default 127.0.0.1:0); with -url, start the server with CONVENE_SMTP_URL=smtp://ADDR?tls=none")
 	flag.StringVar(&o.mail, "mail", "smtp", "where the started server's e-mail goes: smtp (the tool's sink) or eml (.eml files in its data directory)")
 	flag.BoolVar(&o.pprof, "pprof", false, "start the server with CONVENE_PPROF=1 (profiles under /debug/pprof/)")
+	flag.IntVar(&o.pool, "pool", 0, "PostgreSQL pool size of the started server (pool_max_conns in its CONVENE_DATABASE_URL); 0 keeps its default")
 	flag.IntVar(&o.fanout, "fanout", 5000, "going attendees of the fan-out event")
 	flag.DurationVar(&o.fanoutWait, "fanout-wait", 5*time.Minute, "how long to wait for the fan-out's updates")
 	flag.IntVar(&o.feedN, "feed-n", 2000, "requests per run of the feeds scenario")
@@ -246,7 +248,16 @@ func run() error {
 			rep.Database = "postgres (fresh database " + name + ", dropped afterwards)"
 		}
 		if dbURL != "" {
-			env = append(env, "CONVENE_DATABASE_URL="+dbURL)
+			serverURL := dbURL
+			if o.pool > 0 {
+				sep := "?"
+				if strings.Contains(serverURL, "?") {
+					sep = "&"
+				}
+				serverURL += fmt.Sprintf("%spool_max_conns=%d", sep, o.pool)
+				rep.Database += fmt.Sprintf(", pool of %d", o.pool)
+			}
+			env = append(env, "CONVENE_DATABASE_URL="+serverURL)
 		}
 		if srv, err = startServer(binary, env); err != nil {
 			return err
