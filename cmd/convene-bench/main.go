@@ -125,7 +125,7 @@ func run() error {
 	flag.StringVar(&o.smtpListen, "smtp-listen", "", "address of the tool's SMTP sink (default 127.0.0.1:0); with -url, start the server with CONVENE_SMTP_URL=smtp://ADDR?tls=none")
 	flag.StringVar(&o.mail, "mail", "smtp", "where the started server's e-mail goes: smtp (the tool's sink) or eml (.eml files in its data directory)")
 	flag.BoolVar(&o.pprof, "pprof", false, "start the server with CONVENE_PPROF=1 (profiles under /debug/pprof/)")
-	flag.IntVar(&o.pool, "pool", 0, "PostgreSQL pool size of the started server (pool_max_conns in its CONVENE_DATABASE_URL); 0 keeps its default")
+	flag.IntVar(&o.pool, "pool", -1, "PostgreSQL pool size of the started server (pool_max_conns in its CONVENE_DATABASE_URL); -1: as many as -c, the connections pgbench gets; 0: the server's default")
 	flag.IntVar(&o.fanout, "fanout", 5000, "going attendees of the fan-out event")
 	flag.DurationVar(&o.fanoutWait, "fanout-wait", 5*time.Minute, "how long to wait for the fan-out's updates")
 	flag.IntVar(&o.feedN, "feed-n", 2000, "requests per run of the feeds scenario")
@@ -146,6 +146,9 @@ func run() error {
 	}
 	if o.conc < 1 || o.n < 1 || o.fanout < 1 || o.feedN < 1 || o.feedEvents < 1 {
 		return errors.New("-c, -n, -fanout, -feed-n and -feed-events must be positive")
+	}
+	if o.pool < 0 {
+		o.pool = o.conc
 	}
 	if o.mail != "smtp" && o.mail != "eml" {
 		return errors.New("-mail must be smtp or eml")
