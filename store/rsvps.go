@@ -31,8 +31,13 @@ func (db *DB) CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) 
 	if err := in.Validate(); err != nil {
 		return domain.RSVPResult{}, err
 	}
+	leave, err := db.gates.enter(ctx, slug)
+	if err != nil {
+		return domain.RSVPResult{}, translate(err)
+	}
+	defer leave()
 	var res domain.RSVPResult
-	err := db.tx(ctx, func(tx *gorm.DB) error {
+	err = db.tx(ctx, func(tx *gorm.DB) error {
 		// The event row lock serialises RSVPs to one event: seats and places
 		// in line are handed out in the order the transactions commit.
 		var ev eventRow

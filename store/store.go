@@ -76,6 +76,7 @@ type DB struct {
 	afterEnqueue func() error // test hook, see export_test.go
 
 	signing signingKeyCache // see signing.go
+	gates   eventGates      // RSVPs per event in the database at once, see eventgate.go
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
