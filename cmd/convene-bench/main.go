@@ -573,14 +573,14 @@ func printSummary(rep *report) {
 				l    *loadResult
 			}{{"feed 200", f.Feed200}, {"static 200", f.Static200}, {"feed 304", f.Feed304}, {"static 304", f.Static304}} {
 				if x.l != nil {
-					summaryLine(x.name, x.l, s.PeakRSSBytes, "")
+					summaryLine(x.name, x.l, s.PeakRSSBytes)
 				}
 			}
 			if f.Ratio200 > 0 {
 				fmt.Printf("%-16s ratios feed÷static %.2f (200), %.2f (304) (target ≥ %.1f)\n", "feeds", f.Ratio200, f.Ratio304, s.RatioTarget)
 			}
 		case s.Load != nil:
-			summaryLine(s.Name, s.Load, s.PeakRSSBytes, "")
+			summaryLine(s.Name, s.Load, s.PeakRSSBytes)
 		}
 		if b := s.Baseline; b != nil {
 			fmt.Printf("%-16s %9d %8d %9.0f %9s %9s %9s %8s   ratio %s (target ≥ %.1f)\n", s.Name, b.Transactions, b.Failed, b.TPS, "-", "-", "-", "-", ratio, s.RatioTarget)
@@ -597,7 +597,7 @@ func printSummary(rep *report) {
 	}
 }
 
-func summaryLine(name string, l *loadResult, rss int64, extra string) {
+func summaryLine(name string, l *loadResult, rss int64) {
 	nerr := 0
 	for _, v := range l.ErrorsBy {
 		nerr += v
@@ -606,7 +606,7 @@ func summaryLine(name string, l *loadResult, rss int64, extra string) {
 	if rss > 0 {
 		rs = fmt.Sprintf("%.1f", mb(rss))
 	}
-	fmt.Printf("%-16s %9d %8d %9.0f %9.1f %9.1f %9.1f %8s%s\n", name, l.Requests, nerr, l.ThroughputRPS, l.P50ms, l.P95ms, l.P99ms, rs, extra)
+	fmt.Printf("%-16s %9d %8d %9.0f %9.1f %9.1f %9.1f %8s\n", name, l.Requests, nerr, l.ThroughputRPS, l.P50ms, l.P95ms, l.P99ms, rs)
 }
 
 func machine() map[string]string {
