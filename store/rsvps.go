@@ -81,7 +81,8 @@ func (db *DB) liveRSVP(tx *gorm.DB, eventID, emailNorm string) (rsvpRow, bool, e
 // a rush — is found out by the insert itself: the rsvps_live_email index
 // turns a second live RSVP of the address into ON CONFLICT DO NOTHING, and
 // only then is the existing RSVP read. That saves a round trip per reply
-// while the lock is held. When the event takes no reply the lookup comes
+// while the lock is held; saving the counters with the delivery's insert
+// saves another. When the event takes no reply the lookup comes
 // first, so that a repeat still gets its RSVP back.
 func (db *DB) placeRSVP(tx *gorm.DB, ev *eventRow, in domain.RSVPInput) (domain.RSVPResult, error) {
 	emailNorm := domain.NormalizeEmail(in.Email)
@@ -134,14 +135,20 @@ func (db *DB) placeRSVP(tx *gorm.DB, ev *eventRow, in domain.RSVPInput) (domain.
 		return res, err
 	}
 	*ev = next
-	if err := db.saveCounters(tx, ev); err != nil {
-		return domain.RSVPResult{}, err
-	}
 	kind := domain.MessageGoing
 	if row.Status == string(domain.RSVPWaitlisted) {
 		kind = domain.MessageWaitlisted
 	}
-	if _, err := db.enqueue(tx, ev.ID, kind, ev.Sequence, "", []string{row.ID}); err != nil {
+	// On PostgreSQL the counters are saved by the statement that records
+	// the delivery: one round trip less under the event's lock.
+	with, withArgs := "", []any(nil)
+	if db.dialect == Postgres {
+		with = `WITH counters AS (UPDATE events SET going_count = ?, waitlist_count = ?, waitlist_seq = ?, sequence = ? WHERE id = ?) `
+		withArgs = []any{ev.GoingCount, ev.WaitlistCount, ev.WaitlistSeq, ev.Sequence, ev.ID}
+	} else if err := db.saveCounters(tx, ev); err != nil {
+		return domain.RSVPResult{}, err
+	}
+	if _, err := db.enqueueWith(tx, with, withArgs, ev.ID, kind, ev.Sequence, "", []string{row.ID}); err != nil {
 		return domain.RSVPResult{}, err
 	}
 	res.RSVP = row.toDomain()
