@@ -113,7 +113,6 @@ func runFanout(ctx context.Context, c *client, srv *server, sk *sink, o options,
 	r.Check, fr.Delivered, fr.Duplicates = checkFanout(sk, n, "f"+runID)
 	fmt.Printf("   %d updates in %.2fs from the first to the last (%.0f msgs/s); %.2fs after the PATCH\n",
 		cnt, fr.DeliverySeconds, fr.RateMsgsPerSec, fr.EndToEndSeconds)
-	fmt.Printf("   check         %s\n", r.Check)
 
 	sk.mu.Lock()
 	tmpl := sk.template

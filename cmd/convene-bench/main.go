@@ -564,8 +564,12 @@ func printSummary(rep *report) {
 			fmt.Printf("%-16s skipped: %s\n", s.Name, s.Skipped)
 		case s.Fanout != nil:
 			f := s.Fanout
-			fmt.Printf("%-16s %9d %8s %9.0f %9s %9s %9s %8.1f   go-mail %.0f msgs/s, ratio %s (target ≥ %.1f)\n",
-				s.Name, f.Delivered, "-", f.RateMsgsPerSec, "-", "-", "-", mb(s.PeakRSSBytes), f.BaselineRate, ratio, s.RatioTarget)
+			rs := "-"
+			if s.PeakRSSBytes > 0 {
+				rs = fmt.Sprintf("%.1f", mb(s.PeakRSSBytes))
+			}
+			fmt.Printf("%-16s %9d %8s %9.0f %9s %9s %9s %8s   go-mail %.0f msgs/s, ratio %s (target ≥ %.1f)\n",
+				s.Name, f.Delivered, "-", f.RateMsgsPerSec, "-", "-", "-", rs, f.BaselineRate, ratio, s.RatioTarget)
 		case s.Feeds != nil:
 			f := s.Feeds
 			for _, x := range []struct {
