@@ -122,9 +122,17 @@ func TestRSVPFullWithoutWaitlist(t *testing.T) {
 		wantProblem(t, te.do("POST", "/api/v1/public/events/"+slug+"/rsvps", "", map[string]any{"name": "A", "email": "a@example.org"}),
 			http.StatusNotFound, "event_not_found") // still a draft
 		wantStatus(t, te.do("POST", "/api/v1/events/"+eid+"/publish", tok, nil), http.StatusOK)
-		wantStatus(t, te.do("POST", "/api/v1/public/events/"+slug+"/rsvps", "", map[string]any{"name": "A", "email": "a@example.org"}), http.StatusCreated)
+		first := te.do("POST", "/api/v1/public/events/"+slug+"/rsvps", "", map[string]any{"name": "A", "email": "a@example.org"})
+		wantStatus(t, first, http.StatusCreated)
 		wantProblem(t, te.do("POST", "/api/v1/public/events/"+slug+"/rsvps", "", map[string]any{"name": "B", "email": "b@example.org"}),
 			http.StatusConflict, "event_full")
+		// Full, yet the person holding the seat who replies again gets
+		// their RSVP back, not event_full.
+		again := te.do("POST", "/api/v1/public/events/"+slug+"/rsvps", "", map[string]any{"name": "A", "email": "A@Example.org"})
+		wantStatus(t, again, http.StatusOK)
+		if a, f := again.m(t), first.m(t); a["id"] != f["id"] || a["status"] != "going" || a["manage_token"] != nil {
+			t.Fatalf("repeat on a full event: %v, want RSVP %v going, without a token", a, f["id"])
+		}
 	})
 }
 

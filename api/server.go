@@ -134,6 +134,9 @@ type Config struct {
 	MetricsToken string
 	// Pprof mounts net/http/pprof under /debug/pprof.
 	Pprof bool
+	// BenchStatic mounts BenchStaticPath, the static baseline of
+	// convene-bench's feeds scenario. Off in production.
+	BenchStatic bool
 }
 
 // MaxBodyBytes is the largest request body accepted (64 KiB).
@@ -197,6 +200,7 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 	e.GET(SigningKeyPath, s.getSigningKey)
 	s.metricsRoutes(e)
+	s.benchRoutes(e)
 
 	v1 := e.Group("/api/v1")
 	v1.GET("/openapi.yaml", serveOpenAPI)

@@ -104,14 +104,23 @@ func sqlTx(tx *gorm.DB) *sql.Tx {
 // same (RSVP, kind, sequence) is not added again, so a retried fan-out adds
 // nothing twice.
 func (db *DB) enqueue(tx *gorm.DB, eventID string, kind domain.MessageKind, seq int, detail string, rsvpIDs []string) (int, error) {
+	return db.enqueueWith(tx, "", nil, eventID, kind, seq, detail, rsvpIDs)
+}
+
+// enqueueWith is enqueue with a WITH clause (and its arguments) put before
+// the insert of the deliveries, for a change that must be made in the same
+// transaction and can ride in the same statement (PostgreSQL only: SQLite
+// has no data-modifying WITH).
+func (db *DB) enqueueWith(tx *gorm.DB, with string, withArgs []any, eventID string, kind domain.MessageKind, seq int, detail string, rsvpIDs []string) (int, error) {
 	if len(rsvpIDs) == 0 {
 		return 0, nil
 	}
 	now := db.now()
 	var (
 		b    strings.Builder
-		args []any
+		args = withArgs
 	)
+	b.WriteString(with)
 	b.WriteString(`INSERT INTO deliveries (id, event_id, rsvp_id, kind, sequence, status, detail, created_at, updated_at) VALUES `)
 	for i, rid := range rsvpIDs {
 		if i > 0 {

@@ -52,7 +52,8 @@ type Options struct {
 	DatabaseURL string
 	// DataDir holds the SQLite database file when DatabaseURL is empty.
 	DataDir string
-	// MaxConns bounds the PostgreSQL pool; 0 picks a default from the CPUs.
+	// MaxConns bounds the PostgreSQL pool; 0 takes pool_max_conns from
+	// DatabaseURL, or else a default from the CPUs.
 	MaxConns int32
 	// Logger receives store diagnostics; nil discards them.
 	Logger *slog.Logger
@@ -80,6 +81,7 @@ type DB struct {
 	afterEnqueue func() error // test hook, see export_test.go
 
 	signing signingKeyCache // see signing.go
+	gates   eventGates      // RSVPs per event in the database at once, see eventgate.go
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -104,8 +106,12 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: CONVENE_DATABASE_URL is not a valid PostgreSQL URL: %w", redact(err))
 		}
-		pcfg.MaxConns = opts.MaxConns
-		if pcfg.MaxConns == 0 {
+		// The pool's size: Options.MaxConns, else pool_max_conns in the
+		// URL, else a default from the CPUs.
+		switch {
+		case opts.MaxConns > 0:
+			pcfg.MaxConns = opts.MaxConns
+		case !strings.Contains(opts.DatabaseURL, "pool_max_conns="):
 			pcfg.MaxConns = int32(max(8, 4*runtime.NumCPU()))
 		}
 		// A database that is down or restarting answers within seconds

@@ -13,9 +13,10 @@ import (
 
 // The pgbench script below is the SQL of one public RSVP on PostgreSQL, as
 // store.CreateRSVP → placeRSVP → enqueue send it (store/rsvps.go,
-// store/jobs.go): lock the event row, look for a live RSVP of the address,
-// save the counters, insert the RSVP, insert its delivery, insert the River
-// job that sends it (River's JobInsertFastMany, with one-element arrays).
+// store/jobs.go): lock the event row, insert the RSVP (a live RSVP of the
+// address makes it do nothing: ON CONFLICT on rsvps_live_email), save the
+// counters and insert its delivery in one statement, insert the River job
+// that sends it (River's JobInsertFastMany, with one-element arrays).
 // Only River's rate-limited pg_notify of the queue is left out: River sends
 // it at most about once a second per queue, not once per job.
 //
@@ -25,19 +26,15 @@ import (
 const rsvpScriptTemplate = `\set r random(1, 999999999999)
 BEGIN;
 SELECT * FROM events WHERE slug = {{SLUG}} FOR UPDATE \gset ev_
-SELECT r.*, CASE WHEN r.status = 'waitlisted' THEN (SELECT count(*) FROM rsvps w
-	WHERE w.event_id = r.event_id AND w.status = 'waitlisted' AND w.waitlist_seq <= r.waitlist_seq) ELSE 0 END AS waitlist_position FROM rsvps r WHERE r.event_id = :ev_id AND r.email_norm = ('p' || :client_id::text || '-' || :r::text || '@pgbench.example.org') AND r.status <> 'cancelled';
 \if :ev_going_count < :ev_capacity
 \set going :ev_going_count + 1
-UPDATE events SET going_count = :going, waitlist_count = :ev_waitlist_count, waitlist_seq = :ev_waitlist_seq, sequence = :ev_sequence WHERE id = :ev_id;
-INSERT INTO rsvps (id, event_id, name, email, email_norm, status, waitlist_seq, manage_token_hash, created_at, updated_at, cancelled_at, erased_at, checkin_code, attended_at, attended_how, walk_in, was_waitlisted) VALUES ('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text, :ev_id, 'Attendee ' || :r::text, 'p' || :client_id::text || '-' || :r::text || '@pgbench.example.org', 'p' || :client_id::text || '-' || :r::text || '@pgbench.example.org', 'going', NULL, md5(:client_id::text || '-' || :r::text) || md5(:r::text), now(), now(), NULL, NULL, upper(substr(md5(:r::text || :client_id::text), 1, 8)), NULL, NULL, false, false) RETURNING id \gset rs_
-INSERT INTO deliveries (id, event_id, rsvp_id, kind, sequence, status, detail, created_at, updated_at) VALUES ('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text, :ev_id, :rs_id, 'going', :ev_sequence, 'queued', '', now(), now()) ON CONFLICT (rsvp_id, kind, sequence) DO NOTHING RETURNING id \gset d_
+INSERT INTO rsvps (id, event_id, name, email, email_norm, status, waitlist_seq, manage_token_hash, created_at, updated_at, cancelled_at, erased_at, checkin_code, attended_at, attended_how, walk_in, was_waitlisted) VALUES ('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text, :ev_id, 'Attendee ' || :r::text, 'p' || :client_id::text || '-' || :r::text || '@pgbench.example.org', 'p' || :client_id::text || '-' || :r::text || '@pgbench.example.org', 'going', NULL, md5(:client_id::text || '-' || :r::text) || md5(:r::text), now(), now(), NULL, NULL, upper(substr(md5(:r::text || :client_id::text), 1, 8)), NULL, NULL, false, false) ON CONFLICT (event_id, email_norm) WHERE status <> 'cancelled' DO NOTHING RETURNING id \gset rs_
+WITH counters AS (UPDATE events SET going_count = :going, waitlist_count = :ev_waitlist_count, waitlist_seq = :ev_waitlist_seq, sequence = :ev_sequence WHERE id = :ev_id) INSERT INTO deliveries (id, event_id, rsvp_id, kind, sequence, status, detail, created_at, updated_at) VALUES ('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text, :ev_id, :rs_id, 'going', :ev_sequence, 'queued', '', now(), now()) ON CONFLICT (rsvp_id, kind, sequence) DO NOTHING RETURNING id \gset d_
 \else
 \set wcount :ev_waitlist_count + 1
 \set wseq :ev_waitlist_seq + 1
-UPDATE events SET going_count = :ev_going_count, waitlist_count = :wcount, waitlist_seq = :wseq, sequence = :ev_sequence WHERE id = :ev_id;
-INSERT INTO rsvps (id, event_id, name, email, email_norm, status, waitlist_seq, manage_token_hash, created_at, updated_at, cancelled_at, erased_at, checkin_code, attended_at, attended_how, walk_in, was_waitlisted) VALUES ('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text, :ev_id, 'Attendee ' || :r::text, 'p' || :client_id::text || '-' || :r::text || '@pgbench.example.org', 'p' || :client_id::text || '-' || :r::text || '@pgbench.example.org', 'waitlisted', :wseq, md5(:client_id::text || '-' || :r::text) || md5(:r::text), now(), now(), NULL, NULL, upper(substr(md5(:r::text || :client_id::text), 1, 8)), NULL, NULL, false, true) RETURNING id \gset rs_
-INSERT INTO deliveries (id, event_id, rsvp_id, kind, sequence, status, detail, created_at, updated_at) VALUES ('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text, :ev_id, :rs_id, 'waitlisted', :ev_sequence, 'queued', '', now(), now()) ON CONFLICT (rsvp_id, kind, sequence) DO NOTHING RETURNING id \gset d_
+INSERT INTO rsvps (id, event_id, name, email, email_norm, status, waitlist_seq, manage_token_hash, created_at, updated_at, cancelled_at, erased_at, checkin_code, attended_at, attended_how, walk_in, was_waitlisted) VALUES ('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text, :ev_id, 'Attendee ' || :r::text, 'p' || :client_id::text || '-' || :r::text || '@pgbench.example.org', 'p' || :client_id::text || '-' || :r::text || '@pgbench.example.org', 'waitlisted', :wseq, md5(:client_id::text || '-' || :r::text) || md5(:r::text), now(), now(), NULL, NULL, upper(substr(md5(:r::text || :client_id::text), 1, 8)), NULL, NULL, false, true) ON CONFLICT (event_id, email_norm) WHERE status <> 'cancelled' DO NOTHING RETURNING id \gset rs_
+WITH counters AS (UPDATE events SET going_count = :ev_going_count, waitlist_count = :wcount, waitlist_seq = :wseq, sequence = :ev_sequence WHERE id = :ev_id) INSERT INTO deliveries (id, event_id, rsvp_id, kind, sequence, status, detail, created_at, updated_at) VALUES ('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text, :ev_id, :rs_id, 'waitlisted', :ev_sequence, 'queued', '', now(), now()) ON CONFLICT (rsvp_id, kind, sequence) DO NOTHING RETURNING id \gset d_
 \endif
 WITH raw_job_data AS (
     SELECT

@@ -62,6 +62,25 @@ func (c *client) do(ctx context.Context, method, path string, auth bool, body []
 	return res.StatusCode, b, err
 }
 
+// get sends an unauthenticated GET, with If-None-Match when inm is not
+// empty, and returns the status, body and headers.
+func (c *client) get(ctx context.Context, path, inm string) (int, []byte, http.Header, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	if inm != "" {
+		req.Header.Set("If-None-Match", inm)
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, b, res.Header, err
+}
+
 // api calls the organiser API and decodes a JSON answer into out; any
 // status other than want is an error.
 func (c *client) api(ctx context.Context, method, path string, in any, want int, out any) error {
@@ -88,8 +107,9 @@ func (c *client) api(ctx context.Context, method, path string, in any, want int,
 }
 
 type idSlug struct {
-	ID   string `json:"id"`
-	Slug string `json:"slug"`
+	ID       string `json:"id"`
+	Slug     string `json:"slug"`
+	StartsAt string `json:"starts_at"`
 }
 
 func (c *client) createGroup(ctx context.Context, slug string) (string, error) {
@@ -205,6 +225,19 @@ type loadResult struct {
 // rsvpLoad sends n public RSVPs from conc concurrent workers; attendee i
 // replies to the event slugFor(i).
 func (c *client) rsvpLoad(ctx context.Context, n, conc int, runID string, slugFor func(i int) string) loadResult {
+	return runLoad(n, conc, func(i int) int {
+		body := []byte(`{"name":"Attendee ` + strconv.Itoa(i) + `","email":"` + attendeeEmail(runID, i) + `"}`)
+		st, _, err := c.do(ctx, "POST", "/api/v1/public/events/"+slugFor(i)+"/rsvps", false, body)
+		if err != nil {
+			return 0
+		}
+		return st
+	})
+}
+
+// runLoad calls req(0) … req(n-1) from conc concurrent workers and
+// measures them; req returns the HTTP status, 0 for a transport error.
+func runLoad(n, conc int, req func(i int) int) loadResult {
 	lat := make([]time.Duration, n)
 	codes := make([]int, n)
 	var next atomic.Int64
@@ -219,14 +252,9 @@ func (c *client) rsvpLoad(ctx context.Context, n, conc int, runID string, slugFo
 				if i >= n {
 					return
 				}
-				body := []byte(`{"name":"Attendee ` + strconv.Itoa(i) + `","email":"` + attendeeEmail(runID, i) + `"}`)
 				t0 := time.Now()
-				st, _, err := c.do(ctx, "POST", "/api/v1/public/events/"+slugFor(i)+"/rsvps", false, body)
+				codes[i] = req(i)
 				lat[i] = time.Since(t0)
-				if err != nil {
-					st = 0
-				}
-				codes[i] = st
 			}
 		}()
 	}
@@ -239,7 +267,7 @@ func (c *client) rsvpLoad(ctx context.Context, n, conc int, runID string, slugFo
 			k = "transport"
 		}
 		r.StatusCounts[k]++
-		if st < 200 || st > 299 {
+		if st < 200 || st > 399 {
 			r.ErrorsBy[k]++
 		}
 	}

@@ -1,6 +1,7 @@
 // Command convene-bench measures Convene under load: it builds and starts
-// "convene serve" as a child process on 127.0.0.1, prepares data through
-// the real API, and runs these scenarios:
+// "convene serve" as a child process on 127.0.0.1 (or, with -url, targets
+// one already running), prepares data through the real API, and runs
+// these scenarios:
 //
 //   - rush: C concurrent clients send N distinct public RSVPs to one event
 //     with 500 seats, then the tool checks that exactly 500 are going and
@@ -9,14 +10,26 @@
 //   - baseline (PostgreSQL only): the SQL transaction of one RSVP run by
 //     pgbench -M prepared at the same concurrency against the same
 //     database, for one event and spread over the 1,000 events; the tool
-//     prints Convene's throughput divided by pgbench's.
+//     prints Convene's throughput divided by pgbench's;
+//   - fan-out: an event with 5,000 going attendees changes time; every
+//     attendee's update must arrive at the tool's SMTP sink exactly once
+//     (copies only with the same Message-ID); then a go-mail client sends
+//     as many messages of the same size and MIME shape to the same sink
+//     with the server's e-mail concurrency, and the tool prints the ratio;
+//   - feeds: C clients poll the iCalendar feed of a group with 50 events,
+//     without and with If-None-Match, and the same bytes served statically
+//     by the same server (GET /bench/static.ics, CONVENE_BENCH_STATIC=1).
+//
+// The server it starts sends its e-mail through SMTP to a discarding sink
+// inside the tool, as a production server sends to its relay.
 //
 // For each scenario it prints requests, errors by status, throughput,
 // p50/p95/p99 latency and the server's peak RSS (VmHWM).
 //
 // Usage:
 //
-//	go run ./cmd/convene-bench [-scenario rush|spread|baseline|all] [-c 32] [-n 5000] [-json out.json]
+//	go run ./cmd/convene-bench [-scenario rush|spread|baseline|fanout|feeds|all] [-c 32] [-n 5000] [-json out.json]
+//	go run ./cmd/convene-bench -url http://127.0.0.1:8080 -token cvn_… [-smtp-listen 127.0.0.1:2525]
 package main
 
 import (
@@ -25,6 +38,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -52,6 +66,17 @@ type options struct {
 	sqlite   bool
 	capacity int
 	events   int
+
+	url        string
+	token      string
+	smtpListen string
+	mail       string
+	pprof      bool
+	pool       int
+	fanout     int
+	fanoutWait time.Duration
+	feedN      int
+	feedEvents int
 }
 
 // scenarioResult is one scenario's figures.
@@ -62,6 +87,9 @@ type scenarioResult struct {
 	Check        string         `json:"check,omitempty"` // PASS or FAIL: …
 	SetupSeconds float64        `json:"setup_seconds,omitempty"`
 	Baseline     *pgbenchResult `json:"baseline,omitempty"`
+	Fanout       *fanoutResult  `json:"fanout,omitempty"`
+	Feeds        *feedsResult   `json:"feeds,omitempty"`
+	Skipped      string         `json:"skipped,omitempty"`
 	Ratio        float64        `json:"ratio_to_baseline,omitempty"`
 	RatioTarget  float64        `json:"ratio_target,omitempty"`
 }
@@ -75,12 +103,14 @@ type report struct {
 	Attendees   int               `json:"attendees"`
 	Capacity    int               `json:"capacity"`
 	Events      int               `json:"spread_events"`
+	Target      string            `json:"target"`
+	Mail        string            `json:"server_mail"`
 	Scenarios   []*scenarioResult `json:"scenarios"`
 }
 
 func run() error {
 	var o options
-	flag.StringVar(&o.scenario, "scenario", "all", "rush, spread, baseline or all")
+	flag.StringVar(&o.scenario, "scenario", "all", "rush, spread, baseline, fanout, feeds or all (comma-separated list allowed)")
 	flag.IntVar(&o.conc, "c", 32, "concurrent clients")
 	flag.IntVar(&o.n, "n", 5000, "distinct attendees (requests) per scenario")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the results to this JSON file")
@@ -90,25 +120,69 @@ func run() error {
 	flag.BoolVar(&o.sqlite, "sqlite", false, "use SQLite in a temporary data directory instead of PostgreSQL (no baseline)")
 	flag.IntVar(&o.capacity, "capacity", 500, "seats of each event")
 	flag.IntVar(&o.events, "events", 1000, "events of the spread scenario")
+	flag.StringVar(&o.url, "url", "", "target this running Convene (http://127.0.0.1:PORT) instead of starting one; needs -token")
+	flag.StringVar(&o.token, "token", os.Getenv("CONVENE_BENCH_TOKEN"), "organiser API token for -url (default $CONVENE_BENCH_TOKEN)")
+	flag.StringVar(&o.smtpListen, "smtp-listen", "", "address of the tool's SMTP sink (default 127.0.0.1:0); with -url, start the server with CONVENE_SMTP_URL=smtp://ADDR?tls=none")
+	flag.StringVar(&o.mail, "mail", "smtp", "where the started server's e-mail goes: smtp (the tool's sink) or eml (.eml files in its data directory)")
+	flag.BoolVar(&o.pprof, "pprof", false, "start the server with CONVENE_PPROF=1 (profiles under /debug/pprof/)")
+	flag.IntVar(&o.pool, "pool", -1, "PostgreSQL pool size of the started server (pool_max_conns in its CONVENE_DATABASE_URL); -1: as many as -c, the connections pgbench gets; 0: the server's default")
+	flag.IntVar(&o.fanout, "fanout", 5000, "going attendees of the fan-out event")
+	flag.DurationVar(&o.fanoutWait, "fanout-wait", 5*time.Minute, "how long to wait for the fan-out's updates")
+	flag.IntVar(&o.feedN, "feed-n", 2000, "requests per run of the feeds scenario")
+	flag.IntVar(&o.feedEvents, "feed-events", 50, "events in the feed")
 	flag.Parse()
 	want := map[string]bool{}
-	switch o.scenario {
-	case "all":
-		want["rush"], want["spread"], want["baseline"] = true, true, true
-	case "rush", "spread", "baseline":
-		want[o.scenario] = true
-	default:
-		return fmt.Errorf("unknown -scenario %q (rush, spread, baseline or all)", o.scenario)
+	for _, sc := range strings.Split(o.scenario, ",") {
+		switch sc {
+		case "all":
+			for _, k := range []string{"rush", "spread", "baseline", "fanout", "feeds"} {
+				want[k] = true
+			}
+		case "rush", "spread", "baseline", "fanout", "feeds":
+			want[sc] = true
+		default:
+			return fmt.Errorf("unknown -scenario %q (rush, spread, baseline, fanout, feeds or all)", sc)
+		}
 	}
-	if o.conc < 1 || o.n < 1 {
-		return errors.New("-c and -n must be positive")
+	if o.conc < 1 || o.n < 1 || o.fanout < 1 || o.feedN < 1 || o.feedEvents < 1 {
+		return errors.New("-c, -n, -fanout, -feed-n and -feed-events must be positive")
 	}
-	if o.sqlite && want["baseline"] {
+	if o.pool < 0 {
+		o.pool = o.conc
+	}
+	if o.mail != "smtp" && o.mail != "eml" {
+		return errors.New("-mail must be smtp or eml")
+	}
+	remote := o.url != ""
+	if remote {
+		u, err := url.Parse(o.url)
+		if err != nil || u.Scheme != "http" || (u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost" && u.Hostname() != "::1") {
+			return errors.New("-url must be http://127.0.0.1:PORT: the tool only loads the local machine")
+		}
+		if o.token == "" {
+			return errors.New("-url needs -token (an organiser API token) or $CONVENE_BENCH_TOKEN")
+		}
+	}
+	var skipped []*scenarioResult
+	skip := func(name, why string) {
+		if want[name] {
+			fmt.Printf("note: %s skipped: %s\n", name, why)
+			skipped = append(skipped, &scenarioResult{Name: name, Skipped: why})
+			want[name] = false
+		}
+	}
+	if o.sqlite {
 		if o.scenario == "baseline" {
 			return errors.New("the baseline needs PostgreSQL (drop -sqlite)")
 		}
-		fmt.Println("note: -sqlite: no pgbench baseline")
-		want["baseline"] = false
+		skip("baseline", "-sqlite: no pgbench baseline")
+	}
+	if remote {
+		skip("baseline", "-url: pgbench needs the server's database and stops the server while it runs")
+		if o.smtpListen == "" {
+			skip("fanout", "-url: the updates must reach this tool's sink; start the server with CONVENE_SMTP_URL=smtp://127.0.0.1:2525?tls=none and pass -smtp-listen 127.0.0.1:2525")
+		}
+		fmt.Println("note: -url: no server RSS (the tool reads it from /proc of the process it starts) and no wait for the job queue (it reads the server's database)")
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -120,61 +194,100 @@ func run() error {
 	}
 	defer os.RemoveAll(tmp)
 
-	binary := o.binary
-	if binary == "" {
-		fmt.Println("building ./cmd/convene …")
-		if binary, err = buildConvene(ctx, tmp); err != nil {
-			return err
-		}
+	sk, err := startSink(o.smtpListen)
+	if err != nil {
+		return fmt.Errorf("SMTP sink: %w", err)
 	}
+	defer sk.close()
 
 	runID := fmt.Sprintf("%x", time.Now().UnixNano()&0xffffffffff)
 	rep := &report{Started: time.Now().UTC(), Machine: machine(), Concurrency: o.conc, Attendees: o.n, Capacity: o.capacity, Events: o.events}
-	env := []string{
-		"CONVENE_DATA_DIR=" + filepath.Join(tmp, "data"),
-		"CONVENE_RSVP_RATE_LIMIT=0",
-		"CONVENE_ADMIN_EMAIL=bench-admin@example.org",
-	}
-	dbURL := ""
-	switch {
-	case o.sqlite:
-		rep.Database = "sqlite"
-	case o.database != "":
-		dbURL = o.database
-		rep.Database = "postgres (given)"
-	default:
-		name := "convene_bench_" + runID
-		var drop func()
-		if dbURL, drop, err = createDatabase(ctx, o.admin, name); err != nil {
-			return fmt.Errorf("%w (is PostgreSQL running? use -sqlite to do without)", err)
+	var (
+		srv   *server
+		dbURL string
+		base  = strings.TrimRight(o.url, "/")
+		token = o.token
+	)
+	if remote {
+		rep.Target, rep.Database, rep.Mail = base, "unknown (-url)", "unknown (-url); sink at "+sk.addr
+	} else {
+		binary := o.binary
+		if binary == "" {
+			fmt.Println("building ./cmd/convene …")
+			if binary, err = buildConvene(ctx, tmp); err != nil {
+				return err
+			}
 		}
-		defer drop()
-		rep.Database = "postgres (fresh database " + name + ", dropped afterwards)"
-	}
-	if dbURL != "" {
-		env = append(env, "CONVENE_DATABASE_URL="+dbURL)
-	}
-
-	srv, err := startServer(binary, env)
-	if err != nil {
-		return err
-	}
-	defer srv.stop()
-	if srv.token == "" { // the database already had an organiser
-		if srv.token, err = srv.addOrganiser(ctx, "bench-"+runID+"@example.org"); err != nil {
+		env := []string{
+			"CONVENE_DATA_DIR=" + filepath.Join(tmp, "data"),
+			"CONVENE_RSVP_RATE_LIMIT=0",
+			"CONVENE_ADMIN_EMAIL=bench-admin@example.org",
+			"CONVENE_UPDATE_DELAY=1s",
+			"CONVENE_BENCH_STATIC=1",
+		}
+		if o.mail == "smtp" {
+			env = append(env, "CONVENE_SMTP_URL="+sk.url())
+			rep.Mail = "SMTP to the tool's discarding sink"
+		} else {
+			rep.Mail = ".eml files in the data directory"
+			skip("fanout", "-mail eml: the updates must reach the tool's SMTP sink")
+		}
+		if o.pprof {
+			env = append(env, "CONVENE_PPROF=1")
+		}
+		switch {
+		case o.sqlite:
+			rep.Database = "sqlite"
+		case o.database != "":
+			dbURL = o.database
+			rep.Database = "postgres (given)"
+		default:
+			name := "convene_bench_" + runID
+			var drop func()
+			if dbURL, drop, err = createDatabase(ctx, o.admin, name); err != nil {
+				return fmt.Errorf("%w (is PostgreSQL running? use -sqlite to do without)", err)
+			}
+			defer drop()
+			rep.Database = "postgres (fresh database " + name + ", dropped afterwards)"
+		}
+		if dbURL != "" {
+			serverURL := dbURL
+			if o.pool > 0 {
+				sep := "?"
+				if strings.Contains(serverURL, "?") {
+					sep = "&"
+				}
+				serverURL += fmt.Sprintf("%spool_max_conns=%d", sep, o.pool)
+				rep.Database += fmt.Sprintf(", pool of %d", o.pool)
+			}
+			env = append(env, "CONVENE_DATABASE_URL="+serverURL)
+		}
+		if srv, err = startServer(binary, env); err != nil {
 			return err
 		}
+		defer srv.stop()
+		if srv.token == "" { // the database already had an organiser
+			if srv.token, err = srv.addOrganiser(ctx, "bench-"+runID+"@example.org"); err != nil {
+				return err
+			}
+		}
+		base, token = srv.base, srv.token
+		rep.Target = fmt.Sprintf("convene serve started by the tool (pid %d)", srv.cmd.Process.Pid)
+		fmt.Printf("convene serve pid %d at %s (%s; e-mail: %s)\n", srv.cmd.Process.Pid, base, rep.Database, rep.Mail)
 	}
-	fmt.Printf("convene serve pid %d at %s (%s); %d clients, %d attendees, capacity %d\n",
-		srv.cmd.Process.Pid, srv.base, rep.Database, o.conc, o.n, o.capacity)
-	c := newClient(srv.base, srv.token, o.conc)
+	fmt.Printf("%d clients, %d attendees, capacity %d\n", o.conc, o.n, o.capacity)
+	c := newClient(base, token, o.conc)
 	groupID, err := c.createGroup(ctx, "bench-"+runID)
 	if err != nil {
 		return err
 	}
 	drain := func() {
 		if dbURL == "" {
-			time.Sleep(2 * time.Second) // SQLite: give the job workers a moment
+			// No database to watch: wait until the sink has been quiet for
+			// two seconds (SQLite, or a server targeted with -url).
+			sk.startPhase("drain")
+			sk.waitPhase(1<<30, 2*time.Second, 2*time.Second)
+			sk.waitPhase(1<<30, 2*time.Second, 3*time.Minute)
 			return
 		}
 		d, err := waitJobsDrained(ctx, dbURL, 3*time.Minute)
@@ -205,6 +318,23 @@ func run() error {
 		printScenario(spread)
 		drain()
 	}
+	if want["feeds"] {
+		r, err := runFeeds(ctx, c, srv, o, runID)
+		if err != nil {
+			return err
+		}
+		rep.Scenarios = append(rep.Scenarios, r)
+		printScenario(r)
+	}
+	if want["fanout"] {
+		r, err := runFanout(ctx, c, srv, sk, o, runID)
+		if err != nil {
+			return err
+		}
+		rep.Scenarios = append(rep.Scenarios, r)
+		printScenario(r)
+		drain()
+	}
 	if want["baseline"] {
 		// The baseline's rows: a separate event for the hot run, the spread
 		// events (made now if the spread scenario did not run).
@@ -218,7 +348,7 @@ func run() error {
 			}
 		}
 		// pgbench runs alone: Convene's server and job workers are stopped.
-		rss, _ := srv.peakRSS()
+		rss := srv.peakRSS()
 		srv.stop()
 		fmt.Printf("convene serve stopped (peak RSS over the whole run %.1f MB); running pgbench …\n", mb(rss))
 		hot, err := runPgbench(ctx, tmp, dbURL, o.conc, o.n, map[string]string{"slug": hotSlug}, 0)
@@ -246,6 +376,7 @@ func run() error {
 		printScenario(bs)
 	}
 
+	rep.Scenarios = append(rep.Scenarios, skipped...)
 	printSummary(rep)
 	if o.jsonOut != "" {
 		b, _ := json.MarshalIndent(rep, "", "  ")
@@ -275,7 +406,7 @@ func runRush(ctx context.Context, c *client, srv *server, o options, runID strin
 	fmt.Printf("\n== rush: %d RSVPs, %d clients, one event with %d seats\n", o.n, o.conc, o.capacity)
 	l := c.rsvpLoad(ctx, o.n, o.conc, "r"+runID, func(int) string { return ev.Slug })
 	r := &scenarioResult{Name: "rush", Load: &l}
-	r.PeakRSSBytes, _ = srv.peakRSS()
+	r.PeakRSSBytes = srv.peakRSS()
 	r.Check = checkRush(ctx, c, ev.ID, o, "r"+runID)
 	return r, nil
 }
@@ -351,7 +482,7 @@ func runSpread(ctx context.Context, c *client, srv *server, o options, runID, gr
 	fmt.Printf("== spread: %d RSVPs, %d clients, over %d events with %d seats each\n", o.n, o.conc, o.events, o.capacity)
 	l := c.rsvpLoad(ctx, o.n, o.conc, "s"+runID, func(i int) string { return evs[i%len(evs)].Slug })
 	r := &scenarioResult{Name: "spread", Load: &l, SetupSeconds: setup.Seconds()}
-	r.PeakRSSBytes, _ = srv.peakRSS()
+	r.PeakRSSBytes = srv.peakRSS()
 	if created := l.StatusCounts["201"]; created == o.n {
 		r.Check = fmt.Sprintf("PASS: %d RSVPs created", created)
 	} else {
@@ -380,7 +511,14 @@ func printScenario(s *scenarioResult) {
 		fmt.Printf("   errors        %s\n", strings.Join(errs, " "))
 		fmt.Printf("   throughput    %.0f req/s\n", l.ThroughputRPS)
 		fmt.Printf("   latency       p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  max %.1f ms\n", l.P50ms, l.P95ms, l.P99ms, l.MaxMs)
-		fmt.Printf("   server RSS    peak %.1f MB (VmHWM)\n", mb(s.PeakRSSBytes))
+		fmt.Printf("   server RSS    %s\n", rssText(s.PeakRSSBytes))
+	}
+	if f := s.Fanout; f != nil && f.BaselineRate > 0 {
+		fmt.Printf("   server %.0f msgs/s, go-mail %.0f msgs/s\n", f.RateMsgsPerSec, f.BaselineRate)
+	}
+	if f := s.Feeds; f != nil && f.Ratio200 > 0 {
+		fmt.Printf("   feed ÷ static: %.2f without If-None-Match, %.2f with it (target ≥ %.1f: %s)\n",
+			f.Ratio200, f.Ratio304, s.RatioTarget, verdict(s.Ratio >= s.RatioTarget))
 	}
 	if b := s.Baseline; b != nil {
 		fmt.Printf("\n== %s: %s\n", s.Name, b.Command)
@@ -391,36 +529,69 @@ func printScenario(s *scenarioResult) {
 	}
 	if b := s.Baseline; b != nil {
 		if s.Ratio > 0 {
-			verdict := "met"
-			if s.Ratio < s.RatioTarget {
-				verdict = "NOT met"
-			}
-			fmt.Printf("   Convene ÷ pgbench = %.2f (target ≥ %.1f: %s)\n", s.Ratio, s.RatioTarget, verdict)
+			fmt.Printf("   Convene ÷ pgbench = %.2f (target ≥ %.1f: %s)\n", s.Ratio, s.RatioTarget, verdict(s.Ratio >= s.RatioTarget))
 		}
 	}
+	if s.Fanout != nil && s.Ratio > 0 {
+		fmt.Printf("   Convene ÷ go-mail = %.2f (target ≥ %.1f: %s)\n", s.Ratio, s.RatioTarget, verdict(s.Ratio >= s.RatioTarget))
+	}
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
+}
+
+func rssText(b int64) string {
+	if b == 0 {
+		return "n/a (not started by the tool)"
+	}
+	return fmt.Sprintf("peak %.1f MB (VmHWM)", mb(b))
 }
 
 func printSummary(rep *report) {
 	fmt.Printf("\n== summary (%s, %d clients)\n", rep.Database, rep.Concurrency)
 	fmt.Printf("%-16s %9s %8s %9s %9s %9s %9s %8s\n", "scenario", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "RSS MB")
 	for _, s := range rep.Scenarios {
-		if l := s.Load; l != nil {
-			nerr := 0
-			for _, v := range l.ErrorsBy {
-				nerr += v
+		ratio := "-"
+		if s.Ratio > 0 {
+			ratio = fmt.Sprintf("%.2f", s.Ratio)
+		}
+		switch {
+		case s.Skipped != "":
+			fmt.Printf("%-16s skipped: %s\n", s.Name, s.Skipped)
+		case s.Fanout != nil:
+			f := s.Fanout
+			rs := "-"
+			if s.PeakRSSBytes > 0 {
+				rs = fmt.Sprintf("%.1f", mb(s.PeakRSSBytes))
 			}
-			fmt.Printf("%-16s %9d %8d %9.0f %9.1f %9.1f %9.1f %8.1f\n", s.Name, l.Requests, nerr, l.ThroughputRPS, l.P50ms, l.P95ms, l.P99ms, mb(s.PeakRSSBytes))
+			fmt.Printf("%-16s %9d %8s %9.0f %9s %9s %9s %8s   go-mail %.0f msgs/s, ratio %s (target ≥ %.1f)\n",
+				s.Name, f.Delivered, "-", f.RateMsgsPerSec, "-", "-", "-", rs, f.BaselineRate, ratio, s.RatioTarget)
+		case s.Feeds != nil:
+			f := s.Feeds
+			for _, x := range []struct {
+				name string
+				l    *loadResult
+			}{{"feed 200", f.Feed200}, {"static 200", f.Static200}, {"feed 304", f.Feed304}, {"static 304", f.Static304}} {
+				if x.l != nil {
+					summaryLine(x.name, x.l, s.PeakRSSBytes)
+				}
+			}
+			if f.Ratio200 > 0 {
+				fmt.Printf("%-16s ratios feed÷static %.2f (200), %.2f (304) (target ≥ %.1f)\n", "feeds", f.Ratio200, f.Ratio304, s.RatioTarget)
+			}
+		case s.Load != nil:
+			summaryLine(s.Name, s.Load, s.PeakRSSBytes)
 		}
 		if b := s.Baseline; b != nil {
-			ratio := "-"
-			if s.Ratio > 0 {
-				ratio = fmt.Sprintf("%.2f", s.Ratio)
-			}
 			fmt.Printf("%-16s %9d %8d %9.0f %9s %9s %9s %8s   ratio %s (target ≥ %.1f)\n", s.Name, b.Transactions, b.Failed, b.TPS, "-", "-", "-", "-", ratio, s.RatioTarget)
 		}
 	}
 	for _, s := range rep.Scenarios {
-		if s.Name == "rush" {
+		if s.Name == "rush" && s.PeakRSSBytes > 0 {
 			verdict := "met"
 			if s.PeakRSSBytes > 64<<20 {
 				verdict = "NOT met"
@@ -428,6 +599,18 @@ func printSummary(rep *report) {
 			fmt.Printf("peak RSS through the rush: %.1f MB (target ≤ 64 MB: %s)\n", mb(s.PeakRSSBytes), verdict)
 		}
 	}
+}
+
+func summaryLine(name string, l *loadResult, rss int64) {
+	nerr := 0
+	for _, v := range l.ErrorsBy {
+		nerr += v
+	}
+	rs := "-"
+	if rss > 0 {
+		rs = fmt.Sprintf("%.1f", mb(rss))
+	}
+	fmt.Printf("%-16s %9d %8d %9.0f %9.1f %9.1f %9.1f %8s\n", name, l.Requests, nerr, l.ThroughputRPS, l.P50ms, l.P95ms, l.P99ms, rs)
 }
 
 func machine() map[string]string {

@@ -142,27 +142,30 @@ func (s *server) addOrganiser(ctx context.Context, email string) (string, error)
 	return strings.TrimSpace(string(out)), nil
 }
 
-// peakRSS returns the child's VmHWM (peak resident set) in bytes.
-func (s *server) peakRSS() (int64, error) {
+// peakRSS returns the child's VmHWM (peak resident set) in bytes; 0 when
+// the tool did not start the server (-url) or cannot read /proc.
+func (s *server) peakRSS() int64 {
+	if s == nil {
+		return 0
+	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
-		return 0, err
+		return 0
 	}
 	for _, l := range strings.Split(string(b), "\n") {
 		if rest, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-			f := strings.Fields(rest)
-			if len(f) >= 1 {
-				kb, err := strconv.ParseInt(f[0], 10, 64)
-				return kb * 1024, err
+			if f := strings.Fields(rest); len(f) >= 1 {
+				kb, _ := strconv.ParseInt(f[0], 10, 64)
+				return kb * 1024
 			}
 		}
 	}
-	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", s.cmd.Process.Pid)
+	return 0
 }
 
 // stop sends SIGTERM and waits for the process to end.
 func (s *server) stop() {
-	if s.cmd.ProcessState != nil {
+	if s == nil || s.cmd.ProcessState != nil {
 		return
 	}
 	s.cmd.Process.Signal(syscall.SIGTERM)

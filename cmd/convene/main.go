@@ -80,6 +80,7 @@ type Config struct {
 	ThankYouDelay     time.Duration
 	MetricsToken      string
 	Pprof             bool
+	BenchStatic       bool
 }
 
 // envVars documents the configuration; help prints it and the README has
@@ -99,6 +100,7 @@ var envVars = [][3]string{
 	{"CONVENE_THANK_YOU_DELAY", "2h", "how long after an event ends its attendees get the thank-you e-mail (recording, slides, feedback link)"},
 	{"CONVENE_METRICS_TOKEN", "", "when set, GET /metrics (and pprof) requires \"Authorization: Bearer <token>\""},
 	{"CONVENE_PPROF", "0", "1 serves Go's pprof profiles under /debug/pprof/ (behind the metrics token if set)"},
+	{"CONVENE_BENCH_STATIC", "0", "1 serves GET /bench/static.ics, the static baseline of convene-bench's feeds scenario; never in production"},
 }
 
 func loadConfig(getenv func(string) string) (Config, error) {
@@ -152,6 +154,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	case "0", "false":
 	default:
 		return cfg, usageError{"CONVENE_PPROF must be 1 or 0"}
+	}
+	switch get("CONVENE_BENCH_STATIC") {
+	case "1", "true":
+		cfg.BenchStatic = true
+	case "0", "false":
+	default:
+		return cfg, usageError{"CONVENE_BENCH_STATIC must be 1 or 0"}
 	}
 	if !domain.ValidEmail(cfg.AdminEmail) && cfg.AdminEmail != "admin@localhost" {
 		return cfg, usageError{"CONVENE_ADMIN_EMAIL must be an e-mail address"}
@@ -290,10 +299,29 @@ var (
 	thankYouInterval = notifications.ThankYouInterval
 )
 
+// jobConns is the size of the job workers' own PostgreSQL pool (one
+// connection of it listens for new jobs). The workers get a pool apart
+// from the HTTP handlers' so that e-mails being sent — a fan-out, or the
+// invites of a rush — never queue ahead of a person waiting for their
+// RSVP's answer: measured with convene-bench, the e-mail work of a rush
+// otherwise held most of the shared pool.
+const jobConns = 5
+
 // startJobs starts the River client that works the job queue.
 func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, metrics notifications.Metrics) (stop func(context.Context), err error) {
+	closeDB := func() {}
+	if db.Dialect() == store.Postgres {
+		// SQLite keeps its one connection: it has one writer anyway.
+		jdb, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: jobConns, Logger: log,
+			UpdateDelay: max(cfg.UpdateDelay, time.Millisecond)})
+		if err != nil {
+			return nil, err
+		}
+		db, closeDB = jdb, func() { jdb.Close() }
+	}
 	sender, closeSender, err := newSender(cfg, log)
 	if err != nil {
+		closeDB()
 		return nil, err
 	}
 	workers := river.NewWorkers()
@@ -318,10 +346,12 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 	client, err := river.NewClient(db.JobDriver(), rc)
 	if err != nil {
 		closeSender()
+		closeDB()
 		return nil, err
 	}
 	if err := client.Start(ctx); err != nil {
 		closeSender()
+		closeDB()
 		return nil, err
 	}
 	return func(ctx context.Context) {
@@ -334,6 +364,7 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 			client.StopAndCancel(cctx)
 		}
 		closeSender()
+		closeDB()
 	}, nil
 }
 
@@ -448,6 +479,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, RSVPRatePerMinute: cfg.RSVPRatePerMinute,
 		Version: buildVersion(), Logger: log,
 		AdminEmail: cfg.AdminEmail, Metrics: metrics, MetricsToken: cfg.MetricsToken, Pprof: cfg.Pprof,
+		BenchStatic: cfg.BenchStatic,
 	})
 	if err != nil {
 		return err
