@@ -1,8 +1,6 @@
 package api
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -23,8 +21,11 @@ const FeedHistory = 90 * 24 * time.Hour
 // 304 with no body. The ETag is the hash of the bytes, which depend only
 // on the events (see message.Publish).
 func serveCalendar(c echo.Context, body []byte, lastModified time.Time, filename, cacheControl string) error {
-	sum := sha256.Sum256(body)
-	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+	return serveTagged(c, body, etagOf(body), lastModified, filename, cacheControl)
+}
+
+// serveTagged is serveCalendar with the body's ETag already known.
+func serveTagged(c echo.Context, body []byte, etag string, lastModified time.Time, filename, cacheControl string) error {
 	h := c.Response().Header()
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", cacheControl)
@@ -82,7 +83,24 @@ func (s *Server) getGroupCalendar(c echo.Context) error {
 	if domain.CheckSlug(&v, "slug", slug); v.Err() != nil {
 		return &domain.Error{Code: domain.ENOTFOUND, Reason: "group_not_found", Message: "No such group."}
 	}
-	g, events, err := s.store.FindPublicGroup(c.Request().Context(), slug, s.cfg.Now().Add(-FeedHistory))
+	ctx, now := c.Request().Context(), s.cfg.Now()
+	since := now.Add(-FeedHistory)
+	const cacheControl = "public, no-cache"
+	cached, ok := s.feeds.get(slug)
+	if ok && now.Sub(cached.checked) < s.cfg.FeedCacheTTL {
+		return serveTagged(c, cached.body, cached.etag, cached.lastModified, slug+".ics", cacheControl)
+	}
+	// The version is read before the events, so the feed kept is never
+	// older than the version it is kept under.
+	version, err := s.store.GroupFeedVersion(ctx, slug, since)
+	if err != nil {
+		return err
+	}
+	if ok && cached.version == version {
+		s.feeds.confirm(slug, version, now)
+		return serveTagged(c, cached.body, cached.etag, cached.lastModified, slug+".ics", cacheControl)
+	}
+	g, events, err := s.store.FindPublicGroup(ctx, slug, since)
 	if err != nil {
 		return err
 	}
@@ -94,7 +112,8 @@ func (s *Server) getGroupCalendar(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return serveCalendar(c, body, latest(items, g.UpdatedAt), g.Slug+".ics", "public, no-cache")
+	f := s.feeds.put(slug, version, now, body, latest(items, g.UpdatedAt))
+	return serveTagged(c, f.body, f.etag, f.lastModified, g.Slug+".ics", cacheControl)
 }
 
 // getPersonalCalendar serves the feed of everything the holder of a manage

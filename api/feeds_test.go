@@ -162,3 +162,46 @@ func TestGroupAndPersonalFeeds(t *testing.T) {
 		}
 	})
 }
+
+// TestGroupFeedFollowsChanges: the group feed is kept encoded between polls
+// (see feedCache), yet every change that shows in it — an event edited,
+// cancelled, published, the group renamed — shows at the next poll, and
+// an unchanged feed keeps its ETag (304 to If-None-Match).
+func TestGroupFeedFollowsChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		te := newTestEnv(t, db)
+		_, tok := te.organiser("Ada")
+		gid := te.group(tok)
+		slug := te.do("GET", "/api/v1/groups/"+gid, tok, nil).m(t)["slug"].(string)
+		path := "/api/v1/public/groups/" + slug + "/calendar.ics"
+		first, _ := te.event(tok, gid, 10, true)
+		etag := ""
+		poll := func(want string) string {
+			t.Helper()
+			r := te.do("GET", path, "", nil)
+			wantStatus(t, r, http.StatusOK)
+			if feed := unfold(string(r.Body)); !strings.Contains(feed, want) {
+				t.Fatalf("feed lacks %q:\n%s", want, feed)
+			}
+			if r.Header.Get("ETag") == etag {
+				t.Fatalf("the feed changed but kept its ETag %s", etag)
+			}
+			etag = r.Header.Get("ETag")
+			req, _ := http.NewRequest("GET", te.srv.URL+path, nil)
+			req.Header.Set("If-None-Match", etag)
+			if res := te.send(req); res.Status != http.StatusNotModified {
+				t.Fatalf("unchanged feed: %d to If-None-Match", res.Status)
+			}
+			return etag
+		}
+		poll("UID:" + first + "@")
+		wantStatus(t, te.do("PATCH", "/api/v1/events/"+first, tok, map[string]any{"title": "Essentials renamed"}), http.StatusOK)
+		poll("SUMMARY:Essentials renamed")
+		second, _ := te.event(tok, gid, 10, true)
+		poll("UID:" + second + "@")
+		wantStatus(t, te.do("POST", "/api/v1/events/"+second+"/cancel", tok, map[string]any{"reason": "Snow"}), http.StatusOK)
+		poll("STATUS:CANCELLED")
+		wantStatus(t, te.do("PATCH", "/api/v1/groups/"+gid, tok, map[string]any{"name": "Oslo Gophers"}), http.StatusOK)
+		poll("X-WR-CALNAME:Oslo Gophers")
+	})
+}

@@ -53,6 +53,9 @@ type Store interface {
 
 	FindPublicEvent(ctx context.Context, slug string) (domain.Event, domain.Group, error)
 	FindPublicGroup(ctx context.Context, slug string, since time.Time) (domain.Group, []domain.Event, error)
+	// GroupFeedVersion changes whenever FindPublicGroup's answer does
+	// (ENOTFOUND for an unknown group).
+	GroupFeedVersion(ctx context.Context, slug string, since time.Time) (string, error)
 	PersonalEvents(ctx context.Context, rawToken string, since time.Time) (domain.RSVPView, []domain.RSVPView, error)
 	CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) (domain.RSVPResult, error)
 	FindRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPView, error)
@@ -137,6 +140,11 @@ type Config struct {
 	// BenchStatic mounts BenchStaticPath, the static baseline of
 	// convene-bench's feeds scenario. Off in production.
 	BenchStatic bool
+	// FeedCacheTTL is how long a group feed is served from memory without
+	// asking the database whether it changed; zero asks on every request
+	// (one small query) and still reuses the encoded feed while nothing
+	// changed.
+	FeedCacheTTL time.Duration
 }
 
 // MaxBodyBytes is the largest request body accepted (64 KiB).
@@ -149,6 +157,7 @@ type Server struct {
 	log   *slog.Logger
 	echo  *echo.Echo
 	codes *codeGuard // wrong check-in codes per address
+	feeds *feedCache // encoded group feeds
 
 	metrics *Metrics
 }
@@ -162,7 +171,7 @@ func New(st Store, cfg Config) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	s := &Server{store: st, cfg: cfg, log: cfg.Logger, codes: newCodeGuard(), metrics: cfg.Metrics}
+	s := &Server{store: st, cfg: cfg, log: cfg.Logger, codes: newCodeGuard(), feeds: newFeedCache(), metrics: cfg.Metrics}
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
 	}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -87,4 +89,43 @@ func (db *DB) PersonalEvents(ctx context.Context, rawToken string, since time.Ti
 		return nil
 	})
 	return self, items, err
+}
+
+// GroupFeedVersion returns a string that changes whenever what
+// FindPublicGroup returns for the same slug and since does: the group's
+// last change, and the number and latest change of its published or
+// cancelled events ending at or after since. It is one small query, so
+// that a feed polled by calendar apps is only rebuilt when it changed.
+func (db *DB) GroupFeedVersion(ctx context.Context, slug string, since time.Time) (string, error) {
+	var (
+		version string
+		found   bool
+	)
+	err := db.read(ctx, func(q *gorm.DB) error {
+		rows, err := q.Raw(`SELECT g.id, g.updated_at, COUNT(e.id), MAX(e.updated_at) FROM groups g
+			LEFT JOIN events e ON e.group_id = g.id AND e.status <> ? AND e.ends_at >= ?
+			WHERE g.slug = ? GROUP BY g.id, g.updated_at`, string(domain.EventDraft), utc(since), slug).Rows()
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				id       string
+				gUpdated time.Time
+				n        int64
+				latest   sql.NullString
+			)
+			if err := rows.Scan(&id, &gUpdated, &n, &latest); err != nil {
+				return err
+			}
+			found = true
+			version = fmt.Sprintf("%s|%d|%d|%s", id, gUpdated.UnixNano(), n, latest.String)
+		}
+		return rows.Err()
+	})
+	if err == nil && !found {
+		err = errGroupNotFound
+	}
+	return version, err
 }

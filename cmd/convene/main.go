@@ -81,6 +81,7 @@ type Config struct {
 	MetricsToken      string
 	Pprof             bool
 	BenchStatic       bool
+	FeedCacheTTL      time.Duration
 }
 
 // envVars documents the configuration; help prints it and the README has
@@ -97,6 +98,7 @@ var envVars = [][3]string{
 	{"CONVENE_SMTP_URL", "", "smtp://user:pass@host:port?tls=starttls|tls|none; empty writes e-mails as .eml files under DATA_DIR/mail"},
 	{"CONVENE_MAIL_FROM", "Convene <convene@localhost>", "sender address of every e-mail"},
 	{"CONVENE_UPDATE_DELAY", "1m", "how long event changes wait so that several edits send attendees one update"},
+	{"CONVENE_FEED_CACHE_TTL", "1s", "how long a group feed is served from memory before asking the database whether it changed (0: ask every time)"},
 	{"CONVENE_THANK_YOU_DELAY", "2h", "how long after an event ends its attendees get the thank-you e-mail (recording, slides, feedback link)"},
 	{"CONVENE_METRICS_TOKEN", "", "when set, GET /metrics (and pprof) requires \"Authorization: Bearer <token>\""},
 	{"CONVENE_PPROF", "0", "1 serves Go's pprof profiles under /debug/pprof/ (behind the metrics token if set)"},
@@ -146,6 +148,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if cfg.ThankYouDelay, err = time.ParseDuration(get("CONVENE_THANK_YOU_DELAY")); err != nil || cfg.ThankYouDelay < 0 {
 		return cfg, usageError{"CONVENE_THANK_YOU_DELAY must be a duration such as 2h"}
+	}
+	if cfg.FeedCacheTTL, err = time.ParseDuration(get("CONVENE_FEED_CACHE_TTL")); err != nil || cfg.FeedCacheTTL < 0 || cfg.FeedCacheTTL > time.Hour {
+		return cfg, usageError{"CONVENE_FEED_CACHE_TTL must be a duration from 0 to 1h, such as 1s"}
 	}
 	cfg.MetricsToken = get("CONVENE_METRICS_TOKEN")
 	switch get("CONVENE_PPROF") {
@@ -479,7 +484,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, RSVPRatePerMinute: cfg.RSVPRatePerMinute,
 		Version: buildVersion(), Logger: log,
 		AdminEmail: cfg.AdminEmail, Metrics: metrics, MetricsToken: cfg.MetricsToken, Pprof: cfg.Pprof,
-		BenchStatic: cfg.BenchStatic,
+		BenchStatic: cfg.BenchStatic, FeedCacheTTL: cfg.FeedCacheTTL,
 	})
 	if err != nil {
 		return err
