@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,6 +56,25 @@ func startWorkers(t *testing.T, db *store.DB, sink *smtptest.Server) {
 		_ = c.Stop(stop)
 		cancel()
 	})
+}
+
+// testClock is the store's clock in a test, safe to move while the job
+// workers read it.
+type testClock struct{ ns atomic.Int64 }
+
+func (c *testClock) now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *testClock) set(t time.Time)         { c.ns.Store(t.UnixNano()) }
+func (c *testClock) advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+// setClock makes the store's clock say start until the test ends.
+func setClock(t *testing.T, db *store.DB, start time.Time) *testClock {
+	t.Helper()
+	c := &testClock{}
+	c.set(start)
+	real := db.Now
+	db.Now = c.now
+	t.Cleanup(func() { db.Now = real })
+	return c
 }
 
 // mailText is the decoded text/plain part of a message.
@@ -136,10 +156,7 @@ func TestFollowersAcrossOccurrences(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		berlin, _ := time.LoadLocation("Europe/Berlin")
-		now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-		real := db.Now
-		db.Now = func() time.Time { return now }
-		t.Cleanup(func() { db.Now = real })
+		clock := setClock(t, db, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 		sink := smtptest.Start(t)
 		startWorkers(t, db, sink)
 
@@ -179,13 +196,13 @@ func TestFollowersAcrossOccurrences(t *testing.T) {
 			if _, err := db.ConfirmFollow(ctx, link(t, mailText(t, confirmations[addr(p.name)][0]), "follow")); err != nil {
 				t.Fatal(err)
 			}
-			now = now.Add(time.Second)
+			clock.advance(time.Second)
 		}
 
 		// Two more occurrences, one week at a time.
 		for week := 1; week <= 2; week++ {
 			// The evening of the last occurrence's day: the next is due.
-			now = time.Date(2026, 12, 8+7*(week-1), 20, 0, 0, 0, time.UTC)
+			clock.set(time.Date(2026, 12, 8+7*(week-1), 20, 0, 0, 0, time.UTC))
 			if week == 2 {
 				// Cleo unfollows with the one-click link of her last
 				// invitation, once the mails of two occurrences are in.
@@ -275,10 +292,7 @@ func TestMoveAndCancelOneOccurrence(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		berlin, _ := time.LoadLocation("Europe/Berlin")
-		now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-		real := db.Now
-		db.Now = func() time.Time { return now }
-		t.Cleanup(func() { db.Now = real })
+		setClock(t, db, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 		sink := smtptest.Start(t)
 		startWorkers(t, db, sink)
 		u := storetest.Unique()

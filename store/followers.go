@@ -61,6 +61,16 @@ func (db *DB) FollowSeries(ctx context.Context, slug string, in domain.FollowInp
 		if s.EndedAt != nil {
 			return domain.Conflict("series_ended", "This series has ended: there are no more sessions to follow.")
 		}
+		// The confirmation e-mail shows the next session: without one it
+		// could not be written, and the person would wait for nothing.
+		var upcoming int64
+		if err := tx.Model(&eventRow{}).Where("series_id = ? AND status = ? AND starts_at > ?",
+			s.ID, string(domain.EventPublished), db.now()).Count(&upcoming).Error; err != nil {
+			return err
+		}
+		if upcoming == 0 {
+			return domain.Conflict("no_upcoming_session", "This series has no upcoming session to follow just now; try again once the next one is announced.")
+		}
 		now := db.now()
 		expires := now.Add(domain.FollowConfirmWindow)
 		norm := domain.NormalizeEmail(in.Email)

@@ -129,7 +129,9 @@ func (db *DB) RequestReconfirmation(ctx context.Context, a domain.ReconfirmArgs)
 	asked := a.StartsAt.Add(-domain.ReconfirmAskBefore)
 	by := a.StartsAt.Add(-domain.ReconfirmDeadlineBefore).UTC()
 	detail, _ := json.Marshal(updateDetail{ConfirmBy: &by})
-	return db.eachGoing(ctx, a.EventID, func(ev *eventRow) bool { return db.reconfirmCurrent(ev, a.StartsAt) },
+	// Asking after the deadline (the job ran late) would release people
+	// who never had the time to answer: then nobody is asked.
+	return db.eachGoing(ctx, a.EventID, func(ev *eventRow) bool { return db.reconfirmCurrent(ev, a.StartsAt) && db.now().Before(by) },
 		` AND walk_in = ? AND attended_at IS NULL AND reconfirmed_at IS NULL AND erased_at IS NULL`, []any{false},
 		func(tx *gorm.DB, ev *eventRow, ids []string) (int, error) {
 			if len(ids) == 0 {
@@ -203,7 +205,13 @@ func (db *DB) ReconfirmRSVPByToken(ctx context.Context, raw string) (domain.RSVP
 		}
 		now := db.now()
 		v.RSVP.ReconfirmedAt = &now
-		return tx.Exec(`UPDATE rsvps SET reconfirmed_at = ?, updated_at = ? WHERE id = ?`, now, now, v.RSVP.ID).Error
+		// Only a place still held: the release job may have taken it
+		// since the RSVP was read.
+		res := tx.Exec(`UPDATE rsvps SET reconfirmed_at = ?, updated_at = ? WHERE id = ? AND status = 'going'`, now, now, v.RSVP.ID)
+		if res.Error == nil && res.RowsAffected == 0 {
+			return errNotGoing
+		}
+		return res.Error
 	})
 	return v, err
 }

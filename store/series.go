@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -413,7 +414,10 @@ func (db *DB) MaterialiseSeries(ctx context.Context) (int, error) {
 	}); err != nil {
 		return 0, err
 	}
-	total := 0
+	var (
+		total int
+		errs  []error
+	)
 	for _, id := range ids {
 		err := db.tx(ctx, func(tx *gorm.DB) error {
 			var row seriesRow
@@ -425,10 +429,11 @@ func (db *DB) MaterialiseSeries(ctx context.Context) (int, error) {
 			return err
 		})
 		if err != nil {
-			return total, err
+			// One series that fails does not hold up the others.
+			errs = append(errs, fmt.Errorf("series %s: %w", id, err))
 		}
 	}
-	return total, nil
+	return total, errors.Join(errs...)
 }
 
 // UpdateSeries changes a series. Upcoming occurrences follow the change:
@@ -478,11 +483,13 @@ func (db *DB) UpdateSeries(ctx context.Context, organiserID, seriesID string, u 
 }
 
 // followSeries applies a series change to its upcoming occurrences; those
-// moved on their own take every change but the schedule.
+// moved on their own take every change but the schedule, and cancelled ones
+// only move their original start to the new rule's time that day, so that
+// the date stays taken and is not made again.
 func (db *DB) followSeries(tx *gorm.DB, row *seriesRow, rule *rrule.RRule, changed []string) error {
 	var occ []eventRow
-	if err := tx.Where("series_id = ? AND status = ? AND starts_at > ?",
-		row.ID, string(domain.EventPublished), db.now()).Order("starts_at").Find(&occ).Error; err != nil {
+	if err := tx.Where("series_id = ? AND status IN ? AND starts_at > ?",
+		row.ID, []string{string(domain.EventPublished), string(domain.EventCancelled)}, db.now()).Order("starts_at").Find(&occ).Error; err != nil {
 		return err
 	}
 	s := row.toDomain()
@@ -490,21 +497,38 @@ func (db *DB) followSeries(tx *gorm.DB, row *seriesRow, rule *rrule.RRule, chang
 	if err != nil {
 		return err
 	}
+	scheduleChanged := domain.ScheduleChanged(changed)
 	for _, ev := range occ {
-		var replies int64
+		cancelled := ev.Status == string(domain.EventCancelled)
+		if scheduleChanged && ev.OccurrenceStart != nil && (cancelled || ev.Detached) {
+			// Its date by the new rule, when the rule still gives it.
+			if t := ruleOnDate(rule, *ev.OccurrenceStart, loc); !t.IsZero() && !t.Equal(*ev.OccurrenceStart) {
+				if err := tx.Model(&eventRow{}).Where("id = ?", ev.ID).Update("occurrence_start", utc(t)).Error; err != nil {
+					return err
+				}
+				ns := utc(t)
+				ev.OccurrenceStart = &ns
+			}
+		}
+		if cancelled {
+			continue
+		}
+		// Someone replied or was invited: the occurrence stays, whatever
+		// the new rule, so that nobody's link or place goes away.
+		var replies, invited int64
 		if err := tx.Model(&rsvpRow{}).Where("event_id = ?", ev.ID).Count(&replies).Error; err != nil {
 			return err
 		}
-		// The occurrence follows a new schedule when the new rule still
-		// gives an occurrence on its local date (perhaps at another time).
-		// One moved on its own keeps its time but takes the other changes.
-		schedule := domain.ScheduleChanged(changed) && ev.OccurrenceStart != nil && !ev.Detached
+		if err := tx.Model(&invitationRow{}).Where("event_id = ?", ev.ID).Count(&invited).Error; err != nil {
+			return err
+		}
+		schedule := scheduleChanged && ev.OccurrenceStart != nil && !ev.Detached
 		fits, newStart := true, ev.StartsAt
 		if schedule {
 			t := ruleOnDate(rule, *ev.OccurrenceStart, loc)
 			fits, newStart = !t.IsZero(), t
 		}
-		if !fits && replies == 0 {
+		if !fits && replies+invited == 0 {
 			if err := tx.Where("id = ?", ev.ID).Delete(&eventRow{}).Error; err != nil {
 				return err
 			}
@@ -541,15 +565,21 @@ func (db *DB) followSeries(tx *gorm.DB, row *seriesRow, rule *rrule.RRule, chang
 				if s.Capacity == nil || *s.Capacity >= ev.GoingCount {
 					eu.Capacity = domain.Nullable[int]{Set: true, Value: s.Capacity}
 				}
-			case "duration":
-				end := ev.StartsAt.Add(s.Duration)
-				eu.EndsAt = &end
 			case "starts_at", "rrule":
-				if fits && !newStart.Equal(ev.StartsAt) {
-					start, end := utc(newStart), utc(newStart.Add(s.Duration))
-					eu.StartsAt, eu.EndsAt = &start, &end
+				if schedule && fits && !newStart.Equal(ev.StartsAt) {
+					start := utc(newStart)
+					eu.StartsAt = &start
 				}
 			}
+		}
+		// The end follows the start (new or not) and the duration.
+		if eu.StartsAt != nil || slices.Contains(changed, "duration") {
+			start := ev.StartsAt
+			if eu.StartsAt != nil {
+				start = *eu.StartsAt
+			}
+			end := utc(start.Add(s.Duration))
+			eu.EndsAt = &end
 		}
 		if _, err := db.updateEvent(tx, ev, eu); err != nil {
 			return err

@@ -241,3 +241,37 @@ func TestSeriesEdits(t *testing.T) {
 		})
 	})
 }
+
+// TestSeriesEditKeepsCancelledDates: after one occurrence was cancelled, a
+// new time for the series does not bring that date back as a new event,
+// and a new time with a new duration in one change ends each occurrence
+// at the new start plus the new duration.
+func TestSeriesEditKeepsCancelledDates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		o, v := essentials(t, db)
+		if _, err := db.CancelEvent(ctx, o.ID, v.Occurrences[1].EventID, "Speaker ill"); err != nil {
+			t.Fatal(err)
+		}
+		start, dur := time.Date(2026, 12, 15, 20, 0, 0, 0, berlin), time.Hour
+		got, err := db.UpdateSeries(ctx, o.ID, v.Series.ID, domain.SeriesUpdate{StartsAt: &start, Duration: &dur})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStarts(t, got.Occurrences,
+			"2026-12-15 20:00 CET published", "2027-03-16 17:00 CET cancelled",
+			"2027-06-15 20:00 CEST published", "2027-09-21 20:00 CEST published")
+		for _, oc := range got.Occurrences {
+			if oc.Status == domain.EventPublished && oc.EndsAt.Sub(oc.StartsAt) != time.Hour {
+				t.Fatalf("occurrence %s ends %s: want the new start plus the new hour", oc.StartsAt, oc.EndsAt)
+			}
+		}
+		// And back again: still no duplicate date, no conflict.
+		start = time.Date(2026, 12, 15, 17, 0, 0, 0, berlin)
+		if got, err = db.UpdateSeries(ctx, o.ID, v.Series.ID, domain.SeriesUpdate{StartsAt: &start}); err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Occurrences) != 4 {
+			t.Fatalf("occurrences after moving back: %q", localStarts(got.Occurrences))
+		}
+	})
+}
