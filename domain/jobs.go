@@ -180,3 +180,25 @@ type ConfirmationOutgoing struct {
 	// Sent says the e-mail already went out for this request.
 	Sent bool
 }
+
+// SendEmailBatchArgs is the job that sends a batch of deliveries of one
+// fan-out (an update or a cancellation to everyone): it loads, sends and
+// marks them together. A delivery whose send fails for the time being gets
+// its own SendEmailArgs job, so that retries go one e-mail at a time.
+type SendEmailBatchArgs struct {
+	DeliveryIDs []string `json:"delivery_ids"`
+}
+
+// Kind names the job for the queue.
+func (SendEmailBatchArgs) Kind() string { return "send_email_batch" }
+
+// DeliveryOutcome is the outcome of one attempt to send a delivery, as a
+// batch records it.
+type DeliveryOutcome struct {
+	DeliveryID string
+	Status     DeliveryStatus
+	LastError  string
+	// RetryAt, when set (with Status DeliveryQueued), is when the delivery
+	// is tried again by a job of its own.
+	RetryAt time.Time
+}

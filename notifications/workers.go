@@ -59,6 +59,7 @@ type Config struct {
 // Register adds the workers to a River worker registry.
 func Register(workers *river.Workers, st interface {
 	Store
+	BatchStore
 	RequestStore
 	ReminderStore
 }, sender message.Sender, cfg Config) {
@@ -72,6 +73,7 @@ func Register(workers *river.Workers, st interface {
 		cfg.Metrics = noMetrics{}
 	}
 	river.AddWorker(workers, &SendWorker{store: st, sender: sender, cfg: cfg})
+	river.AddWorker(workers, &SendBatchWorker{store: st, sender: sender, cfg: cfg})
 	river.AddWorker(workers, &FanOutWorker{store: st})
 	river.AddWorker(workers, &InvitationWorker{store: st, sender: sender, cfg: cfg})
 	river.AddWorker(workers, &ConfirmationWorker{store: st, sender: sender, cfg: cfg})
@@ -110,23 +112,10 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[domain.SendEmailAr
 	if err != nil {
 		return err
 	}
-	var msg message.Message
-	if out.Delivery.Kind == domain.MessageThankYou {
-		msg, err = message.ComposeThankYou(message.ThankYou{
-			RSVP: out.RSVP, Event: out.Event, Group: out.Group, Speakers: out.Speakers,
-			OrganizerEmail: out.OrganizerEmail, From: w.cfg.From, BaseURL: w.cfg.BaseURL,
-			FeedbackURL: FeedbackURL(w.cfg.BaseURL, token), Now: w.cfg.Now().UTC(),
-		})
-	} else {
-		in := w.invite(out, token)
-		if out.FollowerID != "" {
-			tok, err := w.store.MintUnfollowToken(ctx, out.FollowerID)
-			if err != nil {
-				return err
-			}
-			in.SeriesTitle, in.UnfollowURL = out.SeriesTitle, UnfollowURL(w.cfg.BaseURL, tok)
-		}
-		msg, err = message.Compose(message.Kind(out.Delivery.Kind), in)
+	msg, err := composeOutgoing(ctx, w.store, w.cfg, out, token)
+	var merr *mintError
+	if errors.As(err, &merr) {
+		return merr.err
 	}
 	if errors.Is(err, message.ErrStale) {
 		// The news was overtaken (a waitlist notice for someone promoted
@@ -168,18 +157,50 @@ func (w *SendWorker) fail(ctx context.Context, out domain.Outgoing, err error) e
 	return river.JobCancel(errors.New(Redact(err.Error())))
 }
 
-func (w *SendWorker) invite(out domain.Outgoing, token string) message.Invite {
+// mintError is a store failure while composing (minting a link's token):
+// the attempt is retried, unlike a message the data cannot make.
+type mintError struct{ err error }
+
+func (e *mintError) Error() string { return e.err.Error() }
+
+// composeOutgoing writes the e-mail of a delivery with token as its
+// manage token: a thank-you, or an invite, update, cancellation, notice…
+// with an unfollow link (a fresh token) for a follower's RSVP. It returns
+// message.ErrStale for news that was overtaken, a *mintError when the
+// store could not mint the unfollow token, and any other error for data
+// that can never make a valid message.
+func composeOutgoing(ctx context.Context, st Store, cfg Config, out domain.Outgoing, token string) (message.Message, error) {
+	if out.Delivery.Kind == domain.MessageThankYou {
+		return message.ComposeThankYou(message.ThankYou{
+			RSVP: out.RSVP, Event: out.Event, Group: out.Group, Speakers: out.Speakers,
+			OrganizerEmail: out.OrganizerEmail, From: cfg.From, BaseURL: cfg.BaseURL,
+			FeedbackURL: FeedbackURL(cfg.BaseURL, token), Now: cfg.Now().UTC(),
+		})
+	}
+	in := inviteOf(cfg, out, token)
+	if out.FollowerID != "" {
+		tok, err := st.MintUnfollowToken(ctx, out.FollowerID)
+		if err != nil {
+			return message.Message{}, &mintError{err}
+		}
+		in.SeriesTitle, in.UnfollowURL = out.SeriesTitle, UnfollowURL(cfg.BaseURL, tok)
+	}
+	return message.Compose(message.Kind(out.Delivery.Kind), in)
+}
+
+// inviteOf is what message.Compose needs to write the e-mail of out.
+func inviteOf(cfg Config, out domain.Outgoing, token string) message.Invite {
 	in := message.Invite{
 		Event: out.Event, Changed: out.Changed, Group: out.Group, RSVP: out.RSVP,
 		Organizer: ics.Person{Name: out.Group.Name, Email: out.OrganizerEmail},
-		From:      w.cfg.From, BaseURL: w.cfg.BaseURL, ManageURL: message.ManageURL(w.cfg.BaseURL, token),
-		Sequence: out.Delivery.Sequence, Now: w.cfg.Now().UTC(),
+		From:      cfg.From, BaseURL: cfg.BaseURL, ManageURL: message.ManageURL(cfg.BaseURL, token),
+		Sequence: out.Delivery.Sequence, Now: cfg.Now().UTC(),
 		Before: out.Before, ConfirmBy: out.ConfirmBy, Why: out.Why,
 	}
 	if out.Event.OnlineURL != "" {
 		// The personal join link, not the meeting's: it records online
 		// attendance during the check-in window, then forwards.
-		in.JoinURL = JoinURL(w.cfg.BaseURL, token)
+		in.JoinURL = JoinURL(cfg.BaseURL, token)
 	}
 	if p := out.Previous; p != nil {
 		prev := out.Event

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
+	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
 	"github.com/convene/convene/domain"
@@ -61,35 +63,199 @@ func (db *DB) LoadOutgoing(ctx context.Context, id string) (domain.Outgoing, err
 		if err := tx.Where("id = ?", ev.GroupID).Take(&g).Error; err != nil {
 			return err
 		}
-		out = domain.Outgoing{Delivery: d.toDomain(), RSVP: r.toDomain(), Event: ev.toDomain(), Group: g.toDomain()}
-		out.Delivery.Email, out.Delivery.Name = r.Email, r.Name
-		var err error
-		if out.OrganizerEmail, err = db.organizerEmail(tx, g); err != nil {
+		org, err := db.organizerEmail(tx, g)
+		if err != nil {
 			return err
 		}
-		if out.FollowerID, out.SeriesTitle, err = db.seriesOfFollower(tx, r.FollowerID); err != nil {
+		out, err = db.outgoing(tx, d, r, ev, g, org)
+		return err
+	})
+	return out, err
+}
+
+// outgoing assembles what the e-mail of delivery d needs from its rows:
+// the series of a follower's RSVP, the speakers of a thank-you, and what
+// the delivery's detail says (changes, reminder lead, reasons, deadline).
+func (db *DB) outgoing(tx *gorm.DB, d deliveryRow, r rsvpRow, ev eventRow, g groupRow, organizerEmail string) (domain.Outgoing, error) {
+	out := domain.Outgoing{Delivery: d.toDomain(), RSVP: r.toDomain(), Event: ev.toDomain(), Group: g.toDomain(), OrganizerEmail: organizerEmail}
+	out.Delivery.Email, out.Delivery.Name = r.Email, r.Name
+	var err error
+	if out.FollowerID, out.SeriesTitle, err = db.seriesOfFollower(tx, r.FollowerID); err != nil {
+		return out, err
+	}
+	if domain.MessageKind(d.Kind) == domain.MessageThankYou {
+		people, _, err := db.eventPeople(tx, ev)
+		if err != nil {
+			return out, err
+		}
+		out.Speakers = people.Speakers
+	}
+	if d.Detail != "" {
+		var det updateDetail
+		if err := json.Unmarshal([]byte(d.Detail), &det); err == nil {
+			out.Changed, out.Previous, out.Why = det.Changed, det.Previous, det.Why
+			out.Before, _ = domain.ParseISODuration(det.Before)
+			if det.ConfirmBy != nil {
+				out.ConfirmBy = det.ConfirmBy.UTC()
+			}
+		}
+	}
+	return out, nil
+}
+
+// LoadOutgoingBatch returns, in one transaction, the deliveries among ids
+// that are still queued with what their e-mails need (as LoadOutgoing),
+// and a fresh manage token for each (only its hash is kept; all minted in
+// one statement), tokens[i] being that of outs[i]. An RSVP whose data was
+// erased gets no token (""). Deliveries already sent, failed or skipped,
+// and those whose RSVP or event is gone, are left out: a batch run again
+// after a crash sends only what was not yet marked.
+func (db *DB) LoadOutgoingBatch(ctx context.Context, ids []string) ([]domain.Outgoing, []string, error) {
+	var (
+		outs   []domain.Outgoing
+		tokens []string
+	)
+	if len(ids) == 0 {
+		return nil, nil, nil
+	}
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		outs, tokens = nil, nil
+		var ds []deliveryRow
+		if err := tx.Where("id IN ? AND status = ?", ids, string(domain.DeliveryQueued)).Order("id").Find(&ds).Error; err != nil {
 			return err
 		}
-		if domain.MessageKind(d.Kind) == domain.MessageThankYou {
-			people, _, err := db.eventPeople(tx, ev)
+		if len(ds) == 0 {
+			return nil
+		}
+		var rsvpIDs, eventIDs []string
+		for _, d := range ds {
+			rsvpIDs = append(rsvpIDs, d.RSVPID)
+			eventIDs = append(eventIDs, d.EventID)
+		}
+		var rs []rsvpRow
+		if err := tx.Raw(`SELECT r.*, `+positionSQL+` FROM rsvps r WHERE r.id IN ?`, rsvpIDs).Scan(&rs).Error; err != nil {
+			return err
+		}
+		var evs []eventRow
+		if err := tx.Where("id IN ?", eventIDs).Find(&evs).Error; err != nil {
+			return err
+		}
+		var groupIDs []string
+		for _, ev := range evs {
+			groupIDs = append(groupIDs, ev.GroupID)
+		}
+		var gs []groupRow
+		if err := tx.Where("id IN ?", groupIDs).Find(&gs).Error; err != nil {
+			return err
+		}
+		rsvps := make(map[string]rsvpRow, len(rs))
+		for _, r := range rs {
+			rsvps[r.ID] = r
+		}
+		events := make(map[string]eventRow, len(evs))
+		for _, ev := range evs {
+			events[ev.ID] = ev
+		}
+		groups := make(map[string]groupRow, len(gs))
+		for _, g := range gs {
+			groups[g.ID] = g
+		}
+		orgs := map[string]string{}
+		var (
+			ins  strings.Builder
+			args []any
+			now  = db.now()
+		)
+		for _, d := range ds {
+			r, okR := rsvps[d.RSVPID]
+			ev, okE := events[d.EventID]
+			g, okG := groups[ev.GroupID]
+			if !okR || !okE || !okG {
+				continue // deleted meanwhile: nothing to send
+			}
+			org, ok := orgs[g.ID]
+			if !ok {
+				var err error
+				if org, err = db.organizerEmail(tx, g); err != nil {
+					return err
+				}
+				orgs[g.ID] = org
+			}
+			out, err := db.outgoing(tx, d, r, ev, g, org)
 			if err != nil {
 				return err
 			}
-			out.Speakers = people.Speakers
-		}
-		if d.Detail != "" {
-			var det updateDetail
-			if err := json.Unmarshal([]byte(d.Detail), &det); err == nil {
-				out.Changed, out.Previous, out.Why = det.Changed, det.Previous, det.Why
-				out.Before, _ = domain.ParseISODuration(det.Before)
-				if det.ConfirmBy != nil {
-					out.ConfirmBy = det.ConfirmBy.UTC()
+			token := ""
+			if r.Email != "" {
+				token = domain.NewSecret()
+				if len(args) > 0 {
+					ins.WriteString(", ")
 				}
+				ins.WriteString("(?, ?, ?)")
+				args = append(args, domain.HashToken(token), r.ID, now)
+			}
+			outs = append(outs, out)
+			tokens = append(tokens, token)
+		}
+		if len(args) == 0 {
+			return nil
+		}
+		return tx.Exec(`INSERT INTO rsvp_tokens (token_hash, rsvp_id, created_at) VALUES `+ins.String(), args...).Error
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return outs, tokens, nil
+}
+
+// MarkDeliveries records the outcomes of a batch's attempts in one
+// transaction: each counts as one attempt of its delivery, as with
+// MarkDelivery. An outcome with a RetryAt keeps its delivery queued and
+// inserts a send_email job of its own for it, scheduled then, so that
+// retries go one e-mail at a time as for any other delivery.
+func (db *DB) MarkDeliveries(ctx context.Context, outcomes []domain.DeliveryOutcome) error {
+	if len(outcomes) == 0 {
+		return nil
+	}
+	type key struct {
+		status    domain.DeliveryStatus
+		lastError string
+	}
+	var (
+		order []key
+		byKey = map[key][]string{}
+		retry []river.InsertManyParams
+	)
+	for _, o := range outcomes {
+		k := key{o.Status, o.LastError}
+		if _, ok := byKey[k]; !ok {
+			order = append(order, k)
+		}
+		byKey[k] = append(byKey[k], o.DeliveryID)
+		if !o.RetryAt.IsZero() {
+			// The batch made the first attempt: the delivery's own job
+			// has the attempts that remain.
+			retry = append(retry, river.InsertManyParams{Args: domain.SendEmailArgs{DeliveryID: o.DeliveryID},
+				InsertOpts: &river.InsertOpts{Queue: QueueEmail, MaxAttempts: MaxSendAttempts - 1, ScheduledAt: o.RetryAt}})
+		}
+	}
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		now := db.now()
+		for _, k := range order {
+			upd := map[string]any{"status": string(k.status), "attempts": gorm.Expr("attempts + 1"), "last_error": k.lastError, "updated_at": now}
+			if k.status == domain.DeliverySent {
+				upd["sent_at"] = now
+			}
+			if err := tx.Model(&deliveryRow{}).Where("id IN ?", byKey[k]).Updates(upd).Error; err != nil {
+				return err
 			}
 		}
-		return nil
+		if len(retry) == 0 {
+			return nil
+		}
+		_, err := db.jobs.InsertManyTx(tx.Statement.Context, sqlTx(tx), retry)
+		return err
 	})
-	return out, err
 }
 
 // MintManageToken makes a further manage token for an RSVP and returns it

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +37,11 @@ const MaxSendAttempts = 100
 
 // fanOutBatch is how many deliveries one fan-out transaction creates.
 const fanOutBatch = 500
+
+// SendBatchSize is how many deliveries of a fan-out one send_email_batch
+// job sends: loaded, minted and marked in one transaction each, handed to
+// the sender together.
+const SendBatchSize = 50
 
 // initJobs makes the River driver over the store's own connections and an
 // insert-only client: jobs are inserted inside the store's transactions, so
@@ -107,11 +113,25 @@ func (db *DB) enqueue(tx *gorm.DB, eventID string, kind domain.MessageKind, seq 
 	return db.enqueueWith(tx, "", nil, eventID, kind, seq, detail, rsvpIDs)
 }
 
+// enqueueBatched is enqueue with one send_email_batch job per
+// SendBatchSize deliveries instead of one job each: a fan-out's e-mails
+// are loaded, sent and marked in batches.
+func (db *DB) enqueueBatched(tx *gorm.DB, eventID string, kind domain.MessageKind, seq int, detail string, rsvpIDs []string) (int, error) {
+	return db.enqueueDeliveries(tx, "", nil, eventID, kind, seq, detail, rsvpIDs, true)
+}
+
 // enqueueWith is enqueue with a WITH clause (and its arguments) put before
 // the insert of the deliveries, for a change that must be made in the same
 // transaction and can ride in the same statement (PostgreSQL only: SQLite
 // has no data-modifying WITH).
 func (db *DB) enqueueWith(tx *gorm.DB, with string, withArgs []any, eventID string, kind domain.MessageKind, seq int, detail string, rsvpIDs []string) (int, error) {
+	return db.enqueueDeliveries(tx, with, withArgs, eventID, kind, seq, detail, rsvpIDs, false)
+}
+
+// enqueueDeliveries records the deliveries and inserts their jobs: one
+// send_email job each, or with batched one send_email_batch job per
+// SendBatchSize deliveries.
+func (db *DB) enqueueDeliveries(tx *gorm.DB, with string, withArgs []any, eventID string, kind domain.MessageKind, seq int, detail string, rsvpIDs []string, batched bool) (int, error) {
 	if len(rsvpIDs) == 0 {
 		return 0, nil
 	}
@@ -137,10 +157,18 @@ func (db *DB) enqueueWith(tx *gorm.DB, with string, withArgs []any, eventID stri
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	params := make([]river.InsertManyParams, len(ids))
-	for i, id := range ids {
-		params[i] = river.InsertManyParams{Args: domain.SendEmailArgs{DeliveryID: id},
-			InsertOpts: &river.InsertOpts{Queue: QueueEmail, MaxAttempts: MaxSendAttempts}}
+	var params []river.InsertManyParams
+	if batched {
+		for b := range slices.Chunk(ids, SendBatchSize) {
+			params = append(params, river.InsertManyParams{Args: domain.SendEmailBatchArgs{DeliveryIDs: b},
+				InsertOpts: &river.InsertOpts{Queue: QueueEmail, MaxAttempts: MaxSendAttempts}})
+		}
+	} else {
+		params = make([]river.InsertManyParams, len(ids))
+		for i, id := range ids {
+			params[i] = river.InsertManyParams{Args: domain.SendEmailArgs{DeliveryID: id},
+				InsertOpts: &river.InsertOpts{Queue: QueueEmail, MaxAttempts: MaxSendAttempts}}
+		}
 	}
 	if _, err := db.jobs.InsertManyTx(tx.Statement.Context, sqlTx(tx), params); err != nil {
 		return 0, err
@@ -177,7 +205,8 @@ type updateDetail struct {
 // one delivery per attendee: those going (and, for a cancellation, those
 // waitlisted). Deliveries are created in batches, each in its own
 // transaction, so a large event never holds one giant transaction; running
-// it again after a crash adds only what is missing. It returns how many
+// it again after a crash adds only what is missing. Their e-mails are sent
+// by one send_email_batch job per SendBatchSize deliveries. It returns how many
 // deliveries it created.
 func (db *DB) FanOut(ctx context.Context, eventID string, kind domain.MessageKind) (int, error) {
 	var (
@@ -233,7 +262,7 @@ func (db *DB) FanOut(ctx context.Context, eventID string, kind domain.MessageKin
 				eventID, statuses, after, fanOutBatch).Scan(&ids).Error; err != nil {
 				return err
 			}
-			n, err := db.enqueue(tx, eventID, kind, seq, detail, ids)
+			n, err := db.enqueueBatched(tx, eventID, kind, seq, detail, ids)
 			total += n
 			return err
 		})

@@ -1,0 +1,127 @@
+package notifications
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/message"
+)
+
+// BatchStore is what the batch worker needs from persistence on top of
+// Store.
+type BatchStore interface {
+	// LoadOutgoingBatch returns the still-queued deliveries among ids with
+	// what their e-mails need, and a fresh manage token for each (""
+	// when the attendee's data was erased), in one transaction.
+	LoadOutgoingBatch(ctx context.Context, ids []string) ([]domain.Outgoing, []string, error)
+	// MarkDeliveries records the outcomes of a batch in one transaction;
+	// an outcome with a RetryAt gets a send_email job of its own.
+	MarkDeliveries(ctx context.Context, outcomes []domain.DeliveryOutcome) error
+}
+
+// SendBatchWorker sends the deliveries of a fan-out (an update or a
+// cancellation to every attendee) a batch at a time: one transaction loads
+// them and mints their manage tokens, one call hands every message to the
+// sender, one transaction records the outcomes. A delivery refused for the
+// time being is left queued with the server's answer and retried by a
+// send_email job of its own, with SendWorker's backoff; one refused for
+// good is marked failed. A batch run again after a crash (sent but not
+// marked) sends only what is still queued, with the same Message-IDs.
+type SendBatchWorker struct {
+	river.WorkerDefaults[domain.SendEmailBatchArgs]
+	store interface {
+		Store
+		BatchStore
+	}
+	sender message.Sender
+	cfg    Config
+}
+
+// Work sends the batch named by the job.
+func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[domain.SendEmailBatchArgs]) error {
+	outs, tokens, err := w.store.LoadOutgoingBatch(ctx, job.Args.DeliveryIDs)
+	if err != nil {
+		return err
+	}
+	var (
+		outcomes = make([]domain.DeliveryOutcome, 0, len(outs))
+		msgs     = make([]message.Message, 0, len(outs))
+		sending  []domain.Outgoing
+	)
+	for i, out := range outs {
+		if out.RSVP.Email == "" {
+			outcomes = append(outcomes, w.failed(ctx, out, errors.New("the attendee's data was erased")))
+			continue
+		}
+		msg, err := composeOutgoing(ctx, w.store, w.cfg, out, tokens[i])
+		var merr *mintError
+		switch {
+		case errors.As(err, &merr):
+			// The store failed: the delivery gets its own job, as after a
+			// failed send, rather than the whole batch being redone.
+			outcomes = append(outcomes, w.retried(ctx, out, merr.err))
+		case errors.Is(err, message.ErrStale):
+			outcomes = append(outcomes, domain.DeliveryOutcome{DeliveryID: out.Delivery.ID, Status: domain.DeliverySkipped, LastError: err.Error()})
+		case err != nil:
+			outcomes = append(outcomes, w.failed(ctx, out, err))
+		default:
+			msgs = append(msgs, msg)
+			sending = append(sending, out)
+		}
+	}
+	if len(msgs) > 0 {
+		errs := w.sender.Send(ctx, msgs)
+		for i, out := range sending {
+			switch err := errs[i]; {
+			case err == nil:
+				w.cfg.countEmail(string(out.Delivery.Kind), EmailSent)
+				outcomes = append(outcomes, domain.DeliveryOutcome{DeliveryID: out.Delivery.ID, Status: domain.DeliverySent})
+			case message.IsPermanent(err):
+				outcomes = append(outcomes, w.failed(ctx, out, err))
+			default:
+				outcomes = append(outcomes, w.retried(ctx, out, err))
+			}
+		}
+	}
+	if err := w.store.MarkDeliveries(ctx, outcomes); err != nil {
+		// Sent but not marked: the batch is run again and sends what is
+		// still queued.
+		return errors.New(Redact(err.Error()))
+	}
+	return nil
+}
+
+// failed counts and logs a delivery refused for good (never its address).
+func (w *SendBatchWorker) failed(ctx context.Context, out domain.Outgoing, err error) domain.DeliveryOutcome {
+	w.cfg.countEmail(string(out.Delivery.Kind), EmailFailed)
+	w.cfg.Logger.WarnContext(ctx, "e-mail refused for good", "delivery_id", out.Delivery.ID, "err", Redact(err.Error()))
+	return domain.DeliveryOutcome{DeliveryID: out.Delivery.ID, Status: domain.DeliveryFailed, LastError: err.Error()}
+}
+
+// retried counts and logs a delivery to try again by its own job, after
+// the backoff SendWorker waits after a first attempt.
+func (w *SendBatchWorker) retried(ctx context.Context, out domain.Outgoing, err error) domain.DeliveryOutcome {
+	w.cfg.countEmail(string(out.Delivery.Kind), EmailRetried)
+	w.cfg.Logger.WarnContext(ctx, "e-mail not sent; will retry", "delivery_id", out.Delivery.ID, "attempt", 1, "err", Redact(err.Error()))
+	return domain.DeliveryOutcome{DeliveryID: out.Delivery.ID, Status: domain.DeliveryQueued, LastError: err.Error(),
+		RetryAt: time.Now().Add(cappedBackoff(1, w.cfg.RetryBackoffMax))}
+}
+
+// NextRetry backs off as SendWorker does; a batch is retried only when the
+// store failed.
+func (w *SendBatchWorker) NextRetry(job *river.Job[domain.SendEmailBatchArgs]) time.Time {
+	return time.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
+}
+
+// Timeout bounds one attempt (Config.SendTimeout), as for one e-mail: the
+// sender sends the batch's messages over shared connections together.
+func (w *SendBatchWorker) Timeout(*river.Job[domain.SendEmailBatchArgs]) time.Duration {
+	if w.cfg.SendTimeout > 0 {
+		return w.cfg.SendTimeout
+	}
+	return 2 * time.Minute
+}
