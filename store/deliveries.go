@@ -104,12 +104,14 @@ func (db *DB) outgoing(tx *gorm.DB, d deliveryRow, r rsvpRow, ev eventRow, g gro
 }
 
 // LoadOutgoingBatch returns, in one transaction, the deliveries among ids
-// that are still queued with what their e-mails need (as LoadOutgoing),
-// and a fresh manage token for each (only its hash is kept; all minted in
-// one statement), tokens[i] being that of outs[i]. An RSVP whose data was
-// erased gets no token (""). Deliveries already sent, failed or skipped,
-// and those whose RSVP or event is gone, are left out: a batch run again
-// after a crash sends only what was not yet marked.
+// that are still queued and not yet tried, with what their e-mails need
+// (as LoadOutgoing) and a fresh manage token for each (only its hash is
+// kept; all minted in one statement), tokens[i] being that of outs[i]. An
+// RSVP whose data was erased gets no token (""). Deliveries already sent,
+// failed or skipped, those whose RSVP or event is gone, and those already
+// tried (attempts > 0: after a temporary failure a delivery has a job of
+// its own) are left out: a batch run again after a crash sends only what
+// it had not yet marked, and nothing its deliveries' own jobs send.
 func (db *DB) LoadOutgoingBatch(ctx context.Context, ids []string) ([]domain.Outgoing, []string, error) {
 	var (
 		outs   []domain.Outgoing
@@ -121,7 +123,7 @@ func (db *DB) LoadOutgoingBatch(ctx context.Context, ids []string) ([]domain.Out
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		outs, tokens = nil, nil
 		var ds []deliveryRow
-		if err := tx.Where("id IN ? AND status = ?", ids, string(domain.DeliveryQueued)).Order("id").Find(&ds).Error; err != nil {
+		if err := tx.Where("id IN ? AND status = ? AND attempts = 0", ids, string(domain.DeliveryQueued)).Order("id").Find(&ds).Error; err != nil {
 			return err
 		}
 		if len(ds) == 0 {
