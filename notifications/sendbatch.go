@@ -39,10 +39,28 @@ type SendBatchWorker struct {
 	}
 	sender message.Sender
 	cfg    Config
+	// gate bounds the batches worked at once (nil: no bound): each holds
+	// its composed messages in memory until they are sent, and the
+	// e-mail queue runs many workers.
+	gate chan struct{}
 }
+
+// maxConcurrentBatches is how many batches are worked at once: enough to
+// keep the sender's connections busy (it sends up to 50 messages per
+// connection) while the next batches are loaded and composed, without
+// holding a whole large fan-out's messages in memory.
+const maxConcurrentBatches = 8
 
 // Work sends the batch named by the job.
 func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[domain.SendEmailBatchArgs]) error {
+	if w.gate != nil {
+		select {
+		case w.gate <- struct{}{}:
+			defer func() { <-w.gate }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	outs, tokens, err := w.store.LoadOutgoingBatch(ctx, job.Args.DeliveryIDs)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package notifications
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/mail"
 	"strings"
 	"sync"
@@ -206,4 +207,18 @@ func TestFanOutSendsInBatches(t *testing.T) {
 			t.Errorf("bob, refused, got %d updates", n[addr["bob"]])
 		}
 	})
+}
+
+// TestSendBatchWaitsForItsTurn: while as many batches as allowed are being
+// worked, another waits (holding nothing) and gives up when its job's time
+// is up, to be retried.
+func TestSendBatchWaitsForItsTurn(t *testing.T) {
+	w := &SendBatchWorker{gate: make(chan struct{}, 1)}
+	w.gate <- struct{}{} // one batch is being worked
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	job := &river.Job[domain.SendEmailBatchArgs]{JobRow: &rivertype.JobRow{Attempt: 1}, Args: domain.SendEmailBatchArgs{DeliveryIDs: []string{"x"}}}
+	if err := w.Work(ctx, job); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a batch past the bound: %v, want to wait until its deadline", err)
+	}
 }

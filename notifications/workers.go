@@ -73,7 +73,7 @@ func Register(workers *river.Workers, st interface {
 		cfg.Metrics = noMetrics{}
 	}
 	river.AddWorker(workers, &SendWorker{store: st, sender: sender, cfg: cfg})
-	river.AddWorker(workers, &SendBatchWorker{store: st, sender: sender, cfg: cfg})
+	river.AddWorker(workers, &SendBatchWorker{store: st, sender: sender, cfg: cfg, gate: make(chan struct{}, maxConcurrentBatches)})
 	river.AddWorker(workers, &FanOutWorker{store: st})
 	river.AddWorker(workers, &InvitationWorker{store: st, sender: sender, cfg: cfg})
 	river.AddWorker(workers, &ConfirmationWorker{store: st, sender: sender, cfg: cfg})
