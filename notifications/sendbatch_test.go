@@ -85,8 +85,9 @@ func eachFresh(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 // send_email_batch job; working it sends every message in one call to the
 // sender and marks them together. A recipient refused for good is marked
 // failed; one refused for the time being stays queued with the server's
-// answer and gets a send_email job of its own, which delivers it once. A
-// batch run again (as after a crash) sends nothing twice.
+// answer and gets a send_email job of its own, which delivers it once; one
+// who erased their data meanwhile gets nothing. A batch run again (as
+// after a crash) sends nothing twice.
 func TestFanOutSendsInBatches(t *testing.T) {
 	// A database of its own: the jobs it leaves would otherwise be worked
 	// by other tests' job clients.
@@ -105,11 +106,14 @@ func TestFanOutSendsInBatches(t *testing.T) {
 		}
 		people := []string{"ada", "bob", "cy", "dee", "eve"}
 		addr := map[string]string{}
+		rsvp := map[string]string{}
 		for _, p := range people {
 			addr[p] = p + "-" + storetest.Unique() + "@example.org"
-			if _, err := db.CreateRSVP(ctx, e.Slug, domain.RSVPInput{Name: p, Email: addr[p]}); err != nil {
+			res, err := db.CreateRSVP(ctx, e.Slug, domain.RSVPInput{Name: p, Email: addr[p]})
+			if err != nil {
 				t.Fatal(err)
 			}
+			rsvp[p] = res.RSVP.ID
 		}
 		singles := len(jobArgs(t, db, "send_email"))
 		later, laterEnd := start.Add(2*time.Hour), start.Add(3*time.Hour)
@@ -128,6 +132,13 @@ func TestFanOutSendsInBatches(t *testing.T) {
 			t.Fatalf("batch args %s: %v", batches[0], err)
 		}
 
+		// Eve erases her data before the batch is worked: her update is
+		// not sent.
+		if _, err := db.EraseRSVP(ctx, owner.ID, e.ID, rsvp["eve"]); err != nil {
+			t.Fatal(err)
+		}
+		singles = len(jobArgs(t, db, "send_email")) // the erasure's own
+
 		sink := smtptest.Start(t)
 		sink.Reject(addr["bob"])
 		cfg, _ := message.ParseSMTPURL(sink.URL())
@@ -139,8 +150,8 @@ func TestFanOutSendsInBatches(t *testing.T) {
 		if err := w.Work(ctx, job); err != nil {
 			t.Fatalf("batch: %v", err)
 		}
-		if len(sender.calls) != 1 || sender.calls[0] != len(people) {
-			t.Errorf("sender calls %v, want one call with %d messages", sender.calls, len(people))
+		if len(sender.calls) != 1 || sender.calls[0] != len(people)-1 {
+			t.Errorf("sender calls %v, want one call with %d messages", sender.calls, len(people)-1)
 		}
 
 		got := func() map[string]int {
@@ -162,14 +173,19 @@ func TestFanOutSendsInBatches(t *testing.T) {
 			}
 			m := map[string]domain.Delivery{}
 			for _, d := range page.Items {
-				if d.Kind == domain.MessageUpdated {
-					m[d.Name] = d
+				for p, id := range rsvp {
+					if d.Kind == domain.MessageUpdated && d.RSVPID == id {
+						m[p] = d
+					}
 				}
 			}
 			return m
 		}
 		d := updates()
-		for _, p := range []string{"ada", "dee", "eve"} {
+		if d["eve"].Status != domain.DeliverySkipped || d["eve"].Attempts != 0 {
+			t.Errorf("eve (erased): %+v, want skipped, never tried", d["eve"])
+		}
+		for _, p := range []string{"ada", "dee"} {
 			if d[p].Status != domain.DeliverySent || d[p].Attempts != 1 || d[p].SentAt == nil {
 				t.Errorf("%s: %+v, want sent at the first attempt", p, d[p])
 			}
@@ -212,13 +228,13 @@ func TestFanOutSendsInBatches(t *testing.T) {
 			t.Errorf("cy after the retry: %+v, want sent at the second attempt", d["cy"])
 		}
 		n := got()
-		for _, p := range []string{"ada", "cy", "dee", "eve"} {
+		for _, p := range []string{"ada", "cy", "dee"} {
 			if n[addr[p]] != 1 {
 				t.Errorf("%s got %d updates, want 1", p, n[addr[p]])
 			}
 		}
-		if n[addr["bob"]] != 0 {
-			t.Errorf("bob, refused, got %d updates", n[addr["bob"]])
+		if n[addr["bob"]] != 0 || n[addr["eve"]] != 0 {
+			t.Errorf("bob (refused) got %d updates, eve (erased) %d", n[addr["bob"]], n[addr["eve"]])
 		}
 	})
 }
