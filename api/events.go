@@ -193,14 +193,7 @@ func (r updateEventRequest) update() (domain.EventUpdate, error) {
 			u.RSVPConfirmation = &c
 		}
 	}
-	if r.Waitlist.Set {
-		if r.Waitlist.Null {
-			v.Add("waitlist", "cannot be null")
-		} else {
-			w := r.Waitlist.Value
-			u.Waitlist = &w
-		}
-	}
+	u.Waitlist = optBool(&v, "waitlist", r.Waitlist)
 	if r.Reminders.Set {
 		if r.Reminders.Null {
 			v.Add("reminders", "cannot be null: [] turns reminders off")
@@ -209,27 +202,8 @@ func (r updateEventRequest) update() (domain.EventUpdate, error) {
 			u.Reminders = &rs
 		}
 	}
-	if r.Reconfirm.Set {
-		if r.Reconfirm.Null {
-			v.Add("reconfirm", "cannot be null")
-		} else {
-			b := r.Reconfirm.Value
-			u.Reconfirm = &b
-		}
-	}
-	if r.Venue.Set {
-		u.Venue.Set = true
-		if !r.Venue.Null {
-			u.Venue.Value = &domain.Venue{Name: r.Venue.Value.Name, Address: r.Venue.Value.Address}
-		}
-	}
-	if r.Capacity.Set {
-		u.Capacity.Set = true
-		if !r.Capacity.Null {
-			n := r.Capacity.Value
-			u.Capacity.Value = &n
-		}
-	}
+	u.Reconfirm = optBool(&v, "reconfirm", r.Reconfirm)
+	u.Venue, u.Capacity = optVenue(r.Venue), optNullable(r.Capacity)
 	for _, w := range []struct {
 		field string
 		in    Optional[string]
@@ -244,6 +218,38 @@ func (r updateEventRequest) update() (domain.EventUpdate, error) {
 		}
 	}
 	return u, v.Err()
+}
+
+// optVenue reads a PATCH venue: unset, null (clear) or a venue.
+func optVenue(o Optional[venueRequest]) domain.Nullable[domain.Venue] {
+	n := domain.Nullable[domain.Venue]{Set: o.Set}
+	if o.Set && !o.Null {
+		n.Value = &domain.Venue{Name: o.Value.Name, Address: o.Value.Address}
+	}
+	return n
+}
+
+// optNullable reads a PATCH field that null clears.
+func optNullable[T any](o Optional[T]) domain.Nullable[T] {
+	n := domain.Nullable[T]{Set: o.Set}
+	if o.Set && !o.Null {
+		x := o.Value
+		n.Value = &x
+	}
+	return n
+}
+
+// optBool reads a PATCH boolean: nil when absent; null is refused.
+func optBool(v *domain.Validation, field string, o Optional[bool]) *bool {
+	switch {
+	case !o.Set:
+		return nil
+	case o.Null:
+		v.Add(field, "cannot be null")
+		return nil
+	}
+	b := o.Value
+	return &b
 }
 
 // decodeUpdateEvent reads a PATCH body (the fuzz target).

@@ -152,33 +152,8 @@ func (r updateSeriesRequest) update() (domain.SeriesUpdate, error) {
 		d := parseDuration(&v, "duration", *s)
 		u.Duration = &d
 	}
-	if r.Venue.Set {
-		u.Venue.Set = true
-		if !r.Venue.Null {
-			u.Venue.Value = &domain.Venue{Name: r.Venue.Value.Name, Address: r.Venue.Value.Address}
-		}
-	}
-	if r.Capacity.Set {
-		u.Capacity.Set = true
-		if !r.Capacity.Null {
-			n := r.Capacity.Value
-			u.Capacity.Value = &n
-		}
-	}
-	for _, b := range []struct {
-		field string
-		in    Optional[bool]
-		out   **bool
-	}{{"waitlist", r.Waitlist, &u.Waitlist}} {
-		if b.in.Set {
-			if b.in.Null {
-				v.Add(b.field, "cannot be null")
-			} else {
-				x := b.in.Value
-				*b.out = &x
-			}
-		}
-	}
+	u.Venue, u.Capacity = optVenue(r.Venue), optNullable(r.Capacity)
+	u.Waitlist = optBool(&v, "waitlist", r.Waitlist)
 	if r.Ahead.Set {
 		if r.Ahead.Null {
 			v.Add("ahead", "cannot be null")

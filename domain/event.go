@@ -18,6 +18,15 @@ type Nullable[T any] struct {
 	Value *T
 }
 
+// differs reports whether the value an update sets differs from the
+// current one (either may be nil).
+func differs[T comparable](n Nullable[T], cur *T) bool {
+	if (n.Value == nil) != (cur == nil) {
+		return true
+	}
+	return n.Value != nil && *n.Value != *cur
+}
+
 // EventUpdate is a partial change to an event. Nil pointers and unset
 // Nullables leave fields as they are.
 type EventUpdate struct {
@@ -74,16 +83,7 @@ func (u EventUpdate) Apply(e *Event) []string {
 		set("time_zone", *u.TimeZone != e.TimeZone, func() { e.TimeZone = *u.TimeZone })
 	}
 	if u.Venue.Set {
-		differs := (u.Venue.Value == nil) != (e.Venue == nil) ||
-			(u.Venue.Value != nil && *u.Venue.Value != *e.Venue)
-		set("venue", differs, func() {
-			if u.Venue.Value == nil {
-				e.Venue = nil
-			} else {
-				v := *u.Venue.Value
-				e.Venue = &v
-			}
-		})
+		set("venue", differs(u.Venue, e.Venue), func() { e.Venue = copyPtr(u.Venue.Value) })
 	}
 	if u.OnlineURL != nil {
 		set("online_url", *u.OnlineURL != e.OnlineURL, func() { e.OnlineURL = *u.OnlineURL })
@@ -92,9 +92,7 @@ func (u EventUpdate) Apply(e *Event) []string {
 		set("recording_url", *u.RecordingURL != e.RecordingURL, func() { e.RecordingURL = *u.RecordingURL })
 	}
 	if u.Capacity.Set {
-		differs := (u.Capacity.Value == nil) != (e.Capacity == nil) ||
-			(u.Capacity.Value != nil && *u.Capacity.Value != *e.Capacity)
-		set("capacity", differs, func() { e.Capacity = copyPtr(u.Capacity.Value) })
+		set("capacity", differs(u.Capacity, e.Capacity), func() { e.Capacity = copyPtr(u.Capacity.Value) })
 	}
 	if u.Waitlist != nil {
 		set("waitlist", *u.Waitlist != e.Waitlist, func() { e.Waitlist = *u.Waitlist })

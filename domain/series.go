@@ -126,14 +126,10 @@ func (u SeriesUpdate) Apply(s *Series) []string {
 		set("online_url", *u.OnlineURL != s.OnlineURL, func() { s.OnlineURL = *u.OnlineURL })
 	}
 	if u.Venue.Set {
-		differs := (u.Venue.Value == nil) != (s.Venue == nil) ||
-			(u.Venue.Value != nil && *u.Venue.Value != *s.Venue)
-		set("venue", differs, func() { s.Venue = copyPtr(u.Venue.Value) })
+		set("venue", differs(u.Venue, s.Venue), func() { s.Venue = copyPtr(u.Venue.Value) })
 	}
 	if u.Capacity.Set {
-		differs := (u.Capacity.Value == nil) != (s.Capacity == nil) ||
-			(u.Capacity.Value != nil && *u.Capacity.Value != *s.Capacity)
-		set("capacity", differs, func() { s.Capacity = copyPtr(u.Capacity.Value) })
+		set("capacity", differs(u.Capacity, s.Capacity), func() { s.Capacity = copyPtr(u.Capacity.Value) })
 	}
 	if u.Waitlist != nil {
 		set("waitlist", *u.Waitlist != s.Waitlist, func() { s.Waitlist = *u.Waitlist })
