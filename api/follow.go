@@ -162,20 +162,6 @@ func (s *Server) renderSeries(c echo.Context, status int, form rsvpForm, mode st
 	return s.render(c, status, "series", d)
 }
 
-func seatsText(left *int, waitlist bool) string {
-	switch {
-	case left == nil:
-		return "No limit on places"
-	case *left == 1:
-		return "1 seat left"
-	case *left > 1:
-		return strconv.Itoa(*left) + " seats left"
-	case waitlist:
-		return "Full — waitlist open"
-	}
-	return "Full"
-}
-
 // followFormPost records a follow request from the series page and says
 // to check the e-mail, whatever the address did before.
 func (s *Server) followFormPost(c echo.Context) error {

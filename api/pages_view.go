@@ -106,16 +106,19 @@ func (s *Server) eventItem(e domain.Event) eventItem {
 
 // placesText says how many can still come: seats left, the waitlist, or
 // full. It never names anyone.
-func placesText(e domain.Event) string {
-	seats := e.SeatsLeft()
+func placesText(e domain.Event) string { return seatsText(e.SeatsLeft(), e.Waitlist) }
+
+// seatsText says it from the seats left (nil: no limit) and whether there
+// is a waitlist.
+func seatsText(left *int, waitlist bool) string {
 	switch {
-	case seats == nil:
+	case left == nil:
 		return "No limit on places"
-	case *seats == 1:
+	case *left == 1:
 		return "1 seat left"
-	case *seats > 1:
-		return strconv.Itoa(*seats) + " seats left"
-	case e.Waitlist:
+	case *left > 1:
+		return strconv.Itoa(*left) + " seats left"
+	case waitlist:
 		return "Full — waitlist open"
 	}
 	return "Full"

@@ -157,13 +157,7 @@ func (e *Event) Validate() error {
 	var v Validation
 	CheckLine(&v, "title", e.Title, true, MaxTitleLen)
 	CheckText(&v, "description", e.Description, MaxDescriptionLen)
-	switch e.Kind {
-	case KindMeetup, KindLiveSession:
-	case "":
-		v.Add("kind", "is required: \"meetup\" or \"live_session\"")
-	default:
-		v.Add("kind", "must be \"meetup\" or \"live_session\"")
-	}
+	checkKind(&v, e.Kind)
 	if e.StartsAt.IsZero() {
 		v.Add("starts_at", "is required")
 	}
@@ -181,21 +175,8 @@ func (e *Event) Validate() error {
 		v.Add("starts_at", "must be a date between the years 2000 and 9000")
 	}
 	CheckTimeZone(&v, "time_zone", e.TimeZone, true)
-	if e.Venue != nil {
-		CheckLine(&v, "venue.name", e.Venue.Name, true, MaxNameLen)
-		CheckLine(&v, "venue.address", e.Venue.Address, false, MaxAddressLen)
-	}
-	CheckURL(&v, "online_url", e.OnlineURL)
+	checkPlace(&v, e.Kind, e.Venue, e.OnlineURL, e.Capacity)
 	CheckURL(&v, "recording_url", e.RecordingURL)
-	if e.Kind == KindMeetup && e.Venue == nil {
-		v.Add("venue", "is required for a meetup")
-	}
-	if e.Kind == KindLiveSession && e.OnlineURL == "" && !v.Has("online_url") {
-		v.Add("online_url", "is required for a live session")
-	}
-	if e.Capacity != nil && (*e.Capacity < 1 || *e.Capacity > MaxCapacity) {
-		v.Add("capacity", "must be between 1 and %d, or null for unlimited", MaxCapacity)
-	}
 	if e.Slug != "" || e.ID != "" { // a new event may leave it out: the store makes one
 		CheckSlug(&v, "slug", e.Slug)
 	}
@@ -213,6 +194,36 @@ func (e *Event) Validate() error {
 		v.Add("rsvp_closes_at", "must not be after the event ends")
 	}
 	return v.Err()
+}
+
+// checkKind checks the kind of an event or a series.
+func checkKind(v *Validation, k EventKind) {
+	switch k {
+	case KindMeetup, KindLiveSession:
+	case "":
+		v.Add("kind", "is required: \"meetup\" or \"live_session\"")
+	default:
+		v.Add("kind", "must be \"meetup\" or \"live_session\"")
+	}
+}
+
+// checkPlace checks where an event or a series happens and how many can
+// come: a meetup needs a venue, a live session its join link.
+func checkPlace(v *Validation, k EventKind, venue *Venue, onlineURL string, capacity *int) {
+	if venue != nil {
+		CheckLine(v, "venue.name", venue.Name, true, MaxNameLen)
+		CheckLine(v, "venue.address", venue.Address, false, MaxAddressLen)
+	}
+	CheckURL(v, "online_url", onlineURL)
+	if k == KindMeetup && venue == nil {
+		v.Add("venue", "is required for a meetup")
+	}
+	if k == KindLiveSession && onlineURL == "" && !v.Has("online_url") {
+		v.Add("online_url", "is required for a live session")
+	}
+	if capacity != nil && (*capacity < 1 || *capacity > MaxCapacity) {
+		v.Add("capacity", "must be between 1 and %d, or null for unlimited", MaxCapacity)
+	}
 }
 
 // CheckPublish returns nil if e may be published at now.

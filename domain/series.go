@@ -176,13 +176,7 @@ func (s *Series) Validate() error {
 	}
 	CheckLine(&v, "title", s.Title, true, MaxTitleLen)
 	CheckText(&v, "description", s.Description, MaxDescriptionLen)
-	switch s.Kind {
-	case KindMeetup, KindLiveSession:
-	case "":
-		v.Add("kind", "is required: \"meetup\" or \"live_session\"")
-	default:
-		v.Add("kind", "must be \"meetup\" or \"live_session\"")
-	}
+	checkKind(&v, s.Kind)
 	switch {
 	case s.RRule == "":
 		v.Add("rrule", "is required, for example FREQ=MONTHLY;INTERVAL=3;BYDAY=3TU")
@@ -221,20 +215,7 @@ func (s *Series) Validate() error {
 		v.Add("duration", "must be at most 7 days")
 	}
 	CheckTimeZone(&v, "time_zone", s.TimeZone, true)
-	if s.Venue != nil {
-		CheckLine(&v, "venue.name", s.Venue.Name, true, MaxNameLen)
-		CheckLine(&v, "venue.address", s.Venue.Address, false, MaxAddressLen)
-	}
-	CheckURL(&v, "online_url", s.OnlineURL)
-	if s.Kind == KindMeetup && s.Venue == nil {
-		v.Add("venue", "is required for a meetup")
-	}
-	if s.Kind == KindLiveSession && s.OnlineURL == "" && !v.Has("online_url") {
-		v.Add("online_url", "is required for a live session")
-	}
-	if s.Capacity != nil && (*s.Capacity < 1 || *s.Capacity > MaxCapacity) {
-		v.Add("capacity", "must be between 1 and %d, or null for unlimited", MaxCapacity)
-	}
+	checkPlace(&v, s.Kind, s.Venue, s.OnlineURL, s.Capacity)
 	if s.Ahead < 1 || s.Ahead > MaxSeriesAhead {
 		v.Add("ahead", "must be between 1 and %d", MaxSeriesAhead)
 	}
