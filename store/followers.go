@@ -50,13 +50,9 @@ func (db *DB) FollowSeries(ctx context.Context, slug string, in domain.FollowInp
 		return err
 	}
 	return db.tx(ctx, func(tx *gorm.DB) error {
-		var s seriesRow
-		res := tx.Raw(`SELECT * FROM series WHERE slug = ?`+db.forUpdate(), slug).Scan(&s)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return errSeriesNotFound
+		s, err := db.seriesBySlug(tx, slug, true)
+		if err != nil {
+			return err
 		}
 		if s.EndedAt != nil {
 			return domain.Conflict("series_ended", "This series has ended: there are no more sessions to follow.")
@@ -75,7 +71,7 @@ func (db *DB) FollowSeries(ctx context.Context, slug string, in domain.FollowInp
 		expires := now.Add(domain.FollowConfirmWindow)
 		norm := domain.NormalizeEmail(in.Email)
 		var f followerRow
-		res = tx.Where("series_id = ? AND email_norm = ?", s.ID, norm).Limit(1).Find(&f)
+		res := tx.Where("series_id = ? AND email_norm = ?", s.ID, norm).Limit(1).Find(&f)
 		if res.Error != nil {
 			return res.Error
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -117,6 +118,24 @@ func checkRule(s domain.Series) (*rrule.RRule, error) {
 	return r, nil
 }
 
+// seriesBySlug loads a series by its public slug, locking its row on
+// PostgreSQL when lock is set; ENOTFOUND when there is none.
+func (db *DB) seriesBySlug(tx *gorm.DB, slug string, lock bool) (seriesRow, error) {
+	var row seriesRow
+	q := `SELECT * FROM series WHERE slug = ?`
+	if lock {
+		q += db.forUpdate()
+	}
+	res := tx.Raw(q, slug).Scan(&row)
+	if res.Error != nil {
+		return row, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return row, errSeriesNotFound
+	}
+	return row, nil
+}
+
 // memberSeries loads a series of a group the organiser belongs to, locking
 // its row on PostgreSQL. Non-members get ENOTFOUND.
 func (db *DB) memberSeries(tx *gorm.DB, organiserID, seriesID string) (seriesRow, error) {
@@ -217,15 +236,10 @@ func (db *DB) ListSeries(ctx context.Context, organiserID, groupID string) ([]do
 func (db *DB) FindPublicSeries(ctx context.Context, slug string) (domain.SeriesView, error) {
 	var v domain.SeriesView
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		var row seriesRow
-		res := tx.Where("slug = ?", slug).Limit(1).Find(&row)
-		if res.Error != nil {
-			return res.Error
+		row, err := db.seriesBySlug(tx, slug, false)
+		if err != nil {
+			return err
 		}
-		if res.RowsAffected == 0 {
-			return errSeriesNotFound
-		}
-		var err error
 		v, err = db.seriesView(tx, row, db.now())
 		return err
 	})
@@ -242,15 +256,10 @@ const maxFeedOccurrences = 500
 func (db *DB) SeriesFeed(ctx context.Context, slug string) (domain.SeriesView, error) {
 	var v domain.SeriesView
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		var row seriesRow
-		res := tx.Where("slug = ?", slug).Limit(1).Find(&row)
-		if res.Error != nil {
-			return res.Error
+		row, err := db.seriesBySlug(tx, slug, false)
+		if err != nil {
+			return err
 		}
-		if res.RowsAffected == 0 {
-			return errSeriesNotFound
-		}
-		var err error
 		if v, err = db.seriesView(tx, row, time.Time{}); err != nil {
 			return err
 		}
@@ -625,7 +634,7 @@ func (db *DB) EndSeries(ctx context.Context, organiserID, seriesID, reason strin
 			return err
 		}
 		for _, ev := range occ {
-			if _, err := db.cancelEvent(tx, ev, cmpOr(reason, "The series has ended.")); err != nil {
+			if _, err := db.cancelEvent(tx, ev, cmp.Or(reason, "The series has ended.")); err != nil {
 				return err
 			}
 		}
@@ -635,13 +644,6 @@ func (db *DB) EndSeries(ctx context.Context, organiserID, seriesID, reason strin
 		return domain.SeriesView{}, err
 	}
 	return db.FindSeries(ctx, organiserID, seriesID)
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // touchSeries records that one occurrence of a series changed on its own
