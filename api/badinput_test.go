@@ -60,6 +60,9 @@ func biEnvelope(valid string) []biCase {
 		biMalformed("Bool", `true`),
 		biMalformed("Null", `null`),
 		biMalformed("Empty", ``),
+		// Form feed is not JSON whitespace (RFC 8259), though Go's
+		// bytes.TrimSpace takes it: found by FuzzDecodeUpdateEvent.
+		biMalformed("FormFeedBeforeObject", "\f"+valid),
 		biMalformed("Whitespace", " \n\t "),
 		biMalformed("TwoObjects", valid+` {}`),
 		biMalformed("TrailingGarbage", valid+`x`),

@@ -158,7 +158,7 @@ func decode(c echo.Context, dst any) error {
 // body leaves dst as it is.
 func decodeOptional(c echo.Context, dst any) error {
 	body, err := readBody(c)
-	if err != nil || len(bytes.TrimSpace(body)) == 0 {
+	if err != nil || len(trimJSONSpace(body)) == 0 {
 		return err
 	}
 	if err := checkContentType(c); err != nil {
@@ -189,9 +189,14 @@ func checkContentType(c echo.Context) error {
 	return nil
 }
 
+// trimJSONSpace trims the whitespace JSON allows around a value (RFC 8259:
+// space, tab, LF, CR) — not the other Unicode spaces bytes.TrimSpace takes,
+// which would let a body such as "\f{}" pass as a JSON object.
+func trimJSONSpace(b []byte) []byte { return bytes.Trim(b, " \t\n\r") }
+
 // decodeBytes is decode without the HTTP parts; the fuzz tests call it.
 func decodeBytes(body []byte, dst any) error {
-	trimmed := bytes.TrimSpace(body)
+	trimmed := trimJSONSpace(body)
 	if len(trimmed) == 0 {
 		return malformed("The request body is empty; send a JSON object.")
 	}
