@@ -38,41 +38,6 @@ func (r deliveryRow) toDomain() domain.Delivery {
 		Attempts: r.Attempts, LastError: r.LastError, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), SentAt: utcPtr(r.SentAt)}
 }
 
-// LoadOutgoing returns the delivery with id and what its e-mail needs
-// (for a thank-you, the event's speakers too).
-// The organiser's address is the group's contact address, else its first
-// owner's.
-func (db *DB) LoadOutgoing(ctx context.Context, id string) (domain.Outgoing, error) {
-	var out domain.Outgoing
-	err := db.tx(ctx, func(tx *gorm.DB) error {
-		var (
-			d  deliveryRow
-			r  rsvpRow
-			ev eventRow
-			g  groupRow
-		)
-		if err := tx.Where("id = ?", id).Take(&d).Error; err != nil {
-			return err
-		}
-		if err := tx.Raw(`SELECT r.*, `+positionSQL+` FROM rsvps r WHERE r.id = ?`, d.RSVPID).Take(&r).Error; err != nil {
-			return err
-		}
-		if err := tx.Where("id = ?", d.EventID).Take(&ev).Error; err != nil {
-			return err
-		}
-		if err := tx.Where("id = ?", ev.GroupID).Take(&g).Error; err != nil {
-			return err
-		}
-		org, err := db.organizerEmail(tx, g)
-		if err != nil {
-			return err
-		}
-		out, err = db.outgoing(tx, d, r, ev, g, org)
-		return err
-	})
-	return out, err
-}
-
 // outgoing assembles what the e-mail of delivery d needs from its rows:
 // the series of a follower's RSVP, the speakers of a thank-you, and what
 // the delivery's detail says (changes, reminder lead, reasons, deadline).
@@ -265,19 +230,20 @@ func (db *DB) MarkDeliveries(ctx context.Context, outcomes []domain.DeliveryOutc
 // handed out at RSVP time is never stored.
 func (db *DB) MintManageToken(ctx context.Context, rsvpID string) (string, error) {
 	raw := domain.NewSecret()
-	err := db.tx(ctx, func(tx *gorm.DB) error { return db.addManageToken(tx, rsvpID, raw) })
+	err := db.read(ctx, func(q *gorm.DB) error { return db.addManageToken(q, rsvpID, raw) }) // one statement: no BEGIN/COMMIT round trips
 	return raw, err
 }
 
 // MarkDelivery records the outcome of one attempt to send a delivery.
 func (db *DB) MarkDelivery(ctx context.Context, id string, status domain.DeliveryStatus, lastError string) error {
-	return db.tx(ctx, func(tx *gorm.DB) error {
+	// One statement, so no transaction around it.
+	return db.read(ctx, func(q *gorm.DB) error {
 		now := db.now()
 		upd := map[string]any{"status": string(status), "attempts": gorm.Expr("attempts + 1"), "last_error": lastError, "updated_at": now}
 		if status == domain.DeliverySent {
 			upd["sent_at"] = now
 		}
-		return tx.Model(&deliveryRow{}).Where("id = ?", id).Updates(upd).Error
+		return q.Model(&deliveryRow{}).Where("id = ?", id).Updates(upd).Error
 	})
 }
 

@@ -12,6 +12,10 @@ func (db *DB) SetAfterEnqueue(err error) {
 	db.afterEnqueue = func() error { return err }
 }
 
+// SetBeforeClaim runs fn between the fast RSVP path's unlocked read of
+// the event and its locked statement (nil: nothing).
+func (db *DB) SetBeforeClaim(fn func(slug string)) { db.beforeClaim = fn }
+
 // Translate is translate, for the table test of driver errors.
 var Translate = translate
 

@@ -32,6 +32,14 @@ func (db *DB) CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) 
 	if err := in.Validate(); err != nil {
 		return domain.RSVPResult{}, err
 	}
+	if db.dialect == Postgres {
+		// The common case in one locked statement (rsvpclaim.go); the
+		// general path below decides everything else.
+		res, ok, err := db.claimRSVP(ctx, slug, in)
+		if err != nil || ok {
+			return res, err
+		}
+	}
 	leave, err := db.gates.enter(ctx, slug)
 	if err != nil {
 		return domain.RSVPResult{}, translate(err)

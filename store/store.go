@@ -78,7 +78,8 @@ type DB struct {
 	jobs        *river.Client[*sql.Tx] // insert-only: jobs are worked elsewhere
 	updateDelay time.Duration
 
-	afterEnqueue func() error // test hook, see export_test.go
+	afterEnqueue func() error      // test hook, see export_test.go
+	beforeClaim  func(slug string) // test hook: runs between claimRSVP's read and its transaction
 
 	signing signingKeyCache // see signing.go
 	gates   eventGates      // RSVPs per event in the database at once, see eventgate.go

@@ -9,37 +9,31 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/convene/convene/store"
 )
 
-// The pgbench script below is the SQL of one public RSVP on PostgreSQL, as
-// store.CreateRSVP → placeRSVP → enqueue send it (store/rsvps.go,
-// store/jobs.go): lock the event row, insert the RSVP (a live RSVP of the
-// address makes it do nothing: ON CONFLICT on rsvps_live_email), save the
-// counters and insert its delivery in one statement, insert the River job
-// that sends it (River's JobInsertFastMany, with one-element arrays).
-// Only River's rate-limited pg_notify of the queue is left out: River sends
-// it at most about once a second per queue, not once per job.
+// The pgbench script is the SQL of one public RSVP on PostgreSQL, as
+// store.CreateRSVP → claimRSVP sends it (store/rsvpclaim.go): read the
+// event without a lock, then in one transaction insert the River job that
+// sends the e-mail (River's JobInsertFastMany, with one-element arrays)
+// and run store.ClaimSQL — lock the event row, insert the RSVP, save the
+// counters, record the delivery — itself, its @parameters turned into
+// pgbench's. Only River's rate-limited pg_notify of the queue is left out:
+// River sends it at most about once a second per queue, not once per job.
 //
 // Convene's values are computed in Go (ids, token hash, check-in code);
 // here the database computes stand-ins of the same shape, with ids that
 // grow with time like domain.NewID's, so indexes see the same pattern.
-const rsvpScriptTemplate = `\set r random(1, 999999999999)
+// The delivery id is made in the job's arguments and read back from them,
+// as Convene makes it once for both.
+const rsvpScriptHead = `\set r random(1, 999999999999)
+SELECT * FROM events WHERE slug = {{SLUG}} \gset ev_
 BEGIN;
-SELECT * FROM events WHERE slug = {{SLUG}} FOR UPDATE \gset ev_
-\if :ev_going_count < :ev_capacity
-\set going :ev_going_count + 1
-INSERT INTO rsvps (id, event_id, name, email, email_norm, status, waitlist_seq, manage_token_hash, created_at, updated_at, cancelled_at, erased_at, checkin_code, attended_at, attended_how, walk_in, was_waitlisted) VALUES ('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text, :ev_id, 'Attendee ' || :r::text, 'p' || :client_id::text || '-' || :r::text || '@pgbench.example.org', 'p' || :client_id::text || '-' || :r::text || '@pgbench.example.org', 'going', NULL, md5(:client_id::text || '-' || :r::text) || md5(:r::text), now(), now(), NULL, NULL, upper(substr(md5(:r::text || :client_id::text), 1, 8)), NULL, NULL, false, false) ON CONFLICT (event_id, email_norm) WHERE status <> 'cancelled' DO NOTHING RETURNING id \gset rs_
-WITH counters AS (UPDATE events SET going_count = :going, waitlist_count = :ev_waitlist_count, waitlist_seq = :ev_waitlist_seq, sequence = :ev_sequence WHERE id = :ev_id) INSERT INTO deliveries (id, event_id, rsvp_id, kind, sequence, status, detail, created_at, updated_at) VALUES ('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text, :ev_id, :rs_id, 'going', :ev_sequence, 'queued', '', now(), now()) ON CONFLICT (rsvp_id, kind, sequence) DO NOTHING RETURNING id \gset d_
-\else
-\set wcount :ev_waitlist_count + 1
-\set wseq :ev_waitlist_seq + 1
-INSERT INTO rsvps (id, event_id, name, email, email_norm, status, waitlist_seq, manage_token_hash, created_at, updated_at, cancelled_at, erased_at, checkin_code, attended_at, attended_how, walk_in, was_waitlisted) VALUES ('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text, :ev_id, 'Attendee ' || :r::text, 'p' || :client_id::text || '-' || :r::text || '@pgbench.example.org', 'p' || :client_id::text || '-' || :r::text || '@pgbench.example.org', 'waitlisted', :wseq, md5(:client_id::text || '-' || :r::text) || md5(:r::text), now(), now(), NULL, NULL, upper(substr(md5(:r::text || :client_id::text), 1, 8)), NULL, NULL, false, true) ON CONFLICT (event_id, email_norm) WHERE status <> 'cancelled' DO NOTHING RETURNING id \gset rs_
-WITH counters AS (UPDATE events SET going_count = :ev_going_count, waitlist_count = :wcount, waitlist_seq = :wseq, sequence = :ev_sequence WHERE id = :ev_id) INSERT INTO deliveries (id, event_id, rsvp_id, kind, sequence, status, detail, created_at, updated_at) VALUES ('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text, :ev_id, :rs_id, 'waitlisted', :ev_sequence, 'queued', '', now(), now()) ON CONFLICT (rsvp_id, kind, sequence) DO NOTHING RETURNING id \gset d_
-\endif
 WITH raw_job_data AS (
     SELECT
         unnest(ARRAY[0]::bigint[]) AS id,
-        unnest(ARRAY['{"delivery_id":"' || :d_id::text || '"}']::jsonb[]) AS args,
+        unnest(ARRAY['{"delivery_id":"' || {{ID}} || '"}']::jsonb[]) AS args,
         unnest(ARRAY[now()]::timestamptz[]) AS created_at,
         unnest(ARRAY['send_email']::text[]) AS kind,
         unnest(ARRAY[100]::smallint[]) AS max_attempts,
@@ -75,9 +69,47 @@ ON CONFLICT (unique_key)
     DO UPDATE SET kind = river_job.kind
 RETURNING
     river_job.id, river_job.args, river_job.attempt, river_job.attempted_at, river_job.attempted_by, river_job.created_at, river_job.errors, river_job.finalized_at, river_job.kind, river_job.max_attempts, river_job.metadata, river_job.priority, river_job.queue, river_job.state, river_job.scheduled_at, river_job.tags, river_job.unique_key, river_job.unique_states,
-    (xmax != 0) AS unique_skipped_as_duplicate;
-COMMIT;
+    (xmax != 0) AS unique_skipped_as_duplicate \gset j_
 `
+
+// timeID is a stand-in for domain.NewID: it grows with time.
+const timeID = `('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text)`
+
+// claimParams are pgbench's values for store.ClaimSQL's parameters: the
+// event's columns as the unlocked read gave them (a NULL arrives as an
+// empty string), and stand-ins for what Convene computes in Go.
+var claimParams = map[string]string{
+	"event_id":     ":ev_id",
+	"confirmation": ":ev_rsvp_confirmation",
+	"ends_at":      ":ev_ends_at::timestamptz",
+	"opens_at":     "nullif(:ev_rsvp_opens_at, '')::timestamptz",
+	"closes_at":    "nullif(:ev_rsvp_closes_at, '')::timestamptz",
+	"rsvp_id":      timeID,
+	"name":         "('Attendee ' || :r::text)",
+	"email":        "('p' || :client_id::text || '-' || :r::text || '@pgbench.example.org')",
+	"email_norm":   "('p' || :client_id::text || '-' || :r::text || '@pgbench.example.org')",
+	"token_hash":   "(md5(:client_id::text || '-' || :r::text) || md5(:r::text))",
+	"checkin_code": "upper(substr(md5(:r::text || :client_id::text), 1, 8))",
+	"now":          "now()",
+	"delivery_id":  "(:j_args::jsonb ->> 'delivery_id')",
+}
+
+var namedParamRE = regexp.MustCompile(`@[a-z_]+`)
+
+// rsvpScript returns the pgbench script of one RSVP to the event that
+// slugSQL selects.
+func rsvpScript(slugSQL string) string {
+	claim := namedParamRE.ReplaceAllStringFunc(store.ClaimSQL, func(p string) string {
+		v, ok := claimParams[p[1:]]
+		if !ok {
+			panic("convene-bench: no pgbench value for " + p)
+		}
+		return v
+	})
+	// pgbench ends a command at a semicolon; ClaimSQL has none inside.
+	head := strings.NewReplacer("{{SLUG}}", slugSQL, "{{ID}}", timeID).Replace(rsvpScriptHead)
+	return head + strings.Join(strings.Fields(claim), " ") + ";\nCOMMIT;\n"
+}
 
 // hotSlugSQL and spreadSlugSQL pick the event: one fixed slug, or one of
 // the spread events at random (slugs prefix-0001 … prefix-N).
@@ -106,13 +138,10 @@ var (
 // runPgbench writes the script for one event (hot) or nEvents events
 // (spread) and runs it with conc clients, n/conc transactions each.
 func runPgbench(ctx context.Context, dir, dbURL string, conc, n int, vars map[string]string, spreadEvents int) (pgbenchResult, error) {
-	script := rsvpScriptTemplate
-	name := "rsvp-hot.sql"
+	script, name := rsvpScript(hotSlugSQL), "rsvp-hot.sql"
 	if spreadEvents > 0 {
-		script = fmt.Sprintf("\\set e random(1, %d)\n", spreadEvents) + strings.Replace(script, "{{SLUG}}", spreadSlugSQL, 1)
+		script = fmt.Sprintf("\\set e random(1, %d)\n", spreadEvents) + rsvpScript(spreadSlugSQL)
 		name = "rsvp-spread.sql"
-	} else {
-		script = strings.Replace(script, "{{SLUG}}", hotSlugSQL, 1)
 	}
 	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
