@@ -105,8 +105,11 @@ func (db *DB) claimRSVP(ctx context.Context, slug string, in domain.RSVPInput) (
 	}
 	defer leave()
 	err = db.tx(ctx, func(tx *gorm.DB) error {
-		if _, err := db.jobs.InsertTx(ctx, sqlTx(tx), domain.SendEmailArgs{DeliveryID: deliveryID},
-			&river.InsertOpts{Queue: QueueEmail, MaxAttempts: MaxSendAttempts}); err != nil {
+		// InsertManyFastTx: the same insert without reading the job back.
+		if _, err := db.jobs.InsertManyFastTx(ctx, sqlTx(tx), []river.InsertManyParams{{
+			Args:       domain.SendEmailArgs{DeliveryID: deliveryID},
+			InsertOpts: &river.InsertOpts{Queue: QueueEmail, MaxAttempts: MaxSendAttempts},
+		}}); err != nil {
 			return err
 		}
 		if db.afterEnqueue != nil { // tests: fail the transaction after the insert

@@ -16,7 +16,8 @@ import (
 // The pgbench script is the SQL of one public RSVP on PostgreSQL, as
 // store.CreateRSVP → claimRSVP sends it (store/rsvpclaim.go): read the
 // event without a lock, then in one transaction insert the River job that
-// sends the e-mail (River's JobInsertFastMany, with one-element arrays)
+// sends the e-mail (River's JobInsertFastManyNoReturning, with one-element
+// arrays)
 // and run store.ClaimSQL — lock the event row, insert the RSVP, save the
 // counters, record the delivery — itself, its @parameters turned into
 // pgbench's. Only River's rate-limited pg_notify of the queue is left out:
@@ -25,55 +26,51 @@ import (
 // Convene's values are computed in Go (ids, token hash, check-in code);
 // here the database computes stand-ins of the same shape, with ids that
 // grow with time like domain.NewID's, so indexes see the same pattern.
-// The delivery id is made in the job's arguments and read back from them,
-// as Convene makes it once for both.
+// The delivery id is the same expression in the job's arguments and in
+// the delivery: now() is the transaction's start, the same in both.
 const rsvpScriptHead = `\set r random(1, 999999999999)
 SELECT * FROM events WHERE slug = {{SLUG}} \gset ev_
 BEGIN;
-WITH raw_job_data AS (
-    SELECT
-        unnest(ARRAY[0]::bigint[]) AS id,
-        unnest(ARRAY['{"delivery_id":"' || {{ID}} || '"}']::jsonb[]) AS args,
-        unnest(ARRAY[now()]::timestamptz[]) AS created_at,
-        unnest(ARRAY['send_email']::text[]) AS kind,
-        unnest(ARRAY[100]::smallint[]) AS max_attempts,
-        unnest(ARRAY['{}']::jsonb[]) AS metadata,
-        unnest(ARRAY[1]::smallint[]) AS priority,
-        unnest(ARRAY['email']::text[]) AS queue,
-        unnest(ARRAY[now()]::timestamptz[]) AS scheduled_at,
-        unnest(ARRAY['available']::text[]) AS state,
-        unnest(ARRAY['']::text[]) AS tags,
-        unnest(ARRAY[''::bytea]::bytea[]) AS unique_key,
-        unnest(ARRAY[0]::integer[]) AS unique_states
-)
-INSERT INTO river_job(id, args, created_at, kind, max_attempts, metadata, priority, queue, scheduled_at, state, tags, unique_key, unique_states)
-SELECT
-    coalesce(nullif(id, 0), nextval('river_job_id_seq'::regclass)),
+INSERT INTO river_job(
     args,
-    coalesce(nullif(created_at, '0001-01-01 00:00:00 +0000'), now()) AS created_at,
+    created_at,
     kind,
     max_attempts,
-    coalesce(metadata, '{}'::jsonb) AS metadata,
+    metadata,
     priority,
     queue,
-    coalesce(nullif(scheduled_at, '0001-01-01 00:00:00 +0000'), now()) AS scheduled_at,
-    state::river_job_state,
-    string_to_array(tags, ',')::varchar(255)[],
-    nullif(unique_key, '')::bytea,
-    nullif(unique_states::integer, 0)::bit(8)
-FROM raw_job_data
+    scheduled_at,
+    state,
+    tags,
+    unique_key,
+    unique_states
+) SELECT
+    unnest(ARRAY['{"delivery_id":"' || {{ID}} || '"}']::jsonb[]),
+    unnest(ARRAY[now()]::timestamptz[]),
+    unnest(ARRAY['send_email']::text[]),
+    unnest(ARRAY[100]::smallint[]),
+    unnest(ARRAY['{}']::jsonb[]),
+    unnest(ARRAY[1]::smallint[]),
+    unnest(ARRAY['email']::text[]),
+    unnest(ARRAY[now()]::timestamptz[]),
+    unnest(ARRAY['available']::river_job_state[]),
+    string_to_array(unnest(ARRAY['']::text[]), ','),
+    nullif(unnest(ARRAY[''::bytea]::bytea[]), ''),
+    nullif(unnest(ARRAY[0]::integer[]), 0)::bit(8)
 ON CONFLICT (unique_key)
     WHERE unique_key IS NOT NULL
         AND unique_states IS NOT NULL
         AND river_job_state_in_bitmask(unique_states, state)
-    DO UPDATE SET kind = river_job.kind
-RETURNING
-    river_job.id, river_job.args, river_job.attempt, river_job.attempted_at, river_job.attempted_by, river_job.created_at, river_job.errors, river_job.finalized_at, river_job.kind, river_job.max_attempts, river_job.metadata, river_job.priority, river_job.queue, river_job.state, river_job.scheduled_at, river_job.tags, river_job.unique_key, river_job.unique_states,
-    (xmax != 0) AS unique_skipped_as_duplicate \gset j_
+DO NOTHING;
 `
 
-// timeID is a stand-in for domain.NewID: it grows with time.
-const timeID = `('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text)`
+// timeID and deliveryID are stand-ins for domain.NewID: they grow with
+// time. deliveryID gives the same value in every statement of the
+// transaction.
+const (
+	timeID     = `('pgb' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text)`
+	deliveryID = `('pgd' || lpad(to_hex((extract(epoch from now()) * 1000000)::bigint), 14, '0') || lpad(:client_id::text, 3, '0') || :r::text)`
+)
 
 // claimParams are pgbench's values for store.ClaimSQL's parameters: the
 // event's columns as the unlocked read gave them (a NULL arrives as an
@@ -91,7 +88,7 @@ var claimParams = map[string]string{
 	"token_hash":   "(md5(:client_id::text || '-' || :r::text) || md5(:r::text))",
 	"checkin_code": "upper(substr(md5(:r::text || :client_id::text), 1, 8))",
 	"now":          "now()",
-	"delivery_id":  "(:j_args::jsonb ->> 'delivery_id')",
+	"delivery_id":  deliveryID,
 }
 
 var namedParamRE = regexp.MustCompile(`@[a-z_]+`)
@@ -107,7 +104,7 @@ func rsvpScript(slugSQL string) string {
 		return v
 	})
 	// pgbench ends a command at a semicolon; ClaimSQL has none inside.
-	head := strings.NewReplacer("{{SLUG}}", slugSQL, "{{ID}}", timeID).Replace(rsvpScriptHead)
+	head := strings.NewReplacer("{{SLUG}}", slugSQL, "{{ID}}", deliveryID).Replace(rsvpScriptHead)
 	return head + strings.Join(strings.Fields(claim), " ") + ";\nCOMMIT;\n"
 }
 

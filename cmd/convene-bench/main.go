@@ -81,9 +81,13 @@ type options struct {
 
 // scenarioResult is one scenario's figures.
 type scenarioResult struct {
-	Name         string         `json:"name"`
-	Load         *loadResult    `json:"load,omitempty"`
-	PeakRSSBytes int64          `json:"server_peak_rss_bytes,omitempty"`
+	Name         string      `json:"name"`
+	Load         *loadResult `json:"load,omitempty"`
+	PeakRSSBytes int64       `json:"server_peak_rss_bytes,omitempty"`
+	// ServerCPUms is the server's CPU time (user and system) during the
+	// load, per request: the requests' own work and the e-mails sent
+	// meanwhile.
+	ServerCPUms  float64        `json:"server_cpu_ms_per_request,omitempty"`
 	Check        string         `json:"check,omitempty"` // PASS or FAIL: …
 	SetupSeconds float64        `json:"setup_seconds,omitempty"`
 	Baseline     *pgbenchResult `json:"baseline,omitempty"`
@@ -393,6 +397,14 @@ func run() error {
 	return nil
 }
 
+// cpuPerRequest is the server's CPU time since cpu0 per request, in ms.
+func cpuPerRequest(srv *server, cpu0 float64, requests int) float64 {
+	if srv == nil || requests == 0 {
+		return 0
+	}
+	return (srv.cpuSeconds() - cpu0) * 1000 / float64(requests)
+}
+
 // runRush is scenario 1: everyone replies to one event.
 func runRush(ctx context.Context, c *client, srv *server, o options, runID string) (*scenarioResult, error) {
 	groupID, err := c.createGroup(ctx, "rush-"+runID)
@@ -404,8 +416,9 @@ func runRush(ctx context.Context, c *client, srv *server, o options, runID strin
 		return nil, err
 	}
 	fmt.Printf("\n== rush: %d RSVPs, %d clients, one event with %d seats\n", o.n, o.conc, o.capacity)
+	cpu0 := srv.cpuSeconds()
 	l := c.rsvpLoad(ctx, o.n, o.conc, "r"+runID, func(int) string { return ev.Slug })
-	r := &scenarioResult{Name: "rush", Load: &l}
+	r := &scenarioResult{Name: "rush", Load: &l, ServerCPUms: cpuPerRequest(srv, cpu0, l.Requests)}
 	r.PeakRSSBytes = srv.peakRSS()
 	r.Check = checkRush(ctx, c, ev.ID, o, "r"+runID)
 	return r, nil
@@ -480,8 +493,9 @@ func runSpread(ctx context.Context, c *client, srv *server, o options, runID, gr
 	setup := time.Since(t0)
 	fmt.Printf("   %d events created and published in %.1fs\n", len(evs), setup.Seconds())
 	fmt.Printf("== spread: %d RSVPs, %d clients, over %d events with %d seats each\n", o.n, o.conc, o.events, o.capacity)
+	cpu0 := srv.cpuSeconds()
 	l := c.rsvpLoad(ctx, o.n, o.conc, "s"+runID, func(i int) string { return evs[i%len(evs)].Slug })
-	r := &scenarioResult{Name: "spread", Load: &l, SetupSeconds: setup.Seconds()}
+	r := &scenarioResult{Name: "spread", Load: &l, SetupSeconds: setup.Seconds(), ServerCPUms: cpuPerRequest(srv, cpu0, l.Requests)}
 	r.PeakRSSBytes = srv.peakRSS()
 	if created := l.StatusCounts["201"]; created == o.n {
 		r.Check = fmt.Sprintf("PASS: %d RSVPs created", created)
@@ -512,6 +526,10 @@ func printScenario(s *scenarioResult) {
 		fmt.Printf("   throughput    %.0f req/s\n", l.ThroughputRPS)
 		fmt.Printf("   latency       p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  max %.1f ms\n", l.P50ms, l.P95ms, l.P99ms, l.MaxMs)
 		fmt.Printf("   server RSS    %s\n", rssText(s.PeakRSSBytes))
+		if s.ServerCPUms > 0 {
+			fmt.Printf("   server CPU    %.2f ms per request during the load (%.2f cores; with the e-mails sent meanwhile)\n",
+				s.ServerCPUms, s.ServerCPUms*l.ThroughputRPS/1000)
+		}
 	}
 	if f := s.Fanout; f != nil && f.BaselineRate > 0 {
 		fmt.Printf("   server %.0f msgs/s, go-mail %.0f msgs/s\n", f.RateMsgsPerSec, f.BaselineRate)

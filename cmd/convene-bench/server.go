@@ -163,6 +163,32 @@ func (s *server) peakRSS() int64 {
 	return 0
 }
 
+// cpuSeconds returns the CPU time (user and system) the child has used so
+// far; 0 when the tool did not start the server or cannot read /proc.
+func (s *server) cpuSeconds() float64 {
+	if s == nil {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command's name, which is in parentheses and may
+	// hold spaces: state is the 3rd field of stat, utime the 14th and
+	// stime the 15th, in clock ticks of 1/100 s (USER_HZ on Linux).
+	rest := string(b)
+	if i := strings.LastIndexByte(rest, ')'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / 100
+}
+
 // stop sends SIGTERM and waits for the process to end.
 func (s *server) stop() {
 	if s == nil || s.cmd.ProcessState != nil {
