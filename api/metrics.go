@@ -110,6 +110,20 @@ func (s *Server) countRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// inForeground tells the e-mail workers a request is in flight, so that
+// they give way to it (notifications.Foreground). Scrapes and profiles are
+// not requests anyone waits on: a 30-second profile would otherwise slow
+// the e-mails it means to measure.
+func (s *Server) inForeground(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if p := c.Request().URL.Path; p == "/metrics" || strings.HasPrefix(p, "/debug/pprof") {
+			return next(c)
+		}
+		defer s.cfg.Foreground.Begin()()
+		return next(c)
+	}
+}
+
 // countRSVP counts the outcome of one reply (a public RSVP, the RSVP form,
 // an accepted invitation or a confirmed RSVP).
 func (s *Server) countRSVP(res domain.RSVPResult, err error) {

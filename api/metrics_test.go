@@ -2,10 +2,13 @@ package api
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/convene/convene/notifications"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/store/storetest"
 )
@@ -160,4 +163,57 @@ func TestJobsSummary(t *testing.T) {
 			}
 		})
 	})
+}
+
+// A request counts as in flight for the e-mail workers (they give way to
+// it) from its start to its end — here while its body is still arriving —
+// and scrapes of /metrics never do.
+func TestRequestsInForeground(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	fg := notifications.NewForeground()
+	te := newTestEnv(t, db, func(c *Config) { c.Foreground = fg })
+	_, tok := te.organiser("Ada")
+	gid := te.group(tok)
+	_, slug := te.event(tok, gid, 5, true)
+
+	pr, pw := io.Pipe()
+	req, err := http.NewRequest("POST", te.srv.URL+"/api/v1/public/events/"+slug+"/rsvps", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	answered := make(chan int, 1)
+	go func() {
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			answered <- 0
+			return
+		}
+		res.Body.Close()
+		answered <- res.StatusCode
+	}()
+	if _, err := pw.Write([]byte(`{"name": "Grace",`)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for fg.InFlight() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests in flight while one is being read, want 1", fg.InFlight())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// The scrape itself is not counted: it shows the one request.
+	r := te.do("GET", "/metrics", "", nil)
+	if got := metricLine(string(r.Body), "convene_http_requests_in_flight"); r.Status != http.StatusOK || got != "convene_http_requests_in_flight 1" {
+		t.Fatalf("metrics: status %d, %q", r.Status, got)
+	}
+	pw.Write([]byte(` "email": "grace@example.org"}`))
+	pw.Close()
+	if status := <-answered; status != http.StatusCreated {
+		t.Fatalf("RSVP status %d", status)
+	}
+	if n := fg.InFlight(); n != 0 {
+		t.Fatalf("%d requests in flight after the answer, want 0", n)
+	}
 }

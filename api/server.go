@@ -14,9 +14,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications"
 )
 
 // Store is what the API needs from persistence. Methods return
@@ -137,6 +139,9 @@ type Config struct {
 	MetricsToken string
 	// Pprof mounts net/http/pprof under /debug/pprof.
 	Pprof bool
+	// Foreground learns of every request in flight, so that e-mail work
+	// gives way to them (notifications.Foreground); nil: it does not.
+	Foreground *notifications.Foreground
 	// BenchStatic mounts BenchStaticPath, the static baseline of
 	// convene-bench's feeds scenario. Off in production.
 	BenchStatic bool
@@ -176,6 +181,12 @@ func New(st Store, cfg Config) (*Server, error) {
 		s.metrics = NewMetrics()
 	}
 	s.metrics.register(st)
+	if fg := cfg.Foreground; fg != nil {
+		// A second server on one registry (tests) keeps the first gauge.
+		_ = s.metrics.reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "convene_http_requests_in_flight",
+			Help: "Requests being answered; e-mails give way to them (scrapes and profiles do not count)."},
+			func() float64 { return float64(fg.InFlight()) }))
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -187,6 +198,7 @@ func New(st Store, cfg Config) (*Server, error) {
 	e.Pre(middleware.RemoveTrailingSlash())
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: domain.NewID}))
 	e.Use(s.countRequests)
+	e.Use(s.inForeground)
 	e.Use(s.logRequests)
 	e.Use(middleware.Recover())
 	e.Use(s.limitBody)

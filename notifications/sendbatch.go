@@ -61,6 +61,11 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[domain.SendEm
 			return ctx.Err()
 		}
 	}
+	done, err := w.cfg.Foreground.wait(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	outs, tokens, err := w.store.LoadOutgoingBatch(ctx, job.Args.DeliveryIDs)
 	if err != nil {
 		return err

@@ -54,6 +54,9 @@ type Config struct {
 	// ThankYouDelay is how long after an event ends its attendees are
 	// thanked; zero means domain.DefaultThankYouDelay.
 	ThankYouDelay time.Duration
+	// Foreground, when set, makes e-mails give way to requests in flight
+	// (see Foreground); nil sends as the job queue runs them.
+	Foreground *Foreground
 }
 
 // Register adds the workers to a River worker registry.
@@ -95,6 +98,11 @@ type SendWorker struct {
 
 // Work sends the delivery named by the job.
 func (w *SendWorker) Work(ctx context.Context, job *river.Job[domain.SendEmailArgs]) error {
+	done, err := w.cfg.Foreground.wait(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	out, err := w.store.LoadOutgoing(ctx, job.Args.DeliveryID)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return nil // the event or RSVP was deleted: nothing to send

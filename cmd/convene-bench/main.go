@@ -120,7 +120,7 @@ func run() error {
 	flag.StringVar(&o.jsonOut, "json", "", "also write the results to this JSON file")
 	flag.StringVar(&o.binary, "binary", "", "convene binary to run (default: go build ./cmd/convene)")
 	flag.StringVar(&o.database, "database", "", "PostgreSQL URL to use (default: a fresh database on -admin-url, dropped afterwards)")
-	flag.StringVar(&o.admin, "admin-url", "postgres://postgres@127.0.0.1:5432/postgres", "PostgreSQL server on which the fresh database is made")
+	flag.StringVar(&o.admin, "admin-url", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server on which the fresh database is made (the server and pgbench get the same URL: no TLS on the loopback by default)")
 	flag.BoolVar(&o.sqlite, "sqlite", false, "use SQLite in a temporary data directory instead of PostgreSQL (no baseline)")
 	flag.IntVar(&o.capacity, "capacity", 500, "seats of each event")
 	flag.IntVar(&o.events, "events", 1000, "events of the spread scenario")

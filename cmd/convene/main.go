@@ -313,7 +313,7 @@ var (
 const jobConns = 5
 
 // startJobs starts the River client that works the job queue.
-func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, metrics notifications.Metrics) (stop func(context.Context), err error) {
+func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, metrics notifications.Metrics, foreground *notifications.Foreground) (stop func(context.Context), err error) {
 	closeDB := func() {}
 	if db.Dialect() == store.Postgres {
 		// SQLite keeps its one connection: it has one writer anyway.
@@ -330,7 +330,8 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 		return nil, err
 	}
 	workers := river.NewWorkers()
-	notifications.Register(workers, db, sender, notifications.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, Logger: log, Metrics: metrics, SendTimeout: sendTimeout, RetryBackoffMax: sendRetryMax})
+	notifications.Register(workers, db, sender, notifications.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, Logger: log, Metrics: metrics,
+		SendTimeout: sendTimeout, RetryBackoffMax: sendRetryMax, Foreground: foreground})
 	notifications.RegisterContributions(workers, db, notifications.Config{BaseURL: cfg.BaseURL, Logger: log})
 	notifications.RegisterSeries(workers, db, log)
 	notifications.RegisterThankYou(workers, db, notifications.Config{Logger: log, ThankYouDelay: cfg.ThankYouDelay})
@@ -468,7 +469,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	// One registry for the server and the workers (e-mails by outcome).
 	metrics := api.NewMetrics()
-	stopJobs, err := startJobs(context.WithoutCancel(ctx), db, cfg, log, metrics)
+	// E-mails give way to the requests the server is answering.
+	foreground := notifications.NewForeground()
+	stopJobs, err := startJobs(context.WithoutCancel(ctx), db, cfg, log, metrics, foreground)
 	if err != nil {
 		return err
 	}
@@ -483,7 +486,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	srv, err := api.New(db, api.Config{
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, RSVPRatePerMinute: cfg.RSVPRatePerMinute,
 		Version: buildVersion(), Logger: log,
-		AdminEmail: cfg.AdminEmail, Metrics: metrics, MetricsToken: cfg.MetricsToken, Pprof: cfg.Pprof,
+		AdminEmail: cfg.AdminEmail, Metrics: metrics, MetricsToken: cfg.MetricsToken, Pprof: cfg.Pprof, Foreground: foreground,
 		BenchStatic: cfg.BenchStatic, FeedCacheTTL: cfg.FeedCacheTTL,
 	})
 	if err != nil {
