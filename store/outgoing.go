@@ -43,10 +43,9 @@ var outgoingSQL = sync.OnceValue(func() string {
 			b.WriteString(t.alias + "." + f.DBName + " AS " + t.alias + "_" + f.DBName + ", ")
 		}
 	}
+	// The organiser's address as organizerEmail gives it.
 	b.WriteString(strings.Replace(positionSQL, "AS waitlist_position", "AS r_waitlist_position", 1) + `,
-	CASE WHEN g.contact_email <> '' THEN g.contact_email ELSE (SELECT o.email FROM group_members m
-		JOIN organisers o ON o.id = m.organiser_id WHERE m.group_id = g.id AND m.role = 'owner'
-		ORDER BY m.created_at, o.id LIMIT 1) END AS org_email
+	CASE WHEN g.contact_email <> '' THEN g.contact_email ELSE ` + firstOwnerEmailSQL("g.id") + ` END AS org_email
 	FROM deliveries d JOIN rsvps r ON r.id = d.rsvp_id JOIN events e ON e.id = d.event_id
 	JOIN groups g ON g.id = e.group_id WHERE d.id = ?`)
 	return b.String()

@@ -222,9 +222,15 @@ func (db *DB) organizerEmail(tx *gorm.DB, g groupRow) (string, error) {
 		return g.ContactEmail, nil
 	}
 	var email string
-	err := tx.Raw(`SELECT o.email FROM group_members m JOIN organisers o ON o.id = m.organiser_id
-		WHERE m.group_id = ? AND m.role = 'owner' ORDER BY m.created_at, o.id LIMIT 1`, g.ID).Scan(&email).Error
+	err := tx.Raw(`SELECT `+firstOwnerEmailSQL("?"), g.ID).Scan(&email).Error
 	return email, err
+}
+
+// firstOwnerEmailSQL is the subquery of the address of a group's first
+// owner, the group's id being groupID (a placeholder or a column).
+func firstOwnerEmailSQL(groupID string) string {
+	return `(SELECT o.email FROM group_members m JOIN organisers o ON o.id = m.organiser_id
+		WHERE m.group_id = ` + groupID + ` AND m.role = 'owner' ORDER BY m.created_at, o.id LIMIT 1)`
 }
 
 // LoadConfirmation returns what the confirmation e-mail of a pending RSVP

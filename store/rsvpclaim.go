@@ -80,16 +80,11 @@ func (db *DB) claimRSVP(ctx context.Context, slug string, in domain.RSVPInput) (
 	if q.RowsAffected == 0 || ev.Status != string(domain.EventPublished) || ev.Confirmation != string(domain.ConfirmNone) {
 		return res, false, nil
 	}
-	e := ev.toDomain()
 	now := db.now()
-	if e.CheckAcceptsRSVP(now) != nil || (!e.HasFreeSeat() && !e.Waitlist) {
+	if refusal(ev.toDomain(), now) != nil {
 		return res, false, nil
 	}
-	code := domain.NewCheckinCode()
-	row := rsvpRow{ID: domain.NewID(), EventID: ev.ID, Name: in.Name, Email: in.Email,
-		EmailNorm: domain.NormalizeEmail(in.Email), CheckinCode: &code, CreatedAt: now, UpdatedAt: now}
-	res = domain.RSVPResult{ManageToken: domain.NewSecret(), Created: true}
-	row.ManageTokenHash = domain.HashToken(res.ManageToken)
+	row, res := newRSVP(&ev, in, now)
 	deliveryID := domain.NewID()
 	var claimed struct {
 		Status      string `gorm:"column:status"`
@@ -121,7 +116,7 @@ func (db *DB) claimRSVP(ctx context.Context, slug string, in domain.RSVPInput) (
 			"event_id": ev.ID, "confirmation": ev.Confirmation, "ends_at": ev.EndsAt,
 			"opens_at": ev.RSVPOpensAt, "closes_at": ev.RSVPClosesAt,
 			"rsvp_id": row.ID, "name": row.Name, "email": row.Email, "email_norm": row.EmailNorm,
-			"token_hash": row.ManageTokenHash, "checkin_code": code, "now": now, "delivery_id": deliveryID,
+			"token_hash": row.ManageTokenHash, "checkin_code": *row.CheckinCode, "now": now, "delivery_id": deliveryID,
 		}).Scan(&claimed)
 		if q.Error != nil {
 			return q.Error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -101,11 +102,7 @@ func (db *DB) placeRSVP(tx *gorm.DB, ev *eventRow, in domain.RSVPInput) (domain.
 	}
 	e := ev.toDomain()
 	now := db.now()
-	refused := e.CheckAcceptsRSVP(now)
-	if refused == nil && !e.HasFreeSeat() && !e.Waitlist {
-		refused = domain.Conflict("event_full", "This event is full and has no waitlist.")
-	}
-	if refused != nil {
+	if refused := refusal(e, now); refused != nil {
 		res, ok, err := existing()
 		switch {
 		case err != nil:
@@ -115,9 +112,7 @@ func (db *DB) placeRSVP(tx *gorm.DB, ev *eventRow, in domain.RSVPInput) (domain.
 		}
 		return domain.RSVPResult{}, refused
 	}
-	code := domain.NewCheckinCode()
-	row := rsvpRow{ID: domain.NewID(), EventID: ev.ID, Name: in.Name, Email: in.Email, EmailNorm: emailNorm,
-		CheckinCode: &code, CreatedAt: now, UpdatedAt: now}
+	row, res := newRSVP(ev, in, now)
 	next := *ev // the counters change only if the RSVP is new
 	if e.HasFreeSeat() {
 		row.Status = string(domain.RSVPGoing)
@@ -130,8 +125,6 @@ func (db *DB) placeRSVP(tx *gorm.DB, ev *eventRow, in domain.RSVPInput) (domain.
 		row.WaitlistSeq = &seq
 		row.Position = next.WaitlistCount // joins at the end of the line
 	}
-	res := domain.RSVPResult{ManageToken: domain.NewSecret(), Created: true}
-	row.ManageTokenHash = domain.HashToken(res.ManageToken)
 	ins := tx.Clauses(liveEmailConflict).Create(&row)
 	if ins.Error != nil {
 		return domain.RSVPResult{}, ins.Error
@@ -162,6 +155,28 @@ func (db *DB) placeRSVP(tx *gorm.DB, ev *eventRow, in domain.RSVPInput) (domain.
 	}
 	res.RSVP = row.toDomain()
 	return res, nil
+}
+
+// refusal says why the event takes no new RSVP at now (not open, closed,
+// cancelled, full without a waitlist), or nil.
+func refusal(e domain.Event, now time.Time) error {
+	if err := e.CheckAcceptsRSVP(now); err != nil {
+		return err
+	}
+	if !e.HasFreeSeat() && !e.Waitlist {
+		return domain.Conflict("event_full", "This event is full and has no waitlist.")
+	}
+	return nil
+}
+
+// newRSVP makes the row of a new RSVP to ev — its id, check-in code and
+// manage token (only the hash is kept; res has it raw) — without its
+// status.
+func newRSVP(ev *eventRow, in domain.RSVPInput, now time.Time) (rsvpRow, domain.RSVPResult) {
+	code := domain.NewCheckinCode()
+	res := domain.RSVPResult{ManageToken: domain.NewSecret(), Created: true}
+	return rsvpRow{ID: domain.NewID(), EventID: ev.ID, Name: in.Name, Email: in.Email, EmailNorm: domain.NormalizeEmail(in.Email),
+		CheckinCode: &code, ManageTokenHash: domain.HashToken(res.ManageToken), CreatedAt: now, UpdatedAt: now}, res
 }
 
 // liveEmailConflict makes an insert of a second live RSVP of an address
