@@ -329,16 +329,22 @@ func (s *SMTP) Send(ctx context.Context, msgs []Message) []error {
 			}
 		}
 		err := client.SendWithSMTPClient(conn, gm)
-		if err == nil || gm.IsDelivered() {
+		if err == nil {
+			continue
+		}
+		if gm.IsDelivered() {
 			// go-mail sends RSET after a delivery and reports its failure,
 			// yet the server has accepted the message: retrying would
-			// deliver it twice.
+			// deliver it twice. A server that fails RSET may have hung up:
+			// the next message gets a new connection.
+			_ = conn.Close()
+			conn = nil
 			continue
 		}
 		var se *gomail.SendError
-		if errors.As(err, &se) && se.Reason == gomail.ErrConnCheck && redials < maxRedials {
-			// The NOOP before MAIL FROM failed: the server closed the
-			// connection. Nothing of this message was sent; dial again.
+		if errors.As(err, &se) && hungUp(se) && redials < maxRedials {
+			// The server closed the connection before MAIL FROM was
+			// answered. Nothing of this message was sent; dial again.
 			redials++
 			_ = conn.Close()
 			conn = nil
@@ -348,6 +354,28 @@ func (s *SMTP) Send(ctx context.Context, msgs []Message) []error {
 		errs[i] = sendError(msgs[i].ID, err)
 	}
 	return errs
+}
+
+// hungUp reports whether a message failed because the server closed the
+// connection before MAIL FROM: it said so (421), or the connection was
+// gone. go-mail's NOOP before each message would find that out first, for
+// a round trip per message; the client sends none. go-mail's SendError
+// keeps the underlying error to itself, so only its text tells a closed
+// connection. A failure this misses is a temporary one: the message is
+// retried by its own job, and nothing was sent twice.
+func hungUp(se *gomail.SendError) bool {
+	if se.Reason == gomail.ErrConnCheck {
+		return true
+	}
+	if se.Reason != gomail.ErrSMTPMailFrom {
+		return false
+	}
+	if se.ErrorCode() == 421 {
+		return true
+	}
+	msg := se.Error()
+	return se.ErrorCode() == 0 && (strings.HasSuffix(msg, "EOF") || strings.Contains(msg, "connection reset") ||
+		strings.Contains(msg, "broken pipe") || strings.Contains(msg, "closed network connection"))
 }
 
 // client makes a go-mail client for one Send. A client per Send keeps
@@ -365,6 +393,7 @@ func (s *SMTP) client(ctx context.Context) (*gomail.Client, error) {
 		gomail.WithTimeout(s.cfg.Timeout),
 		gomail.WithTLSConfig(tlsCfg),
 		gomail.WithDialContextFunc(s.dialer(ctx, tlsCfg)),
+		gomail.WithoutNoop(), // see hungUp
 	}
 	switch s.cfg.TLS {
 	case TLSStartTLS:

@@ -315,6 +315,34 @@ func TestSMTP_ServerHangsUpBetweenMessages(t *testing.T) {
 	}
 }
 
+// TestSMTP_Server421AtMailFrom: a server that takes two messages per
+// connection and then answers MAIL FROM with 421 (closing). The client
+// sends no NOOP before each message, so it learns of the limit there: the
+// message goes over a new connection, none is lost or sent twice, and no
+// message is reported failed.
+func TestSMTP_Server421AtMailFrom(t *testing.T) {
+	ts := startServer(t)
+	ts.set(func(ts *testServer) { ts.mail421After = 2 })
+	msgs := batch(t, 5)
+	for i, err := range newSMTP(t, ts.config(TLSNone)).Send(context.Background(), msgs) {
+		if err != nil {
+			t.Errorf("message %d: %v", i, err)
+		}
+	}
+	got := ts.messages()
+	if len(got) != 5 {
+		t.Fatalf("server received %d messages, want 5", len(got))
+	}
+	for i, r := range got {
+		if want := fmt.Sprintf("person%d@example.net", i); len(r.To) != 1 || r.To[0] != want {
+			t.Errorf("message %d went to %v, want %s (in order, once each)", i, r.To, want)
+		}
+	}
+	if n := ts.connections(); n != 3 {
+		t.Errorf("%d connections, want 3", n)
+	}
+}
+
 func TestSMTP_STARTTLSWithAuth(t *testing.T) {
 	cert, pool := selfSigned(t)
 	ts := startServer(t, withTLS(cert, false), withAuth("convene", "s3cr3t p@ss"))

@@ -43,6 +43,9 @@ type testServer struct {
 	// closeAfter closes every connection after it has taken that many
 	// messages (0: never), as servers limiting messages per connection do.
 	closeAfter int
+	// mail421After answers MAIL FROM with 421 once the connection has
+	// taken that many messages (0: never), as other such servers do.
+	mail421After int
 	// delay is how long MAIL, RCPT, DATA and RSET take to answer.
 	delay time.Duration
 	// user and pass, when set, are required through AUTH PLAIN.
@@ -206,6 +209,12 @@ func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 	s.wait()
 	if s.ts.user != "" && s.user == "" {
 		return smtp.ErrAuthRequired
+	}
+	s.ts.mu.Lock()
+	limit := s.ts.mail421After
+	s.ts.mu.Unlock()
+	if limit > 0 && s.delivered >= limit {
+		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "Too many messages on this connection, closing"}
 	}
 	s.from = from
 	return nil
