@@ -62,7 +62,7 @@ func (s *Server) getJobsSummary(c echo.Context) error {
 	}
 	if t := sum.OldestAvailable; t != nil {
 		at := t.UTC()
-		age := max(0, s.cfg.Now().Sub(at).Seconds())
+		age := max(0, s.now().Sub(at).Seconds())
 		out.OldestAvailableAt, out.OldestAvailableAgeSecond = &at, &age
 	}
 	for _, f := range sum.RecentFailures {

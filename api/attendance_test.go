@@ -12,13 +12,13 @@ import (
 	"github.com/convene/convene/store/storetest"
 )
 
-// atClock sets the time the server and the database see, until the test
-// ends (the PostgreSQL database is shared by the package's tests).
-func atClock(te *testEnv, db *store.DB, clock *time.Time) {
-	real := db.Now
-	te.t.Cleanup(func() { db.Now = real })
-	db.Now = func() time.Time { return *clock }
-	te.api.cfg.Now = func() time.Time { return *clock }
+// atClock stops the clock the server and the database share at t, until
+// the test ends (the PostgreSQL database is shared by the package's tests);
+// Freeze moves it.
+func atClock(te *testEnv, db *store.DB, t time.Time) *storetest.Clock {
+	c := storetest.ClockOf(te.t, db)
+	c.Freeze(t)
+	return c
 }
 
 // rsvpJSON makes a public RSVP by the API and returns its manage token.
@@ -46,7 +46,6 @@ func doorEntries(t *testing.T, te *testEnv, tok, eventID string) (map[string]map
 func TestCheckinAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		te := newTestEnv(t, db)
-		clock := pageStart.Add(-10 * time.Minute)
 		_, tok := te.organiser("Ada")
 		gid, _ := pageGroup(te, tok, "Oslo .NET User Group", "")
 		id, slug := pageEvent(te, tok, gid, true, map[string]any{"capacity": 3})
@@ -60,7 +59,7 @@ func TestCheckinAPI(t *testing.T) {
 			t.Fatalf("fourth RSVP: %s", wait.Body)
 		}
 		other := te.rsvpByAPI(t, slug2, "Olga", "olga-"+u+"@example.org")
-		atClock(te, db, &clock)
+		clock := atClock(te, db, pageStart.Add(-10*time.Minute))
 		path := "/api/v1/events/" + id + "/checkins"
 
 		people, list := doorEntries(t, te, tok, id)
@@ -128,7 +127,7 @@ func TestCheckinAPI(t *testing.T) {
 		wantStatus(t, te.do("DELETE", path+"/"+mary["id"].(string), tok, nil), http.StatusOK) // harmless twice
 
 		// A day and more before the event, the door is closed.
-		clock = pageStart.Add(-25 * time.Hour)
+		clock.Freeze(pageStart.Add(-25 * time.Hour))
 		wantProblem(t, te.do("POST", path, tok, map[string]any{"rsvp_id": mary["id"]}), http.StatusConflict, "checkin_closed")
 		_ = id2
 	})
@@ -137,7 +136,6 @@ func TestCheckinAPI(t *testing.T) {
 func TestDoorPage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		te := newTestEnv(t, db)
-		clock := pageStart.Add(-10 * time.Minute)
 		_, tok := te.organiser("Ada")
 		gid, _ := pageGroup(te, tok, "Oslo .NET User Group", "")
 		id, slug := pageEvent(te, tok, gid, true, map[string]any{"capacity": 10})
@@ -146,7 +144,7 @@ func TestDoorPage(t *testing.T) {
 		te.rsvpByAPI(t, slug, "Grace Hopper", "grace-"+u+"@example.org")
 		te.rsvpByAPI(t, slug, "Alan Turing", "alan-"+u+"@example.org")
 		te.rsvpByAPI(t, slug2, "Olga", "olga-"+u+"@example.org")
-		atClock(te, db, &clock)
+		clock := atClock(te, db, pageStart.Add(-10*time.Minute))
 		people, _ := doorEntries(t, te, tok, id)
 		graceCode := people["Grace Hopper"]["checkin_code"].(string)
 		others, _ := doorEntries(t, te, tok, id2)
@@ -220,7 +218,7 @@ func TestDoorPage(t *testing.T) {
 		wantProblem(t, te.do("DELETE", "/api/v1/events/"+id2+"/door-links/"+dl2["id"].(string), tok, nil), http.StatusNotFound, "door_link_not_found")
 
 		// The link ends a day after the event.
-		clock = pageStart.Add(2*time.Hour + 25*time.Hour)
+		clock.Freeze(pageStart.Add(2*time.Hour + 25*time.Hour))
 		gone := pc.get(door)
 		wantPage(t, gone, http.StatusGone)
 		nf := pc.get("/door/" + strings.Repeat("x", 43))
@@ -232,8 +230,7 @@ func TestDoorPage(t *testing.T) {
 func TestSelfCheckinAndJoinLink(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		te := newTestEnv(t, db)
-		clock := pageStart.Add(-2 * time.Hour)
-		atClock(te, db, &clock)
+		clock := atClock(te, db, pageStart.Add(-2*time.Hour))
 		_, tok := te.organiser("Ada")
 		gid, _ := pageGroup(te, tok, "Oslo .NET User Group", "")
 		meeting := "https://meet.example.org/room-" + storetest.Unique()
@@ -259,7 +256,7 @@ func TestSelfCheckinAndJoinLink(t *testing.T) {
 		wantProblem(t, te.do("POST", "/api/v1/rsvps/"+grace+"/checkin", "", map[string]any{"code": room}), http.StatusConflict, "checkin_closed")
 
 		// In the window.
-		clock = pageStart.Add(-20 * time.Minute)
+		clock.Freeze(pageStart.Add(-20 * time.Minute))
 		p := pc.get("/r/" + grace)
 		wantText(t, p, "Check in", `action="/r/`+grace+`/checkin#checkin"`, "Event code")
 		bad := pc.post("/r/"+grace+"/checkin", url.Values{"_csrf": {p.csrf(t)}, "code": {"AAAAAA"}})
@@ -299,7 +296,7 @@ func TestSelfCheckinAndJoinLink(t *testing.T) {
 			t.Fatalf("after joining: %v", list)
 		}
 		// After the end: nothing more is recorded, and the page says so.
-		clock = pageStart.Add(3 * time.Hour)
+		clock.Freeze(pageStart.Add(3 * time.Hour))
 		end := pc.get("/j/" + grace)
 		wantPage(t, end, http.StatusOK)
 		wantText(t, end, "This session has ended")
@@ -311,7 +308,6 @@ func TestSelfCheckinAndJoinLink(t *testing.T) {
 func TestBulkAttendance(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		te := newTestEnv(t, db)
-		clock := pageStart.Add(-time.Hour)
 		_, tok := te.organiser("Ada")
 		gid, _ := pageGroup(te, tok, "Oslo .NET User Group", "")
 		id, slug := pageEvent(te, tok, gid, true, nil)
@@ -319,11 +315,11 @@ func TestBulkAttendance(t *testing.T) {
 		for _, n := range []string{"grace", "linus", "mary"} {
 			te.rsvpByAPI(t, slug, n, n+"-"+u+"@example.org")
 		}
-		atClock(te, db, &clock)
+		clock := atClock(te, db, pageStart.Add(-time.Hour))
 		path := "/api/v1/events/" + id + "/attendance"
 		wantProblem(t, te.do("POST", path, tok, map[string]any{"emails": []string{"grace-" + u + "@example.org"}}), http.StatusConflict, "event_not_started")
 
-		clock = pageStart.Add(3 * time.Hour)
+		clock.Freeze(pageStart.Add(3 * time.Hour))
 		r := te.do("POST", path, tok, map[string]any{"emails": []string{"GRACE-" + u + "@example.org", "nobody-" + u + "@example.org"}})
 		wantStatus(t, r, http.StatusOK)
 		if m := r.m(t); m["recorded"] != 1.0 || m["already"] != 0.0 || len(m["unknown"].([]any)) != 1 {
@@ -405,8 +401,7 @@ func TestOrganiserErasesAttendee(t *testing.T) {
 		id, slug := pageEvent(te, tok, gid, true, nil)
 		u := storetest.Unique()
 		grace := te.rsvpByAPI(t, slug, "Grace", "grace-"+u+"@example.org")
-		clock := pageStart.Add(30 * time.Minute)
-		atClock(te, db, &clock)
+		atClock(te, db, pageStart.Add(30*time.Minute))
 		wantStatus(t, te.do("POST", "/api/v1/events/"+id+"/checkins", tok, map[string]any{"rsvp_id": grace["id"]}), http.StatusOK)
 		_, other := te.organiser("Mallory")
 		path := "/api/v1/events/" + id + "/rsvps/" + grace["id"].(string) + "/data"
@@ -432,7 +427,6 @@ func TestOrganiserErasesAttendee(t *testing.T) {
 func TestWrongCodesLimited(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	te := newTestEnv(t, db)
-	clock := pageStart.Add(-10 * time.Minute)
 	_, tok := te.organiser("Ada")
 	gid, _ := pageGroup(te, tok, "Oslo .NET User Group", "")
 	id, slug := pageEvent(te, tok, gid, true, nil)
@@ -441,7 +435,7 @@ func TestWrongCodesLimited(t *testing.T) {
 	for i := range 25 {
 		tokens = append(tokens, te.rsvpByAPI(t, slug, "P", "p"+itoa(i)+"-"+u+"@example.org")["manage_token"].(string))
 	}
-	atClock(te, db, &clock)
+	atClock(te, db, pageStart.Add(-10*time.Minute))
 	room := te.do("GET", "/api/v1/events/"+id+"/checkin-code", tok, nil).m(t)["code"].(string)
 	// 25 people check in from one address with the right code.
 	for _, m := range tokens {

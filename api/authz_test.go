@@ -43,7 +43,7 @@ func azSetup(t *testing.T, te *testEnv) azFixture {
 
 	title := "Hidden Gathering " + u
 	venue := "Hidden Venue " + u
-	start := time.Now().Add(10 * 24 * time.Hour).UTC().Truncate(time.Minute)
+	start := te.now().Add(10 * 24 * time.Hour).UTC().Truncate(time.Minute)
 	f.slug = "hidden-" + u
 	r = te.do("POST", "/api/v1/groups/"+f.gid+"/events", f.aTok, map[string]any{
 		"title": title, "kind": "meetup", "slug": f.slug, "venue": map[string]any{"name": venue, "address": "Secret Street " + u},
@@ -104,7 +104,7 @@ func TestAuthzMatrix(t *testing.T) {
 		f := azSetup(t, te)
 		bID, bTok := te.organiser("Bob")
 		bEmail := te.biGet(t, "/api/v1/me", bTok)["email"].(string)
-		evBody, _ := biEventBase()
+		evBody, _ := biEventBase(te)
 		aTokenID := listAll(t, te, f.aTok, "/api/v1/tokens?limit=200")[0]["id"].(string)
 
 		routes := []struct {
@@ -465,31 +465,31 @@ func TestAuthzAPITokens(t *testing.T) {
 
 		t.Run("Expired", func(t *testing.T) {
 			ctx := context.Background()
-			past := time.Now().Add(-time.Minute)
+			past := te.now().Add(-time.Minute)
 			if _, _, err := db.CreateAPIToken(ctx, aID, "past", &past); domain.ErrorCode(err) != domain.EINVALID {
 				t.Fatalf("store.CreateAPIToken with a past expiry: %v, want %s", err, domain.EINVALID)
 			}
-			now := time.Now()
+			now := te.now()
 			if _, _, err := db.CreateAPIToken(ctx, aID, "now", &now); domain.ErrorCode(err) != domain.EINVALID {
 				t.Fatalf("store.CreateAPIToken expiring now: %v, want %s", err, domain.EINVALID)
 			}
 			biCheck(t, te.do("POST", "/api/v1/tokens", aTok, map[string]any{"name": "past", "expires_at": past.UTC().Format(time.RFC3339)}),
 				biInvalid("", nil, "expires_at"))
 
-			exp := time.Now().Add(1500 * time.Millisecond)
+			exp := te.now().Add(1500 * time.Millisecond)
 			_, raw, err := db.CreateAPIToken(ctx, aID, "short-lived", &exp)
 			if err != nil {
 				t.Fatal(err)
 			}
 			wantStatus(t, te.do("GET", "/api/v1/me", raw, nil), http.StatusOK)
-			time.Sleep(time.Until(exp) + 200*time.Millisecond)
+			time.Sleep(exp.Sub(te.now()) + 200*time.Millisecond)
 			r := te.do("GET", "/api/v1/me", raw, nil)
 			want401(t, r)
 			if r.m(t)["code"] != "invalid_token" {
 				t.Fatalf("expired token: %s", r.Body)
 			}
 			// Through the API: an expiry an hour ahead is kept and shown.
-			r = te.do("POST", "/api/v1/tokens", aTok, map[string]any{"name": "hour", "expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
+			r = te.do("POST", "/api/v1/tokens", aTok, map[string]any{"name": "hour", "expires_at": te.now().Add(time.Hour).UTC().Format(time.RFC3339)})
 			wantStatus(t, r, http.StatusCreated)
 			if m := r.m(t); m["expires_at"] == nil {
 				t.Fatalf("expiry not kept: %s", r.Body)
@@ -508,7 +508,7 @@ func TestAttendeePrivacy(t *testing.T) {
 		gid := te.group(tok)
 		u := storetest.Unique()
 		onlineURL := "https://meet.example.org/room-" + u + "?pwd=s3cret"
-		start := time.Now().Add(5 * 24 * time.Hour).UTC().Truncate(time.Minute)
+		start := te.now().Add(5 * 24 * time.Hour).UTC().Truncate(time.Minute)
 		r := te.do("POST", "/api/v1/groups/"+gid+"/events", tok, map[string]any{
 			"title": "Online Session", "kind": "live_session", "online_url": onlineURL, "slug": "live-" + u,
 			"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339), "capacity": 1,

@@ -439,8 +439,8 @@ func TestBadInputMembers(t *testing.T) {
 }
 
 // biEventBase is a valid create-event body starting a week ahead.
-func biEventBase() (map[string]any, time.Time) {
-	start := time.Now().Add(7 * 24 * time.Hour).UTC().Truncate(time.Minute)
+func biEventBase(te *testEnv) (map[string]any, time.Time) {
+	start := te.now().Add(7 * 24 * time.Hour).UTC().Truncate(time.Minute)
 	return map[string]any{
 		"title": "Valid Event", "kind": "meetup", "slug": "ev-" + storetest.Unique(),
 		"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(2 * time.Hour).Format(time.RFC3339),
@@ -454,7 +454,7 @@ func TestBadInputCreateEvent(t *testing.T) {
 		_, tok := te.organiser("Ada")
 		gid := te.group(tok)
 		_, takenSlug := te.event(tok, gid, nil, false)
-		base, start := biEventBase()
+		base, start := biEventBase(te)
 		rfc := func(d time.Duration) string { return start.Add(d).Format(time.RFC3339) }
 		live := biObj(base, "kind", "live_session", "venue", biDrop, "online_url", "https://meet.example.org/room")
 		valid, _ := json.Marshal(base)
@@ -618,7 +618,7 @@ func TestBadInputEventLifecycle(t *testing.T) {
 		gid := te.group(tok)
 
 		t.Run("PublishInPast", func(t *testing.T) {
-			start := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Minute)
+			start := te.now().Add(-48 * time.Hour).UTC().Truncate(time.Minute)
 			r := te.do("POST", "/api/v1/groups/"+gid+"/events", tok, map[string]any{
 				"title": "Yesterday's news", "kind": "meetup", "venue": map[string]any{"name": "Hall"}, "slug": "past-" + storetest.Unique(),
 				"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339),
@@ -635,7 +635,7 @@ func TestBadInputEventLifecycle(t *testing.T) {
 
 		t.Run("PublishStarted", func(t *testing.T) {
 			// Started a minute ago, still running: already started.
-			start := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
+			start := te.now().Add(-time.Minute).UTC().Truncate(time.Second)
 			r := te.do("POST", "/api/v1/groups/"+gid+"/events", tok, map[string]any{
 				"title": "Running", "kind": "meetup", "venue": map[string]any{"name": "Hall"}, "slug": "running-" + storetest.Unique(),
 				"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339),
@@ -765,7 +765,7 @@ func TestBadInputListQueries(t *testing.T) {
 			biCheck(t, te.do("GET", lists["RSVPs"]+"?status=maybe", tok, nil), biInvalid("", nil, "status"))
 		})
 		// Good filters still work.
-		if m := te.biGet(t, events+"?status=published&from="+url.QueryEscape(time.Now().UTC().Format(time.RFC3339)), tok); len(m["items"].([]any)) != 1 {
+		if m := te.biGet(t, events+"?status=published&from="+url.QueryEscape(te.now().UTC().Format(time.RFC3339)), tok); len(m["items"].([]any)) != 1 {
 			t.Fatalf("published events from now: %v", m)
 		}
 	})
@@ -880,7 +880,7 @@ func TestBadInputRouting(t *testing.T) {
 			}
 		})
 
-		evBody, _ := biEventBase()
+		evBody, _ := biEventBase(te)
 		t.Run("NoSuchIDs", func(t *testing.T) {
 			for _, id := range []string{domain.NewID(), "not-an-id", strings.Repeat("z", 26), "00000000000000000000000000", "%27%20OR%201%3D1"} {
 				t.Run(id, func(t *testing.T) {
@@ -994,7 +994,7 @@ func TestGeneratedSlugIsValid(t *testing.T) {
 		_, tok := te.organiser("Ada")
 		gid := te.group(tok)
 		title := "Long title " + storetest.Unique() + " " + strings.Repeat("x", 150)
-		start := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Minute)
+		start := te.now().Add(72 * time.Hour).UTC().Truncate(time.Minute)
 		for i := range 3 {
 			r := te.do("POST", "/api/v1/groups/"+gid+"/events", tok, map[string]any{
 				"title": title, "kind": "meetup", "venue": map[string]any{"name": "Hall"},

@@ -285,7 +285,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(nil, Config{})
+	s, err := New(nil, Config{Clock: domain.SystemClock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +332,7 @@ func sortedKeys(m map[string]bool) []string {
 // stubEnv is a server over a stub store, for answers that need no database.
 func stubEnv(t *testing.T, st Store, mutate ...func(*Config)) *testEnv {
 	t.Helper()
-	cfg := Config{BaseURL: "http://convene.test", Version: "test"}
+	cfg := Config{BaseURL: "http://convene.test", Version: "test", Clock: domain.SystemClock}
 	for _, m := range mutate {
 		m(&cfg)
 	}

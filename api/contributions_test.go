@@ -69,7 +69,7 @@ type contribList struct {
 func newContribFixture(t *testing.T, te *testEnv) contribFixture {
 	t.Helper()
 	ctx := context.Background()
-	start := time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Minute)
+	start := te.now().UTC().Add(-3 * time.Hour).Truncate(time.Minute)
 	f := contribFixture{s: storetest.ScriptedEvent(t, te.db, start, hostileNames[:4]...)}
 	// Names no request can carry, as older data might.
 	q := `UPDATE rsvps SET name = ? WHERE id = ?`

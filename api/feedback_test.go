@@ -30,7 +30,7 @@ type feedbackFixture struct {
 func newFeedbackFixture(t *testing.T, te *testEnv) feedbackFixture {
 	t.Helper()
 	ctx := context.Background()
-	f := feedbackFixture{s: storetest.ScriptedEvent(t, te.db, time.Now().UTC().Add(-5*time.Hour).Truncate(time.Minute))}
+	f := feedbackFixture{s: storetest.ScriptedEvent(t, te.db, te.now().UTC().Add(-5*time.Hour).Truncate(time.Minute))}
 	for _, o := range []struct {
 		id  string
 		tok *string

@@ -83,7 +83,7 @@ func (s *Server) getGroupCalendar(c echo.Context) error {
 	if domain.CheckSlug(&v, "slug", slug); v.Err() != nil {
 		return &domain.Error{Code: domain.ENOTFOUND, Reason: "group_not_found", Message: "No such group."}
 	}
-	ctx, now := c.Request().Context(), s.cfg.Now()
+	ctx, now := c.Request().Context(), s.now()
 	since := now.Add(-FeedHistory)
 	const cacheControl = "public, no-cache"
 	cached, ok := s.feeds.get(slug)
@@ -124,7 +124,7 @@ func (s *Server) getPersonalCalendar(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	self, views, err := s.store.PersonalEvents(c.Request().Context(), t, s.cfg.Now().Add(-FeedHistory))
+	self, views, err := s.store.PersonalEvents(c.Request().Context(), t, s.now().Add(-FeedHistory))
 	if err != nil {
 		return err
 	}

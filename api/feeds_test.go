@@ -17,7 +17,7 @@ func TestEventDownloadAndConditionalGET(t *testing.T) {
 		te := newTestEnv(t, db)
 		_, tok := te.organiser("Ada")
 		gid := te.group(tok)
-		start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Minute)
+		start := te.now().Add(48 * time.Hour).UTC().Truncate(time.Minute)
 		r := te.do("POST", "/api/v1/groups/"+gid+"/events", tok, map[string]any{
 			"title": "Essentials, live; \"Q1\"", "kind": "live_session", "online_url": "https://meet.example.org/secret-room",
 			"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339),
@@ -102,7 +102,7 @@ func TestGroupAndPersonalFeeds(t *testing.T) {
 		// A person going to events of two groups gets both in their feed,
 		// with join links; an event where they only wait in line is absent.
 		gid2 := te.group(tok)
-		start := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Minute)
+		start := te.now().Add(24 * time.Hour).UTC().Truncate(time.Minute)
 		r = te.do("POST", "/api/v1/groups/"+gid2+"/events", tok, map[string]any{
 			"title": "Online hour", "kind": "live_session", "online_url": "https://meet.example.org/room-42", "capacity": 1,
 			"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339),
@@ -145,8 +145,7 @@ func TestGroupAndPersonalFeeds(t *testing.T) {
 		// Followed in the check-in window, it records the online attendance
 		// of the same address's RSVP to that event, and forwards.
 		onlineStart, _ := time.Parse(time.RFC3339, online["starts_at"].(string))
-		clock := onlineStart.Add(5 * time.Minute)
-		atClock(te, db, &clock)
+		atClock(te, db, onlineStart.Add(5*time.Minute))
 		pc := newPageClient(t, te)
 		j := pc.get(strings.TrimPrefix(joinLink, te.srv.URL))
 		if j.Status != http.StatusSeeOther || j.Header.Get("Location") != "https://meet.example.org/room-42" {

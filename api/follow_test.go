@@ -27,8 +27,7 @@ func (te *testEnv) followLink(t testing.TB, addr string) string {
 func TestFollowAPIAndPages(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		te := newTestEnv(t, db)
-		clock := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-		atClock(te, db, &clock)
+		clock := atClock(te, db, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 		_, tok := te.organiser("Ada")
 		gid := te.group(tok)
 		slug := "essentials-" + storetest.Unique()
@@ -85,9 +84,8 @@ func TestFollowAPIAndPages(t *testing.T) {
 			late := "late-" + u + "@example.org"
 			wantStatus(t, te.do("POST", "/api/v1/public/series/"+slug+"/followers", "", map[string]any{"name": "Late", "email": late}), http.StatusAccepted)
 			confirm := te.followLink(t, late)
-			prev := clock
-			clock = clock.Add(domain.FollowConfirmWindow + time.Minute)
-			t.Cleanup(func() { clock = prev })
+			clock.Advance(domain.FollowConfirmWindow + time.Minute)
+			t.Cleanup(func() { clock.Advance(-domain.FollowConfirmWindow - time.Minute) })
 			wantProblem(t, te.do("POST", "/api/v1/public/followers/"+confirm+"/confirm", "", nil), http.StatusGone, "follow_link_expired")
 		})
 

@@ -30,7 +30,7 @@ func newTestEnv(t testing.TB, db *store.DB, mutate ...func(*Config)) *testEnv {
 	t.Helper()
 	te := &testEnv{t: t, db: db}
 	te.srv = httptest.NewUnstartedServer(nil)
-	cfg := Config{BaseURL: "http://" + te.srv.Listener.Addr().String(), Version: "test"}
+	cfg := Config{BaseURL: "http://" + te.srv.Listener.Addr().String(), Version: "test", Clock: db.Clock()}
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -149,7 +149,7 @@ func (te *testEnv) group(token string) string {
 // event creates and, if publish is set, publishes an event a week ahead.
 func (te *testEnv) event(token, groupID string, capacity any, publish bool) (id, slug string) {
 	te.t.Helper()
-	start := time.Now().Add(7 * 24 * time.Hour).UTC().Truncate(time.Minute)
+	start := te.now().Add(7 * 24 * time.Hour).UTC().Truncate(time.Minute)
 	r := te.do("POST", "/api/v1/groups/"+groupID+"/events", token, map[string]any{
 		"title": "Essentials: what you need to know", "kind": "meetup",
 		"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(2 * time.Hour).Format(time.RFC3339),
@@ -205,3 +205,6 @@ func (s *syncBuf) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// now is the time by the clock the server and its database share.
+func (te *testEnv) now() time.Time { return te.db.Clock().Now() }

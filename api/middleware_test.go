@@ -63,7 +63,7 @@ func TestTrustedProxies(t *testing.T) {
 	r := te.send(rsvpRequest(te, slug, "c9@example.org", "203.0.113.0"))
 	wantProblem(t, r, http.StatusTooManyRequests, "rate_limited")
 
-	if _, err := New(db, Config{TrustedProxies: []string{"not-an-ip"}}); err == nil {
+	if _, err := New(db, Config{TrustedProxies: []string{"not-an-ip"}, Clock: db.Clock()}); err == nil {
 		t.Fatal("an invalid CONVENE_TRUSTED_PROXIES entry was accepted")
 	}
 	ipx, err := ipExtractor([]string{"10.0.0.0/8"})

@@ -280,7 +280,7 @@ func (s *Server) eventPage(c echo.Context) error {
 }
 
 func (s *Server) renderEvent(c echo.Context, status int, e domain.Event, g domain.Group, form rsvpForm, n *notice) error {
-	now := s.cfg.Now()
+	now := s.now()
 	sum := s.eventSummary(e, g)
 	d := eventPageData{
 		Meta: s.meta(e.Title), Event: sum, Description: paragraphs(e.Description), Notice: n, Form: form,
@@ -426,7 +426,7 @@ func (s *Server) renderRSVP(c echo.Context, status int, t, checkinErr string) er
 	if sum.Over && !sum.Cancelled && domain.CheckFeedback(v.RSVP) == nil {
 		d.FeedbackURL = "/f/" + url.PathEscape(t)
 	}
-	d.Checkin = s.checkinPanel(v, t, s.cfg.Now(), checkinErr, c.QueryParam("checkedin") == "1")
+	d.Checkin = s.checkinPanel(v, t, s.now(), checkinErr, c.QueryParam("checkedin") == "1")
 	if r := v.RSVP; d.Going && v.Event.Reconfirm && !sum.Cancelled && !sum.Over && (r.ReconfirmAskedAt != nil || r.ReconfirmedAt != nil) {
 		loc := pageZone(v.Event.TimeZone)
 		p := &reconfirmPanel{Action: base + "/reconfirm", Just: c.QueryParam("reconfirmed") == "1",
@@ -456,7 +456,7 @@ func (s *Server) renderCancelled(c echo.Context, v domain.RSVPView) error {
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
 	label := "See the event"
-	if v.Event.RSVPOpen(s.cfg.Now()) {
+	if v.Event.RSVPOpen(s.now()) {
 		d.Text = append(d.Text, "Changed your mind? You can reply again while RSVPs are open.")
 		label = "Reply again on the event page"
 	}
@@ -525,7 +525,7 @@ func (s *Server) groupPage(c echo.Context) error {
 	if domain.CheckSlug(&v, "slug", slug); v.Err() != nil {
 		return &domain.Error{Code: domain.ENOTFOUND, Reason: "group_not_found", Message: "No such group."}
 	}
-	now := s.cfg.Now()
+	now := s.now()
 	g, events, err := s.store.FindPublicGroup(c.Request().Context(), slug, now.Add(-groupPageHistory))
 	if err != nil {
 		return err

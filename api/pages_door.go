@@ -223,7 +223,7 @@ func (s *Server) joinPage(c echo.Context) error {
 	if v.Event.OnlineURL == "" {
 		return &domain.Error{Code: domain.ENOTFOUND, Reason: "not_online", Message: "This event has no online session."}
 	}
-	if recorded || (v.RSVP.Status == domain.RSVPGoing && v.Event.CheckinOpen(s.cfg.Now())) {
+	if recorded || (v.RSVP.Status == domain.RSVPGoing && v.Event.CheckinOpen(s.now())) {
 		// The meeting's own link; it is never shown to people without a
 		// place.
 		return c.Redirect(http.StatusSeeOther, v.Event.OnlineURL)
@@ -233,7 +233,7 @@ func (s *Server) joinPage(c echo.Context) error {
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
 	from, _ := v.Event.CheckinWindow()
-	now := s.cfg.Now()
+	now := s.now()
 	status := http.StatusOK
 	switch {
 	case v.RSVP.Status == domain.RSVPCancelled:

@@ -84,7 +84,7 @@ func (s *Server) renderInvitation(c echo.Context, status int, t string, v domain
 	}
 	if !sum.Cancelled && !sum.Over {
 		d.Places = placesText(v.Event)
-		now := s.cfg.Now()
+		now := s.now()
 		switch {
 		case v.Event.RSVPOpen(now):
 			d.Open, d.Waitlist = true, !v.Event.HasFreeSeat()
@@ -252,7 +252,7 @@ func (s *Server) erasePage(c echo.Context) error {
 	}
 	base := "/r/" + url.PathEscape(t)
 	d := erasePageData{Meta: s.meta("Erase your data?"), Event: s.eventSummary(v.Event, v.Group), Name: v.RSVP.Name, Email: v.RSVP.Email,
-		Upcoming: v.RSVP.Status != domain.RSVPCancelled && v.Event.Status == domain.EventPublished && s.cfg.Now().Before(v.Event.StartsAt),
+		Upcoming: v.RSVP.Status != domain.RSVPCancelled && v.Event.Status == domain.EventPublished && s.now().Before(v.Event.StartsAt),
 		Action:   base + "/erase", KeepURL: base, CSRF: csrfToken(c)}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, d.Event.GroupURL

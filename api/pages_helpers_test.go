@@ -198,8 +198,30 @@ func pageGroup(te *testEnv, token, name, description string) (id, slug string) {
 }
 
 // pageStart is when page-test events start unless told otherwise: a
-// Tuesday evening in Oslo, in winter time.
-var pageStart = time.Date(2030, 12, 10, 17, 0, 0, 0, time.UTC)
+// Tuesday evening in Oslo in winter time — the second Tuesday of the first
+// December at least a month after the tests' clock says now, so that the
+// pages show the same weekday and zone whatever day the tests run.
+var pageStart = func() time.Time {
+	now := storetest.NewClock().Now().UTC()
+	year := now.Year()
+	if now.Month() >= time.November {
+		year++
+	}
+	d := time.Date(year, time.December, 8, 17, 0, 0, 0, time.UTC)
+	for d.Weekday() != time.Tuesday {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d
+}()
+
+// osloDay is how pages write t's day: "Tuesday 10 December 2030".
+func osloDay(t time.Time) string {
+	oslo, _ := time.LoadLocation("Europe/Oslo")
+	return t.In(oslo).Format("Monday 2 January 2006")
+}
+
+// pageWhen is how pages write the default page event's time.
+var pageWhen = osloDay(pageStart) + ", 18:00–20:00"
 
 // omit, as a field's value for pageEvent, leaves the field out.
 var omit = struct{ omit bool }{true}

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/convene/convene/domain"
 )
 
 // TestPageRoutesAreNotTheAPI pins the HTML pages' routes. They serve
@@ -22,7 +24,7 @@ func TestPageRoutesAreNotTheAPI(t *testing.T) {
 			documented[method+" "+path] = true
 		}
 	}
-	s, err := New(nil, Config{})
+	s, err := New(nil, Config{Clock: domain.SystemClock})
 	if err != nil {
 		t.Fatal(err)
 	}

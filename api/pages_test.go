@@ -33,7 +33,7 @@ func TestEventPage(t *testing.T) {
 			"<h1>Essentials: what you need to know</h1>",
 			`<a href="/g/`+gslug+`">Oslo .NET User Group</a>`,
 			// The time in the event's zone, with the zone named.
-			`<time datetime="2030-12-10T18:00:00+01:00">Tuesday 10 December 2030, 18:00–20:00</time>`,
+			`<time datetime="`+pageStart.Add(time.Hour).Format("2006-01-02T15:04:05")+`+01:00">`+pageWhen+`</time>`,
 			"(Europe/Oslo, CET)",
 			"Community Hall", "Storgata 1, Oslo",
 			"2 seats left",
@@ -51,7 +51,7 @@ func TestEventPage(t *testing.T) {
 			`<meta property="og:title" content="Essentials: what you need to know">`,
 			`<meta property="og:type" content="website">`,
 			`<meta property="og:url" content="`+te.srv.URL+`/e/`+slug+`">`,
-			`<meta property="og:description" content="Tuesday 10 December 2030, 18:00–20:00 (Europe/Oslo, CET) · Community Hall. First paragraph. Second line. Second paragraph.">`,
+			`<meta property="og:description" content="`+pageWhen+` (Europe/Oslo, CET) · Community Hall. First paragraph. Second line. Second paragraph.">`,
 			`<meta property="og:site_name" content="Oslo .NET User Group">`,
 		)
 		p.csrf(t)
@@ -153,7 +153,7 @@ func TestEventPageStates(t *testing.T) {
 			p := pc.get("/e/" + slug)
 			csrf := p.csrf(t)
 			wantStatus(t, te.do("PATCH", "/api/v1/events/"+id, tok, map[string]any{
-				"rsvp_closes_at": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)}), http.StatusOK)
+				"rsvp_closes_at": te.now().Add(-time.Hour).UTC().Format(time.RFC3339)}), http.StatusOK)
 			p = pc.get("/e/" + slug)
 			wantPage(t, p, http.StatusOK)
 			wantText(t, p, "RSVPs for this event are closed.", "Add to calendar")
@@ -163,16 +163,17 @@ func TestEventPageStates(t *testing.T) {
 			wantText(t, r, "RSVPs for this event are closed.")
 		})
 		t.Run("RSVPsNotOpenYet", func(t *testing.T) {
-			_, slug := pageEvent(te, tok, gid, true, map[string]any{"rsvp_opens_at": time.Date(2030, 12, 1, 8, 0, 0, 0, time.UTC)})
+			opens := pageStart.Add(-9*24*time.Hour - 9*time.Hour) // the Sunday before, 09:00 in Oslo
+			_, slug := pageEvent(te, tok, gid, true, map[string]any{"rsvp_opens_at": opens})
 			p := pc.get("/e/" + slug)
 			wantPage(t, p, http.StatusOK)
-			wantText(t, p, "RSVPs open Sunday 1 December 2030, 09:00 (Europe/Oslo, CET).")
+			wantText(t, p, "RSVPs open "+osloDay(opens)+", 09:00 (Europe/Oslo, CET).")
 			wantNoText(t, p, "<form")
 		})
 		t.Run("Over", func(t *testing.T) {
 			_, slug := te.event(tok, gid, 5, true) // a week from now
-			later := newTestEnv(t, db, func(c *Config) { c.Now = func() time.Time { return time.Now().Add(30 * 24 * time.Hour) } })
-			p := newPageClient(t, later).get("/e/" + slug)
+			storetest.ClockOf(t, db).Advance(30 * 24 * time.Hour)
+			p := newPageClient(t, te).get("/e/" + slug)
 			wantPage(t, p, http.StatusOK)
 			wantText(t, p, "This event is over.")
 			wantNoText(t, p, "<form", "Add to calendar", "seats left")
@@ -234,7 +235,7 @@ func TestRSVPFormFlow(t *testing.T) {
 			`<div class="notice notice-ok" role="status">`, "You're going.",
 			"<a href=\"/e/"+slug+"\">Essentials: what you need to know</a>",
 			"Replied as Grace Hopper (grace-"+u+"@example.org)",
-			"Tuesday 10 December 2030, 18:00–20:00", "(Europe/Oslo, CET)", "Community Hall",
+			pageWhen, "(Europe/Oslo, CET)", "Community Hall",
 			"Add to calendar", "https://calendar.google.com/calendar/render?",
 			`href="`+te.srv.URL+`/api/v1/rsvps/`+grace+`/calendar.ics"`,
 			`href="webcal://`+strings.TrimPrefix(te.srv.URL, "http://")+`/api/v1/rsvps/`+grace+`/calendar.ics"`,
@@ -543,7 +544,8 @@ func TestGroupPage(t *testing.T) {
 		te := newTestEnv(t, db)
 		_, tok := te.organiser("Ada")
 		gid, gslug := pageGroup(te, tok, "Oslo .NET User Group", "We meet monthly.\n\nEveryone is welcome.")
-		now := time.Now().UTC().Truncate(time.Minute)
+		clock := storetest.ClockOf(t, db)
+		now := clock.Now().UTC().Truncate(time.Minute)
 		at := func(days int) map[string]any {
 			start := now.Add(time.Duration(days) * 24 * time.Hour)
 			return map[string]any{"starts_at": start, "ends_at": start.Add(2 * time.Hour)}
@@ -557,7 +559,8 @@ func TestGroupPage(t *testing.T) {
 		pageEvent(te, tok, gid, false, with(at(50), "title", "Draft meetup"))
 
 		// Ten days from now, the first event is past.
-		ten := newTestEnv(t, db, func(c *Config) { c.Now = func() time.Time { return now.Add(10 * 24 * time.Hour) } })
+		clock.Set(now.Add(10 * 24 * time.Hour))
+		ten := te
 		pc := newPageClient(t, ten)
 		p := pc.get("/g/" + gslug)
 		wantPage(t, p, http.StatusOK)
@@ -584,6 +587,7 @@ func TestGroupPage(t *testing.T) {
 		}
 
 		// Today nothing is past: no past section.
+		clock.Reset()
 		p = newPageClient(t, te).get("/g/" + gslug)
 		wantPage(t, p, http.StatusOK)
 		wantNoText(t, p, "Past events")

@@ -65,7 +65,7 @@ func (s *Server) eventSummary(e domain.Event, g domain.Group) eventSummary {
 		Title: e.Title, URL: "/e/" + url.PathEscape(e.Slug), GroupName: g.Name, GroupURL: "/g/" + url.PathEscape(g.Slug),
 		When: message.Span(e.StartsAt, e.EndsAt, loc, message.LongDate), Zone: message.ZoneLabel(loc, e.StartsAt),
 		StartISO: e.StartsAt.In(loc).Format(time.RFC3339), Online: e.Kind == domain.KindLiveSession || e.OnlineURL != "",
-		Cancelled: e.Status == domain.EventCancelled, CancelReason: e.CancelReason, Over: !s.cfg.Now().Before(e.EndsAt),
+		Cancelled: e.Status == domain.EventCancelled, CancelReason: e.CancelReason, Over: !s.now().Before(e.EndsAt),
 		Calendar: message.PublicCalendarLinks(s.cfg.BaseURL, e),
 	}
 	if e.Venue != nil {

@@ -169,7 +169,7 @@ func (s *Server) exportRSVP(c echo.Context) error {
 		return domain.ErrRSVPErased
 	}
 	r, e := x.View.RSVP, x.View.Event
-	out := rsvpExportJSON{ExportedAt: s.cfg.Now().UTC(),
+	out := rsvpExportJSON{ExportedAt: s.now().UTC(),
 		RSVP: exportRSVPJSON{ID: r.ID, Name: r.Name, Email: r.Email, Status: r.Status, WaitlistPosition: position(r),
 			CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, CancelledAt: r.CancelledAt},
 		Event: exportEventJSON{Title: e.Title, Group: x.View.Group.Name, URL: s.cfg.BaseURL + "/e/" + e.Slug,

@@ -37,7 +37,7 @@ func TestRemindersSetting(t *testing.T) {
 		if got := strs(m["reminders"]); !slices.Equal(got, []string{"PT24H", "PT1H"}) || m["reconfirm"] != false {
 			t.Fatalf("defaults: reminders %v reconfirm %v", got, m["reconfirm"])
 		}
-		start := time.Now().Add(10 * 24 * time.Hour).UTC().Truncate(time.Hour)
+		start := te.now().Add(10 * 24 * time.Hour).UTC().Truncate(time.Hour)
 		r = te.do("POST", "/api/v1/groups/"+gid+"/events", tok, map[string]any{
 			"title": "Live", "kind": "live_session", "online_url": "https://meet.example.org/x",
 			"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339),

@@ -400,7 +400,7 @@ func (s *Server) getSeriesCalendar(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := message.PublishSeries(v, s.cfg.Now(), message.FeedOptions{BaseURL: s.cfg.BaseURL, Name: v.Series.Title})
+	body, err := message.PublishSeries(v, s.now(), message.FeedOptions{BaseURL: s.cfg.BaseURL, Name: v.Series.Title})
 	if err != nil {
 		return err
 	}

@@ -36,8 +36,7 @@ func fieldsOf(t *testing.T, r response) []string {
 func TestSeriesAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		te := newTestEnv(t, db)
-		clock := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-		atClock(te, db, &clock)
+		atClock(te, db, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 		_, tok := te.organiser("Ada")
 		gid := te.group(tok)
 		slug := "essentials-" + storetest.Unique()
@@ -194,8 +193,7 @@ func expandFeed(t *testing.T, feed []byte) []string {
 func TestSeriesFeed(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		te := newTestEnv(t, db)
-		clock := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-		atClock(te, db, &clock)
+		atClock(te, db, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 		_, tok := te.organiser("Ada")
 		gid := te.group(tok)
 		slug := "essentials-" + storetest.Unique()

@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -127,8 +128,9 @@ type Config struct {
 	Version string
 	// Logger receives one line per request and internal errors.
 	Logger *slog.Logger
-	// Now returns the current time; tests may replace it.
-	Now func() time.Time
+	// Clock is the service's one clock, the one the store was opened
+	// with (required).
+	Clock domain.Clock
 	// AdminEmail is the instance administrator's e-mail (the first
 	// organiser); only they may see /api/v1/admin/*. Empty: nobody.
 	AdminEmail string
@@ -172,8 +174,8 @@ func New(st Store, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.Clock == nil {
+		return nil, errors.New("api: Config.Clock is required (the store's clock)")
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	s := &Server{store: st, cfg: cfg, log: cfg.Logger, codes: newCodeGuard(), feeds: newFeedCache(), metrics: cfg.Metrics}
@@ -207,6 +209,9 @@ func New(st Store, cfg Config) (*Server, error) {
 	s.routes()
 	return s, nil
 }
+
+// now is the time by the service's clock.
+func (s *Server) now() time.Time { return s.cfg.Clock.Now() }
 
 // Handler returns the server as an http.Handler.
 func (s *Server) Handler() http.Handler { return s.echo }

@@ -129,7 +129,7 @@ func (s *Server) eventView(e domain.Event) eventJSON {
 		ID: e.ID, GroupID: e.GroupID, Slug: e.Slug, Title: e.Title, Description: e.Description,
 		Kind: e.Kind, Status: e.Status, StartsAt: e.StartsAt, EndsAt: e.EndsAt, TimeZone: e.TimeZone,
 		Local: localTimes(e), Venue: venueView(e.Venue), OnlineURL: e.OnlineURL, RecordingURL: e.RecordingURL, Capacity: e.Capacity,
-		Waitlist: e.Waitlist, RSVPOpensAt: e.RSVPOpensAt, RSVPClosesAt: e.RSVPClosesAt, RSVPOpen: e.RSVPOpen(s.cfg.Now()),
+		Waitlist: e.Waitlist, RSVPOpensAt: e.RSVPOpensAt, RSVPClosesAt: e.RSVPClosesAt, RSVPOpen: e.RSVPOpen(s.now()),
 		RSVPConfirmation: e.RSVPConfirmation,
 		GoingCount:       e.GoingCount, WaitlistCount: e.WaitlistCount, SeatsLeft: e.SeatsLeft(), CancelReason: e.CancelReason,
 		PublicURL: s.cfg.BaseURL + "/e/" + e.Slug, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt,
@@ -202,7 +202,7 @@ func (s *Server) publicEventView(e domain.Event, g domain.Group) publicEventJSON
 		StartsAt: e.StartsAt, EndsAt: e.EndsAt, TimeZone: e.TimeZone, Local: localTimes(e), Venue: venueView(e.Venue),
 		Online: e.OnlineURL != "", Group: groupRefJSON{Slug: g.Slug, Name: g.Name}, Capacity: e.Capacity,
 		GoingCount: e.GoingCount, SeatsLeft: e.SeatsLeft(), WaitlistCount: e.WaitlistCount, Waitlist: e.Waitlist,
-		RSVPOpen: e.RSVPOpen(s.cfg.Now()), RSVPConfirmation: e.RSVPConfirmation, CancelReason: e.CancelReason, URL: s.cfg.BaseURL + "/e/" + e.Slug,
+		RSVPOpen: e.RSVPOpen(s.now()), RSVPConfirmation: e.RSVPConfirmation, CancelReason: e.CancelReason, URL: s.cfg.BaseURL + "/e/" + e.Slug,
 		CalendarLinks: calendarLinksJSON(message.PublicCalendarLinks(s.cfg.BaseURL, e)),
 	}
 }

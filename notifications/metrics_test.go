@@ -36,7 +36,7 @@ func TestEmailMetrics(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	owner, _ := db.CreateOrganiser(ctx, "owner@example.org", "Owner")
 	g, _ := db.CreateGroup(ctx, owner.ID, domain.Group{Slug: "g", Name: "G", TimeZone: "UTC"})
-	start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Minute)
+	start := db.Clock().Now().Add(48 * time.Hour).UTC().Truncate(time.Minute)
 	e, err := db.CreateEvent(ctx, owner.ID, g.ID, domain.Event{Title: "T", Kind: domain.KindMeetup, StartsAt: start,
 		EndsAt: start.Add(time.Hour), Venue: &domain.Venue{Name: "Hall"}, Waitlist: true})
 	if err != nil {
@@ -60,7 +60,7 @@ func TestEmailMetrics(t *testing.T) {
 	smtp, _ := message.NewSMTP(scfg)
 	m := &countMetrics{n: map[string]int{}}
 	w := &SendWorker{store: db, sender: smtp, cfg: Config{BaseURL: "https://convene.example",
-		From: mail.Address{Address: "events@convene.example"}, Logger: discard(), Now: time.Now, Metrics: m}}
+		From: mail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock(), Metrics: m}}
 	job := func(i, attempt int) *river.Job[domain.SendEmailArgs] {
 		return &river.Job[domain.SendEmailArgs]{JobRow: &rivertype.JobRow{Attempt: attempt, MaxAttempts: store.MaxSendAttempts},
 			Args: domain.SendEmailArgs{DeliveryID: page.Items[i].ID}}

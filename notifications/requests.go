@@ -88,7 +88,7 @@ func (w *InvitationWorker) Work(ctx context.Context, job *river.Job[domain.SendI
 	msg, err := message.ComposeRequest(message.KindInvitation, message.Request{
 		ID: inv.ID, Name: inv.Name, Email: inv.Email, Event: out.Event, Group: out.Group,
 		OrganizerEmail: out.OrganizerEmail, From: w.cfg.From, BaseURL: w.cfg.BaseURL,
-		ActionURL: InvitationURL(w.cfg.BaseURL, token), Note: inv.Message, InvitedBy: out.InvitedBy, Now: w.cfg.Now().UTC(),
+		ActionURL: InvitationURL(w.cfg.BaseURL, token), Note: inv.Message, InvitedBy: out.InvitedBy, Now: w.cfg.Clock.Now().UTC(),
 		SeriesTitle: out.SeriesTitle, UnfollowURL: unfollow,
 	})
 	if errors.Is(err, message.ErrStale) {
@@ -124,7 +124,7 @@ func (w *InvitationWorker) bounce(ctx context.Context, id string, err error) err
 
 // NextRetry backs off like every e-mail.
 func (w *InvitationWorker) NextRetry(job *river.Job[domain.SendInvitationArgs]) time.Time {
-	return time.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
+	return w.cfg.Clock.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
 }
 
 // Timeout bounds one attempt.
@@ -155,7 +155,7 @@ func (w *ConfirmationWorker) Work(ctx context.Context, job *river.Job[domain.Sen
 	if token == "" {
 		return nil
 	}
-	now := w.cfg.Now().UTC()
+	now := w.cfg.Clock.Now().UTC()
 	p := out.Pending
 	msg, err := message.ComposeRequest(message.KindConfirm, message.Request{
 		ID: p.ID, Name: p.Name, Email: p.Email, Event: out.Event, Group: out.Group,
@@ -188,7 +188,7 @@ func (w *ConfirmationWorker) fail(ctx context.Context, id string, err error) err
 
 // NextRetry backs off like every e-mail.
 func (w *ConfirmationWorker) NextRetry(job *river.Job[domain.SendConfirmationArgs]) time.Time {
-	return time.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
+	return w.cfg.Clock.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
 }
 
 // Timeout bounds one attempt.
@@ -218,7 +218,7 @@ func (w *FollowConfirmationWorker) Work(ctx context.Context, job *river.Job[doma
 	if token == "" {
 		return nil // confirmed, unfollowed or expired meanwhile, or no session ahead
 	}
-	now := w.cfg.Now().UTC()
+	now := w.cfg.Clock.Now().UTC()
 	f := out.Follower
 	msg, err := message.ComposeRequest(message.KindConfirmFollow, message.Request{
 		ID: f.ID, Name: f.Name, Email: f.Email, Event: out.Next, Group: out.Group,
@@ -245,7 +245,7 @@ func (w *FollowConfirmationWorker) Work(ctx context.Context, job *river.Job[doma
 
 // NextRetry backs off like every e-mail.
 func (w *FollowConfirmationWorker) NextRetry(job *river.Job[domain.SendFollowConfirmationArgs]) time.Time {
-	return time.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
+	return w.cfg.Clock.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
 }
 
 // Timeout bounds one attempt.

@@ -131,13 +131,13 @@ func (w *SendBatchWorker) retried(ctx context.Context, out domain.Outgoing, err 
 	w.cfg.countEmail(string(out.Delivery.Kind), EmailRetried)
 	w.cfg.Logger.WarnContext(ctx, "e-mail not sent; will retry", "delivery_id", out.Delivery.ID, "attempt", 1, "err", Redact(err.Error()))
 	return domain.DeliveryOutcome{DeliveryID: out.Delivery.ID, Status: domain.DeliveryQueued, LastError: err.Error(),
-		RetryAt: time.Now().Add(cappedBackoff(1, w.cfg.RetryBackoffMax))}
+		RetryAt: w.cfg.Clock.Now().Add(cappedBackoff(1, w.cfg.RetryBackoffMax))}
 }
 
 // NextRetry backs off as SendWorker does; a batch is retried only when the
 // store failed.
 func (w *SendBatchWorker) NextRetry(job *river.Job[domain.SendEmailBatchArgs]) time.Time {
-	return time.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
+	return w.cfg.Clock.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
 }
 
 // Timeout bounds one attempt (Config.SendTimeout), as for one e-mail: the

@@ -95,7 +95,7 @@ func TestFanOutSendsInBatches(t *testing.T) {
 		ctx := context.Background()
 		owner, _ := db.CreateOrganiser(ctx, "owner-"+storetest.Unique()+"@example.org", "Owner")
 		g, _ := db.CreateGroup(ctx, owner.ID, domain.Group{Slug: "g-" + storetest.Unique(), Name: "G", TimeZone: "UTC"})
-		start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Minute)
+		start := db.Clock().Now().Add(48 * time.Hour).UTC().Truncate(time.Minute)
 		e, err := db.CreateEvent(ctx, owner.ID, g.ID, domain.Event{Title: "T", Kind: domain.KindMeetup, StartsAt: start,
 			EndsAt: start.Add(time.Hour), Venue: &domain.Venue{Name: "Hall"}, Waitlist: true})
 		if err != nil {
@@ -144,7 +144,7 @@ func TestFanOutSendsInBatches(t *testing.T) {
 		cfg, _ := message.ParseSMTPURL(sink.URL())
 		smtp, _ := message.NewSMTP(cfg)
 		sender := &refusingOne{inner: smtp, sink: sink, addr: addr["cy"]}
-		wcfg := Config{BaseURL: "https://convene.example", From: mail.Address{Address: "events@convene.example"}, Logger: discard(), Now: time.Now, Metrics: noMetrics{}}
+		wcfg := Config{BaseURL: "https://convene.example", From: mail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock(), Metrics: noMetrics{}}
 		w := &SendBatchWorker{store: db, sender: sender, cfg: wcfg}
 		job := &river.Job[domain.SendEmailBatchArgs]{JobRow: &rivertype.JobRow{Attempt: 1, MaxAttempts: store.MaxSendAttempts}, Args: args}
 		if err := w.Work(ctx, job); err != nil {

@@ -10,7 +10,6 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,12 +35,13 @@ func startWorkers(t *testing.T, db *store.DB, sink *smtptest.Server) {
 		t.Fatal(err)
 	}
 	workers := river.NewWorkers()
-	Register(workers, db, smtp, Config{BaseURL: "https://convene.example", From: mail.Address{Address: "events@convene.example"}, Logger: discard()})
+	Register(workers, db, smtp, Config{BaseURL: "https://convene.example", From: mail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock()})
 	RegisterSeries(workers, db, discard())
 	c, err := river.NewClient(db.JobDriver(), &river.Config{
 		Workers: workers, Logger: discard(),
 		Queues:            map[string]river.QueueConfig{store.QueueEmail: {MaxWorkers: 4}, store.QueueFanOut: {MaxWorkers: 1}},
 		FetchPollInterval: 50 * time.Millisecond, FetchCooldown: 10 * time.Millisecond,
+		Test: river.TestConfig{Time: db.JobTime()},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -56,25 +56,6 @@ func startWorkers(t *testing.T, db *store.DB, sink *smtptest.Server) {
 		_ = c.Stop(stop)
 		cancel()
 	})
-}
-
-// testClock is the store's clock in a test, safe to move while the job
-// workers read it.
-type testClock struct{ ns atomic.Int64 }
-
-func (c *testClock) now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
-func (c *testClock) set(t time.Time)         { c.ns.Store(t.UnixNano()) }
-func (c *testClock) advance(d time.Duration) { c.ns.Add(int64(d)) }
-
-// setClock makes the store's clock say start until the test ends.
-func setClock(t *testing.T, db *store.DB, start time.Time) *testClock {
-	t.Helper()
-	c := &testClock{}
-	c.set(start)
-	real := db.Now
-	db.Now = c.now
-	t.Cleanup(func() { db.Now = real })
-	return c
 }
 
 // mailText is the decoded text/plain part of a message.
@@ -156,7 +137,7 @@ func TestFollowersAcrossOccurrences(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		berlin, _ := time.LoadLocation("Europe/Berlin")
-		clock := setClock(t, db, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+		clock := storetest.SetClock(t, db, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 		sink := smtptest.Start(t)
 		startWorkers(t, db, sink)
 
@@ -196,17 +177,19 @@ func TestFollowersAcrossOccurrences(t *testing.T) {
 			if _, err := db.ConfirmFollow(ctx, link(t, mailText(t, confirmations[addr(p.name)][0]), "follow")); err != nil {
 				t.Fatal(err)
 			}
-			clock.advance(time.Second)
+			clock.Advance(time.Second)
 		}
 
 		// Two more occurrences, one week at a time.
 		for week := 1; week <= 2; week++ {
+			// The mails of each occurrence so far go out before its day
+			// is over (an e-mail about an event that is over is not sent).
+			mb := sorted(sink.WaitFor(t, 4+week*4, 30*time.Second))
 			// The evening of the last occurrence's day: the next is due.
-			clock.set(time.Date(2026, 12, 8+7*(week-1), 20, 0, 0, 0, time.UTC))
+			clock.Set(time.Date(2026, 12, 8+7*(week-1), 20, 0, 0, 0, time.UTC))
 			if week == 2 {
 				// Cleo unfollows with the one-click link of her last
 				// invitation, once the mails of two occurrences are in.
-				mb := sorted(sink.WaitFor(t, 4+2*4, 30*time.Second))
 				var unfollow string
 				for _, m := range mb[addr("cleo")] {
 					if lu := m.Header().Get("List-Unsubscribe"); lu != "" {
@@ -274,10 +257,11 @@ func TestFollowersAcrossOccurrences(t *testing.T) {
 // minute for more edits).
 func dueNow(t *testing.T, db *store.DB, kind string) {
 	t.Helper()
+	due := db.Clock().Now().UTC().Add(-time.Second)
 	q := `UPDATE river_job SET scheduled_at = ? WHERE state = 'scheduled' AND kind = ?`
-	arg := any(time.Now().UTC().Add(-time.Second).Format("2006-01-02 15:04:05.000000"))
+	arg := any(due.Format("2006-01-02 15:04:05.000000"))
 	if db.Dialect() == store.Postgres {
-		q, arg = `UPDATE river_job SET scheduled_at = $1, state = 'available' WHERE state = 'scheduled' AND kind = $2`, time.Now().Add(-time.Second)
+		q, arg = `UPDATE river_job SET scheduled_at = $1, state = 'available' WHERE state = 'scheduled' AND kind = $2`, due
 	}
 	if _, err := db.SQL().Exec(q, arg, kind); err != nil {
 		t.Fatal(err)
@@ -292,7 +276,7 @@ func TestMoveAndCancelOneOccurrence(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		berlin, _ := time.LoadLocation("Europe/Berlin")
-		setClock(t, db, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+		storetest.SetClock(t, db, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 		sink := smtptest.Start(t)
 		startWorkers(t, db, sink)
 		u := storetest.Unique()

@@ -73,7 +73,7 @@ func TestThankYouOvertaken(t *testing.T) {
 	cfg, _ := message.ParseSMTPURL(sink.URL())
 	smtp, _ := message.NewSMTP(cfg)
 	w := &SendWorker{store: db, sender: smtp, cfg: Config{BaseURL: "https://convene.example",
-		From: mail.Address{Address: "events@convene.example"}, Logger: discard(), Now: time.Now, Metrics: noMetrics{}}}
+		From: mail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock(), Metrics: noMetrics{}}}
 	page, err := db.ListDeliveries(ctx, s.Owner.ID, s.Event.ID, domain.ListOptions{Limit: domain.MaxPageSize})
 	if err != nil {
 		t.Fatal(err)

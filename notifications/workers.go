@@ -43,8 +43,9 @@ type Config struct {
 	SendTimeout time.Duration
 	// Logger receives one line per failed attempt; never addresses.
 	Logger *slog.Logger
-	// Now returns the current time; tests may replace it.
-	Now func() time.Time
+	// Clock is the service's one clock, the one the store was opened
+	// with (required by Register).
+	Clock domain.Clock
 	// Metrics counts e-mails by outcome; nil counts nothing.
 	Metrics Metrics
 	// RetryBackoffMax caps the wait between two attempts to send an
@@ -69,8 +70,8 @@ func Register(workers *river.Workers, st interface {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.Clock == nil {
+		panic("notifications: Config.Clock is nil; pass the store's clock")
 	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = noMetrics{}
@@ -182,7 +183,7 @@ func composeOutgoing(ctx context.Context, st Store, cfg Config, out domain.Outgo
 		return message.ComposeThankYou(message.ThankYou{
 			RSVP: out.RSVP, Event: out.Event, Group: out.Group, Speakers: out.Speakers,
 			OrganizerEmail: out.OrganizerEmail, From: cfg.From, BaseURL: cfg.BaseURL,
-			FeedbackURL: FeedbackURL(cfg.BaseURL, token), Now: cfg.Now().UTC(),
+			FeedbackURL: FeedbackURL(cfg.BaseURL, token), Now: cfg.Clock.Now().UTC(),
 		})
 	}
 	in := inviteOf(cfg, out, token)
@@ -202,7 +203,7 @@ func inviteOf(cfg Config, out domain.Outgoing, token string) message.Invite {
 		Event: out.Event, Changed: out.Changed, Group: out.Group, RSVP: out.RSVP,
 		Organizer: ics.Person{Name: out.Group.Name, Email: out.OrganizerEmail},
 		From:      cfg.From, BaseURL: cfg.BaseURL, ManageURL: message.ManageURL(cfg.BaseURL, token),
-		Sequence: out.Delivery.Sequence, Now: cfg.Now().UTC(),
+		Sequence: out.Delivery.Sequence, Now: cfg.Clock.Now().UTC(),
 		Before: out.Before, ConfirmBy: out.ConfirmBy, Why: out.Why,
 	}
 	if out.Event.OnlineURL != "" {
@@ -222,7 +223,7 @@ func inviteOf(cfg Config, out domain.Outgoing, token string) message.Invite {
 // minutes (Config.RetryBackoffMax), so a mail server that comes back is
 // used within minutes.
 func (w *SendWorker) NextRetry(job *river.Job[domain.SendEmailArgs]) time.Time {
-	return time.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
+	return w.cfg.Clock.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
 }
 
 // cappedBackoff is 2^(attempt-1) seconds, at most limit (ten minutes when

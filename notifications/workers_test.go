@@ -25,7 +25,7 @@ func TestLastAttemptMarksFailed(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	owner, _ := db.CreateOrganiser(ctx, "owner@example.org", "Owner")
 	g, _ := db.CreateGroup(ctx, owner.ID, domain.Group{Slug: "g", Name: "G", TimeZone: "UTC"})
-	start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Minute)
+	start := db.Clock().Now().Add(48 * time.Hour).UTC().Truncate(time.Minute)
 	e, err := db.CreateEvent(ctx, owner.ID, g.ID, domain.Event{Title: "T", Kind: domain.KindMeetup, StartsAt: start,
 		EndsAt: start.Add(time.Hour), Venue: &domain.Venue{Name: "Hall"}, Waitlist: true})
 	if err != nil {
@@ -46,7 +46,7 @@ func TestLastAttemptMarksFailed(t *testing.T) {
 	cfg, _ := message.ParseSMTPURL(sink.URL())
 	smtp, _ := message.NewSMTP(cfg)
 	w := &SendWorker{store: db, sender: smtp, cfg: Config{BaseURL: "https://convene.example",
-		From: mail.Address{Address: "events@convene.example"}, Logger: nil, Now: time.Now}}
+		From: mail.Address{Address: "events@convene.example"}, Logger: nil, Clock: db.Clock()}}
 	Register(river.NewWorkers(), db, smtp, w.cfg) // fills the defaults
 	w.cfg.Logger = discard()
 	job := func(attempt int) *river.Job[domain.SendEmailArgs] {
@@ -78,11 +78,11 @@ func TestRetryBackoff(t *testing.T) {
 	}
 	for attempt, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 4: 8 * time.Second,
 		10: 8*time.Minute + 32*time.Second, 11: 10 * time.Minute, 100: 10 * time.Minute} {
-		if got := wait(Config{}, attempt); got != want {
+		if got := wait(Config{Clock: domain.SystemClock}, attempt); got != want {
 			t.Errorf("default: after attempt %d wait %s, want %s", attempt, got, want)
 		}
 	}
-	short := Config{RetryBackoffMax: 3 * time.Second}
+	short := Config{RetryBackoffMax: 3 * time.Second, Clock: domain.SystemClock}
 	for attempt, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 3 * time.Second, 50: 3 * time.Second} {
 		if got := wait(short, attempt); got != want {
 			t.Errorf("capped at 3s: after attempt %d wait %s, want %s", attempt, got, want)

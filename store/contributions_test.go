@@ -15,7 +15,9 @@ import (
 const testBaseURL = "https://convene.example"
 
 // pastStart is a start time for an event that ended an hour ago.
-func pastStart() time.Time { return time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Minute) }
+func pastStart(db *store.DB) time.Time {
+	return db.Clock().Now().UTC().Add(-3 * time.Hour).Truncate(time.Minute)
+}
 
 // eventRecords returns every record of an event (withdrawn ones too), by
 // role and then name, through the group's export.
@@ -98,7 +100,7 @@ func due(t *testing.T, db *store.DB, eventID string) bool {
 // corrects its attendance and derives again.
 func TestScriptedEventContributions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		s := storetest.ScriptedEvent(t, db, pastStart())
+		s := storetest.ScriptedEvent(t, db, pastStart(db))
 		key, err := db.SigningKey(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -242,7 +244,7 @@ func TestScriptedEventContributions(t *testing.T) {
 		})
 
 		// A correction after the event: one door check-in was a mistake.
-		setNow(t, db, time.Now().Add(time.Minute))
+		setNow(t, db, db.Clock().Now().Add(time.Minute))
 		undone := s.Registered[s.Door[0]]
 		if _, err := db.UndoCheckIn(ctx, s.Owner.ID, s.Event.ID, undone.ID); err != nil {
 			t.Fatal(err)
@@ -316,7 +318,7 @@ func TestScriptedEventContributions(t *testing.T) {
 		})
 
 		t.Run("CancelledEventHasNone", func(t *testing.T) {
-			setNow(t, db, time.Now().Add(2*time.Minute))
+			setNow(t, db, db.Clock().Now().Add(2*time.Minute))
 			if _, err := db.CancelEvent(ctx, s.Owner.ID, s.Event.ID, "Never happened"); err != nil {
 				t.Fatal(err)
 			}
@@ -447,8 +449,8 @@ func TestDeriveRefusesEventsNotOver(t *testing.T) {
 // address across groups, the RSVP call's token only its own.
 func TestDefaultHostsAndEmailedTokens(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		a := storetest.ScriptedEvent(t, db, pastStart().Add(-24*time.Hour))
-		b := storetest.ScriptedEvent(t, db, pastStart())
+		a := storetest.ScriptedEvent(t, db, pastStart(db).Add(-24*time.Hour))
+		b := storetest.ScriptedEvent(t, db, pastStart(db))
 		if _, _, err := db.SetEventPeople(ctx, b.Owner.ID, b.Event.ID, domain.EventPeopleInput{}); err != nil {
 			t.Fatal(err)
 		}
@@ -467,7 +469,7 @@ func TestDefaultHostsAndEmailedTokens(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		setNow(t, db, time.Now())
+		storetest.ClockOf(t, db).Reset()
 		derive(t, db, a.Event.ID)
 		derive(t, db, b.Event.ID)
 
@@ -506,14 +508,12 @@ func TestDefaultHostsAndEmailedTokens(t *testing.T) {
 // makes its records due again, and they then state the corrected numbers.
 func TestLateCorrectionIsRederived(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		s := storetest.ScriptedEvent(t, db, pastStart())
+		s := storetest.ScriptedEvent(t, db, pastStart(db))
 		derive(t, db, s.Event.ID)
 		if due(t, db, s.Event.ID) {
 			t.Fatal("due right after deriving")
 		}
-		real := db.Now
-		t.Cleanup(func() { db.Now = real })
-		db.Now = func() time.Time { return real().Add(domain.ContributionsWindow + 10*24*time.Hour) }
+		storetest.ClockOf(t, db).Advance(domain.ContributionsWindow + 10*24*time.Hour)
 		if due(t, db, s.Event.ID) {
 			t.Fatal("an old event with nothing changed is due")
 		}
@@ -545,7 +545,7 @@ func TestRepeatAttendanceAndWaitlistConversion(t *testing.T) {
 			t.Fatal(err)
 		}
 		g := newGroup(t, db, o.ID)
-		start := time.Date(2031, 3, 30, 16, 0, 0, 0, time.UTC)
+		start := db.Clock().Now().UTC().AddDate(0, 3, 0).Truncate(time.Hour)
 		mk := func(day int, capacity int) domain.Event {
 			c := capacity
 			s := start.AddDate(0, 0, day)

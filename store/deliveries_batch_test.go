@@ -85,7 +85,7 @@ func testFanOutBatchLoadAndMark(t *testing.T, db *store.DB) {
 		seen[tokens[i]] = true
 	}
 
-	at := time.Now().Add(time.Hour)
+	at := db.Clock().Now().Add(time.Hour)
 	err = db.MarkDeliveries(ctx, []domain.DeliveryOutcome{
 		{DeliveryID: ids[0], Status: domain.DeliverySent},
 		{DeliveryID: ids[1], Status: domain.DeliveryFailed, LastError: "550 no such user"},
@@ -109,7 +109,7 @@ func testFanOutBatchLoadAndMark(t *testing.T, db *store.DB) {
 			t.Errorf("delivery %s: %+v, want %+v after one attempt", d.ID, d, w)
 		}
 	}
-	if n := count(t, db, `SELECT count(*) FROM river_job WHERE kind = 'send_email' AND scheduled_at > ?`, time.Now().Add(30*time.Minute)); n != 1 {
+	if n := count(t, db, `SELECT count(*) FROM river_job WHERE kind = 'send_email' AND scheduled_at > ?`, db.Clock().Now().Add(30*time.Minute)); n != 1 {
 		t.Errorf("%d retry jobs scheduled later, want 1", n)
 	}
 	// Run again, the batch finds nothing left to send: the retry is

@@ -34,10 +34,10 @@ func BenchmarkThankAttendees(b *testing.B) {
 // who came.
 func bigEndedEvent(b *testing.B, db *store.DB, n int) string {
 	b.Helper()
-	prev := db.Now
-	defer func() { db.Now = prev }()
-	start := time.Now().UTC().Add(-5 * time.Hour).Truncate(time.Minute)
-	at := func(t time.Time) { db.Now = func() time.Time { return t } }
+	clock := storetest.ClockOf(b, db)
+	start := clock.Now().UTC().Add(-5 * time.Hour).Truncate(time.Minute)
+	at := func(t time.Time) { clock.Freeze(t) }
+	defer clock.Set(start.Add(5 * time.Hour))
 	at(start.Add(-48 * time.Hour))
 	u := storetest.Unique()
 	o, err := db.CreateOrganiser(ctx, "big-"+u+"@example.org", "Big")

@@ -46,7 +46,7 @@ func thankDue(t *testing.T, db *store.DB, eventID string) bool {
 // pass runs; someone recorded late gets theirs on the next pass.
 func TestThankYou(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		s := storetest.ScriptedEvent(t, db, time.Now().UTC().Add(-5*time.Hour).Truncate(time.Minute))
+		s := storetest.ScriptedEvent(t, db, db.Clock().Now().UTC().Add(-5*time.Hour).Truncate(time.Minute))
 		// One attendee erased their data before the thank-you.
 		erased := s.Registered[s.Door[0]]
 		if _, err := db.EraseRSVPByToken(ctx, s.Tokens[s.Door[0]]); err != nil {
@@ -130,11 +130,11 @@ func TestThankYou(t *testing.T) {
 // is never due; an event that has just ended is not due yet.
 func TestThankYouSkipsCancelledAndRecent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		recent := storetest.ScriptedEvent(t, db, time.Now().UTC().Add(-3*time.Hour).Truncate(time.Minute))
+		recent := storetest.ScriptedEvent(t, db, db.Clock().Now().UTC().Add(-3*time.Hour).Truncate(time.Minute))
 		if thankDue(t, db, recent.Event.ID) {
 			t.Fatal("an event that ended an hour ago is due with a 2-hour delay")
 		}
-		gone := storetest.ScriptedEvent(t, db, time.Now().UTC().Add(-6*time.Hour).Truncate(time.Minute))
+		gone := storetest.ScriptedEvent(t, db, db.Clock().Now().UTC().Add(-6*time.Hour).Truncate(time.Minute))
 		if _, err := db.CancelEvent(ctx, gone.Owner.ID, gone.Event.ID, "The hall flooded."); err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +152,7 @@ func TestThankYouSkipsCancelledAndRecent(t *testing.T) {
 // names, and erasure removes the comment but keeps the rating.
 func TestFeedback(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		s := storetest.ScriptedEvent(t, db, time.Now().UTC().Add(-5*time.Hour).Truncate(time.Minute))
+		s := storetest.ScriptedEvent(t, db, db.Clock().Now().UTC().Add(-5*time.Hour).Truncate(time.Minute))
 		ann, bea, noShow := s.Tokens[s.Door[0]], s.Tokens[s.Online[0]], s.Tokens[s.NoShows[0]]
 
 		t.Run("OK", func(t *testing.T) {
@@ -238,7 +238,7 @@ func TestFeedback(t *testing.T) {
 // links that are not http(s) URLs, or slides for a volunteer, are refused.
 func TestRecordingAndSlides(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		s := storetest.ScriptedEvent(t, db, time.Now().UTC().Add(-5*time.Hour).Truncate(time.Minute))
+		s := storetest.ScriptedEvent(t, db, db.Clock().Now().UTC().Add(-5*time.Hour).Truncate(time.Minute))
 		rec := "https://video.example.org/watch?v=go"
 		ch, err := db.UpdateEvent(ctx, s.Host.ID, s.Event.ID, domain.EventUpdate{RecordingURL: &rec})
 		if err != nil {
@@ -285,7 +285,10 @@ func TestMigrationThanksNoPastEvent(t *testing.T) {
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			db := storetest.Fresh(t, d)()
-			past := storetest.ScriptedEvent(t, db, time.Now().UTC().Add(-5*time.Hour).Truncate(time.Minute))
+			// Migration 00007 compares with the database's clock
+			// (CURRENT_TIMESTAMP): this test runs at the computer's time.
+			storetest.ClockOf(t, db).Set(time.Now())
+			past := storetest.ScriptedEvent(t, db, db.Clock().Now().UTC().Add(-5*time.Hour).Truncate(time.Minute))
 			_, e := openEvent(t, db, 10, domain.ConfirmNone)
 			if err := db.MigrateDownTo(ctx, 4); err != nil {
 				t.Fatal(err)

@@ -26,7 +26,7 @@ func openEvent(t *testing.T, db *store.DB, capacity int, confirm domain.RSVPConf
 		t.Fatal(err)
 	}
 	g := newGroup(t, db, o.ID)
-	start := time.Date(2031, 3, 30, 16, 0, 0, 0, time.UTC)
+	start := db.Clock().Now().UTC().AddDate(0, 3, 0).Truncate(time.Hour)
 	c := capacity
 	e, err := db.CreateEvent(ctx, o.ID, g.ID, domain.Event{Title: "Open " + storetest.Unique(), Kind: domain.KindLiveSession,
 		StartsAt: start, EndsAt: start.Add(time.Hour), OnlineURL: "https://meet.example.org/x", Waitlist: true,
@@ -47,10 +47,7 @@ func openEvent(t *testing.T, db *store.DB, capacity int, confirm domain.RSVPConf
 // the clock it replaced is back.
 func setNow(t *testing.T, db *store.DB, now time.Time) {
 	t.Helper()
-	prev := db.Now
-	now = now.UTC()
-	db.Now = func() time.Time { return now }
-	t.Cleanup(func() { db.Now = prev })
+	storetest.ClockOf(t, db).Freeze(now.UTC())
 }
 
 // jobsOfKind counts the queued jobs of a kind.

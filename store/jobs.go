@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
 
 	"github.com/convene/convene/domain"
@@ -52,12 +53,33 @@ func (db *DB) initJobs() error {
 	} else {
 		db.driver = riversqlite.New(db.sql)
 	}
-	c, err := river.NewClient(db.driver, &river.Config{Logger: db.log})
+	c, err := river.NewClient(db.driver, &river.Config{Logger: db.log, Test: river.TestConfig{Time: db.JobTime()}})
 	if err != nil {
 		return fmt.Errorf("store: job queue: %w", err)
 	}
 	db.jobs = c
 	return nil
+}
+
+// JobTime is the database's clock as the job queue reads time: give it to
+// every River client over this database (river.Config.Test.Time, River's
+// only way in for a clock), so that jobs are scheduled, run and retried
+// by the service's one clock. On the computer's clock River keeps asking
+// the database for the time, as it does by default, so that replicas whose
+// clocks drift still agree; any other clock (a test's) is told to River as
+// the time, in the database's statements too.
+func (db *DB) JobTime() rivertype.TimeGenerator { return jobTime{db.clock} }
+
+type jobTime struct{ clock domain.Clock }
+
+func (t jobTime) Now() time.Time { return t.clock.Now() }
+
+func (t jobTime) NowOrNil() *time.Time {
+	if t.clock == domain.SystemClock {
+		return nil
+	}
+	now := t.clock.Now().UTC()
+	return &now
 }
 
 // JobDriver returns the job queue driver, for the client that works jobs.

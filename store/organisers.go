@@ -80,7 +80,7 @@ func (db *DB) EnsureFirstOrganiser(ctx context.Context, email, name string) (str
 func (db *DB) CreateAPIToken(ctx context.Context, organiserID, name string, expiresAt *time.Time) (domain.APIToken, string, error) {
 	var v domain.Validation
 	domain.CheckLine(&v, "name", name, true, domain.MaxNameLen)
-	if expiresAt != nil && !expiresAt.After(db.Now()) {
+	if expiresAt != nil && !utc(*expiresAt).After(db.now()) {
 		v.Add("expires_at", "must be in the future")
 	}
 	if err := v.Err(); err != nil {

@@ -30,7 +30,7 @@ func askToConfirm(t *testing.T, db *store.DB, e domain.Event, name, addr string)
 
 func TestEmailConfirmation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		start := time.Now().UTC().Truncate(time.Second)
+		start := db.Clock().Now().UTC().Truncate(time.Second)
 		setNow(t, db, start)
 		o, e := openEvent(t, db, 1, domain.ConfirmEmail)
 		ann := email("ann")

@@ -21,7 +21,7 @@ func BenchmarkSendReminders(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			start := time.Date(2031, 3, 30, 16, 0, 0, 0, time.UTC)
+			start := db.Clock().Now().UTC().AddDate(0, 3, 0).Truncate(time.Hour)
 			e, err := db.CreateEvent(ctx, owner.ID, g.ID, domain.Event{Title: "Bench " + storetest.Unique(), Kind: domain.KindLiveSession,
 				StartsAt: start, EndsAt: start.Add(time.Hour), OnlineURL: "https://meet.example.org/x", Waitlist: true})
 			if err != nil {

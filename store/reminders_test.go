@@ -153,9 +153,7 @@ func TestReminderScheduling(t *testing.T) {
 		})
 		t.Run("DueAlready", func(t *testing.T) {
 			e2 := newEvent(t, db, owner.ID, g.ID, "Soon "+storetest.Unique())
-			real := db.Now
-			t.Cleanup(func() { db.Now = real })
-			db.Now = func() time.Time { return e2.StartsAt.Add(-2 * time.Hour) }
+			storetest.ClockOf(t, db).Freeze(e2.StartsAt.Add(-2 * time.Hour))
 			if _, err := db.PublishEvent(ctx, owner.ID, e2.ID); err != nil {
 				t.Fatal(err)
 			}
@@ -337,9 +335,7 @@ func TestReconfirmation(t *testing.T) {
 		}
 		// 20 hours before the start, Fay is checked in (check-in opens a
 		// day before): she came.
-		real := db.Now
-		t.Cleanup(func() { db.Now = real })
-		db.Now = func() time.Time { return e.StartsAt.Add(-20 * time.Hour) }
+		storetest.ClockOf(t, db).Freeze(e.StartsAt.Add(-20 * time.Hour))
 		if _, err := db.CheckIn(ctx, owner.ID, e.ID, domain.CheckinRequest{RSVPID: ids["Fay"]}); err != nil {
 			t.Fatal(err)
 		}

@@ -16,7 +16,7 @@ func setupEvent(t *testing.T, db *store.DB, capacity int) (domain.Organiser, dom
 		t.Fatal(err)
 	}
 	g := newGroup(t, db, o.ID)
-	start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
+	start := db.Clock().Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
 	c := capacity
 	e, err := db.CreateEvent(ctx, o.ID, g.ID, domain.Event{Title: "Rev " + storetest.Unique(), Kind: domain.KindLiveSession,
 		StartsAt: start, EndsAt: start.Add(time.Hour), OnlineURL: "https://meet.example.org/x", Waitlist: true, Capacity: &c})

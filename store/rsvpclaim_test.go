@@ -60,7 +60,7 @@ func TestClaimSeesChangesMadeBeforeTheLock(t *testing.T) {
 		o, e := openEvent(t, db, 10, domain.ConfirmNone)
 		jobs := jobsOfKind(t, db, "send_email")
 		meanwhile(e, func() {
-			closed := time.Now().Add(-time.Minute).UTC()
+			closed := db.Clock().Now().Add(-time.Minute).UTC()
 			if _, err := db.UpdateEvent(ctx, o.ID, e.ID, domain.EventUpdate{RSVPClosesAt: domain.Nullable[time.Time]{Set: true, Value: &closed}}); err != nil {
 				t.Fatal(err)
 			}

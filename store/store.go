@@ -60,6 +60,9 @@ type Options struct {
 	// UpdateDelay is how long event changes wait before attendees are sent
 	// one update for all of them; 0 means DefaultUpdateDelay.
 	UpdateDelay time.Duration
+	// Clock is the service's one clock (domain.Clock); nil is the
+	// computer's clock. GORM's timestamps and the job queue read it too.
+	Clock domain.Clock
 }
 
 // DefaultConnectTimeout bounds opening one PostgreSQL connection when the
@@ -84,8 +87,7 @@ type DB struct {
 	signing signingKeyCache // see signing.go
 	gates   eventGates      // RSVPs per event in the database at once, see eventgate.go
 
-	// Now returns the current time; tests replace it.
-	Now func() time.Time
+	clock domain.Clock
 }
 
 // Open connects to the database named by opts. It does not migrate: call
@@ -95,10 +97,10 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	db := &DB{log: log, Now: func() time.Time { return time.Now().UTC() }, updateDelay: cmp.Or(opts.UpdateDelay, DefaultUpdateDelay)}
+	db := &DB{log: log, clock: cmp.Or(opts.Clock, domain.SystemClock), updateDelay: cmp.Or(opts.UpdateDelay, DefaultUpdateDelay)}
 	gcfg := &gorm.Config{
 		Logger:                 logger.Discard, // GORM's logger prints bound values: emails must never reach logs
-		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		NowFunc:                db.now,
 		SkipDefaultTransaction: true,
 		TranslateError:         false,
 	}
@@ -394,4 +396,9 @@ func utcPtr(t *time.Time) *time.Time {
 	return &u
 }
 
-func (db *DB) now() time.Time { return utc(db.Now()) }
+// Clock returns the clock the database was opened with: the service's one
+// clock, which the job workers and the HTTP handlers are given too.
+func (db *DB) Clock() domain.Clock { return db.clock }
+
+// now is the clock's time as stored: UTC, to the microsecond.
+func (db *DB) now() time.Time { return utc(db.clock.Now()) }

@@ -40,9 +40,16 @@ func newGroup(t *testing.T, db *store.DB, ownerID string) domain.Group {
 	return g
 }
 
+// newEventStart is when newEvent's events start: 23:30 UTC three months
+// after the clock's now, which is the next day in Berlin (UTC+1 or +2).
+func newEventStart(db *store.DB) time.Time {
+	d := db.Clock().Now().UTC().AddDate(0, 3, 0)
+	return time.Date(d.Year(), d.Month(), d.Day(), 23, 30, 0, 0, time.UTC)
+}
+
 func newEvent(t *testing.T, db *store.DB, ownerID, groupID, title string) domain.Event {
 	t.Helper()
-	start := time.Date(2031, 3, 30, 16, 0, 0, 0, time.UTC)
+	start := newEventStart(db)
 	e, err := db.CreateEvent(ctx, ownerID, groupID, domain.Event{Title: title, Kind: domain.KindLiveSession,
 		StartsAt: start, EndsAt: start.Add(time.Hour), OnlineURL: "https://meet.example.org/x", Waitlist: true})
 	if err != nil {
@@ -116,7 +123,7 @@ func TestOrganisersAndTokens(t *testing.T) {
 			wantCode(t, db.RevokeAPIToken(ctx, other.ID, tok.ID), domain.ENOTFOUND, "")
 		})
 		t.Run("ErrExpired", func(t *testing.T) {
-			exp := time.Now().Add(time.Hour)
+			exp := db.Clock().Now().Add(time.Hour)
 			_, raw3, err := db.CreateAPIToken(ctx, o.ID, "short", &exp)
 			if err != nil {
 				t.Fatal(err)
@@ -124,11 +131,12 @@ func TestOrganisersAndTokens(t *testing.T) {
 			if _, err := db.Authenticate(ctx, raw3); err != nil {
 				t.Fatalf("unexpired token refused: %v", err)
 			}
-			db.Now = func() time.Time { return time.Now().Add(2 * time.Hour).UTC() }
-			defer func() { db.Now = func() time.Time { return time.Now().UTC() } }()
+			clock := storetest.ClockOf(t, db)
+			clock.Advance(2 * time.Hour)
+			defer clock.Advance(-2 * time.Hour)
 			_, err = db.Authenticate(ctx, raw3)
 			wantCode(t, err, domain.EUNAUTHORIZED, "")
-			past := time.Now().Add(-time.Minute)
+			past := db.Clock().Now().Add(-time.Minute)
 			_, _, err = db.CreateAPIToken(ctx, o.ID, "past", &past)
 			wantCode(t, err, domain.EINVALID, "")
 		})
@@ -221,8 +229,12 @@ func TestEventSlugsAndListing(t *testing.T) {
 		if !strings.HasPrefix(base, "unicode-ca-va-") {
 			t.Fatalf("slugify folded accents badly: %q", base)
 		}
-		// Berlin is UTC+2 on 30 March 2031 (summer time): the local date is used.
-		if e1.Slug != base || e2.Slug != base+"-2031-03-30" || !strings.HasPrefix(e3.Slug, base+"-") || e3.Slug == e2.Slug {
+		// 23:30 UTC is the next day in Berlin: the local date is used.
+		berlinDay := newEventStart(db).In(berlin).Format("2006-01-02")
+		if berlinDay == newEventStart(db).Format("2006-01-02") {
+			t.Fatalf("the start %s is the same day in Berlin", newEventStart(db))
+		}
+		if e1.Slug != base || e2.Slug != base+"-"+berlinDay || !strings.HasPrefix(e3.Slug, base+"-") || e3.Slug == e2.Slug {
 			t.Fatalf("slugs %q %q %q", e1.Slug, e2.Slug, e3.Slug)
 		}
 		if e1.TimeZone != "Europe/Berlin" {
@@ -307,7 +319,7 @@ func TestSchemaRefusesOverbooking(t *testing.T) {
 		if stored != 0 {
 			t.Fatal("raw manage token stored")
 		}
-		now := time.Now().UTC()
+		now := db.Clock().Now().UTC()
 		_, err = db.SQL().ExecContext(ctx, storeQ(db, `INSERT INTO rsvps (id, event_id, name, email, email_norm, status, manage_token_hash, created_at, updated_at)
 			VALUES (?, ?, 'B', 'A@example.org', 'a@example.org', 'waitlisted', 'h', ?, ?)`), domain.NewID(), e.ID, now, now)
 		if err == nil {

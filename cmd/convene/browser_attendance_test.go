@@ -20,7 +20,7 @@ func (f *flow) soonEvent(capacity int, kind string) (id, slug string) {
 	if st != 201 {
 		t.Fatalf("group: %d %v", st, g)
 	}
-	start := time.Now().Add(10 * time.Minute).UTC().Truncate(time.Second)
+	start := clock.Now().Add(10 * time.Minute).UTC().Truncate(time.Second)
 	body := map[string]any{"title": "Essentials: Q1", "kind": kind, "capacity": capacity,
 		"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(2 * time.Hour).Format(time.RFC3339)}
 	if kind == "meetup" {

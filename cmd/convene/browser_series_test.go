@@ -23,7 +23,7 @@ func TestBrowserFollowSeries(t *testing.T) {
 		t.Fatalf("group: %d %v", st, g)
 	}
 	berlin, _ := time.LoadLocation("Europe/Berlin")
-	day := time.Now().In(berlin).AddDate(0, 0, 3)
+	day := clock.Now().In(berlin).AddDate(0, 0, 3)
 	start := time.Date(day.Year(), day.Month(), day.Day(), 17, 0, 0, 0, berlin)
 	byday := strings.ToUpper(start.Weekday().String()[:2])
 	slug := "essentials-" + storetest.Unique()

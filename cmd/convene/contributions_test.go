@@ -21,11 +21,11 @@ func derivedOnStart(t *testing.T, dialect string) (*instance, storetest.Scripted
 	t.Helper()
 	ctx := context.Background()
 	env := mailEnv(t, dialect, smtptest.Start(t))
-	db, err := store.OpenAndMigrate(ctx, store.Options{DataDir: env["CONVENE_DATA_DIR"], DatabaseURL: env["CONVENE_DATABASE_URL"]})
+	db, err := store.OpenAndMigrate(ctx, store.Options{DataDir: env["CONVENE_DATA_DIR"], DatabaseURL: env["CONVENE_DATABASE_URL"], Clock: storetest.NewClock()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := storetest.ScriptedEvent(t, db, time.Now().UTC().Add(-3*time.Hour).Truncate(time.Minute))
+	s := storetest.ScriptedEvent(t, db, clock.Now().UTC().Add(-3*time.Hour).Truncate(time.Minute))
 	_, token, err := db.CreateAPIToken(ctx, s.Owner.ID, "test", nil)
 	if err != nil {
 		t.Fatal(err)

@@ -418,7 +418,7 @@ func TestFaultSMTPOutage(t *testing.T) {
 	// A slow relay, then a change of time; down once the update is on its
 	// way.
 	sink.SetDelay(20 * time.Millisecond)
-	s := time.Now().Add(96 * time.Hour).UTC().Truncate(time.Hour)
+	s := clock.Now().Add(96 * time.Hour).UTC().Truncate(time.Hour)
 	if st, m := call(t, "PATCH", f.base+"/api/v1/events/"+eid, f.token, map[string]any{
 		"starts_at": s.Format(time.RFC3339), "ends_at": s.Add(2 * time.Hour).Format(time.RFC3339)}); st != 200 {
 		t.Fatalf("patch: %d %v", st, m)

@@ -118,7 +118,7 @@ func (f *flow) event(capacity int, groupName string) (string, string) {
 	if st != 201 {
 		t.Fatalf("group: %d %v", st, g)
 	}
-	start := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Hour)
+	start := clock.Now().Add(72 * time.Hour).UTC().Truncate(time.Hour)
 	st, ev := call(t, "POST", f.base+"/api/v1/groups/"+g["id"].(string)+"/events", f.token, map[string]any{
 		"title": "Essentials: Q1", "kind": "meetup", "capacity": capacity,
 		"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(2 * time.Hour).Format(time.RFC3339),
@@ -188,7 +188,7 @@ func TestInvitesEndToEnd(t *testing.T) {
 			}
 
 			// Two quick time changes and a description change: one update.
-			start := time.Now().Add(96 * time.Hour).UTC().Truncate(time.Hour)
+			start := clock.Now().Add(96 * time.Hour).UTC().Truncate(time.Hour)
 			for i := range 2 {
 				s := start.Add(time.Duration(i) * time.Hour)
 				if st, _ := call(t, "PATCH", f.base+"/api/v1/events/"+eid, f.token, map[string]any{

@@ -255,9 +255,14 @@ func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
-func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*store.DB, error) {
+// newClock makes the service's one clock: the computer's. Every part that
+// reads the time is given this one (through the store it is opened with);
+// tests replace it to run the whole service at another date.
+var newClock = func() domain.Clock { return domain.SystemClock }
+
+func openStore(ctx context.Context, cfg Config, clock domain.Clock, log *slog.Logger) (*store.DB, error) {
 	return store.OpenAndMigrate(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log,
-		UpdateDelay: max(cfg.UpdateDelay, time.Millisecond)})
+		UpdateDelay: max(cfg.UpdateDelay, time.Millisecond), Clock: clock})
 }
 
 // newSender returns where e-mails go: the SMTP server of CONVENE_SMTP_URL,
@@ -318,7 +323,7 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 	if db.Dialect() == store.Postgres {
 		// SQLite keeps its one connection: it has one writer anyway.
 		jdb, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: jobConns, Logger: log,
-			UpdateDelay: max(cfg.UpdateDelay, time.Millisecond)})
+			UpdateDelay: max(cfg.UpdateDelay, time.Millisecond), Clock: db.Clock()})
 		if err != nil {
 			return nil, err
 		}
@@ -331,10 +336,10 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 	}
 	workers := river.NewWorkers()
 	notifications.Register(workers, db, sender, notifications.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, Logger: log, Metrics: metrics,
-		SendTimeout: sendTimeout, RetryBackoffMax: sendRetryMax, Foreground: foreground})
-	notifications.RegisterContributions(workers, db, notifications.Config{BaseURL: cfg.BaseURL, Logger: log})
+		SendTimeout: sendTimeout, RetryBackoffMax: sendRetryMax, Foreground: foreground, Clock: db.Clock()})
+	notifications.RegisterContributions(workers, db, notifications.Config{BaseURL: cfg.BaseURL, Logger: log, Clock: db.Clock()})
 	notifications.RegisterSeries(workers, db, log)
-	notifications.RegisterThankYou(workers, db, notifications.Config{Logger: log, ThankYouDelay: cfg.ThankYouDelay})
+	notifications.RegisterThankYou(workers, db, notifications.Config{Logger: log, ThankYouDelay: cfg.ThankYouDelay, Clock: db.Clock()})
 	rc := &river.Config{
 		Workers: workers,
 		PeriodicJobs: slices.Concat(notifications.PeriodicJobs(), notifications.ContributionJobs(), notifications.SeriesJobs(),
@@ -348,6 +353,8 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 		FetchCooldown:        25 * time.Millisecond,
 		JobTimeout:           min(time.Minute, rescueStuckJobsAfter),
 		RescueStuckJobsAfter: rescueStuckJobsAfter,
+		// River reads the service's clock (its only way in is Test).
+		Test: river.TestConfig{Time: db.JobTime()},
 	}
 	client, err := river.NewClient(db.JobDriver(), rc)
 	if err != nil {
@@ -393,7 +400,7 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	db, err := openStore(ctx, cfg, newLogger(stderr))
+	db, err := openStore(ctx, cfg, newClock(), newLogger(stderr))
 	if err != nil {
 		return err
 	}
@@ -417,7 +424,7 @@ func cmdOrganiserAdd(ctx context.Context, args []string, getenv func(string) str
 	if err != nil {
 		return err
 	}
-	db, err := openStore(ctx, cfg, newLogger(io.Discard))
+	db, err := openStore(ctx, cfg, newClock(), newLogger(io.Discard))
 	if err != nil {
 		return err
 	}
@@ -444,7 +451,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(stderr)
-	db, err := openStore(ctx, cfg, log)
+	// The one clock: the store is opened with it and hands it on.
+	db, err := openStore(ctx, cfg, newClock(), log)
 	if err != nil {
 		return err
 	}
@@ -487,7 +495,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, RSVPRatePerMinute: cfg.RSVPRatePerMinute,
 		Version: buildVersion(), Logger: log,
 		AdminEmail: cfg.AdminEmail, Metrics: metrics, MetricsToken: cfg.MetricsToken, Pprof: cfg.Pprof, Foreground: foreground,
-		BenchStatic: cfg.BenchStatic, FeedCacheTTL: cfg.FeedCacheTTL,
+		BenchStatic: cfg.BenchStatic, FeedCacheTTL: cfg.FeedCacheTTL, Clock: db.Clock(),
 	})
 	if err != nil {
 		return err

@@ -13,10 +13,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/domain"
 	"github.com/convene/convene/store/storetest"
 )
 
-func TestMain(m *testing.M) { storetest.Main(m) }
+// clock is the one clock of every service these tests start: the
+// computer's, shifted by CONVENE_TEST_CLOCK_OFFSET. Tests read the time
+// from it, never from time.Now, where the service would.
+var clock = storetest.NewClock()
+
+func TestMain(m *testing.M) {
+	newClock = func() domain.Clock { return clock }
+	storetest.Main(m)
+}
 
 // syncBuffer collects a command's output while the command runs.
 type syncBuffer struct {
@@ -226,7 +235,7 @@ func TestEndToEnd(t *testing.T) {
 			if st != 201 {
 				t.Fatalf("create group: %d %v", st, g)
 			}
-			start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
+			start := clock.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
 			st, ev := call(t, "POST", in.base+"/api/v1/groups/"+g["id"].(string)+"/events", tok, map[string]any{
 				"title": "Go & Friends — December", "kind": "meetup", "capacity": 1,
 				"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(2 * time.Hour).Format(time.RFC3339),

@@ -22,7 +22,7 @@ type queue struct {
 
 func openQueue(t *testing.T, env map[string]string) *queue {
 	t.Helper()
-	db, err := store.Open(context.Background(), store.Options{DataDir: env["CONVENE_DATA_DIR"], DatabaseURL: env["CONVENE_DATABASE_URL"]})
+	db, err := store.Open(context.Background(), store.Options{DataDir: env["CONVENE_DATA_DIR"], DatabaseURL: env["CONVENE_DATABASE_URL"], Clock: storetest.NewClock()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestRemindersEndToEnd(t *testing.T) {
 			if st != 201 {
 				t.Fatalf("group: %d %v", st, g)
 			}
-			start := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Hour)
+			start := clock.Now().Add(72 * time.Hour).UTC().Truncate(time.Hour)
 			st, ev := call(t, "POST", f.base+"/api/v1/groups/"+g["id"].(string)+"/events", f.token, map[string]any{
 				"title": "Generics deep dive", "kind": "live_session", "online_url": "https://meet.example.org/generics",
 				"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(90 * time.Minute).Format(time.RFC3339),

@@ -62,11 +62,11 @@ func TestThankYouMail(t *testing.T) {
 			ctx := context.Background()
 			sink := smtptest.Start(t)
 			env := mailEnv(t, dialect, sink)
-			db, err := store.OpenAndMigrate(ctx, store.Options{DataDir: env["CONVENE_DATA_DIR"], DatabaseURL: env["CONVENE_DATABASE_URL"]})
+			db, err := store.OpenAndMigrate(ctx, store.Options{DataDir: env["CONVENE_DATA_DIR"], DatabaseURL: env["CONVENE_DATABASE_URL"], Clock: storetest.NewClock()})
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := storetest.ScriptedEvent(t, db, time.Now().UTC().Add(-5*time.Hour).Truncate(time.Minute))
+			s := storetest.ScriptedEvent(t, db, clock.Now().UTC().Add(-5*time.Hour).Truncate(time.Minute))
 			rec := "https://video.example.org/watch?v=gophers"
 			if _, err := db.UpdateEvent(ctx, s.Owner.ID, s.Event.ID, domain.EventUpdate{RecordingURL: &rec}); err != nil {
 				t.Fatal(err)
@@ -180,11 +180,11 @@ func TestBrowserFeedbackKeyboard(t *testing.T) {
 	browser := newBrowser(t)
 	ctx := context.Background()
 	env := mailEnv(t, "sqlite", smtptest.Start(t))
-	db, err := store.OpenAndMigrate(ctx, store.Options{DataDir: env["CONVENE_DATA_DIR"]})
+	db, err := store.OpenAndMigrate(ctx, store.Options{DataDir: env["CONVENE_DATA_DIR"], Clock: storetest.NewClock()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := storetest.ScriptedEvent(t, db, time.Now().UTC().Add(-5*time.Hour).Truncate(time.Minute))
+	s := storetest.ScriptedEvent(t, db, clock.Now().UTC().Add(-5*time.Hour).Truncate(time.Minute))
 	tok, err := db.MintManageToken(ctx, s.Registered[s.Door[0]].ID)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package message
 import (
 	"bytes"
 	"context"
+	"errors"
 	stdhtml "html"
 	"mime"
 	"net/mail"
@@ -324,16 +325,22 @@ func checkBodies(t *testing.T, name string, m Message, text, html string) {
 	}
 }
 
-func TestSMTP_DateDefaultsToNow(t *testing.T) {
+// TestMessageNeedsDate: a message without a Date is refused rather than
+// dated by the computer's clock: the Date comes from the service's one
+// clock, through the composer's Now.
+func TestMessageNeedsDate(t *testing.T) {
 	m := mustCompose(t, KindGoing, invite())
 	m.Date = time.Time{}
+	if _, err := m.EML(); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("EML of a message with no Date: %v, want ErrInvalid", err)
+	}
+	m.Date = invite().Now
 	data, err := m.EML()
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := parseMail(t, data).Header.Date()
-	if err != nil || time.Since(d) > time.Minute {
-		t.Errorf("Date %v %v, want now", d, err)
+	if d, err := parseMail(t, data).Header.Date(); err != nil || !d.Equal(invite().Now.Truncate(time.Second)) {
+		t.Errorf("Date %v %v, want the composer's Now %v", d, err, invite().Now)
 	}
 }
 

@@ -224,11 +224,7 @@ func (m Message) Msg() (*gomail.Msg, error) {
 	}
 	gm := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	gm.SetMessageIDWithValue(m.ID)
-	date := m.Date
-	if date.IsZero() {
-		date = time.Now()
-	}
-	gm.SetDateWithValue(date)
+	gm.SetDateWithValue(m.Date)
 	gm.FromMailAddress(&mail.Address{Name: headerName(m.From.Name), Address: m.From.Address})
 	gm.ToMailAddress(&mail.Address{Name: headerName(m.To.Name), Address: m.To.Address})
 	if m.ReplyTo.Address != "" {
@@ -261,6 +257,9 @@ func (m Message) Msg() (*gomail.Msg, error) {
 func (m Message) check() error {
 	if !validMessageID(m.ID) {
 		return invalidf("Message-ID %q is not id@host made of dot-atoms", m.ID)
+	}
+	if m.Date.IsZero() {
+		return invalidf("the message has no Date (the service's clock gives it)")
 	}
 	if !plainAddress(m.From.Address) {
 		return invalidf("From address %q is not a plain address", m.From.Address)

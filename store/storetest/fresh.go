@@ -19,7 +19,9 @@ import (
 func Fresh(t testing.TB, d store.Dialect) (open func() *store.DB) {
 	t.Helper()
 	ctx := context.Background()
-	var opts store.Options
+	// The handles share one clock, as the replicas of a service read the
+	// same time.
+	opts := store.Options{Clock: NewClock()}
 	if d == store.SQLite {
 		opts.DataDir = t.TempDir()
 	} else {

@@ -45,9 +45,13 @@ const (
 func ScriptedEvent(t testing.TB, db *store.DB, start time.Time, names ...string) Scripted {
 	t.Helper()
 	ctx := context.Background()
-	prev := db.Now
-	defer func() { db.Now = prev }()
-	at := func(tm time.Time) { tm = tm.UTC(); db.Now = func() time.Time { return tm } }
+	clock, ok := db.Clock().(*Clock)
+	if !ok {
+		t.Fatalf("storetest: ScriptedEvent needs a database opened by storetest, not one with a %T", db.Clock())
+	}
+	offset, frozen := clock.state()
+	defer clock.restore(offset, frozen)
+	at := func(tm time.Time) { clock.Freeze(tm.UTC()) }
 	must := func(err error) {
 		t.Helper()
 		if err != nil {

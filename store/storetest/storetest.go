@@ -105,7 +105,7 @@ func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 func Open(t testing.TB, d store.Dialect) *store.DB {
 	t.Helper()
 	if d == store.SQLite {
-		db, err := store.OpenAndMigrate(context.Background(), store.Options{DataDir: t.TempDir()})
+		db, err := store.OpenAndMigrate(context.Background(), store.Options{DataDir: t.TempDir(), Clock: NewClock()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,7 +116,7 @@ func Open(t testing.TB, d store.Dialect) *store.DB {
 	pgMu.Lock()
 	defer pgMu.Unlock()
 	if pgShared == nil {
-		db, err := store.OpenAndMigrate(context.Background(), store.Options{DatabaseURL: pgURL})
+		db, err := store.OpenAndMigrate(context.Background(), store.Options{DatabaseURL: pgURL, Clock: NewClock()})
 		if err != nil {
 			t.Fatal(err)
 		}
