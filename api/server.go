@@ -30,8 +30,12 @@ type Store interface {
 	// (EUNAVAILABLE when the database cannot be reached).
 	SigningKey(ctx context.Context) (domain.SigningKey, error)
 
-	Authenticate(ctx context.Context, rawToken string) (domain.Organiser, error)
-	CreateAPIToken(ctx context.Context, organiserID, name string, expiresAt *time.Time) (domain.APIToken, string, error)
+	// AuthenticateToken returns who holds a token, and the token
+	// (EUNAUTHORIZED when unknown, revoked or expired).
+	AuthenticateToken(ctx context.Context, rawToken string) (domain.Organiser, domain.APIToken, error)
+	// CreateAPITokenWith makes a token that never outlives maker (EINVALID
+	// for an expires_at after the maker's).
+	CreateAPITokenWith(ctx context.Context, maker domain.APIToken, name string, expiresAt *time.Time) (domain.APIToken, string, error)
 	ListAPITokens(ctx context.Context, organiserID string, opts domain.ListOptions) (domain.Page[domain.APIToken], error)
 	RevokeAPIToken(ctx context.Context, organiserID, tokenID string) error
 
