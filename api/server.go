@@ -88,6 +88,9 @@ type Store interface {
 	DoorList(ctx context.Context, organiserID, eventID string) (domain.DoorList, error)
 	DoorListAtDoor(ctx context.Context, rawLink string) (domain.DoorList, error)
 	CreateDoorLink(ctx context.Context, organiserID, eventID string) (domain.DoorLink, string, error)
+	// ListDoorLinks lists an event's door links for a member of its group
+	// (ENOTFOUND otherwise).
+	ListDoorLinks(ctx context.Context, organiserID, eventID string, opts domain.ListOptions) (domain.Page[domain.DoorLink], error)
 	RevokeDoorLink(ctx context.Context, organiserID, eventID, linkID string) error
 	SelfCheckIn(ctx context.Context, rawToken, code string) (domain.CheckinResult, error)
 	JoinOnline(ctx context.Context, rawToken, slug string) (domain.RSVPView, bool, error)
@@ -281,6 +284,7 @@ func (s *Server) routes() {
 	auth.GET("/events/:id/checkins", s.listCheckins)
 	auth.DELETE("/events/:id/checkins/:rsvp_id", s.undoCheckIn)
 	auth.POST("/events/:id/door-links", s.createDoorLink)
+	auth.GET("/events/:id/door-links", s.listDoorLinks)
 	auth.DELETE("/events/:id/door-links/:link_id", s.revokeDoorLink)
 	auth.GET("/events/:id/checkin-code", s.getRoomCode)
 	auth.POST("/events/:id/checkin-code", s.rotateRoomCode)
