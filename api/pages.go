@@ -69,6 +69,7 @@ func (s *Server) pageRoutes(e *echo.Echo) {
 	e.GET("/g/:slug", s.groupPage, s.htmlPage)
 	e.GET("/i/:token", s.invitationPage, s.htmlPage, tokenPage, csrf)
 	e.GET("/i/:token/rsvp", s.invitationRSVPPage, s.htmlPage, tokenPage)
+	e.POST("/i/:token/rsvp", s.invitationRSVPPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
 	e.POST("/i/:token/accept", s.acceptFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
 	e.POST("/i/:token/decline", s.declineFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
 	e.GET("/f/:token", s.feedbackPage, s.htmlPage, tokenPage, csrf)

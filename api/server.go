@@ -79,6 +79,9 @@ type Store interface {
 	ListInvitations(ctx context.Context, organiserID, eventID string, f domain.InvitationFilter) (domain.Page[domain.Invitation], error)
 	FindInvitationByToken(ctx context.Context, rawToken string) (domain.InvitationView, error)
 	AcceptInvitation(ctx context.Context, rawToken, name string) (domain.InvitationAnswer, error)
+	// OpenInvitationRSVP returns the manage token an accepted invitation
+	// leads to (ECONFLICT "no_rsvp" when it holds no RSVP).
+	OpenInvitationRSVP(ctx context.Context, rawToken string) (string, error)
 	DeclineInvitation(ctx context.Context, rawToken string) (domain.InvitationView, error)
 
 	CheckIn(ctx context.Context, organiserID, eventID string, req domain.CheckinRequest) (domain.CheckinResult, error)
