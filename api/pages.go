@@ -274,6 +274,14 @@ func (s *Server) eventPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if e.Slug != slug {
+		// A former slug: links once published lead to the event for good.
+		to := "/e/" + url.PathEscape(e.Slug)
+		if q := c.QueryString(); q != "" {
+			to += "?" + q
+		}
+		return c.Redirect(http.StatusMovedPermanently, to)
+	}
 	// The page holds the visitor's CSRF token: browsers may keep it but
 	// must ask again, and shared caches must not keep it at all.
 	c.Response().Header().Set("Cache-Control", "private, no-cache")

@@ -478,13 +478,12 @@ func (db *DB) sameAddressRSVP(tx *gorm.DB, raw, email, slug string) (domain.RSVP
 	if emailed == 0 || email == "" {
 		return domain.RSVPView{}, errRSVPNotFound
 	}
-	var ev eventRow
-	q := tx.Raw(`SELECT * FROM events WHERE slug = ? AND status <> 'draft'`+db.forUpdate(), slug).Scan(&ev)
-	if q.Error != nil {
-		return domain.RSVPView{}, q.Error
-	}
-	if q.RowsAffected == 0 {
+	ev, err := db.eventBySlug(tx, slug, true) // feeds may carry a former slug
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return domain.RSVPView{}, errRSVPNotFound
+	}
+	if err != nil {
+		return domain.RSVPView{}, err
 	}
 	r, ok, err := db.liveRSVP(tx, ev.ID, domain.NormalizeEmail(email))
 	if err != nil {
