@@ -62,6 +62,9 @@ func TestDoorLinksGoWithTheirMaker(t *testing.T) {
 				if len(ls) != 3 {
 					t.Fatalf("%d links listed, want 3: %s", len(ls), r.Body)
 				}
+				if paged := listAll(t, te, tok, "/api/v1/events/"+eid+"/door-links?limit=1"); len(paged) != 3 || paged[0]["id"] != la.id {
+					t.Fatalf("one link a page: %v", paged)
+				}
 				for want, by := range map[link]string{la: "Ada", lb: "Bob", lc: "Cleo"} {
 					l := ls[want.id]
 					if l["state"] != "active" || l["created_by"].(map[string]any)["name"] != by || l["revoked_at"] != nil {
