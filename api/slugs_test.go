@@ -12,14 +12,19 @@ import (
 	"github.com/convene/convene/store/storetest"
 )
 
-// slugEvent creates an event a week ahead in the group, with the slug (none
-// when ""), and publishes it if asked; it returns the answer's id and slug.
-func slugEvent(t *testing.T, te *testEnv, tok, gid, title, slug string, publish bool) (id, got string) {
+// slugEvent creates a meetup a week ahead in the group (a live session
+// with online), with the slug (none when ""), and publishes it if asked; it
+// returns the answer's id and slug.
+func slugEvent(t *testing.T, te *testEnv, tok, gid, title, slug string, publish bool, online ...bool) (id, got string) {
 	t.Helper()
 	start := time.Now().Add(7 * 24 * time.Hour).UTC().Truncate(time.Hour)
 	body := map[string]any{
 		"title": title, "kind": "meetup", "venue": map[string]any{"name": "Community Hall"},
 		"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(2 * time.Hour).Format(time.RFC3339),
+	}
+	if len(online) > 0 && online[0] {
+		body["kind"], body["online_url"] = "live_session", "https://meet.example.org/"+storetest.Unique()
+		delete(body, "venue")
 	}
 	if slug != "" {
 		body["slug"] = slug
@@ -48,10 +53,12 @@ func TestSlugsArePermanent(t *testing.T) {
 		ga, gb := te.group(aTok), te.group(bTok)
 		u := storetest.Unique()
 		old, cur := "launch-"+u, "launch-"+u+"-v2"
-		id, _ := slugEvent(t, te, aTok, ga, "Launch", old, true)
-		wantStatus(t, te.do("POST", "/api/v1/public/events/"+old+"/rsvps", "", map[string]any{"name": "Grace", "email": "grace-" + u + "@example.org"}), http.StatusCreated)
+		id, _ := slugEvent(t, te, aTok, ga, "Launch", old, true, true)
+		r := te.do("POST", "/api/v1/public/events/"+old+"/rsvps", "", map[string]any{"name": "Grace", "email": "grace-" + u + "@example.org"})
+		wantStatus(t, r, http.StatusCreated)
+		grace := r.m(t)["manage_token"].(string)
 
-		r := te.do("PATCH", "/api/v1/events/"+id, aTok, map[string]any{"slug": cur})
+		r = te.do("PATCH", "/api/v1/events/"+id, aTok, map[string]any{"slug": cur})
 		wantStatus(t, r, http.StatusOK)
 		if m := r.m(t); m["slug"] != cur || !strings.HasSuffix(m["public_url"].(string), "/e/"+cur) {
 			t.Fatalf("after the slug change: %s", r.Body)
@@ -64,6 +71,12 @@ func TestSlugsArePermanent(t *testing.T) {
 				t.Fatalf("GET /e/%s: %d to %q, want 301 to /e/%s", old, p.Status, p.Header.Get("Location"), cur)
 			}
 			wantPage(t, pc.get("/e/"+cur), http.StatusOK)
+			// A personal link made with the old slug still means the event.
+			for _, q := range []string{"", "?event=" + old, "?event=" + cur} {
+				if j := pc.get("/j/" + grace + q); j.Status != http.StatusOK || !strings.Contains(j.text(), "The session has not started yet") {
+					t.Fatalf("/j/{token}%s: %d\n%s", q, j.Status, j.Body)
+				}
+			}
 			if m := te.biGet(t, "/api/v1/public/events/"+old, ""); m["slug"] != cur || m["title"] != "Launch" {
 				t.Fatalf("public event by its old slug: %v", m)
 			}

@@ -446,8 +446,15 @@ func (db *DB) JoinOnline(ctx context.Context, raw, slug string) (v domain.RSVPVi
 			return domain.ErrRSVPErased
 		}
 		if slug != "" && slug != v.Event.Slug {
-			if v, err = db.sameAddressRSVP(tx, raw, v.RSVP.Email, slug); err != nil {
+			// A link made with a slug the event had before means the event.
+			former, err := db.formerSlug(tx, slug, v.Event.ID)
+			if err != nil {
 				return err
+			}
+			if !former {
+				if v, err = db.sameAddressRSVP(tx, raw, v.RSVP.Email, slug); err != nil {
+					return err
+				}
 			}
 		}
 		if v.RSVP.Status != domain.RSVPGoing || v.Event.OnlineURL == "" || !v.Event.CheckinOpen(db.now()) {

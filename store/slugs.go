@@ -169,6 +169,14 @@ func localStart(row eventRow) time.Time {
 	return row.StartsAt.In(loc)
 }
 
+// formerSlug reports whether slug is one the event had before: a link made
+// then still means the event.
+func (db *DB) formerSlug(tx *gorm.DB, slug, eventID string) (bool, error) {
+	var n int64
+	err := tx.Raw(`SELECT count(*) FROM event_slugs WHERE slug = ? AND event_id = ?`, slug, eventID).Scan(&n).Error
+	return n > 0, err
+}
+
 // eventBySlug loads the published or cancelled event whose slug, current
 // or former, is slug, locking its row when lock is set; ENOTFOUND for
 // drafts and unknown slugs. The current slug is looked up first: it is
