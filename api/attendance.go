@@ -129,6 +129,52 @@ func (s *Server) createDoorLink(c echo.Context) error {
 	return c.JSON(http.StatusCreated, doorLinkJSON{ID: l.ID, URL: s.cfg.BaseURL + "/door/" + url.PathEscape(raw), Token: raw, ExpiresAt: l.ExpiresAt})
 }
 
+// doorLinkInfoJSON is a door link as listed: never its token.
+type doorLinkInfoJSON struct {
+	ID         string               `json:"id"`
+	State      domain.DoorLinkState `json:"state"`
+	CreatedBy  *organiserRefJSON    `json:"created_by"`
+	CreatedAt  time.Time            `json:"created_at"`
+	ExpiresAt  time.Time            `json:"expires_at"`
+	RevokedAt  *time.Time           `json:"revoked_at"`
+	LastUsedAt *time.Time           `json:"last_used_at"`
+}
+
+// organiserRefJSON names an organiser (never their address).
+type organiserRefJSON struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+func (s *Server) doorLinkInfo(now time.Time) func(domain.DoorLink) doorLinkInfoJSON {
+	return func(l domain.DoorLink) doorLinkInfoJSON {
+		out := doorLinkInfoJSON{ID: l.ID, State: l.State(now), CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
+			RevokedAt: l.RevokedAt, LastUsedAt: l.LastUsedAt}
+		if l.CreatedBy != "" {
+			out.CreatedBy = &organiserRefJSON{ID: l.CreatedBy, Name: l.CreatedByName}
+		}
+		return out
+	}
+}
+
+// listDoorLinks lists an event's door-staff links for any member of its
+// group, so that links can be found and revoked.
+func (s *Server) listDoorLinks(c echo.Context) error {
+	id, err := idParam(c, "id", "event")
+	if err != nil {
+		return err
+	}
+	opts, err := listOptions(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.store.ListDoorLinks(c.Request().Context(), me(c).ID, id, opts)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list(p, s.doorLinkInfo(s.now())))
+}
+
 type roomCodeJSON struct {
 	Code     string    `json:"code"`
 	OpensAt  time.Time `json:"opens_at"`

@@ -90,6 +90,7 @@ func (te *testEnv) azState(t *testing.T, f azFixture) map[string]any {
 		"rsvps":       listAll(t, te, f.aTok, "/api/v1/events/"+f.eid+"/rsvps?limit=200"),
 		"tokens":      listAll(t, te, f.aTok, "/api/v1/tokens?limit=200"),
 		"invitations": listAll(t, te, f.aTok, "/api/v1/events/"+f.eid+"/invitations?limit=200"),
+		"door_links":  listAll(t, te, f.aTok, "/api/v1/events/"+f.eid+"/door-links?limit=200"),
 	}
 }
 
@@ -106,6 +107,10 @@ func TestAuthzMatrix(t *testing.T) {
 		bEmail := te.biGet(t, "/api/v1/me", bTok)["email"].(string)
 		evBody, _ := biEventBase(te)
 		aTokenID := listAll(t, te, f.aTok, "/api/v1/tokens?limit=200")[0]["id"].(string)
+		r := te.do("POST", "/api/v1/events/"+f.eid+"/door-links", f.aTok, nil)
+		wantStatus(t, r, http.StatusCreated)
+		doorLinkID, doorToken := r.m(t)["id"].(string), r.m(t)["token"].(string)
+		f.secrets = append(f.secrets, doorToken)
 
 		routes := []struct {
 			method, path string
@@ -132,6 +137,10 @@ func TestAuthzMatrix(t *testing.T) {
 			{"GET", "/api/v1/events/" + f.eid + "/deliveries", nil},
 			{"POST", "/api/v1/events/" + f.eid + "/invitations", map[string]any{"recipients": []map[string]any{{"email": "victim@example.org"}}}},
 			{"GET", "/api/v1/events/" + f.eid + "/invitations", nil},
+			{"POST", "/api/v1/events/" + f.eid + "/door-links", nil},
+			{"GET", "/api/v1/events/" + f.eid + "/door-links", nil},
+			{"GET", "/api/v1/events/" + f.eid + "/door-links?limit=1", nil},
+			{"DELETE", "/api/v1/events/" + f.eid + "/door-links/" + doorLinkID, nil},
 			{"DELETE", "/api/v1/tokens/" + aTokenID, nil},
 		}
 
@@ -166,6 +175,7 @@ func TestAuthzMatrix(t *testing.T) {
 				{"/api/v1/events/" + f.eid + "/rsvps", "/api/v1/events/" + domain.NewID() + "/rsvps"},
 				{"/api/v1/events/" + f.eid + "/deliveries", "/api/v1/events/" + domain.NewID() + "/deliveries"},
 				{"/api/v1/events/" + f.eid + "/invitations", "/api/v1/events/" + domain.NewID() + "/invitations"},
+				{"/api/v1/events/" + f.eid + "/door-links", "/api/v1/events/" + domain.NewID() + "/door-links"},
 			} {
 				a, b := te.do("GET", p[0], bTok, nil), te.do("GET", p[1], bTok, nil)
 				if a.Status != b.Status || string(a.Body) != string(b.Body) {
@@ -195,6 +205,13 @@ func TestAuthzMatrix(t *testing.T) {
 			}
 			if n := len(listAll(t, te, bTok, "/api/v1/events/"+f.eid+"/rsvps?limit=200")); n != 1 {
 				t.Fatalf("B sees %d RSVPs, want 1", n)
+			}
+			// Every member sees the event's door links, without their tokens.
+			r = te.do("GET", "/api/v1/events/"+f.eid+"/door-links", bTok, nil)
+			wantStatus(t, r, http.StatusOK)
+			azNoLeak(t, r, []string{doorToken})
+			if n := len(r.m(t)["items"].([]any)); n != 1 {
+				t.Fatalf("B sees %d door links, want 1: %s", n, r.Body)
 			}
 			// Organisers run events.
 			wantStatus(t, te.do("PATCH", "/api/v1/events/"+f.draftID, bTok, map[string]any{"description": "Edited by Bob"}), http.StatusOK)
@@ -370,6 +387,7 @@ func TestAuthzAPITokens(t *testing.T) {
 				{"POST", "/api/v1/events/" + domain.NewID() + "/publish"}, {"POST", "/api/v1/events/" + domain.NewID() + "/cancel"},
 				{"GET", "/api/v1/events/" + domain.NewID() + "/rsvps"},
 				{"GET", "/api/v1/events/" + domain.NewID() + "/deliveries"},
+				{"GET", "/api/v1/events/" + domain.NewID() + "/door-links"},
 			} {
 				r := te.do(rt[0], rt[1], "", nil)
 				want401(t, r)

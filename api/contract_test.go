@@ -366,11 +366,12 @@ type stubStore struct {
 
 func (s stubStore) Ready(context.Context) error { return s.ready }
 
-func (s stubStore) Authenticate(_ context.Context, raw string) (domain.Organiser, error) {
+func (s stubStore) AuthenticateToken(_ context.Context, raw string) (domain.Organiser, domain.APIToken, error) {
 	if raw != "cvn_good" {
-		return domain.Organiser{}, &domain.Error{Code: domain.EUNAUTHORIZED, Reason: "invalid_token", Message: "The API token is unknown, revoked or expired."}
+		return domain.Organiser{}, domain.APIToken{}, &domain.Error{Code: domain.EUNAUTHORIZED, Reason: "invalid_token", Message: "The API token is unknown, revoked or expired."}
 	}
-	return domain.Organiser{ID: domain.NewID(), Email: "ada@example.org", Name: "Ada"}, nil
+	o := domain.Organiser{ID: domain.NewID(), Email: "ada@example.org", Name: "Ada"}
+	return o, domain.APIToken{ID: domain.NewID(), OrganiserID: o.ID, Name: "stub"}, nil
 }
 
 func (s stubStore) CreateRSVP(context.Context, string, domain.RSVPInput) (domain.RSVPResult, error) {

@@ -163,11 +163,11 @@ func TestInvitationsAPI(t *testing.T) {
 			if m := l.m(t); m["status"] != "waitlisted" || m["waitlist_position"] != 1.0 {
 				t.Fatalf("second accept on a full event: %s", l.Body)
 			}
-			// Saying yes twice: the same RSVP, a working new link.
+			// Saying yes twice: the same RSVP, the same link.
 			again := te.do("POST", "/api/v1/public/invitations/"+gTok+"/accept", "", nil)
 			wantStatus(t, again, http.StatusOK)
 			am := again.m(t)
-			if am["id"] != a.m(t)["id"] || am["manage_token"] == a.m(t)["manage_token"] {
+			if am["id"] != a.m(t)["id"] || am["manage_token"] != a.m(t)["manage_token"] {
 				t.Fatalf("accepting twice: %s then %s", a.Body, again.Body)
 			}
 			wantStatus(t, te.do("GET", "/api/v1/rsvps/"+am["manage_token"].(string), "", nil), http.StatusOK)
@@ -267,11 +267,15 @@ func TestInvitationPages(t *testing.T) {
 		// The invitation now says so, with the way to the RSVP.
 		again := pc.get("/i/" + gTok)
 		wantPage(t, again, http.StatusOK)
-		wantText(t, again, "You said yes. You're going.", `href="/i/`+gTok+`/rsvp"`, "No, I can't come</button>")
+		wantText(t, again, "You said yes. You're going.", `action="/i/`+gTok+`/rsvp"`, "See your RSVP</button>", "No, I can't come</button>")
 		wantNoText(t, again, "Yes, I'll come")
-		back := pc.get("/i/" + gTok + "/rsvp")
-		if back.Status != http.StatusSeeOther || rsvpLocationRE.FindStringSubmatch(back.Header.Get("Location")) == nil {
-			t.Fatalf("/i/{token}/rsvp: %d to %q", back.Status, back.Header.Get("Location"))
+		back := pc.post("/i/"+gTok+"/rsvp", url.Values{"_csrf": {again.csrf(t)}})
+		if back.Status != http.StatusSeeOther || back.Header.Get("Location") != "/r/"+loc[1] {
+			t.Fatalf("POST /i/{token}/rsvp: %d to %q, want /r/%s", back.Status, back.Header.Get("Location"), loc[1])
+		}
+		// Following the old link only shows the invitation.
+		if old := pc.get("/i/" + gTok + "/rsvp"); old.Status != http.StatusSeeOther || old.Header.Get("Location") != "/i/"+gTok {
+			t.Fatalf("GET /i/{token}/rsvp: %d to %q", old.Status, old.Header.Get("Location"))
 		}
 
 		// Linus says no.

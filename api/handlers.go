@@ -9,10 +9,13 @@ import (
 	"github.com/convene/convene/domain"
 )
 
-const organiserKey = "convene.organiser"
+const (
+	organiserKey = "convene.organiser"
+	tokenKey     = "convene.token"
+)
 
 // authenticate requires "Authorization: Bearer <token>" and puts the
-// organiser in the context.
+// organiser and the token in the context.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
@@ -21,16 +24,20 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || len(token) > 200 {
 			return &domain.Error{Code: domain.EUNAUTHORIZED, Reason: "missing_token", Message: "Send an API token as \"Authorization: Bearer <token>\"."}
 		}
-		o, err := s.store.Authenticate(c.Request().Context(), token)
+		o, t, err := s.store.AuthenticateToken(c.Request().Context(), token)
 		if err != nil {
 			return err
 		}
 		c.Set(organiserKey, o)
+		c.Set(tokenKey, t)
 		return next(c)
 	}
 }
 
 func me(c echo.Context) domain.Organiser { return c.Get(organiserKey).(domain.Organiser) }
+
+// myToken is the API token that authenticated the request.
+func myToken(c echo.Context) domain.APIToken { return c.Get(tokenKey).(domain.APIToken) }
 
 // idParam returns a path id, answering 404 for strings that cannot be ids
 // without asking the database. What names the thing for the message.
@@ -62,7 +69,8 @@ func (s *Server) createToken(c echo.Context) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	t, raw, err := s.store.CreateAPIToken(c.Request().Context(), me(c).ID, req.Name, exp)
+	// The new token expires no later than the one making it.
+	t, raw, err := s.store.CreateAPITokenWith(c.Request().Context(), myToken(c), req.Name, exp)
 	if err != nil {
 		return err
 	}

@@ -69,6 +69,7 @@ func (s *Server) pageRoutes(e *echo.Echo) {
 	e.GET("/g/:slug", s.groupPage, s.htmlPage)
 	e.GET("/i/:token", s.invitationPage, s.htmlPage, tokenPage, csrf)
 	e.GET("/i/:token/rsvp", s.invitationRSVPPage, s.htmlPage, tokenPage)
+	e.POST("/i/:token/rsvp", s.invitationRSVPPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
 	e.POST("/i/:token/accept", s.acceptFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
 	e.POST("/i/:token/decline", s.declineFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
 	e.GET("/f/:token", s.feedbackPage, s.htmlPage, tokenPage, csrf)
@@ -272,6 +273,14 @@ func (s *Server) eventPage(c echo.Context) error {
 	e, g, err := s.store.FindPublicEvent(c.Request().Context(), slug)
 	if err != nil {
 		return err
+	}
+	if e.Slug != slug {
+		// A former slug: links once published lead to the event for good.
+		to := "/e/" + url.PathEscape(e.Slug)
+		if q := c.QueryString(); q != "" {
+			to += "?" + q
+		}
+		return c.Redirect(http.StatusMovedPermanently, to)
 	}
 	// The page holds the visitor's CSRF token: browsers may keep it but
 	// must ask again, and shared caches must not keep it at all.

@@ -29,7 +29,10 @@ type invitationPageData struct {
 	Waitlist bool
 	Accept   string // form actions
 	Decline  string
-	RSVPURL  string // the person's RSVP page, once accepted
+	// Accepted says the person said yes and their RSVP stands; SeeRSVP is
+	// then the form that opens it (a post: it may register the link).
+	Accepted bool
+	SeeRSVP  string
 	Form     rsvpForm
 	CSRF     string
 	Notice   *notice
@@ -75,9 +78,9 @@ func (s *Server) renderInvitation(c echo.Context, status int, t string, v domain
 	case domain.InvitationAccepted:
 		if v.RSVP != nil && v.RSVP.Status != domain.RSVPCancelled {
 			d.Answer = "You said yes. " + statusText(*v.RSVP) + "."
-			d.RSVPURL = base + "/rsvp"
+			d.Accepted, d.SeeRSVP = true, base+"/rsvp"
 		} else {
-			d.Answer = "You said yes, then cancelled your RSVP."
+			d.Answer = "You said yes, then cancelled your RSVP. You can still change your mind."
 		}
 	case domain.InvitationDeclined:
 		d.Answer = "You said no, thanks. You can still change your mind."
@@ -158,18 +161,38 @@ func (s *Server) declineFormPost(c echo.Context) error {
 	return s.render(c, http.StatusOK, "message", d)
 }
 
-// invitationRSVPPage opens the RSVP of an accepted invitation: a fresh
-// manage link, since the one from the acceptance is not stored.
+// invitationRSVPPage answers the address of the former "See your RSVP"
+// link with the invitation page: following a link changes nothing, and
+// opening the RSVP is the page's button (a post).
 func (s *Server) invitationRSVPPage(c echo.Context) error {
 	t, err := invitationTokenParam(c)
 	if err != nil {
 		return err
 	}
-	ans, err := s.store.AcceptInvitation(c.Request().Context(), t, "")
+	return c.Redirect(http.StatusSeeOther, "/i/"+url.PathEscape(t))
+}
+
+// invitationRSVPPost opens the RSVP of an accepted invitation, always
+// through the same link (the invitation's manage token).
+func (s *Server) invitationRSVPPost(c echo.Context) error {
+	t, err := invitationTokenParam(c)
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/r/"+url.PathEscape(ans.Result.ManageToken))
+	ctx := c.Request().Context()
+	tok, err := s.store.OpenInvitationRSVP(ctx, t)
+	var de *domain.Error
+	if errors.As(err, &de) && de.Code == domain.ECONFLICT {
+		v, err := s.store.FindInvitationByToken(ctx, t)
+		if err != nil {
+			return err
+		}
+		return s.renderInvitation(c, http.StatusConflict, t, v, rsvpForm{Name: v.Invitation.Name}, &notice{Kind: "error", Text: de.Message})
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/r/"+url.PathEscape(tok))
 }
 
 type confirmPageData struct {

@@ -56,6 +56,7 @@ func TestPageRoutesAreNotTheAPI(t *testing.T) {
 		"GET /static/{name}", "GET /unfollow/{token}", "GET /v/{id}",
 		"POST /c/{token}", "POST /door/{token}/checkin", "POST /door/{token}/undo", "POST /door/{token}/walkin",
 		"POST /e/{slug}/rsvp", "POST /f/{token}", "POST /follow/{token}", "POST /i/{token}/accept", "POST /i/{token}/decline",
+		"POST /i/{token}/rsvp",
 		"POST /r/{token}/cancel", "POST /r/{token}/checkin", "POST /r/{token}/erase", "POST /r/{token}/reconfirm", "POST /s/{slug}/follow", "POST /unfollow/{token}",
 	}
 	if !slices.Equal(pages, want) {

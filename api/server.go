@@ -31,8 +31,12 @@ type Store interface {
 	// (EUNAVAILABLE when the database cannot be reached).
 	SigningKey(ctx context.Context) (domain.SigningKey, error)
 
-	Authenticate(ctx context.Context, rawToken string) (domain.Organiser, error)
-	CreateAPIToken(ctx context.Context, organiserID, name string, expiresAt *time.Time) (domain.APIToken, string, error)
+	// AuthenticateToken returns who holds a token, and the token
+	// (EUNAUTHORIZED when unknown, revoked or expired).
+	AuthenticateToken(ctx context.Context, rawToken string) (domain.Organiser, domain.APIToken, error)
+	// CreateAPITokenWith makes a token that never outlives maker (EINVALID
+	// for an expires_at after the maker's).
+	CreateAPITokenWith(ctx context.Context, maker domain.APIToken, name string, expiresAt *time.Time) (domain.APIToken, string, error)
 	ListAPITokens(ctx context.Context, organiserID string, opts domain.ListOptions) (domain.Page[domain.APIToken], error)
 	RevokeAPIToken(ctx context.Context, organiserID, tokenID string) error
 
@@ -76,6 +80,9 @@ type Store interface {
 	ListInvitations(ctx context.Context, organiserID, eventID string, f domain.InvitationFilter) (domain.Page[domain.Invitation], error)
 	FindInvitationByToken(ctx context.Context, rawToken string) (domain.InvitationView, error)
 	AcceptInvitation(ctx context.Context, rawToken, name string) (domain.InvitationAnswer, error)
+	// OpenInvitationRSVP returns the manage token an accepted invitation
+	// leads to (ECONFLICT "no_rsvp" when it holds no RSVP).
+	OpenInvitationRSVP(ctx context.Context, rawToken string) (string, error)
 	DeclineInvitation(ctx context.Context, rawToken string) (domain.InvitationView, error)
 
 	CheckIn(ctx context.Context, organiserID, eventID string, req domain.CheckinRequest) (domain.CheckinResult, error)
@@ -85,6 +92,9 @@ type Store interface {
 	DoorList(ctx context.Context, organiserID, eventID string) (domain.DoorList, error)
 	DoorListAtDoor(ctx context.Context, rawLink string) (domain.DoorList, error)
 	CreateDoorLink(ctx context.Context, organiserID, eventID string) (domain.DoorLink, string, error)
+	// ListDoorLinks lists an event's door links for a member of its group
+	// (ENOTFOUND otherwise).
+	ListDoorLinks(ctx context.Context, organiserID, eventID string, opts domain.ListOptions) (domain.Page[domain.DoorLink], error)
 	RevokeDoorLink(ctx context.Context, organiserID, eventID, linkID string) error
 	SelfCheckIn(ctx context.Context, rawToken, code string) (domain.CheckinResult, error)
 	JoinOnline(ctx context.Context, rawToken, slug string) (domain.RSVPView, bool, error)
@@ -282,6 +292,7 @@ func (s *Server) routes() {
 	auth.GET("/events/:id/checkins", s.listCheckins)
 	auth.DELETE("/events/:id/checkins/:rsvp_id", s.undoCheckIn)
 	auth.POST("/events/:id/door-links", s.createDoorLink)
+	auth.GET("/events/:id/door-links", s.listDoorLinks)
 	auth.DELETE("/events/:id/door-links/:link_id", s.revokeDoorLink)
 	auth.GET("/events/:id/checkin-code", s.getRoomCode)
 	auth.POST("/events/:id/checkin-code", s.rotateRoomCode)

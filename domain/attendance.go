@@ -155,12 +155,54 @@ type DoorList struct {
 // DoorLink is a door-staff link; the raw token is only returned at
 // creation.
 type DoorLink struct {
-	ID        string
-	EventID   string
-	CreatedAt time.Time
-	ExpiresAt time.Time
-	RevokedAt *time.Time
+	ID      string
+	EventID string
+	// CreatedBy is the organiser who made the link ("" when that organiser
+	// no longer exists), with their name.
+	CreatedBy     string
+	CreatedByName string
+	// MakerRemoved says that whoever made the link is no longer a member of
+	// the event's group.
+	MakerRemoved bool
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
+	RevokedAt    *time.Time
+	// LastUsedAt is when door staff last used the link (recorded at most
+	// once a minute).
+	LastUsedAt *time.Time
 }
+
+// DoorLinkState says whether a door link works, and why not.
+type DoorLinkState string
+
+// Door link states. A link stops working when it is revoked, when it
+// expires (a day after the event ends), and when whoever made it leaves
+// or is removed from the group: a link is the maker's authority handed to
+// door staff, and cannot outlast it.
+const (
+	DoorLinkActive       DoorLinkState = "active"
+	DoorLinkRevoked      DoorLinkState = "revoked"
+	DoorLinkExpired      DoorLinkState = "expired"
+	DoorLinkMakerRemoved DoorLinkState = "maker_removed"
+)
+
+// State returns where the link stands at now.
+func (l DoorLink) State(now time.Time) DoorLinkState {
+	switch {
+	case l.RevokedAt != nil:
+		return DoorLinkRevoked
+	case l.MakerRemoved:
+		return DoorLinkMakerRemoved
+	case !now.Before(l.ExpiresAt):
+		return DoorLinkExpired
+	}
+	return DoorLinkActive
+}
+
+// DoorLinkUseInterval is how often a door link's last use is recorded:
+// often enough to tell a link in use from a forgotten one, seldom enough
+// that a busy door does not write on every check-in.
+const DoorLinkUseInterval = time.Minute
 
 // BulkAttendanceResult is the outcome of an uploaded attendance list.
 type BulkAttendanceResult struct {

@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"time"
 )
@@ -181,4 +183,17 @@ type RSVPExport struct {
 	View       RSVPView
 	Deliveries []Delivery
 	Invitation *Invitation
+}
+
+// InvitationManageToken is the manage token that an invitation link leads
+// to: the same for every "yes" and every "see your RSVP" from that link, so
+// that answering twice or opening the RSVP again does not mint a new
+// credential each time (and a link opened by a mail scanner mints none).
+// It is derived from the invitation token, whose 256 random bits it
+// carries, with SHA-256 under a label of its own; like every token only
+// its hash is stored. Whoever holds the invitation link could already
+// answer it and reach the RSVP; the derived token gives them nothing more.
+func InvitationManageToken(invitationToken string) string {
+	sum := sha256.Sum256([]byte("convene invitation manage token\x00" + invitationToken))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }

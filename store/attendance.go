@@ -26,20 +26,40 @@ const (
 )
 
 type doorLinkRow struct {
-	ID        string     `gorm:"column:id;primaryKey"`
-	EventID   string     `gorm:"column:event_id"`
-	TokenHash string     `gorm:"column:token_hash"`
-	CreatedBy *string    `gorm:"column:created_by"`
-	CreatedAt time.Time  `gorm:"column:created_at"`
-	ExpiresAt time.Time  `gorm:"column:expires_at"`
-	RevokedAt *time.Time `gorm:"column:revoked_at"`
+	ID         string     `gorm:"column:id;primaryKey"`
+	EventID    string     `gorm:"column:event_id"`
+	TokenHash  string     `gorm:"column:token_hash"`
+	CreatedBy  *string    `gorm:"column:created_by"`
+	CreatedAt  time.Time  `gorm:"column:created_at"`
+	ExpiresAt  time.Time  `gorm:"column:expires_at"`
+	RevokedAt  *time.Time `gorm:"column:revoked_at"`
+	LastUsedAt *time.Time `gorm:"column:last_used_at"`
+	// Read by doorLinkSQL, not columns: the maker's name, and 1 while the
+	// maker is a member of the event's group.
+	MakerName   *string `gorm:"column:maker_name;->"`
+	MakerMember int     `gorm:"column:maker_member;->"`
 }
 
 func (doorLinkRow) TableName() string { return "door_links" }
 
 func (r doorLinkRow) toDomain() domain.DoorLink {
-	return domain.DoorLink{ID: r.ID, EventID: r.EventID, CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), RevokedAt: utcPtr(r.RevokedAt)}
+	l := domain.DoorLink{ID: r.ID, EventID: r.EventID, CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(),
+		RevokedAt: utcPtr(r.RevokedAt), LastUsedAt: utcPtr(r.LastUsedAt), MakerRemoved: r.MakerMember == 0}
+	if r.CreatedBy != nil {
+		l.CreatedBy = *r.CreatedBy
+	}
+	if r.MakerName != nil {
+		l.CreatedByName = *r.MakerName
+	}
+	return l
 }
+
+// doorLinkSQL reads door links with their maker's name and whether the
+// maker is still a member of the event's group; a WHERE clause follows.
+const doorLinkSQL = `SELECT l.*, o.name AS maker_name, CASE WHEN m.organiser_id IS NULL THEN 0 ELSE 1 END AS maker_member
+	FROM door_links l JOIN events e ON e.id = l.event_id
+	LEFT JOIN organisers o ON o.id = l.created_by
+	LEFT JOIN group_members m ON m.group_id = e.group_id AND m.organiser_id = l.created_by `
 
 // CreateDoorLink makes a door-staff link for an event of a group the
 // organiser belongs to, valid until a day after the event ends. It returns
@@ -64,27 +84,61 @@ func (db *DB) CreateDoorLink(ctx context.Context, organiserID, eventID string) (
 		raw = domain.NewSecret()
 		row = doorLinkRow{ID: domain.NewID(), EventID: ev.ID, TokenHash: domain.HashToken(raw), CreatedBy: &organiserID,
 			CreatedAt: now, ExpiresAt: utc(ev.EndsAt.Add(domain.DoorLinkGrace))}
-		return tx.Create(&row).Error
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return tx.Raw(doorLinkSQL+`WHERE l.id = ?`, row.ID).Take(&row).Error
 	})
 	return row.toDomain(), raw, err
 }
 
+// ListDoorLinks lists the door-staff links of an event of a group the
+// organiser belongs to, oldest first, with who made each and whether it
+// still works; never their tokens. Every member sees every link of the
+// event, as every member may revoke any of them.
+func (db *DB) ListDoorLinks(ctx context.Context, organiserID, eventID string, opts domain.ListOptions) (domain.Page[domain.DoorLink], error) {
+	_, after, err := decodeCursor(opts.Cursor)
+	if err != nil {
+		return domain.Page[domain.DoorLink]{}, err
+	}
+	limit := pageSize(opts)
+	var rows []doorLinkRow
+	err = db.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := db.memberEvent(tx, organiserID, eventID, false); err != nil {
+			return err
+		}
+		return tx.Raw(doorLinkSQL+`WHERE l.event_id = ? AND l.id > ? ORDER BY l.id LIMIT ?`, eventID, after, limit+1).Scan(&rows).Error
+	})
+	return paginate(rows, limit, doorLinkRow.toDomain, func(r doorLinkRow) string { return encodeCursor("", r.ID) }), err
+}
+
 // doorEvent resolves a door link to its event, locking the event row when
-// asked. Unknown links are ENOTFOUND, expired or revoked ones EGONE.
+// asked, and records the link's use. Unknown links are ENOTFOUND; links
+// that do not work (domain.DoorLink.State: revoked, expired, or made by
+// someone no longer in the group) EGONE.
 func (db *DB) doorEvent(tx *gorm.DB, raw string, lock bool) (eventRow, error) {
 	var l doorLinkRow
-	q := tx.Where("token_hash = ?", domain.HashToken(raw)).Limit(1).Find(&l)
+	q := tx.Raw(doorLinkSQL+`WHERE l.token_hash = ?`, domain.HashToken(raw)).Scan(&l)
 	if q.Error != nil {
 		return eventRow{}, q.Error
 	}
 	if q.RowsAffected == 0 {
 		return eventRow{}, errDoorLinkNotFound
 	}
-	if l.RevokedAt != nil || !db.now().Before(l.ExpiresAt) {
+	now := db.now()
+	if l.toDomain().State(now) != domain.DoorLinkActive {
 		return eventRow{}, errDoorLinkExpired
 	}
 	ev, _, err := db.eventAndGroup(tx, l.EventID, lock)
-	return ev, err
+	if err != nil {
+		return ev, err
+	}
+	if l.LastUsedAt == nil || now.Sub(*l.LastUsedAt) >= domain.DoorLinkUseInterval {
+		if err := tx.Model(&doorLinkRow{}).Where("id = ?", l.ID).Update("last_used_at", now).Error; err != nil {
+			return ev, err
+		}
+	}
+	return ev, nil
 }
 
 // CheckIn records that someone came, for an organiser at the door
@@ -392,8 +446,15 @@ func (db *DB) JoinOnline(ctx context.Context, raw, slug string) (v domain.RSVPVi
 			return domain.ErrRSVPErased
 		}
 		if slug != "" && slug != v.Event.Slug {
-			if v, err = db.sameAddressRSVP(tx, raw, v.RSVP.Email, slug); err != nil {
+			// A link made with a slug the event had before means the event.
+			former, err := db.formerSlug(tx, slug, v.Event.ID)
+			if err != nil {
 				return err
+			}
+			if !former {
+				if v, err = db.sameAddressRSVP(tx, raw, v.RSVP.Email, slug); err != nil {
+					return err
+				}
 			}
 		}
 		if v.RSVP.Status != domain.RSVPGoing || v.Event.OnlineURL == "" || !v.Event.CheckinOpen(db.now()) {
@@ -424,13 +485,12 @@ func (db *DB) sameAddressRSVP(tx *gorm.DB, raw, email, slug string) (domain.RSVP
 	if emailed == 0 || email == "" {
 		return domain.RSVPView{}, errRSVPNotFound
 	}
-	var ev eventRow
-	q := tx.Raw(`SELECT * FROM events WHERE slug = ? AND status <> 'draft'`+db.forUpdate(), slug).Scan(&ev)
-	if q.Error != nil {
-		return domain.RSVPView{}, q.Error
-	}
-	if q.RowsAffected == 0 {
+	ev, err := db.eventBySlug(tx, slug, true) // feeds may carry a former slug
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return domain.RSVPView{}, errRSVPNotFound
+	}
+	if err != nil {
+		return domain.RSVPView{}, err
 	}
 	r, ok, err := db.liveRSVP(tx, ev.ID, domain.NormalizeEmail(email))
 	if err != nil {
@@ -539,7 +599,8 @@ func (db *DB) RecordAttendance(ctx context.Context, organiserID, eventID string,
 }
 
 // RevokeDoorLink stops a door-staff link of an event of a group the
-// organiser belongs to (a lost phone). Revoking twice is harmless.
+// organiser belongs to (a lost phone); any member may revoke any link of
+// the event. Revoking twice is harmless.
 func (db *DB) RevokeDoorLink(ctx context.Context, organiserID, eventID, linkID string) error {
 	return db.tx(ctx, func(tx *gorm.DB) error {
 		if _, err := db.memberEvent(tx, organiserID, eventID, false); err != nil {

@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/convene/convene/domain"
 )
@@ -35,8 +35,12 @@ func (db *DB) memberEvent(tx *gorm.DB, organiserID, eventID string, lock bool) (
 
 // CreateEvent creates a draft event in a group the organiser belongs to. An
 // empty slug is made from the title (and the date, then a random suffix, if
-// taken). It returns EINVALID for bad fields and ECONFLICT ("slug_taken")
-// for a slug in use.
+// taken). A draft's slug is a wish its group alone sees (domain/slug.go);
+// the event gets it, or a free variant of one made from the title, when it
+// is published. It returns EINVALID for bad fields and ECONFLICT
+// ("slug_taken") for a chosen slug that another event has or had, that is
+// a series' occurrence address, or that another draft of the group wishes
+// for.
 func (db *DB) CreateEvent(ctx context.Context, organiserID, groupID string, e domain.Event) (domain.Event, error) {
 	var row eventRow
 	err := db.tx(ctx, func(tx *gorm.DB) error {
@@ -61,48 +65,40 @@ func (db *DB) CreateEvent(ctx context.Context, organiserID, groupID string, e do
 		domain.SortReminders(e.Reminders)
 		now := db.now()
 		e.ID, e.GroupID, e.Status, e.CreatedAt, e.UpdatedAt = domain.NewID(), groupID, domain.EventDraft, now, now
-		if e.Slug == "" {
-			slug, err := db.freeSlug(tx, e)
+		auto := e.Slug == ""
+		candidates := []string{e.Slug}
+		if auto {
+			loc, _ := time.LoadLocation(e.TimeZone)
+			candidates = domain.SlugCandidates(domain.SlugBase(e.Title), e.StartsAt.In(loc))
+		}
+		for _, c := range candidates {
+			free, err := db.groupSlugFree(tx, c, groupID, e.ID, "")
 			if err != nil {
 				return err
 			}
-			e.Slug = slug
+			if free {
+				e.Slug = c
+				row = eventRow{}
+				row.fromDomain(e)
+				row.SlugAuto = auto
+				// Another draft of the group may wish for it at this very
+				// moment: the unique index decides, and a made slug tries
+				// the next candidate.
+				ins := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+				if ins.Error != nil || ins.RowsAffected > 0 {
+					return ins.Error
+				}
+			}
+			if !auto {
+				return errSlugTaken
+			}
 		}
-		row.fromDomain(e)
-		return tx.Create(&row).Error
+		return fmt.Errorf("store: no free slug for %q", e.Title)
 	})
 	if isDuplicate(err) {
 		return domain.Event{}, errSlugTaken
 	}
 	return row.toDomain(), err
-}
-
-// freeSlug finds an unused slug for an event from its title: "title", then
-// "title-2026-12-03" (the local date), then with a random suffix.
-func (db *DB) freeSlug(tx *gorm.DB, e domain.Event) (string, error) {
-	// Leave room for the longest suffix ("-2026-12-03") within MaxSlugLen.
-	base := domain.Slugify(e.Title)
-	if len(base) > domain.MaxSlugLen-11 {
-		base = strings.TrimRight(base[:domain.MaxSlugLen-11], "-")
-	}
-	if base == "" {
-		base = "event"
-	}
-	loc, _ := time.LoadLocation(e.TimeZone)
-	candidates := []string{base, base + "-" + e.StartsAt.In(loc).Format("2006-01-02")}
-	for range 3 {
-		candidates = append(candidates, base+"-"+strings.ToLower(domain.NewID()[20:]))
-	}
-	for _, c := range candidates {
-		var n int64
-		if err := tx.Model(&eventRow{}).Where("slug = ?", c).Count(&n).Error; err != nil {
-			return "", err
-		}
-		if n == 0 {
-			return c, nil
-		}
-	}
-	return "", fmt.Errorf("store: no free slug for %q", base)
 }
 
 // FindEvent returns an event of a group the organiser belongs to.
@@ -190,6 +186,11 @@ func (db *DB) updateEvent(tx *gorm.DB, row eventRow, u domain.EventUpdate) (doma
 		return ch, err
 	}
 	domain.SortReminders(e.Reminders)
+	if slices.Contains(ch.Changed, "slug") {
+		if err := db.changeSlug(tx, &row, e.Slug); err != nil {
+			return ch, err
+		}
+	}
 	if e.Capacity != nil && *e.Capacity < row.GoingCount {
 		return ch, &domain.Error{Code: domain.ECONFLICT, Reason: "capacity_below_going",
 			Message: fmt.Sprintf("capacity: %d people are already going; capacity cannot be lower than that.", row.GoingCount),
@@ -237,6 +238,29 @@ func (db *DB) updateEvent(tx *gorm.DB, row eventRow, u domain.EventUpdate) (doma
 	return ch, nil
 }
 
+// changeSlug checks and records an organiser's new slug for the event in
+// row: a draft's new wish, or a published event's new public slug, claimed
+// for good — its former slugs stay its own and lead to it. Either must be
+// free as a public slug and not wished for by another draft of the group.
+func (db *DB) changeSlug(tx *gorm.DB, row *eventRow, slug string) error {
+	seriesID := ""
+	if row.SeriesID != nil {
+		seriesID = *row.SeriesID
+	}
+	free, err := db.groupSlugFree(tx, slug, row.GroupID, row.ID, seriesID)
+	if err == nil && free && row.Status != string(domain.EventDraft) {
+		free, err = db.claimSlug(tx, slug, row.ID, seriesID)
+	}
+	if err != nil {
+		return err
+	}
+	if !free {
+		return errSlugTaken
+	}
+	row.SlugAuto = false
+	return nil
+}
+
 // DeleteEvent deletes a draft event; published and cancelled events stay
 // (ECONFLICT "event_not_draft"): people may hold places in them.
 func (db *DB) DeleteEvent(ctx context.Context, organiserID, eventID string) error {
@@ -252,8 +276,11 @@ func (db *DB) DeleteEvent(ctx context.Context, organiserID, eventID string) erro
 	})
 }
 
-// PublishEvent publishes a draft so that it takes RSVPs. Publishing twice
-// is harmless; an event that already started cannot be published.
+// PublishEvent publishes a draft so that it takes RSVPs, and gives it its
+// public slug: the one it wished for or, for a slug made from the title
+// and taken meanwhile, a free variant. A chosen slug taken meanwhile is
+// ECONFLICT "slug_taken". Publishing twice is harmless; an event that
+// already started cannot be published.
 func (db *DB) PublishEvent(ctx context.Context, organiserID, eventID string) (domain.Event, error) {
 	var row eventRow
 	err := db.tx(ctx, func(tx *gorm.DB) error {
@@ -266,11 +293,18 @@ func (db *DB) PublishEvent(ctx context.Context, organiserID, eventID string) (do
 		if err := e.CheckPublish(now); err != nil || e.Status == domain.EventPublished {
 			return err
 		}
+		// Its public slug: the wish, or a variant of a made one.
+		slug, err := db.publishSlug(tx, row)
+		if err != nil {
+			return err
+		}
+		row.Slug, row.DraftSlug = slug, nil
 		row.Status, row.PublishedAt, row.UpdatedAt = string(domain.EventPublished), &now, now
 		// What attendees are told from now on; later updates say what
 		// changed since.
 		snap, _ := json.Marshal(e.Snapshot())
-		upd := map[string]any{"status": row.Status, "published_at": now, "updated_at": now, "notified_snapshot": string(snap)}
+		upd := map[string]any{"status": row.Status, "published_at": now, "updated_at": now, "notified_snapshot": string(snap),
+			"slug": slug, "draft_slug": nil}
 		if row.RoomCode == "" { // events made before self check-in existed
 			row.RoomCode = domain.NewRoomCode()
 			upd["self_checkin_code"] = row.RoomCode
@@ -328,24 +362,20 @@ func (db *DB) cancelEvent(tx *gorm.DB, row eventRow, reason string) (eventRow, e
 	return row, db.scheduleReminders(tx, &row)
 }
 
-// FindPublicEvent returns a published or cancelled event by slug with its
-// group; drafts are ENOTFOUND.
+// FindPublicEvent returns a published or cancelled event by its slug, or
+// by any slug it had before (its Slug is the current one), with its group;
+// drafts are ENOTFOUND.
 func (db *DB) FindPublicEvent(ctx context.Context, slug string) (domain.Event, domain.Group, error) {
 	var (
-		e  eventRow
-		g  groupRow
-		ok bool
+		e eventRow
+		g groupRow
 	)
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Where("slug = ? AND status <> ?", slug, string(domain.EventDraft)).Limit(1).Find(&e)
-		if res.Error != nil || res.RowsAffected == 0 {
-			return res.Error
+		var err error
+		if e, err = db.eventBySlug(tx, slug, false); err != nil {
+			return err
 		}
-		ok = true
 		return tx.Where("id = ?", e.GroupID).Take(&g).Error
 	})
-	if err == nil && !ok {
-		err = errEventNotFound
-	}
 	return e.toDomain(), g.toDomain(), err
 }

@@ -231,7 +231,8 @@ func (db *DB) checkNotLastOwner(tx *gorm.DB, groupID string) error {
 }
 
 // RemoveMember removes an organiser from a group. Owners may remove anyone;
-// any member may remove themselves. The last owner cannot leave.
+// any member may remove themselves. The last owner cannot leave. The door
+// links the member made for the group's events are revoked.
 func (db *DB) RemoveMember(ctx context.Context, actorID, groupID, organiserID string) error {
 	return db.tx(ctx, func(tx *gorm.DB) error {
 		actorRole, err := db.role(tx, groupID, actorID, true)
@@ -254,6 +255,13 @@ func (db *DB) RemoveMember(ctx context.Context, actorID, groupID, organiserID st
 				return err
 			}
 		}
-		return tx.Where("group_id = ? AND organiser_id = ?", groupID, organiserID).Delete(&memberRow{}).Error
+		if err := tx.Where("group_id = ? AND organiser_id = ?", groupID, organiserID).Delete(&memberRow{}).Error; err != nil {
+			return err
+		}
+		// Door links are the member's authority handed to door staff: they
+		// go with it (and would not work anyway, domain.DoorLink.State),
+		// and stay revoked should the member come back.
+		return tx.Exec(`UPDATE door_links SET revoked_at = ? WHERE created_by = ? AND revoked_at IS NULL
+			AND event_id IN (SELECT id FROM events WHERE group_id = ?)`, db.now(), organiserID, groupID).Error
 	})
 }

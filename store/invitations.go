@@ -237,8 +237,10 @@ func (db *DB) lockedInvitation(tx *gorm.DB, raw string) (invitationRow, eventRow
 // while seats last, else waitlisted — with no further confirmation (the
 // link came by e-mail), and the invite e-mail is queued. name replaces the
 // name the organiser gave, if not empty; one of them is required. Saying
-// yes again returns the same RSVP. The result carries a fresh manage token
-// for the person's own page.
+// yes after saying no, or after cancelling the RSVP, makes a new one (the
+// invitation page offers it). Saying yes again while the RSVP stands
+// changes nothing and returns it. The result carries the invitation's
+// manage token (domain.InvitationManageToken), the same every time.
 func (db *DB) AcceptInvitation(ctx context.Context, raw, name string) (domain.InvitationAnswer, error) {
 	name = strings.TrimSpace(name)
 	var v domain.Validation
@@ -255,19 +257,17 @@ func (db *DB) AcceptInvitation(ctx context.Context, raw, name string) (domain.In
 		if name == "" {
 			name = row.Name
 		}
-		if row.RSVPID != nil {
-			r, ok, err := db.findRSVP(tx, `r.id = ?`, *row.RSVPID)
-			if err != nil {
+		r, live, err := db.invitationRSVP(tx, row)
+		if err != nil {
+			return err
+		}
+		if live {
+			ans.Result = domain.RSVPResult{RSVP: r.toDomain(), ManageToken: domain.InvitationManageToken(raw)}
+			if err := db.setInvitationManageToken(tx, raw, r.ID); err != nil {
 				return err
 			}
-			if ok && r.Status != string(domain.RSVPCancelled) {
-				ans.Result = domain.RSVPResult{RSVP: r.toDomain(), ManageToken: domain.NewSecret()}
-				if err := db.addManageToken(tx, r.ID, ans.Result.ManageToken); err != nil {
-					return err
-				}
-				ans.View, err = db.invitationView(tx, row, ev, g)
-				return err
-			}
+			ans.View, err = db.invitationView(tx, row, ev, g)
+			return err
 		}
 		in := domain.RSVPInput{Name: name, Email: row.Email}
 		if err := in.Validate(); err != nil {
@@ -276,13 +276,11 @@ func (db *DB) AcceptInvitation(ctx context.Context, raw, name string) (domain.In
 		if ans.Result, err = db.placeRSVP(tx, &ev, in); err != nil {
 			return err
 		}
-		if !ans.Result.Created {
-			// The address had RSVPed already (on the event page): the
-			// invitation link proves it is theirs, so it opens that RSVP.
-			ans.Result.ManageToken = domain.NewSecret()
-			if err := db.addManageToken(tx, ans.Result.RSVP.ID, ans.Result.ManageToken); err != nil {
-				return err
-			}
+		// New, or the address had RSVPed already (on the event page): the
+		// invitation link proves it is theirs, so it opens that RSVP.
+		ans.Result.ManageToken = domain.InvitationManageToken(raw)
+		if err := db.setInvitationManageToken(tx, raw, ans.Result.RSVP.ID); err != nil {
+			return err
 		}
 		now := db.now()
 		row.Name, row.Status, row.RSVPID, row.RespondedAt, row.UpdatedAt = name, string(domain.InvitationAccepted), &ans.Result.RSVP.ID, &now, now
@@ -296,6 +294,51 @@ func (db *DB) AcceptInvitation(ctx context.Context, raw, name string) (domain.In
 		return nil
 	})
 	return ans, err
+}
+
+// OpenInvitationRSVP returns the manage token that leads from an accepted
+// invitation to its RSVP: the invitation's own (domain.InvitationManageToken,
+// registered if the invitation was accepted before there was one). It
+// answers nothing else: ECONFLICT "no_rsvp" when the invitation holds no
+// RSVP (not accepted, declined, or the RSVP was cancelled).
+func (db *DB) OpenInvitationRSVP(ctx context.Context, raw string) (string, error) {
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		row, _, _, err := db.lockedInvitation(tx, raw)
+		if err != nil {
+			return err
+		}
+		r, live, err := db.invitationRSVP(tx, row)
+		if err != nil {
+			return err
+		}
+		if !live {
+			return domain.Conflict("no_rsvp", "You have no RSVP from this invitation: say yes first.")
+		}
+		return db.setInvitationManageToken(tx, raw, r.ID)
+	})
+	if err != nil {
+		return "", err
+	}
+	return domain.InvitationManageToken(raw), nil
+}
+
+// invitationRSVP returns the RSVP an invitation made, and whether it
+// stands (not cancelled).
+func (db *DB) invitationRSVP(tx *gorm.DB, row invitationRow) (rsvpRow, bool, error) {
+	if row.RSVPID == nil {
+		return rsvpRow{}, false, nil
+	}
+	r, ok, err := db.findRSVP(tx, `r.id = ?`, *row.RSVPID)
+	return r, ok && r.Status != string(domain.RSVPCancelled), err
+}
+
+// setInvitationManageToken makes the invitation's manage token lead to the
+// RSVP: registered once, and moved to the new RSVP when the person says
+// yes again after cancelling.
+func (db *DB) setInvitationManageToken(tx *gorm.DB, raw, rsvpID string) error {
+	return tx.Exec(`INSERT INTO rsvp_tokens (token_hash, rsvp_id, created_at) VALUES (?, ?, ?)
+		ON CONFLICT (token_hash) DO UPDATE SET rsvp_id = excluded.rsvp_id WHERE rsvp_tokens.rsvp_id <> excluded.rsvp_id`,
+		domain.HashToken(domain.InvitationManageToken(raw)), rsvpID, db.now()).Error
 }
 
 // DeclineInvitation answers no. Someone who had said yes gives up their

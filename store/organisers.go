@@ -76,14 +76,11 @@ func (db *DB) EnsureFirstOrganiser(ctx context.Context, email, name string) (str
 }
 
 // CreateAPIToken makes a new token for an organiser and returns it with the
-// raw secret, which is not stored and cannot be recovered.
+// raw secret, which is not stored and cannot be recovered. It is for tokens
+// made outside the API (the command line); a token made with another token
+// is CreateAPITokenWith's.
 func (db *DB) CreateAPIToken(ctx context.Context, organiserID, name string, expiresAt *time.Time) (domain.APIToken, string, error) {
-	var v domain.Validation
-	domain.CheckLine(&v, "name", name, true, domain.MaxNameLen)
-	if expiresAt != nil && !utc(*expiresAt).After(db.now()) {
-		v.Add("expires_at", "must be in the future")
-	}
-	if err := v.Err(); err != nil {
+	if err := db.checkNewToken(name, expiresAt); err != nil {
 		return domain.APIToken{}, "", err
 	}
 	var (
@@ -98,6 +95,49 @@ func (db *DB) CreateAPIToken(ctx context.Context, organiserID, name string, expi
 	return t, raw, err
 }
 
+// CreateAPITokenWith makes a new token for the organiser who holds maker,
+// the token that authenticated the request, and returns it with the raw
+// secret. The new token never outlives its maker (domain.TokenExpiry):
+// without expiresAt it expires when the maker does, and an expiresAt after
+// the maker's is EINVALID. The maker is read again in the transaction, so
+// one revoked or expired meanwhile is EUNAUTHORIZED.
+func (db *DB) CreateAPITokenWith(ctx context.Context, maker domain.APIToken, name string, expiresAt *time.Time) (domain.APIToken, string, error) {
+	if err := db.checkNewToken(name, expiresAt); err != nil {
+		return domain.APIToken{}, "", err
+	}
+	var (
+		t   domain.APIToken
+		raw string
+	)
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var m tokenRow
+		res := tx.Where("id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", maker.ID, db.now()).Limit(1).Find(&m)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errInvalidToken
+		}
+		exp, err := domain.TokenExpiry(utcPtr(m.ExpiresAt), expiresAt)
+		if err != nil {
+			return err
+		}
+		t, raw, err = db.createToken(tx, m.OrganiserID, name, exp)
+		return err
+	})
+	return t, raw, err
+}
+
+// checkNewToken validates a new token's name and expiry.
+func (db *DB) checkNewToken(name string, expiresAt *time.Time) error {
+	var v domain.Validation
+	domain.CheckLine(&v, "name", name, true, domain.MaxNameLen)
+	if expiresAt != nil && !utc(*expiresAt).After(db.now()) {
+		v.Add("expires_at", "must be in the future")
+	}
+	return v.Err()
+}
+
 func (db *DB) createToken(tx *gorm.DB, organiserID, name string, expiresAt *time.Time) (domain.APIToken, string, error) {
 	raw := domain.NewAPIToken()
 	row := tokenRow{ID: domain.NewID(), OrganiserID: organiserID, Name: name, TokenHash: domain.HashToken(raw),
@@ -108,31 +148,46 @@ func (db *DB) createToken(tx *gorm.DB, organiserID, name string, expiresAt *time
 	return row.toDomain(), raw, nil
 }
 
+var errInvalidToken = &domain.Error{Code: domain.EUNAUTHORIZED, Reason: "invalid_token", Message: "The API token is unknown, revoked or expired."}
+
 // Authenticate returns the organiser who holds the raw API token, or
-// EUNAUTHORIZED when the token is unknown, revoked or expired. It records
-// when the token was last used, at most once an hour, so that
-// authentication stays a read on the hot path.
+// EUNAUTHORIZED when the token is unknown, revoked or expired. See
+// AuthenticateToken.
 func (db *DB) Authenticate(ctx context.Context, raw string) (domain.Organiser, error) {
+	o, _, err := db.AuthenticateToken(ctx, raw)
+	return o, err
+}
+
+// AuthenticateToken returns the organiser who holds the raw API token and
+// the token itself (what a request made with it may do depends on it: a
+// token it makes expires no later), or EUNAUTHORIZED when the token is
+// unknown, revoked or expired. It records when the token was last used, at
+// most once an hour, so that authentication stays a read on the hot path.
+func (db *DB) AuthenticateToken(ctx context.Context, raw string) (domain.Organiser, domain.APIToken, error) {
 	var row struct {
 		ID         string     `gorm:"column:id"`
 		Email      string     `gorm:"column:email"`
 		Name       string     `gorm:"column:name"`
 		CreatedAt  time.Time  `gorm:"column:created_at"`
 		TokenID    string     `gorm:"column:token_id"`
+		TokenName  string     `gorm:"column:token_name"`
+		TokenMade  time.Time  `gorm:"column:token_created_at"`
+		ExpiresAt  *time.Time `gorm:"column:expires_at"`
 		LastUsedAt *time.Time `gorm:"column:last_used_at"`
 	}
 	now := db.now()
 	err := db.read(ctx, func(q *gorm.DB) error {
-		return q.Raw(`SELECT o.id, o.email, o.name, o.created_at, t.id AS token_id, t.last_used_at
+		return q.Raw(`SELECT o.id, o.email, o.name, o.created_at, t.id AS token_id, t.name AS token_name,
+			t.created_at AS token_created_at, t.expires_at, t.last_used_at
 			FROM api_tokens t JOIN organisers o ON o.id = t.organiser_id
 			WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`,
 			domain.HashToken(raw), now).Take(&row).Error
 	})
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		return domain.Organiser{}, &domain.Error{Code: domain.EUNAUTHORIZED, Reason: "invalid_token", Message: "The API token is unknown, revoked or expired."}
+		return domain.Organiser{}, domain.APIToken{}, errInvalidToken
 	}
 	if err != nil {
-		return domain.Organiser{}, err
+		return domain.Organiser{}, domain.APIToken{}, err
 	}
 	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) > time.Hour {
 		// Best effort: a failure here must not refuse a valid token.
@@ -140,7 +195,9 @@ func (db *DB) Authenticate(ctx context.Context, raw string) (domain.Organiser, e
 			db.log.Warn("could not record token use", "err", err.Error())
 		}
 	}
-	return domain.Organiser{ID: row.ID, Email: row.Email, Name: row.Name, CreatedAt: row.CreatedAt.UTC()}, nil
+	return domain.Organiser{ID: row.ID, Email: row.Email, Name: row.Name, CreatedAt: row.CreatedAt.UTC()},
+		domain.APIToken{ID: row.TokenID, OrganiserID: row.ID, Name: row.TokenName, CreatedAt: row.TokenMade.UTC(),
+			ExpiresAt: utcPtr(row.ExpiresAt), LastUsedAt: utcPtr(row.LastUsedAt)}, nil
 }
 
 // ListAPITokens lists an organiser's live (not revoked) tokens, oldest first.

@@ -119,13 +119,26 @@ type eventRow struct {
 	SeriesID        *string    `gorm:"column:series_id"`
 	OccurrenceStart *time.Time `gorm:"column:occurrence_start"`
 	Detached        bool       `gorm:"column:detached"`
+	// DraftSlug is a draft's wished slug (Slug is unlistedSlug until it is
+	// published); SlugAuto says it was made from the title, not chosen.
+	DraftSlug *string `gorm:"column:draft_slug"`
+	SlugAuto  bool    `gorm:"column:slug_auto"`
 }
 
 func (eventRow) TableName() string { return "events" }
 
+// slug is the event's slug as organisers see it: a draft's wish, else its
+// public slug.
+func (r eventRow) slug() string {
+	if r.Status == string(domain.EventDraft) && r.DraftSlug != nil {
+		return *r.DraftSlug
+	}
+	return r.Slug
+}
+
 func (r eventRow) toDomain() domain.Event {
 	e := domain.Event{
-		ID: r.ID, GroupID: r.GroupID, Slug: r.Slug, Title: r.Title, Description: r.Description,
+		ID: r.ID, GroupID: r.GroupID, Slug: r.slug(), Title: r.Title, Description: r.Description,
 		Kind: domain.EventKind(r.Kind), Status: domain.EventStatus(r.Status),
 		StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(), TimeZone: r.TimeZone,
 		OnlineURL: r.OnlineURL, RecordingURL: r.RecordingURL, Capacity: r.Capacity, Waitlist: r.Waitlist,
@@ -150,9 +163,15 @@ func (r eventRow) toDomain() domain.Event {
 }
 
 // fromDomain copies the organiser-editable fields and the status of e into
-// r, keeping r's counters (which only the store changes).
+// r, keeping r's counters (which only the store changes). A draft's slug
+// is its wish (DraftSlug); SlugAuto is the caller's to set.
 func (r *eventRow) fromDomain(e domain.Event) {
 	r.ID, r.GroupID, r.Slug, r.Title, r.Description = e.ID, e.GroupID, e.Slug, e.Title, e.Description
+	r.DraftSlug = nil
+	if e.Status == domain.EventDraft {
+		slug := e.Slug
+		r.Slug, r.DraftSlug = unlistedSlug(e.ID), &slug
+	}
 	r.Kind, r.Status = string(e.Kind), string(e.Status)
 	r.StartsAt, r.EndsAt, r.TimeZone = utc(e.StartsAt), utc(e.EndsAt), e.TimeZone
 	r.VenueName, r.VenueAddress = nil, nil

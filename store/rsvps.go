@@ -50,20 +50,15 @@ func (db *DB) CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) 
 	err = db.tx(ctx, func(tx *gorm.DB) error {
 		// The event row lock serialises RSVPs to one event: seats and places
 		// in line are handed out in the order the transactions commit.
-		var ev eventRow
-		q := tx.Raw(`SELECT * FROM events WHERE slug = ?`+db.forUpdate(), slug).Scan(&ev)
-		if q.Error != nil {
-			return q.Error
-		}
-		if q.RowsAffected == 0 || ev.Status == string(domain.EventDraft) {
-			return errEventNotFound
+		// A former slug of the event leads to it too.
+		ev, err := db.eventBySlug(tx, slug, true)
+		if err != nil {
+			return err
 		}
 		if ev.Confirmation == string(domain.ConfirmEmail) {
-			var err error
 			res, err = db.createPending(tx, &ev, in)
 			return err
 		}
-		var err error
 		res, err = db.placeRSVP(tx, &ev, in)
 		return err
 	})

@@ -118,6 +118,28 @@ func checkRule(s domain.Series) (*rrule.RRule, error) {
 	return r, nil
 }
 
+// errSeriesSlugUsedByEvents refuses a series slug whose occurrence
+// addresses events already have.
+var errSeriesSlugUsedByEvents = &domain.Error{Code: domain.ECONFLICT, Reason: "slug_taken",
+	Message: "slug: events already have addresses of the form {slug}-YYYY-MM-DD that this series' occurrences would take; choose another slug",
+	Fields:  []domain.FieldError{{Field: "slug", Message: "is taken: events already have addresses of the form {slug}-YYYY-MM-DD"}}}
+
+// occurrenceNamespaceUsed reports whether any event has or had a slug in
+// the occurrence namespace of a series slug ({slug}-YYYY-MM-DD...).
+func (db *DB) occurrenceNamespaceUsed(tx *gorm.DB, seriesSlug string) (bool, error) {
+	// Slugs hold no LIKE wildcards: letters, digits and hyphens only.
+	var slugs []string
+	if err := tx.Raw(`SELECT slug FROM event_slugs WHERE slug LIKE ?`, seriesSlug+"-____-__-__%").Scan(&slugs).Error; err != nil {
+		return false, err
+	}
+	for _, sl := range slugs {
+		if slices.Contains(domain.SeriesSlugPrefixes(sl), seriesSlug) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // seriesBySlug loads a series by its public slug, locking its row on
 // PostgreSQL when lock is set; ENOTFOUND when there is none.
 func (db *DB) seriesBySlug(tx *gorm.DB, slug string, lock bool) (seriesRow, error) {
@@ -177,6 +199,14 @@ func (db *DB) CreateSeries(ctx context.Context, organiserID, groupID string, s d
 			return err
 		}
 		if _, err := checkRule(s); err != nil {
+			return err
+		}
+		// The series' slug makes its occurrences' ({slug}-{date}): no event
+		// may have one already.
+		if used, err := db.occurrenceNamespaceUsed(tx, s.Slug); err != nil || used {
+			if err == nil {
+				err = errSeriesSlugUsedByEvents
+			}
 			return err
 		}
 		now := db.now()
@@ -370,11 +400,8 @@ func (db *DB) createOccurrence(tx *gorm.DB, row *seriesRow, s domain.Series, sta
 	e := s.Occurrence(start)
 	e.ID, e.CreatedAt, e.UpdatedAt, e.PublishedAt = domain.NewID(), now, now, &now
 	e.SelfCheckinCode = domain.NewRoomCode()
-	slug, err := db.occurrenceSlug(tx, e.Slug)
-	if err != nil {
-		return "", err
-	}
-	e.Slug = slug
+	base := e.Slug
+	e.Slug = unlistedSlug(e.ID) // until its slug is claimed, which needs the row
 	var ev eventRow
 	ev.fromDomain(e)
 	snap, _ := json.Marshal(e.Snapshot())
@@ -383,6 +410,17 @@ func (db *DB) createOccurrence(tx *gorm.DB, row *seriesRow, s domain.Series, sta
 	if err := tx.Create(&ev).Error; err != nil {
 		return "", err
 	}
+	slug, err := db.claimFirstFree(tx, occurrenceSlugs(base), "", ev.ID, row.ID)
+	if err != nil {
+		return "", err
+	}
+	if slug == "" {
+		return "", fmt.Errorf("store: no free slug for %q", base)
+	}
+	if err := tx.Model(&eventRow{}).Where("id = ?", ev.ID).Update("slug", slug).Error; err != nil {
+		return "", err
+	}
+	ev.Slug = slug
 	if err := db.scheduleReminders(tx, &ev); err != nil {
 		return "", err
 	}
@@ -392,26 +430,13 @@ func (db *DB) createOccurrence(tx *gorm.DB, row *seriesRow, s domain.Series, sta
 	return ev.ID, nil
 }
 
-// occurrenceSlug returns base, or base with a suffix when two occurrences
-// fall on one day or the slug is taken by another event.
-func (db *DB) occurrenceSlug(tx *gorm.DB, base string) (string, error) {
-	for i := range 4 {
-		c := base
-		if i > 0 {
-			c = fmt.Sprintf("%s-%d", base, i+1)
-		}
-		if i == 3 {
-			c = base + "-" + strings.ToLower(domain.NewID()[20:])
-		}
-		var n int64
-		if err := tx.Model(&eventRow{}).Where("slug = ?", c).Count(&n).Error; err != nil {
-			return "", err
-		}
-		if n == 0 {
-			return c, nil
-		}
-	}
-	return "", fmt.Errorf("store: no free slug for %q", base)
+// occurrenceSlugs are the slugs tried for an occurrence: base
+// ({series}-{date}), then with a suffix when two occurrences fall on one
+// day or the slug was taken before the series' namespace was its own.
+// Slugs in the namespace are the series' alone, so a date's slug is taken
+// back when an occurrence removed by a series change is made again.
+func occurrenceSlugs(base string) []string {
+	return []string{base, base + "-2", base + "-3", base + "-" + strings.ToLower(domain.NewID()[20:])}
 }
 
 // MaterialiseSeries adds the next occurrences of every running series as
