@@ -124,7 +124,7 @@ func (s *Server) getPersonalCalendar(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	self, views, err := s.store.PersonalEvents(c.Request().Context(), t, s.now().Add(-FeedHistory))
+	self, views, feed, err := s.store.PersonalEvents(c.Request().Context(), t, s.now().Add(-FeedHistory))
 	if err != nil {
 		return err
 	}
@@ -133,10 +133,11 @@ func (s *Server) getPersonalCalendar(c echo.Context) error {
 	}
 	items := make([]message.Item, len(views))
 	for i, v := range views {
-		// Personal join links, which record online attendance: this
-		// token's own, naming the event when it is another of the
-		// person's (the token proves the address).
-		join := s.cfg.BaseURL + "/j/" + url.PathEscape(t)
+		// Personal join links, which record online attendance and can do
+		// nothing else: the join token of this feed's, naming the event
+		// when it is another of the person's (an e-mailed token proves the
+		// address).
+		join := s.cfg.BaseURL + "/j/" + url.PathEscape(domain.JoinToken(feed))
 		if v.Event.ID != self.Event.ID {
 			join += "?event=" + url.QueryEscape(v.Event.Slug)
 		}

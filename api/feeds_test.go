@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/domain"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/store/storetest"
 )
@@ -121,7 +122,7 @@ func TestGroupAndPersonalFeeds(t *testing.T) {
 		rsvp(fullSlug, "grace@example.org") // waitlisted
 		// The token handed back by the RSVP call proves nothing about the
 		// address (anyone may RSVP with anyone's): its feed is its own event.
-		r = te.do("GET", "/api/v1/rsvps/"+mine["manage_token"].(string)+"/calendar.ics", "", nil)
+		r = te.do("GET", "/api/v1/rsvps/"+domain.FeedToken(mine["manage_token"].(string))+"/calendar.ics", "", nil)
 		wantStatus(t, r, http.StatusOK)
 		if own := unfold(string(r.Body)); !strings.Contains(own, "UID:"+keep+"@") || strings.Contains(own, "room-42") {
 			t.Fatalf("the RSVP-call token's feed must list only its own event:\n%s", own)
@@ -131,12 +132,12 @@ func TestGroupAndPersonalFeeds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r = te.do("GET", "/api/v1/rsvps/"+emailed+"/calendar.ics", "", nil)
+		r = te.do("GET", "/api/v1/rsvps/"+domain.FeedToken(emailed)+"/calendar.ics", "", nil)
 		wantStatus(t, r, http.StatusOK)
 		personal := unfold(string(r.Body))
 		// The online event carries a personal join link (which records
 		// attendance) naming that event, never the meeting's own link.
-		joinLink := te.srv.URL + "/j/" + emailed + "?event=" + online["slug"].(string)
+		joinLink := te.srv.URL + "/j/" + domain.JoinTokenOf(emailed) + "?event=" + online["slug"].(string)
 		if !strings.Contains(personal, "UID:"+keep+"@") || !strings.Contains(personal, "UID:"+online["id"].(string)+"@") ||
 			!strings.Contains(personal, joinLink) || strings.Contains(personal, "room-42") ||
 			strings.Contains(personal, full) || strings.Contains(personal, gone) {

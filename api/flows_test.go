@@ -261,7 +261,7 @@ func TestInvitationPages(t *testing.T) {
 		rp := pc.get("/r/" + loc[1] + "?new=1")
 		wantPage(t, rp, http.StatusOK)
 		// The join link is the personal /j/ link, never the meeting's own.
-		wantText(t, rp, "You're going.", "Replied as Grace Hopper ("+grace+")", `href="/j/`+loc[1]+`"`)
+		wantText(t, rp, "You're going.", "Replied as Grace Hopper ("+grace+")", `href="/j/`+domain.JoinTokenOf(loc[1])+`"`)
 		wantNoText(t, rp, "meet.example.org")
 
 		// The invitation now says so, with the way to the RSVP.

@@ -400,7 +400,8 @@ func (s *Server) renderRSVP(c echo.Context, status int, t, checkinErr string) er
 	}
 	sum := s.eventSummary(v.Event, v.Group)
 	base := "/r/" + url.PathEscape(t)
-	feed := s.cfg.BaseURL + "/api/v1/rsvps/" + url.PathEscape(t) + "/calendar.ics"
+	// The feed link reads the feed and nothing else (domain/links.go).
+	feed := s.cfg.BaseURL + "/api/v1/rsvps/" + url.PathEscape(domain.FeedToken(t)) + "/calendar.ics"
 	d := rsvpPageData{
 		Meta: s.meta("Your RSVP: " + v.Event.Title), Event: sum, Name: v.RSVP.Name, Email: v.RSVP.Email,
 		Going: v.RSVP.Status == domain.RSVPGoing, FeedURL: feed, FeedWebcal: webcalURL(feed), CancelURL: base + "/cancel",
@@ -427,7 +428,7 @@ func (s *Server) renderRSVP(c echo.Context, status int, t, checkinErr string) er
 		if d.Going {
 			// The personal join link: it records online attendance in the
 			// check-in window, then forwards to the meeting.
-			d.JoinURL = "/j/" + url.PathEscape(t)
+			d.JoinURL = "/j/" + url.PathEscape(domain.JoinTokenOf(t))
 		} else {
 			d.JoinLater = true
 		}

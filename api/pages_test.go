@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/domain"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/store/storetest"
 )
@@ -237,8 +238,8 @@ func TestRSVPFormFlow(t *testing.T) {
 			"Replied as Grace Hopper (grace-"+u+"@example.org)",
 			pageWhen, "(Europe/Oslo, CET)", "Community Hall",
 			"Add to calendar", "https://calendar.google.com/calendar/render?",
-			`href="`+te.srv.URL+`/api/v1/rsvps/`+grace+`/calendar.ics"`,
-			`href="webcal://`+strings.TrimPrefix(te.srv.URL, "http://")+`/api/v1/rsvps/`+grace+`/calendar.ics"`,
+			`href="`+te.srv.URL+`/api/v1/rsvps/`+domain.FeedToken(grace)+`/calendar.ics"`,
+			`href="webcal://`+strings.TrimPrefix(te.srv.URL, "http://")+`/api/v1/rsvps/`+domain.FeedToken(grace)+`/calendar.ics"`,
 			`href="/r/`+grace+`/cancel">Cancel my RSVP</a>`,
 			`<a class="brand" href="/g/`+gslug+`">`,
 		)
@@ -329,7 +330,7 @@ func TestRSVPPageJoinLink(t *testing.T) {
 		wantPage(t, p, http.StatusOK)
 		// The page links the personal /j/ link, which records attendance
 		// and forwards to the meeting; the meeting's own link is not shown.
-		wantText(t, p, "You're going", `<a class="button" href="/j/`+first+`" rel="noopener noreferrer">Join the session</a>`)
+		wantText(t, p, "You're going", `<a class="button" href="/j/`+domain.JoinTokenOf(first)+`" rel="noopener noreferrer">Join the session</a>`)
 		wantNoText(t, p, joinURL)
 		w := pc.get("/r/" + second)
 		wantPage(t, w, http.StatusOK)
@@ -340,7 +341,7 @@ func TestRSVPPageJoinLink(t *testing.T) {
 		c := pc.get("/r/" + first + "/cancel")
 		pc.post("/r/"+first+"/cancel", url.Values{"_csrf": {c.csrf(t)}})
 		wantNoText(t, pc.get("/r/"+first), "/j/")
-		wantText(t, pc.get("/r/"+second), `href="/j/`+second+`"`)
+		wantText(t, pc.get("/r/"+second), `href="/j/`+domain.JoinTokenOf(second)+`"`)
 	})
 }
 

@@ -63,7 +63,9 @@ type Store interface {
 	// GroupFeedVersion changes whenever FindPublicGroup's answer does
 	// (ENOTFOUND for an unknown group).
 	GroupFeedVersion(ctx context.Context, slug string, since time.Time) (string, error)
-	PersonalEvents(ctx context.Context, rawToken string, since time.Time) (domain.RSVPView, []domain.RSVPView, error)
+	// PersonalEvents takes a feed token (or, from before feed tokens, a
+	// manage token) and returns the feed token too.
+	PersonalEvents(ctx context.Context, rawToken string, since time.Time) (domain.RSVPView, []domain.RSVPView, string, error)
 	CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) (domain.RSVPResult, error)
 	FindRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPView, error)
 	CancelRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPView, error)

@@ -274,7 +274,7 @@ func (s *Server) attendeeRSVPView(v domain.RSVPView, token string) attendeeRSVPJ
 	ev := attendeeEventJSON{publicEventJSON: s.publicEventView(v.Event, v.Group)}
 	if v.RSVP.Status == domain.RSVPGoing && v.Event.Status == domain.EventPublished && v.Event.OnlineURL != "" {
 		// The personal join link: it records online attendance.
-		ev.OnlineURL = s.cfg.BaseURL + "/j/" + url.PathEscape(token)
+		ev.OnlineURL = s.cfg.BaseURL + "/j/" + url.PathEscape(domain.JoinTokenOf(token))
 	}
 	return attendeeRSVPJSON{ID: v.RSVP.ID, Name: v.RSVP.Name, Email: v.RSVP.Email, Status: v.RSVP.Status,
 		WaitlistPosition: position(v.RSVP), CreatedAt: v.RSVP.CreatedAt, CancelledAt: v.RSVP.CancelledAt,

@@ -32,7 +32,7 @@ type RequestStore interface {
 func InvitationURL(baseURL, token string) string { return baseURL + "/i/" + url.PathEscape(token) }
 
 // JoinURL is an attendee's personal join link of a live session.
-func JoinURL(baseURL, token string) string { return baseURL + "/j/" + url.PathEscape(token) }
+func JoinURL(baseURL, joinToken string) string { return baseURL + "/j/" + url.PathEscape(joinToken) }
 
 // ConfirmURL is the link that confirms a pending RSVP.
 func ConfirmURL(baseURL, token string) string { return baseURL + "/c/" + url.PathEscape(token) }

@@ -209,7 +209,7 @@ func inviteOf(cfg Config, out domain.Outgoing, token string) message.Invite {
 	if out.Event.OnlineURL != "" {
 		// The personal join link, not the meeting's: it records online
 		// attendance during the check-in window, then forwards.
-		in.JoinURL = JoinURL(cfg.BaseURL, token)
+		in.JoinURL = JoinURL(cfg.BaseURL, domain.JoinTokenOf(token))
 	}
 	if p := out.Previous; p != nil {
 		prev := out.Event

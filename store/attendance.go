@@ -436,10 +436,17 @@ func (db *DB) SelfCheckIn(ctx context.Context, raw, code string) (domain.Checkin
 // or for people without a place, it records nothing (recorded false).
 // With a slug naming another event, the link is a personal feed's: the
 // token, when it was e-mailed (proving the address), stands for the same
-// address's RSVP to that event.
+// address's RSVP to that event. raw is a join token; a manage token, which
+// join links carried before they had tokens of their own, is taken too, so
+// that invites already sent keep working.
 func (db *DB) JoinOnline(ctx context.Context, raw, slug string) (v domain.RSVPView, recorded bool, err error) {
 	err = db.tx(ctx, func(tx *gorm.DB) error {
-		if v, err = db.rsvpView(tx, raw, true); err != nil {
+		var emailed bool
+		v, emailed, err = db.rsvpByLink(tx, raw, linkJoin, true)
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			v, emailed, err = db.rsvpByLink(tx, raw, linkManage, true)
+		}
+		if err != nil {
 			return err
 		}
 		if v.RSVP.ErasedAt != nil {
@@ -452,7 +459,7 @@ func (db *DB) JoinOnline(ctx context.Context, raw, slug string) (v domain.RSVPVi
 				return err
 			}
 			if !former {
-				if v, err = db.sameAddressRSVP(tx, raw, v.RSVP.Email, slug); err != nil {
+				if v, err = db.sameAddressRSVP(tx, emailed, v.RSVP.Email, slug); err != nil {
 					return err
 				}
 			}
@@ -477,12 +484,8 @@ func (db *DB) JoinOnline(ctx context.Context, raw, slug string) (v domain.RSVPVi
 
 // sameAddressRSVP finds the live RSVP of the address behind an e-mailed
 // token to the event with the slug, its event row locked.
-func (db *DB) sameAddressRSVP(tx *gorm.DB, raw, email, slug string) (domain.RSVPView, error) {
-	var emailed int64
-	if err := tx.Raw(`SELECT count(*) FROM rsvp_tokens WHERE token_hash = ?`, domain.HashToken(raw)).Scan(&emailed).Error; err != nil {
-		return domain.RSVPView{}, err
-	}
-	if emailed == 0 || email == "" {
+func (db *DB) sameAddressRSVP(tx *gorm.DB, emailed bool, email, slug string) (domain.RSVPView, error) {
+	if !emailed || email == "" {
 		return domain.RSVPView{}, errRSVPNotFound
 	}
 	ev, err := db.eventBySlug(tx, slug, true) // feeds may carry a former slug

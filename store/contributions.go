@@ -597,19 +597,16 @@ func (db *DB) AttendeeContributions(ctx context.Context, rawToken string, opts d
 	)
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var err error
-		if self, err = db.rsvpView(tx, rawToken, false); err != nil {
+		var emailed bool
+		if self, emailed, err = db.rsvpByLink(tx, rawToken, linkManage, false); err != nil {
 			return err
 		}
 		if self.RSVP.ErasedAt != nil {
 			return nil
 		}
-		var emailed int64
-		if err := tx.Raw(`SELECT count(*) FROM rsvp_tokens WHERE token_hash = ?`, domain.HashToken(rawToken)).Scan(&emailed).Error; err != nil {
-			return err
-		}
 		s := contributionScope{where: `c.withdrawn_at IS NULL AND c.role = 'attendee' AND c.event_id = ? AND c.rsvp_id = ?`,
 			args: []any{self.Event.ID, self.RSVP.ID}, ownAttendance: true}
-		if emailed > 0 {
+		if emailed {
 			s.where, s.args = `c.withdrawn_at IS NULL AND c.role = 'attendee' AND c.email_norm = ?`, []any{domain.NormalizeEmail(self.RSVP.Email)}
 		}
 		page, totals, err = db.listContributions(tx, s, opts)

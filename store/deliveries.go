@@ -158,8 +158,8 @@ func (db *DB) LoadOutgoingBatch(ctx context.Context, ids []string) ([]domain.Out
 				if len(args) > 0 {
 					ins.WriteString(", ")
 				}
-				ins.WriteString("(?, ?, ?)")
-				args = append(args, domain.HashToken(token), r.ID, now)
+				ins.WriteString("(?, ?, ?, ?, ?)")
+				args = append(args, tokenValues(token, r.ID, now)...)
 			}
 			outs = append(outs, out)
 			tokens = append(tokens, token)
@@ -167,7 +167,7 @@ func (db *DB) LoadOutgoingBatch(ctx context.Context, ids []string) ([]domain.Out
 		if len(args) == 0 {
 			return nil
 		}
-		return tx.Exec(`INSERT INTO rsvp_tokens (token_hash, rsvp_id, created_at) VALUES `+ins.String(), args...).Error
+		return tx.Exec(insertTokenSQL+ins.String(), args...).Error
 	})
 	if err != nil {
 		return nil, nil, err

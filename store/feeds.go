@@ -43,28 +43,34 @@ func (db *DB) FindPublicGroup(ctx context.Context, slug string, since time.Time)
 	return g.toDomain(), events, nil
 }
 
-// PersonalEvents returns the RSVP behind a manage token and the events its
+// PersonalEvents returns the RSVP behind a feed token and the events its
 // holder is going to (recent and upcoming, ending at or after since), each
-// with its group. A token that was e-mailed to the attendee proves the
-// mailbox, so it lists every event, across the service, that the address is
-// going to; the token handed back by the RSVP call proves nothing about the
-// address (anyone can RSVP with anyone's), so it lists its own event only.
-func (db *DB) PersonalEvents(ctx context.Context, rawToken string, since time.Time) (domain.RSVPView, []domain.RSVPView, error) {
+// with its group, and the feed token (for the join links). A token that
+// was e-mailed to the attendee proves the mailbox, so it lists every event,
+// across the service, that the address is going to; the token handed back
+// by the RSVP call proves nothing about the address (anyone can RSVP with
+// anyone's), so it lists its own event only. A manage token, which feed
+// links carried before they had tokens of their own, is taken too, so that
+// calendars subscribed before keep working.
+func (db *DB) PersonalEvents(ctx context.Context, rawToken string, since time.Time) (domain.RSVPView, []domain.RSVPView, string, error) {
 	var (
-		self  domain.RSVPView
-		items []domain.RSVPView
+		self    domain.RSVPView
+		items   []domain.RSVPView
+		emailed bool
+		feed    = rawToken
 	)
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var err error
-		if self, err = db.rsvpView(tx, rawToken, false); err != nil {
-			return err
+		self, emailed, err = db.rsvpByLink(tx, rawToken, linkFeed, false)
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			self, emailed, err = db.rsvpByLink(tx, rawToken, linkManage, false)
+			feed = domain.FeedToken(rawToken)
 		}
-		var emailed int64
-		if err := tx.Raw(`SELECT count(*) FROM rsvp_tokens WHERE token_hash = ?`, domain.HashToken(rawToken)).Scan(&emailed).Error; err != nil {
+		if err != nil {
 			return err
 		}
 		match, arg := `r.id = ?`, any(self.RSVP.ID)
-		if emailed > 0 {
+		if emailed {
 			match, arg = `r.email_norm = ?`, domain.NormalizeEmail(self.RSVP.Email)
 		}
 		var rows []eventRow
@@ -88,7 +94,7 @@ func (db *DB) PersonalEvents(ctx context.Context, rawToken string, since time.Ti
 		}
 		return nil
 	})
-	return self, items, err
+	return self, items, feed, err
 }
 
 // GroupFeedVersion returns a string that changes whenever what

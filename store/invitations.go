@@ -336,9 +336,9 @@ func (db *DB) invitationRSVP(tx *gorm.DB, row invitationRow) (rsvpRow, bool, err
 // RSVP: registered once, and moved to the new RSVP when the person says
 // yes again after cancelling.
 func (db *DB) setInvitationManageToken(tx *gorm.DB, raw, rsvpID string) error {
-	return tx.Exec(`INSERT INTO rsvp_tokens (token_hash, rsvp_id, created_at) VALUES (?, ?, ?)
+	return tx.Exec(insertTokenSQL+`(?, ?, ?, ?, ?)
 		ON CONFLICT (token_hash) DO UPDATE SET rsvp_id = excluded.rsvp_id WHERE rsvp_tokens.rsvp_id <> excluded.rsvp_id`,
-		domain.HashToken(domain.InvitationManageToken(raw)), rsvpID, db.now()).Error
+		tokenValues(domain.InvitationManageToken(raw), rsvpID, db.now())...).Error
 }
 
 // DeclineInvitation answers no. Someone who had said yes gives up their

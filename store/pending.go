@@ -194,8 +194,7 @@ func (db *DB) ConfirmRSVP(ctx context.Context, raw string) (domain.RSVPResult, e
 
 // addManageToken stores the hash of a further manage token of an RSVP.
 func (db *DB) addManageToken(tx *gorm.DB, rsvpID, raw string) error {
-	return tx.Exec(`INSERT INTO rsvp_tokens (token_hash, rsvp_id, created_at) VALUES (?, ?, ?)`,
-		domain.HashToken(raw), rsvpID, db.now()).Error
+	return tx.Exec(insertTokenSQL+`(?, ?, ?, ?, ?)`, tokenValues(raw, rsvpID, db.now())...).Error
 }
 
 // eventAndGroup loads an event (optionally locking its row) and its group.

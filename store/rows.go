@@ -215,28 +215,37 @@ func decodeReminders(s string) []time.Duration {
 }
 
 type rsvpRow struct {
-	ID              string     `gorm:"column:id;primaryKey"`
-	EventID         string     `gorm:"column:event_id"`
-	Name            string     `gorm:"column:name"`
-	Email           string     `gorm:"column:email"`
-	EmailNorm       string     `gorm:"column:email_norm"`
-	Status          string     `gorm:"column:status"`
-	WaitlistSeq     *int64     `gorm:"column:waitlist_seq"`
-	ManageTokenHash string     `gorm:"column:manage_token_hash"`
-	CreatedAt       time.Time  `gorm:"column:created_at"`
-	UpdatedAt       time.Time  `gorm:"column:updated_at"`
-	CancelledAt     *time.Time `gorm:"column:cancelled_at"`
-	ErasedAt        *time.Time `gorm:"column:erased_at"`
-	CheckinCode     *string    `gorm:"column:checkin_code"`
-	AttendedAt      *time.Time `gorm:"column:attended_at"`
-	AttendedHow     *string    `gorm:"column:attended_how"`
-	WalkIn          bool       `gorm:"column:walk_in"`
-	WasWaitlisted   bool       `gorm:"column:was_waitlisted"`
-	FollowerID      *string    `gorm:"column:follower_id"`
-	ReconfirmAsked  *time.Time `gorm:"column:reconfirm_asked_at"`
-	Reconfirmed     *time.Time `gorm:"column:reconfirmed_at"`
+	ID              string `gorm:"column:id;primaryKey"`
+	EventID         string `gorm:"column:event_id"`
+	Name            string `gorm:"column:name"`
+	Email           string `gorm:"column:email"`
+	EmailNorm       string `gorm:"column:email_norm"`
+	Status          string `gorm:"column:status"`
+	WaitlistSeq     *int64 `gorm:"column:waitlist_seq"`
+	ManageTokenHash string `gorm:"column:manage_token_hash"`
+	// FeedTokenHash and JoinTokenHash go with ManageTokenHash (see
+	// domain.HashLinks); nil until the manage token is first used.
+	FeedTokenHash  *string    `gorm:"column:feed_token_hash"`
+	JoinTokenHash  *string    `gorm:"column:join_token_hash"`
+	CreatedAt      time.Time  `gorm:"column:created_at"`
+	UpdatedAt      time.Time  `gorm:"column:updated_at"`
+	CancelledAt    *time.Time `gorm:"column:cancelled_at"`
+	ErasedAt       *time.Time `gorm:"column:erased_at"`
+	CheckinCode    *string    `gorm:"column:checkin_code"`
+	AttendedAt     *time.Time `gorm:"column:attended_at"`
+	AttendedHow    *string    `gorm:"column:attended_how"`
+	WalkIn         bool       `gorm:"column:walk_in"`
+	WasWaitlisted  bool       `gorm:"column:was_waitlisted"`
+	FollowerID     *string    `gorm:"column:follower_id"`
+	ReconfirmAsked *time.Time `gorm:"column:reconfirm_asked_at"`
+	Reconfirmed    *time.Time `gorm:"column:reconfirmed_at"`
 	// Position is computed by queries that select it; it is not a column.
 	Position int `gorm:"column:waitlist_position;->"`
+	// ViaEmail and LinksMissing are computed by rsvpByLink: whether the
+	// token it was found by was minted for an e-mail, and whether that
+	// token's feed and join hashes are still to be stored.
+	ViaEmail     bool `gorm:"column:via_email;->"`
+	LinksMissing bool `gorm:"column:links_missing;->"`
 }
 
 func (rsvpRow) TableName() string { return "rsvps" }

@@ -165,13 +165,14 @@ func refusal(e domain.Event, now time.Time) error {
 }
 
 // newRSVP makes the row of a new RSVP to ev — its id, check-in code and
-// manage token (only the hash is kept; res has it raw) — without its
-// status.
+// manage token (only the hashes of it and of its feed and join tokens are
+// kept; res has it raw) — without its status.
 func newRSVP(ev *eventRow, in domain.RSVPInput, now time.Time) (rsvpRow, domain.RSVPResult) {
 	code := domain.NewCheckinCode()
 	res := domain.RSVPResult{ManageToken: domain.NewSecret(), Created: true}
+	h := domain.HashLinks(res.ManageToken)
 	return rsvpRow{ID: domain.NewID(), EventID: ev.ID, Name: in.Name, Email: in.Email, EmailNorm: domain.NormalizeEmail(in.Email),
-		CheckinCode: &code, ManageTokenHash: domain.HashToken(res.ManageToken), CreatedAt: now, UpdatedAt: now}, res
+		CheckinCode: &code, ManageTokenHash: h.Manage, FeedTokenHash: &h.Feed, JoinTokenHash: &h.Join, CreatedAt: now, UpdatedAt: now}, res
 }
 
 // liveEmailConflict makes an insert of a second live RSVP of an address
@@ -234,32 +235,92 @@ func (db *DB) FindRSVPByToken(ctx context.Context, raw string) (domain.RSVPView,
 }
 
 func (db *DB) rsvpView(tx *gorm.DB, raw string, lock bool) (domain.RSVPView, error) {
+	v, _, err := db.rsvpByLink(tx, raw, linkManage, lock)
+	return v, err
+}
+
+// linkKind is which of an attendee's links a token is (domain/links.go).
+type linkKind int
+
+const (
+	linkManage linkKind = iota
+	linkFeed
+	linkJoin
+)
+
+// linkColumns are where a kind of token's hash is kept: in rsvps for the
+// manage token an RSVP call handed back, in rsvp_tokens for those minted
+// for e-mails since.
+var linkColumns = [...]struct{ rsvps, tokens string }{
+	linkManage: {"manage_token_hash", "token_hash"},
+	linkFeed:   {"feed_token_hash", "feed_hash"},
+	linkJoin:   {"join_token_hash", "join_hash"},
+}
+
+// rsvpByLink returns the RSVP whose token of a kind is raw, with its event
+// (row locked if lock) and group, and whether the token came from an
+// e-mail: one minted for an e-mail proves the mailbox, the one an RSVP call
+// hands back proves nothing about the address (anyone can RSVP with
+// anyone's). A manage token whose feed and join tokens are not stored yet
+// (made before they existed) gets them here, so that the links made from
+// it work.
+func (db *DB) rsvpByLink(tx *gorm.DB, raw string, kind linkKind, lock bool) (domain.RSVPView, bool, error) {
 	var (
 		r  rsvpRow
 		ev eventRow
 		g  groupRow
 	)
-	// The token given at RSVP time, or one minted for an e-mail since.
-	hash := domain.HashToken(raw)
-	q := tx.Raw(`SELECT r.*, `+positionSQL+` FROM rsvps r WHERE r.manage_token_hash = ?
-		OR r.id = (SELECT t.rsvp_id FROM rsvp_tokens t WHERE t.token_hash = ?)`, hash, hash).Scan(&r)
+	hash, col := domain.HashToken(raw), linkColumns[kind]
+	q := tx.Raw(`SELECT r.*, `+positionSQL+`,
+			COALESCE(r.`+col.rsvps+` <> ?, true) AS via_email,
+			CASE WHEN COALESCE(r.`+col.rsvps+` = ?, false) THEN r.join_token_hash IS NULL
+				ELSE (SELECT t.join_hash IS NULL FROM rsvp_tokens t WHERE t.`+col.tokens+` = ?) END AS links_missing
+		FROM rsvps r WHERE r.`+col.rsvps+` = ?
+		OR r.id = (SELECT t.rsvp_id FROM rsvp_tokens t WHERE t.`+col.tokens+` = ?)`, hash, hash, hash, hash, hash).Scan(&r)
 	if q.Error != nil {
-		return domain.RSVPView{}, q.Error
+		return domain.RSVPView{}, false, q.Error
 	}
 	if q.RowsAffected == 0 {
-		return domain.RSVPView{}, errRSVPNotFound
+		return domain.RSVPView{}, false, errRSVPNotFound
 	}
 	lockSQL := ""
 	if lock {
 		lockSQL = db.forUpdate()
 	}
 	if err := tx.Raw(`SELECT * FROM events WHERE id = ?`+lockSQL, r.EventID).Scan(&ev).Error; err != nil {
-		return domain.RSVPView{}, err
+		return domain.RSVPView{}, false, err
+	}
+	// After the event's lock, if taken: RSVP rows are written under it.
+	if kind == linkManage && r.LinksMissing {
+		if err := db.storeLinks(tx, raw, r.ID, r.ViaEmail); err != nil {
+			return domain.RSVPView{}, false, err
+		}
 	}
 	if err := tx.Where("id = ?", ev.GroupID).Take(&g).Error; err != nil {
-		return domain.RSVPView{}, err
+		return domain.RSVPView{}, false, err
 	}
-	return domain.RSVPView{RSVP: r.toDomain(), Event: ev.toDomain(), Group: g.toDomain()}, nil
+	return domain.RSVPView{RSVP: r.toDomain(), Event: ev.toDomain(), Group: g.toDomain()}, r.ViaEmail, nil
+}
+
+// storeLinks keeps the hashes of the feed and join tokens of a manage
+// token stored before they existed.
+func (db *DB) storeLinks(tx *gorm.DB, raw, rsvpID string, emailed bool) error {
+	h := domain.HashLinks(raw)
+	if emailed {
+		return tx.Exec(`UPDATE rsvp_tokens SET feed_hash = ?, join_hash = ? WHERE token_hash = ? AND join_hash IS NULL`,
+			h.Feed, h.Join, h.Manage).Error
+	}
+	return tx.Exec(`UPDATE rsvps SET feed_token_hash = ?, join_token_hash = ? WHERE id = ? AND manage_token_hash = ? AND join_token_hash IS NULL`,
+		h.Feed, h.Join, rsvpID, h.Manage).Error
+}
+
+// insertTokenSQL stores a manage token minted for an e-mail with the
+// hashes of its feed and join tokens; tokenValues gives one row's values.
+const insertTokenSQL = `INSERT INTO rsvp_tokens (token_hash, feed_hash, join_hash, rsvp_id, created_at) VALUES `
+
+func tokenValues(raw, rsvpID string, now time.Time) []any {
+	h := domain.HashLinks(raw)
+	return []any{h.Manage, h.Feed, h.Join, rsvpID, now}
 }
 
 // CancelRSVPByToken cancels the RSVP whose manage token is raw. A freed seat

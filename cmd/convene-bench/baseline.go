@@ -86,6 +86,8 @@ var claimParams = map[string]string{
 	"email":        "('p' || :client_id::text || '-' || :r::text || '@pgbench.example.org')",
 	"email_norm":   "('p' || :client_id::text || '-' || :r::text || '@pgbench.example.org')",
 	"token_hash":   "(md5(:client_id::text || '-' || :r::text) || md5(:r::text))",
+	"feed_hash":    "(md5('feed' || :client_id::text || '-' || :r::text) || md5(:r::text))",
+	"join_hash":    "(md5('join' || :client_id::text || '-' || :r::text) || md5(:r::text))",
 	"checkin_code": "upper(substr(md5(:r::text || :client_id::text), 1, 8))",
 	"now":          "now()",
 	"delivery_id":  deliveryID,
