@@ -81,6 +81,7 @@ func TestSeriesAPI(t *testing.T) {
 				"hourly":         {map[string]any{"rrule": "FREQ=HOURLY"}, "rrule"},
 				"injection":      {map[string]any{"rrule": "FREQ=WEEKLY\r\nATTENDEE:mailto:x@example.org"}, "rrule"},
 				"duration":       {map[string]any{"duration": "90 minutes"}, "duration"},
+				"overflow":       {map[string]any{"duration": "P213504D"}, "duration"}, // once read as 25m26s
 				"start off rule": {map[string]any{"starts_at": "2026-12-16T17:00:00+01:00"}, "starts_at"},
 				"zone":           {map[string]any{"time_zone": "Mars/Olympus"}, "time_zone"},
 				"no join link":   {map[string]any{"online_url": ""}, "online_url"},
