@@ -138,9 +138,21 @@ func CheckTimeZone(v *Validation, field, s string, required bool) {
 	}
 }
 
-// CheckURL validates an absolute http or https URL.
+// CheckURL validates an absolute http or https URL that people are sent
+// to (a join link, a recording, slides): the service's own /j/ link
+// redirects to it, so it must be exactly what it looks like. Refused with a
+// field error of their own are a user name or password before the host
+// ("https://good.example@evil.example/" leads to evil.example) and
+// invisible characters: control characters and Unicode format characters
+// (category Cf), among them the bidirectional controls U+200E, U+200F,
+// U+202A–U+202E and U+2066–U+2069, zero-width spaces and joiners, and the
+// byte order mark, which can make a link read as another.
 func CheckURL(v *Validation, field, s string) {
 	if s == "" {
+		return
+	}
+	if strings.ContainsFunc(s, invisible) {
+		v.Add(field, "must not contain invisible or text-direction characters")
 		return
 	}
 	u, err := url.Parse(s)
@@ -148,11 +160,31 @@ func CheckURL(v *Validation, field, s string) {
 	// are (quotes, angle brackets, any kind of space) are refused here
 	// rather than breaking a message later.
 	bad := strings.ContainsAny(s, "\"<>\\`{}|^") || strings.ContainsFunc(s, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError
+		return unicode.IsSpace(r) || r == utf8.RuneError
 	})
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(s) > MaxURLLen || bad {
 		v.Add(field, "must be an absolute http or https URL")
+		return
 	}
+	if strings.ContainsFunc(u.Host, invisible) { // percent-encoded in the host
+		v.Add(field, "must not contain invisible or text-direction characters")
+		return
+	}
+	// Any "@" in the authority, even with nothing before it, is user-info.
+	authority, _, _ := strings.Cut(s[len(u.Scheme)+len("://"):], "/")
+	authority, _, _ = strings.Cut(authority, "?")
+	authority, _, _ = strings.Cut(authority, "#")
+	if u.User != nil || strings.Contains(authority, "@") {
+		v.Add(field, "must not have a user name or password before the host (\"name@\")")
+	}
+}
+
+// invisible reports whether r is not seen as itself in a link: a control
+// character, a line or paragraph separator, or a format character
+// (Unicode category Cf: bidirectional controls, zero-width spaces and
+// joiners, the byte order mark, soft hyphens and the like).
+func invisible(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
 }
 
 // Slugify makes a URL slug from a title: ASCII letters and digits, accents

@@ -38,6 +38,59 @@ func TestCheckURL(t *testing.T) {
 	}
 }
 
+// TestCheckURLDeceptive: links that lead somewhere other than they read
+// are refused with a message that says why: user-info before the host
+// (the browser goes to evil.example), and control, bidirectional and other
+// invisible format characters, also percent-encoded in the host.
+func TestCheckURLDeceptive(t *testing.T) {
+	const userInfo = "must not have a user name or password before the host (\"name@\")"
+	const hidden = "must not contain invisible or text-direction characters"
+	for s, want := range map[string]string{
+		"https://good.example@evil.example/":        userInfo,
+		"https://good.example:443@evil.example/j/1": userInfo,
+		"https://user:secret@meet.example.org/":     userInfo,
+		"https://@evil.example/":                    userInfo,
+		"HTTPS://good.example@evil.example":         userInfo,
+		"https://good.example%2F@evil.example/":     userInfo,
+		"https://meet.example.org/\u202Eexe.pdf":    hidden, // RIGHT-TO-LEFT OVERRIDE
+		"https://meet.example.org/\u202Ax":          hidden, // LEFT-TO-RIGHT EMBEDDING
+		"https://meet.example.org/\u202Bx":          hidden,
+		"https://meet.example.org/\u202Cx":          hidden,
+		"https://meet.example.org/\u202Dx":          hidden,
+		"https://meet.example.org/\u200Ex":          hidden, // LEFT-TO-RIGHT MARK
+		"https://meet.example.org/\u200Fx":          hidden, // RIGHT-TO-LEFT MARK
+		"https://meet.example.org/\u2066x":          hidden, // LEFT-TO-RIGHT ISOLATE
+		"https://meet.example.org/\u2067x":          hidden,
+		"https://meet.example.org/\u2068x":          hidden,
+		"https://meet.example.org/\u2069x":          hidden, // POP DIRECTIONAL ISOLATE
+		"https://meet.example.org/\u061Cx":          hidden, // ARABIC LETTER MARK
+		"https://meet.exa\u200Bmple.org/":           hidden, // ZERO WIDTH SPACE
+		"https://meet.example.org/\u200Dx":          hidden, // ZERO WIDTH JOINER
+		"https://meet.example.org/\u2060x":          hidden, // WORD JOINER
+		"https://meet.example.org/\uFEFFx":          hidden, // BYTE ORDER MARK
+		"https://meet.example.org/\u00ADx":          hidden, // SOFT HYPHEN
+		"https://good.example\u202E@evil.example/":  hidden,
+		"https://good.example%E2%80%AEelpmaxe/":     hidden,
+		"https://meet.example.org/\x7f":             hidden,
+		"https://meet.example.org/\x00":             hidden,
+	} {
+		var v Validation
+		CheckURL(&v, "online_url", s)
+		err, _ := v.Err().(*Error)
+		if err == nil || len(err.Fields) != 1 || err.Fields[0] != (FieldError{Field: "online_url", Message: want}) {
+			t.Errorf("CheckURL(%q): %v, want the field error %q", s, v.Err(), want)
+		}
+	}
+	// "@" after the host is not user-info.
+	for _, s := range []string{"https://meet.example.org/@ada", "https://meet.example.org/j?u=a@b.org", "https://meet.example.org#@x",
+		"https://xn--mnchen-3ya.example/", "https://münchen.example/"} {
+		var v Validation
+		if CheckURL(&v, "online_url", s); v.Err() != nil {
+			t.Errorf("CheckURL(%q) refused: %v", s, v.Err())
+		}
+	}
+}
+
 func TestCheckLineRefusesControlCharacters(t *testing.T) {
 	for _, s := range []string{"a\rb", "a\nb", "a\x00b", "a\x1bb", "a\u2028b", "a\tb", "\xff"} {
 		var v Validation
