@@ -12,7 +12,11 @@ import (
 
 // Limits on text fields, in characters.
 const (
-	MaxNameLen        = 200
+	MaxNameLen = 200
+	// MaxPersonNameLen limits the name people give for themselves when
+	// they reply, follow a series, walk in or are invited: it is written
+	// into e-mails to the address given, which may be anyone's.
+	MaxPersonNameLen  = 100
 	MaxTitleLen       = 200
 	MaxDescriptionLen = 20000
 	MaxEmailLen       = 254
@@ -58,6 +62,55 @@ func CheckLine(v *Validation, field, s string, required bool, maxLen int) {
 	}
 	if utf8.RuneCountInString(s) > maxLen {
 		v.Add(field, "must be at most %d characters", maxLen)
+	}
+}
+
+var (
+	// nameLinkRE finds what mail clients turn into a link: a scheme
+	// (http://, hxxps://), mailto:, "www.", or a dotted host name followed
+	// by a slash (evil.example/pay).
+	nameLinkRE = regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*://|\bmailto:|\bwww\.|[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/`)
+	// nameEmailRE finds an e-mail address.
+	nameEmailRE = regexp.MustCompile(`[^\s@<>()\[\]"',;:]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+`)
+	// nameLookalikes are written as the ASCII characters they stand for
+	// before the name is searched for links.
+	nameLookalikes = strings.NewReplacer("\u3002", ".", "\uFF0E", ".", "\uFF61", ".", "\uFF0F", "/", "\u2215", "/", "\u2044", "/", "\uFF1A", ":", "\uFF20", "@")
+)
+
+// CheckPersonName validates the name a person gives for themselves, or
+// an organiser gives for an invitee: a line of text (CheckLine) of at most
+// MaxPersonNameLen characters without a web address or an e-mail address.
+// Anyone can reply with any address, and the name goes into the e-mail to
+// it, so a name like "Rita. URGENT: pay at https://evil.example/pay" would
+// make the service send a stranger a link. Refused as links are a scheme
+// (http://), "www.", and a dotted host name followed by a slash
+// (evil.example/pay); bare words with dots ("J.R.R. Tolkien") are names.
+// Text-direction overrides and isolates (U+202A–U+202E, U+2066–U+2069),
+// which could show a link backwards, are refused; other invisible format
+// characters are ignored when looking for links, so they cannot split one.
+func CheckPersonName(v *Validation, field, s string, required bool) {
+	if v.Has(field) {
+		return
+	}
+	CheckLine(v, field, s, required, MaxPersonNameLen)
+	if v.Has(field) {
+		return
+	}
+	if strings.ContainsFunc(s, func(r rune) bool { return r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069' }) {
+		v.Add(field, "must not contain text-direction controls")
+		return
+	}
+	plain := nameLookalikes.Replace(strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s))
+	switch {
+	case nameEmailRE.MatchString(plain):
+		v.Add(field, "must not contain an e-mail address: give the address in the e-mail field")
+	case nameLinkRE.MatchString(plain):
+		v.Add(field, "must not contain a web address or link")
 	}
 }
 

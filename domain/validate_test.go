@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -210,5 +211,61 @@ func TestEventUpdateReportsChangedFields(t *testing.T) {
 	changed = EventUpdate{Title: &other, Venue: Nullable[Venue]{Set: true}}.Apply(&e)
 	if len(changed) != 2 || e.Venue != nil || e.Title != "New" {
 		t.Fatalf("changed %v, event %+v", changed, e)
+	}
+}
+
+// TestCheckPersonName: a name people give for themselves (or an invitee's)
+// may not carry a web address or an e-mail address — the service mails it
+// to whatever address was given — nor be longer than 100 characters.
+// Names with dots, slashes, "@" and non-Latin letters are still names.
+func TestCheckPersonName(t *testing.T) {
+	const (
+		link  = "must not contain a web address or link"
+		email = "must not contain an e-mail address: give the address in the e-mail field"
+	)
+	for s, want := range map[string]string{
+		"Rita. URGENT: pay at https://evil.example/pay": link,
+		"Rita http://evil.example":                      link,
+		"Rita HTTPS://EVIL.EXAMPLE":                     link,
+		"Rita hxxps://evil.example":                     link,
+		"Rita ftp://evil.example":                       link,
+		"Rita, see www.evil.example":                    link,
+		"Rita WWW.EVIL.EXAMPLE":                         link,
+		"Rita: pay at evil.example/pay":                 link,
+		"Rita bit.ly/3xYz":                              link,
+		"Rita evil.co.uk/":                              link,
+		"Rita évil.example/pay":                         link,
+		"Rita evil\u200B.example/pay":                   link, // a zero-width space does not hide it
+		"Rita evil\u3002example/pay":                    link, // nor an ideographic full stop
+		"Rita evil.example\uFF0Fpay":                    link, // nor a fullwidth slash
+		"Rita mailto:x":                                 link,
+		"Rita ada@example.org":                          email,
+		"Write to pay@evil.example now":                 email,
+		"<ada@example.org>":                             email,
+		"ada\uFF20example.org":                          email,
+		"Rita \u202Eyap/elpmaxe.live":                   "must not contain text-direction controls",
+		"Rita \u2067x\u2069":                            "must not contain text-direction controls",
+		strings.Repeat("a", MaxPersonNameLen+1):         "must be at most 100 characters",
+		"":                                              "is required",
+		"Rita\r\nBcc: x":                                "must not contain control characters or line breaks",
+	} {
+		var v Validation
+		CheckPersonName(&v, "name", s, true)
+		err, _ := v.Err().(*Error)
+		if err == nil || len(err.Fields) != 1 || err.Fields[0] != (FieldError{Field: "name", Message: want}) {
+			t.Errorf("CheckPersonName(%q): %v, want %q", s, v.Err(), want)
+		}
+	}
+	for _, s := range []string{"Ada Lovelace", "J.R.R. Tolkien", "Dr. Jane Doe", "Anne-Marie O'Neil", "Ada @ Oslo Gophers", "@ada",
+		"Ada (ACME Inc./Oslo)", "A/B testing team", "Ødegård, Åse", "Мария Иванова", "محمد\u200F", "李小龙", "Zoë 🎉",
+		strings.Repeat("a", MaxPersonNameLen), "Awww.. Ada", "Ada v2.0"} {
+		var v Validation
+		if CheckPersonName(&v, "name", s, true); v.Err() != nil {
+			t.Errorf("CheckPersonName(%q) refused: %v", s, v.Err())
+		}
+	}
+	var v Validation
+	if CheckPersonName(&v, "name", "", false); v.Err() != nil {
+		t.Errorf("an optional empty name refused: %v", v.Err())
 	}
 }
