@@ -329,8 +329,19 @@ var contributionCSVHeader = []string{"id", "person_name", "role", "activity_type
 	"previous_registered", "previous_attended_in_person", "previous_attended_online", "verified_at", "withdrawn",
 	"key_id", "signature", "signed", "verify_url"}
 
-// contributionsCSV writes records as CSV (RFC 4180 quoting), a header row first.
-// Every cell goes through csvSafe.
+// csvVerbatim are the columns a verifier needs exactly as they were
+// signed or published: the record's id, the key id, the signature and the
+// signed form. They are never altered. None of them can run in a
+// spreadsheet: ids and key ids are letters and digits, a signature is
+// standard base64 (letters, digits, "+", "/" and "="; it may start with
+// "+", which a spreadsheet can at worst show as an error, never run) and
+// the signed form always starts with "{".
+var csvVerbatim = map[string]bool{"id": true, "key_id": true, "signature": true, "signed": true}
+
+// contributionsCSV writes records as CSV (RFC 4180 quoting), a header row
+// first. Every cell but the csvVerbatim columns goes through csvSafe, so
+// that what people wrote (names, titles) cannot run as a formula while
+// every record still verifies as exported.
 func contributionsCSV(rows []contributionJSON) ([]byte, error) {
 	var buf bytes.Buffer
 	// Lines end in LF: csv.Writer with CRLF endings drops carriage returns
@@ -338,7 +349,9 @@ func contributionsCSV(rows []contributionJSON) ([]byte, error) {
 	w := csv.NewWriter(&buf)
 	write := func(cells []string) {
 		for i, cell := range cells {
-			cells[i] = csvSafe(cell)
+			if !csvVerbatim[contributionCSVHeader[i]] {
+				cells[i] = csvSafe(cell)
+			}
 		}
 		w.Write(cells)
 	}
@@ -359,9 +372,7 @@ func contributionsCSV(rows []contributionJSON) ([]byte, error) {
 
 // csvSafe neutralises a cell that a spreadsheet would read as a formula
 // (CSV injection): one that starts with = + - @, a tab or a carriage
-// return gets a single quote in front. The signed column always starts
-// with "{"; a signature (base64) may start with "+", and then carries the
-// quote too, which a verifier drops.
+// return gets a single quote in front.
 func csvSafe(cell string) string {
 	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
 		return "'" + cell

@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"time"
 
@@ -48,6 +49,10 @@ func parseReminders(v *domain.Validation, list []string) []time.Duration {
 	out := make([]time.Duration, 0, len(list))
 	for i, s := range list {
 		d, err := domain.ParseISODuration(s)
+		if errors.Is(err, domain.ErrDurationTooLong) {
+			v.Add(fmt.Sprintf("reminders[%d]", i), "must be between PT5M and P30D")
+			continue
+		}
 		if err != nil {
 			v.Add(fmt.Sprintf("reminders[%d]", i), "must be an ISO 8601 duration like \"PT1H\" or \"P2D\"")
 			continue

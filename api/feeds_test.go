@@ -41,7 +41,7 @@ func TestEventDownloadAndConditionalGET(t *testing.T) {
 			t.Fatalf("Content-Type %q", ct)
 		}
 		body := unfold(string(r.Body))
-		for _, want := range []string{"METHOD:PUBLISH\r\n", "UID:" + eid + "@", `SUMMARY:Essentials\, live\; "Q1"`, "STATUS:CONFIRMED"} {
+		for _, want := range []string{"UID:" + eid + "@", `SUMMARY:Essentials\, live\; "Q1"`, "STATUS:CONFIRMED"} {
 			if !strings.Contains(body, want) {
 				t.Fatalf("download lacks %q:\n%s", want, body)
 			}
@@ -73,6 +73,54 @@ func TestEventDownloadAndConditionalGET(t *testing.T) {
 	})
 }
 
+// TestFeedsCarryNoMethod: the event download, the group feed, the
+// personal feed and the series feed are published calendars, not iTIP
+// messages: they say no METHOD (METHOD:PUBLISH without an ORGANIZER breaks
+// RFC 5546, and libical refuses every such feed) and their Content-Type
+// names no method either. E-mail invites keep METHOD:REQUEST and CANCEL
+// (notifications/message tests).
+func TestFeedsCarryNoMethod(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		te := newTestEnv(t, db)
+		_, tok := te.organiser("Ada")
+		gid := te.group(tok)
+		_, slug := te.event(tok, gid, 10, true)
+		r := te.do("POST", "/api/v1/public/events/"+slug+"/rsvps", "", map[string]any{"name": "Grace", "email": "grace-" + storetest.Unique() + "@example.org"})
+		wantStatus(t, r, http.StatusCreated)
+		manage := r.m(t)["manage_token"].(string)
+		groupSlug := te.do("GET", "/api/v1/groups/"+gid, tok, nil).m(t)["slug"].(string)
+		_, start := biEventBase(te)
+		series := "s-" + storetest.Unique()
+		wantStatus(t, te.do("POST", "/api/v1/groups/"+gid+"/series", tok, map[string]any{
+			"slug": series, "title": "Essentials", "kind": "live_session", "rrule": "FREQ=WEEKLY",
+			"starts_at": start.Format(time.RFC3339), "duration": "PT1H", "time_zone": "Europe/Oslo",
+			"online_url": "https://meet.example.org/essentials",
+		}), http.StatusCreated)
+
+		for _, path := range []string{
+			"/api/v1/public/events/" + slug + "/calendar.ics",
+			"/api/v1/public/groups/" + groupSlug + "/calendar.ics",
+			"/api/v1/rsvps/" + manage + "/calendar.ics",
+			"/api/v1/public/series/" + series + "/calendar.ics",
+		} {
+			r := te.do("GET", path, "", nil)
+			wantStatus(t, r, http.StatusOK)
+			body := unfold(string(r.Body))
+			if !strings.Contains(body, "BEGIN:VEVENT\r\n") {
+				t.Fatalf("%s has no event:\n%s", path, body)
+			}
+			for _, line := range strings.Split(body, "\r\n") {
+				if strings.HasPrefix(strings.ToUpper(line), "METHOD") {
+					t.Errorf("%s says %q; a published calendar has no METHOD", path, line)
+				}
+			}
+			if ct := r.Header.Get("Content-Type"); strings.Contains(strings.ToLower(ct), "method") {
+				t.Errorf("%s: Content-Type %q names a method", path, ct)
+			}
+		}
+	})
+}
+
 func TestGroupAndPersonalFeeds(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		te := newTestEnv(t, db)
@@ -89,7 +137,7 @@ func TestGroupAndPersonalFeeds(t *testing.T) {
 		r := te.do("GET", "/api/v1/public/groups/"+slugOf(gid)+"/calendar.ics", "", nil)
 		wantStatus(t, r, http.StatusOK)
 		feed := unfold(string(r.Body))
-		for _, want := range []string{"METHOD:PUBLISH", "X-WR-CALNAME:Oslo .NET User Group", "NAME:Oslo .NET User Group",
+		for _, want := range []string{"X-WR-CALNAME:Oslo .NET User Group", "NAME:Oslo .NET User Group",
 			"REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H", "UID:" + keep + "@", "UID:" + gone + "@"} {
 			if !strings.Contains(feed, want) {
 				t.Fatalf("group feed lacks %q:\n%s", want, feed)

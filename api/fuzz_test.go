@@ -178,8 +178,11 @@ func FuzzDecodeRSVP(f *testing.F) {
 		"{\"name\":\"\xff\xfe\",\"email\":\"ada@example.org\"}",
 		"{\"name\":\"Ada\",\"email\":\"ad\xffa@example.org\"}",
 		`{"name":"\ud800","email":"ada@example.org"}`,
-		`{"name":"` + strings.Repeat("n", domain.MaxNameLen) + `","email":"ada@example.org"}`,
-		`{"name":"` + strings.Repeat("n", domain.MaxNameLen+1) + `","email":"ada@example.org"}`,
+		`{"name":"` + strings.Repeat("n", domain.MaxPersonNameLen) + `","email":"ada@example.org"}`,
+		`{"name":"` + strings.Repeat("n", domain.MaxPersonNameLen+1) + `","email":"ada@example.org"}`,
+		`{"name":"Rita. URGENT: pay at https://evil.example/pay","email":"ada@example.org"}`,
+		`{"name":"Rita evil.example/pay","email":"ada@example.org"}`,
+		`{"name":"Rita ada@example.org","email":"ada@example.org"}`,
 		`{"name":"Ada","email":"` + strings.Repeat("a", 250) + `@example.org"}`,
 		strings.Repeat("[", 10001),
 	} {
@@ -191,7 +194,10 @@ func FuzzDecodeRSVP(f *testing.F) {
 			fuzzWantInvalid(t, body, err)
 			return
 		}
-		fuzzLine(t, body, "name", in.Name, true, domain.MaxNameLen)
+		fuzzLine(t, body, "name", in.Name, true, domain.MaxPersonNameLen)
+		if l := strings.ToLower(in.Name); strings.Contains(l, "://") || strings.Contains(l, "www.") {
+			t.Fatalf("body %q: name %q with a link accepted", body, in.Name)
+		}
 		fuzzEmail(t, body, "email", in.Email)
 		if in.Validate() != nil {
 			t.Fatalf("body %q: accepted input fails its own validation: %v", body, in.Validate())

@@ -96,6 +96,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.WarnContext(c.Request().Context(), "unavailable", "err", err.Error(), "route", c.Path())
 	case http.StatusUnauthorized:
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="convene"`)
+	case http.StatusMethodNotAllowed:
+		// HEAD is answered wherever GET is (headAsGet), though not routed.
+		h := c.Response().Header()
+		if allow := h.Get(echo.HeaderAllow); strings.Contains(allow, http.MethodGet) && !strings.Contains(allow, http.MethodHead) {
+			h.Set(echo.HeaderAllow, allow+", "+http.MethodHead)
+		}
 	}
 	p.Type = "about:blank"
 	p.Title = http.StatusText(p.Status)

@@ -153,7 +153,7 @@ func (s *Server) doorWalkInPost(c echo.Context) error {
 	}
 	form := rsvpForm{Name: c.FormValue("name"), Email: c.FormValue("email")}
 	var check domain.Validation
-	domain.CheckLine(&check, "name", form.Name, true, domain.MaxNameLen)
+	domain.CheckPersonName(&check, "name", form.Name, true)
 	domain.CheckEmail(&check, "email", form.Email, true)
 	if err := check.Err(); err != nil {
 		var de *domain.Error

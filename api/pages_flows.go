@@ -111,7 +111,7 @@ func (s *Server) acceptFormPost(c echo.Context) error {
 	// The form shows the name to use; emptied, it is an error rather than
 	// a silent return to the organiser's spelling.
 	var check domain.Validation
-	domain.CheckLine(&check, "name", form.Name, true, domain.MaxNameLen)
+	domain.CheckPersonName(&check, "name", form.Name, true)
 	err = check.Err()
 	var ans domain.InvitationAnswer
 	if err == nil {

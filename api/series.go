@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -84,9 +85,14 @@ func checkRule(v *domain.Validation, rule string) {
 	}
 }
 
+// parseDuration reads a series' duration. One too long to count is
+// refused with the limit that Validate would name.
 func parseDuration(v *domain.Validation, field, s string) time.Duration {
 	d, err := domain.ParseISODuration(s)
-	if err != nil {
+	switch {
+	case errors.Is(err, domain.ErrDurationTooLong):
+		v.Add(field, "must be at most 7 days")
+	case err != nil:
 		v.Add(field, "must be an ISO 8601 duration such as PT1H30M")
 	}
 	return d

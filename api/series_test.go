@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/convene/convene/domain"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/store/storetest"
 )
@@ -80,6 +82,7 @@ func TestSeriesAPI(t *testing.T) {
 				"hourly":         {map[string]any{"rrule": "FREQ=HOURLY"}, "rrule"},
 				"injection":      {map[string]any{"rrule": "FREQ=WEEKLY\r\nATTENDEE:mailto:x@example.org"}, "rrule"},
 				"duration":       {map[string]any{"duration": "90 minutes"}, "duration"},
+				"overflow":       {map[string]any{"duration": "P213504D"}, "duration"}, // once read as 25m26s
 				"start off rule": {map[string]any{"starts_at": "2026-12-16T17:00:00+01:00"}, "starts_at"},
 				"zone":           {map[string]any{"time_zone": "Mars/Olympus"}, "time_zone"},
 				"no join link":   {map[string]any{"online_url": ""}, "online_url"},
@@ -236,6 +239,160 @@ func TestSeriesFeed(t *testing.T) {
 		req.Header.Set("If-None-Match", r.Header.Get("ETag"))
 		if res := te.send(req); res.Status != http.StatusNotModified {
 			t.Fatalf("If-None-Match: %d", res.Status)
+		}
+	})
+}
+
+// nextFallBack returns the first local date, at least three weeks after
+// from, on which clocks go back in loc: the day whose 02:30 happens twice
+// in Europe.
+func nextFallBack(t *testing.T, loc *time.Location, from time.Time) time.Time {
+	t.Helper()
+	for d := from.Add(21 * 24 * time.Hour); d.Before(from.AddDate(2, 0, 0)); d = d.Add(time.Hour) {
+		_, before := d.In(loc).Zone()
+		_, after := d.Add(time.Hour).In(loc).Zone()
+		if after < before {
+			l := d.In(loc)
+			return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
+		}
+	}
+	t.Fatalf("no fall-back in %s within two years", loc)
+	return time.Time{}
+}
+
+// expandInstants expands a feed with python3-icalendar and
+// recurring_ical_events between two dates and returns every occurrence's
+// start as an instant.
+func expandInstants(t *testing.T, feed []byte, from, to time.Time) []time.Time {
+	t.Helper()
+	const python = "/usr/bin/python3"
+	if out, err := exec.Command(python, "-c", "import icalendar, recurring_ical_events").CombinedOutput(); err != nil {
+		msg := "python3-icalendar and python3-recurring-ical-events are needed (apt-get install -y python3-icalendar python3-recurring-ical-events): " + string(out)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	const script = `
+import sys, datetime, icalendar, recurring_ical_events
+cal = icalendar.Calendar.from_ical(sys.stdin.buffer.read())
+start, stop = datetime.date.fromisoformat(sys.argv[1]), datetime.date.fromisoformat(sys.argv[2])
+for ev in recurring_ical_events.of(cal).between(start, stop):
+    print(ev["DTSTART"].dt.isoformat())
+`
+	cmd := exec.Command(python, "-c", script, from.Format("2006-01-02"), to.Format("2006-01-02"))
+	cmd.Stdin = bytes.NewReader(feed)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("python: %v\n%s\nfeed:\n%s", err, out, feed)
+	}
+	var got []time.Time
+	for _, line := range strings.Fields(string(out)) {
+		at, err := time.Parse(time.RFC3339, line)
+		if err != nil {
+			t.Fatalf("python gave %q: %v", line, err)
+		}
+		got = append(got, at)
+	}
+	slices.SortFunc(got, func(a, b time.Time) int { return a.Compare(b) })
+	return got
+}
+
+// TestSeriesRepeatedLocalTime: a weekly series at 02:30 in Oslo has an
+// occurrence on the night clocks go back, when 02:30 happens twice. It is
+// the first of the two (RFC 5545 §3.3.5): the occurrence event starts
+// then, and the series feed gives calendars that same instant —
+// python-icalendar with recurring_ical_events, which read the local time
+// as the second, expand the feed to exactly the store's occurrences.
+func TestSeriesRepeatedLocalTime(t *testing.T) {
+	oslo, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fallBack := nextFallBack(t, oslo, storetest.NewClock().Now())
+	first := time.Date(fallBack.Year(), fallBack.Month(), fallBack.Day(), 2, 30, 0, 0, oslo)
+	if f, twice := domain.FirstInstant(first, oslo); !twice {
+		t.Fatalf("fixture: %v happens once", first)
+	} else {
+		first = f
+	}
+	if _, off := first.Zone(); off != 2*3600 {
+		t.Fatalf("fixture: the first 02:30 is UTC%+d, want CEST", off/3600)
+	}
+	start := time.Date(fallBack.Year(), fallBack.Month(), fallBack.Day()-14, 2, 30, 0, 0, oslo) // two Sundays before, CEST
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		te := newTestEnv(t, db)
+		_, tok := te.organiser("Ada")
+		gid := te.group(tok)
+		slug := "night-owls-" + storetest.Unique()
+		r := te.do("POST", "/api/v1/groups/"+gid+"/series", tok, map[string]any{
+			"slug": slug, "title": "Night owls", "kind": "live_session", "rrule": "FREQ=WEEKLY;BYDAY=SU",
+			"starts_at": start.Format(time.RFC3339), "duration": "PT1H", "time_zone": "Europe/Oslo",
+			"online_url": "https://meet.example.org/owls", "ahead": 4,
+		})
+		wantStatus(t, r, http.StatusCreated)
+		var starts []time.Time
+		found := false
+		for _, o := range r.m(t)["occurrences"].([]any) {
+			o := o.(map[string]any)
+			at, _ := time.Parse(time.RFC3339, o["starts_at"].(string))
+			os, _ := time.Parse(time.RFC3339, o["occurrence_start"].(string))
+			starts = append(starts, at)
+			if at.In(oslo).Format("2006-01-02") != fallBack.Format("2006-01-02") {
+				continue
+			}
+			found = true
+			if !at.Equal(first) || !os.Equal(first) {
+				t.Errorf("the occurrence on %s starts at %v (rule: %v), want the first 02:30, %v",
+					fallBack.Format("2006-01-02"), at, os, first.UTC())
+			}
+		}
+		if !found || len(starts) != 4 {
+			t.Fatalf("occurrences %v, want four with one on %s", starts, fallBack.Format("2006-01-02"))
+		}
+
+		r = te.do("GET", "/api/v1/public/series/"+slug+"/calendar.ics", "", nil)
+		wantStatus(t, r, http.StatusOK)
+		feed := unfold(string(r.Body))
+		for _, want := range []string{
+			"RECURRENCE-ID;TZID=Europe/Oslo:" + first.In(oslo).Format("20060102T150405"),
+			"DTSTART:" + first.UTC().Format("20060102T150405Z"),
+		} {
+			if !strings.Contains(feed, want) {
+				t.Errorf("feed lacks %q:\n%s", want, feed)
+			}
+		}
+		got := expandInstants(t, r.Body, start.AddDate(0, 0, -1), starts[3].AddDate(0, 0, 1))
+		if !slices.EqualFunc(got, starts, time.Time.Equal) {
+			t.Fatalf("the feed expands to\n%v\nthe store has\n%v\nfeed:\n%s", got, starts, feed)
+		}
+
+		// A series may start at the first 02:30 of that night, not at the
+		// second, which its feed could not say (it used to be taken, and
+		// the feed then failed with a 500).
+		body := map[string]any{
+			"title": "Night owls", "kind": "live_session", "rrule": "FREQ=WEEKLY", "duration": "PT1H",
+			"time_zone": "Europe/Oslo", "online_url": "https://meet.example.org/owls", "ahead": 2,
+		}
+		body["slug"], body["starts_at"] = "second-"+storetest.Unique(), first.Add(time.Hour).Format(time.RFC3339)
+		wantFieldError(t, te.do("POST", "/api/v1/groups/"+gid+"/series", tok, body), "starts_at",
+			"is not an occurrence of rrule; its first occurrence from there is "+time.Date(fallBack.Year(), fallBack.Month(), fallBack.Day()+7, 2, 30, 0, 0, oslo).Format("Mon 2006-01-02 15:04 MST"))
+		slug = "first-" + storetest.Unique()
+		body["slug"], body["starts_at"] = slug, first.Format(time.RFC3339)
+		r = te.do("POST", "/api/v1/groups/"+gid+"/series", tok, body)
+		wantStatus(t, r, http.StatusCreated)
+		starts = nil
+		for _, o := range r.m(t)["occurrences"].([]any) {
+			at, _ := time.Parse(time.RFC3339, o.(map[string]any)["starts_at"].(string))
+			starts = append(starts, at)
+		}
+		if len(starts) != 2 || !starts[0].Equal(first) {
+			t.Fatalf("a series from the first 02:30 has occurrences %v", starts)
+		}
+		r = te.do("GET", "/api/v1/public/series/"+slug+"/calendar.ics", "", nil)
+		wantStatus(t, r, http.StatusOK)
+		if got := expandInstants(t, r.Body, first.AddDate(0, 0, -1), starts[1].AddDate(0, 0, 1)); !slices.EqualFunc(got, starts, time.Time.Equal) {
+			t.Fatalf("the feed expands to\n%v\nthe store has\n%v\nfeed:\n%s", got, starts, r.Body)
 		}
 	})
 }

@@ -4,6 +4,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -171,12 +172,13 @@ const MaxBodyBytes = 64 << 10
 
 // Server holds the API's dependencies.
 type Server struct {
-	store Store
-	cfg   Config
-	log   *slog.Logger
-	echo  *echo.Echo
-	codes *codeGuard // wrong check-in codes per address
-	feeds *feedCache // encoded group feeds
+	store   Store
+	cfg     Config
+	log     *slog.Logger
+	echo    *echo.Echo
+	handler http.Handler // echo, answering HEAD as GET
+	codes   *codeGuard   // wrong check-in codes per address
+	feeds   *feedCache   // encoded group feeds
 
 	metrics *Metrics
 }
@@ -218,6 +220,7 @@ func New(st Store, cfg Config) (*Server, error) {
 	e.Use(s.limitBody)
 	e.Use(securityHeaders)
 	s.echo = e
+	s.handler = headAsGet(e)
 	s.routes()
 	return s, nil
 }
@@ -225,8 +228,93 @@ func New(st Store, cfg Config) (*Server, error) {
 // now is the time by the service's clock.
 func (s *Server) now() time.Time { return s.cfg.Clock.Now() }
 
-// Handler returns the server as an http.Handler.
-func (s *Server) Handler() http.Handler { return s.echo }
+// Handler returns the server as an http.Handler. It answers HEAD on every
+// GET route (see headAsGet).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// headKey marks, in a request's context, a HEAD request routed as GET.
+type headKey struct{}
+
+// headAsGet answers HEAD on every GET route — API and pages — as the GET
+// would, with the same status and headers and no body (RFC 9110 §9.3.2):
+// monitors and link checkers ask with HEAD, and Echo routes HEAD only
+// where it is registered, which would mean registering every GET route
+// twice. The request is routed as a GET; the response stays the HEAD
+// request's, and net/http sends no body for a HEAD request (it counts the
+// bytes for Content-Length as it would for the GET). Only the method the
+// log line shows is told apart (isHead).
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		get := r.Clone(context.WithValue(r.Context(), headKey{}, true))
+		get.Method = http.MethodGet
+		hw := &headResponse{ResponseWriter: w}
+		next.ServeHTTP(hw, get)
+		hw.finish()
+	})
+}
+
+// headResponse holds back the status of a HEAD response until the first
+// byte of the body or the handler's end. net/http works out Content-Length
+// from the bytes written, and sends none for a HEAD that wrote nothing,
+// where the GET says Content-Length: 0 (a redirect, say); finish says it.
+type headResponse struct {
+	http.ResponseWriter
+	status int  // held back until sent
+	sent   bool // the status went out
+}
+
+func (w *headResponse) WriteHeader(code int) {
+	if code < 200 {
+		w.ResponseWriter.WriteHeader(code) // informational: not the final status
+		return
+	}
+	if !w.sent && w.status == 0 {
+		w.status = code
+	}
+}
+
+func (w *headResponse) send() {
+	if !w.sent {
+		w.sent = true
+		if w.status != 0 {
+			w.ResponseWriter.WriteHeader(w.status)
+		}
+	}
+}
+
+func (w *headResponse) Write(p []byte) (int, error) {
+	w.send()
+	return w.ResponseWriter.Write(p)
+}
+
+// Flush sends the status and headers now.
+func (w *headResponse) Flush() {
+	w.send()
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *headResponse) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// finish sends a status still held back, with the Content-Length: 0 an
+// empty GET body gets (none for 204 and 304, which have no body).
+func (w *headResponse) finish() {
+	if w.sent {
+		return
+	}
+	code := cmp.Or(w.status, http.StatusOK)
+	if code != http.StatusNoContent && code != http.StatusNotModified && w.Header().Get("Content-Length") == "" {
+		w.Header().Set("Content-Length", "0")
+	}
+	w.send()
+}
+
+// isHead reports whether r is a HEAD request that headAsGet routed as GET.
+func isHead(r *http.Request) bool { return r.Context().Value(headKey{}) != nil }
 
 // Echo returns the Echo instance (for listing routes in tests).
 func (s *Server) Echo() *echo.Echo { return s.echo }
@@ -431,9 +519,13 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "(no route)"
 		}
+		method := c.Request().Method
+		if isHead(c.Request()) {
+			method = http.MethodHead
+		}
 		s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
 			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
-			slog.String("method", c.Request().Method),
+			slog.String("method", method),
 			slog.String("route", route),
 			slog.Int("status", c.Response().Status),
 			slog.Int64("bytes", c.Response().Size),

@@ -128,7 +128,7 @@ func (r CheckinRequest) Validate() error {
 	case n > 1 || (n == 1 && walkIn):
 		v.Add("rsvp_id", "give only one of rsvp_id, manage_token, code, or name and email")
 	case walkIn:
-		CheckLine(&v, "name", r.Name, true, MaxNameLen)
+		CheckPersonName(&v, "name", r.Name, true)
 		CheckEmail(&v, "email", r.Email, true)
 	}
 	return v.Err()

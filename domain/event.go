@@ -250,7 +250,7 @@ type RSVPInput struct {
 // Validate checks an RSVP input.
 func (in RSVPInput) Validate() error {
 	var v Validation
-	CheckLine(&v, "name", in.Name, true, MaxNameLen)
+	CheckPersonName(&v, "name", in.Name, true)
 	CheckEmail(&v, "email", in.Email, true)
 	return v.Err()
 }

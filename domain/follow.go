@@ -62,7 +62,7 @@ type FollowInput struct {
 // Validate checks a follow request.
 func (in FollowInput) Validate() error {
 	var v Validation
-	CheckLine(&v, "name", in.Name, true, MaxNameLen)
+	CheckPersonName(&v, "name", in.Name, true)
 	CheckEmail(&v, "email", in.Email, true)
 	if !in.Mode.Valid() {
 		v.Add("mode", "must be \"invite\" (an e-mail for each session) or \"rsvp\" (sign me up for every session)")

@@ -132,7 +132,7 @@ func (r InvitationRequest) Validate() error {
 	}
 	for i, rc := range r.Recipients {
 		CheckEmail(&v, fmt.Sprintf("recipients[%d].email", i), rc.Email, true)
-		CheckLine(&v, fmt.Sprintf("recipients[%d].name", i), rc.Name, false, MaxNameLen)
+		CheckPersonName(&v, fmt.Sprintf("recipients[%d].name", i), rc.Name, false)
 	}
 	CheckText(&v, "message", r.Message, MaxInvitationMessageLen)
 	return v.Err()

@@ -1,7 +1,9 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,9 +61,16 @@ func CheckReminders(v *Validation, field string, ds []time.Duration) {
 	}
 }
 
+// ErrDurationTooLong is matched (with errors.Is) by the error of
+// ParseISODuration for a duration longer than a time.Duration holds
+// (about 292 years).
+var ErrDurationTooLong = errors.New("domain: duration too long")
+
 // ParseISODuration reads an ISO 8601 duration of days, hours, minutes and
 // seconds, such as "PT24H", "P2D", "P1DT12H" or "PT90M". Years, months and
-// weeks are refused: their length depends on the calendar.
+// weeks are refused: their length depends on the calendar. A duration too
+// long to count in nanoseconds is refused with ErrDurationTooLong rather
+// than wrapped round (P213504D would otherwise be 25m26s).
 func ParseISODuration(s string) (time.Duration, error) {
 	bad := fmt.Errorf("%q is not an ISO 8601 duration like \"PT1H\" or \"P2D\"", s)
 	rest, ok := strings.CutPrefix(s, "P")
@@ -91,8 +100,11 @@ func ParseISODuration(s string) (time.Duration, error) {
 			if num == "" || i < 0 {
 				return 0, bad
 			}
-			n, _ := strconv.Atoi(num)
+			n, _ := strconv.ParseInt(num, 10, 64)
 			unit := map[rune]time.Duration{'D': 24 * time.Hour, 'H': time.Hour, 'M': time.Minute, 'S': time.Second}[r]
+			if n > int64(math.MaxInt64/unit) || time.Duration(n)*unit > math.MaxInt64-total {
+				return 0, fmt.Errorf("%q is too long: %w", s, ErrDurationTooLong)
+			}
 			total += time.Duration(n) * unit
 			units, num = units[i+1:], ""
 		}

@@ -1,6 +1,9 @@
 package domain
 
 import (
+	"errors"
+	"math/big"
+	"regexp"
 	"testing"
 	"time"
 )
@@ -57,4 +60,67 @@ func TestCheckReminders(t *testing.T) {
 	if ds[0] != 48*time.Hour || ds[2] != time.Hour {
 		t.Errorf("sorted: %v", ds)
 	}
+}
+
+// TestISODurationOverflow: a duration too long for time.Duration (about
+// 292 years) is refused, whichever component or sum overflows, rather
+// than wrapping round to a short one: P213504D used to read as 25m26s.
+func TestISODurationOverflow(t *testing.T) {
+	for _, in := range []string{
+		"P213504D",               // days × 24 h wraps to 25m26s
+		"P106752D",               // one day past the largest whole number of days
+		"P999999D",               // the largest number of days read
+		"P106751DT24H",           // each part fits, the sum does not
+		"P106751DT23H47M17S",     // one second over
+		"P100000DT999999H",       // days and hours together
+		"P106751DT23H47M999999S", // a sum that overflows at the last part
+	} {
+		if d, err := ParseISODuration(in); err == nil {
+			t.Errorf("ParseISODuration(%q) = %v, want an error", in, d)
+		} else if !errors.Is(err, ErrDurationTooLong) {
+			t.Errorf("ParseISODuration(%q): %v, want ErrDurationTooLong", in, err)
+		}
+	}
+	for in, want := range map[string]time.Duration{
+		"P106751D":                106751 * 24 * time.Hour,
+		"P106751DT23H47M16S":      106751*24*time.Hour + 23*time.Hour + 47*time.Minute + 16*time.Second,
+		"PT999999H999999M999999S": 999999*time.Hour + 999999*time.Minute + 999999*time.Second,
+		"PT999999M":               999999 * time.Minute,
+		"PT999999S":               999999 * time.Second,
+	} {
+		if got, err := ParseISODuration(in); err != nil || got != want {
+			t.Errorf("ParseISODuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+}
+
+// FuzzISODuration: whatever is parsed is exactly the sum of its parts,
+// counted without overflow, so never a wrapped or negative duration.
+func FuzzISODuration(f *testing.F) {
+	for _, s := range []string{"PT1H", "P2D", "P1DT12H", "P213504D", "P106751DT23H47M16S", "P999999DT999999H", "PT0S", "P0D"} {
+		f.Add(s)
+	}
+	shape := regexp.MustCompile(`^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$`)
+	units := []int64{int64(24 * time.Hour), int64(time.Hour), int64(time.Minute), int64(time.Second)}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseISODuration(s)
+		if err != nil {
+			return
+		}
+		m := shape.FindStringSubmatch(s)
+		if m == nil {
+			t.Fatalf("ParseISODuration(%q) = %v, but it is not an ISO 8601 duration", s, d)
+		}
+		want := new(big.Int)
+		for i, part := range m[1:] {
+			if part == "" {
+				continue
+			}
+			n, _ := new(big.Int).SetString(part, 10)
+			want.Add(want, n.Mul(n, big.NewInt(units[i])))
+		}
+		if !want.IsInt64() || want.Int64() != int64(d) {
+			t.Fatalf("ParseISODuration(%q) = %v (%d ns), want %s ns", s, d, int64(d), want)
+		}
+	})
 }

@@ -238,6 +238,36 @@ func (s *Series) Occurrence(start time.Time) Event {
 	}
 }
 
+// FirstInstant returns the first instant that shows t's local date and
+// time in loc, and whether another instant shows them too. That is t
+// itself except in the hour that happens twice when clocks go back, where
+// for the second of the two it returns the first: RFC 5545 §3.3.5 reads
+// such a local time as the first, and a series' occurrences are local
+// times. (Go's time.Date, and so rrule-go, picks either, depending on the
+// zone: the second in Europe, the first in America.)
+func FirstInstant(t time.Time, loc *time.Location) (first time.Time, twice bool) {
+	const wall = "2006-01-02T15:04:05.999999999"
+	l := t.In(loc)
+	_, off := l.Zone()
+	first = t
+	// No zone changes its offset twice within a day, so the offsets a day
+	// either side are all the other readings the local time can have.
+	for _, probe := range []time.Time{t.Add(-26 * time.Hour), t.Add(26 * time.Hour)} {
+		_, o := probe.In(loc).Zone()
+		if o == off {
+			continue
+		}
+		other := t.Add(time.Duration(off-o) * time.Second)
+		if other.In(loc).Format(wall) == l.Format(wall) {
+			twice = true
+			if other.Before(first) {
+				first = other
+			}
+		}
+	}
+	return first, twice
+}
+
 // OccurrenceSlug is the slug of the occurrence of a series on a local date:
 // "essentials-2026-12-15".
 func OccurrenceSlug(seriesSlug string, local time.Time) string {

@@ -12,7 +12,11 @@ import (
 
 // Limits on text fields, in characters.
 const (
-	MaxNameLen        = 200
+	MaxNameLen = 200
+	// MaxPersonNameLen limits the name people give for themselves when
+	// they reply, follow a series, walk in or are invited: it is written
+	// into e-mails to the address given, which may be anyone's.
+	MaxPersonNameLen  = 100
 	MaxTitleLen       = 200
 	MaxDescriptionLen = 20000
 	MaxEmailLen       = 254
@@ -58,6 +62,55 @@ func CheckLine(v *Validation, field, s string, required bool, maxLen int) {
 	}
 	if utf8.RuneCountInString(s) > maxLen {
 		v.Add(field, "must be at most %d characters", maxLen)
+	}
+}
+
+var (
+	// nameLinkRE finds what mail clients turn into a link: a scheme
+	// (http://, hxxps://), mailto:, "www.", or a dotted host name followed
+	// by a slash (evil.example/pay).
+	nameLinkRE = regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*://|\bmailto:|\bwww\.|[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/`)
+	// nameEmailRE finds an e-mail address.
+	nameEmailRE = regexp.MustCompile(`[^\s@<>()\[\]"',;:]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+`)
+	// nameLookalikes are written as the ASCII characters they stand for
+	// before the name is searched for links.
+	nameLookalikes = strings.NewReplacer("\u3002", ".", "\uFF0E", ".", "\uFF61", ".", "\uFF0F", "/", "\u2215", "/", "\u2044", "/", "\uFF1A", ":", "\uFF20", "@")
+)
+
+// CheckPersonName validates the name a person gives for themselves, or
+// an organiser gives for an invitee: a line of text (CheckLine) of at most
+// MaxPersonNameLen characters without a web address or an e-mail address.
+// Anyone can reply with any address, and the name goes into the e-mail to
+// it, so a name like "Rita. URGENT: pay at https://evil.example/pay" would
+// make the service send a stranger a link. Refused as links are a scheme
+// (http://), "www.", and a dotted host name followed by a slash
+// (evil.example/pay); bare words with dots ("J.R.R. Tolkien") are names.
+// Text-direction overrides and isolates (U+202A–U+202E, U+2066–U+2069),
+// which could show a link backwards, are refused; other invisible format
+// characters are ignored when looking for links, so they cannot split one.
+func CheckPersonName(v *Validation, field, s string, required bool) {
+	if v.Has(field) {
+		return
+	}
+	CheckLine(v, field, s, required, MaxPersonNameLen)
+	if v.Has(field) {
+		return
+	}
+	if strings.ContainsFunc(s, func(r rune) bool { return r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069' }) {
+		v.Add(field, "must not contain text-direction controls")
+		return
+	}
+	plain := nameLookalikes.Replace(strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s))
+	switch {
+	case nameEmailRE.MatchString(plain):
+		v.Add(field, "must not contain an e-mail address: give the address in the e-mail field")
+	case nameLinkRE.MatchString(plain):
+		v.Add(field, "must not contain a web address or link")
 	}
 }
 
@@ -138,9 +191,21 @@ func CheckTimeZone(v *Validation, field, s string, required bool) {
 	}
 }
 
-// CheckURL validates an absolute http or https URL.
+// CheckURL validates an absolute http or https URL that people are sent
+// to (a join link, a recording, slides): the service's own /j/ link
+// redirects to it, so it must be exactly what it looks like. Refused with a
+// field error of their own are a user name or password before the host
+// ("https://good.example@evil.example/" leads to evil.example) and
+// invisible characters: control characters and Unicode format characters
+// (category Cf), among them the bidirectional controls U+200E, U+200F,
+// U+202A–U+202E and U+2066–U+2069, zero-width spaces and joiners, and the
+// byte order mark, which can make a link read as another.
 func CheckURL(v *Validation, field, s string) {
 	if s == "" {
+		return
+	}
+	if strings.ContainsFunc(s, invisible) {
+		v.Add(field, "must not contain invisible or text-direction characters")
 		return
 	}
 	u, err := url.Parse(s)
@@ -148,11 +213,31 @@ func CheckURL(v *Validation, field, s string) {
 	// are (quotes, angle brackets, any kind of space) are refused here
 	// rather than breaking a message later.
 	bad := strings.ContainsAny(s, "\"<>\\`{}|^") || strings.ContainsFunc(s, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError
+		return unicode.IsSpace(r) || r == utf8.RuneError
 	})
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(s) > MaxURLLen || bad {
 		v.Add(field, "must be an absolute http or https URL")
+		return
 	}
+	if strings.ContainsFunc(u.Host, invisible) { // percent-encoded in the host
+		v.Add(field, "must not contain invisible or text-direction characters")
+		return
+	}
+	// Any "@" in the authority, even with nothing before it, is user-info.
+	authority, _, _ := strings.Cut(s[len(u.Scheme)+len("://"):], "/")
+	authority, _, _ = strings.Cut(authority, "?")
+	authority, _, _ = strings.Cut(authority, "#")
+	if u.User != nil || strings.Contains(authority, "@") {
+		v.Add(field, "must not have a user name or password before the host (\"name@\")")
+	}
+}
+
+// invisible reports whether r is not seen as itself in a link: a control
+// character, a line or paragraph separator, or a format character
+// (Unicode category Cf: bidirectional controls, zero-width spaces and
+// joiners, the byte order mark, soft hyphens and the like).
+func invisible(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
 }
 
 // Slugify makes a URL slug from a title: ASCII letters and digits, accents

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -34,6 +35,59 @@ func TestCheckURL(t *testing.T) {
 		var v Validation
 		if CheckURL(&v, "online_url", s); v.Err() == nil {
 			t.Errorf("CheckURL(%q) accepted", s)
+		}
+	}
+}
+
+// TestCheckURLDeceptive: links that lead somewhere other than they read
+// are refused with a message that says why: user-info before the host
+// (the browser goes to evil.example), and control, bidirectional and other
+// invisible format characters, also percent-encoded in the host.
+func TestCheckURLDeceptive(t *testing.T) {
+	const userInfo = "must not have a user name or password before the host (\"name@\")"
+	const hidden = "must not contain invisible or text-direction characters"
+	for s, want := range map[string]string{
+		"https://good.example@evil.example/":        userInfo,
+		"https://good.example:443@evil.example/j/1": userInfo,
+		"https://user:secret@meet.example.org/":     userInfo,
+		"https://@evil.example/":                    userInfo,
+		"HTTPS://good.example@evil.example":         userInfo,
+		"https://good.example%2F@evil.example/":     userInfo,
+		"https://meet.example.org/\u202Eexe.pdf":    hidden, // RIGHT-TO-LEFT OVERRIDE
+		"https://meet.example.org/\u202Ax":          hidden, // LEFT-TO-RIGHT EMBEDDING
+		"https://meet.example.org/\u202Bx":          hidden,
+		"https://meet.example.org/\u202Cx":          hidden,
+		"https://meet.example.org/\u202Dx":          hidden,
+		"https://meet.example.org/\u200Ex":          hidden, // LEFT-TO-RIGHT MARK
+		"https://meet.example.org/\u200Fx":          hidden, // RIGHT-TO-LEFT MARK
+		"https://meet.example.org/\u2066x":          hidden, // LEFT-TO-RIGHT ISOLATE
+		"https://meet.example.org/\u2067x":          hidden,
+		"https://meet.example.org/\u2068x":          hidden,
+		"https://meet.example.org/\u2069x":          hidden, // POP DIRECTIONAL ISOLATE
+		"https://meet.example.org/\u061Cx":          hidden, // ARABIC LETTER MARK
+		"https://meet.exa\u200Bmple.org/":           hidden, // ZERO WIDTH SPACE
+		"https://meet.example.org/\u200Dx":          hidden, // ZERO WIDTH JOINER
+		"https://meet.example.org/\u2060x":          hidden, // WORD JOINER
+		"https://meet.example.org/\uFEFFx":          hidden, // BYTE ORDER MARK
+		"https://meet.example.org/\u00ADx":          hidden, // SOFT HYPHEN
+		"https://good.example\u202E@evil.example/":  hidden,
+		"https://good.example%E2%80%AEelpmaxe/":     hidden,
+		"https://meet.example.org/\x7f":             hidden,
+		"https://meet.example.org/\x00":             hidden,
+	} {
+		var v Validation
+		CheckURL(&v, "online_url", s)
+		err, _ := v.Err().(*Error)
+		if err == nil || len(err.Fields) != 1 || err.Fields[0] != (FieldError{Field: "online_url", Message: want}) {
+			t.Errorf("CheckURL(%q): %v, want the field error %q", s, v.Err(), want)
+		}
+	}
+	// "@" after the host is not user-info.
+	for _, s := range []string{"https://meet.example.org/@ada", "https://meet.example.org/j?u=a@b.org", "https://meet.example.org#@x",
+		"https://xn--mnchen-3ya.example/", "https://münchen.example/"} {
+		var v Validation
+		if CheckURL(&v, "online_url", s); v.Err() != nil {
+			t.Errorf("CheckURL(%q) refused: %v", s, v.Err())
 		}
 	}
 }
@@ -157,5 +211,61 @@ func TestEventUpdateReportsChangedFields(t *testing.T) {
 	changed = EventUpdate{Title: &other, Venue: Nullable[Venue]{Set: true}}.Apply(&e)
 	if len(changed) != 2 || e.Venue != nil || e.Title != "New" {
 		t.Fatalf("changed %v, event %+v", changed, e)
+	}
+}
+
+// TestCheckPersonName: a name people give for themselves (or an invitee's)
+// may not carry a web address or an e-mail address — the service mails it
+// to whatever address was given — nor be longer than 100 characters.
+// Names with dots, slashes, "@" and non-Latin letters are still names.
+func TestCheckPersonName(t *testing.T) {
+	const (
+		link  = "must not contain a web address or link"
+		email = "must not contain an e-mail address: give the address in the e-mail field"
+	)
+	for s, want := range map[string]string{
+		"Rita. URGENT: pay at https://evil.example/pay": link,
+		"Rita http://evil.example":                      link,
+		"Rita HTTPS://EVIL.EXAMPLE":                     link,
+		"Rita hxxps://evil.example":                     link,
+		"Rita ftp://evil.example":                       link,
+		"Rita, see www.evil.example":                    link,
+		"Rita WWW.EVIL.EXAMPLE":                         link,
+		"Rita: pay at evil.example/pay":                 link,
+		"Rita bit.ly/3xYz":                              link,
+		"Rita evil.co.uk/":                              link,
+		"Rita évil.example/pay":                         link,
+		"Rita evil\u200B.example/pay":                   link, // a zero-width space does not hide it
+		"Rita evil\u3002example/pay":                    link, // nor an ideographic full stop
+		"Rita evil.example\uFF0Fpay":                    link, // nor a fullwidth slash
+		"Rita mailto:x":                                 link,
+		"Rita ada@example.org":                          email,
+		"Write to pay@evil.example now":                 email,
+		"<ada@example.org>":                             email,
+		"ada\uFF20example.org":                          email,
+		"Rita \u202Eyap/elpmaxe.live":                   "must not contain text-direction controls",
+		"Rita \u2067x\u2069":                            "must not contain text-direction controls",
+		strings.Repeat("a", MaxPersonNameLen+1):         "must be at most 100 characters",
+		"":                                              "is required",
+		"Rita\r\nBcc: x":                                "must not contain control characters or line breaks",
+	} {
+		var v Validation
+		CheckPersonName(&v, "name", s, true)
+		err, _ := v.Err().(*Error)
+		if err == nil || len(err.Fields) != 1 || err.Fields[0] != (FieldError{Field: "name", Message: want}) {
+			t.Errorf("CheckPersonName(%q): %v, want %q", s, v.Err(), want)
+		}
+	}
+	for _, s := range []string{"Ada Lovelace", "J.R.R. Tolkien", "Dr. Jane Doe", "Anne-Marie O'Neil", "Ada @ Oslo Gophers", "@ada",
+		"Ada (ACME Inc./Oslo)", "A/B testing team", "Ødegård, Åse", "Мария Иванова", "محمد\u200F", "李小龙", "Zoë 🎉",
+		strings.Repeat("a", MaxPersonNameLen), "Awww.. Ada", "Ada v2.0"} {
+		var v Validation
+		if CheckPersonName(&v, "name", s, true); v.Err() != nil {
+			t.Errorf("CheckPersonName(%q) refused: %v", s, v.Err())
+		}
+	}
+	var v Validation
+	if CheckPersonName(&v, "name", "", false); v.Err() != nil {
+		t.Errorf("an optional empty name refused: %v", v.Err())
 	}
 }

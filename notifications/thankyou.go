@@ -50,20 +50,13 @@ type ThankYouWorker struct {
 // Work thanks the attendees of every event that is due. One event that
 // fails does not stop the others; it is tried again at the next round.
 func (w *ThankYouWorker) Work(ctx context.Context, _ *river.Job[ThankAttendeesArgs]) error {
-	_, err := ThankDue(ctx, w.store, w.cfg.thankYouDelay(), w.cfg.Logger)
+	_, err := ThankDue(ctx, w.store, max(w.cfg.ThankYouDelay, 0), w.cfg.Logger)
 	return err
 }
 
 // Timeout bounds one round.
 func (w *ThankYouWorker) Timeout(*river.Job[ThankAttendeesArgs]) time.Duration {
 	return 10 * time.Minute
-}
-
-func (c Config) thankYouDelay() time.Duration {
-	if c.ThankYouDelay > 0 {
-		return c.ThankYouDelay
-	}
-	return domain.DefaultThankYouDelay
 }
 
 // ThankDue queues the thank-yous of every event that is due and returns

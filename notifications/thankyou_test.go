@@ -61,7 +61,7 @@ func TestThankDue(t *testing.T) {
 func TestThankYouOvertaken(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.Open(t, store.SQLite)
-	s := storetest.ScriptedEvent(t, db, time.Now().UTC().Add(-5*time.Hour).Truncate(time.Minute))
+	s := storetest.ScriptedEvent(t, db, db.Clock().Now().UTC().Add(-5*time.Hour).Truncate(time.Minute))
 	if _, err := db.ThankAttendees(ctx, s.Event.ID, domain.DefaultThankYouDelay); err != nil {
 		t.Fatal(err)
 	}
@@ -102,4 +102,41 @@ func TestThankYouOvertaken(t *testing.T) {
 	if len(msgs) != 1 || msgs[0].To[0] != kept.Email {
 		t.Fatalf("%d e-mails sent, want one to the attendee who stayed checked in", len(msgs))
 	}
+}
+
+// TestThankYouZeroDelay: with ThankYouDelay zero (CONVENE_THANK_YOU_DELAY=0s)
+// the worker thanks the attendees of an event that ended ten minutes ago
+// at its next round; zero used to mean two hours. A delay of an hour
+// still waits.
+func TestThankYouZeroDelay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := storetest.ScriptedEvent(t, db, db.Clock().Now().UTC().Add(-2*time.Hour-10*time.Minute).Truncate(time.Minute))
+		thanked := func() int {
+			t.Helper()
+			page, err := db.ListDeliveries(ctx, s.Owner.ID, s.Event.ID, domain.ListOptions{Limit: domain.MaxPageSize})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, d := range page.Items {
+				if d.Kind == domain.MessageThankYou {
+					n++
+				}
+			}
+			return n
+		}
+		job := &river.Job[ThankAttendeesArgs]{JobRow: &rivertype.JobRow{Attempt: 1}}
+		hour := &ThankYouWorker{store: db, cfg: Config{Logger: discard(), ThankYouDelay: time.Hour}}
+		if err := hour.Work(ctx, job); err != nil || thanked() != 0 {
+			t.Fatalf("an hour's delay: %d thanked ten minutes after the end (%v), want none yet", thanked(), err)
+		}
+		zero := &ThankYouWorker{store: db, cfg: Config{Logger: discard()}}
+		if err := zero.Work(ctx, job); err != nil {
+			t.Fatal(err)
+		}
+		if want := storetest.ScriptedDoor + storetest.ScriptedOnline + storetest.ScriptedWalkIns; thanked() != want {
+			t.Fatalf("no delay: %d thanked ten minutes after the end, want the %d who came", thanked(), want)
+		}
+	})
 }

@@ -53,7 +53,9 @@ type Config struct {
 	// shorten it so that they need not wait for the long retries.
 	RetryBackoffMax time.Duration
 	// ThankYouDelay is how long after an event ends its attendees are
-	// thanked; zero means domain.DefaultThankYouDelay.
+	// thanked; zero thanks them at the first round after the end. Zero is
+	// a choice, not a missing value: the service's default of two hours
+	// (domain.DefaultThankYouDelay) is CONVENE_THANK_YOU_DELAY's.
 	ThankYouDelay time.Duration
 	// Foreground, when set, makes e-mails give way to requests in flight
 	// (see Foreground); nil sends as the job queue runs them.

@@ -244,7 +244,7 @@ func (db *DB) lockedInvitation(tx *gorm.DB, raw string) (invitationRow, eventRow
 func (db *DB) AcceptInvitation(ctx context.Context, raw, name string) (domain.InvitationAnswer, error) {
 	name = strings.TrimSpace(name)
 	var v domain.Validation
-	domain.CheckLine(&v, "name", name, false, domain.MaxNameLen)
+	domain.CheckPersonName(&v, "name", name, false)
 	if err := v.Err(); err != nil {
 		return domain.InvitationAnswer{}, err
 	}

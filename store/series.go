@@ -91,6 +91,29 @@ func SeriesRule(s domain.Series) (*rrule.RRule, error) {
 	return rrule.NewRRule(*opt)
 }
 
+// occurrenceAfter returns the rule's first occurrence after t (or at t,
+// with inc) as the instant RFC 5545 §3.3.5 means: a local time that
+// happens twice when clocks go back is the first of the two
+// (domain.FirstInstant), the instant the series feed gives calendars,
+// whichever of the two rrule-go's time.Date picked. Zero when there is
+// none. Every occurrence the store makes or recognises comes from here.
+func occurrenceAfter(rule *rrule.RRule, t time.Time, inc bool) time.Time {
+	loc := rule.OrigOptions.Dtstart.Location()
+	for {
+		o := rule.After(t, inc)
+		if o.IsZero() {
+			return o
+		}
+		first, _ := domain.FirstInstant(o, loc)
+		if first.After(t) || inc && first.Equal(t) {
+			return first
+		}
+		// The first of the two instants is not after t: that occurrence
+		// is past, look for the next one.
+		t, inc = o, false
+	}
+}
+
 // checkRule validates the meaning of a series' rule: it parses, it is not
 // more frequent than daily, and starts_at is its first occurrence.
 func checkRule(s domain.Series) (*rrule.RRule, error) {
@@ -107,7 +130,7 @@ func checkRule(s domain.Series) (*rrule.RRule, error) {
 	case rrule.HOURLY, rrule.MINUTELY, rrule.SECONDLY:
 		return nil, fail("rrule", "must repeat at most daily (FREQ=DAILY, WEEKLY, MONTHLY or YEARLY)")
 	}
-	first := r.After(s.StartsAt.Add(-time.Second), true)
+	first := occurrenceAfter(r, s.StartsAt.Add(-time.Second), true)
 	if first.IsZero() {
 		return nil, fail("rrule", "gives no occurrence after starts_at")
 	}
@@ -300,8 +323,16 @@ func (db *DB) SeriesFeed(ctx context.Context, slug string) (domain.SeriesView, e
 		if err != nil {
 			return err
 		}
+		loc := rule.OrigOptions.Dtstart.Location()
 		for i, o := range v.Occurrences {
-			v.Occurrences[i].InRule = !o.OccurrenceStart.IsZero() && rule.After(o.OccurrenceStart.Add(-time.Second), true).Equal(o.OccurrenceStart)
+			if o.OccurrenceStart.IsZero() {
+				continue
+			}
+			// One made at the second of a local time that happens twice,
+			// before occurrenceAfter read it as the first, is the rule's
+			// occurrence all the same; the feed shows it at its own start.
+			v.Occurrences[i].OccurrenceStart, _ = domain.FirstInstant(o.OccurrenceStart, loc)
+			v.Occurrences[i].InRule = occurrenceAfter(rule, v.Occurrences[i].OccurrenceStart.Add(-time.Second), true).Equal(v.Occurrences[i].OccurrenceStart)
 		}
 		return nil
 	})
@@ -360,7 +391,7 @@ func (db *DB) materialise(tx *gorm.DB, row *seriesRow) ([]string, error) {
 	now := db.now()
 	var want []time.Time
 	for t := now; len(want) < s.Ahead; {
-		t = rule.After(t, false)
+		t = occurrenceAfter(rule, t, false)
 		if t.IsZero() {
 			break
 		}
@@ -374,10 +405,14 @@ func (db *DB) materialise(tx *gorm.DB, row *seriesRow) ([]string, error) {
 		Find(&have).Error; err != nil {
 		return nil, err
 	}
+	loc := rule.OrigOptions.Dtstart.Location()
 	exists := map[int64]bool{}
 	for _, h := range have {
 		if h.OccurrenceStart != nil {
-			exists[h.OccurrenceStart.Unix()] = true
+			// One made at the second of a repeated local time (before the
+			// store read it as the first) is the same occurrence.
+			first, _ := domain.FirstInstant(*h.OccurrenceStart, loc)
+			exists[first.Unix()] = true
 		}
 	}
 	var created []string
@@ -627,7 +662,7 @@ func (db *DB) followSeries(tx *gorm.DB, row *seriesRow, rule *rrule.RRule, chang
 func ruleOnDate(rule *rrule.RRule, t time.Time, loc *time.Location) time.Time {
 	lt := t.In(loc)
 	day := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, loc)
-	got := rule.After(day, true)
+	got := occurrenceAfter(rule, day, true)
 	if got.IsZero() || got.In(loc).Format("2006-01-02") != lt.Format("2006-01-02") {
 		return time.Time{}
 	}

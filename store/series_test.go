@@ -275,3 +275,79 @@ func TestSeriesEditKeepsCancelledDates(t *testing.T) {
 		}
 	})
 }
+
+// TestSeriesRepeatedLocalTime: a weekly series at 02:30 in Oslo meets the
+// night clocks go back, when 02:30 happens twice. Its occurrence is made
+// at the first of the two instants (RFC 5545 §3.3.5), as the feed says.
+// One made at the second by an older version is the same occurrence: the
+// periodic job does not make the date again, and the feed takes it as the
+// rule's occurrence of that night, moved to where it is.
+func TestSeriesRepeatedLocalTime(t *testing.T) {
+	oslo, _ := time.LoadLocation("Europe/Oslo")
+	var night time.Time // the next night clocks go back, three weeks ahead or more
+	for d := storetest.NewClock().Now().Add(21 * 24 * time.Hour); night.IsZero(); d = d.Add(time.Hour) {
+		_, before := d.In(oslo).Zone()
+		if _, after := d.Add(time.Hour).In(oslo).Zone(); after < before {
+			night = d.In(oslo)
+		}
+	}
+	local := func(days int) time.Time {
+		return time.Date(night.Year(), night.Month(), night.Day()+days, 2, 30, 0, 0, oslo)
+	}
+	first, twice := domain.FirstInstant(local(0), oslo)
+	second := first.Add(time.Hour)
+	if !twice || second.In(oslo).Format("15:04") != "02:30" {
+		t.Fatalf("fixture: %v, %v", first, twice)
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		o, err := db.CreateOrganiser(ctx, email("owl"), "Olga Owl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := newGroup(t, db, o.ID)
+		v, err := db.CreateSeries(ctx, o.ID, g.ID, domain.Series{Slug: "owls-" + storetest.Unique(), Title: "Night owls",
+			Kind: domain.KindLiveSession, RRule: "FREQ=WEEKLY;BYDAY=SU", StartsAt: local(-14), Duration: time.Hour,
+			TimeZone: "Europe/Oslo", OnlineURL: "https://meet.example.org/owls", Ahead: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var that domain.Occurrence
+		for _, oc := range v.Occurrences {
+			if oc.StartsAt.In(oslo).Format("2006-01-02") == night.Format("2006-01-02") {
+				that = oc
+			}
+		}
+		if len(v.Occurrences) != 4 || !that.StartsAt.Equal(first) || !that.OccurrenceStart.Equal(first) {
+			t.Fatalf("the night's occurrence starts at %v (rule %v), want the first 02:30 %v; all: %+v", that.StartsAt, that.OccurrenceStart, first, v.Occurrences)
+		}
+
+		// As an older version made it: at the second 02:30.
+		q := `UPDATE events SET starts_at = ?, ends_at = ?, occurrence_start = ? WHERE id = ?`
+		if db.Dialect() == store.Postgres {
+			q = `UPDATE events SET starts_at = $1, ends_at = $2, occurrence_start = $3 WHERE id = $4`
+		}
+		if _, err := db.SQL().ExecContext(ctx, q, second, second.Add(time.Hour), second, that.EventID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MaterialiseSeries(ctx); err != nil {
+			t.Fatal(err)
+		}
+		feed, err := db.SeriesFeed(ctx, v.Series.Slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, oc := range feed.Occurrences {
+			if oc.StartsAt.In(oslo).Format("2006-01-02") != night.Format("2006-01-02") {
+				continue
+			}
+			n++
+			if oc.EventID != that.EventID || !oc.InRule || !oc.OccurrenceStart.Equal(first) || !oc.StartsAt.Equal(second) {
+				t.Errorf("the older occurrence in the feed: %+v; want it in the rule at %v, starting at %v", oc, first, second)
+			}
+		}
+		if n != 1 {
+			t.Fatalf("%d occurrences on %s, want the one made before", n, night.Format("2006-01-02"))
+		}
+	})
+}

@@ -19,7 +19,7 @@ func TestCreateAPITokenWith(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		exp := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+		exp := db.Clock().Now().Add(time.Hour).UTC().Truncate(time.Second)
 		_, raw, err := db.CreateAPIToken(ctx, o.ID, "short", &exp)
 		if err != nil {
 			t.Fatal(err)

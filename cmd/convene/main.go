@@ -99,7 +99,7 @@ var envVars = [][3]string{
 	{"CONVENE_MAIL_FROM", "Convene <convene@localhost>", "sender address of every e-mail"},
 	{"CONVENE_UPDATE_DELAY", "1m", "how long event changes wait so that several edits send attendees one update"},
 	{"CONVENE_FEED_CACHE_TTL", "1s", "how long a group feed is served from memory before asking the database whether it changed (0: ask every time)"},
-	{"CONVENE_THANK_YOU_DELAY", "2h", "how long after an event ends its attendees get the thank-you e-mail (recording, slides, feedback link)"},
+	{"CONVENE_THANK_YOU_DELAY", "2h", "how long after an event ends its attendees get the thank-you e-mail (recording, slides, feedback link); 0s: right after the end"},
 	{"CONVENE_METRICS_TOKEN", "", "when set, GET /metrics (and pprof) requires \"Authorization: Bearer <token>\""},
 	{"CONVENE_PPROF", "0", "1 serves Go's pprof profiles under /debug/pprof/ (behind the metrics token if set)"},
 	{"CONVENE_BENCH_STATIC", "0", "1 serves GET /bench/static.ics, the static baseline of convene-bench's feeds scenario; never in production"},

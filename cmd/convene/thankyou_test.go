@@ -155,7 +155,8 @@ func TestThankYouMail(t *testing.T) {
 }
 
 // TestThankYouDelayConfig: attendees are thanked two hours after the end
-// unless CONVENE_THANK_YOU_DELAY says otherwise; nonsense is a usage error.
+// unless CONVENE_THANK_YOU_DELAY says otherwise (0s: right after the end);
+// nonsense is a usage error.
 func TestThankYouDelayConfig(t *testing.T) {
 	cfg, err := loadConfig(envFrom(nil))
 	if err != nil || cfg.ThankYouDelay != 2*time.Hour {
@@ -165,10 +166,41 @@ func TestThankYouDelayConfig(t *testing.T) {
 	if err != nil || cfg.ThankYouDelay != 30*time.Minute {
 		t.Fatalf("30m: %v, %v", cfg.ThankYouDelay, err)
 	}
+	for _, zero := range []string{"0s", "0"} {
+		cfg, err = loadConfig(envFrom(map[string]string{"CONVENE_THANK_YOU_DELAY": zero}))
+		if err != nil || cfg.ThankYouDelay != 0 {
+			t.Fatalf("%s: %v, %v", zero, cfg.ThankYouDelay, err)
+		}
+	}
 	for _, bad := range []string{"soon", "-1h"} {
 		if _, err := loadConfig(envFrom(map[string]string{"CONVENE_THANK_YOU_DELAY": bad})); exitCode(err) != 2 {
 			t.Errorf("%q: exit code %d, want 2", bad, exitCode(err))
 		}
+	}
+}
+
+// TestThankYouDelayZero: with CONVENE_THANK_YOU_DELAY=0s the service
+// thanks the attendees of an event that ended ten minutes ago at the next
+// pass of the job, not two hours after the end as a zero used to mean.
+func TestThankYouDelayZero(t *testing.T) {
+	prev := thankYouInterval
+	thankYouInterval = time.Second
+	t.Cleanup(func() { thankYouInterval = prev })
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			sink := smtptest.Start(t)
+			env := mailEnv(t, dialect, sink)
+			env["CONVENE_THANK_YOU_DELAY"] = "0s"
+			db, err := store.OpenAndMigrate(ctx, store.Options{DataDir: env["CONVENE_DATA_DIR"], DatabaseURL: env["CONVENE_DATABASE_URL"]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			storetest.ScriptedEvent(t, db, time.Now().UTC().Add(-2*time.Hour-10*time.Minute).Truncate(time.Minute))
+			db.Close()
+			in := startServe(t, env)
+			waitThankYous(t, in, sink, storetest.ScriptedDoor+storetest.ScriptedOnline+storetest.ScriptedWalkIns)
+		})
 	}
 }
 

@@ -84,6 +84,18 @@ func TestGolangICalSerializerDefects(t *testing.T) {
 		if err := cal.SerializeTo(&b); err != nil {
 			t.Errorf("fixed: SerializeTo refuses an invalid REQUEST: %v", err)
 		}
+		// Nor does it know that METHOD:PUBLISH needs an ORGANIZER in every
+		// event (RFC 5546 §3.2.1), the mistake Convene's feeds made until
+		// they dropped METHOD (issue 13): libical refuses such objects.
+		pub := goics.NewCalendar()
+		pub.SetMethod(goics.MethodPublish)
+		e := pub.AddEvent("evt_1@convene.example")
+		e.SetDtStampTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		e.SetSummary("no organizer")
+		b.Reset()
+		if err := pub.SerializeTo(&b); err != nil || !strings.Contains(b.String(), "METHOD:PUBLISH") || strings.Contains(b.String(), "ORGANIZER") {
+			t.Errorf("fixed: SerializeTo refuses a PUBLISH without ORGANIZER: %v\n%s", err, b.String())
+		}
 	})
 
 	t.Run("8 folding can split a backslash from what it escapes", func(t *testing.T) {

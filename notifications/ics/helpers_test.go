@@ -276,6 +276,7 @@ func expect(c Calendar, q quirks) parsed {
 	}
 	p := parsed{quirks: q, Method: string(c.Method)}
 	if c.Method == MethodPublish {
+		p.Method = "" // a published calendar carries no METHOD
 		p.Name = q.readText(c.Name)
 		if q.RawCalendarName {
 			p.Name = wireText(c.Name)

@@ -1,6 +1,7 @@
 // Package ics builds the iCalendar objects that Convene sends and serves:
 // invitations and updates (METHOD:REQUEST), cancellations (METHOD:CANCEL),
-// single-event downloads and group feeds (METHOD:PUBLISH).
+// and single-event downloads and feeds (published calendars, MethodPublish,
+// which are not iTIP messages and carry no METHOD).
 //
 // One builder gets the rules that real calendar clients depend on right in
 // one place (see docs/icalendar.md, rules I1–I11): CRLF line endings, folding
@@ -8,7 +9,7 @@
 // TEXT escaping with every control character removed, quoted parameter
 // values, the properties each iTIP method requires, and times in UTC.
 //
-// Feeds (METHOD:PUBLISH) can also carry recurring series: an event with a
+// Feeds can also carry recurring series: an event with a
 // time zone is written in local time with TZID, with one VTIMEZONE per zone
 // generated from Go's time zone data, and may carry an RRULE, EXDATEs and
 // overrides of single occurrences (RECURRENCE-ID), so that a weekly meeting
@@ -50,6 +51,10 @@ const (
 	// MethodCancel withdraws an event from the attendees' calendars.
 	MethodCancel Method = "CANCEL"
 	// MethodPublish is for downloads and feeds, which carry no attendees.
+	// It is not written: a published calendar is a plain iCalendar object,
+	// not an iTIP message. RFC 5546 §3.2.1 requires ORGANIZER in every
+	// PUBLISH event, which feeds do not have (libical refuses such objects),
+	// and without METHOD the object is simply a calendar to show or import.
 	MethodPublish Method = "PUBLISH"
 )
 
@@ -219,7 +224,7 @@ type Calendar struct {
 	ProdID string
 
 	// Name, RefreshInterval and PublishedTTL describe a subscribed feed and
-	// are written only for METHOD:PUBLISH and only when set. Name is written
+	// are written only for MethodPublish and only when set. Name is written
 	// as NAME and X-WR-CALNAME; the durations as REFRESH-INTERVAL and
 	// X-PUBLISHED-TTL, in whole seconds.
 	Name            string
@@ -271,8 +276,10 @@ func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
 // and attendee). REQUEST needs UID, DTSTAMP, DTSTART, SUMMARY, ORGANIZER and at
 // least one ATTENDEE, and must not be cancelled. CANCEL needs UID, DTSTAMP,
 // ORGANIZER and a SEQUENCE of at least 1, and is always written with
-// STATUS:CANCELLED. PUBLISH needs UID, DTSTAMP, DTSTART and SUMMARY in every
-// event and refuses attendees, which a download or a feed must not expose.
+// STATUS:CANCELLED; both are written with their METHOD. PUBLISH (a download
+// or a feed) is written without METHOD, needs UID, DTSTAMP, DTSTART and
+// SUMMARY in every event and refuses attendees, which a download or a feed
+// must not expose.
 //
 // Only PUBLISH carries zones and recurrence; REQUEST and CANCEL refuse Zone
 // (other than UTC), RRule, ExDates and RecurrenceID. In a feed, each zone
@@ -292,8 +299,11 @@ func (c Calendar) Encode() ([]byte, error) {
 	}
 	w.text("PRODID", prodID)
 	w.raw("CALSCALE:GREGORIAN")
-	w.raw("METHOD:" + string(c.Method))
-	if c.Method == MethodPublish {
+	// Only an iTIP message (an invitation or a cancellation) says METHOD;
+	// a published calendar has no method (see MethodPublish).
+	if c.Method != MethodPublish {
+		w.raw("METHOD:" + string(c.Method))
+	} else {
 		if name := cleanText(c.Name); name != "" {
 			w.text("NAME", name)
 			w.text("X-WR-CALNAME", name)

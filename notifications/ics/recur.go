@@ -114,12 +114,18 @@ func newSeries(e Event) (series, bool) {
 }
 
 // has reports whether t is an occurrence of the series. known is false when
-// the answer would take more than maxRuleSteps occurrences to find.
+// the answer would take more than maxRuleSteps occurrences to find. An
+// occurrence at a local time that happens twice is the first of the two
+// instants, as RFC 5545 §3.3.5 reads it (rrule-go may give the second).
 func (s series) has(t time.Time) (has, known bool) {
 	t = t.Truncate(time.Second)
+	loc := s.opt.Dtstart.Location()
 	next := s.rule.Iterator()
 	for range maxRuleSteps {
 		o, ok := next()
+		if ok {
+			o = firstInstant(o, loc)
+		}
 		if !ok || o.After(t) {
 			return false, true
 		}
@@ -128,6 +134,20 @@ func (s series) has(t time.Time) (has, known bool) {
 		}
 	}
 	return false, false
+}
+
+// firstInstant returns the first instant that shows t's local time in loc:
+// t, except for the second of a local time that happens twice.
+func firstInstant(t time.Time, loc *time.Location) time.Time {
+	if first, twice := localTimeOnce(t, loc); twice && !first {
+		_, off := t.In(loc).Zone()
+		for _, probe := range []time.Time{t.Add(-26 * time.Hour), t.Add(26 * time.Hour)} {
+			if _, o := probe.In(loc).Zone(); o > off {
+				return t.Add(-time.Duration(o-off) * time.Second)
+			}
+		}
+	}
+	return t
 }
 
 // end returns UNTIL, or the last occurrence of a series with COUNT, or

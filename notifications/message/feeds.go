@@ -35,8 +35,8 @@ type FeedOptions struct {
 	WithJoinLinks bool
 }
 
-// Publish writes events as an iCalendar METHOD:PUBLISH object (downloads
-// and feeds; no ATTENDEE). Cancelled events are written as
+// Publish writes events as a published iCalendar object (downloads and
+// feeds: no METHOD, since it is not an iTIP message, and no ATTENDEE). Cancelled events are written as
 // STATUS:CANCELLED so that subscribed calendars drop them. The output
 // depends only on the events (DTSTAMP is each event's last change), so it
 // can be compared and cached.

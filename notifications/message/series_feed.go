@@ -18,7 +18,9 @@ func SeriesURL(baseURL string, s domain.Series) string {
 // rule in the series' zone (TZID with a VTIMEZONE generated from Go's zone
 // data, so occurrences keep their local time across daylight-saving
 // changes), EXDATE for cancelled occurrences and a RECURRENCE-ID override
-// for each one moved on its own. An ended series stops (UNTIL) where it
+// for each one moved on its own or held in the hour that happens twice
+// when clocks go back (so that every client puts it at the first of the two
+// instants, where the store has it). An ended series stops (UNTIL) where it
 // ended. Occurrences the current rule no longer gives (kept from an earlier
 // rule because people had replied) are single events. Invitations to one
 // occurrence stay single events with their own UID.
@@ -49,10 +51,17 @@ func PublishSeries(v domain.SeriesView, now time.Time, o FeedOptions) ([]byte, e
 	var extra []ics.Event
 	for _, oc := range v.Occurrences {
 		cancelled := oc.Status == domain.EventCancelled
+		// An occurrence at a local time that happens twice (clocks going
+		// back) is the first of the two instants (RFC 5545 §3.3.5, and the
+		// store's reading), but python-icalendar and ical.js take the
+		// second: it is written as an override with its start in UTC,
+		// which every client reads alike. Its RECURRENCE-ID, a local time,
+		// matches the occurrence whichever reading a client has.
+		_, twice := domain.FirstInstant(oc.OccurrenceStart, loc)
 		switch {
 		case oc.InRule && cancelled:
 			master.ExDates = append(master.ExDates, oc.OccurrenceStart)
-		case oc.InRule && (!oc.StartsAt.Equal(oc.OccurrenceStart) || !oc.EndsAt.Equal(oc.OccurrenceStart.Add(s.Duration))):
+		case oc.InRule && (twice || !oc.StartsAt.Equal(oc.OccurrenceStart) || !oc.EndsAt.Equal(oc.OccurrenceStart.Add(s.Duration))):
 			extra = append(extra, ics.Event{
 				UID: master.UID, Sequence: s.Sequence, Stamp: master.Stamp, Zone: loc, RecurrenceID: oc.OccurrenceStart,
 				Start: oc.StartsAt, End: oc.EndsAt, Summary: oc.Title, Description: details, Location: master.Location,
