@@ -359,7 +359,7 @@ func (s *Server) rsvpFormPost(c echo.Context) error {
 		// The address has replied before. Saying how would tell anyone
 		// who types an address whether that person is going.
 		form = rsvpForm{}
-		n = &notice{Kind: "info", Text: "This address has already replied — use the link in the e-mail we sent you."}
+		n = &notice{Kind: "info", Text: "This address has already replied. We have e-mailed it the RSVP again, with the link to manage it."}
 	case errors.As(err, &de) && de.Code == domain.EINVALID && len(de.Fields) > 0:
 		status = http.StatusUnprocessableEntity
 		form.setErrors(de.Fields)

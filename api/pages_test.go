@@ -14,7 +14,7 @@ import (
 	"github.com/convene/convene/store/storetest"
 )
 
-const alreadyReplied = "This address has already replied — use the link in the e-mail we sent you."
+const alreadyReplied = "This address has already replied. We have e-mailed it the RSVP again, with the link to manage it."
 
 var stylesheetRE = regexp.MustCompile(`<link rel="stylesheet" href="(/static/convene\.[0-9a-f]{12}\.css)">`)
 

@@ -14,6 +14,10 @@ const (
 	MessageRSVPCancelled  MessageKind = "rsvp_cancelled"  // CANCEL for one attendee's calendar
 	MessageReminder       MessageKind = "reminder"        // the event is soon; no calendar
 	MessageReconfirm      MessageKind = "reconfirm"       // please confirm you still come; no calendar
+	// MessageRepeat is the going or waitlisted e-mail again, saying so,
+	// because a public RSVP named the address again. Its delivery's
+	// sequence counts the repeats; the invite in it carries the event's.
+	MessageRepeat MessageKind = "repeat"
 )
 
 // DeliveryStatus is where one e-mail stands.
@@ -132,6 +136,10 @@ type Outgoing struct {
 	// ConfirmBy is when a reconfirmation must come by.
 	ConfirmBy time.Time
 }
+
+// RepeatNoticeEvery is how often, at most, an address that a public RSVP
+// names again is e-mailed its RSVP again.
+const RepeatNoticeEvery = 10 * time.Minute
 
 // SendInvitationArgs is the job that sends one personal invitation.
 type SendInvitationArgs struct {

@@ -196,7 +196,20 @@ func composeOutgoing(ctx context.Context, st Store, cfg Config, out domain.Outgo
 		}
 		in.SeriesTitle, in.UnfollowURL = out.SeriesTitle, UnfollowURL(cfg.BaseURL, tok)
 	}
-	return message.Compose(message.Kind(out.Delivery.Kind), in)
+	kind := message.Kind(out.Delivery.Kind)
+	if out.Delivery.Kind == domain.MessageRepeat {
+		// The RSVP as it stands now, with the event's own SEQUENCE.
+		switch out.RSVP.Status {
+		case domain.RSVPGoing:
+			kind = message.KindGoing
+		case domain.RSVPWaitlisted:
+			kind = message.KindWaitlisted
+		default:
+			return message.Message{}, message.ErrStale // cancelled since
+		}
+		in.Repeat, in.Sequence = out.Delivery.Sequence, out.Event.Sequence
+	}
+	return message.Compose(kind, in)
 }
 
 // inviteOf is what message.Compose needs to write the e-mail of out.

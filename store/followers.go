@@ -258,7 +258,7 @@ func (db *DB) actForFollower(tx *gorm.DB, f followerRow, ev *eventRow) error {
 		return err
 	}
 	if f.Mode == string(domain.FollowRSVP) && e.HasFreeSeat() {
-		res, err := db.placeRSVP(tx, ev, domain.RSVPInput{Name: f.Name, Email: f.Email})
+		res, err := db.placeRSVP(tx, ev, domain.RSVPInput{Name: f.Name, Email: f.Email}, true)
 		if err != nil || !res.Created {
 			return err
 		}

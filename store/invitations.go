@@ -273,7 +273,7 @@ func (db *DB) AcceptInvitation(ctx context.Context, raw, name string) (domain.In
 		if err := in.Validate(); err != nil {
 			return err
 		}
-		if ans.Result, err = db.placeRSVP(tx, &ev, in); err != nil {
+		if ans.Result, err = db.placeRSVP(tx, &ev, in, true); err != nil {
 			return err
 		}
 		// New, or the address had RSVPed already (on the event page): the

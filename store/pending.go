@@ -175,7 +175,7 @@ func (db *DB) ConfirmRSVP(ctx context.Context, raw string) (domain.RSVPResult, e
 		if row.toDomain().Expired(now) {
 			return errPendingExpired
 		}
-		if res, err = db.placeRSVP(tx, &ev, domain.RSVPInput{Name: row.Name, Email: row.Email}); err != nil {
+		if res, err = db.placeRSVP(tx, &ev, domain.RSVPInput{Name: row.Name, Email: row.Email}, true); err != nil {
 			return err
 		}
 		if !res.Created {

@@ -144,8 +144,16 @@ func TestClaimSeesChangesMadeBeforeTheLock(t *testing.T) {
 		if again.Created || again.RSVP.ID != first.RSVP.ID || again.ManageToken != "" {
 			t.Fatalf("again: created %v, id %s (first %s), token given %v", again.Created, again.RSVP.ID, first.RSVP.ID, again.ManageToken != "")
 		}
-		if n := jobsOfKind(t, db, "send_email"); n != jobs {
-			t.Errorf("a repeat queued %d more e-mails", n-jobs)
+		// Only the repeat notice to the address (store.noticeRepeat), and
+		// nothing more for asking again at once.
+		if n := jobsOfKind(t, db, "send_email"); n != jobs+1 {
+			t.Errorf("a repeat queued %d more e-mails, want the one repeat notice", n-jobs)
+		}
+		if _, err := db.CreateRSVP(ctx, e.Slug, in); err != nil {
+			t.Fatal(err)
+		}
+		if n := jobsOfKind(t, db, "send_email"); n != jobs+1 {
+			t.Errorf("a second repeat queued %d more e-mails, want none", n-jobs-1)
 		}
 		wantCounters(t, db, o, e, 1, 0)
 	})

@@ -59,7 +59,7 @@ func (db *DB) CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) 
 			res, err = db.createPending(tx, &ev, in)
 			return err
 		}
-		res, err = db.placeRSVP(tx, &ev, in)
+		res, err = db.placeRSVP(tx, &ev, in, false)
 		return err
 	})
 	if err != nil {
@@ -82,6 +82,16 @@ func (db *DB) liveRSVP(tx *gorm.DB, eventID, emailNorm string) (rsvpRow, bool, e
 // address that already has a live RSVP gets it back (Created false, no
 // token).
 //
+// proven says the caller has shown the address is the person's (an
+// invitation or a confirmation link came to it): they get their RSVP back
+// whatever the event takes now. A public RSVP shows nothing of the kind,
+// and its answer must not tell a stranger who replied (the README's
+// "What a stranger can learn"): on an event that takes no new RSVP it is
+// the same refusal whether or not the address replied, and where it
+// differs — an open event, where a repeat gets its status back — the
+// address is e-mailed its RSVP again (noticeRepeat), so that the asking
+// leaves a trace its owner sees.
+//
 // A new address — the common case, and the one under the event's lock in
 // a rush — is found out by the insert itself: the rsvps_live_email index
 // turns a second live RSVP of the address into ON CONFLICT DO NOTHING, and
@@ -89,7 +99,7 @@ func (db *DB) liveRSVP(tx *gorm.DB, eventID, emailNorm string) (rsvpRow, bool, e
 // while the lock is held; saving the counters with the delivery's insert
 // saves another. When the event takes no reply the lookup comes
 // first, so that a repeat still gets its RSVP back.
-func (db *DB) placeRSVP(tx *gorm.DB, ev *eventRow, in domain.RSVPInput) (domain.RSVPResult, error) {
+func (db *DB) placeRSVP(tx *gorm.DB, ev *eventRow, in domain.RSVPInput, proven bool) (domain.RSVPResult, error) {
 	emailNorm := domain.NormalizeEmail(in.Email)
 	existing := func() (domain.RSVPResult, bool, error) {
 		r, ok, err := db.liveRSVP(tx, ev.ID, emailNorm)
@@ -98,6 +108,9 @@ func (db *DB) placeRSVP(tx *gorm.DB, ev *eventRow, in domain.RSVPInput) (domain.
 	e := ev.toDomain()
 	now := db.now()
 	if refused := refusal(e, now); refused != nil {
+		if !proven {
+			return domain.RSVPResult{}, refused
+		}
 		res, ok, err := existing()
 		switch {
 		case err != nil:
@@ -129,6 +142,9 @@ func (db *DB) placeRSVP(tx *gorm.DB, ev *eventRow, in domain.RSVPInput) (domain.
 		if err == nil && !ok {
 			err = fmt.Errorf("store: RSVP of event %s conflicted with no live RSVP", ev.ID)
 		}
+		if err == nil && !proven {
+			err = db.noticeRepeat(tx, ev, res.RSVP)
+		}
 		return res, err
 	}
 	*ev = next
@@ -150,6 +166,33 @@ func (db *DB) placeRSVP(tx *gorm.DB, ev *eventRow, in domain.RSVPInput) (domain.
 	}
 	res.RSVP = row.toDomain()
 	return res, nil
+}
+
+// noticeRepeat e-mails the address of r, which a public RSVP named again,
+// its RSVP as it stands — the invite of a person going, the place in line
+// of one waiting — with a fresh manage link and a line saying that
+// somebody replied again with the address. At most one such e-mail goes
+// per RSVP in domain.RepeatNoticeEvery, so that nobody can flood a mailbox
+// through the form. The caller holds the event's row lock, which keeps the
+// count of repeats (the delivery's sequence) exact.
+func (db *DB) noticeRepeat(tx *gorm.DB, ev *eventRow, r domain.RSVP) error {
+	if r.Email == "" || r.WalkIn || (r.Status != domain.RSVPGoing && r.Status != domain.RSVPWaitlisted) {
+		return nil
+	}
+	var last struct {
+		Sequence  int       `gorm:"column:sequence"`
+		CreatedAt time.Time `gorm:"column:created_at"`
+	}
+	q := tx.Raw(`SELECT sequence, created_at FROM deliveries WHERE rsvp_id = ? AND kind = ? ORDER BY sequence DESC LIMIT 1`,
+		r.ID, string(domain.MessageRepeat)).Scan(&last)
+	if q.Error != nil {
+		return q.Error
+	}
+	if q.RowsAffected > 0 && db.now().Before(last.CreatedAt.Add(domain.RepeatNoticeEvery)) {
+		return nil
+	}
+	_, err := db.enqueue(tx, ev.ID, domain.MessageRepeat, last.Sequence+1, "", []string{r.ID})
+	return err
 }
 
 // refusal says why the event takes no new RSVP at now (not open, closed,

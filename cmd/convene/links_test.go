@@ -179,3 +179,47 @@ func TestCalendarsCarryOnlyTheJoinLink(t *testing.T) {
 		})
 	}
 }
+
+// TestRepeatRSVPIsMailed: replying again with an address that holds an
+// RSVP tells the asker its status, so the address's owner is e-mailed
+// their RSVP again — the same invite (UID and SEQUENCE), with a line
+// saying somebody replied again and a Message-ID of its own — and asking
+// again at once sends nothing more.
+func TestRepeatRSVPIsMailed(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			sink := smtptest.Start(t)
+			in := startServe(t, mailEnv(t, dialect, sink))
+			f := newFlow(t, in)
+			_, slug := f.event(5, "Oslo Go")
+			f.rsvp(slug, "Grace Hopper", "grace@example.org")
+			first := parseMail(t, sink.WaitFor(t, 1, 20*time.Second)[0])
+			for range 2 {
+				st, r := call(t, "POST", f.base+"/api/v1/public/events/"+slug+"/rsvps", "", map[string]any{"name": "Mallory", "email": "grace@example.org"})
+				if st != 200 || r["status"] != "going" || r["manage_token"] != nil {
+					t.Fatalf("repeat: %d %v", st, r)
+				}
+			}
+			msgs := sink.WaitFor(t, 2, 20*time.Second)
+			time.Sleep(500 * time.Millisecond) // nothing more may arrive
+			if n := len(sink.Messages()); n != 2 {
+				t.Fatalf("%d e-mails, want the invite and one repeat", n)
+			}
+			again := parseMail(t, msgs[1])
+			if again.To != "grace@example.org" || !strings.Contains(again.Text, "Somebody replied to this event again with your e-mail address") {
+				t.Fatalf("the repeat e-mail to %s does not say why it came:\n%s", again.To, again.Text)
+			}
+			if again.MessageID == first.MessageID {
+				t.Errorf("the repeat has the invite's Message-ID %s: mail clients would drop it", again.MessageID)
+			}
+			if icsProp(again.ICS, "UID") != icsProp(first.ICS, "UID") || icsProp(again.ICS, "SEQUENCE") != icsProp(first.ICS, "SEQUENCE") ||
+				icsProp(again.ICS, "METHOD") != "REQUEST" {
+				t.Errorf("the repeat's invite is not the same event: UID %s/%s SEQUENCE %s/%s", icsProp(again.ICS, "UID"), icsProp(first.ICS, "UID"),
+					icsProp(again.ICS, "SEQUENCE"), icsProp(first.ICS, "SEQUENCE"))
+			}
+			if strings.Contains(again.Text, "Mallory") {
+				t.Errorf("the repeat shows the name the asker typed")
+			}
+		})
+	}
+}

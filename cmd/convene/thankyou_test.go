@@ -192,11 +192,11 @@ func TestThankYouDelayZero(t *testing.T) {
 			sink := smtptest.Start(t)
 			env := mailEnv(t, dialect, sink)
 			env["CONVENE_THANK_YOU_DELAY"] = "0s"
-			db, err := store.OpenAndMigrate(ctx, store.Options{DataDir: env["CONVENE_DATA_DIR"], DatabaseURL: env["CONVENE_DATABASE_URL"]})
+			db, err := store.OpenAndMigrate(ctx, store.Options{DataDir: env["CONVENE_DATA_DIR"], DatabaseURL: env["CONVENE_DATABASE_URL"], Clock: storetest.NewClock()})
 			if err != nil {
 				t.Fatal(err)
 			}
-			storetest.ScriptedEvent(t, db, time.Now().UTC().Add(-2*time.Hour-10*time.Minute).Truncate(time.Minute))
+			storetest.ScriptedEvent(t, db, clock.Now().UTC().Add(-2*time.Hour-10*time.Minute).Truncate(time.Minute))
 			db.Close()
 			in := startServe(t, env)
 			waitThankYous(t, in, sink, storetest.ScriptedDoor+storetest.ScriptedOnline+storetest.ScriptedWalkIns)

@@ -73,9 +73,26 @@ type Invite struct {
 	// Why says why Convene cancelled the RSVP, for KindRSVPCancelled:
 	// domain.CancelNotReconfirmed, or "" when the attendee cancelled.
 	Why string
+	// Repeat, when above zero, says a going or waitlisted e-mail is sent
+	// again because somebody replied again with the address (the how
+	// many-th time): it says so, and has a Message-ID of its own.
+	Repeat int
 	// Now is when the message is made: its Date and the calendar's DTSTAMP.
 	Now time.Time
 }
+
+// messageIDOf is the Message-ID of in's e-mail of a kind: one per RSVP,
+// kind and SEQUENCE, so that a retry is recognised as the same message,
+// and one per repeat notice.
+func messageIDOf(in Invite, kind Kind, host string) string {
+	if in.Repeat > 0 {
+		return MessageID(in.RSVP.ID, Kind(domain.MessageRepeat), in.Repeat, host)
+	}
+	return MessageID(in.RSVP.ID, kind, in.Sequence, host)
+}
+
+// repeatSentence tells the person why they get their RSVP again.
+const repeatSentence = "Somebody replied to this event again with your e-mail address. Nothing has changed: this is your RSVP as it stands, with your link to manage it. If it was not you, you can ignore this e-mail."
 
 //go:embed templates
 var templateFS embed.FS
@@ -263,6 +280,9 @@ func Compose(kind Kind, in Invite) (Message, error) {
 		method = ics.MethodRequest
 		attendee.PartStat, attendee.RSVP = ics.PartStatAccepted, true
 		v.Subject = "You're going: " + v.Title + " — " + subjectDate
+		if in.Repeat > 0 {
+			v.Why = repeatSentence
+		}
 	case KindUpdated:
 		if in.Sequence < 1 {
 			return Message{}, invalidf("an update needs a SEQUENCE above the first invitation's, not %d (rule I7)", in.Sequence)
@@ -280,6 +300,9 @@ func Compose(kind Kind, in Invite) (Message, error) {
 			v.Position = in.RSVP.WaitlistPosition
 		}
 		v.Subject = "You're on the waitlist: " + v.Title + " — " + subjectDate
+		if in.Repeat > 0 {
+			v.Why = repeatSentence
+		}
 	case KindEventCancelled:
 		if in.Sequence < 1 {
 			return Message{}, invalidf("a cancellation needs a SEQUENCE above the invitation's, not %d (rule I8)", in.Sequence)
@@ -361,7 +384,7 @@ func Compose(kind Kind, in Invite) (Message, error) {
 	}
 	return Message{
 		Headers:  unfollowHeaders(v.Unfollow),
-		ID:       MessageID(in.RSVP.ID, kind, in.Sequence, host),
+		ID:       messageIDOf(in, kind, host),
 		Kind:     kind,
 		Date:     in.Now,
 		From:     mail.Address{Name: oneLineText(from.Name), Address: from.Address},
