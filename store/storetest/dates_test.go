@@ -12,7 +12,7 @@ import (
 // date-sensitive tests are run again: odd offsets, so that they land on
 // other months, weekdays, leap days and sides of clock changes.
 var dateOffsets = []time.Duration{
-	(365+120+9)*24*time.Hour + 7*time.Hour,    // a year and four months ahead
+	(365+120+9)*24*time.Hour + 7*time.Hour,     // a year and four months ahead
 	(2*365+270+17)*24*time.Hour + 13*time.Hour, // two years and nine months
 	(4*365+335+23)*24*time.Hour + 19*time.Hour, // almost five years
 }
