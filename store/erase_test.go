@@ -300,6 +300,37 @@ func TestEraseEarlierRSVPOfTheAddress(t *testing.T) {
 	})
 }
 
+// TestEraseThroughAnEarlierLink: erasing through the link of an earlier,
+// cancelled RSVP gives up the place the address holds now, as erasing
+// through the link of that RSVP does: no nameless RSVP keeps a seat.
+func TestEraseThroughAnEarlierLink(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		o, e := openEvent(t, db, 1, domain.ConfirmNone)
+		gus := email("gus")
+		first, err := db.CreateRSVP(ctx, e.Slug, domain.RSVPInput{Name: "Gus", Email: gus})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CancelRSVPByToken(ctx, first.ManageToken); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CreateRSVP(ctx, e.Slug, domain.RSVPInput{Name: "Gus", Email: gus}); err != nil {
+			t.Fatal(err)
+		}
+		next, err := db.CreateRSVP(ctx, e.Slug, domain.RSVPInput{Name: "Hal", Email: email("hal")})
+		if err != nil || next.RSVP.Status != domain.RSVPWaitlisted {
+			t.Fatalf("Hal: %+v %v", next.RSVP, err)
+		}
+		if _, err := db.EraseRSVPByToken(ctx, first.ManageToken); err != nil {
+			t.Fatal(err)
+		}
+		wantCounters(t, db, o, e, 1, 0)
+		if v, err := db.FindRSVPByToken(ctx, next.ManageToken); err != nil || v.RSVP.Status != domain.RSVPGoing {
+			t.Fatalf("Hal after Gus's erasure: %+v %v; want going (Gus's seat)", v.RSVP.Status, err)
+		}
+	})
+}
+
 // TestEraseReachesInvitationLinks: after erasure, invitation links to the
 // event hold nothing more to send or to answer with.
 func TestEraseReachesInvitationLinks(t *testing.T) {
