@@ -68,6 +68,51 @@ func (db *DB) EraseRSVP(ctx context.Context, organiserID, eventID, rsvpID string
 	return v, err
 }
 
+// FindErasure returns what erasing the data of the RSVP whose manage token
+// is raw would reach (see EraseRSVPByToken), for the page that asks
+// first: ENOTFOUND for an unknown token. For an RSVP erased already it
+// returns the view alone.
+func (db *DB) FindErasure(ctx context.Context, raw string) (domain.Erasure, error) {
+	var x domain.Erasure
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		if x.View, err = db.rsvpView(tx, raw, false); err != nil || x.View.RSVP.ErasedAt != nil {
+			return err
+		}
+		e := x.View.Event
+		norm := domain.NormalizeEmail(x.View.RSVP.Email)
+		scope, scopeArg := eraseScope(e)
+		var n struct {
+			RSVPs    int `gorm:"column:rsvps"`
+			Upcoming int `gorm:"column:upcoming"`
+		}
+		if err := tx.Raw(`SELECT count(*) AS rsvps,
+			COALESCE(SUM(CASE WHEN r.status <> 'cancelled' AND e.status = 'published' AND e.starts_at > ? THEN 1 ELSE 0 END), 0) AS upcoming
+			FROM rsvps r JOIN events e ON e.id = r.event_id
+			WHERE r.id = ? OR (r.event_id`+scope+` AND r.email_norm = ?)`, db.now(), x.View.RSVP.ID, scopeArg, norm).Scan(&n).Error; err != nil {
+			return err
+		}
+		x.RSVPs, x.Upcoming = n.RSVPs, n.Upcoming
+		if e.SeriesID == "" {
+			return nil
+		}
+		var s seriesRow
+		if err := tx.Where("id = ?", e.SeriesID).Take(&s).Error; err != nil {
+			return err
+		}
+		sd := s.toDomain()
+		x.Series = &sd
+		var following int64
+		if err := tx.Model(&followerRow{}).Where("series_id = ? AND email_norm = ? AND status <> ?",
+			e.SeriesID, norm, string(domain.FollowUnfollowed)).Count(&following).Error; err != nil {
+			return err
+		}
+		x.Following = following > 0
+		return nil
+	})
+	return x, err
+}
+
 // eraseScope is the events an erasure reaches, as SQL to put after an
 // event_id column: the RSVP's event, or every occurrence of its series.
 func eraseScope(e domain.Event) (string, any) {
