@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
+	"time"
 
+	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
 	"github.com/convene/convene/domain"
@@ -231,7 +234,38 @@ func (db *DB) erase(tx *gorm.DB, v *domain.RSVPView) error {
 			return err
 		}
 	}
+	// What is left outside the rows — .eml files of e-mails to the
+	// address, SQLite's old WAL frames — goes after the commit, by a job
+	// queued with the erasure (so it runs even if the process dies now)
+	// that knows the address by its tag alone; and once more later, for an
+	// e-mail that was being written at this moment.
+	files := domain.EraseFilesArgs{AddressTag: domain.AddressTag(norm)}
+	for _, at := range []time.Time{{}, now.Add(domain.EraseFilesAgainAfter)} {
+		if _, err := db.jobs.InsertTx(tx.Statement.Context, sqlTx(tx), files, &river.InsertOpts{Queue: QueueEmail, ScheduledAt: at}); err != nil {
+			return err
+		}
+	}
 	v.RSVP.Name, v.RSVP.Email, v.RSVP.ErasedAt, v.RSVP.UpdatedAt = "", "", &now, now
+	return nil
+}
+
+// TruncateWAL copies SQLite's write-ahead log into the database file and
+// empties it: old copies of changed pages — holding an erased name or
+// address — otherwise stay in the log file until new ones happen to
+// overwrite them. It returns EUNAVAILABLE when a reader (another process)
+// keeps it from finishing; on PostgreSQL it does nothing (see the README on
+// what PostgreSQL keeps).
+func (db *DB) TruncateWAL(ctx context.Context) error {
+	if db.dialect != SQLite {
+		return nil
+	}
+	var busy, frames, done int
+	if err := db.sql.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done); err != nil {
+		return translate(err)
+	}
+	if busy != 0 {
+		return unavailable(errors.New("store: the WAL checkpoint was blocked by another connection"))
+	}
 	return nil
 }
 
