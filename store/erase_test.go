@@ -597,6 +597,16 @@ func TestEraseAcrossSeries(t *testing.T) {
 				t.Errorf("Ann's RSVP outside the series: %+v %v", v.RSVP, err)
 			}
 		})
+		t.Run("FilesErasedAfterCommit", func(t *testing.T) {
+			// The .eml files and the WAL are the job's, at once and once
+			// more later; it knows the address by its tag alone (the
+			// rows above hold no address, river_job included).
+			for _, addr := range []string{ann, ben, cy} {
+				if n := jobsFor(t, db, "erase_files", "address_tag", domain.AddressTag(addr)); n != 2 {
+					t.Errorf("%d erase_files jobs for %s, want 2", n, addr)
+				}
+			}
+		})
 		t.Run("PastCountsUpcomingGivenUp", func(t *testing.T) {
 			v, err := db.FindSeries(ctx, o.ID, sv.Series.ID)
 			if err != nil {

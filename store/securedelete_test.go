@@ -87,3 +87,34 @@ func TestErasedBytesLeaveTheSQLiteFile(t *testing.T) {
 		}
 	}
 }
+
+// TestTruncateWAL: the erasure's job empties SQLite's write-ahead log,
+// which otherwise keeps the page copies written before the erasure (a
+// passive checkpoint, the automatic one, leaves them in the file); on
+// PostgreSQL it does nothing.
+func TestTruncateWAL(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		_, e := openEvent(t, db, 5, domain.ConfirmNone)
+		addr := "Wally.Walsh-" + storetest.Unique() + "@example.org"
+		res, err := db.CreateRSVP(ctx, e.Slug, domain.RSVPInput{Name: "Wally", Email: addr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.EraseRSVPByToken(ctx, res.ManageToken); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.TruncateWAL(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if db.Dialect() != store.SQLite {
+			return
+		}
+		main, wal := sqliteFiles(t, db)
+		if len(wal) != 0 {
+			t.Errorf("the write-ahead log holds %d bytes after TruncateWAL, want none", len(wal))
+		}
+		if bytes.Contains(bytes.ToLower(main), []byte(strings.ToLower(addr))) {
+			t.Error("the database file holds the erased address")
+		}
+	})
+}
