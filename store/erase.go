@@ -198,7 +198,10 @@ func (db *DB) erase(tx *gorm.DB, v *domain.RSVPView) error {
 		sql  string
 		args []any
 	}{
-		// Queued e-mails to the address first: afterwards nothing tells
+		// A mail server's answer to an e-mail sent or refused may name the
+		// address ("RCPT TO <…>: 550 …"): it goes.
+		{`UPDATE deliveries SET last_error = '' WHERE last_error <> '' AND rsvp_id IN (` + mine + `)`, args()},
+		// Queued e-mails to the address next: afterwards nothing tells
 		// whose they were.
 		{`UPDATE deliveries SET status = 'skipped', last_error = 'not sent: the attendee erased their data', updated_at = ?
 			WHERE status = 'queued' AND rsvp_id IN (` + mine + `)`, args(now)},
@@ -217,7 +220,7 @@ func (db *DB) erase(tx *gorm.DB, v *domain.RSVPView) error {
 		// An invitation not sent yet goes: there is nobody to send it
 		// to, and nothing happened that the organisers should count.
 		{`DELETE FROM invitations WHERE status = 'queued' AND (rsvp_id = ? OR (event_id` + scope + ` AND email_norm = ?))`, mineArgs},
-		{`UPDATE invitations SET name = '', email = '', email_norm = 'erased:' || id, updated_at = ?
+		{`UPDATE invitations SET name = '', email = '', email_norm = 'erased:' || id, last_error = '', updated_at = ?
 			WHERE rsvp_id = ? OR (event_id` + scope + ` AND email_norm = ?)`, args(now)},
 	}
 	if v.Event.SeriesID != "" {

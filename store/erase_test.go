@@ -543,6 +543,16 @@ func TestEraseAcrossSeries(t *testing.T) {
 		if _, err := db.CheckIn(ctx, o.ID, o1.EventID, domain.CheckinRequest{RSVPID: annO1}); err != nil {
 			t.Fatal(err)
 		}
+		// A mail server refused an e-mail to each of Ann and Ben for good;
+		// its answer, which the organisers see, names the address.
+		refusal := func(addr string) string { return "RCPT TO <" + addr + ">: 550 5.1.1 No such user" }
+		if err := db.MarkDelivery(ctx, id(`SELECT id FROM deliveries WHERE rsvp_id = ?`, annO1), domain.DeliveryFailed, refusal(ann)); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.MarkInvitation(ctx, id(`SELECT id FROM invitations WHERE event_id = ? AND email_norm = ?`, o2.EventID, ben),
+			domain.InvitationBounced, refusal(ben)); err != nil {
+			t.Fatal(err)
+		}
 		annTok, err := db.MintManageToken(ctx, annO1) // the link in her e-mails
 		if err != nil {
 			t.Fatal(err)
