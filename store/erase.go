@@ -209,7 +209,7 @@ func (db *DB) erase(tx *gorm.DB, v *domain.RSVPView) error {
 		// and address; the events' numbers (and so the other records)
 		// stay as they are.
 		{`UPDATE contributions SET withdrawn_at = COALESCE(withdrawn_at, ?), person_name = '', email_norm = ''
-			WHERE rsvp_id IN (` + mine + `)`, args(now)},
+			WHERE event_id` + scope + ` AND rsvp_id IN (` + mine + `)`, args(now, scopeArg)},
 		// Their feedback's comment may say who they are; the rating
 		// stays in the event's numbers, saying nothing of whose it was.
 		{`UPDATE feedback SET comment = '' WHERE rsvp_id IN (` + mine + `)`, args()},

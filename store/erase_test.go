@@ -535,13 +535,21 @@ func TestEraseAcrossSeries(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		// The first occurrence is under way; Ann came.
+		// The first occurrence is under way; Ann comes.
 		setNow(t, db, o1.StartsAt.Add(30*time.Minute))
 		annO1 := id(`SELECT id FROM rsvps WHERE event_id = ? AND email_norm = ?`, o1.EventID, ann)
 		annO2 := id(`SELECT id FROM rsvps WHERE event_id = ? AND email_norm = ?`, o2.EventID, ann)
 		cyO2 := id(`SELECT id FROM rsvps WHERE event_id = ? AND email_norm = ?`, o2.EventID, cy)
 		if _, err := db.CheckIn(ctx, o.ID, o1.EventID, domain.CheckinRequest{RSVPID: annO1}); err != nil {
 			t.Fatal(err)
+		}
+		// The first occurrence is over: Ann's attendance is on record.
+		setNow(t, db, o1.StartsAt.Add(3*time.Hour))
+		if n := derive(t, db, o1.EventID); n == 0 {
+			t.Fatal("no contribution records for the first occurrence")
+		}
+		if n := count(t, db, `SELECT count(*) FROM contributions WHERE rsvp_id = ? AND email_norm = ?`, annO1, ann); n != 1 {
+			t.Fatalf("%d contribution records of Ann's, want 1", n)
 		}
 		// A mail server refused an e-mail to each of Ann and Ben for good;
 		// its answer, which the organisers see, names the address.
@@ -622,12 +630,17 @@ func TestEraseAcrossSeries(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// The first occurrence had begun: Ann, Cy and Ben still count.
+			// The first occurrence was over: Ann, Cy and Ben still count.
 			if oc := v.Occurrences[0]; oc.Going != 3 || oc.Waitlist != 0 {
 				t.Errorf("first occurrence: %d going, %d waiting; want 3 and 0", oc.Going, oc.Waitlist)
 			}
 			if st, err := db.EventStats(ctx, o.ID, o1.EventID); err != nil || st.Attended != 1 {
 				t.Errorf("first occurrence attended %d (%v), want 1", st.Attended, err)
+			}
+			// Her record is withdrawn (the verify page says it no longer
+			// stands), and names nobody.
+			if n := count(t, db, `SELECT count(*) FROM contributions WHERE rsvp_id = ? AND withdrawn_at IS NOT NULL AND person_name = ''`, annO1); n != 1 {
+				t.Errorf("Ann's contribution record is not withdrawn and nameless")
 			}
 			// The second had not: Ann's and Cy's places went to Dee and Eve.
 			if oc := v.Occurrences[1]; oc.Going != 2 || oc.Waitlist != 0 {
