@@ -250,33 +250,43 @@ func (s *Server) confirmFormPost(c echo.Context) error {
 }
 
 type erasePageData struct {
-	Meta     pageMeta
-	Event    eventSummary
-	Name     string
-	Email    string
-	Upcoming bool // erasing also gives up the place
-	Action   string
-	KeepURL  string
-	CSRF     string
+	Meta  pageMeta
+	Event eventSummary
+	Name  string
+	Email string
+	// Series is the title of the event's series: the erasure reaches
+	// every session of it (RSVPs of them), and ends the following
+	// (Following).
+	Series    string
+	RSVPs     int
+	Following bool
+	Upcoming  int // places given up
+	Action    string
+	KeepURL   string
+	CSRF      string
 }
 
-// erasePage asks before erasing the person's data.
+// erasePage asks before erasing the person's data, and says how far the
+// erasure reaches.
 func (s *Server) erasePage(c echo.Context) error {
 	t, err := tokenParam(c)
 	if err != nil {
 		return err
 	}
-	v, err := s.store.FindRSVPByToken(c.Request().Context(), t)
+	x, err := s.store.FindErasure(c.Request().Context(), t)
 	if err != nil {
 		return err
 	}
+	v := x.View
 	if v.RSVP.ErasedAt != nil {
 		return s.renderErased(c, v)
 	}
 	base := "/r/" + url.PathEscape(t)
 	d := erasePageData{Meta: s.meta("Erase your data?"), Event: s.eventSummary(v.Event, v.Group), Name: v.RSVP.Name, Email: v.RSVP.Email,
-		Upcoming: v.RSVP.Status != domain.RSVPCancelled && v.Event.Status == domain.EventPublished && s.now().Before(v.Event.StartsAt),
-		Action:   base + "/erase", KeepURL: base, CSRF: csrfToken(c)}
+		RSVPs: x.RSVPs, Following: x.Following, Upcoming: x.Upcoming, Action: base + "/erase", KeepURL: base, CSRF: csrfToken(c)}
+	if x.Series != nil {
+		d.Series = x.Series.Title
+	}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, d.Event.GroupURL
 	return s.render(c, http.StatusOK, "erase", d)
@@ -301,6 +311,11 @@ func (s *Server) renderErased(c echo.Context, v domain.RSVPView) error {
 	d := messagePageData{Meta: s.meta("Your data has been erased"), Heading: "Your data has been erased",
 		Text: []string{"Your name and e-mail address are gone from your RSVP to “" + v.Event.Title + "”. The organisers still see that one more person replied, but not who.",
 			"We will not e-mail you about this event again."}}
+	if v.Event.SeriesID != "" {
+		d.Text = []string{"Your name and e-mail address are gone from your RSVPs to every session of the series “" + v.Event.Title +
+			"” belongs to, and you no longer follow it. The organisers still see that people replied, but not who.",
+			"We will not e-mail you about these sessions again."}
+	}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
 	d.Links = []pageLink{{URL: sum.URL, Label: "See the event"}}

@@ -73,7 +73,12 @@ type Store interface {
 	// ReconfirmRSVPByToken records that the person still comes: ENOTFOUND,
 	// EGONE (erased), ECONFLICT "not_going" or "event_cancelled".
 	ReconfirmRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPView, error)
+	// EraseRSVPByToken erases the person's name and address from the RSVP
+	// and the rest of the erasure's scope: the event, or every occurrence
+	// of its series, whose following ends too.
 	EraseRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPView, error)
+	// FindErasure says what erasing would reach (ENOTFOUND).
+	FindErasure(ctx context.Context, rawToken string) (domain.Erasure, error)
 	ExportRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPExport, error)
 
 	ConfirmRSVP(ctx context.Context, rawToken string) (domain.RSVPResult, error)

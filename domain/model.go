@@ -278,6 +278,22 @@ type RSVPView struct {
 	Group Group
 }
 
+// Erasure is what erasing the data of an RSVP reaches, for the page that
+// asks first: the RSVP's event, or, for an occurrence of a series, every
+// occurrence of the series and the following of it.
+type Erasure struct {
+	View RSVPView
+	// Series is the event's series; nil for an event on its own.
+	Series *Series
+	// RSVPs counts the person's RSVPs that lose the name and address (the
+	// RSVP itself and any earlier one included); Upcoming, the places
+	// among them at events not started yet, which are given up.
+	RSVPs, Upcoming int
+	// Following says that the address follows the series, or asked to:
+	// that ends too.
+	Following bool
+}
+
 // EventChange is the result of an update: the event after it, the JSON
 // names of the fields whose value changed, and the RSVPs promoted from the
 // waitlist because seats were added.

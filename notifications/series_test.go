@@ -34,8 +34,15 @@ func startWorkers(t *testing.T, db *store.DB, sink *smtptest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	startWorkersTo(t, db, smtp)
+}
+
+// startWorkersTo works the store's job queue in this process, sending
+// with sender, until the test ends.
+func startWorkersTo(t *testing.T, db *store.DB, sender message.Sender) {
+	t.Helper()
 	workers := river.NewWorkers()
-	Register(workers, db, smtp, Config{BaseURL: "https://convene.example", From: mail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock()})
+	Register(workers, db, sender, Config{BaseURL: "https://convene.example", From: mail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock()})
 	RegisterSeries(workers, db, discard())
 	c, err := river.NewClient(db.JobDriver(), &river.Config{
 		Workers: workers, Logger: discard(),

@@ -60,6 +60,12 @@ type Config struct {
 	// Foreground, when set, makes e-mails give way to requests in flight
 	// (see Foreground); nil sends as the job queue runs them.
 	Foreground *Foreground
+	// MailDir is the directory of .eml files from which the e-mails to an
+	// erased address are removed (EraseFilesWorker): the data directory's
+	// mail/, also when e-mail goes out by SMTP now (files may remain from
+	// before). Empty means the sender's own directory when it is an
+	// *message.EMLDir, else none.
+	MailDir string
 }
 
 // Register adds the workers to a River worker registry.
@@ -68,6 +74,7 @@ func Register(workers *river.Workers, st interface {
 	BatchStore
 	RequestStore
 	ReminderStore
+	EraseStore
 }, sender message.Sender, cfg Config) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -87,6 +94,11 @@ func Register(workers *river.Workers, st interface {
 	river.AddWorker(workers, &PurgeWorker{store: st, cfg: cfg})
 	river.AddWorker(workers, &ReminderWorker{store: st})
 	river.AddWorker(workers, &ReconfirmWorker{store: st, cfg: cfg})
+	dir := cfg.MailDir
+	if d, ok := sender.(*message.EMLDir); ok && dir == "" {
+		dir = d.Dir
+	}
+	river.AddWorker(workers, &EraseFilesWorker{store: st, dir: dir, cfg: cfg})
 }
 
 // SendWorker sends one delivery. Temporary failures (SMTP down, a 4xx

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/domain"
 	"github.com/convene/convene/notifications/smtptest"
 	"github.com/convene/convene/store/storetest"
 )
@@ -343,7 +344,7 @@ func TestEMLDefault(t *testing.T) {
 	if !strings.Contains(in.stderr.String(), `"dir":"`+filepath.Join(dir, "mail")+`"`) {
 		t.Fatalf("the log does not say where e-mails go:\n%s", in.stderr)
 	}
-	path := filepath.Join(dir, "mail", r["id"].(string)+".going.0@convene.example.eml")
+	path := filepath.Join(dir, "mail", r["id"].(string)+".going.0@convene.example~"+domain.AddressTag("grace@example.org")+".eml")
 	var data []byte
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if b, err := os.ReadFile(path); err == nil {

@@ -336,7 +336,10 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 	}
 	workers := river.NewWorkers()
 	notifications.Register(workers, db, sender, notifications.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, Logger: log, Metrics: metrics,
-		SendTimeout: sendTimeout, RetryBackoffMax: sendRetryMax, Foreground: foreground, Clock: db.Clock()})
+		SendTimeout: sendTimeout, RetryBackoffMax: sendRetryMax, Foreground: foreground, Clock: db.Clock(),
+		// Erasures clean the mail directory also when e-mail goes by SMTP
+		// now: files may remain from before.
+		MailDir: filepath.Join(cfg.DataDir, "mail")})
 	notifications.RegisterContributions(workers, db, notifications.Config{BaseURL: cfg.BaseURL, Logger: log, Clock: db.Clock()})
 	notifications.RegisterSeries(workers, db, log)
 	notifications.RegisterThankYou(workers, db, notifications.Config{Logger: log, ThankYouDelay: cfg.ThankYouDelay, Clock: db.Clock()})

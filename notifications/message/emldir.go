@@ -1,20 +1,27 @@
 package message
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/convene/convene/domain"
 )
 
 // EMLDir is the Sender used when no SMTP server is configured: it writes
-// each message to <Dir>/<message-id>.eml, where an operator (or a test)
-// can open it with any mail client. A file is written to a temporary name
-// and renamed into place, so a reader never sees half a message; the name
-// comes from the Message-ID, so a retry replaces the file instead of adding
-// a second one. Files are readable by the owner only: they hold manage
-// links.
+// each message to <Dir>/<message-id>~<tag>.eml, where an operator (or a
+// test) can open it with any mail client. The tag names the recipient
+// (domain.AddressTag) without saying who it is, so that the files of an
+// address whose data is erased are found by their names (RemoveRecipient).
+// A file is written to a temporary name and renamed into place, so a
+// reader never sees half a message; the name comes from the Message-ID, so
+// a retry replaces the file instead of adding a second one. Files are
+// readable by the owner only: they hold manage links.
 type EMLDir struct {
 	Dir string
 }
@@ -30,10 +37,15 @@ func NewEMLDir(dir string) (*EMLDir, error) {
 	return &EMLDir{Dir: dir}, nil
 }
 
-// Path returns the file a message with the given Message-ID is written to.
-func (d *EMLDir) Path(messageID string) string {
-	return filepath.Join(d.Dir, emlFileName(messageID))
+// Path returns the file a message with the given Message-ID to the
+// address to is written to.
+func (d *EMLDir) Path(messageID, to string) string {
+	return filepath.Join(d.Dir, strings.TrimSuffix(emlFileName(messageID), ".eml")+tagSep+domain.AddressTag(to)+".eml")
 }
+
+// tagSep separates the Message-ID from the recipient's tag in a file's
+// name; emlFileName writes it as %7E, so it is never part of the ID.
+const tagSep = "~"
 
 // Send writes every message; see Sender. Errors writing a file are not
 // permanent (the disk may be full for now); a message that cannot be
@@ -50,15 +62,103 @@ func (d *EMLDir) Send(ctx context.Context, msgs []Message) []error {
 			errs[i] = &DeliveryError{MessageID: m.ID, Stage: StageRender, Permanent: true, Err: err}
 			continue
 		}
-		if err := writeAtomic(d.Path(m.ID), data); err != nil {
+		if err := writeAtomic(d.Path(m.ID, m.To.Address), data); err != nil {
 			errs[i] = &DeliveryError{MessageID: m.ID, Stage: StageWrite, Err: err}
 		}
 	}
 	return errs
 }
 
-// emlFileName keeps letters, digits and . - _ @ = + of a Message-ID and
-// writes every other byte as %XX, so that no ID can name a path outside the
+// RemoveRecipient deletes from dir the files of the messages to the
+// address whose tag (domain.AddressTag) is given, and returns how many it
+// deleted. Only names are read, except for files named before tags
+// (<message-id>.eml): each is read once, up to the end of its header, and
+// removed if its To address has the tag, or else renamed with the tag of
+// its recipient so that the next erasure knows it by name. Files being
+// written (.tmp-*) and files that are not messages are left alone. A
+// directory that does not exist holds nothing. It stops when ctx is done.
+func RemoveRecipient(ctx context.Context, dir, tag string) (int, error) {
+	if !domain.ValidAddressTag(tag) {
+		return 0, fmt.Errorf("EML directory: %q is not an address tag", tag)
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("EML directory: %w", err)
+	}
+	var (
+		removed int
+		errs    []error
+	)
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, err)
+			break
+		}
+		name := e.Name()
+		if !e.Type().IsRegular() || strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".eml") {
+			continue
+		}
+		base := strings.TrimSuffix(name, ".eml")
+		path := filepath.Join(dir, name)
+		if i := strings.LastIndex(base, tagSep); i >= 0 {
+			if base[i+len(tagSep):] != tag {
+				continue
+			}
+		} else {
+			// Named before tags: its header says whose it is.
+			to, err := recipientOf(path)
+			if err != nil {
+				continue // not a message of ours: not ours to remove
+			}
+			if t := domain.AddressTag(to); t != tag {
+				tagged := filepath.Join(dir, base+tagSep+t+".eml")
+				if _, err := os.Stat(tagged); err == nil {
+					// The same message was written again since, under its
+					// tagged name: this copy is a duplicate.
+					err = os.Remove(path)
+					errs = append(errs, err)
+				} else {
+					errs = append(errs, os.Rename(path, tagged))
+				}
+				continue
+			}
+		}
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+			continue
+		}
+		removed++
+	}
+	if err := errors.Join(errs...); err != nil {
+		return removed, fmt.Errorf("EML directory: %w", err)
+	}
+	return removed, nil
+}
+
+// recipientOf reads the To address of a message file's header.
+func recipientOf(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	m, err := mail.ReadMessage(bufio.NewReader(f))
+	if err != nil {
+		return "", err
+	}
+	to, err := m.Header.AddressList("To")
+	if err != nil || len(to) == 0 {
+		return "", fmt.Errorf("no To address: %v", err)
+	}
+	return to[0].Address, nil
+}
+
+// emlFileName is the name of a message's file before tags: <message-id>.eml.
+// It keeps letters, digits and . - _ @ = + of a Message-ID and writes
+// every other byte as %XX, so that no ID can name a path outside the
 // directory or a hidden file.
 func emlFileName(id string) string {
 	var b strings.Builder

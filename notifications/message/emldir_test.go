@@ -2,8 +2,10 @@ package message
 
 import (
 	"context"
+	"net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,8 +42,8 @@ func TestEMLDir(t *testing.T) {
 			t.Fatalf("directory holds %v, want %d .eml files and nothing else", names, len(msgs))
 		}
 		for _, m := range msgs {
-			path := d.Path(m.ID)
-			if filepath.Dir(path) != dir || !strings.HasSuffix(path, ".eml") {
+			path := d.Path(m.ID, m.To.Address)
+			if filepath.Dir(path) != dir || !strings.HasSuffix(path, "~"+domain.AddressTag("Ingrid@Example.NET")+".eml") {
 				t.Errorf("path %s", path)
 			}
 			data, err := os.ReadFile(path)
@@ -70,7 +72,7 @@ func TestEMLDir(t *testing.T) {
 		}
 	}
 	checkFiles()
-	data, _ := os.ReadFile(d.Path(msgs[0].ID))
+	data, _ := os.ReadFile(d.Path(msgs[0].ID, msgs[0].To.Address))
 	if got := decodeHeader(t, parseMail(t, data).Header.Get("Subject")); got != "You're going (resent)" {
 		t.Errorf("the retry did not replace the file: subject %q", got)
 	}
@@ -107,6 +109,11 @@ func TestEMLDirErrors(t *testing.T) {
 }
 
 func TestEMLFileName(t *testing.T) {
+	// A message's file: its Message-ID and the tag of its recipient.
+	if got, want := (&EMLDir{Dir: "out"}).Path("rsvp_01.going.0@convene.example", "Ingrid@Example.net"),
+		filepath.Join("out", "rsvp_01.going.0@convene.example~ce7e789594c060de.eml"); got != want {
+		t.Errorf("Path = %s, want %s", got, want)
+	}
 	for id, want := range map[string]string{
 		"rsvp_01.going.0@convene.example": "rsvp_01.going.0@convene.example.eml",
 		"../../etc/passwd":                "%2E.%2F..%2Fetc%2Fpasswd.eml",
@@ -115,6 +122,89 @@ func TestEMLFileName(t *testing.T) {
 	} {
 		if got := emlFileName(id); got != want {
 			t.Errorf("emlFileName(%q) = %q, want %q", id, got, want)
+		}
+	}
+}
+
+// TestEMLRemoveRecipient: the files of one address go, found by name;
+// files named before tags are read once, and only those of the address go;
+// the others are renamed with their tag. Nothing else in the directory is
+// touched.
+func TestEMLRemoveRecipient(t *testing.T) {
+	dir := t.TempDir()
+	d, err := NewEMLDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := func(m Message, name, addr string) Message {
+		m.To = mail.Address{Name: name, Address: addr}
+		m.ID = strings.Replace(m.ID, "@", "."+strings.ToLower(name)+"@", 1)
+		return m
+	}
+	ingrid, ola := "ingrid@example.net", "ola@example.net"
+	msgs := []Message{
+		mustCompose(t, KindGoing, invite()), // to Ingrid
+		to(mustCompose(t, KindUpdated, updatedInvite()), "Ingrid", "INGRID@example.net"),
+		to(mustCompose(t, KindGoing, invite()), "Ola", ola),
+	}
+	for i, err := range d.Send(context.Background(), msgs) {
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	// Two files from before tags, one to each; a file being written; a
+	// file that is not a message; another program's file.
+	legacy := func(m Message) string {
+		data, err := m.EML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := emlFileName(m.ID + ".legacy")
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return name
+	}
+	legacy(msgs[0])
+	olaLegacy := legacy(msgs[2])
+	for name, data := range map[string]string{".tmp-123.eml": "To: ingrid@example.net\r\n\r\nhalf", "notes.eml": "not a message",
+		"README.txt": "To: ingrid@example.net\r\n\r\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	n, err := RemoveRecipient(context.Background(), dir, domain.AddressTag(ingrid))
+	if err != nil || n != 3 {
+		t.Fatalf("RemoveRecipient: %d, %v; want Ingrid's 3 files", n, err)
+	}
+	var names []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	olaTag := domain.AddressTag(ola)
+	want := []string{".tmp-123.eml", "README.txt", filepath.Base(d.Path(msgs[2].ID, ola)),
+		strings.TrimSuffix(olaLegacy, ".eml") + "~" + olaTag + ".eml", "notes.eml"}
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Fatalf("left in the directory:\n%q\nwant\n%q", names, want)
+	}
+	// Ola's old file now carries its tag: the next erasure finds it by name.
+	if n, err := RemoveRecipient(context.Background(), dir, olaTag); err != nil || n != 2 {
+		t.Fatalf("RemoveRecipient(Ola): %d, %v; want 2", n, err)
+	}
+	if n, err := RemoveRecipient(context.Background(), filepath.Join(dir, "missing"), olaTag); err != nil || n != 0 {
+		t.Errorf("missing directory: %d, %v", n, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := RemoveRecipient(ctx, dir, olaTag); err == nil {
+		t.Error("RemoveRecipient went on with a cancelled context")
+	}
+	for _, bad := range []string{"", "*", "../x", strings.Repeat("g", 16)} {
+		if _, err := RemoveRecipient(context.Background(), dir, bad); err == nil {
+			t.Errorf("RemoveRecipient accepted the tag %q", bad)
 		}
 	}
 }
