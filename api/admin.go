@@ -42,7 +42,7 @@ type jobsSummaryJSON struct {
 func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if s.cfg.AdminEmail == "" || !strings.EqualFold(strings.TrimSpace(me(c).Email), strings.TrimSpace(s.cfg.AdminEmail)) {
-			return &domain.Error{Code: domain.EFORBIDDEN, Reason: "admin_required", Message: "Only the instance's administrator may see this."}
+			return &domain.Error{Code: domain.EFORBIDDEN, Reason: domain.ReasonAdminRequired, Message: "Only the instance's administrator may see this."}
 		}
 		return next(c)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/httpkit"
 )
 
 type checkinRequest struct {
@@ -63,8 +64,8 @@ func (s *Server) checkIn(c echo.Context) error {
 	res, err := s.store.CheckIn(c.Request().Context(), me(c).ID, id, domain.CheckinRequest{RSVPID: req.RSVPID,
 		ManageToken: req.ManageToken, Code: req.Code, Name: req.Name, Email: req.Email})
 	var de *domain.Error
-	if errors.As(err, &de) && de.Reason == "code_not_found" {
-		markWrongCode(c)
+	if errors.As(err, &de) && de.Reason == domain.ReasonCodeNotFound {
+		httpkit.WrongCode(c)
 	}
 	if err != nil {
 		return err
@@ -313,7 +314,7 @@ func (s *Server) selfCheckIn(c echo.Context) error {
 	}
 	res, err := s.store.SelfCheckIn(c.Request().Context(), t, req.Code)
 	if domain.ErrorCode(err) == domain.EINVALID {
-		markWrongCode(c)
+		httpkit.WrongCode(c)
 	}
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/httpkit"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/store/storetest"
 )
@@ -442,7 +443,7 @@ func TestWrongCodesLimited(t *testing.T) {
 		wantStatus(t, te.do("POST", "/api/v1/rsvps/"+m+"/checkin", "", map[string]any{"code": room}), http.StatusOK)
 	}
 	// Wrong codes: ten are answered, then the address waits.
-	for range WrongCodesPerMinute {
+	for range httpkit.WrongCodesPerMinute {
 		wantProblem(t, te.do("POST", "/api/v1/rsvps/"+tokens[0]+"/checkin", "", map[string]any{"code": "AAAAAA"}), http.StatusUnprocessableEntity, "validation_failed")
 	}
 	r := te.do("POST", "/api/v1/rsvps/"+tokens[1]+"/checkin", "", map[string]any{"code": room})

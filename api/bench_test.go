@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/convene/convene/ops"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/store/storetest"
 )
@@ -34,18 +35,18 @@ func TestBenchStatic(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		t.Run("Off", func(t *testing.T) {
 			te := newTestEnv(t, db)
-			if st, _, _ := te.rawGet(BenchStaticPath+"?group=anything", ""); st != http.StatusNotFound {
-				t.Fatalf("%s without BenchStatic: %d, want 404", BenchStaticPath, st)
+			if st, _, _ := te.rawGet(ops.BenchStaticPath+"?group=anything", ""); st != http.StatusNotFound {
+				t.Fatalf("%s without BenchStatic: %d, want 404", ops.BenchStaticPath, st)
 			}
 		})
 		t.Run("OK", func(t *testing.T) {
-			te := newTestEnv(t, db, func(c *Config) { c.BenchStatic = true })
+			te := newTestEnv(t, db, func(c *siteConfig) { c.BenchStatic = true })
 			_, tok := te.organiser("Ada")
 			gid := te.group(tok)
 			eid, _ := te.event(tok, gid, 10, true)
 			slug := te.do("GET", "/api/v1/groups/"+gid, tok, nil).m(t)["slug"].(string)
 			feedPath := "/api/v1/public/groups/" + slug + "/calendar.ics"
-			static := BenchStaticPath + "?group=" + slug
+			static := ops.BenchStaticPath + "?group=" + slug
 
 			fst, fh, feed := te.rawGet(feedPath, "")
 			st, h, body := te.rawGet(static, "")
@@ -68,7 +69,7 @@ func TestBenchStatic(t *testing.T) {
 			if bytes.Equal(feed2, feed) || !bytes.Equal(body2, body) {
 				t.Fatal("after a change the feed must differ and the static copy must not")
 			}
-			if st, _, _ := te.rawGet(BenchStaticPath+"?group=no-such-group", ""); st != http.StatusNotFound {
+			if st, _, _ := te.rawGet(ops.BenchStaticPath+"?group=no-such-group", ""); st != http.StatusNotFound {
 				t.Fatalf("unknown group: %d, want 404", st)
 			}
 		})

@@ -27,7 +27,6 @@ func (s *Server) contributionRoutes(v1 *echo.Group, auth authed) {
 	auth.GET("/me/contributions", s.listMyContributions)
 	v1.GET("/rsvps/:token/contributions", s.listAttendeeContributions)
 	v1.GET("/public/contributions/:id", s.getPublicContribution)
-	s.echo.GET("/v/:id", s.verifyPage, s.htmlPage)
 }
 
 // People
@@ -470,9 +469,6 @@ func (s *Server) listAttendeeContributions(c echo.Context) error {
 	})
 }
 
-var errContributionWithdrawn = &domain.Error{Code: domain.EGONE, Reason: "contribution_withdrawn",
-	Message: "This contribution record was withdrawn: it no longer stands."}
-
 // publicContributionJSON is a record as anyone may check it: the facts
 // with the person's name (never an address), and where the key is.
 type publicContributionJSON struct {
@@ -492,8 +488,8 @@ func (s *Server) findLiveContribution(c echo.Context) (domain.Contribution, stri
 	if err != nil {
 		return rec, "", err
 	}
-	if rec.WithdrawnAt != nil {
-		return rec, "", errContributionWithdrawn
+	if err := rec.CheckStands(); err != nil {
+		return rec, "", err
 	}
 	k, err := s.store.SigningKey(ctx)
 	return rec, k.ID, err

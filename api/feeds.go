@@ -81,7 +81,7 @@ func (s *Server) getGroupCalendar(c echo.Context) error {
 	slug := c.Param("slug")
 	var v domain.Validation
 	if domain.CheckSlug(&v, "slug", slug); v.Err() != nil {
-		return &domain.Error{Code: domain.ENOTFOUND, Reason: "group_not_found", Message: "No such group."}
+		return &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonGroupNotFound, Message: "No such group."}
 	}
 	ctx, now := c.Request().Context(), s.now()
 	since := now.Add(-FeedHistory)

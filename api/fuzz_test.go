@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/httpkit"
 )
 
 // Fuzz targets for the request decoders. Run one with, for example:
@@ -41,10 +42,7 @@ func fuzzWantInvalid(t *testing.T, body []byte, err error) {
 	if !json.Valid(body) && de.Reason != "malformed_request" {
 		t.Fatalf("body %q is not JSON but the error is %s: %v", body, de.Reason, err)
 	}
-	status := statusOf[de.Code]
-	if st, ok := reasonStatus[de.Reason]; ok {
-		status = st
-	}
+	status := httpkit.StatusOf(err).Status
 	switch de.Reason {
 	case "malformed_request":
 		if status != http.StatusBadRequest {

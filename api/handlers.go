@@ -22,7 +22,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		scheme, token, ok := strings.Cut(h, " ")
 		token = strings.TrimSpace(token)
 		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || len(token) > 200 {
-			return &domain.Error{Code: domain.EUNAUTHORIZED, Reason: "missing_token", Message: "Send an API token as \"Authorization: Bearer <token>\"."}
+			return &domain.Error{Code: domain.EUNAUTHORIZED, Reason: domain.ReasonMissingToken, Message: "Send an API token as \"Authorization: Bearer <token>\"."}
 		}
 		o, t, err := s.store.AuthenticateToken(c.Request().Context(), token)
 		if err != nil {

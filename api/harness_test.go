@@ -5,44 +5,109 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
+	"github.com/convene/convene/httpkit"
+	"github.com/convene/convene/notifications"
+	"github.com/convene/convene/ops"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/store/storetest"
+	"github.com/convene/convene/web"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-// testEnv is a real API server on loopback over a real database.
+// testEnv is the service's HTTP side on loopback over a real database: the
+// JSON API with the website and the operations endpoints, put together as
+// cmd/convene does, since features are tested through their API and their
+// pages alike. These tests are the only code in api that imports web and
+// ops; the package itself never does (TestImports).
 type testEnv struct {
 	t   testing.TB
 	db  *store.DB
 	srv *httptest.Server
 	api *Server
+	web *web.Server
+	ops *ops.Server
 }
 
-func newTestEnv(t testing.TB, db *store.DB, mutate ...func(*Config)) *testEnv {
+// siteConfig is the settings of the parts that tests change.
+type siteConfig struct {
+	BaseURL           string
+	RSVPRatePerMinute int
+	TrustedProxies    []string
+	AdminEmail        string
+	Logger            *slog.Logger
+	MetricsToken      string
+	BenchStatic       bool
+	Foreground        *notifications.Foreground
+}
+
+func newTestEnv(t testing.TB, db *store.DB, mutate ...func(*siteConfig)) *testEnv {
 	t.Helper()
 	te := &testEnv{t: t, db: db}
 	te.srv = httptest.NewUnstartedServer(nil)
-	cfg := Config{BaseURL: "http://" + te.srv.Listener.Addr().String(), Version: "test", Clock: db.Clock()}
+	cfg := siteConfig{BaseURL: "http://" + te.srv.Listener.Addr().String()}
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	s, err := New(db, cfg)
+	h, err := te.composeSite(db, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	te.api = s
-	te.srv.Config.Handler = s.Handler()
+	te.srv.Config.Handler = h
 	te.srv.Start()
 	t.Cleanup(te.srv.Close)
 	return te
+}
+
+// composeSite puts the API, the website and the operations endpoints
+// together over db as cmd/convene does.
+func (te *testEnv) composeSite(db *store.DB, cfg siteConfig) (http.Handler, error) {
+	metrics := httpkit.NewMetrics()
+	codes := httpkit.NewCodeGuard()
+	hc := httpkit.Config{TrustedProxies: cfg.TrustedProxies}
+	if cfg.Foreground != nil {
+		hc.Foreground = cfg.Foreground
+	}
+	a, err := New(db, Config{BaseURL: cfg.BaseURL, RSVPRatePerMinute: cfg.RSVPRatePerMinute, TrustedProxies: cfg.TrustedProxies,
+		Version: "test", Logger: cfg.Logger, Clock: db.Clock(), AdminEmail: cfg.AdminEmail, Metrics: metrics, Codes: codes, HTTP: hc})
+	if err != nil {
+		return nil, err
+	}
+	w, err := web.New(db, web.Config{BaseURL: cfg.BaseURL, Clock: db.Clock(), Logger: cfg.Logger,
+		RSVPRatePerMinute: cfg.RSVPRatePerMinute, Codes: codes, Metrics: metrics, HTTP: hc})
+	if err != nil {
+		return nil, err
+	}
+	var site http.Handler
+	oc := ops.Config{Logger: cfg.Logger, Metrics: metrics, MetricsToken: cfg.MetricsToken, BenchStatic: cfg.BenchStatic,
+		Site: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { site.ServeHTTP(w, r) }),
+		HTTP: httpkit.Config{TrustedProxies: cfg.TrustedProxies}}
+	if cfg.Foreground != nil {
+		oc.InFlight = func() int { return int(cfg.Foreground.InFlight()) }
+	}
+	o, err := ops.New(db, oc)
+	if err != nil {
+		return nil, err
+	}
+	site = httpkit.Join(w.Handler(), httpkit.Part{Paths: a.Paths(), Handler: a.Handler()}, httpkit.Part{Paths: o.Paths(), Handler: o.Handler()})
+	te.api, te.web, te.ops = a, w, o
+	return site, nil
+}
+
+// routes are the routes of every part of the site.
+func (te *testEnv) routes() []*echo.Route {
+	return slices.Concat(te.api.Echo().Routes(), te.web.Echo().Routes(), te.ops.Echo().Routes())
 }
 
 // response is what came back, already read.

@@ -166,7 +166,7 @@ func (s *Server) acceptInvitation(c echo.Context) error {
 		return err
 	}
 	ans, err := s.store.AcceptInvitation(c.Request().Context(), t, req.Name)
-	s.countRSVP(ans.Result, err)
+	s.cfg.Metrics.CountRSVP(ans.Result, err)
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func (s *Server) confirmRSVP(c echo.Context) error {
 		return err
 	}
 	res, err := s.store.ConfirmRSVP(c.Request().Context(), t)
-	s.countRSVP(res, err)
+	s.cfg.Metrics.CountRSVP(res, err)
 	if err != nil {
 		return err
 	}

@@ -16,134 +16,16 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/httpkit"
 )
 
-// Problem is an RFC 9457 problem document, extended with a stable code and
-// field errors.
-type Problem struct {
-	Type     string         `json:"type"`
-	Title    string         `json:"title"`
-	Status   int            `json:"status"`
-	Detail   string         `json:"detail"`
-	Code     string         `json:"code"`
-	Instance string         `json:"instance,omitempty"`
-	Errors   []problemField `json:"errors,omitempty"`
-}
-
-type problemField struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
-
-var statusOf = map[string]int{
-	domain.EINVALID:      http.StatusUnprocessableEntity,
-	domain.ENOTFOUND:     http.StatusNotFound,
-	domain.ECONFLICT:     http.StatusConflict,
-	domain.EFORBIDDEN:    http.StatusForbidden,
-	domain.EUNAUTHORIZED: http.StatusUnauthorized,
-	domain.EGONE:         http.StatusGone,
-	domain.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	domain.ERATELIMITED:  http.StatusTooManyRequests,
-	domain.EUNAVAILABLE:  http.StatusServiceUnavailable,
-	domain.EINTERNAL:     http.StatusInternalServerError,
-}
-
-// reasonStatus overrides the status for reasons that are not the class's
-// usual one.
-var reasonStatus = map[string]int{
-	"malformed_request":      http.StatusBadRequest,
-	"unsupported_media_type": http.StatusUnsupportedMediaType,
-	"method_not_allowed":     http.StatusMethodNotAllowed,
-}
-
-// handleError is the one place where errors become HTTP responses.
-func (s *Server) handleError(err error, c echo.Context) {
-	if c.Response().Committed {
-		return
-	}
-	var (
-		de *domain.Error
-		he *echo.HTTPError
-		p  Problem
-	)
-	switch {
-	case errors.As(err, &de):
-		p = Problem{Status: statusOf[de.Code], Detail: de.Message, Code: de.Reason}
-		if st, ok := reasonStatus[de.Reason]; ok {
-			p.Status = st
-		}
-		if p.Code == "" {
-			p.Code = de.Code
-		}
-		for _, f := range de.Fields {
-			p.Errors = append(p.Errors, problemField(f))
-		}
-		if de.Code == domain.EINTERNAL || p.Status == 0 {
-			p.Status = http.StatusInternalServerError
-		}
-	case errors.As(err, &he):
-		p = echoProblem(he)
-	default:
-		p = Problem{Status: http.StatusInternalServerError, Code: domain.EINTERNAL}
-	}
-	switch p.Status {
-	case http.StatusInternalServerError:
-		p.Detail, p.Code = "Something went wrong on our side. It has been logged.", domain.EINTERNAL
-		s.log.ErrorContext(c.Request().Context(), "internal error", "err", err.Error(),
-			"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "route", c.Path())
-	case http.StatusServiceUnavailable:
-		c.Response().Header().Set("Retry-After", "1")
-		s.log.WarnContext(c.Request().Context(), "unavailable", "err", err.Error(), "route", c.Path())
-	case http.StatusUnauthorized:
-		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="convene"`)
-	case http.StatusMethodNotAllowed:
-		// HEAD is answered wherever GET is (headAsGet), though not routed.
-		h := c.Response().Header()
-		if allow := h.Get(echo.HeaderAllow); strings.Contains(allow, http.MethodGet) && !strings.Contains(allow, http.MethodHead) {
-			h.Set(echo.HeaderAllow, allow+", "+http.MethodHead)
-		}
-	}
-	p.Type = "about:blank"
-	p.Title = http.StatusText(p.Status)
-	writeProblem(c, p)
-}
-
-func echoProblem(he *echo.HTTPError) Problem {
-	p := Problem{Status: he.Code}
-	switch he.Code {
-	case http.StatusNotFound:
-		p.Code, p.Detail = "not_found", "There is nothing at this address."
-	case http.StatusMethodNotAllowed:
-		p.Code, p.Detail = "method_not_allowed", "This method is not allowed here."
-	case http.StatusRequestEntityTooLarge:
-		p.Code, p.Detail = "body_too_large", "The request body is larger than 64 KiB."
-	case http.StatusTooManyRequests:
-		p.Code, p.Detail = "rate_limited", "Too many requests; please wait a moment."
-	default:
-		p.Code, p.Detail = strings.ToLower(strings.ReplaceAll(http.StatusText(he.Code), " ", "_")), http.StatusText(he.Code)
-		if he.Code >= 500 {
-			p.Status, p.Code = http.StatusInternalServerError, domain.EINTERNAL
-		}
-	}
-	return p
-}
-
-func writeProblem(c echo.Context, p Problem) {
-	b, _ := json.Marshal(p)
-	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
-	c.Response().WriteHeader(p.Status)
-	if c.Request().Method != http.MethodHead {
-		c.Response().Write(b)
-	}
-}
-
 func malformed(format string, args ...any) error {
-	return &domain.Error{Code: domain.EINVALID, Reason: "malformed_request", Message: fmt.Sprintf(format, args...)}
+	return &domain.Error{Code: domain.EINVALID, Reason: domain.ReasonMalformedRequest, Message: fmt.Sprintf(format, args...)}
 }
 
 func fieldError(field, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
-	return &domain.Error{Code: domain.EINVALID, Reason: "validation_failed", Message: field + ": " + msg,
+	return &domain.Error{Code: domain.EINVALID, Reason: domain.ReasonValidationFailed, Message: field + ": " + msg,
 		Fields: []domain.FieldError{{Field: field, Message: msg}}}
 }
 
@@ -178,7 +60,7 @@ func readBody(c echo.Context) ([]byte, error) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, errTooLarge(bodyLimit(c.Path()))
+			return nil, httpkit.ErrTooLarge(bodyLimit(c.Path()))
 		}
 		return nil, malformed("The request body could not be read.")
 	}
@@ -189,7 +71,7 @@ func checkContentType(c echo.Context) error {
 	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return &domain.Error{Code: domain.EINVALID, Reason: "unsupported_media_type", Message: "Send the request body as application/json."}
+			return &domain.Error{Code: domain.EINVALID, Reason: domain.ReasonUnsupportedMediaType, Message: "Send the request body as application/json."}
 		}
 	}
 	return nil

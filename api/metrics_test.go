@@ -27,7 +27,7 @@ func metricLine(body, series string) string {
 func TestMetrics(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		const metricsToken = "metrics-s3cret-token"
-		te := newTestEnv(t, db, func(c *Config) { c.MetricsToken = metricsToken })
+		te := newTestEnv(t, db, func(c *siteConfig) { c.MetricsToken = metricsToken })
 		_, tok := te.organiser("Ada")
 		gid := te.group(tok)
 		_, slug := te.event(tok, gid, 1, true)
@@ -100,7 +100,7 @@ func TestJobsSummary(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		adminEmail := "admin-" + storetest.Unique() + "@example.org"
-		te := newTestEnv(t, db, func(c *Config) { c.AdminEmail = strings.ToUpper(adminEmail) })
+		te := newTestEnv(t, db, func(c *siteConfig) { c.AdminEmail = strings.ToUpper(adminEmail) })
 		admin, err := db.CreateOrganiser(ctx, adminEmail, "Admin")
 		if err != nil {
 			t.Fatal(err)
@@ -171,7 +171,7 @@ func TestJobsSummary(t *testing.T) {
 func TestRequestsInForeground(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	fg := notifications.NewForeground()
-	te := newTestEnv(t, db, func(c *Config) { c.Foreground = fg })
+	te := newTestEnv(t, db, func(c *siteConfig) { c.Foreground = fg })
 	_, tok := te.organiser("Ada")
 	gid := te.group(tok)
 	_, slug := te.event(tok, gid, 5, true)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/convene/convene/httpkit"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/store/storetest"
 )
@@ -26,7 +27,7 @@ func rsvpRequest(te *testEnv, slug, email, xff string) *http.Request {
 // client, so X-Forwarded-For cannot be used to dodge the limit.
 func TestRSVPRateLimit(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
-	te := newTestEnv(t, db, func(c *Config) { c.RSVPRatePerMinute = 3 })
+	te := newTestEnv(t, db, func(c *siteConfig) { c.RSVPRatePerMinute = 3 })
 	_, tok := te.organiser("Ada")
 	_, slug := te.event(tok, te.group(tok), nil, true)
 	for i := range 3 {
@@ -49,7 +50,7 @@ func TestRSVPRateLimit(t *testing.T) {
 // the peer.
 func TestTrustedProxies(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
-	te := newTestEnv(t, db, func(c *Config) {
+	te := newTestEnv(t, db, func(c *siteConfig) {
 		c.RSVPRatePerMinute = 2
 		c.TrustedProxies = []string{"127.0.0.1"}
 	})
@@ -66,7 +67,7 @@ func TestTrustedProxies(t *testing.T) {
 	if _, err := New(db, Config{TrustedProxies: []string{"not-an-ip"}, Clock: db.Clock()}); err == nil {
 		t.Fatal("an invalid CONVENE_TRUSTED_PROXIES entry was accepted")
 	}
-	ipx, err := ipExtractor([]string{"10.0.0.0/8"})
+	ipx, err := httpkit.IPExtractor([]string{"10.0.0.0/8"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestTrustedProxies(t *testing.T) {
 func TestRequestLogs(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	var logs syncBuf
-	te := newTestEnv(t, db, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
+	te := newTestEnv(t, db, func(c *siteConfig) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	_, tok := te.organiser("Ada")
 	_, slug := te.event(tok, te.group(tok), nil, true)
 	r := te.do("POST", "/api/v1/public/events/"+slug+"/rsvps", "", map[string]any{"name": "Ada", "email": "secret.person@example.org"})

@@ -47,6 +47,12 @@ type page struct {
 
 // text is the body with HTML entities decoded, for checking what a reader
 // sees ("You're going" is sent as "You&#39;re going").
+// pageCSP is the Content-Security-Policy every page must carry: no
+// scripts but the site's own files, no inline styles, forms posted only
+// here, never framed.
+const pageCSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
 func (p page) text() string { return html.UnescapeString(p.Body) }
 
 // get fetches a path; extra headers come as name, value pairs.

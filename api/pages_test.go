@@ -448,7 +448,7 @@ func TestPageFormsCSRF(t *testing.T) {
 		})
 
 		t.Run("SecureCookieOnHTTPS", func(t *testing.T) {
-			tls := newTestEnv(t, db, func(c *Config) { c.BaseURL = "https://convene.example" })
+			tls := newTestEnv(t, db, func(c *siteConfig) { c.BaseURL = "https://convene.example" })
 			p := newPageClient(t, tls).get("/e/" + slug)
 			cookie := p.Header.Get("Set-Cookie")
 			for _, want := range []string{"__Host-convene_csrf=", "Path=/", "HttpOnly", "SameSite=Strict", "Secure"} {
@@ -656,7 +656,7 @@ func TestPageHeaders(t *testing.T) {
 // TestPageFormsRateLimit: the form posts are limited like the API's.
 func TestPageFormsRateLimit(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		te := newTestEnv(t, db, func(c *Config) { c.RSVPRatePerMinute = 2 })
+		te := newTestEnv(t, db, func(c *siteConfig) { c.RSVPRatePerMinute = 2 })
 		_, tok := te.organiser("Ada")
 		gid, _ := pageGroup(te, tok, "Oslo .NET User Group", "")
 		id, slug := pageEvent(te, tok, gid, true, nil)
@@ -681,7 +681,7 @@ func TestPageFormsRateLimit(t *testing.T) {
 func TestPageLogs(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	var logs syncBuf
-	te := newTestEnv(t, db, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
+	te := newTestEnv(t, db, func(c *siteConfig) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	_, tok := te.organiser("Ada")
 	gid, _ := pageGroup(te, tok, "Oslo .NET User Group", "")
 	_, slug := pageEvent(te, tok, gid, true, nil)

@@ -13,7 +13,7 @@ func slugParam(c echo.Context) (string, error) {
 	slug := c.Param("slug")
 	var v domain.Validation
 	if domain.CheckSlug(&v, "slug", slug); v.Err() != nil {
-		return "", &domain.Error{Code: domain.ENOTFOUND, Reason: "event_not_found", Message: "No such event."}
+		return "", &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonEventNotFound, Message: "No such event."}
 	}
 	return slug, nil
 }
@@ -55,7 +55,7 @@ func (s *Server) createRSVP(c echo.Context) error {
 		return err
 	}
 	res, err := s.store.CreateRSVP(c.Request().Context(), slug, domain.RSVPInput{Name: req.Name, Email: req.Email})
-	s.countRSVP(res, err)
+	s.cfg.Metrics.CountRSVP(res, err)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/httpkit"
 	"github.com/convene/convene/notifications/ics"
 	"github.com/convene/convene/notifications/message"
 )
@@ -34,27 +35,14 @@ type SeriesStore interface {
 func (s *Server) seriesRoutes(pub *echo.Group, auth authed) {
 	pub.GET("/series/:slug", s.getPublicSeries)
 	pub.GET("/series/:slug/calendar.ics", s.getSeriesCalendar)
-	pub.POST("/series/:slug/followers", s.followSeries, s.rateLimit())
-	pub.POST("/followers/:token/confirm", s.confirmFollow, s.rateLimit())
-	pub.POST("/followers/:token/unfollow", s.unfollow, s.rateLimit())
+	pub.POST("/series/:slug/followers", s.followSeries, httpkit.RateLimit(s.cfg.RSVPRatePerMinute))
+	pub.POST("/followers/:token/confirm", s.confirmFollow, httpkit.RateLimit(s.cfg.RSVPRatePerMinute))
+	pub.POST("/followers/:token/unfollow", s.unfollow, httpkit.RateLimit(s.cfg.RSVPRatePerMinute))
 	auth.POST("/groups/:id/series", s.createSeries)
 	auth.GET("/groups/:id/series", s.listSeries)
 	auth.GET("/series/:id", s.getSeries)
 	auth.PATCH("/series/:id", s.updateSeries)
 	auth.POST("/series/:id/end", s.endSeries)
-}
-
-// seriesPages registers the series page and the follow and unfollow
-// pages. The unfollow POST takes no CSRF token: mail clients send it as
-// the RFC 8058 one-click unsubscribe, and the secret link is its only
-// authority.
-func (s *Server) seriesPages(e *echo.Echo, csrf echo.MiddlewareFunc) {
-	e.GET("/s/:slug", s.seriesPage, s.htmlPage, csrf)
-	e.POST("/s/:slug/follow", s.followFormPost, s.htmlPage, s.rateLimit(), csrf)
-	e.GET("/follow/:token", s.followPage, s.htmlPage, tokenPage, csrf)
-	e.POST("/follow/:token", s.followFormConfirm, s.htmlPage, tokenPage, s.rateLimit(), csrf)
-	e.GET("/unfollow/:token", s.unfollowPage, s.htmlPage, tokenPage, csrf)
-	e.POST("/unfollow/:token", s.unfollowPost, s.htmlPage, tokenPage, s.rateLimit())
 }
 
 type createSeriesRequest struct {
@@ -377,7 +365,7 @@ func seriesSlugParam(c echo.Context) (string, error) {
 	slug := c.Param("slug")
 	var v domain.Validation
 	if domain.CheckSlug(&v, "slug", slug); v.Err() != nil {
-		return "", &domain.Error{Code: domain.ENOTFOUND, Reason: "series_not_found", Message: "No such series."}
+		return "", &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonSeriesNotFound, Message: "No such series."}
 	}
 	return slug, nil
 }

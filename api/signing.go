@@ -7,12 +7,13 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/convene/convene/httpkit"
 )
 
 // SigningKeyPath is where the public key that signs contribution records is
-// published (RFC 8615): at the root of the origin that a record names as
-// its issuer.
-const SigningKeyPath = "/.well-known/convene-signing-key"
+// published (httpkit.SigningKeyPath).
+const SigningKeyPath = httpkit.SigningKeyPath
 
 // signingKeyJSON is the published public key, in two forms: raw bytes for
 // libraries (RFC 8032 keys are 32 bytes) and PEM for OpenSSL.

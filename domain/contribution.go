@@ -136,3 +136,17 @@ type EventStats struct {
 	WaitlistConversion float64 // promoted / joined; 0 when nobody waited
 	RepeatAttendees    int     // attendees who also came to an earlier event of the group
 }
+
+// ErrContributionWithdrawn is the answer for a record that no longer
+// stands.
+var ErrContributionWithdrawn = &Error{Code: EGONE, Reason: ReasonContributionWithdrawn,
+	Message: "This contribution record was withdrawn: it no longer stands."}
+
+// CheckStands returns nil for a record that stands, and
+// ErrContributionWithdrawn for one that was withdrawn.
+func (c Contribution) CheckStands() error {
+	if c.WithdrawnAt != nil {
+		return ErrContributionWithdrawn
+	}
+	return nil
+}

@@ -110,5 +110,5 @@ func (v *Validation) Err() error {
 	if len(v.fields) == 1 {
 		msg = v.fields[0].Field + ": " + v.fields[0].Message
 	}
-	return &Error{Code: EINVALID, Reason: "validation_failed", Message: msg, Fields: v.fields}
+	return &Error{Code: EINVALID, Reason: ReasonValidationFailed, Message: msg, Fields: v.fields}
 }

@@ -232,10 +232,10 @@ func (e *Event) CheckPublish(now time.Time) error {
 	case EventPublished:
 		return nil // publishing twice is harmless
 	case EventCancelled:
-		return Conflict("event_cancelled", "A cancelled event cannot be published again.")
+		return Conflict(ReasonEventCancelled, "A cancelled event cannot be published again.")
 	}
 	if !e.StartsAt.After(now) {
-		return &Error{Code: EINVALID, Reason: "event_in_past", Message: "An event that has already started cannot be published.",
+		return &Error{Code: EINVALID, Reason: ReasonEventInPast, Message: "An event that has already started cannot be published.",
 			Fields: []FieldError{{Field: "starts_at", Message: "is in the past"}}}
 	}
 	return e.Validate()

@@ -64,7 +64,7 @@ func CheckFeedback(r RSVP) error {
 		return ErrRSVPErased
 	}
 	if r.AttendedAt == nil || r.Status != RSVPGoing {
-		return Conflict("not_attended", "Only people who attended the event can leave feedback.")
+		return Conflict(ReasonNotAttended, "Only people who attended the event can leave feedback.")
 	}
 	return nil
 }

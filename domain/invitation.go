@@ -171,11 +171,11 @@ type InvitationAnswer struct {
 
 // ErrRSVPErased is the error for anything asked of an RSVP whose attendee
 // erased their data.
-var ErrRSVPErased = &Error{Code: EGONE, Reason: "rsvp_erased", Message: "The data of this RSVP was erased at the attendee's request."}
+var ErrRSVPErased = &Error{Code: EGONE, Reason: ReasonRSVPErased, Message: "The data of this RSVP was erased at the attendee's request."}
 
 // ErrInvitationErased is the error for an invitation link whose recipient
 // erased their data.
-var ErrInvitationErased = &Error{Code: EGONE, Reason: "invitation_erased", Message: "The data of this invitation was erased at the recipient's request."}
+var ErrInvitationErased = &Error{Code: EGONE, Reason: ReasonInvitationErased, Message: "The data of this invitation was erased at the recipient's request."}
 
 // RSVPExport is everything Convene holds about one RSVP, for the
 // attendee's "download my data".

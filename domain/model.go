@@ -182,15 +182,15 @@ func (e *Event) rsvpWindowOpen(now time.Time) bool {
 func (e *Event) CheckAcceptsRSVP(now time.Time) error {
 	switch e.Status {
 	case EventDraft:
-		return &Error{Code: ENOTFOUND, Reason: "event_not_found", Message: "No such event."}
+		return &Error{Code: ENOTFOUND, Reason: ReasonEventNotFound, Message: "No such event."}
 	case EventCancelled:
-		return Conflict("event_cancelled", "This event has been cancelled.")
+		return Conflict(ReasonEventCancelled, "This event has been cancelled.")
 	}
 	if e.RSVPOpensAt != nil && now.Before(*e.RSVPOpensAt) {
-		return Conflict("rsvp_not_open", "RSVPs for this event are not open yet.")
+		return Conflict(ReasonRSVPNotOpen, "RSVPs for this event are not open yet.")
 	}
 	if !e.rsvpWindowOpen(now) {
-		return Conflict("rsvp_closed", "RSVPs for this event are closed.")
+		return Conflict(ReasonRSVPClosed, "RSVPs for this event are closed.")
 	}
 	return nil
 }

@@ -11,9 +11,9 @@ import (
 )
 
 var (
-	errDoorLinkNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: "door_link_not_found", Message: "No such door link."}
-	errDoorLinkExpired  = &domain.Error{Code: domain.EGONE, Reason: "door_link_expired", Message: "This door link has expired or was revoked."}
-	errWrongCode        = &domain.Error{Code: domain.EINVALID, Reason: "validation_failed", Message: "code: is not the code of this event",
+	errDoorLinkNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonDoorLinkNotFound, Message: "No such door link."}
+	errDoorLinkExpired  = &domain.Error{Code: domain.EGONE, Reason: domain.ReasonDoorLinkExpired, Message: "This door link has expired or was revoked."}
+	errWrongCode        = &domain.Error{Code: domain.EINVALID, Reason: domain.ReasonValidationFailed, Message: "code: is not the code of this event",
 		Fields: []domain.FieldError{{Field: "code", Message: "is not the code of this event"}}}
 )
 
@@ -75,11 +75,11 @@ func (db *DB) CreateDoorLink(ctx context.Context, organiserID, eventID string) (
 			return err
 		}
 		if ev.Status != string(domain.EventPublished) {
-			return domain.Conflict("event_not_published", "Door links are for published events.")
+			return domain.Conflict(domain.ReasonEventNotPublished, "Door links are for published events.")
 		}
 		now := db.now()
 		if !now.Before(ev.EndsAt.Add(domain.DoorLinkGrace)) {
-			return domain.Conflict("event_over", "This event ended more than a day ago.")
+			return domain.Conflict(domain.ReasonEventOver, "This event ended more than a day ago.")
 		}
 		raw = domain.NewSecret()
 		row = doorLinkRow{ID: domain.NewID(), EventID: ev.ID, TokenHash: domain.HashToken(raw), CreatedBy: &organiserID,
@@ -184,11 +184,11 @@ func (db *DB) CheckInAtDoor(ctx context.Context, rawLink string, req domain.Chec
 // waitlist is let in from it; one already going is simply checked in.
 func (db *DB) checkIn(tx *gorm.DB, ev *eventRow, req domain.CheckinRequest, how domain.AttendanceMethod) (domain.CheckinResult, error) {
 	if ev.Status != string(domain.EventPublished) {
-		return domain.CheckinResult{}, domain.Conflict("event_not_published", "Only a published event takes check-ins.")
+		return domain.CheckinResult{}, domain.Conflict(domain.ReasonEventNotPublished, "Only a published event takes check-ins.")
 	}
 	now := db.now()
 	if now.Before(ev.StartsAt.Add(-doorLead)) || !now.Before(ev.EndsAt.Add(doorTail)) {
-		return domain.CheckinResult{}, domain.Conflict("checkin_closed", "Check-in is open from a day before the event until a day after it.")
+		return domain.CheckinResult{}, domain.Conflict(domain.ReasonCheckinClosed, "Check-in is open from a day before the event until a day after it.")
 	}
 	var (
 		r     rsvpRow
@@ -211,7 +211,7 @@ func (db *DB) checkIn(tx *gorm.DB, ev *eventRow, req domain.CheckinRequest, how 
 	}
 	if !found {
 		if req.Code != "" {
-			return domain.CheckinResult{}, &domain.Error{Code: domain.ENOTFOUND, Reason: "code_not_found", Message: "No attendee of this event has that code."}
+			return domain.CheckinResult{}, &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonCodeNotFound, Message: "No attendee of this event has that code."}
 		}
 		return domain.CheckinResult{}, errRSVPNotFound
 	}
@@ -219,7 +219,7 @@ func (db *DB) checkIn(tx *gorm.DB, ev *eventRow, req domain.CheckinRequest, how 
 		return domain.CheckinResult{}, domain.ErrRSVPErased
 	}
 	if r.Status != string(domain.RSVPGoing) {
-		return domain.CheckinResult{}, domain.Conflict("rsvp_not_going", "This person has no place: they are "+r.Status+". Register them as a walk-in instead.")
+		return domain.CheckinResult{}, domain.Conflict(domain.ReasonRSVPNotGoing, "This person has no place: they are "+r.Status+". Register them as a walk-in instead.")
 	}
 	return db.markAttended(tx, ev, r, how)
 }
@@ -407,10 +407,10 @@ func (db *DB) SelfCheckIn(ctx context.Context, raw, code string) (domain.Checkin
 			return domain.ErrRSVPErased
 		}
 		if v.RSVP.Status != domain.RSVPGoing {
-			return domain.Conflict("rsvp_not_going", "Only people with a place can check in.")
+			return domain.Conflict(domain.ReasonRSVPNotGoing, "Only people with a place can check in.")
 		}
 		if !v.Event.CheckinOpen(db.now()) {
-			return domain.Conflict("checkin_closed", "Check-in is not open now.")
+			return domain.Conflict(domain.ReasonCheckinClosed, "Check-in is not open now.")
 		}
 		want := v.Event.SelfCheckinCode
 		if want == "" || domain.NormalizeCode(code) != want {
@@ -546,10 +546,10 @@ func (db *DB) RecordAttendance(ctx context.Context, organiserID, eventID string,
 			return err
 		}
 		if ev.Status != string(domain.EventPublished) {
-			return domain.Conflict("event_not_published", "Only a published event records attendance.")
+			return domain.Conflict(domain.ReasonEventNotPublished, "Only a published event records attendance.")
 		}
 		if db.now().Before(ev.StartsAt) {
-			return domain.Conflict("event_not_started", "Attendance lists are recorded once the event has started.")
+			return domain.Conflict(domain.ReasonEventNotStarted, "Attendance lists are recorded once the event has started.")
 		}
 		seen := map[string]bool{}
 		var norms []string

@@ -12,7 +12,7 @@ import (
 	"github.com/convene/convene/domain"
 )
 
-var errContributionNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: "contribution_not_found", Message: "No such contribution record."}
+var errContributionNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonContributionNotFound, Message: "No such contribution record."}
 
 type contributionRow struct {
 	ID               string     `gorm:"column:id;primaryKey"`
@@ -232,7 +232,7 @@ func (db *DB) DeriveContributions(ctx context.Context, eventID, baseURL string) 
 		}
 		now := db.now()
 		if now.Before(ev.EndsAt) {
-			return domain.Conflict("event_not_over", "Contribution records are made once the event is over.")
+			return domain.Conflict(domain.ReasonEventNotOver, "Contribution records are made once the event is over.")
 		}
 		var g groupRow
 		if err := tx.Where("id = ?", ev.GroupID).Take(&g).Error; err != nil {
@@ -482,7 +482,7 @@ func (s contributionScope) with(f domain.ContributionFilter) contributionScope {
 	return s
 }
 
-var errBadCursor = &domain.Error{Code: domain.EINVALID, Reason: "validation_failed", Message: "cursor: is not a cursor this API returned",
+var errBadCursor = &domain.Error{Code: domain.EINVALID, Reason: domain.ReasonValidationFailed, Message: "cursor: is not a cursor this API returned",
 	Fields: []domain.FieldError{{Field: "cursor", Message: "is not a cursor this API returned"}}}
 
 // listContributions returns one page of the scope's records by event start

@@ -21,7 +21,7 @@ func decodeCursor(c string) (key, id string, err error) {
 	b, derr := base64.RawURLEncoding.DecodeString(c)
 	k, i, ok := strings.Cut(string(b), "\x00")
 	if derr != nil || !ok || !domain.ValidID(i) {
-		return "", "", &domain.Error{Code: domain.EINVALID, Reason: "validation_failed", Message: "cursor: is not a cursor this API returned",
+		return "", "", &domain.Error{Code: domain.EINVALID, Reason: domain.ReasonValidationFailed, Message: "cursor: is not a cursor this API returned",
 			Fields: []domain.FieldError{{Field: "cursor", Message: "is not a cursor this API returned"}}}
 	}
 	return k, i, nil

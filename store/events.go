@@ -13,7 +13,7 @@ import (
 	"github.com/convene/convene/domain"
 )
 
-var errEventNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: "event_not_found", Message: "No such event."}
+var errEventNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonEventNotFound, Message: "No such event."}
 
 // memberEvent loads an event of a group the organiser belongs to, optionally
 // locking its row until the transaction ends. Non-members get ENOTFOUND.
@@ -137,7 +137,7 @@ func (db *DB) ListEvents(ctx context.Context, organiserID, groupID string, f dom
 		if after != "" {
 			t, err := time.Parse(time.RFC3339Nano, key)
 			if err != nil {
-				return &domain.Error{Code: domain.EINVALID, Reason: "validation_failed", Message: "cursor: is not a cursor this API returned",
+				return &domain.Error{Code: domain.EINVALID, Reason: domain.ReasonValidationFailed, Message: "cursor: is not a cursor this API returned",
 					Fields: []domain.FieldError{{Field: "cursor", Message: "is not a cursor this API returned"}}}
 			}
 			q = q.Where("(starts_at > ? OR (starts_at = ? AND id > ?))", t, t, after)
@@ -178,7 +178,7 @@ func (db *DB) UpdateEvent(ctx context.Context, organiserID, eventID string, u do
 func (db *DB) updateEvent(tx *gorm.DB, row eventRow, u domain.EventUpdate) (domain.EventChange, error) {
 	var ch domain.EventChange
 	if row.Status == string(domain.EventCancelled) {
-		return ch, domain.Conflict("event_cancelled", "A cancelled event cannot be changed.")
+		return ch, domain.Conflict(domain.ReasonEventCancelled, "A cancelled event cannot be changed.")
 	}
 	e := row.toDomain()
 	ch.Changed = u.Apply(&e)
@@ -192,7 +192,7 @@ func (db *DB) updateEvent(tx *gorm.DB, row eventRow, u domain.EventUpdate) (doma
 		}
 	}
 	if e.Capacity != nil && *e.Capacity < row.GoingCount {
-		return ch, &domain.Error{Code: domain.ECONFLICT, Reason: "capacity_below_going",
+		return ch, &domain.Error{Code: domain.ECONFLICT, Reason: domain.ReasonCapacityBelowGoing,
 			Message: fmt.Sprintf("capacity: %d people are already going; capacity cannot be lower than that.", row.GoingCount),
 			Fields:  []domain.FieldError{{Field: "capacity", Message: fmt.Sprintf("must be at least %d (people already going)", row.GoingCount)}}}
 	}
@@ -270,7 +270,7 @@ func (db *DB) DeleteEvent(ctx context.Context, organiserID, eventID string) erro
 			return err
 		}
 		if row.Status != string(domain.EventDraft) {
-			return domain.Conflict("event_not_draft", "Only draft events can be deleted; cancel a published event instead.")
+			return domain.Conflict(domain.ReasonEventNotDraft, "Only draft events can be deleted; cancel a published event instead.")
 		}
 		return tx.Where("id = ?", eventID).Delete(&eventRow{}).Error
 	})
@@ -335,7 +335,7 @@ func (db *DB) CancelEvent(ctx context.Context, organiserID, eventID, reason stri
 		case domain.EventCancelled:
 			return nil
 		case domain.EventDraft:
-			return domain.Conflict("event_not_published", "A draft event is not cancelled but deleted.")
+			return domain.Conflict(domain.ReasonEventNotPublished, "A draft event is not cancelled but deleted.")
 		}
 		if row, err = db.cancelEvent(tx, row, reason); err != nil {
 			return err

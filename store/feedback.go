@@ -25,7 +25,7 @@ func (r feedbackRow) toDomain() domain.Feedback {
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
-var errNotOver = domain.Conflict("event_not_over", "The event's attendees are thanked a while after it ends.")
+var errNotOver = domain.Conflict(domain.ReasonEventNotOver, "The event's attendees are thanked a while after it ends.")
 
 // EventsToThank returns up to limit events whose attendees are due their
 // thank-you: published events that ended at least delay ago (and within

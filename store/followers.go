@@ -10,8 +10,8 @@ import (
 )
 
 var (
-	errFollowerNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: "follower_not_found", Message: "This link is not valid."}
-	errFollowExpired    = &domain.Error{Code: domain.EGONE, Reason: "follow_link_expired",
+	errFollowerNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonFollowerNotFound, Message: "This link is not valid."}
+	errFollowExpired    = &domain.Error{Code: domain.EGONE, Reason: domain.ReasonFollowLinkExpired,
 		Message: "This confirmation link has expired. Follow the series again to get a new one."}
 )
 
@@ -55,7 +55,7 @@ func (db *DB) FollowSeries(ctx context.Context, slug string, in domain.FollowInp
 			return err
 		}
 		if s.EndedAt != nil {
-			return domain.Conflict("series_ended", "This series has ended: there are no more sessions to follow.")
+			return domain.Conflict(domain.ReasonSeriesEnded, "This series has ended: there are no more sessions to follow.")
 		}
 		// The confirmation e-mail shows the next session: without one it
 		// could not be written, and the person would wait for nothing.
@@ -65,7 +65,7 @@ func (db *DB) FollowSeries(ctx context.Context, slug string, in domain.FollowInp
 			return err
 		}
 		if upcoming == 0 {
-			return domain.Conflict("no_upcoming_session", "This series has no upcoming session to follow just now; try again once the next one is announced.")
+			return domain.Conflict(domain.ReasonNoUpcomingSession, "This series has no upcoming session to follow just now; try again once the next one is announced.")
 		}
 		now := db.now()
 		expires := now.Add(domain.FollowConfirmWindow)

@@ -11,10 +11,10 @@ import (
 )
 
 var (
-	errGroupNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: "group_not_found", Message: "No such group."}
-	errNotOwner      = &domain.Error{Code: domain.EFORBIDDEN, Reason: "owner_required", Message: "Only an owner of the group may do this."}
-	errLastOwner     = domain.Conflict("last_owner", "A group needs at least one owner: make someone else an owner first.")
-	errSlugTaken     = &domain.Error{Code: domain.ECONFLICT, Reason: "slug_taken", Message: "slug: is already taken",
+	errGroupNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonGroupNotFound, Message: "No such group."}
+	errNotOwner      = &domain.Error{Code: domain.EFORBIDDEN, Reason: domain.ReasonOwnerRequired, Message: "Only an owner of the group may do this."}
+	errLastOwner     = domain.Conflict(domain.ReasonLastOwner, "A group needs at least one owner: make someone else an owner first.")
+	errSlugTaken     = &domain.Error{Code: domain.ECONFLICT, Reason: domain.ReasonSlugTaken, Message: "slug: is already taken",
 		Fields: []domain.FieldError{{Field: "slug", Message: "is already taken"}}}
 )
 
@@ -248,7 +248,7 @@ func (db *DB) RemoveMember(ctx context.Context, actorID, groupID, organiserID st
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return &domain.Error{Code: domain.ENOTFOUND, Reason: "member_not_found", Message: "No such member in this group."}
+			return &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonMemberNotFound, Message: "No such member in this group."}
 		}
 		if target.Role == string(domain.RoleOwner) {
 			if err := db.checkNotLastOwner(tx, groupID); err != nil {

@@ -11,7 +11,7 @@ import (
 	"github.com/convene/convene/domain"
 )
 
-var errInvitationNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: "invitation_not_found", Message: "No such invitation."}
+var errInvitationNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonInvitationNotFound, Message: "No such invitation."}
 
 type invitationRow struct {
 	ID          string     `gorm:"column:id;primaryKey"`
@@ -84,7 +84,7 @@ func (db *DB) CreateInvitations(ctx context.Context, organiserID, eventID string
 		}
 		e := ev.toDomain()
 		if e.Status == domain.EventDraft {
-			return domain.Conflict("event_not_published", "Publish the event before inviting people: the invitation links lead to its page.")
+			return domain.Conflict(domain.ReasonEventNotPublished, "Publish the event before inviting people: the invitation links lead to its page.")
 		}
 		if err := e.CheckAcceptsRSVP(db.now()); err != nil {
 			return err
@@ -312,7 +312,7 @@ func (db *DB) OpenInvitationRSVP(ctx context.Context, raw string) (string, error
 			return err
 		}
 		if !live {
-			return domain.Conflict("no_rsvp", "You have no RSVP from this invitation: say yes first.")
+			return domain.Conflict(domain.ReasonNoRSVP, "You have no RSVP from this invitation: say yes first.")
 		}
 		return db.setInvitationManageToken(tx, raw, r.ID)
 	})

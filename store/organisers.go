@@ -31,7 +31,7 @@ func (db *DB) createOrganiser(tx *gorm.DB, email, name string) (domain.Organiser
 	row := organiserRow{ID: domain.NewID(), Email: email, EmailNorm: domain.NormalizeEmail(email), Name: name, CreatedAt: db.now()}
 	if err := translate(tx.Create(&row).Error); err != nil {
 		if isDuplicate(err) {
-			return domain.Organiser{}, domain.Conflict("email_taken", "An organiser with this e-mail address already exists.")
+			return domain.Organiser{}, domain.Conflict(domain.ReasonEmailTaken, "An organiser with this e-mail address already exists.")
 		}
 		return domain.Organiser{}, err
 	}
@@ -148,7 +148,7 @@ func (db *DB) createToken(tx *gorm.DB, organiserID, name string, expiresAt *time
 	return row.toDomain(), raw, nil
 }
 
-var errInvalidToken = &domain.Error{Code: domain.EUNAUTHORIZED, Reason: "invalid_token", Message: "The API token is unknown, revoked or expired."}
+var errInvalidToken = &domain.Error{Code: domain.EUNAUTHORIZED, Reason: domain.ReasonInvalidToken, Message: "The API token is unknown, revoked or expired."}
 
 // Authenticate returns the organiser who holds the raw API token, or
 // EUNAUTHORIZED when the token is unknown, revoked or expired. See
@@ -225,7 +225,7 @@ func (db *DB) RevokeAPIToken(ctx context.Context, organiserID, tokenID string) e
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return &domain.Error{Code: domain.ENOTFOUND, Reason: "token_not_found", Message: "No such token."}
+			return &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonTokenNotFound, Message: "No such token."}
 		}
 		return nil
 	})

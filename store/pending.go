@@ -11,8 +11,8 @@ import (
 )
 
 var (
-	errPendingNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: "confirmation_not_found", Message: "No such confirmation link."}
-	errPendingExpired  = &domain.Error{Code: domain.EGONE, Reason: "confirmation_expired",
+	errPendingNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonConfirmationNotFound, Message: "No such confirmation link."}
+	errPendingExpired  = &domain.Error{Code: domain.EGONE, Reason: domain.ReasonConfirmationExpired,
 		Message: "This confirmation link has expired: RSVP again on the event page."}
 )
 
@@ -63,7 +63,7 @@ func (db *DB) createPending(tx *gorm.DB, ev *eventRow, in domain.RSVPInput) (dom
 		return domain.RSVPResult{}, err
 	}
 	if !e.HasFreeSeat() && !e.Waitlist {
-		return domain.RSVPResult{}, domain.Conflict("event_full", "This event is full and has no waitlist.")
+		return domain.RSVPResult{}, domain.Conflict(domain.ReasonEventFull, "This event is full and has no waitlist.")
 	}
 	emailNorm := domain.NormalizeEmail(in.Email)
 	res := domain.RSVPResult{Pending: &domain.PendingRSVP{EventID: ev.ID, Name: in.Name, Email: in.Email,

@@ -180,7 +180,7 @@ func (db *DB) ReleaseUnconfirmed(ctx context.Context, a domain.ReconfirmArgs) ([
 	return released, err
 }
 
-var errNotGoing = domain.Conflict("not_going", "Only a place held can be confirmed: this RSVP is not going.")
+var errNotGoing = domain.Conflict(domain.ReasonNotGoing, "Only a place held can be confirmed: this RSVP is not going.")
 
 // ReconfirmRSVPByToken records that the person of the RSVP whose manage
 // token is raw still comes, so that their seat is kept. Confirming twice is
@@ -197,7 +197,7 @@ func (db *DB) ReconfirmRSVPByToken(ctx context.Context, raw string) (domain.RSVP
 		case v.RSVP.ErasedAt != nil:
 			return domain.ErrRSVPErased
 		case v.Event.Status == domain.EventCancelled:
-			return domain.Conflict("event_cancelled", "This event has been cancelled.")
+			return domain.Conflict(domain.ReasonEventCancelled, "This event has been cancelled.")
 		case v.RSVP.Status != domain.RSVPGoing:
 			return errNotGoing
 		case v.RSVP.ReconfirmedAt != nil:

@@ -12,9 +12,9 @@ import (
 	"github.com/convene/convene/domain"
 )
 
-var errAttended = domain.Conflict("already_attended", "You are checked in to this event; the RSVP can no longer be cancelled.")
+var errAttended = domain.Conflict(domain.ReasonAlreadyAttended, "You are checked in to this event; the RSVP can no longer be cancelled.")
 
-var errRSVPNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: "rsvp_not_found", Message: "No such RSVP."}
+var errRSVPNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonRSVPNotFound, Message: "No such RSVP."}
 
 // positionSQL computes a waitlisted RSVP's place in line as its rank among
 // those still waitlisted; positions therefore never have gaps or duplicates.
@@ -202,7 +202,7 @@ func refusal(e domain.Event, now time.Time) error {
 		return err
 	}
 	if !e.HasFreeSeat() && !e.Waitlist {
-		return domain.Conflict("event_full", "This event is full and has no waitlist.")
+		return domain.Conflict(domain.ReasonEventFull, "This event is full and has no waitlist.")
 	}
 	return nil
 }

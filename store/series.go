@@ -16,7 +16,7 @@ import (
 	"github.com/convene/convene/domain"
 )
 
-var errSeriesNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: "series_not_found", Message: "No such series."}
+var errSeriesNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonSeriesNotFound, Message: "No such series."}
 
 type seriesRow struct {
 	ID              string     `gorm:"column:id;primaryKey"`
@@ -119,7 +119,7 @@ func occurrenceAfter(rule *rrule.RRule, t time.Time, inc bool) time.Time {
 func checkRule(s domain.Series) (*rrule.RRule, error) {
 	fail := func(field, msg string, args ...any) error {
 		m := fmt.Sprintf(msg, args...)
-		return &domain.Error{Code: domain.EINVALID, Reason: "validation_failed", Message: field + ": " + m,
+		return &domain.Error{Code: domain.EINVALID, Reason: domain.ReasonValidationFailed, Message: field + ": " + m,
 			Fields: []domain.FieldError{{Field: field, Message: m}}}
 	}
 	r, err := SeriesRule(s)
@@ -143,7 +143,7 @@ func checkRule(s domain.Series) (*rrule.RRule, error) {
 
 // errSeriesSlugUsedByEvents refuses a series slug whose occurrence
 // addresses events already have.
-var errSeriesSlugUsedByEvents = &domain.Error{Code: domain.ECONFLICT, Reason: "slug_taken",
+var errSeriesSlugUsedByEvents = &domain.Error{Code: domain.ECONFLICT, Reason: domain.ReasonSlugTaken,
 	Message: "slug: events already have addresses of the form {slug}-YYYY-MM-DD that this series' occurrences would take; choose another slug",
 	Fields:  []domain.FieldError{{Field: "slug", Message: "is taken: events already have addresses of the form {slug}-YYYY-MM-DD"}}}
 
@@ -519,7 +519,7 @@ func (db *DB) UpdateSeries(ctx context.Context, organiserID, seriesID string, u 
 			return err
 		}
 		if row.EndedAt != nil {
-			return domain.Conflict("series_ended", "This series has ended and cannot be changed.")
+			return domain.Conflict(domain.ReasonSeriesEnded, "This series has ended and cannot be changed.")
 		}
 		s := row.toDomain()
 		changed := u.Apply(&s)

@@ -17,7 +17,7 @@ import (
 
 // errSlugTakenAtPublish answers publishing a draft whose chosen slug was
 // taken since it was chosen.
-var errSlugTakenAtPublish = &domain.Error{Code: domain.ECONFLICT, Reason: "slug_taken",
+var errSlugTakenAtPublish = &domain.Error{Code: domain.ECONFLICT, Reason: domain.ReasonSlugTaken,
 	Message: "slug: was taken by another event since you chose it; choose another slug and publish again",
 	Fields:  []domain.FieldError{{Field: "slug", Message: "was taken by another event since you chose it"}}}
 

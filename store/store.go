@@ -278,7 +278,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 // Ready returns nil when the database answers and no migration is pending.
 func (db *DB) Ready(ctx context.Context) error {
 	if err := db.sql.PingContext(ctx); err != nil {
-		return &domain.Error{Code: domain.EUNAVAILABLE, Reason: "database_unreachable", Message: "The database is not reachable."}
+		return &domain.Error{Code: domain.EUNAVAILABLE, Reason: domain.ReasonDatabaseUnreachable, Message: "The database is not reachable."}
 	}
 	p, err := db.provider()
 	if err != nil {
@@ -286,10 +286,10 @@ func (db *DB) Ready(ctx context.Context) error {
 	}
 	pending, err := p.HasPending(ctx)
 	if err != nil {
-		return &domain.Error{Code: domain.EUNAVAILABLE, Reason: "database_unreachable", Message: "The database is not reachable."}
+		return &domain.Error{Code: domain.EUNAVAILABLE, Reason: domain.ReasonDatabaseUnreachable, Message: "The database is not reachable."}
 	}
 	if pending {
-		return &domain.Error{Code: domain.EUNAVAILABLE, Reason: "migrations_pending", Message: "Database migrations are pending."}
+		return &domain.Error{Code: domain.EUNAVAILABLE, Reason: domain.ReasonMigrationsPending, Message: "Database migrations are pending."}
 	}
 	return nil
 }
@@ -338,9 +338,9 @@ func translate(err error) error {
 	if errors.As(err, &pe) {
 		switch {
 		case pe.Code == "23505":
-			return &domain.Error{Code: domain.ECONFLICT, Reason: "duplicate", Message: "It already exists."}
+			return &domain.Error{Code: domain.ECONFLICT, Reason: domain.ReasonDuplicate, Message: "It already exists."}
 		case pe.Code == "23514" || pe.Code == "23503" || pe.Code == "23502":
-			return &domain.Error{Code: domain.ECONFLICT, Reason: "constraint", Message: "The change breaks a rule of the data."}
+			return &domain.Error{Code: domain.ECONFLICT, Reason: domain.ReasonConstraint, Message: "The change breaks a rule of the data."}
 		case pe.Code == "57014" || pe.Code == "55P03" || pe.Code == "40001" || pe.Code == "40P01" ||
 			strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") || pe.Code == "53300":
 			return unavailable(err)
@@ -350,9 +350,9 @@ func translate(err error) error {
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "UNIQUE constraint failed"):
-		return &domain.Error{Code: domain.ECONFLICT, Reason: "duplicate", Message: "It already exists."}
+		return &domain.Error{Code: domain.ECONFLICT, Reason: domain.ReasonDuplicate, Message: "It already exists."}
 	case strings.Contains(msg, "CHECK constraint failed"), strings.Contains(msg, "FOREIGN KEY constraint failed"):
-		return &domain.Error{Code: domain.ECONFLICT, Reason: "constraint", Message: "The change breaks a rule of the data."}
+		return &domain.Error{Code: domain.ECONFLICT, Reason: domain.ReasonConstraint, Message: "The change breaks a rule of the data."}
 	case strings.Contains(msg, "SQLITE_BUSY"), strings.Contains(msg, "database is locked"):
 		return unavailable(err)
 	}
@@ -377,7 +377,7 @@ func (e *unavailableError) Unwrap() []error { return []error{e.public, e.cause} 
 
 func unavailable(cause error) error {
 	return &unavailableError{
-		public: &domain.Error{Code: domain.EUNAVAILABLE, Reason: "database_unavailable", Message: "The service is briefly unavailable; please try again."},
+		public: &domain.Error{Code: domain.EUNAVAILABLE, Reason: domain.ReasonDatabaseUnavailable, Message: "The service is briefly unavailable; please try again."},
 		cause:  cause,
 	}
 }
@@ -385,7 +385,7 @@ func unavailable(cause error) error {
 // isDuplicate reports whether err is a unique violation.
 func isDuplicate(err error) bool {
 	var de *domain.Error
-	return errors.As(err, &de) && de.Reason == "duplicate"
+	return errors.As(err, &de) && de.Reason == domain.ReasonDuplicate
 }
 
 // utc normalises a time for storage: UTC, microsecond precision (what

@@ -31,9 +31,12 @@ import (
 
 	"github.com/convene/convene/api"
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/httpkit"
 	"github.com/convene/convene/notifications"
 	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/ops"
 	"github.com/convene/convene/store"
+	"github.com/convene/convene/web"
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; otherwise
@@ -384,6 +387,47 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 	}, nil
 }
 
+// newSite puts the parts of the service together on one address: the JSON
+// API (/api/, the signing key), the operations endpoints (/metrics,
+// /healthz, /readyz, pprof) and the website (everything else). They share
+// the metrics, the foreground and the guard against guessed check-in
+// codes.
+func newSite(db *store.DB, cfg Config, log *slog.Logger, metrics *httpkit.Metrics, fg *notifications.Foreground) (http.Handler, error) {
+	// Scrapes and profiles (ops) are not requests anyone waits on: the
+	// e-mails do not give way to them.
+	hc := httpkit.Config{TrustedProxies: cfg.TrustedProxies, Foreground: fg}
+	codes := httpkit.NewCodeGuard()
+	apiSrv, err := api.New(db, api.Config{
+		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, RSVPRatePerMinute: cfg.RSVPRatePerMinute,
+		Version: buildVersion(), Logger: log, Clock: db.Clock(), AdminEmail: cfg.AdminEmail, Metrics: metrics, Codes: codes,
+		FeedCacheTTL: cfg.FeedCacheTTL, HTTP: hc,
+	})
+	if err != nil {
+		return nil, err
+	}
+	webSrv, err := web.New(db, web.Config{
+		BaseURL: cfg.BaseURL, Clock: db.Clock(), Logger: log, RSVPRatePerMinute: cfg.RSVPRatePerMinute,
+		Codes: codes, Metrics: metrics, HTTP: hc,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var site http.Handler
+	opsSrv, err := ops.New(db, ops.Config{
+		Logger: log, Metrics: metrics, MetricsToken: cfg.MetricsToken, Pprof: cfg.Pprof,
+		InFlight: func() int { return int(fg.InFlight()) }, BenchStatic: cfg.BenchStatic,
+		Site: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { site.ServeHTTP(w, r) }),
+		HTTP: httpkit.Config{TrustedProxies: cfg.TrustedProxies},
+	})
+	if err != nil {
+		return nil, err
+	}
+	site = httpkit.Join(webSrv.Handler(),
+		httpkit.Part{Paths: apiSrv.Paths(), Handler: apiSrv.Handler()},
+		httpkit.Part{Paths: opsSrv.Paths(), Handler: opsSrv.Handler()})
+	return site, nil
+}
+
 // levelAtLeast drops records below a level (River is chatty at Info).
 type levelAtLeast struct {
 	slog.Handler
@@ -479,7 +523,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	log.Info("signing key", "key_id", key.ID)
 
 	// One registry for the server and the workers (e-mails by outcome).
-	metrics := api.NewMetrics()
+	metrics := httpkit.NewMetrics()
 	// E-mails give way to the requests the server is answering.
 	foreground := notifications.NewForeground()
 	stopJobs, err := startJobs(context.WithoutCancel(ctx), db, cfg, log, metrics, foreground)
@@ -494,12 +538,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		stopJobs(jctx)
 	}()
 
-	srv, err := api.New(db, api.Config{
-		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, RSVPRatePerMinute: cfg.RSVPRatePerMinute,
-		Version: buildVersion(), Logger: log,
-		AdminEmail: cfg.AdminEmail, Metrics: metrics, MetricsToken: cfg.MetricsToken, Pprof: cfg.Pprof, Foreground: foreground,
-		BenchStatic: cfg.BenchStatic, FeedCacheTTL: cfg.FeedCacheTTL, Clock: db.Clock(),
-	})
+	handler, err := newSite(db, cfg, log, metrics, foreground)
 	if err != nil {
 		return err
 	}
@@ -508,7 +547,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

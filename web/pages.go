@@ -1,10 +1,9 @@
-package api
+package web
 
 import (
 	"bytes"
 	"errors"
 	"html/template"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,9 +11,9 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/httpkit"
 )
 
 // pageCSP is the Content-Security-Policy of every HTML page: the pages
@@ -22,10 +21,6 @@ import (
 // origin, post forms only here and may not be framed.
 const pageCSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
-// csrfField is the name of the hidden form field that carries the CSRF
-// token (and the context key Echo's middleware stores it under).
-const csrfField = "_csrf"
 
 // pagePrefixes are where the HTML pages and their assets live. They are
 // for people, not programs, and so are not part of the JSON API or of
@@ -48,91 +43,58 @@ func isPagePath(p string) bool {
 // middleware, which would change how unknown paths are answered (they stay
 // 404 problem documents).
 func (s *Server) pageRoutes(e *echo.Echo) {
-	csrf := s.pageCSRF()
+	csrf := httpkit.CSRF(s.cfg.BaseURL)
 	e.GET("/static/:name", serveStatic)
-	e.GET("/e/:slug", s.eventPage, s.htmlPage, csrf)
-	e.POST("/e/:slug/rsvp", s.rsvpFormPost, s.htmlPage, s.rateLimit(), csrf)
-	e.GET("/r/:token", s.rsvpPage, s.htmlPage, tokenPage, csrf)
-	e.POST("/r/:token/checkin", s.selfCheckinPost, s.htmlPage, tokenPage, s.codes.middleware, csrf)
-	e.GET("/j/:token", s.joinPage, s.htmlPage, tokenPage)
-	e.GET("/door/:token", s.doorPage, s.htmlPage, tokenPage, csrf)
+	e.GET("/e/:slug", s.eventPage, htmlPage, csrf)
+	e.POST("/e/:slug/rsvp", s.rsvpFormPost, htmlPage, s.rateLimit(), csrf)
+	e.GET("/r/:token", s.rsvpPage, htmlPage, tokenPage, csrf)
+	e.POST("/r/:token/checkin", s.selfCheckinPost, htmlPage, tokenPage, s.codes.Middleware, csrf)
+	e.GET("/j/:token", s.joinPage, htmlPage, tokenPage)
+	e.GET("/door/:token", s.doorPage, htmlPage, tokenPage, csrf)
 	// Door staff check a crowd in from one address: only wrong codes are
 	// limited, not the pace of the door.
-	e.POST("/door/:token/checkin", s.doorCheckinPost, s.htmlPage, tokenPage, s.codes.middleware, csrf)
-	e.POST("/door/:token/undo", s.doorUndoPost, s.htmlPage, tokenPage, csrf)
-	e.POST("/door/:token/walkin", s.doorWalkInPost, s.htmlPage, tokenPage, csrf)
-	e.POST("/r/:token/reconfirm", s.reconfirmFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
-	e.GET("/r/:token/cancel", s.cancelPage, s.htmlPage, tokenPage, csrf)
-	e.POST("/r/:token/cancel", s.cancelFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
-	e.GET("/r/:token/erase", s.erasePage, s.htmlPage, tokenPage, csrf)
-	e.POST("/r/:token/erase", s.eraseFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
-	e.GET("/g/:slug", s.groupPage, s.htmlPage)
-	e.GET("/i/:token", s.invitationPage, s.htmlPage, tokenPage, csrf)
-	e.GET("/i/:token/rsvp", s.invitationRSVPPage, s.htmlPage, tokenPage)
-	e.POST("/i/:token/rsvp", s.invitationRSVPPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
-	e.POST("/i/:token/accept", s.acceptFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
-	e.POST("/i/:token/decline", s.declineFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
-	e.GET("/f/:token", s.feedbackPage, s.htmlPage, tokenPage, csrf)
-	e.POST("/f/:token", s.feedbackFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
-	e.GET("/c/:token", s.confirmPage, s.htmlPage, tokenPage, csrf)
-	e.POST("/c/:token", s.confirmFormPost, s.htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.POST("/door/:token/checkin", s.doorCheckinPost, htmlPage, tokenPage, s.codes.Middleware, csrf)
+	e.POST("/door/:token/undo", s.doorUndoPost, htmlPage, tokenPage, csrf)
+	e.POST("/door/:token/walkin", s.doorWalkInPost, htmlPage, tokenPage, csrf)
+	e.POST("/r/:token/reconfirm", s.reconfirmFormPost, htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.GET("/r/:token/cancel", s.cancelPage, htmlPage, tokenPage, csrf)
+	e.POST("/r/:token/cancel", s.cancelFormPost, htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.GET("/r/:token/erase", s.erasePage, htmlPage, tokenPage, csrf)
+	e.POST("/r/:token/erase", s.eraseFormPost, htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.GET("/g/:slug", s.groupPage, htmlPage)
+	e.GET("/i/:token", s.invitationPage, htmlPage, tokenPage, csrf)
+	e.GET("/i/:token/rsvp", s.invitationRSVPPage, htmlPage, tokenPage)
+	e.POST("/i/:token/rsvp", s.invitationRSVPPost, htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.POST("/i/:token/accept", s.acceptFormPost, htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.POST("/i/:token/decline", s.declineFormPost, htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.GET("/f/:token", s.feedbackPage, htmlPage, tokenPage, csrf)
+	e.POST("/f/:token", s.feedbackFormPost, htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.GET("/c/:token", s.confirmPage, htmlPage, tokenPage, csrf)
+	e.POST("/c/:token", s.confirmFormPost, htmlPage, tokenPage, s.rateLimit(), csrf)
 	s.seriesPages(e, csrf)
+	e.GET("/v/:id", s.verifyPage, htmlPage)
 }
 
-// pageCSRF is the double-submit CSRF check of the forms: a random token in
-// a SameSite=Strict, HttpOnly cookie that the form must send back in its
-// _csrf field. Browsers that send Sec-Fetch-Site are checked by that header
-// instead (Echo's middleware), so a same-origin post is let through.
-func (s *Server) pageCSRF() echo.MiddlewareFunc {
-	secure := strings.HasPrefix(s.cfg.BaseURL, "https://")
-	name := "convene_csrf"
-	if secure {
-		name = "__Host-convene_csrf" // Secure, Path=/ and no Domain, enforced by browsers
-	}
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:" + csrfField,
-		ContextKey:     csrfField,
-		CookieName:     name,
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   secure,
-		CookieSameSite: http.SameSiteStrictMode,
-	})
-}
-
-// htmlPage sets the headers every HTML page carries and renders any error
-// from the handler or the middleware after it (CSRF, rate limit) as a
-// page: people who followed a link get HTML, while the JSON API keeps its
-// problem documents.
-func (s *Server) htmlPage(next echo.HandlerFunc) echo.HandlerFunc {
+// htmlPage sets the headers every HTML page carries. Errors from the
+// handler and the middleware after it (CSRF, rate limits) reach the
+// website's error handler, which answers them as pages too.
+func htmlPage(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("Content-Security-Policy", pageCSP)
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("X-Content-Type-Options", "nosniff")
-		err := next(&pageContext{Context: c, s: s})
-		if err == nil || c.Response().Committed {
-			return err
-		}
-		return s.renderError(c, err)
+		c.Set(pageKey, true)
+		pageHeaders(c)
+		return next(c)
 	}
 }
 
-// pageContext sends errors that middleware reports through c.Error rather
-// than by returning them (Echo's rate limiter does) to the error page
-// instead of the API's problem documents.
-type pageContext struct {
-	echo.Context
-	s *Server
-}
+// pageKey marks, in a request's context, a request that reached a page.
+const pageKey = "convene.page"
 
-func (c *pageContext) Error(err error) {
-	if c.Response().Committed {
-		return
-	}
-	if rerr := c.s.renderError(c.Context, err); rerr != nil {
-		c.Context.Error(rerr)
-	}
+// pageHeaders are the headers of every page, error pages included.
+func pageHeaders(c echo.Context) {
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
 }
 
 // tokenPage marks the pages whose address holds a manage token, error
@@ -161,49 +123,36 @@ func (s *Server) render(c echo.Context, status int, page string, data any) error
 // API would give it. Internal errors are logged as handleError logs them:
 // with the route pattern, never the path (it may hold a token).
 func (s *Server) renderError(c echo.Context, err error) error {
-	var (
-		de *domain.Error
-		he *echo.HTTPError
-	)
-	status, reason := http.StatusInternalServerError, ""
-	switch {
-	case errors.As(err, &de):
-		status, reason = statusOf[de.Code], de.Reason
-		if st, ok := reasonStatus[de.Reason]; ok {
-			status = st
-		}
-		if de.Code == domain.EINTERNAL || status == 0 {
-			status = http.StatusInternalServerError
-		}
-	case errors.As(err, &he):
-		status = he.Code
-		// Echo's CSRF middleware answers 400 for a missing token and 403
-		// for a wrong one or a cross-site post: both are a refused form.
-		if status == http.StatusBadRequest || status == http.StatusForbidden {
-			status, reason = http.StatusForbidden, "csrf"
-		}
+	pageHeaders(c)
+	st := httpkit.StatusOf(err)
+	status, reason := st.Status, st.Code
+	// Echo's CSRF middleware answers 400 for a missing token and 403 for
+	// a wrong one or a cross-site post: both are a refused form.
+	if st.Echo && (status == http.StatusBadRequest || status == http.StatusForbidden) {
+		status, reason = http.StatusForbidden, "csrf"
 	}
+	httpkit.Report(c, s.log, httpkit.Status{Status: status}, err)
 	d := messagePageData{Meta: s.meta("")}
 	switch status {
 	case http.StatusNotFound:
 		d.Heading, d.Text = "Page not found", []string{"There is nothing at this address. The link may be mistyped or incomplete."}
 		switch reason {
-		case "event_not_found":
+		case domain.ReasonEventNotFound:
 			d.Heading, d.Text = "We can't find that event", []string{"It may not be published yet, or the link may be mistyped."}
-		case "group_not_found":
+		case domain.ReasonGroupNotFound:
 			d.Heading, d.Text = "We can't find that group", []string{"The link may be mistyped."}
-		case "rsvp_not_found":
+		case domain.ReasonRSVPNotFound:
 			d.Heading, d.Text = "We can't find that RSVP", []string{"The link may be incomplete: check that you copied the whole link from your e-mail."}
-		case "invitation_not_found":
+		case domain.ReasonInvitationNotFound:
 			d.Heading, d.Text = "We can't find that invitation", []string{"The link may be incomplete: check that you copied the whole link from your e-mail."}
-		case "door_link_not_found":
+		case domain.ReasonDoorLinkNotFound:
 			d.Heading, d.Text = "We can't find that door link", []string{"Ask the organisers for the link again: check that you copied all of it."}
-		case "confirmation_not_found":
+		case domain.ReasonConfirmationNotFound:
 			d.Heading, d.Text = "We can't find that confirmation link", []string{"The link may be incomplete, or it expired and was removed. You can RSVP again on the event page."}
 		}
 	case http.StatusGone:
 		d.Heading, d.Text = "This link no longer works", []string{domain.ErrorMessage(err)}
-		if reason == "confirmation_expired" {
+		if reason == domain.ReasonConfirmationExpired {
 			d.Heading, d.Text = "This confirmation link has expired", []string{"Links to confirm an RSVP work for 48 hours. RSVP again on the event page and we will send a new one."}
 		}
 	case http.StatusForbidden:
@@ -219,12 +168,8 @@ func (s *Server) renderError(c echo.Context, err error) error {
 			d.Links = []pageLink{back}
 		}
 	case http.StatusServiceUnavailable:
-		c.Response().Header().Set("Retry-After", "1")
-		s.log.WarnContext(c.Request().Context(), "unavailable", "err", err.Error(), "route", c.Path())
 		d.Heading, d.Text = "Briefly unavailable", []string{"The service is briefly unavailable. Please try again in a moment."}
 	case http.StatusInternalServerError:
-		s.log.LogAttrs(c.Request().Context(), slog.LevelError, "internal error", slog.String("err", err.Error()),
-			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)), slog.String("route", c.Path()))
 		d.Heading, d.Text = "Something went wrong", []string{"Something went wrong on our side. It has been logged; please try again later."}
 	default:
 		d.Heading, d.Text = http.StatusText(status), []string{domain.ErrorMessage(err)}
@@ -293,7 +238,7 @@ func (s *Server) renderEvent(c echo.Context, status int, e domain.Event, g domai
 	sum := s.eventSummary(e, g)
 	d := eventPageData{
 		Meta: s.meta(e.Title), Event: sum, Description: paragraphs(e.Description), Notice: n, Form: form,
-		CSRF: csrfToken(c), ConfirmByEmail: e.RSVPConfirmation == domain.ConfirmEmail,
+		CSRF: httpkit.CSRFToken(c), ConfirmByEmail: e.RSVPConfirmation == domain.ConfirmEmail,
 	}
 	d.Meta.Description = ogDescription(sum, e.Description)
 	d.Meta.URL = s.cfg.BaseURL + sum.URL
@@ -446,7 +391,7 @@ func (s *Server) renderRSVP(c echo.Context, status int, t, checkinErr string) er
 		}
 		d.Reconfirm = p
 	}
-	d.CSRF = csrfToken(c)
+	d.CSRF = httpkit.CSRFToken(c)
 	return s.render(c, status, "rsvp", d)
 }
 
@@ -506,7 +451,7 @@ func (s *Server) cancelPage(c echo.Context) error {
 	}
 	base := "/r/" + url.PathEscape(t)
 	d := cancelPageData{Meta: s.meta("Cancel your RSVP?"), Event: s.eventSummary(v.Event, v.Group),
-		Going: v.RSVP.Status == domain.RSVPGoing, Action: base + "/cancel", KeepURL: base, CSRF: csrfToken(c)}
+		Going: v.RSVP.Status == domain.RSVPGoing, Action: base + "/cancel", KeepURL: base, CSRF: httpkit.CSRFToken(c)}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, d.Event.GroupURL
 	return s.render(c, http.StatusOK, "cancel", d)
@@ -533,7 +478,7 @@ func (s *Server) groupPage(c echo.Context) error {
 	slug := c.Param("slug")
 	var v domain.Validation
 	if domain.CheckSlug(&v, "slug", slug); v.Err() != nil {
-		return &domain.Error{Code: domain.ENOTFOUND, Reason: "group_not_found", Message: "No such group."}
+		return &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonGroupNotFound, Message: "No such group."}
 	}
 	now := s.now()
 	g, events, err := s.store.FindPublicGroup(c.Request().Context(), slug, now.Add(-groupPageHistory))
@@ -562,12 +507,6 @@ func (s *Server) groupPage(c echo.Context) error {
 	return s.render(c, http.StatusOK, "group", d)
 }
 
-// csrfToken is the token the forms of this response must send back.
-func csrfToken(c echo.Context) string {
-	t, _ := c.Get(csrfField).(string)
-	return t
-}
-
 // webcalURL turns a feed's http(s) address into the webcal:// link that
 // calendar apps subscribe to. The address is built from the configured
 // base URL and escaped path segments, so it may be trusted as a URL.
@@ -578,4 +517,17 @@ func webcalURL(feed string) template.URL {
 		}
 	}
 	return ""
+}
+
+// seriesPages registers the series page and the follow and unfollow
+// pages. The unfollow POST takes no CSRF token: mail clients send it as
+// the RFC 8058 one-click unsubscribe, and the secret link is its only
+// authority.
+func (s *Server) seriesPages(e *echo.Echo, csrf echo.MiddlewareFunc) {
+	e.GET("/s/:slug", s.seriesPage, htmlPage, csrf)
+	e.POST("/s/:slug/follow", s.followFormPost, htmlPage, s.rateLimit(), csrf)
+	e.GET("/follow/:token", s.followPage, htmlPage, tokenPage, csrf)
+	e.POST("/follow/:token", s.followFormConfirm, htmlPage, tokenPage, s.rateLimit(), csrf)
+	e.GET("/unfollow/:token", s.unfollowPage, htmlPage, tokenPage, csrf)
+	e.POST("/unfollow/:token", s.unfollowPost, htmlPage, tokenPage, s.rateLimit())
 }

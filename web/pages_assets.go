@@ -1,4 +1,4 @@
-package api
+package web
 
 import (
 	"crypto/sha256"
@@ -17,7 +17,7 @@ import (
 // The attendee pages' templates and their one stylesheet are embedded in
 // the binary: the service works offline and sends no visitor elsewhere.
 //
-//go:embed web/templates/*.html web/static/*
+//go:embed templates/*.html static/*
 var webFS embed.FS
 
 // staticAsset is an embedded file with its content hash. Pages link to the
@@ -38,7 +38,7 @@ var (
 )
 
 func init() {
-	files, err := fs.Glob(webFS, "web/static/*")
+	files, err := fs.Glob(webFS, "static/*")
 	if err != nil {
 		panic(err)
 	}
@@ -61,9 +61,9 @@ func init() {
 		staticURL[name] = "/static/" + a.hashedName
 	}
 
-	layout := template.Must(template.New("layout.html").ParseFS(webFS, "web/templates/layout.html", "web/templates/partials.html"))
+	layout := template.Must(template.New("layout.html").ParseFS(webFS, "templates/layout.html", "templates/partials.html"))
 	for _, page := range []string{"event", "rsvp", "cancel", "group", "message", "invitation", "confirm", "erase", "door", "join", "series", "follow", "feedback"} {
-		t := template.Must(template.Must(layout.Clone()).ParseFS(webFS, "web/templates/"+page+".html"))
+		t := template.Must(template.Must(layout.Clone()).ParseFS(webFS, "templates/"+page+".html"))
 		pageTemplate[page] = t
 	}
 }

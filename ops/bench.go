@@ -1,8 +1,9 @@
-package api
+package ops
 
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -14,8 +15,8 @@ import (
 // compares the real feed with. It does not exist otherwise.
 const BenchStaticPath = "/bench/static.ics"
 
-// benchFeed is one group feed as the real handler answered it the first
-// time it was asked for.
+// benchFeed is one group feed as the service answered it the first time
+// it was asked for.
 type benchFeed struct {
 	status int
 	header http.Header
@@ -29,7 +30,7 @@ type benchStatic struct {
 }
 
 func (s *Server) benchRoutes(e *echo.Echo) {
-	if !s.cfg.BenchStatic {
+	if !s.cfg.BenchStatic || s.cfg.Site == nil {
 		return
 	}
 	b := &benchStatic{feeds: map[string]*benchFeed{}}
@@ -37,9 +38,10 @@ func (s *Server) benchRoutes(e *echo.Echo) {
 }
 
 // serveBenchStatic answers GET /bench/static.ics?group=SLUG. The first
-// request for a group runs the real feed handler and keeps its answer;
-// every request then gets those bytes and headers from memory, 304 when
-// If-None-Match names the ETag, with no database work and no encoding.
+// request for a group asks the service for the real feed and keeps its
+// answer; every request then gets those bytes and headers from memory,
+// 304 when If-None-Match names the ETag, with no database work and no
+// encoding.
 func (s *Server) serveBenchStatic(c echo.Context, b *benchStatic) error {
 	slug := c.QueryParam("group")
 	b.mu.Lock()
@@ -48,14 +50,11 @@ func (s *Server) serveBenchStatic(c echo.Context, b *benchStatic) error {
 	if f == nil {
 		rec := httptest.NewRecorder()
 		req := c.Request().Clone(c.Request().Context())
+		req.URL = &url.URL{Path: "/api/v1/public/groups/" + url.PathEscape(slug) + "/calendar.ics"}
+		req.RequestURI = req.URL.Path
 		req.Header.Del("If-None-Match")
 		req.Header.Del("If-Modified-Since")
-		cc := s.echo.NewContext(req, rec)
-		cc.SetParamNames("slug")
-		cc.SetParamValues(slug)
-		if err := s.getGroupCalendar(cc); err != nil {
-			return err
-		}
+		s.cfg.Site.ServeHTTP(rec, req)
 		f = &benchFeed{status: rec.Code, header: rec.Header().Clone(), body: rec.Body.Bytes()}
 		b.mu.Lock()
 		b.feeds[slug] = f

@@ -1,4 +1,4 @@
-package api
+package web
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/httpkit"
 )
 
 // The door page: a secret link for door staff (no account) with the list
@@ -16,11 +17,6 @@ import (
 // scanned code, and a walk-in form. Every action is a form post that
 // redirects back (so a reload does not post twice) with what happened in
 // the query.
-
-// doorTokenParam returns a door-link token from the path.
-func doorTokenParam(c echo.Context) (string, error) {
-	return linkToken(c, "door_link_not_found", "door link")
-}
 
 type doorPerson struct {
 	ID       string
@@ -63,7 +59,7 @@ func (s *Server) renderDoor(c echo.Context, status int, t string, n *notice, for
 	}
 	loc := pageZone(l.Event.TimeZone)
 	d := doorPageData{Meta: s.meta("Door: " + l.Event.Title), Event: s.eventSummary(l.Event, l.Group), Expected: l.Expected, In: l.In,
-		Base: "/door/" + url.PathEscape(t), CSRF: csrfToken(c), Notice: n, Form: form, Code: code, CodeErr: codeErr}
+		Base: "/door/" + url.PathEscape(t), CSRF: httpkit.CSRFToken(c), Notice: n, Form: form, Code: code, CodeErr: codeErr}
 	d.Meta.NoIndex = true
 	d.Meta.Brand = l.Group.Name
 	about := c.QueryParam("p")
@@ -116,8 +112,8 @@ func (s *Server) doorCheckinPost(c echo.Context) error {
 	var de *domain.Error
 	switch {
 	case err == nil:
-	case errors.As(err, &de) && (de.Reason == "code_not_found" || de.Code == domain.EINVALID):
-		markWrongCode(c)
+	case errors.As(err, &de) && (de.Reason == domain.ReasonCodeNotFound || de.Code == domain.EINVALID):
+		httpkit.WrongCode(c)
 		return s.renderDoor(c, http.StatusUnprocessableEntity, t, nil, rsvpForm{}, req.Code,
 			"No one expected at this event has the code "+domain.FormatCode(domain.NormalizeCode(req.Code))+".")
 	case errors.As(err, &de) && de.Code == domain.ECONFLICT:
@@ -191,7 +187,7 @@ func (s *Server) selfCheckinPost(c echo.Context) error {
 	case err == nil:
 		return c.Redirect(http.StatusSeeOther, "/r/"+url.PathEscape(t)+"?checkedin=1")
 	case errors.As(err, &de) && de.Code == domain.EINVALID:
-		markWrongCode(c)
+		httpkit.WrongCode(c)
 		return s.renderRSVP(c, http.StatusUnprocessableEntity, t, "That is not the code of this event. Check the code shown in the room and try again.")
 	case errors.As(err, &de) && de.Code == domain.ECONFLICT:
 		return s.renderRSVP(c, http.StatusConflict, t, de.Message)
@@ -221,7 +217,7 @@ func (s *Server) joinPage(c echo.Context) error {
 		return err
 	}
 	if v.Event.OnlineURL == "" {
-		return &domain.Error{Code: domain.ENOTFOUND, Reason: "not_online", Message: "This event has no online session."}
+		return &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonNotOnline, Message: "This event has no online session."}
 	}
 	if recorded || (v.RSVP.Status == domain.RSVPGoing && v.Event.CheckinOpen(s.now())) {
 		// The meeting's own link; it is never shown to people without a

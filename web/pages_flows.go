@@ -1,4 +1,4 @@
-package api
+package web
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/httpkit"
 )
 
 // The pages behind personal links that came by e-mail: an invitation
@@ -68,7 +69,7 @@ func (s *Server) renderInvitation(c echo.Context, status int, t string, v domain
 	base := "/i/" + url.PathEscape(t)
 	d := invitationPageData{Meta: s.meta("Invitation: " + v.Event.Title), Event: sum, Name: v.Invitation.Name,
 		Note: paragraphs(v.Invitation.Message), Status: v.Invitation.Status, Accept: base + "/accept", Decline: base + "/decline",
-		Form: form, CSRF: csrfToken(c), Notice: n}
+		Form: form, CSRF: httpkit.CSRFToken(c), Notice: n}
 	if only, _ := c.Get("invitation_only").(string); only != "" {
 		d.Only, d.OtherLink = only, base+"?answer="+map[string]string{"yes": "no", "no": "yes"}[only]+"#answer"
 	}
@@ -223,7 +224,7 @@ func (s *Server) confirmPage(c echo.Context) error {
 	sum := s.eventSummary(v.Event, v.Group)
 	loc := pageZone(v.Event.TimeZone)
 	d := confirmPageData{Meta: s.meta("Confirm your RSVP: " + v.Event.Title), Event: sum, Name: v.Pending.Name,
-		Expires: pageInstant(v.Pending.ExpiresAt, loc), Action: "/c/" + url.PathEscape(t), CSRF: csrfToken(c)}
+		Expires: pageInstant(v.Pending.ExpiresAt, loc), Action: "/c/" + url.PathEscape(t), CSRF: httpkit.CSRFToken(c)}
 	if !sum.Cancelled && !sum.Over {
 		d.Places = placesText(v.Event)
 	}
@@ -283,7 +284,7 @@ func (s *Server) erasePage(c echo.Context) error {
 	}
 	base := "/r/" + url.PathEscape(t)
 	d := erasePageData{Meta: s.meta("Erase your data?"), Event: s.eventSummary(v.Event, v.Group), Name: v.RSVP.Name, Email: v.RSVP.Email,
-		RSVPs: x.RSVPs, Following: x.Following, Upcoming: x.Upcoming, Action: base + "/erase", KeepURL: base, CSRF: csrfToken(c)}
+		RSVPs: x.RSVPs, Following: x.Following, Upcoming: x.Upcoming, Action: base + "/erase", KeepURL: base, CSRF: httpkit.CSRFToken(c)}
 	if x.Series != nil {
 		d.Series = x.Series.Title
 	}

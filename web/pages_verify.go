@@ -1,4 +1,4 @@
-package api
+package web
 
 import (
 	"errors"
@@ -10,13 +10,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/httpkit"
 )
 
 // The verification page has its own template, parsed here so that this
 // file holds all of it.
 func init() {
-	layout := template.Must(template.New("layout.html").ParseFS(webFS, "web/templates/layout.html", "web/templates/partials.html"))
-	pageTemplate["verify"] = template.Must(layout.ParseFS(webFS, "web/templates/verify.html"))
+	layout := template.Must(template.New("layout.html").ParseFS(webFS, "templates/layout.html", "templates/partials.html"))
+	pageTemplate["verify"] = template.Must(layout.ParseFS(webFS, "templates/verify.html"))
 }
 
 var activityLabel = map[domain.ActivityType]string{
@@ -90,7 +91,7 @@ func (s *Server) verifyPage(c echo.Context) error {
 		Attended: attendedLabel[rec.AttendedHow], Revision: rec.Revision, Previous: rec.Previous,
 		SignedOn:  rec.VerifiedAt.UTC().Format("2 January 2006, 15:04:05 UTC"),
 		SignedISO: rec.VerifiedAt.UTC().Format(time.RFC3339), KeyID: keyID, Signature: rec.Signature,
-		Signed: string(rec.SignedForm(keyID)), KeyURL: s.cfg.BaseURL + SigningKeyPath,
+		Signed: string(rec.SignedForm(keyID)), KeyURL: s.cfg.BaseURL + httpkit.SigningKeyPath,
 		JSONURL: s.cfg.BaseURL + "/api/v1/public/contributions/" + rec.ID,
 	}
 	if t, err := time.Parse(time.DateOnly, rec.EventDate); err == nil {
@@ -105,4 +106,23 @@ func (s *Server) verifyPage(c echo.Context) error {
 	d.Meta.Description = d.Activity + " at " + rec.EventTitle + ", " + d.EventDate + " — revision " + strconv.Itoa(rec.Revision) + "."
 	c.Response().Header().Set("Cache-Control", "no-cache")
 	return s.render(c, http.StatusOK, "verify", d)
+}
+
+// findLiveContribution returns a record that stands, with the id of the
+// key that signed it; ENOTFOUND, or EGONE for a withdrawn one.
+func (s *Server) findLiveContribution(c echo.Context) (domain.Contribution, string, error) {
+	id, err := httpkit.ID(c, "id", "contribution")
+	if err != nil {
+		return domain.Contribution{}, "", err
+	}
+	ctx := c.Request().Context()
+	rec, err := s.store.FindContribution(ctx, id)
+	if err != nil {
+		return rec, "", err
+	}
+	if err := rec.CheckStands(); err != nil {
+		return rec, "", err
+	}
+	k, err := s.store.SigningKey(ctx)
+	return rec, k.ID, err
 }
