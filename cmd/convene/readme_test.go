@@ -578,3 +578,58 @@ func headingAnchors(t *testing.T, path string) map[string]bool {
 	}
 	return out
 }
+
+// TestReadmeNewcomerPath checks what a newcomer meets before the walk:
+// the prerequisites (the Go version go.mod asks for, curl, jq, OpenSSL 3,
+// the first build's minutes), a build of the convene binary before any
+// example calls it, and no example calling a convene the README never
+// built (a bare "convene" on the PATH).
+func TestReadmeNewcomerPath(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^go (\d+\.\d+)`).FindSubmatch(gomod)
+	if m == nil {
+		t.Fatal("go.mod names no Go version")
+	}
+	_, pre, ok := strings.Cut(string(readme), "\n## Prerequisites\n")
+	pre, _, _ = strings.Cut(pre, "\n## ")
+	if !ok {
+		t.Fatal("the README has no Prerequisites section")
+	}
+	for _, want := range []string{"Go " + string(m[1]), "curl", "jq", "OpenSSL 3", "first build", "minutes"} {
+		if !strings.Contains(pre, want) {
+			t.Errorf("the prerequisites do not mention %q", want)
+		}
+	}
+
+	const build = "go build -o convene ./cmd/convene"
+	built := false
+	bare := regexp.MustCompile(`(^|[^./\w-])convene (serve|migrate|organiser|help|version)\b`)
+	for _, doc := range documents(t) {
+		for _, b := range codeBlocks(t, doc, "sh") {
+			for _, line := range strings.Split(b, "\n") {
+				if strings.HasPrefix(strings.TrimSpace(line), "#") {
+					continue
+				}
+				if strings.Contains(line, build) {
+					built = built || doc == documents(t)[0]
+				}
+				if strings.Contains(line, "./convene ") && !built {
+					t.Errorf("%s calls ./convene before the README builds it: %s", doc, line)
+				}
+				if bare.MatchString(line) {
+					t.Errorf("%s calls a convene on the PATH, which nothing installs (use ./convene): %s", doc, line)
+				}
+			}
+		}
+	}
+	if !built {
+		t.Errorf("the README does not build the binary (%s)", build)
+	}
+}
