@@ -243,15 +243,23 @@ func TestSecretsFromFiles(t *testing.T) {
 	}
 }
 
-// TestMetricsTokenFile: the service asks /metrics for the token read from
-// the file.
-func TestMetricsTokenFile(t *testing.T) {
+// TestSecretFilesServe: the service asks /metrics for the token read from
+// its file and sends e-mail through the SMTP server read from its file,
+// and prints neither secret.
+func TestSecretFilesServe(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "metrics-token")
 	if err := os.WriteFile(file, []byte("token-from-a-file\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	in := startServe(t, map[string]string{"CONVENE_DATA_DIR": dir, "CONVENE_METRICS_TOKEN_FILE": file})
+	smtpFile := filepath.Join(dir, "smtp-url")
+	if err := os.WriteFile(smtpFile, []byte("smtp://mailer:smtp-pw-from-a-file@127.0.0.1:2525?tls=none\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := startServe(t, map[string]string{"CONVENE_DATA_DIR": dir, "CONVENE_METRICS_TOKEN_FILE": file, "CONVENE_SMTP_URL_FILE": smtpFile})
+	if !strings.Contains(in.stderr.String(), `"msg":"e-mails go through SMTP","server":"smtp://mailer:xxxxx@127.0.0.1:2525?tls=none"`) {
+		t.Errorf("serve does not say it sends through the SMTP server of the file:\n%s", in.stderr)
+	}
 	for token, want := range map[string]int{"": http.StatusUnauthorized, "token-from-a-file\n": http.StatusUnauthorized,
 		"wrong": http.StatusUnauthorized, "token-from-a-file": http.StatusOK} {
 		req, _ := http.NewRequest("GET", in.base+"/metrics", nil)
@@ -271,7 +279,9 @@ func TestMetricsTokenFile(t *testing.T) {
 			t.Errorf("/metrics with %q: %d, want %d", token, res.StatusCode, want)
 		}
 	}
-	if strings.Contains(in.stderr.String(), "token-from-a-file") || strings.Contains(in.stdout.String(), "token-from-a-file") {
-		t.Errorf("serve printed the metrics token")
+	for _, secret := range []string{"token-from-a-file", "smtp-pw-from-a-file"} {
+		if strings.Contains(in.stderr.String(), secret) || strings.Contains(in.stdout.String(), secret) {
+			t.Errorf("serve printed a secret (%s)", secret)
+		}
 	}
 }
