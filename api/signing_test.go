@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"net/http"
 	"os"
 	"os/exec"
@@ -153,53 +154,71 @@ func TestSigningKeyOpenSSL(t *testing.T) {
 	}
 }
 
-// verifyRecipe is the offline check for an export's records, as the README
-// gives it: the key comes from the issuer the signed record names.
-const verifyRecipe = `set -eu
-n=$(jq '.contributions | length' export.json)
-i=0
-while [ "$i" -lt "$n" ]; do
-  jq -j ".contributions[$i].signed" export.json > record.json
-  jq -r ".contributions[$i].signature" export.json | base64 -d > record.sig
-  issuer=$(jq -r .issuer record.json)
-  curl -fsS "$issuer/.well-known/convene-signing-key" > key.json
-  [ "$(jq -r .key_id key.json)" = "$(jq -r .key_id record.json)" ] || { echo "record $i: signed by another key" >&2; exit 1; }
-  jq -r .public_key_pem key.json > key.pem
-  openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in record.json -sigfile record.sig
-  i=$((i + 1))
-done
-`
-
-// TestSigningKeyShellRecipe runs the README's shell commands against the
-// test server, when the tools are there.
-func TestSigningKeyShellRecipe(t *testing.T) {
-	for _, tool := range []string{"sh", "jq", "curl", "base64", "openssl"} {
+// verifyScript is the offline check for an export's records, verify.sh,
+// as docs/contributions.md gives it. The tools it needs must be installed;
+// without them the test skips, or fails under CI.
+func verifyScript(t *testing.T) string {
+	t.Helper()
+	for _, tool := range []string{"sh", "jq", "curl", "base64", "openssl", "mktemp"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed; the recipe is not checked", tool)
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is not installed; CI must check docs/contributions.md's verify.sh (.ci/run installs it)", tool)
+			}
+			t.Skipf("%s is not installed; docs/contributions.md's verify.sh is not checked", tool)
 		}
 	}
+	doc, err := os.ReadFile("../docs/contributions.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```sh\n#!/bin/sh\n# verify.sh")
+	script, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("docs/contributions.md has no verify.sh")
+	}
+	return "#!/bin/sh\n# verify.sh" + script
+}
+
+// runVerify runs verify.sh on an export, as the document says: saved as a
+// file, run with sh in a directory of its own. Only the script decides the
+// exit status: the test adds no "set -e".
+func runVerify(t *testing.T, script string, export []byte) (string, error) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, b := range map[string][]byte{"verify.sh": []byte(script), "export.json": export} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("sh", "verify.sh", "export.json")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// TestSigningKeyShellRecipe runs docs/contributions.md's verify.sh against
+// the test server: it verifies signed records, and exits non-zero when one
+// of them was changed.
+func TestSigningKeyShellRecipe(t *testing.T) {
+	script := verifyScript(t)
 	te := newTestEnv(t, storetest.Open(t, store.SQLite))
 	var records []map[string]string
 	for range 2 {
 		c, signed := signedRecord(t, te)
 		records = append(records, map[string]string{"signed": string(signed), "signature": c.Signature})
 	}
-	run := func(records []map[string]string) (string, error) {
-		dir := t.TempDir()
-		export, _ := json.Marshal(map[string]any{"contributions": records})
-		if err := os.WriteFile(filepath.Join(dir, "export.json"), export, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command("sh", "-c", verifyRecipe)
-		cmd.Dir = dir
-		out, err := cmd.CombinedOutput()
-		return string(out), err
+	export := func() []byte {
+		b, _ := json.Marshal(map[string]any{"items": records})
+		return b
 	}
-	if out, err := run(records); err != nil || strings.Count(out, "Signature Verified Successfully") != 2 {
-		t.Fatalf("the recipe does not verify the export: %v\n%s", err, out)
+	if out, err := runVerify(t, script, export()); err != nil || !strings.Contains(out, "2 of 2 records verified") || !strings.Contains(out, ", 0 failed") {
+		t.Fatalf("verify.sh does not verify the export: %v\n%s", err, out)
 	}
 	records[1]["signed"] = strings.Replace(records[1]["signed"], `"attended_online":5`, `"attended_online":6`, 1)
-	if out, err := run(records); err == nil {
-		t.Fatalf("the recipe accepts a tampered record:\n%s", out)
+	out, err := runVerify(t, script, export())
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(out, "record 1: the signature does not match") ||
+		!strings.Contains(out, "1 of 2 records verified") {
+		t.Fatalf("verify.sh on a tampered record: %v, want exit status 1 naming record 1\n%s", err, out)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/mail"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -58,9 +59,15 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// exitCode is the process's exit status for what run returned: 0 for
+// success and for help asked for ("convene serve --help"), 2 for a command
+// line or configuration that cannot be used, 1 for anything else.
 func exitCode(err error) int {
 	var ue usageError
-	if errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) {
+	switch {
+	case err == nil || errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
 		return 2
 	}
 	return 1
@@ -87,23 +94,27 @@ type Config struct {
 	FeedCacheTTL      time.Duration
 }
 
-// envVars documents the configuration; help prints it and the README has
-// the same table.
+// envVars documents the configuration: name, default (empty when there is
+// none) and meaning. Help prints it; the README's configuration table has
+// the same names and defaults, in the same order (TestReadmeConfigTable).
 var envVars = [][3]string{
 	{"CONVENE_LISTEN", "127.0.0.1:8080", "address to listen on"},
 	{"CONVENE_DATA_DIR", "./convene-data", "directory for the embedded SQLite database and other data"},
 	{"CONVENE_DATABASE_URL", "", "postgres://… to use PostgreSQL; empty uses SQLite in the data directory"},
+	{"CONVENE_DATABASE_URL_FILE", "", "a file holding CONVENE_DATABASE_URL instead of the variable (secrets mounted as files)"},
 	{"CONVENE_BASE_URL", "http://127.0.0.1:8080", "public base URL, used to build links"},
 	{"CONVENE_ADMIN_EMAIL", "admin@localhost", "e-mail of the first organiser, created when there is none"},
 	{"CONVENE_TRUSTED_PROXIES", "", "comma-separated IPs/CIDRs of proxies whose X-Forwarded-For is trusted"},
-	{"CONVENE_RSVP_RATE_LIMIT", "30", "public RSVP requests per minute per client IP (0 disables)"},
+	{"CONVENE_RSVP_RATE_LIMIT", "30", "public RSVP requests per minute per client IP; 0 disables the limit"},
 	{"CONVENE_SHUTDOWN_TIMEOUT", "15s", "how long to let in-flight requests finish on shutdown"},
 	{"CONVENE_SMTP_URL", "", "smtp://user:pass@host:port?tls=starttls|tls|none; empty writes e-mails as .eml files under DATA_DIR/mail"},
+	{"CONVENE_SMTP_URL_FILE", "", "a file holding CONVENE_SMTP_URL instead of the variable (secrets mounted as files)"},
 	{"CONVENE_MAIL_FROM", "Convene <convene@localhost>", "sender address of every e-mail"},
 	{"CONVENE_UPDATE_DELAY", "1m", "how long event changes wait so that several edits send attendees one update"},
-	{"CONVENE_FEED_CACHE_TTL", "1s", "how long a group feed is served from memory before asking the database whether it changed (0: ask every time)"},
+	{"CONVENE_FEED_CACHE_TTL", "1s", "how long a group feed is served from memory before asking the database whether it changed; 0 asks every time"},
 	{"CONVENE_THANK_YOU_DELAY", "2h", "how long after an event ends its attendees get the thank-you e-mail (recording, slides, feedback link); 0s: right after the end"},
 	{"CONVENE_METRICS_TOKEN", "", "when set, GET /metrics (and pprof) requires \"Authorization: Bearer <token>\""},
+	{"CONVENE_METRICS_TOKEN_FILE", "", "a file holding CONVENE_METRICS_TOKEN instead of the variable (secrets mounted as files)"},
 	{"CONVENE_PPROF", "0", "1 serves Go's pprof profiles under /debug/pprof/ (behind the metrics token if set)"},
 	{"CONVENE_BENCH_STATIC", "0", "1 serves GET /bench/static.ics, the static baseline of convene-bench's feeds scenario; never in production"},
 }
@@ -121,11 +132,16 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return ""
 	}
 	cfg := Config{
-		Listen:      get("CONVENE_LISTEN"),
-		DataDir:     get("CONVENE_DATA_DIR"),
-		DatabaseURL: get("CONVENE_DATABASE_URL"),
-		BaseURL:     strings.TrimRight(get("CONVENE_BASE_URL"), "/"),
-		AdminEmail:  get("CONVENE_ADMIN_EMAIL"),
+		Listen:     get("CONVENE_LISTEN"),
+		DataDir:    get("CONVENE_DATA_DIR"),
+		AdminEmail: get("CONVENE_ADMIN_EMAIL"),
+	}
+	var err error
+	if cfg.DatabaseURL, err = secret(getenv, "CONVENE_DATABASE_URL"); err != nil {
+		return cfg, err
+	}
+	if cfg.BaseURL, err = baseURL(get("CONVENE_BASE_URL")); err != nil {
+		return cfg, err
 	}
 	for _, p := range strings.Split(get("CONVENE_TRUSTED_PROXIES"), ",") {
 		if p = strings.TrimSpace(p); p != "" {
@@ -140,7 +156,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if cfg.ShutdownTimeout, err = time.ParseDuration(get("CONVENE_SHUTDOWN_TIMEOUT")); err != nil {
 		return cfg, usageError{"CONVENE_SHUTDOWN_TIMEOUT must be a duration such as 15s"}
 	}
-	cfg.SMTPURL = get("CONVENE_SMTP_URL")
+	if cfg.SMTPURL, err = secret(getenv, "CONVENE_SMTP_URL"); err != nil {
+		return cfg, err
+	}
 	from, err := mail.ParseAddress(get("CONVENE_MAIL_FROM"))
 	if err != nil || !domain.ValidEmail(from.Address) && !strings.HasSuffix(from.Address, "@localhost") {
 		return cfg, usageError{"CONVENE_MAIL_FROM must be an address such as \"Convene <events@example.org>\""}
@@ -155,7 +173,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if cfg.FeedCacheTTL, err = time.ParseDuration(get("CONVENE_FEED_CACHE_TTL")); err != nil || cfg.FeedCacheTTL < 0 || cfg.FeedCacheTTL > time.Hour {
 		return cfg, usageError{"CONVENE_FEED_CACHE_TTL must be a duration from 0 to 1h, such as 1s"}
 	}
-	cfg.MetricsToken = get("CONVENE_METRICS_TOKEN")
+	if cfg.MetricsToken, err = secret(getenv, "CONVENE_METRICS_TOKEN"); err != nil {
+		return cfg, err
+	}
 	switch get("CONVENE_PPROF") {
 	case "1", "true":
 		cfg.Pprof = true
@@ -174,6 +194,51 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return cfg, usageError{"CONVENE_ADMIN_EMAIL must be an e-mail address"}
 	}
 	return cfg, nil
+}
+
+// secret reads a variable that holds a secret (default: empty) either from
+// the environment or, as container platforms hand secrets over, from the
+// file named by the same variable with _FILE appended. One trailing line
+// break of the file is dropped (echo and editors add one). Errors name the
+// variable and the file, never what the file holds.
+func secret(getenv func(string) string, name string) (string, error) {
+	v, file := getenv(name), getenv(name+"_FILE")
+	if file == "" {
+		return v, nil
+	}
+	if v != "" {
+		return "", usageError{fmt.Sprintf("%s and %s_FILE are both set: set one of them", name, name)}
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", usageError{fmt.Sprintf("%s_FILE: %v", name, err)}
+	}
+	s := string(b)
+	if t, ok := strings.CutSuffix(s, "\r\n"); ok {
+		s = t
+	} else {
+		s = strings.TrimSuffix(s, "\n")
+	}
+	switch {
+	case s == "":
+		return "", usageError{fmt.Sprintf("%s_FILE: %s is empty", name, file)}
+	case strings.ContainsAny(s, "\r\n"):
+		return "", usageError{fmt.Sprintf("%s_FILE: %s must hold the value on one line", name, file)}
+	}
+	return s, nil
+}
+
+// baseURL checks CONVENE_BASE_URL, from which every link in e-mails,
+// calendars and pages is made: an absolute http or https URL with a host,
+// without user info, query or fragment. A trailing slash is dropped.
+func baseURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Opaque != "" || u.Hostname() == "" ||
+		u.User != nil || strings.ContainsAny(raw, "?#") {
+		return "", usageError{fmt.Sprintf("CONVENE_BASE_URL must be the service's public address as an absolute http:// or https:// URL "+
+			"with a host and no query or fragment, such as https://events.example.org or http://127.0.0.1:8080; got %q", raw)}
+	}
+	return strings.TrimRight(raw, "/"), nil
 }
 
 func buildVersion() string {
@@ -203,11 +268,13 @@ Configuration (environment variables):
 func printUsage(w io.Writer) {
 	fmt.Fprint(w, usage)
 	for _, e := range envVars {
-		def := e[1]
-		if def == "" {
-			def = "(empty)"
+		// A variable without a default says what empty means, or is a
+		// _FILE variable: nothing to add.
+		def := ""
+		if e[1] != "" {
+			def = " (default " + e[1] + ")"
 		}
-		fmt.Fprintf(w, "  %-26s %s (default %s)\n", e[0], e[2], def)
+		fmt.Fprintf(w, "  %-27s %s%s\n", e[0], e[2], def)
 	}
 }
 
@@ -243,15 +310,34 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return usageError{fmt.Sprintf("unknown command %q", args[0])}
 }
 
-func newFlagSet(name, synopsis string, stdout io.Writer) *flag.FlagSet {
+func newFlagSet(name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stdout)
 	fs.Usage = func() {
-		fmt.Fprintf(stdout, "Usage: convene %s\n\n%s\n", name, synopsis)
+		fmt.Fprintf(fs.Output(), "Usage: convene %s\n\n%s\n", name, synopsis)
 		fs.PrintDefaults()
-		fmt.Fprintln(stdout, "\nConfiguration comes from CONVENE_* environment variables; see \"convene help\".")
+		fmt.Fprintln(fs.Output(), "\nConfiguration comes from CONVENE_* environment variables; see \"convene help\".")
 	}
 	return fs
+}
+
+// parseFlags parses a command's flags. Help asked for (-h, --help) prints
+// the command's usage on standard output and returns flag.ErrHelp (exit
+// status 0); a flag that cannot be used prints the usage on standard error
+// and returns a usage error (exit status 2).
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return err
+	case err != nil:
+		fs.SetOutput(stderr)
+		fs.Usage()
+		return usageError{err.Error()}
+	}
+	return nil
 }
 
 func newLogger(w io.Writer) *slog.Logger {
@@ -439,8 +525,8 @@ func (h levelAtLeast) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("migrate", "Applies pending database migrations and exits.", stdout)
-	if err := fs.Parse(args); err != nil {
+	fs := newFlagSet("migrate", "Applies pending database migrations and exits.")
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(getenv)
@@ -458,10 +544,10 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 
 func cmdOrganiserAdd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("organiser add --email E [--name N]",
-		"Creates an organiser and prints a new API token for them on standard output,\nalone on one line. The token is shown only this once.", stdout)
+		"Creates an organiser and prints a new API token for them on standard output,\nalone on one line. The token is shown only this once.")
 	email := fs.String("email", "", "the organiser's e-mail address (required)")
 	name := fs.String("name", "", "the organiser's name")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
 	}
 	if *email == "" {
@@ -489,8 +575,8 @@ func cmdOrganiserAdd(ctx context.Context, args []string, getenv func(string) str
 }
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "Starts the HTTP service. Pending migrations are applied first.", stdout)
-	if err := fs.Parse(args); err != nil {
+	fs := newFlagSet("serve", "Starts the HTTP service. Pending migrations are applied first.")
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(getenv)

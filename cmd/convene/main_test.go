@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -23,6 +24,12 @@ import (
 var clock = storetest.NewClock()
 
 func TestMain(m *testing.M) {
+	if os.Getenv(asCommandEnv) == "1" {
+		// This process is the convene command (conveneCommand): main with
+		// the computer's clock, and no test database.
+		main()
+		os.Exit(0)
+	}
 	newClock = func() domain.Clock { return clock }
 	storetest.Main(m)
 }
