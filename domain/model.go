@@ -155,42 +155,78 @@ func (e *Event) HasFreeSeat() bool {
 	return e.Capacity == nil || e.GoingCount < *e.Capacity
 }
 
-// RSVPOpen reports whether the event takes RSVPs at now: it is published, the
-// RSVP window (by default from publication until the event ends) contains
-// now, and there is a seat or a waitlist.
-func (e *Event) RSVPOpen(now time.Time) bool {
-	return e.rsvpWindowOpen(now) && (e.HasFreeSeat() || e.Waitlist)
+// Admission is what a new RSVP to an event gets at a moment: a seat, a
+// place in line, or a refusal that says why. Event.Admit is the one place
+// that decides it; the store's one-statement claim on PostgreSQL repeats
+// it in SQL under the event's lock, and a table test holds the two to the
+// same answers.
+type Admission struct {
+	// Status is RSVPGoing or RSVPWaitlisted when the RSVP is taken, and
+	// "" when it is refused.
+	Status RSVPStatus
+	// Refusal says why it is refused (nil when taken): ENOTFOUND
+	// "event_not_found" for a draft, ECONFLICT "event_cancelled",
+	// "rsvp_not_open" (before the RSVP window), "rsvp_closed" (after it,
+	// or once the event is over) or "event_full" (no seat, no waitlist).
+	Refusal *Error
 }
 
-func (e *Event) rsvpWindowOpen(now time.Time) bool {
-	if e.Status != EventPublished {
-		return false
+// Taken reports whether the RSVP is taken.
+func (a Admission) Taken() bool { return a.Refusal == nil }
+
+// Admission refusals.
+var (
+	errDraftEvent = &Error{Code: ENOTFOUND, Reason: ReasonEventNotFound, Message: "No such event."}
+	// ErrEventCancelled refuses an RSVP to a cancelled event.
+	ErrEventCancelled = Conflict(ReasonEventCancelled, "This event has been cancelled.")
+	errRSVPNotOpen    = Conflict(ReasonRSVPNotOpen, "RSVPs for this event are not open yet.")
+	errRSVPClosed     = Conflict(ReasonRSVPClosed, "RSVPs for this event are closed.")
+	// ErrEventFull refuses an RSVP to a full event without a waitlist.
+	ErrEventFull = Conflict(ReasonEventFull, "This event is full and has no waitlist.")
+)
+
+// Admit decides what a new RSVP gets at now. Only a published event takes
+// RSVPs, within its RSVP window — by default from publication until the
+// event ends — while it has a free seat (then going) or a waitlist (then
+// waitlisted, at the end of the line).
+func (e *Event) Admit(now time.Time) Admission {
+	switch e.Status {
+	case EventPublished:
+	case EventCancelled:
+		return Admission{Refusal: ErrEventCancelled}
+	default: // a draft is no event to the public
+		return Admission{Refusal: errDraftEvent}
 	}
 	if e.RSVPOpensAt != nil && now.Before(*e.RSVPOpensAt) {
-		return false
+		return Admission{Refusal: errRSVPNotOpen}
 	}
 	closes := e.EndsAt
 	if e.RSVPClosesAt != nil {
 		closes = *e.RSVPClosesAt
 	}
-	return now.Before(closes)
+	if !now.Before(closes) {
+		return Admission{Refusal: errRSVPClosed}
+	}
+	switch {
+	case e.HasFreeSeat():
+		return Admission{Status: RSVPGoing}
+	case e.Waitlist:
+		return Admission{Status: RSVPWaitlisted}
+	}
+	return Admission{Refusal: ErrEventFull}
 }
 
-// CheckAcceptsRSVP returns nil if a new RSVP may be taken at now, or the
-// error that explains why not. It does not look at capacity: a full event
-// with a waitlist still accepts RSVPs, onto the waitlist.
+// RSVPOpen reports whether the event takes a new RSVP at now.
+func (e *Event) RSVPOpen(now time.Time) bool { return e.Admit(now).Taken() }
+
+// CheckAcceptsRSVP returns nil if the event's RSVP window is open at now —
+// whatever its seats, since a full event with a waitlist still takes RSVPs
+// onto it — or the refusal that explains why not. It is Admit without the
+// seats: for answers that do not take a place themselves (an invitation
+// sent, a follower's turn).
 func (e *Event) CheckAcceptsRSVP(now time.Time) error {
-	switch e.Status {
-	case EventDraft:
-		return &Error{Code: ENOTFOUND, Reason: ReasonEventNotFound, Message: "No such event."}
-	case EventCancelled:
-		return Conflict(ReasonEventCancelled, "This event has been cancelled.")
-	}
-	if e.RSVPOpensAt != nil && now.Before(*e.RSVPOpensAt) {
-		return Conflict(ReasonRSVPNotOpen, "RSVPs for this event are not open yet.")
-	}
-	if !e.rsvpWindowOpen(now) {
-		return Conflict(ReasonRSVPClosed, "RSVPs for this event are closed.")
+	if a := e.Admit(now); a.Refusal != nil && a.Refusal != ErrEventFull {
+		return a.Refusal
 	}
 	return nil
 }

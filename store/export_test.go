@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+
+	"github.com/convene/convene/domain"
+)
 
 // SetAfterEnqueue makes every job insert fail the transaction afterwards
 // with err (nil restores normal behaviour).
@@ -27,4 +31,15 @@ func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
 	}
 	_, err = p.DownTo(ctx, version)
 	return err
+}
+
+// ClaimRSVP is the PostgreSQL one-statement path alone: ok false when it
+// leaves the decision to the general path (having changed nothing).
+func (db *DB) ClaimRSVP(ctx context.Context, slug string, in domain.RSVPInput) (domain.RSVPResult, bool, error) {
+	return db.claimRSVP(ctx, slug, in)
+}
+
+// CreateRSVPGeneral is CreateRSVP's general path alone.
+func (db *DB) CreateRSVPGeneral(ctx context.Context, slug string, in domain.RSVPInput) (domain.RSVPResult, error) {
+	return db.createRSVP(ctx, slug, in)
 }

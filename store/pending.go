@@ -59,11 +59,8 @@ func (db *DB) insertMailJob(tx *gorm.DB, args river.JobArgs) error {
 func (db *DB) createPending(tx *gorm.DB, ev *eventRow, in domain.RSVPInput) (domain.RSVPResult, error) {
 	e := ev.toDomain()
 	now := db.now()
-	if err := e.CheckAcceptsRSVP(now); err != nil {
-		return domain.RSVPResult{}, err
-	}
-	if !e.HasFreeSeat() && !e.Waitlist {
-		return domain.RSVPResult{}, domain.Conflict(domain.ReasonEventFull, "This event is full and has no waitlist.")
+	if a := e.Admit(now); !a.Taken() {
+		return domain.RSVPResult{}, a.Refusal
 	}
 	emailNorm := domain.NormalizeEmail(in.Email)
 	res := domain.RSVPResult{Pending: &domain.PendingRSVP{EventID: ev.ID, Name: in.Name, Email: in.Email,

@@ -26,7 +26,11 @@ import (
 // The guard re-checks, under the lock, what Go checked without it (the
 // event still published, same RSVP window, same confirmation mode): an
 // organiser's edit in between makes the statement do nothing. Capacity
-// and the waitlist flag are read under the lock.
+// and the waitlist flag are read under the lock, and the CASE is
+// domain.Event.Admit's rule for them — a seat while one is free, else a
+// place in line if the event has a waitlist, else nothing (the general
+// path then refuses). TestAdmissionOnEveryPath holds the two to the same
+// answers.
 //
 // Named parameters (@name) are GORM's; convene-bench turns them into
 // pgbench's for its baseline, so both run this very text.
@@ -81,7 +85,8 @@ func (db *DB) claimRSVP(ctx context.Context, slug string, in domain.RSVPInput) (
 		return res, false, nil
 	}
 	now := db.now()
-	if refusal(ev.toDomain(), now) != nil {
+	e := ev.toDomain()
+	if !e.Admit(now).Taken() {
 		return res, false, nil
 	}
 	row, res := newRSVP(&ev, in, now)

@@ -41,6 +41,12 @@ func (db *DB) CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) 
 			return res, err
 		}
 	}
+	return db.createRSVP(ctx, slug, in)
+}
+
+// createRSVP is CreateRSVP's general path, which decides every case on
+// both databases: the event row locked, then pending, placed or refused.
+func (db *DB) createRSVP(ctx context.Context, slug string, in domain.RSVPInput) (domain.RSVPResult, error) {
 	leave, err := db.gates.enter(ctx, slug)
 	if err != nil {
 		return domain.RSVPResult{}, translate(err)
@@ -107,7 +113,9 @@ func (db *DB) placeRSVP(tx *gorm.DB, ev *eventRow, in domain.RSVPInput, proven b
 	}
 	e := ev.toDomain()
 	now := db.now()
-	if refused := refusal(e, now); refused != nil {
+	admission := e.Admit(now)
+	if !admission.Taken() {
+		refused := admission.Refusal
 		if !proven {
 			return domain.RSVPResult{}, refused
 		}
@@ -122,7 +130,7 @@ func (db *DB) placeRSVP(tx *gorm.DB, ev *eventRow, in domain.RSVPInput, proven b
 	}
 	row, res := newRSVP(ev, in, now)
 	next := *ev // the counters change only if the RSVP is new
-	if e.HasFreeSeat() {
+	if admission.Status == domain.RSVPGoing {
 		row.Status = string(domain.RSVPGoing)
 		next.GoingCount++
 	} else {
@@ -193,18 +201,6 @@ func (db *DB) noticeRepeat(tx *gorm.DB, ev *eventRow, r domain.RSVP) error {
 	}
 	_, err := db.enqueue(tx, ev.ID, domain.MessageRepeat, last.Sequence+1, "", []string{r.ID})
 	return err
-}
-
-// refusal says why the event takes no new RSVP at now (not open, closed,
-// cancelled, full without a waitlist), or nil.
-func refusal(e domain.Event, now time.Time) error {
-	if err := e.CheckAcceptsRSVP(now); err != nil {
-		return err
-	}
-	if !e.HasFreeSeat() && !e.Waitlist {
-		return domain.Conflict(domain.ReasonEventFull, "This event is full and has no waitlist.")
-	}
-	return nil
 }
 
 // newRSVP makes the row of a new RSVP to ev — its id, check-in code and

@@ -257,18 +257,7 @@ func (s *Server) renderEvent(c echo.Context, status int, e domain.Event, g domai
 	}
 	if !sum.Cancelled && !sum.Over {
 		d.Places = placesText(e)
-		switch {
-		case e.RSVPOpen(now):
-			d.Open, d.Waitlist = true, !e.HasFreeSeat()
-		case e.RSVPOpensAt != nil && now.Before(*e.RSVPOpensAt):
-			d.Closed = "RSVPs open " + pageInstant(*e.RSVPOpensAt, pageZone(e.TimeZone)) + "."
-		case e.RSVPClosesAt != nil && !now.Before(*e.RSVPClosesAt):
-			d.Closed = "RSVPs for this event are closed."
-		case !e.HasFreeSeat() && !e.Waitlist:
-			d.Closed = "This event is full."
-		default:
-			d.Closed = "RSVPs for this event are closed."
-		}
+		d.Open, d.Waitlist, d.Closed = admissionView(e, now)
 	}
 	return s.render(c, status, "event", d)
 }

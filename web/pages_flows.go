@@ -88,15 +88,7 @@ func (s *Server) renderInvitation(c echo.Context, status int, t string, v domain
 	}
 	if !sum.Cancelled && !sum.Over {
 		d.Places = placesText(v.Event)
-		now := s.now()
-		switch {
-		case v.Event.RSVPOpen(now):
-			d.Open, d.Waitlist = true, !v.Event.HasFreeSeat()
-		case !v.Event.HasFreeSeat() && !v.Event.Waitlist:
-			d.Closed = "This event is full."
-		default:
-			d.Closed = "Replies to this event are closed."
-		}
+		d.Open, d.Waitlist, d.Closed = admissionView(v.Event, s.now())
 	}
 	return s.render(c, status, "invitation", d)
 }

@@ -347,3 +347,19 @@ func checkinQRSVG(code string) template.HTML {
 		`<rect width="` + n + `" height="` + n + `" fill="#fff"/>` +
 		`<path fill="#000" d="` + d.String() + `"/></svg>`)
 }
+
+// admissionView is what a page says of a new reply to e at now (the
+// event page's form, the invitation's yes): open, onto the waitlist, or
+// the sentence that says why not (domain.Event.Admit decides).
+func admissionView(e domain.Event, now time.Time) (open, waitlist bool, closed string) {
+	a := e.Admit(now)
+	switch {
+	case a.Taken():
+		return true, a.Status == domain.RSVPWaitlisted, ""
+	case a.Refusal.Reason == domain.ReasonRSVPNotOpen:
+		return false, false, "RSVPs open " + pageInstant(*e.RSVPOpensAt, pageZone(e.TimeZone)) + "."
+	case a.Refusal.Reason == domain.ReasonEventFull:
+		return false, false, "This event is full."
+	}
+	return false, false, "RSVPs for this event are closed."
+}
