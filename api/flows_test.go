@@ -273,6 +273,13 @@ func TestInvitationPages(t *testing.T) {
 		if back.Status != http.StatusSeeOther || back.Header.Get("Location") != "/r/"+loc[1] {
 			t.Fatalf("POST /i/{token}/rsvp: %d to %q, want /r/%s", back.Status, back.Header.Get("Location"), loc[1])
 		}
+		// Saying yes again while going sends no e-mail, so the RSVP page
+		// it leads to does not say one is on its way.
+		yes := pc.post("/i/"+gTok+"/accept", url.Values{"_csrf": {again.csrf(t)}, "name": {"Grace Hopper"}})
+		if yes.Status != http.StatusSeeOther || yes.Header.Get("Location") != "/r/"+loc[1] {
+			t.Fatalf("yes again: %d to %q, want /r/%s without ?new=1", yes.Status, yes.Header.Get("Location"), loc[1])
+		}
+		wantNoText(t, pc.get(yes.Header.Get("Location")), "We are sending you an e-mail")
 		// Following the old link only shows the invitation.
 		if old := pc.get("/i/" + gTok + "/rsvp"); old.Status != http.StatusSeeOther || old.Header.Get("Location") != "/i/"+gTok {
 			t.Fatalf("GET /i/{token}/rsvp: %d to %q", old.Status, old.Header.Get("Location"))
@@ -422,7 +429,7 @@ func TestDataExportAndErasure(t *testing.T) {
 		wantText(t, confirm, "Erase your data?", "Grace Hopper", grace, "This also gives up your place", "Yes, erase my data</button>")
 		wantPage(t, pc.post("/r/"+g+"/erase", url.Values{}), http.StatusForbidden) // no CSRF token
 		done := pc.post("/r/"+g+"/erase", url.Values{"_csrf": {confirm.csrf(t)}})
-		wantPage(t, done, http.StatusGone)
+		wantPage(t, done, http.StatusOK) // the erasure happened; the links now say 410
 		wantText(t, done, "Your data has been erased")
 		wantNoText(t, done, grace, "Grace Hopper")
 

@@ -111,7 +111,13 @@ func (s *Server) acceptFormPost(c echo.Context) error {
 		ans, err = s.store.AcceptInvitation(ctx, t, form.Name)
 	}
 	if err == nil {
-		return c.Redirect(http.StatusSeeOther, "/r/"+url.PathEscape(ans.Result.ManageToken)+"?new=1")
+		// "?new=1" says a new reply is being confirmed by e-mail; saying
+		// yes again while the RSVP stands sends none.
+		to := "/r/" + url.PathEscape(ans.Result.ManageToken)
+		if ans.Result.Created {
+			to += "?new=1"
+		}
+		return c.Redirect(http.StatusSeeOther, to)
 	}
 	var (
 		de     *domain.Error
@@ -295,11 +301,18 @@ func (s *Server) eraseFormPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderErased(c, v)
+	// The erasure happened: 200. The links then lead to the same words
+	// with 410 (renderErased), since what they led to is gone.
+	return s.renderErasedAs(c, http.StatusOK, v)
 }
 
 // renderErased is the page of an erased RSVP's links: 410.
 func (s *Server) renderErased(c echo.Context, v domain.RSVPView) error {
+	return s.renderErasedAs(c, http.StatusGone, v)
+}
+
+// renderErasedAs says the person's data was erased, with status.
+func (s *Server) renderErasedAs(c echo.Context, status int, v domain.RSVPView) error {
 	sum := s.eventSummary(v.Event, v.Group)
 	d := messagePageData{Meta: s.meta("Your data has been erased"), Heading: "Your data has been erased",
 		Text: []string{"Your name and e-mail address are gone from your RSVP to “" + v.Event.Title + "”. The organisers still see that one more person replied, but not who.",
@@ -312,7 +325,7 @@ func (s *Server) renderErased(c echo.Context, v domain.RSVPView) error {
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
 	d.Links = []pageLink{{URL: sum.URL, Label: "See the event"}}
-	return s.render(c, http.StatusGone, "message", d)
+	return s.render(c, status, "message", d)
 }
 
 // pendingNotice is what the event page says after an RSVP that waits for
