@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // SetAfterEnqueue makes every job insert fail the transaction afterwards
 // with err (nil restores normal behaviour).
@@ -28,3 +31,6 @@ func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
 	_, err = p.DownTo(ctx, version)
 	return err
 }
+
+// JobNow is jobNow, the time as the job queue records it.
+func (db *DB) JobNow(ctx context.Context) (time.Time, error) { return db.jobNow(ctx) }
