@@ -9,28 +9,31 @@ import (
 )
 
 // Batcher is a Sender that gathers the messages of concurrent callers —
-// each River worker sends one delivery — into batches, and sends each batch
-// over one connection of the inner Sender. A fan-out to thousands thus
-// uses a few connections, a few at a time, instead of one per message.
+// each River worker sends one delivery, a batch worker fifty — into
+// batches, and sends each batch over one connection of the inner Sender.
+// A fan-out to thousands thus uses a few connections, a few at a time,
+// instead of one per message. It is a message.Submitter: each caller is
+// told each of its messages' outcome as soon as the server has answered,
+// and the connection waits for the caller to record it before it sends
+// the next message, so that at most one message per connection is sent
+// but not yet recorded.
 type Batcher struct {
-	inner    message.Sender
+	inner    message.Submitter
 	maxBatch int
 	linger   time.Duration
-	reqs     chan batchReq
+	reqs     chan message.Submission
 	stop     chan struct{}
 	wg       sync.WaitGroup
-}
-
-type batchReq struct {
-	ctx  context.Context
-	msg  message.Message
-	resp chan error
 }
 
 // NewBatcher starts conns senders, each sending up to maxBatch messages per
 // connection, waiting at most linger for a batch to fill. Close stops them.
 func NewBatcher(inner message.Sender, conns, maxBatch int, linger time.Duration) *Batcher {
-	b := &Batcher{inner: inner, maxBatch: maxBatch, linger: linger, reqs: make(chan batchReq), stop: make(chan struct{})}
+	sub, ok := inner.(message.Submitter)
+	if !ok {
+		sub = reportAtEnd{inner}
+	}
+	b := &Batcher{inner: sub, maxBatch: maxBatch, linger: linger, reqs: make(chan message.Submission), stop: make(chan struct{})}
 	for range conns {
 		b.wg.Add(1)
 		go b.loop()
@@ -41,21 +44,38 @@ func NewBatcher(inner message.Sender, conns, maxBatch int, linger time.Duration)
 // Send queues each message for the next batch and waits for its outcome.
 func (b *Batcher) Send(ctx context.Context, msgs []message.Message) []error {
 	errs := make([]error, len(msgs))
-	resps := make([]chan error, len(msgs))
+	subs := make([]message.Submission, len(msgs))
 	for i, m := range msgs {
-		resps[i] = make(chan error, 1)
+		subs[i] = message.Submission{Msg: m, Ctx: ctx, Done: func(err error) { errs[i] = err }}
+	}
+	b.Submit(ctx, subs)
+	return errs
+}
+
+// Submit queues each submission for the next batch and returns once each
+// has been told its outcome; see message.Submitter. A submission that
+// cannot join a batch before its context ends, or before the Batcher is
+// closed, is told so and not sent.
+func (b *Batcher) Submit(ctx context.Context, subs []message.Submission) {
+	var wg sync.WaitGroup
+	wg.Add(len(subs))
+	for _, s := range subs {
+		done := s.Done
+		s.Done = func(err error) {
+			defer wg.Done()
+			done(err)
+		}
 		select {
-		case b.reqs <- batchReq{ctx: ctx, msg: m, resp: resps[i]}:
+		case b.reqs <- s:
 		case <-ctx.Done():
-			resps[i] <- ctx.Err()
+			s.Done(&message.DeliveryError{MessageID: s.Msg.ID, Stage: message.StageConnect, Err: ctx.Err()})
+		case <-s.Ctx.Done():
+			s.Done(&message.DeliveryError{MessageID: s.Msg.ID, Stage: message.StageConnect, Err: s.Ctx.Err()})
 		case <-b.stop:
-			resps[i] <- context.Canceled
+			s.Done(&message.DeliveryError{MessageID: s.Msg.ID, Stage: message.StageConnect, Err: context.Canceled})
 		}
 	}
-	for i, r := range resps {
-		errs[i] = <-r
-	}
-	return errs
+	wg.Wait()
 }
 
 // Close stops the senders after the batches in flight.
@@ -67,7 +87,7 @@ func (b *Batcher) Close() {
 func (b *Batcher) loop() {
 	defer b.wg.Done()
 	for {
-		var batch []batchReq
+		var batch []message.Submission
 		select {
 		case r := <-b.reqs:
 			batch = append(batch, r)
@@ -89,9 +109,10 @@ func (b *Batcher) loop() {
 	}
 }
 
-// send delivers one batch. The batch's context ends when every caller's
-// has: one caller giving up does not abort the others' messages.
-func (b *Batcher) send(batch []batchReq) {
+// send delivers one batch. The connection's context ends when every
+// caller's has: one caller giving up does not abort the others' messages
+// (its own are not begun, or are cut off: see message.Submission).
+func (b *Batcher) send(batch []message.Submission) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan struct{})
@@ -99,19 +120,20 @@ func (b *Batcher) send(batch []batchReq) {
 	go func() {
 		for _, r := range batch {
 			select {
-			case <-r.ctx.Done():
+			case <-r.Ctx.Done():
 			case <-done:
 				return
 			}
 		}
 		cancel()
 	}()
-	msgs := make([]message.Message, len(batch))
-	for i, r := range batch {
-		msgs[i] = r.msg
-	}
-	errs := b.inner.Send(ctx, msgs)
-	for i, r := range batch {
-		r.resp <- errs[i]
-	}
+	b.inner.Submit(ctx, batch)
+}
+
+// reportAtEnd makes a plain Sender a Submitter that reports every outcome
+// once the whole Send has returned.
+type reportAtEnd struct{ message.Sender }
+
+func (r reportAtEnd) Submit(ctx context.Context, subs []message.Submission) {
+	message.Submit(ctx, r.Sender, subs)
 }

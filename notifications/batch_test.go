@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/mail"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -92,5 +93,64 @@ func TestBatcherKeepsOutcomesApart(t *testing.T) {
 	}
 	if c := sink.Connections(); c != 1 {
 		t.Fatalf("%d connections, want 1", c)
+	}
+}
+
+// TestBatcherCallerGivesUp: two callers share one connection; the one that
+// gives up after the first message has gone has none of its messages sent
+// from then on, and the other's all go out. Each is told every outcome.
+func TestBatcherCallerGivesUp(t *testing.T) {
+	sink := smtptest.Start(t)
+	sink.SetDelay(30 * time.Millisecond)
+	cfg, _ := message.ParseSMTPURL(sink.URL())
+	smtp, _ := message.NewSMTP(cfg)
+	b := NewBatcher(smtp, 1, 10, time.Second)
+	defer b.Close()
+	leaving, leave := context.WithCancel(context.Background())
+	defer leave()
+	var (
+		mu       sync.Mutex
+		first    sync.Once
+		outcomes = map[string]error{}
+		wg       sync.WaitGroup
+	)
+	submit := func(ctx context.Context, from int) {
+		defer wg.Done()
+		var subs []message.Submission
+		for i := from; i < from+3; i++ {
+			m := plainMessage(i)
+			subs = append(subs, message.Submission{Msg: m, Ctx: ctx, Done: func(err error) {
+				mu.Lock()
+				outcomes[m.ID] = err
+				mu.Unlock()
+				first.Do(leave)
+			}})
+		}
+		b.Submit(context.Background(), subs)
+	}
+	wg.Add(2)
+	go submit(context.Background(), 0)
+	go submit(leaving, 10)
+	wg.Wait()
+	if len(outcomes) != 6 {
+		t.Fatalf("%d outcomes, want 6", len(outcomes))
+	}
+	at := map[string]bool{}
+	for _, m := range sink.Messages() {
+		at[strings.Trim(m.Header().Get("Message-ID"), "<>")] = true
+	}
+	given := 0
+	for id, err := range outcomes {
+		if (err == nil) != at[id] {
+			t.Errorf("%s: outcome %v, at the server %v", id, err, at[id])
+		}
+		if strings.HasPrefix(id, "m1") && err != nil {
+			given++
+		} else if err != nil {
+			t.Errorf("%s (the caller still waiting): %v", id, err)
+		}
+	}
+	if given < 2 {
+		t.Fatalf("%d of the leaving caller's messages not sent, want at least 2 (all after the first outcome)", given)
 	}
 }

@@ -98,7 +98,10 @@ func (w *InvitationWorker) Work(ctx context.Context, job *river.Job[domain.SendI
 	if err != nil {
 		return w.bounce(ctx, id, err)
 	}
-	if err := w.sender.Send(ctx, []message.Message{msg})[0]; err != nil {
+	sendErr, markErr := sendOne(ctx, w.sender, msg, func(ctx context.Context) error {
+		return w.store.MarkInvitation(ctx, id, domain.InvitationSent, "")
+	})
+	if err := sendErr; err != nil {
 		if message.IsPermanent(err) || job.Attempt >= job.MaxAttempts {
 			return w.bounce(ctx, id, err)
 		}
@@ -110,7 +113,7 @@ func (w *InvitationWorker) Work(ctx context.Context, job *river.Job[domain.SendI
 		return errors.New(Redact(err.Error()))
 	}
 	w.cfg.countEmail("invitation", EmailSent)
-	return w.store.MarkInvitation(ctx, id, domain.InvitationSent, "")
+	return markErr
 }
 
 func (w *InvitationWorker) bounce(ctx context.Context, id string, err error) error {
@@ -129,7 +132,7 @@ func (w *InvitationWorker) NextRetry(job *river.Job[domain.SendInvitationArgs]) 
 
 // Timeout bounds one attempt.
 func (w *InvitationWorker) Timeout(*river.Job[domain.SendInvitationArgs]) time.Duration {
-	return 2 * time.Minute
+	return w.cfg.sendTimeout()
 }
 
 // ConfirmationWorker sends the e-mail that confirms a pending RSVP. It
@@ -165,7 +168,10 @@ func (w *ConfirmationWorker) Work(ctx context.Context, job *river.Job[domain.Sen
 	if err != nil {
 		return w.fail(ctx, id, err)
 	}
-	if err := w.sender.Send(ctx, []message.Message{msg})[0]; err != nil {
+	sendErr, markErr := sendOne(ctx, w.sender, msg, func(ctx context.Context) error {
+		return w.store.MarkConfirmation(ctx, id, true, "")
+	})
+	if err := sendErr; err != nil {
 		if message.IsPermanent(err) || job.Attempt >= job.MaxAttempts || !now.Before(p.ExpiresAt) {
 			return w.fail(ctx, id, err)
 		}
@@ -174,7 +180,7 @@ func (w *ConfirmationWorker) Work(ctx context.Context, job *river.Job[domain.Sen
 		return errors.New(Redact(err.Error()))
 	}
 	w.cfg.countEmail("confirmation", EmailSent)
-	return w.store.MarkConfirmation(ctx, id, true, "")
+	return markErr
 }
 
 func (w *ConfirmationWorker) fail(ctx context.Context, id string, err error) error {
@@ -193,7 +199,7 @@ func (w *ConfirmationWorker) NextRetry(job *river.Job[domain.SendConfirmationArg
 
 // Timeout bounds one attempt.
 func (w *ConfirmationWorker) Timeout(*river.Job[domain.SendConfirmationArgs]) time.Duration {
-	return 2 * time.Minute
+	return w.cfg.sendTimeout()
 }
 
 // FollowConfirmationWorker sends the e-mail that confirms following a
@@ -250,7 +256,7 @@ func (w *FollowConfirmationWorker) NextRetry(job *river.Job[domain.SendFollowCon
 
 // Timeout bounds one attempt.
 func (w *FollowConfirmationWorker) Timeout(*river.Job[domain.SendFollowConfirmationArgs]) time.Duration {
-	return 2 * time.Minute
+	return w.cfg.sendTimeout()
 }
 
 // PurgeWorker deletes expired confirmation requests; it runs periodically

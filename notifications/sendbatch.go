@@ -3,6 +3,7 @@ package notifications
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -26,11 +27,15 @@ type BatchStore interface {
 // SendBatchWorker sends the deliveries of a fan-out (an update or a
 // cancellation to every attendee) a batch at a time: one transaction loads
 // them and mints their manage tokens, one call hands every message to the
-// sender, one transaction records the outcomes. A delivery refused for the
+// sender, and each message the server takes is recorded as sent at once
+// (one single-row UPDATE), before the connection carries the next one.
+// Refusals are recorded together at the end: a delivery refused for the
 // time being is left queued with the server's answer and retried by a
 // send_email job of its own, with SendWorker's backoff; one refused for
-// good is marked failed. A batch run again after a crash (sent but not
-// marked) sends only what is still queued, with the same Message-IDs.
+// good is marked failed. A batch run again — its time ran out, or the
+// process died — sends only what is still queued and untried, with the
+// same Message-IDs: at most the messages in flight at the time go out
+// twice.
 type SendBatchWorker struct {
 	river.WorkerDefaults[domain.SendEmailBatchArgs]
 	store interface {
@@ -73,7 +78,7 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[domain.SendEm
 	var (
 		outcomes = make([]domain.DeliveryOutcome, 0, len(outs))
 		msgs     = make([]message.Message, 0, len(outs))
-		sending  []domain.Outgoing
+		sending  = make([]domain.Outgoing, 0, len(outs))
 	)
 	for i, out := range outs {
 		if out.RSVP.Email == "" {
@@ -96,24 +101,53 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[domain.SendEm
 			sending = append(sending, out)
 		}
 	}
-	if len(msgs) > 0 {
-		errs := w.sender.Send(ctx, msgs)
-		for i, out := range sending {
-			switch err := errs[i]; {
+	record, cancel := recordContext(ctx)
+	defer cancel()
+	var (
+		mu          sync.Mutex
+		interrupted bool
+		subs        = make([]message.Submission, len(msgs))
+	)
+	for i, msg := range msgs {
+		out := sending[i]
+		subs[i] = message.Submission{Msg: msg, Ctx: ctx, Done: func(err error) {
+			var o domain.DeliveryOutcome
+			switch {
 			case err == nil:
 				w.cfg.countEmail(string(out.Delivery.Kind), EmailSent)
-				outcomes = append(outcomes, domain.DeliveryOutcome{DeliveryID: out.Delivery.ID, Status: domain.DeliverySent})
+				// Recorded at once, before the connection takes the next
+				// message: a crash from here on does not send it again.
+				if w.store.MarkDelivery(record, out.Delivery.ID, domain.DeliverySent, "") == nil {
+					return
+				}
+				o = domain.DeliveryOutcome{DeliveryID: out.Delivery.ID, Status: domain.DeliverySent}
 			case message.IsPermanent(err):
-				outcomes = append(outcomes, w.failed(ctx, out, err))
+				o = w.failed(ctx, out, err)
+			case ctx.Err() != nil:
+				// The attempt's time is up, or the service is stopping:
+				// the message was not begun, or was cut off. It stays
+				// queued, untried, for the batch's next attempt.
+				w.cfg.countEmail(string(out.Delivery.Kind), EmailRetried)
+				mu.Lock()
+				interrupted = true
+				mu.Unlock()
+				return
 			default:
-				outcomes = append(outcomes, w.retried(ctx, out, err))
+				o = w.retried(ctx, out, err)
 			}
-		}
+			mu.Lock()
+			outcomes = append(outcomes, o)
+			mu.Unlock()
+		}}
 	}
-	if err := w.store.MarkDeliveries(ctx, outcomes); err != nil {
+	message.Submit(ctx, w.sender, subs)
+	if err := w.store.MarkDeliveries(record, outcomes); err != nil {
 		// Sent but not marked: the batch is run again and sends what is
 		// still queued.
 		return errors.New(Redact(err.Error()))
+	}
+	if interrupted {
+		return ctx.Err()
 	}
 	return nil
 }
@@ -141,10 +175,9 @@ func (w *SendBatchWorker) NextRetry(job *river.Job[domain.SendEmailBatchArgs]) t
 }
 
 // Timeout bounds one attempt (Config.SendTimeout), as for one e-mail: the
-// sender sends the batch's messages over shared connections together.
+// sender sends the batch's messages over shared connections together. An
+// attempt whose time runs out sends nothing more and is retried; its next
+// attempt sends what is still queued.
 func (w *SendBatchWorker) Timeout(*river.Job[domain.SendEmailBatchArgs]) time.Duration {
-	if w.cfg.SendTimeout > 0 {
-		return w.cfg.SendTimeout
-	}
-	return 2 * time.Minute
+	return w.cfg.sendTimeout()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/mail"
 	"strings"
 	"sync"
@@ -251,4 +252,131 @@ func TestSendBatchWaitsForItsTurn(t *testing.T) {
 	if err := w.Work(ctx, job); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("a batch past the bound: %v, want to wait until its deadline", err)
 	}
+}
+
+// interrupting is the SMTP sender with a hook run after each message's
+// outcome has been reported (and so recorded) — the test's stand-in for
+// the moment a process is killed.
+type interrupting struct {
+	inner *message.SMTP
+	after func(i int, err error)
+}
+
+func (s *interrupting) Send(ctx context.Context, msgs []message.Message) []error {
+	return s.inner.Send(ctx, msgs)
+}
+
+func (s *interrupting) Submit(ctx context.Context, subs []message.Submission) {
+	wrapped := make([]message.Submission, len(subs))
+	for i, sub := range subs {
+		wrapped[i] = sub
+		wrapped[i].Done = func(err error) {
+			sub.Done(err)
+			s.after(i, err)
+		}
+	}
+	s.inner.Submit(ctx, wrapped)
+}
+
+// TestBatchRecordsEachMessage: a fan-out batch records each message as
+// sent as soon as the server has taken it, before the next one leaves.
+// Stopped after its third message (its time is up, or the process dies),
+// it has recorded those three; the batch's next attempt sends the other
+// three only, and nobody gets the update twice.
+func TestBatchRecordsEachMessage(t *testing.T) {
+	eachFresh(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		owner, _ := db.CreateOrganiser(ctx, "owner-"+storetest.Unique()+"@example.org", "Owner")
+		g, _ := db.CreateGroup(ctx, owner.ID, domain.Group{Slug: "g-" + storetest.Unique(), Name: "G", TimeZone: "UTC"})
+		start := db.Clock().Now().Add(48 * time.Hour).UTC().Truncate(time.Minute)
+		e, err := db.CreateEvent(ctx, owner.ID, g.ID, domain.Event{Title: "T", Kind: domain.KindMeetup, StartsAt: start,
+			EndsAt: start.Add(time.Hour), Venue: &domain.Venue{Name: "Hall"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.PublishEvent(ctx, owner.ID, e.ID); err != nil {
+			t.Fatal(err)
+		}
+		const n = 6
+		for i := range n {
+			if _, err := db.CreateRSVP(ctx, e.Slug, domain.RSVPInput{Name: "P", Email: fmt.Sprintf("p%d-%s@example.org", i, storetest.Unique())}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		later, laterEnd := start.Add(2*time.Hour), start.Add(3*time.Hour)
+		if _, err := db.UpdateEvent(ctx, owner.ID, e.ID, domain.EventUpdate{StartsAt: &later, EndsAt: &laterEnd}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.FanOut(ctx, e.ID, domain.MessageUpdated); err != nil {
+			t.Fatal(err)
+		}
+		var args domain.SendEmailBatchArgs
+		if err := json.Unmarshal(jobArgs(t, db, "send_email_batch")[0], &args); err != nil {
+			t.Fatal(err)
+		}
+		sentUpdates := func() int {
+			page, err := db.ListDeliveries(ctx, owner.ID, e.ID, domain.ListOptions{Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := 0
+			for _, d := range page.Items {
+				if d.Kind == domain.MessageUpdated && d.Status == domain.DeliverySent {
+					c++
+				}
+			}
+			return c
+		}
+
+		sink := smtptest.Start(t)
+		cfg, _ := message.ParseSMTPURL(sink.URL())
+		smtp, _ := message.NewSMTP(cfg)
+		attempt, stop := context.WithCancel(ctx)
+		defer stop()
+		sender := &interrupting{inner: smtp, after: func(i int, err error) {
+			if err != nil {
+				return // not begun: the attempt was stopped
+			}
+			if got := sentUpdates(); got != i+1 {
+				t.Errorf("after message %d was reported, %d deliveries recorded as sent, want %d", i, got, i+1)
+			}
+			if i == 2 {
+				stop()
+			}
+		}}
+		wcfg := Config{BaseURL: "https://convene.example", From: mail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock(), Metrics: noMetrics{}}
+		w := &SendBatchWorker{store: db, sender: sender, cfg: wcfg}
+		job := &river.Job[domain.SendEmailBatchArgs]{JobRow: &rivertype.JobRow{Attempt: 1, MaxAttempts: store.MaxSendAttempts}, Args: args}
+		if err := w.Work(attempt, job); !errors.Is(err, context.Canceled) {
+			t.Fatalf("the stopped attempt: %v, want it to end with its context", err)
+		}
+		updates := func() int {
+			c := 0
+			for _, m := range sink.Messages() {
+				if strings.Contains(m.Header().Get("Message-ID"), ".updated.") {
+					c++
+				}
+			}
+			return c
+		}
+		if got, rec := updates(), sentUpdates(); got != 3 || rec != 3 {
+			t.Fatalf("stopped after the third update: %d at the server, %d recorded as sent; want 3 and 3", got, rec)
+		}
+
+		sender.after = func(int, error) {}
+		job.Attempt = 2
+		if err := w.Work(ctx, job); err != nil {
+			t.Fatalf("the next attempt: %v", err)
+		}
+		ids := map[string]int{}
+		for _, m := range sink.Messages() {
+			if id := m.Header().Get("Message-ID"); strings.Contains(id, ".updated.") {
+				ids[id]++
+			}
+		}
+		if len(ids) != n || updates() != n || sentUpdates() != n {
+			t.Fatalf("after the next attempt: %d updates at the server, %d distinct, %d recorded as sent; want %d of each",
+				updates(), len(ids), sentUpdates(), n)
+		}
+	})
 }

@@ -37,9 +37,13 @@ type Config struct {
 	BaseURL string
 	// From is the sender of every e-mail (CONVENE_MAIL_FROM).
 	From mail.Address
-	// SendTimeout bounds one attempt to send an e-mail; zero means two
-	// minutes. A send left running by a process that was killed is retried
-	// no sooner than this after it began.
+	// SendTimeout bounds one attempt of every e-mail job — one e-mail, a
+	// fan-out's batch, an invitation, a confirmation — from the moment the
+	// job queue hands it to a worker; zero means DefaultSendTimeout. Once
+	// it is up the attempt sends nothing more (the message in flight is
+	// cut off) and records what it sent within RecordGrace, so that a job
+	// running longer than both can be taken for abandoned by a process
+	// that died, and run again, without ever running twice at once.
 	SendTimeout time.Duration
 	// Logger receives one line per failed attempt; never addresses.
 	Logger *slog.Logger
@@ -151,8 +155,10 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[domain.SendEmailAr
 		// The data can never make a valid message: retrying cannot help.
 		return w.fail(ctx, out, err)
 	}
-	errs := w.sender.Send(ctx, []message.Message{msg})
-	if err := errs[0]; err != nil {
+	sendErr, markErr := sendOne(ctx, w.sender, msg, func(ctx context.Context) error {
+		return w.store.MarkDelivery(ctx, out.Delivery.ID, domain.DeliverySent, "")
+	})
+	if err := sendErr; err != nil {
 		if message.IsPermanent(err) || job.Attempt >= job.MaxAttempts {
 			// Refused for good, or retried for as long as we retry: the
 			// organiser sees it failed rather than queued for ever.
@@ -168,7 +174,40 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[domain.SendEmailAr
 		return errors.New(Redact(err.Error()))
 	}
 	w.cfg.countEmail(string(out.Delivery.Kind), EmailSent)
-	return w.store.MarkDelivery(ctx, out.Delivery.ID, domain.DeliverySent, "")
+	return markErr
+}
+
+// RecordGrace is how long after an attempt's time is up its worker may
+// still record what it sent: a message the server took just before is
+// recorded as sent rather than sent again by the next attempt. The job
+// queue must not take a send job for abandoned (and run it elsewhere)
+// before its Timeout and this grace have passed.
+const RecordGrace = 5 * time.Second
+
+// sendOne sends msg and, as soon as the server has taken it, records that
+// with sent — before the connection carries another message (see
+// message.Submitter) and even if ctx ends meanwhile (recordContext). It
+// returns the send's error and, after a send, sent's.
+func sendOne(ctx context.Context, s message.Sender, msg message.Message, sent func(context.Context) error) (sendErr, recordErr error) {
+	record, cancel := recordContext(ctx)
+	defer cancel()
+	message.Submit(ctx, s, []message.Submission{{Msg: msg, Ctx: ctx, Done: func(err error) {
+		if sendErr = err; err == nil {
+			recordErr = sent(record)
+		}
+	}}})
+	return sendErr, recordErr
+}
+
+// recordContext is the context for recording the outcomes of an attempt
+// whose context is ctx: it is not cancelled with ctx, and ends RecordGrace
+// after ctx's deadline.
+func recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	rctx := context.WithoutCancel(ctx)
+	if d, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(rctx, d.Add(RecordGrace))
+	}
+	return context.WithCancel(rctx)
 }
 
 func (w *SendWorker) fail(ctx context.Context, out domain.Outgoing, err error) error {
@@ -265,10 +304,23 @@ func cappedBackoff(attempt int, limit time.Duration) time.Duration {
 
 // Timeout bounds one attempt (Config.SendTimeout).
 func (w *SendWorker) Timeout(*river.Job[domain.SendEmailArgs]) time.Duration {
-	if w.cfg.SendTimeout > 0 {
-		return w.cfg.SendTimeout
+	return w.cfg.sendTimeout()
+}
+
+// DefaultSendTimeout is how long one attempt of an e-mail job may take
+// unless Config.SendTimeout says otherwise: a mail server answers each
+// command within seconds, and a batch's fifty messages share the sender's
+// connections with the other batches being worked (see
+// maxConcurrentBatches). It is short so that the e-mails a killed process
+// was sending are taken up again soon after (see Config.SendTimeout).
+const DefaultSendTimeout = 30 * time.Second
+
+// sendTimeout is Config.SendTimeout or its default.
+func (c Config) sendTimeout() time.Duration {
+	if c.SendTimeout > 0 {
+		return c.SendTimeout
 	}
-	return 2 * time.Minute
+	return DefaultSendTimeout
 }
 
 // FanOutWorker turns an event update or cancellation into one delivery per

@@ -89,3 +89,26 @@ func TestRetryBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestEmailJobsShareTheSendTimeout: every job of the e-mail queue is bound
+// by Config.SendTimeout, which the rescue of jobs a killed process left
+// running relies on (see cmd/convene: no attempt on a live process may
+// outlast it).
+func TestEmailJobsShareTheSendTimeout(t *testing.T) {
+	cfg := Config{SendTimeout: 7 * time.Second}
+	got := map[string]time.Duration{
+		"send_email":               (&SendWorker{cfg: cfg}).Timeout(nil),
+		"send_email_batch":         (&SendBatchWorker{cfg: cfg}).Timeout(nil),
+		"send_invitation":          (&InvitationWorker{cfg: cfg}).Timeout(nil),
+		"send_confirmation":        (&ConfirmationWorker{cfg: cfg}).Timeout(nil),
+		"send_follow_confirmation": (&FollowConfirmationWorker{cfg: cfg}).Timeout(nil),
+	}
+	for kind, d := range got {
+		if d != cfg.SendTimeout {
+			t.Errorf("%s: timeout %s, want Config.SendTimeout (%s)", kind, d, cfg.SendTimeout)
+		}
+	}
+	if d := (&SendWorker{}).Timeout(nil); d != DefaultSendTimeout {
+		t.Errorf("without Config.SendTimeout: %s, want %s", d, DefaultSendTimeout)
+	}
+}

@@ -235,16 +235,36 @@ func (db *DB) MintManageToken(ctx context.Context, rsvpID string) (string, error
 }
 
 // MarkDelivery records the outcome of one attempt to send a delivery.
+// Senders call it for each message as the server takes it, before the
+// next message leaves, so it is one statement (no transaction around it)
+// whose commit does not wait for the disk (see lazyCommit).
 func (db *DB) MarkDelivery(ctx context.Context, id string, status domain.DeliveryStatus, lastError string) error {
-	// One statement, so no transaction around it.
 	return db.read(ctx, func(q *gorm.DB) error {
 		now := db.now()
-		upd := map[string]any{"status": string(status), "attempts": gorm.Expr("attempts + 1"), "last_error": lastError, "updated_at": now}
+		set, args := "status = ?, attempts = attempts + 1, last_error = ?, updated_at = ?", []any{string(status), lastError, now}
 		if status == domain.DeliverySent {
-			upd["sent_at"] = now
+			set += ", sent_at = ?"
+			args = append(args, now)
 		}
-		return q.Model(&deliveryRow{}).Where("id = ?", id).Updates(upd).Error
+		return q.Exec("UPDATE deliveries SET "+set+db.lazyCommit()+" WHERE deliveries.id = ?", append(args, id)...).Error
 	})
+}
+
+// lazyCommit is the FROM clause that makes a single-statement UPDATE on
+// PostgreSQL commit without waiting for its WAL to reach the disk
+// (synchronous_commit off for that transaction only). The change is as
+// safe from the service being killed as any other: PostgreSQL has it, and
+// writes it out within a fraction of a second. Only a crash of PostgreSQL
+// itself (or of its machine) in that moment could lose it. For a record
+// that a message was sent that means the message is sent again, with the
+// same Message-ID — while waiting for the disk cost every message of a
+// fan-out a flush (0.7 ms on the test machine) that its SMTP connection
+// waits for. SQLite (WAL, synchronous=NORMAL) commits so already.
+func (db *DB) lazyCommit() string {
+	if db.dialect == Postgres {
+		return " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS lazy_commit"
+	}
+	return ""
 }
 
 // ListDeliveries lists the e-mails of an event for an organiser of its

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/convene/convene/domain"
 )
@@ -43,3 +44,6 @@ func (db *DB) ClaimRSVP(ctx context.Context, slug string, in domain.RSVPInput) (
 func (db *DB) CreateRSVPGeneral(ctx context.Context, slug string, in domain.RSVPInput) (domain.RSVPResult, error) {
 	return db.createRSVP(ctx, slug, in)
 }
+
+// JobNow is jobNow, the time as the job queue records it.
+func (db *DB) JobNow(ctx context.Context) (time.Time, error) { return db.jobNow(ctx) }

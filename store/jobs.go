@@ -82,6 +82,80 @@ func (t jobTime) NowOrNil() *time.Time {
 	return &now
 }
 
+// RescueAbandonedJobs makes the jobs of queue that have been running for
+// longer than after available again at once — their process stopped (was
+// killed, or its machine lost) before recording their end — and discards
+// those that have used all their attempts, as River's own rescuer would. It
+// returns how many it took up.
+//
+// after must be longer than any attempt of the queue's jobs can last,
+// recording included: a job that is still being worked is then never
+// taken, by any replica, whatever the replicas know of each other. River's
+// rescuer does the same with one threshold for every queue, runs only on
+// the leader and only every 30 s; this one can be run by every process,
+// at its start and often (the UPDATE takes a job only while it is still
+// running and still as old, so replicas running it together take each job
+// once).
+func (db *DB) RescueAbandonedJobs(ctx context.Context, queue string, after time.Duration) (int, error) {
+	now, err := db.jobNow(ctx)
+	if err != nil {
+		return 0, translate(err)
+	}
+	horizon := now.Add(-after)
+	exec := db.driver.GetExecutor()
+	const page = 100
+	taken := 0
+	for afterID := int64(0); ; {
+		stuck, err := exec.JobGetStuck(ctx, &riverdriver.JobGetStuckParams{AfterID: afterID, Max: page, StuckHorizon: horizon})
+		if err != nil {
+			return taken, translate(err)
+		}
+		p := riverdriver.JobRescueManyParams{StuckHorizon: horizon}
+		for _, j := range stuck {
+			afterID = j.ID
+			if j.Queue != queue {
+				continue
+			}
+			e, err := json.Marshal(rivertype.AttemptError{At: now, Attempt: j.Attempt,
+				Error: fmt.Sprintf("abandoned: still running %s after its attempt began; its process had stopped", after)})
+			if err != nil {
+				return taken, err
+			}
+			state, finalized := rivertype.JobStateAvailable, (*time.Time)(nil)
+			if j.Attempt >= j.MaxAttempts {
+				state, finalized = rivertype.JobStateDiscarded, &now
+			}
+			p.ID = append(p.ID, j.ID)
+			p.Error = append(p.Error, e)
+			p.FinalizedAt = append(p.FinalizedAt, finalized)
+			p.ScheduledAt = append(p.ScheduledAt, now)
+			p.State = append(p.State, string(state))
+		}
+		if len(p.ID) > 0 {
+			if _, err := exec.JobRescueMany(ctx, &p); err != nil {
+				return taken, translate(err)
+			}
+			taken += len(p.ID)
+		}
+		if len(stuck) < page {
+			return taken, nil
+		}
+	}
+}
+
+// jobNow is the time as the job queue records it (attempted_at): the
+// service's clock, unless that is the computer's — then River has the
+// database say the time, so that replicas whose clocks drift agree.
+// SQLite's time is the computer's.
+func (db *DB) jobNow(ctx context.Context) (time.Time, error) {
+	if t := db.JobTime().NowOrNil(); t != nil || db.dialect != Postgres {
+		return utc(db.clock.Now()), nil
+	}
+	var t time.Time
+	err := db.sql.QueryRowContext(ctx, "SELECT now()").Scan(&t)
+	return t.UTC(), err
+}
+
 // JobDriver returns the job queue driver, for the client that works jobs.
 func (db *DB) JobDriver() riverdriver.Driver[*sql.Tx] { return db.driver }
 

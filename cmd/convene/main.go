@@ -382,21 +382,76 @@ func newSender(cfg Config, log *slog.Logger) (message.Sender, func(), error) {
 // mailConnections is how many SMTP connections send at once.
 const mailConnections = 4
 
-// sendTimeout bounds one attempt to send an e-mail. rescueStuckJobsAfter is
-// how long a job may stay running before the job queue takes its process
-// for dead (killed, or its machine lost) and runs it again — never before
-// the job's own timeout. River's default is an hour: e-mails in flight when
-// a process is killed would wait that long after the restart. Tests shorten
-// both. sendRetryMax caps the wait between attempts to send an e-mail (zero
-// is the workers' ten minutes); the mail-outage test shortens it.
+// sendTimeout bounds one attempt of an e-mail job (an e-mail, a fan-out's
+// batch of fifty, an invitation, a confirmation); see
+// notifications.Config.SendTimeout. rescueStuckJobsAfter is how long any
+// other job may stay running before River's rescuer takes its process for
+// dead and runs it again — never before the job's own timeout; e-mail jobs
+// are taken up much sooner by rescueEmailJobs. sendRetryMax caps the wait
+// between attempts to send an e-mail (zero is the workers' ten minutes);
+// the mail-outage test shortens it.
 var (
-	sendTimeout          = 2 * time.Minute
+	sendTimeout          = notifications.DefaultSendTimeout
 	rescueStuckJobsAfter = 5 * time.Minute
 	sendRetryMax         time.Duration
 	// thankYouInterval is how often attendees of ended events are thanked
 	// (notifications.ThankYouInterval); tests shorten it.
 	thankYouInterval = notifications.ThankYouInterval
 )
+
+// After a process is killed, the e-mail jobs it was working stay
+// "running" in the queue. Each process looks for such jobs when it starts
+// and every rescueInterval after, and runs again those whose attempt
+// began more than emailJobsAbandonedAfter ago. That is safe with any
+// number of replicas, without knowing which are alive: an attempt of an
+// e-mail job on a live process never runs that long. River cancels its
+// context sendTimeout after handing it to the worker; from then on
+// nothing more is sent for it (the message in flight is cut off, see
+// message.Submission) and what was sent is recorded within
+// notifications.RecordGrace; rescueSlack covers the moment between River
+// recording the attempt's start and starting the worker, River recording
+// its end, and a loaded machine. So with the defaults, 30 s + 5 s + 5 s, a
+// killed process's e-mails are sent again at most 45 s after the attempt
+// they were in began — at most 45 s after the restart, often sooner — and
+// only the message in flight on each SMTP connection at the kill can go
+// out twice (with the same Message-ID).
+const (
+	rescueInterval = 5 * time.Second
+	rescueSlack    = 5 * time.Second
+)
+
+// emailJobsAbandonedAfter is how long an e-mail job's attempt must have
+// been running to be taken for abandoned: see rescueInterval.
+func emailJobsAbandonedAfter() time.Duration {
+	return sendTimeout + notifications.RecordGrace + rescueSlack
+}
+
+// rescueEmailJobs runs again the e-mail jobs a stopped process left
+// running (see rescueInterval): once now and then every rescueInterval
+// until ctx ends.
+func rescueEmailJobs(ctx context.Context, db *store.DB, log *slog.Logger) {
+	rescue := func() {
+		n, err := db.RescueAbandonedJobs(ctx, store.QueueEmail, emailJobsAbandonedAfter())
+		if err != nil && ctx.Err() == nil {
+			log.Warn("could not look for e-mail jobs left running by a stopped process", "err", err.Error())
+		}
+		if n > 0 {
+			log.Warn("e-mail jobs left running by a stopped process are run again", "jobs", n,
+				"running_for_more_than", emailJobsAbandonedAfter().String())
+		}
+	}
+	rescue()
+	t := time.NewTicker(rescueInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			rescue()
+		}
+	}
+}
 
 // jobConns is the size of the job workers' own PostgreSQL pool (one
 // connection of it listens for new jobs). The workers get a pool apart
@@ -454,12 +509,24 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 		closeDB()
 		return nil, err
 	}
+	// What a killed process was sending is taken up first, then as soon as
+	// it is old enough (see rescueInterval).
+	rctx, stopRescue := context.WithCancel(ctx)
+	rescued := make(chan struct{})
+	go func() {
+		defer close(rescued)
+		rescueEmailJobs(rctx, db, log)
+	}()
 	if err := client.Start(ctx); err != nil {
+		stopRescue()
+		<-rescued
 		closeSender()
 		closeDB()
 		return nil, err
 	}
 	return func(ctx context.Context) {
+		stopRescue()
+		<-rescued
 		if err := client.Stop(ctx); err != nil {
 			// Cancel what still runs before the database closes under it;
 			// those jobs are retried after the next start.

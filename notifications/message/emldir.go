@@ -2,6 +2,7 @@ package message
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -52,21 +53,34 @@ const tagSep = "~"
 // rendered is.
 func (d *EMLDir) Send(ctx context.Context, msgs []Message) []error {
 	errs := make([]error, len(msgs))
+	subs := make([]Submission, len(msgs))
 	for i, m := range msgs {
-		if err := ctx.Err(); err != nil {
-			errs[i] = &DeliveryError{MessageID: m.ID, Stage: StageWrite, Err: err}
+		subs[i] = Submission{Msg: m, Ctx: ctx, Done: func(err error) { errs[i] = err }}
+	}
+	d.Submit(ctx, subs)
+	return errs
+}
+
+// Submit writes the subs' messages one after the other, telling each
+// submission its outcome once its file is in place; see Submitter.
+func (d *EMLDir) Submit(ctx context.Context, subs []Submission) {
+	for _, sub := range subs {
+		m := sub.Msg
+		if err := cmp.Or(ctx.Err(), sub.Ctx.Err()); err != nil {
+			sub.Done(&DeliveryError{MessageID: m.ID, Stage: StageWrite, Err: err})
 			continue
 		}
 		data, err := m.EML()
 		if err != nil {
-			errs[i] = &DeliveryError{MessageID: m.ID, Stage: StageRender, Permanent: true, Err: err}
+			sub.Done(&DeliveryError{MessageID: m.ID, Stage: StageRender, Permanent: true, Err: err})
 			continue
 		}
 		if err := writeAtomic(d.Path(m.ID, m.To.Address), data); err != nil {
-			errs[i] = &DeliveryError{MessageID: m.ID, Stage: StageWrite, Err: err}
+			sub.Done(&DeliveryError{MessageID: m.ID, Stage: StageWrite, Err: err})
+			continue
 		}
+		sub.Done(nil)
 	}
-	return errs
 }
 
 // RemoveRecipient deletes from dir the files of the messages to the

@@ -18,6 +18,64 @@ type Sender interface {
 	Send(ctx context.Context, msgs []Message) []error
 }
 
+// Submission is one message handed to a Submitter, with the context of
+// whoever hands it over and the function told its outcome.
+type Submission struct {
+	Msg Message
+	// Ctx belongs to whoever hands the message over. The message is not
+	// begun once Ctx has ended, and is cut off if Ctx ends while it is
+	// being sent (the server may then have taken it or not): nothing is
+	// sent for a caller after it has given up.
+	Ctx context.Context
+	// Done is told the message's outcome, as Send's error slot, exactly
+	// once and as soon as it is known: before the next message goes over
+	// the same connection. It may block — the connection waits for it —
+	// so that what it records is durable before the next message leaves.
+	// It may be called from another goroutine than Submit's, and for
+	// the submissions of one call concurrently.
+	Done func(error)
+}
+
+// Submitter is a Sender that reports each message's outcome as soon as
+// it is known, so that a caller can record a message as sent before the
+// next one leaves: after a crash at most the messages in flight are sent
+// again.
+type Submitter interface {
+	Sender
+	// Submit sends the submissions' messages and returns once every
+	// Done has returned. ctx bounds the whole call; each submission's
+	// Ctx bounds its message.
+	Submit(ctx context.Context, subs []Submission)
+}
+
+// Submit sends the submissions' messages with s: through its Submit when
+// s is a Submitter, otherwise with one Send of the messages whose callers
+// still wait, each outcome reported when Send returns.
+func Submit(ctx context.Context, s Sender, subs []Submission) {
+	if is, ok := s.(Submitter); ok {
+		is.Submit(ctx, subs)
+		return
+	}
+	var (
+		msgs []Message
+		live []Submission
+	)
+	for _, sub := range subs {
+		if err := sub.Ctx.Err(); err != nil {
+			sub.Done(&DeliveryError{MessageID: sub.Msg.ID, Stage: StageConnect, Err: err})
+			continue
+		}
+		msgs = append(msgs, sub.Msg)
+		live = append(live, sub)
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	for i, err := range s.Send(ctx, msgs) {
+		live[i].Done(err)
+	}
+}
+
 // Stage is the step at which a delivery failed.
 type Stage string
 

@@ -1,6 +1,7 @@
 package message
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -271,32 +272,49 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 // yet sent get ctx's error (not permanent).
 func (s *SMTP) Send(ctx context.Context, msgs []Message) []error {
 	errs := make([]error, len(msgs))
-	built := make([]*gomail.Msg, len(msgs))
-	pending := 0
+	subs := make([]Submission, len(msgs))
 	for i, m := range msgs {
-		gm, err := m.Msg()
+		subs[i] = Submission{Msg: m, Ctx: ctx, Done: func(err error) { errs[i] = err }}
+	}
+	s.Submit(ctx, subs)
+	return errs
+}
+
+// Submit delivers the messages over one connection, in order, telling
+// each submission its outcome as soon as the server has answered for it;
+// see Submitter. A submission whose Ctx has ended is not begun; one whose
+// Ctx ends while its message is being sent is cut off with the
+// connection, and the next message gets a new one.
+func (s *SMTP) Submit(ctx context.Context, subs []Submission) {
+	built := make([]*gomail.Msg, len(subs))
+	pending := 0
+	for i, sub := range subs {
+		gm, err := sub.Msg.Msg()
 		if err == nil && s.cfg.From != "" {
 			err = gm.EnvelopeFrom(s.cfg.From)
 		}
 		if err != nil {
-			errs[i] = &DeliveryError{MessageID: m.ID, Stage: StageRender, Permanent: true, Err: err}
+			sub.Done(&DeliveryError{MessageID: sub.Msg.ID, Stage: StageRender, Permanent: true, Err: err})
 			continue
 		}
 		built[i] = gm
 		pending++
 	}
 	if pending == 0 {
-		return errs
+		return
 	}
 
-	client, err := s.client(ctx)
+	// current is the connection being used, so that a submission's context
+	// can cut it off.
+	var current *deadlineConn
+	client, err := s.client(ctx, func(c *deadlineConn) { current = c })
 	if err != nil {
 		for i, gm := range built {
 			if gm != nil {
-				errs[i] = &DeliveryError{MessageID: msgs[i].ID, Stage: StageConnect, Err: err}
+				subs[i].Done(&DeliveryError{MessageID: subs[i].Msg.ID, Stage: StageConnect, Err: err})
 			}
 		}
-		return errs
+		return
 	}
 	var conn *gosmtp.Client
 	defer func() {
@@ -306,12 +324,12 @@ func (s *SMTP) Send(ctx context.Context, msgs []Message) []error {
 	}()
 	redials := 0
 	for i := 0; i < len(built); i++ {
-		gm := built[i]
+		gm, sub := built[i], subs[i]
 		if gm == nil {
 			continue
 		}
-		if err := ctx.Err(); err != nil {
-			errs[i] = &DeliveryError{MessageID: msgs[i].ID, Stage: StageConnect, Err: err}
+		if err := cmp.Or(ctx.Err(), sub.Ctx.Err()); err != nil {
+			sub.Done(&DeliveryError{MessageID: sub.Msg.ID, Stage: StageConnect, Err: err})
 			continue
 		}
 		if conn == nil {
@@ -322,14 +340,25 @@ func (s *SMTP) Send(ctx context.Context, msgs []Message) []error {
 				// message: every message left gets the same error.
 				for j := i; j < len(built); j++ {
 					if built[j] != nil {
-						errs[j] = connectError(msgs[j].ID, err)
+						subs[j].Done(connectError(subs[j].Msg.ID, err))
 					}
 				}
-				return errs
+				return
 			}
 		}
+		cut := func() bool { return true }
+		if sub.Ctx != ctx && current != nil {
+			cut = context.AfterFunc(sub.Ctx, current.cancel)
+		}
 		err := client.SendWithSMTPClient(conn, gm)
+		if !cut() {
+			// The caller gave up during the message: the connection is
+			// cut off and the next message dials again.
+			_ = conn.Close()
+			conn = nil
+		}
 		if err == nil {
+			sub.Done(nil)
 			continue
 		}
 		if gm.IsDelivered() {
@@ -337,23 +366,27 @@ func (s *SMTP) Send(ctx context.Context, msgs []Message) []error {
 			// yet the server has accepted the message: retrying would
 			// deliver it twice. A server that fails RSET may have hung up:
 			// the next message gets a new connection.
-			_ = conn.Close()
-			conn = nil
+			if conn != nil {
+				_ = conn.Close()
+				conn = nil
+			}
+			sub.Done(nil)
 			continue
 		}
 		var se *gomail.SendError
-		if errors.As(err, &se) && hungUp(se) && redials < maxRedials {
+		if errors.As(err, &se) && hungUp(se) && redials < maxRedials && sub.Ctx.Err() == nil {
 			// The server closed the connection before MAIL FROM was
 			// answered. Nothing of this message was sent; dial again.
 			redials++
-			_ = conn.Close()
-			conn = nil
+			if conn != nil {
+				_ = conn.Close()
+				conn = nil
+			}
 			i--
 			continue
 		}
-		errs[i] = sendError(msgs[i].ID, err)
+		sub.Done(sendError(sub.Msg.ID, err))
 	}
-	return errs
 }
 
 // hungUp reports whether a message failed because the server closed the
@@ -380,7 +413,8 @@ func hungUp(se *gomail.SendError) bool {
 
 // client makes a go-mail client for one Send. A client per Send keeps
 // concurrent Sends apart: go-mail's Client holds per-connection state.
-func (s *SMTP) client(ctx context.Context) (*gomail.Client, error) {
+// dialled is given each connection the client makes.
+func (s *SMTP) client(ctx context.Context, dialled func(*deadlineConn)) (*gomail.Client, error) {
 	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if s.cfg.TLSConfig != nil {
 		tlsCfg = s.cfg.TLSConfig.Clone()
@@ -392,7 +426,7 @@ func (s *SMTP) client(ctx context.Context) (*gomail.Client, error) {
 		gomail.WithPort(s.cfg.Port),
 		gomail.WithTimeout(s.cfg.Timeout),
 		gomail.WithTLSConfig(tlsCfg),
-		gomail.WithDialContextFunc(s.dialer(ctx, tlsCfg)),
+		gomail.WithDialContextFunc(s.dialer(ctx, tlsCfg, dialled)),
 		gomail.WithoutNoop(), // see hungUp
 	}
 	switch s.cfg.TLS {
@@ -415,8 +449,9 @@ func (s *SMTP) client(ctx context.Context) (*gomail.Client, error) {
 // deadline whenever it writes, so that every command (and the greeting and
 // TLS handshake) must be answered within the timeout: go-mail itself only
 // sets a deadline per connection and per message. Cancelling ctx, the
-// Send's context, interrupts whatever is in flight.
-func (s *SMTP) dialer(ctx context.Context, tlsCfg *tls.Config) gomail.DialContextFunc {
+// Send's context, interrupts whatever is in flight; so does cancelling the
+// connection, which dialled is given.
+func (s *SMTP) dialer(ctx context.Context, tlsCfg *tls.Config, dialled func(*deadlineConn)) gomail.DialContextFunc {
 	return func(dialCtx context.Context, network, addr string) (net.Conn, error) {
 		d := net.Dialer{Timeout: s.cfg.Timeout}
 		raw, err := d.DialContext(dialCtx, network, addr)
@@ -426,6 +461,7 @@ func (s *SMTP) dialer(ctx context.Context, tlsCfg *tls.Config) gomail.DialContex
 		c := &deadlineConn{Conn: raw, timeout: s.cfg.Timeout}
 		_ = raw.SetDeadline(time.Now().Add(s.cfg.Timeout))
 		c.stop = context.AfterFunc(ctx, c.cancel)
+		dialled(c)
 		if s.cfg.TLS != TLSImplicit {
 			return c, nil
 		}

@@ -478,3 +478,79 @@ func TestIsPermanent(t *testing.T) {
 		}
 	}
 }
+
+// TestSMTP_SubmitReportsEachBeforeTheNext: each submission is told its
+// outcome once the server has taken its message, and the next message
+// waits for that report: a caller recording each outcome as it comes has
+// at most one message sent but not yet recorded.
+func TestSMTP_SubmitReportsEachBeforeTheNext(t *testing.T) {
+	ts := startServer(t)
+	msgs := batch(t, 5)
+	var reported []int
+	subs := make([]Submission, len(msgs))
+	for i, m := range msgs {
+		subs[i] = Submission{Msg: m, Ctx: context.Background(), Done: func(err error) {
+			if err != nil {
+				t.Errorf("message %d: %v", i, err)
+			}
+			if n := len(ts.messages()); n != i+1 {
+				t.Errorf("message %d reported with %d messages at the server, want %d", i, n, i+1)
+			}
+			time.Sleep(50 * time.Millisecond) // the next message waits for this
+			if n := len(ts.messages()); n != i+1 {
+				t.Errorf("message %d: %d messages at the server while its report was being recorded, want %d", i, n, i+1)
+			}
+			reported = append(reported, i)
+		}}
+	}
+	newSMTP(t, ts.config(TLSNone)).Submit(context.Background(), subs)
+	if fmt.Sprint(reported) != "[0 1 2 3 4]" {
+		t.Fatalf("reported %v, want each once in order", reported)
+	}
+	if n := ts.connections(); n != 1 {
+		t.Fatalf("%d connections, want 1", n)
+	}
+}
+
+// TestSMTP_SubmissionGivenUp: a message whose caller gave up before it was
+// begun is not sent; one whose caller gives up while it is being sent is
+// cut off, not delivered; both are temporary failures, and the others go
+// out, the next over a new connection.
+func TestSMTP_SubmissionGivenUp(t *testing.T) {
+	ts := startServer(t)
+	ts.set(func(ts *testServer) { ts.delay = 100 * time.Millisecond })
+	msgs := batch(t, 4)
+	gone, cancelGone := context.WithCancel(context.Background())
+	cancelGone()
+	leaving, leave := context.WithCancel(context.Background())
+	defer leave()
+	errs := make([]error, len(msgs))
+	subs := []Submission{
+		{Msg: msgs[0], Ctx: context.Background(), Done: func(err error) {
+			errs[0] = err
+			time.AfterFunc(150*time.Millisecond, leave) // during the third message's commands
+		}},
+		{Msg: msgs[1], Ctx: gone, Done: func(err error) { errs[1] = err }},
+		{Msg: msgs[2], Ctx: leaving, Done: func(err error) { errs[2] = err }},
+		{Msg: msgs[3], Ctx: context.Background(), Done: func(err error) { errs[3] = err }},
+	}
+	newSMTP(t, ts.config(TLSNone)).Submit(context.Background(), subs)
+	if errs[0] != nil || errs[3] != nil {
+		t.Fatalf("the callers still waiting: %v, %v; want both sent", errs[0], errs[3])
+	}
+	for _, i := range []int{1, 2} {
+		if errs[i] == nil || IsPermanent(errs[i]) {
+			t.Errorf("message %d, given up: %v, want a temporary failure", i, errs[i])
+		}
+	}
+	got := map[string]bool{}
+	for _, r := range ts.messages() {
+		got[parseMail(t, r.Data).Header.Get("Message-ID")] = true
+	}
+	if len(got) != 2 || !got["<"+msgs[0].ID+">"] || !got["<"+msgs[3].ID+">"] {
+		t.Fatalf("the server took %v, want the first and the last message only", got)
+	}
+	if n := ts.connections(); n != 2 {
+		t.Errorf("%d connections, want 2 (the cut-off one and the next)", n)
+	}
+}
