@@ -9,7 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/mail"
 )
 
 // FeedHistory is how far back feeds reach: recent events stay in
@@ -19,7 +19,7 @@ const FeedHistory = 90 * 24 * time.Hour
 // serveCalendar answers with an iCalendar body, honouring If-None-Match and
 // If-Modified-Since so that calendar apps polling every few minutes get a
 // 304 with no body. The ETag is the hash of the bytes, which depend only
-// on the events (see message.Publish).
+// on the events (see mail.Publish).
 func serveCalendar(c echo.Context, body []byte, lastModified time.Time, filename, cacheControl string) error {
 	return serveTagged(c, body, etagOf(body), lastModified, filename, cacheControl)
 }
@@ -46,7 +46,7 @@ func serveTagged(c echo.Context, body []byte, etag string, lastModified time.Tim
 	return c.Blob(http.StatusOK, "text/calendar; charset=utf-8", body)
 }
 
-func latest(items []message.Item, floor time.Time) time.Time {
+func latest(items []mail.Item, floor time.Time) time.Time {
 	t := floor
 	for _, it := range items {
 		if it.Event.UpdatedAt.After(t) {
@@ -67,8 +67,8 @@ func (s *Server) getEventCalendar(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items := []message.Item{{Event: e, Group: g}}
-	body, err := message.Publish(items, message.FeedOptions{BaseURL: s.cfg.BaseURL})
+	items := []mail.Item{{Event: e, Group: g}}
+	body, err := mail.Publish(items, mail.FeedOptions{BaseURL: s.cfg.BaseURL})
 	if err != nil {
 		return err
 	}
@@ -104,11 +104,11 @@ func (s *Server) getGroupCalendar(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items := make([]message.Item, len(events))
+	items := make([]mail.Item, len(events))
 	for i, e := range events {
-		items[i] = message.Item{Event: e, Group: g}
+		items[i] = mail.Item{Event: e, Group: g}
 	}
-	body, err := message.Publish(items, message.FeedOptions{BaseURL: s.cfg.BaseURL, Name: g.Name})
+	body, err := mail.Publish(items, mail.FeedOptions{BaseURL: s.cfg.BaseURL, Name: g.Name})
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (s *Server) getPersonalCalendar(c echo.Context) error {
 	if self.RSVP.ErasedAt != nil {
 		return domain.ErrRSVPErased
 	}
-	items := make([]message.Item, len(views))
+	items := make([]mail.Item, len(views))
 	for i, v := range views {
 		// Personal join links, which record online attendance and can do
 		// nothing else: the join token of this feed's, naming the event
@@ -141,9 +141,9 @@ func (s *Server) getPersonalCalendar(c echo.Context) error {
 		if v.Event.ID != self.Event.ID {
 			join += "?event=" + url.QueryEscape(v.Event.Slug)
 		}
-		items[i] = message.Item{Event: v.Event, Group: v.Group, JoinURL: join}
+		items[i] = mail.Item{Event: v.Event, Group: v.Group, JoinURL: join}
 	}
-	body, err := message.Publish(items, message.FeedOptions{BaseURL: s.cfg.BaseURL, Name: "My events (Convene)", WithJoinLinks: true})
+	body, err := mail.Publish(items, mail.FeedOptions{BaseURL: s.cfg.BaseURL, Name: "My events (Convene)", WithJoinLinks: true})
 	if err != nil {
 		return err
 	}

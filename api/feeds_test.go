@@ -78,7 +78,7 @@ func TestEventDownloadAndConditionalGET(t *testing.T) {
 // messages: they say no METHOD (METHOD:PUBLISH without an ORGANIZER breaks
 // RFC 5546, and libical refuses every such feed) and their Content-Type
 // names no method either. E-mail invites keep METHOD:REQUEST and CANCEL
-// (notifications/message tests).
+// (notifications/mail tests).
 func TestFeedsCarryNoMethod(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		te := newTestEnv(t, db)

@@ -11,8 +11,8 @@ import (
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/httpkit"
-	"github.com/convene/convene/notifications/ics"
-	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/calendar"
+	"github.com/convene/convene/notifications/mail"
 )
 
 // SeriesStore is what the series routes need from persistence.
@@ -68,7 +68,7 @@ func checkRule(v *domain.Validation, rule string) {
 	if rule == "" || len(rule) > domain.MaxRRuleLen {
 		return // Validate says why
 	}
-	if err := ics.CheckRRule(rule); err != nil {
+	if err := calendar.CheckRRule(rule); err != nil {
 		v.Add("rrule", "is not a valid RFC 5545 RRULE: %s", strings.TrimPrefix(err.Error(), "ics: invalid calendar: "))
 	}
 }
@@ -394,7 +394,7 @@ func (s *Server) getSeriesCalendar(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := message.PublishSeries(v, s.now(), message.FeedOptions{BaseURL: s.cfg.BaseURL, Name: v.Series.Title})
+	body, err := mail.PublishSeries(v, s.now(), mail.FeedOptions{BaseURL: s.cfg.BaseURL, Name: v.Series.Title})
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/mail"
 )
 
 // EraseStore is what the erasure's file work needs from persistence.
@@ -32,7 +32,7 @@ type EraseFilesWorker struct {
 // Work removes the files and empties the log.
 func (w *EraseFilesWorker) Work(ctx context.Context, job *river.Job[domain.EraseFilesArgs]) error {
 	if w.dir != "" {
-		n, err := message.RemoveRecipient(ctx, w.dir, job.Args.AddressTag)
+		n, err := mail.RemoveRecipient(ctx, w.dir, job.Args.AddressTag)
 		if n > 0 {
 			// The count only: the tag too names the person.
 			w.cfg.Logger.InfoContext(ctx, "e-mail files of an erased address removed", "count", n)

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/mail"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/store/storetest"
 )
@@ -69,7 +69,7 @@ func TestErasureRemovesMailFiles(t *testing.T) {
 		berlin, _ := time.LoadLocation("Europe/Berlin")
 		storetest.SetClock(t, db, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 		dir := filepath.Join(t.TempDir(), "mail")
-		eml, err := message.NewEMLDir(dir)
+		eml, err := mail.NewEMLDir(dir)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,7 +2,7 @@ package notifications
 
 import (
 	"context"
-	"net/mail"
+	netmail "net/mail"
 	"sync"
 	"testing"
 	"time"
@@ -12,7 +12,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/mail"
 	"github.com/convene/convene/notifications/smtptest"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/store/storetest"
@@ -56,11 +56,11 @@ func TestEmailMetrics(t *testing.T) {
 	}
 	sink := smtptest.Start(t)
 	sink.RefuseFor(time.Hour)
-	scfg, _ := message.ParseSMTPURL(sink.URL())
-	smtp, _ := message.NewSMTP(scfg)
+	scfg, _ := mail.ParseSMTPURL(sink.URL())
+	smtp, _ := mail.NewSMTP(scfg)
 	m := &countMetrics{n: map[string]int{}}
 	w := &SendWorker{store: db, sender: smtp, cfg: Config{BaseURL: "https://convene.example",
-		From: mail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock(), Metrics: m}}
+		From: netmail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock(), Metrics: m}}
 	job := func(i, attempt int) *river.Job[domain.SendEmailArgs] {
 		return &river.Job[domain.SendEmailArgs]{JobRow: &rivertype.JobRow{Attempt: attempt, MaxAttempts: store.MaxSendAttempts},
 			Args: domain.SendEmailArgs{DeliveryID: page.Items[i].ID}}

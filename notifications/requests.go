@@ -9,7 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/mail"
 )
 
 // RequestStore is what the invitation and confirmation workers need from
@@ -63,7 +63,7 @@ func unfollowLink(ctx context.Context, st RequestStore, baseURL, followerID stri
 type InvitationWorker struct {
 	river.WorkerDefaults[domain.SendInvitationArgs]
 	store  RequestStore
-	sender message.Sender
+	sender mail.Sender
 	cfg    Config
 }
 
@@ -85,13 +85,13 @@ func (w *InvitationWorker) Work(ctx context.Context, job *river.Job[domain.SendI
 	if err != nil {
 		return err
 	}
-	msg, err := message.ComposeRequest(message.KindInvitation, message.Request{
+	msg, err := mail.ComposeRequest(mail.KindInvitation, mail.Request{
 		ID: inv.ID, Name: inv.Name, Email: inv.Email, Event: out.Event, Group: out.Group,
 		OrganizerEmail: out.OrganizerEmail, From: w.cfg.From, BaseURL: w.cfg.BaseURL,
 		ActionURL: InvitationURL(w.cfg.BaseURL, token), Note: inv.Message, InvitedBy: out.InvitedBy, Now: w.cfg.Clock.Now().UTC(),
 		SeriesTitle: out.SeriesTitle, UnfollowURL: unfollow,
 	})
-	if errors.Is(err, message.ErrStale) {
+	if errors.Is(err, mail.ErrStale) {
 		// The event was cancelled or is over before the invitation left.
 		return river.JobCancel(w.store.MarkInvitation(ctx, id, domain.InvitationQueued, "not sent: "+err.Error()))
 	}
@@ -102,7 +102,7 @@ func (w *InvitationWorker) Work(ctx context.Context, job *river.Job[domain.SendI
 		return w.store.MarkInvitation(ctx, id, domain.InvitationSent, "")
 	})
 	if err := sendErr; err != nil {
-		if message.IsPermanent(err) || job.Attempt >= job.MaxAttempts {
+		if mail.IsPermanent(err) || job.Attempt >= job.MaxAttempts {
 			return w.bounce(ctx, id, err)
 		}
 		w.cfg.countEmail("invitation", EmailRetried)
@@ -141,7 +141,7 @@ func (w *InvitationWorker) Timeout(*river.Job[domain.SendInvitationArgs]) time.D
 type ConfirmationWorker struct {
 	river.WorkerDefaults[domain.SendConfirmationArgs]
 	store  RequestStore
-	sender message.Sender
+	sender mail.Sender
 	cfg    Config
 }
 
@@ -160,7 +160,7 @@ func (w *ConfirmationWorker) Work(ctx context.Context, job *river.Job[domain.Sen
 	}
 	now := w.cfg.Clock.Now().UTC()
 	p := out.Pending
-	msg, err := message.ComposeRequest(message.KindConfirm, message.Request{
+	msg, err := mail.ComposeRequest(mail.KindConfirm, mail.Request{
 		ID: p.ID, Name: p.Name, Email: p.Email, Event: out.Event, Group: out.Group,
 		OrganizerEmail: out.OrganizerEmail, From: w.cfg.From, BaseURL: w.cfg.BaseURL,
 		ActionURL: ConfirmURL(w.cfg.BaseURL, token), ExpiresAt: p.ExpiresAt, Now: now,
@@ -172,7 +172,7 @@ func (w *ConfirmationWorker) Work(ctx context.Context, job *river.Job[domain.Sen
 		return w.store.MarkConfirmation(ctx, id, true, "")
 	})
 	if err := sendErr; err != nil {
-		if message.IsPermanent(err) || job.Attempt >= job.MaxAttempts || !now.Before(p.ExpiresAt) {
+		if mail.IsPermanent(err) || job.Attempt >= job.MaxAttempts || !now.Before(p.ExpiresAt) {
 			return w.fail(ctx, id, err)
 		}
 		w.cfg.countEmail("confirmation", EmailRetried)
@@ -207,7 +207,7 @@ func (w *ConfirmationWorker) Timeout(*river.Job[domain.SendConfirmationArgs]) ti
 type FollowConfirmationWorker struct {
 	river.WorkerDefaults[domain.SendFollowConfirmationArgs]
 	store  RequestStore
-	sender message.Sender
+	sender mail.Sender
 	cfg    Config
 }
 
@@ -226,7 +226,7 @@ func (w *FollowConfirmationWorker) Work(ctx context.Context, job *river.Job[doma
 	}
 	now := w.cfg.Clock.Now().UTC()
 	f := out.Follower
-	msg, err := message.ComposeRequest(message.KindConfirmFollow, message.Request{
+	msg, err := mail.ComposeRequest(mail.KindConfirmFollow, mail.Request{
 		ID: f.ID, Name: f.Name, Email: f.Email, Event: out.Next, Group: out.Group,
 		OrganizerEmail: out.OrganizerEmail, From: w.cfg.From, BaseURL: w.cfg.BaseURL,
 		ActionURL: FollowURL(w.cfg.BaseURL, token), ExpiresAt: *f.ConfirmExpiresAt, Now: now,
@@ -236,8 +236,8 @@ func (w *FollowConfirmationWorker) Work(ctx context.Context, job *river.Job[doma
 		w.cfg.countEmail("follow_confirmation", EmailFailed)
 		return river.JobCancel(errors.New(Redact(err.Error())))
 	}
-	if err := w.sender.Send(ctx, []message.Message{msg})[0]; err != nil {
-		if message.IsPermanent(err) || job.Attempt >= job.MaxAttempts || !now.Before(*f.ConfirmExpiresAt) {
+	if err := w.sender.Send(ctx, []mail.Message{msg})[0]; err != nil {
+		if mail.IsPermanent(err) || job.Attempt >= job.MaxAttempts || !now.Before(*f.ConfirmExpiresAt) {
 			w.cfg.countEmail("follow_confirmation", EmailFailed)
 			w.cfg.Logger.WarnContext(ctx, "follow confirmation refused for good", "follower_id", id, "err", Redact(err.Error()))
 			return river.JobCancel(errors.New(Redact(err.Error())))

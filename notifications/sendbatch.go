@@ -9,7 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/mail"
 )
 
 // BatchStore is what the batch worker needs from persistence on top of
@@ -42,7 +42,7 @@ type SendBatchWorker struct {
 		Store
 		BatchStore
 	}
-	sender message.Sender
+	sender mail.Sender
 	cfg    Config
 	// gate bounds the batches worked at once (nil: no bound): each holds
 	// its composed messages in memory until they are sent, and the
@@ -77,7 +77,7 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[domain.SendEm
 	}
 	var (
 		outcomes = make([]domain.DeliveryOutcome, 0, len(outs))
-		msgs     = make([]message.Message, 0, len(outs))
+		msgs     = make([]mail.Message, 0, len(outs))
 		sending  = make([]domain.Outgoing, 0, len(outs))
 	)
 	for i, out := range outs {
@@ -92,7 +92,7 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[domain.SendEm
 			// The store failed: the delivery gets its own job, as after a
 			// failed send, rather than the whole batch being redone.
 			outcomes = append(outcomes, w.retried(ctx, out, merr.err))
-		case errors.Is(err, message.ErrStale):
+		case errors.Is(err, mail.ErrStale):
 			outcomes = append(outcomes, domain.DeliveryOutcome{DeliveryID: out.Delivery.ID, Status: domain.DeliverySkipped, LastError: err.Error()})
 		case err != nil:
 			outcomes = append(outcomes, w.failed(ctx, out, err))
@@ -106,11 +106,11 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[domain.SendEm
 	var (
 		mu          sync.Mutex
 		interrupted bool
-		subs        = make([]message.Submission, len(msgs))
+		subs        = make([]mail.Submission, len(msgs))
 	)
 	for i, msg := range msgs {
 		out := sending[i]
-		subs[i] = message.Submission{Msg: msg, Ctx: ctx, Done: func(err error) {
+		subs[i] = mail.Submission{Msg: msg, Ctx: ctx, Done: func(err error) {
 			var o domain.DeliveryOutcome
 			switch {
 			case err == nil:
@@ -121,7 +121,7 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[domain.SendEm
 					return
 				}
 				o = domain.DeliveryOutcome{DeliveryID: out.Delivery.ID, Status: domain.DeliverySent}
-			case message.IsPermanent(err):
+			case mail.IsPermanent(err):
 				o = w.failed(ctx, out, err)
 			case ctx.Err() != nil:
 				// The attempt's time is up, or the service is stopping:
@@ -140,7 +140,7 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[domain.SendEm
 			mu.Unlock()
 		}}
 	}
-	message.Submit(ctx, w.sender, subs)
+	mail.Submit(ctx, w.sender, subs)
 	if err := w.store.MarkDeliveries(record, outcomes); err != nil {
 		// Sent but not marked: the batch is run again and sends what is
 		// still queued.

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/mail"
+	netmail "net/mail"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +15,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/mail"
 	"github.com/convene/convene/notifications/smtptest"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/store/storetest"
@@ -25,14 +25,14 @@ import (
 // the sink answers 451 (try again later) to the message for addr alone. It
 // records how many calls and messages it was given.
 type refusingOne struct {
-	inner message.Sender
+	inner mail.Sender
 	sink  *smtptest.Server
 	mu    sync.Mutex
 	addr  string
 	calls []int
 }
 
-func (r *refusingOne) Send(ctx context.Context, msgs []message.Message) []error {
+func (r *refusingOne) Send(ctx context.Context, msgs []mail.Message) []error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = append(r.calls, len(msgs))
@@ -142,10 +142,10 @@ func TestFanOutSendsInBatches(t *testing.T) {
 
 		sink := smtptest.Start(t)
 		sink.Reject(addr["bob"])
-		cfg, _ := message.ParseSMTPURL(sink.URL())
-		smtp, _ := message.NewSMTP(cfg)
+		cfg, _ := mail.ParseSMTPURL(sink.URL())
+		smtp, _ := mail.NewSMTP(cfg)
 		sender := &refusingOne{inner: smtp, sink: sink, addr: addr["cy"]}
-		wcfg := Config{BaseURL: "https://convene.example", From: mail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock(), Metrics: noMetrics{}}
+		wcfg := Config{BaseURL: "https://convene.example", From: netmail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock(), Metrics: noMetrics{}}
 		w := &SendBatchWorker{store: db, sender: sender, cfg: wcfg}
 		job := &river.Job[domain.SendEmailBatchArgs]{JobRow: &rivertype.JobRow{Attempt: 1, MaxAttempts: store.MaxSendAttempts}, Args: args}
 		if err := w.Work(ctx, job); err != nil {
@@ -258,16 +258,16 @@ func TestSendBatchWaitsForItsTurn(t *testing.T) {
 // outcome has been reported (and so recorded) — the test's stand-in for
 // the moment a process is killed.
 type interrupting struct {
-	inner *message.SMTP
+	inner *mail.SMTP
 	after func(i int, err error)
 }
 
-func (s *interrupting) Send(ctx context.Context, msgs []message.Message) []error {
+func (s *interrupting) Send(ctx context.Context, msgs []mail.Message) []error {
 	return s.inner.Send(ctx, msgs)
 }
 
-func (s *interrupting) Submit(ctx context.Context, subs []message.Submission) {
-	wrapped := make([]message.Submission, len(subs))
+func (s *interrupting) Submit(ctx context.Context, subs []mail.Submission) {
+	wrapped := make([]mail.Submission, len(subs))
 	for i, sub := range subs {
 		wrapped[i] = sub
 		wrapped[i].Done = func(err error) {
@@ -329,8 +329,8 @@ func TestBatchRecordsEachMessage(t *testing.T) {
 		}
 
 		sink := smtptest.Start(t)
-		cfg, _ := message.ParseSMTPURL(sink.URL())
-		smtp, _ := message.NewSMTP(cfg)
+		cfg, _ := mail.ParseSMTPURL(sink.URL())
+		smtp, _ := mail.NewSMTP(cfg)
 		attempt, stop := context.WithCancel(ctx)
 		defer stop()
 		sender := &interrupting{inner: smtp, after: func(i int, err error) {
@@ -344,7 +344,7 @@ func TestBatchRecordsEachMessage(t *testing.T) {
 				stop()
 			}
 		}}
-		wcfg := Config{BaseURL: "https://convene.example", From: mail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock(), Metrics: noMetrics{}}
+		wcfg := Config{BaseURL: "https://convene.example", From: netmail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock(), Metrics: noMetrics{}}
 		w := &SendBatchWorker{store: db, sender: sender, cfg: wcfg}
 		job := &river.Job[domain.SendEmailBatchArgs]{JobRow: &rivertype.JobRow{Attempt: 1, MaxAttempts: store.MaxSendAttempts}, Args: args}
 		if err := w.Work(attempt, job); !errors.Is(err, context.Canceled) {

@@ -7,7 +7,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
-	"net/mail"
+	netmail "net/mail"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,7 +16,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/mail"
 	"github.com/convene/convene/notifications/smtptest"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/store/storetest"
@@ -26,11 +26,11 @@ import (
 // the sink, until the test ends.
 func startWorkers(t *testing.T, db *store.DB, sink *smtptest.Server) {
 	t.Helper()
-	cfg, err := message.ParseSMTPURL(sink.URL())
+	cfg, err := mail.ParseSMTPURL(sink.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
-	smtp, err := message.NewSMTP(cfg)
+	smtp, err := mail.NewSMTP(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,10 +39,10 @@ func startWorkers(t *testing.T, db *store.DB, sink *smtptest.Server) {
 
 // startWorkersTo works the store's job queue in this process, sending
 // with sender, until the test ends.
-func startWorkersTo(t *testing.T, db *store.DB, sender message.Sender) {
+func startWorkersTo(t *testing.T, db *store.DB, sender mail.Sender) {
 	t.Helper()
 	workers := river.NewWorkers()
-	Register(workers, db, sender, Config{BaseURL: "https://convene.example", From: mail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock()})
+	Register(workers, db, sender, Config{BaseURL: "https://convene.example", From: netmail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock()})
 	RegisterSeries(workers, db, discard())
 	c, err := river.NewClient(db.JobDriver(), &river.Config{
 		Workers: workers, Logger: discard(),
@@ -68,7 +68,7 @@ func startWorkersTo(t *testing.T, db *store.DB, sender message.Sender) {
 // mailText is the decoded text/plain part of a message.
 func mailText(t *testing.T, m smtptest.Message) string {
 	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	msg, err := netmail.ReadMessage(bytes.NewReader(m.Data))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@ package notifications
 import (
 	"context"
 	"errors"
-	"net/mail"
+	netmail "net/mail"
 	"slices"
 	"testing"
 	"time"
@@ -12,7 +12,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/mail"
 	"github.com/convene/convene/notifications/smtptest"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/store/storetest"
@@ -70,10 +70,10 @@ func TestThankYouOvertaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	sink := smtptest.Start(t)
-	cfg, _ := message.ParseSMTPURL(sink.URL())
-	smtp, _ := message.NewSMTP(cfg)
+	cfg, _ := mail.ParseSMTPURL(sink.URL())
+	smtp, _ := mail.NewSMTP(cfg)
 	w := &SendWorker{store: db, sender: smtp, cfg: Config{BaseURL: "https://convene.example",
-		From: mail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock(), Metrics: noMetrics{}}}
+		From: netmail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock(), Metrics: noMetrics{}}}
 	page, err := db.ListDeliveries(ctx, s.Owner.ID, s.Event.ID, domain.ListOptions{Limit: domain.MaxPageSize})
 	if err != nil {
 		t.Fatal(err)

@@ -10,15 +10,15 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net/mail"
+	netmail "net/mail"
 	"regexp"
 	"time"
 
 	"github.com/riverqueue/river"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/ics"
-	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/calendar"
+	"github.com/convene/convene/notifications/mail"
 )
 
 // Store is what the workers need from persistence. LoadOutgoing returns
@@ -36,7 +36,7 @@ type Config struct {
 	// BaseURL is the public address of the service, for links.
 	BaseURL string
 	// From is the sender of every e-mail (CONVENE_MAIL_FROM).
-	From mail.Address
+	From netmail.Address
 	// SendTimeout bounds one attempt of every e-mail job — one e-mail, a
 	// fan-out's batch, an invitation, a confirmation — from the moment the
 	// job queue hands it to a worker; zero means DefaultSendTimeout. Once
@@ -68,7 +68,7 @@ type Config struct {
 	// erased address are removed (EraseFilesWorker): the data directory's
 	// mail/, also when e-mail goes out by SMTP now (files may remain from
 	// before). Empty means the sender's own directory when it is an
-	// *message.EMLDir, else none.
+	// *mail.EMLDir, else none.
 	MailDir string
 }
 
@@ -79,7 +79,7 @@ func Register(workers *river.Workers, st interface {
 	RequestStore
 	ReminderStore
 	EraseStore
-}, sender message.Sender, cfg Config) {
+}, sender mail.Sender, cfg Config) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -99,7 +99,7 @@ func Register(workers *river.Workers, st interface {
 	river.AddWorker(workers, &ReminderWorker{store: st})
 	river.AddWorker(workers, &ReconfirmWorker{store: st, cfg: cfg})
 	dir := cfg.MailDir
-	if d, ok := sender.(*message.EMLDir); ok && dir == "" {
+	if d, ok := sender.(*mail.EMLDir); ok && dir == "" {
 		dir = d.Dir
 	}
 	river.AddWorker(workers, &EraseFilesWorker{store: st, dir: dir, cfg: cfg})
@@ -111,7 +111,7 @@ func Register(workers *river.Workers, st interface {
 type SendWorker struct {
 	river.WorkerDefaults[domain.SendEmailArgs]
 	store  Store
-	sender message.Sender
+	sender mail.Sender
 	cfg    Config
 }
 
@@ -144,7 +144,7 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[domain.SendEmailAr
 	if errors.As(err, &merr) {
 		return merr.err
 	}
-	if errors.Is(err, message.ErrStale) {
+	if errors.Is(err, mail.ErrStale) {
 		// The news was overtaken (a waitlist notice for someone promoted
 		// meanwhile, an invite for someone who already left, a thank-you
 		// whose attendance was undone): the later message says what is
@@ -159,7 +159,7 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[domain.SendEmailAr
 		return w.store.MarkDelivery(ctx, out.Delivery.ID, domain.DeliverySent, "")
 	})
 	if err := sendErr; err != nil {
-		if message.IsPermanent(err) || job.Attempt >= job.MaxAttempts {
+		if mail.IsPermanent(err) || job.Attempt >= job.MaxAttempts {
 			// Refused for good, or retried for as long as we retry: the
 			// organiser sees it failed rather than queued for ever.
 			return w.fail(ctx, out, err)
@@ -186,12 +186,12 @@ const RecordGrace = 5 * time.Second
 
 // sendOne sends msg and, as soon as the server has taken it, records that
 // with sent — before the connection carries another message (see
-// message.Submitter) and even if ctx ends meanwhile (recordContext). It
+// mail.Submitter) and even if ctx ends meanwhile (recordContext). It
 // returns the send's error and, after a send, sent's.
-func sendOne(ctx context.Context, s message.Sender, msg message.Message, sent func(context.Context) error) (sendErr, recordErr error) {
+func sendOne(ctx context.Context, s mail.Sender, msg mail.Message, sent func(context.Context) error) (sendErr, recordErr error) {
 	record, cancel := recordContext(ctx)
 	defer cancel()
-	message.Submit(ctx, s, []message.Submission{{Msg: msg, Ctx: ctx, Done: func(err error) {
+	mail.Submit(ctx, s, []mail.Submission{{Msg: msg, Ctx: ctx, Done: func(err error) {
 		if sendErr = err; err == nil {
 			recordErr = sent(record)
 		}
@@ -228,12 +228,12 @@ func (e *mintError) Error() string { return e.err.Error() }
 // composeOutgoing writes the e-mail of a delivery with token as its
 // manage token: a thank-you, or an invite, update, cancellation, notice…
 // with an unfollow link (a fresh token) for a follower's RSVP. It returns
-// message.ErrStale for news that was overtaken, a *mintError when the
+// mail.ErrStale for news that was overtaken, a *mintError when the
 // store could not mint the unfollow token, and any other error for data
 // that can never make a valid message.
-func composeOutgoing(ctx context.Context, st Store, cfg Config, out domain.Outgoing, token string) (message.Message, error) {
+func composeOutgoing(ctx context.Context, st Store, cfg Config, out domain.Outgoing, token string) (mail.Message, error) {
 	if out.Delivery.Kind == domain.MessageThankYou {
-		return message.ComposeThankYou(message.ThankYou{
+		return mail.ComposeThankYou(mail.ThankYou{
 			RSVP: out.RSVP, Event: out.Event, Group: out.Group, Speakers: out.Speakers,
 			OrganizerEmail: out.OrganizerEmail, From: cfg.From, BaseURL: cfg.BaseURL,
 			FeedbackURL: FeedbackURL(cfg.BaseURL, token), Now: cfg.Clock.Now().UTC(),
@@ -243,32 +243,32 @@ func composeOutgoing(ctx context.Context, st Store, cfg Config, out domain.Outgo
 	if out.FollowerID != "" {
 		tok, err := st.MintUnfollowToken(ctx, out.FollowerID)
 		if err != nil {
-			return message.Message{}, &mintError{err}
+			return mail.Message{}, &mintError{err}
 		}
 		in.SeriesTitle, in.UnfollowURL = out.SeriesTitle, UnfollowURL(cfg.BaseURL, tok)
 	}
-	kind := message.Kind(out.Delivery.Kind)
+	kind := mail.Kind(out.Delivery.Kind)
 	if out.Delivery.Kind == domain.MessageRepeat {
 		// The RSVP as it stands now, with the event's own SEQUENCE.
 		switch out.RSVP.Status {
 		case domain.RSVPGoing:
-			kind = message.KindGoing
+			kind = mail.KindGoing
 		case domain.RSVPWaitlisted:
-			kind = message.KindWaitlisted
+			kind = mail.KindWaitlisted
 		default:
-			return message.Message{}, message.ErrStale // cancelled since
+			return mail.Message{}, mail.ErrStale // cancelled since
 		}
 		in.Repeat, in.Sequence = out.Delivery.Sequence, out.Event.Sequence
 	}
-	return message.Compose(kind, in)
+	return mail.Compose(kind, in)
 }
 
-// inviteOf is what message.Compose needs to write the e-mail of out.
-func inviteOf(cfg Config, out domain.Outgoing, token string) message.Invite {
-	in := message.Invite{
+// inviteOf is what mail.Compose needs to write the e-mail of out.
+func inviteOf(cfg Config, out domain.Outgoing, token string) mail.Invite {
+	in := mail.Invite{
 		Event: out.Event, Changed: out.Changed, Group: out.Group, RSVP: out.RSVP,
-		Organizer: ics.Person{Name: out.Group.Name, Email: out.OrganizerEmail},
-		From:      cfg.From, BaseURL: cfg.BaseURL, ManageURL: message.ManageURL(cfg.BaseURL, token),
+		Organizer: calendar.Person{Name: out.Group.Name, Email: out.OrganizerEmail},
+		From:      cfg.From, BaseURL: cfg.BaseURL, ManageURL: mail.ManageURL(cfg.BaseURL, token),
 		Sequence: out.Delivery.Sequence, Now: cfg.Clock.Now().UTC(),
 		Before: out.Before, ConfirmBy: out.ConfirmBy, Why: out.Why,
 	}

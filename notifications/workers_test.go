@@ -3,7 +3,7 @@ package notifications
 import (
 	"context"
 	"log/slog"
-	"net/mail"
+	netmail "net/mail"
 	"testing"
 	"time"
 
@@ -11,7 +11,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/mail"
 	"github.com/convene/convene/notifications/smtptest"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/store/storetest"
@@ -43,10 +43,10 @@ func TestLastAttemptMarksFailed(t *testing.T) {
 	}
 	sink := smtptest.Start(t)
 	sink.RefuseFor(time.Hour)
-	cfg, _ := message.ParseSMTPURL(sink.URL())
-	smtp, _ := message.NewSMTP(cfg)
+	cfg, _ := mail.ParseSMTPURL(sink.URL())
+	smtp, _ := mail.NewSMTP(cfg)
 	w := &SendWorker{store: db, sender: smtp, cfg: Config{BaseURL: "https://convene.example",
-		From: mail.Address{Address: "events@convene.example"}, Logger: nil, Clock: db.Clock()}}
+		From: netmail.Address{Address: "events@convene.example"}, Logger: nil, Clock: db.Clock()}}
 	Register(river.NewWorkers(), db, smtp, w.cfg) // fills the defaults
 	w.cfg.Logger = discard()
 	job := func(attempt int) *river.Job[domain.SendEmailArgs] {

@@ -3,11 +3,11 @@ package web
 import (
 	"time"
 
-	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/mail"
 )
 
 // People read an event's time in the event's zone with the zone named,
-// written exactly as in the e-mails (message.Span and message.ZoneLabel).
+// written exactly as in the e-mails (mail.Span and mail.ZoneLabel).
 //
 // pageZone returns the event's zone; an unknown zone (the domain validates
 // names, so only a broken zone database) falls back to UTC, which the label
@@ -26,5 +26,5 @@ func pageZone(name string) *time.Location {
 // pageInstant formats one instant with its zone: "Monday 7 December 2026,
 // 09:00 (Europe/Oslo, CET)".
 func pageInstant(t time.Time, loc *time.Location) string {
-	return message.Span(t, time.Time{}, loc, message.LongDate) + " " + message.ZoneLabel(loc, t)
+	return mail.Span(t, time.Time{}, loc, mail.LongDate) + " " + mail.ZoneLabel(loc, t)
 }

@@ -9,7 +9,7 @@ import (
 	"unicode"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/mail"
 )
 
 // What the page templates are given. The handlers work out every sentence
@@ -56,17 +56,17 @@ type eventSummary struct {
 	Cancelled    bool
 	CancelReason string
 	Over         bool
-	Calendar     message.CalendarLinks
+	Calendar     mail.CalendarLinks
 }
 
 func (s *Server) eventSummary(e domain.Event, g domain.Group) eventSummary {
 	loc := pageZone(e.TimeZone)
 	sum := eventSummary{
 		Title: e.Title, URL: "/e/" + url.PathEscape(e.Slug), GroupName: g.Name, GroupURL: "/g/" + url.PathEscape(g.Slug),
-		When: message.Span(e.StartsAt, e.EndsAt, loc, message.LongDate), Zone: message.ZoneLabel(loc, e.StartsAt),
+		When: mail.Span(e.StartsAt, e.EndsAt, loc, mail.LongDate), Zone: mail.ZoneLabel(loc, e.StartsAt),
 		StartISO: e.StartsAt.In(loc).Format(time.RFC3339), Online: e.Kind == domain.KindLiveSession || e.OnlineURL != "",
 		Cancelled: e.Status == domain.EventCancelled, CancelReason: e.CancelReason, Over: !s.now().Before(e.EndsAt),
-		Calendar: message.PublicCalendarLinks(s.cfg.BaseURL, e),
+		Calendar: mail.PublicCalendarLinks(s.cfg.BaseURL, e),
 	}
 	if e.Venue != nil {
 		sum.Place, sum.Address = strings.TrimSpace(e.Venue.Name), strings.TrimSpace(e.Venue.Address)
@@ -90,8 +90,8 @@ type eventItem struct {
 
 func (s *Server) eventItem(e domain.Event) eventItem {
 	loc := pageZone(e.TimeZone)
-	it := eventItem{Title: e.Title, URL: "/e/" + url.PathEscape(e.Slug), When: message.Span(e.StartsAt, e.EndsAt, loc, message.ShortDate),
-		Zone: message.ZoneLabel(loc, e.StartsAt), StartISO: e.StartsAt.In(loc).Format(time.RFC3339),
+	it := eventItem{Title: e.Title, URL: "/e/" + url.PathEscape(e.Slug), When: mail.Span(e.StartsAt, e.EndsAt, loc, mail.ShortDate),
+		Zone: mail.ZoneLabel(loc, e.StartsAt), StartISO: e.StartsAt.In(loc).Format(time.RFC3339),
 		Cancelled: e.Status == domain.EventCancelled}
 	switch {
 	case e.Venue != nil && strings.TrimSpace(e.Venue.Name) != "":
@@ -312,7 +312,7 @@ type messagePageData struct {
 // measured in modules that includes the quiet zone, on a white square of
 // its own so that it scans in dark mode too. Only presentation attributes
 // (fill, shape-rendering), never a style attribute: the pages' CSP forbids
-// inline styles. The modules are message.CheckinQR's, the same QR code as
+// inline styles. The modules are mail.CheckinQR's, the same QR code as
 // in the e-mails. It returns "" if there is no QR code to draw; the page
 // then shows the code in text only.
 //
@@ -320,7 +320,7 @@ type messagePageData struct {
 // escaped although it comes from our own alphabet: nothing in it can
 // become markup.
 func checkinQRSVG(code string) template.HTML {
-	bitmap, err := message.CheckinQR(code)
+	bitmap, err := mail.CheckinQR(code)
 	if err != nil || len(bitmap) == 0 {
 		return ""
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/mail"
 )
 
 // TestPageTimes: local times with the zone named, as the e-mails write
@@ -39,10 +39,10 @@ func TestPageTimes(t *testing.T) {
 	} {
 		loc := pageZone(c.zone)
 		start, end := utc(c.start), utc(c.end)
-		if got := message.Span(start, end, loc, message.LongDate); got != c.when {
+		if got := mail.Span(start, end, loc, mail.LongDate); got != c.when {
 			t.Errorf("%s %s: when %q, want %q", c.zone, c.start, got, c.when)
 		}
-		if got := message.ZoneLabel(loc, start); got != c.label {
+		if got := mail.ZoneLabel(loc, start); got != c.label {
 			t.Errorf("%s %s: zone %q, want %q", c.zone, c.start, got, c.label)
 		}
 	}

@@ -311,7 +311,7 @@ func templateParts(raw []byte) ([]leaf, mail.Header, error) {
 
 // baselineMsg builds with go-mail a message like the template — its
 // headers, its body, alternatives and attachment, with the same calls as
-// notifications/message — for another recipient and Message-ID.
+// notifications/mail — for another recipient and Message-ID.
 func baselineMsg(h mail.Header, parts []leaf, to, id string) (*gomail.Msg, error) {
 	m := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	m.SetMessageIDWithValue(id)

@@ -15,7 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/mail"
+	netmail "net/mail"
 	"net/url"
 	"os"
 	"os/signal"
@@ -34,7 +34,7 @@ import (
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/httpkit"
 	"github.com/convene/convene/notifications"
-	"github.com/convene/convene/notifications/message"
+	"github.com/convene/convene/notifications/mail"
 	"github.com/convene/convene/ops"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/web"
@@ -85,7 +85,7 @@ type Config struct {
 	RSVPRatePerMinute int
 	ShutdownTimeout   time.Duration
 	SMTPURL           string
-	MailFrom          mail.Address
+	MailFrom          netmail.Address
 	UpdateDelay       time.Duration
 	ThankYouDelay     time.Duration
 	MetricsToken      string
@@ -159,7 +159,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if cfg.SMTPURL, err = secret(getenv, "CONVENE_SMTP_URL"); err != nil {
 		return cfg, err
 	}
-	from, err := mail.ParseAddress(get("CONVENE_MAIL_FROM"))
+	from, err := netmail.ParseAddress(get("CONVENE_MAIL_FROM"))
 	if err != nil || !domain.ValidEmail(from.Address) && !strings.HasSuffix(from.Address, "@localhost") {
 		return cfg, usageError{"CONVENE_MAIL_FROM must be an address such as \"Convene <events@example.org>\""}
 	}
@@ -356,21 +356,21 @@ func openStore(ctx context.Context, cfg Config, clock domain.Clock, log *slog.Lo
 
 // newSender returns where e-mails go: the SMTP server of CONVENE_SMTP_URL,
 // or .eml files under the data directory when none is configured.
-func newSender(cfg Config, log *slog.Logger) (message.Sender, func(), error) {
+func newSender(cfg Config, log *slog.Logger) (mail.Sender, func(), error) {
 	if cfg.SMTPURL == "" {
 		dir := filepath.Join(cfg.DataDir, "mail")
-		d, err := message.NewEMLDir(dir)
+		d, err := mail.NewEMLDir(dir)
 		if err != nil {
 			return nil, nil, err
 		}
 		log.Info("no CONVENE_SMTP_URL: e-mails are written as .eml files", "dir", dir)
 		return d, func() {}, nil
 	}
-	sc, err := message.ParseSMTPURL(cfg.SMTPURL)
+	sc, err := mail.ParseSMTPURL(cfg.SMTPURL)
 	if err != nil {
 		return nil, nil, usageError{"CONVENE_SMTP_URL: " + err.Error()}
 	}
-	smtp, err := message.NewSMTP(sc)
+	smtp, err := mail.NewSMTP(sc)
 	if err != nil {
 		return nil, nil, usageError{"CONVENE_SMTP_URL: " + err.Error()}
 	}
@@ -407,7 +407,7 @@ var (
 // e-mail job on a live process never runs that long. River cancels its
 // context sendTimeout after handing it to the worker; from then on
 // nothing more is sent for it (the message in flight is cut off, see
-// message.Submission) and what was sent is recorded within
+// mail.Submission) and what was sent is recorded within
 // notifications.RecordGrace; rescueSlack covers the moment between River
 // recording the attempt's start and starting the worker, River recording
 // its end, and a loaded machine. So with the defaults, 30 s + 5 s + 5 s, a

@@ -1,0 +1,500 @@
+package mail
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"net/mail"
+	"net/url"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/calendar"
+)
+
+// Invite is everything Compose needs to write one email to one attendee.
+// The caller loads it; Compose does no I/O.
+type Invite struct {
+	Event domain.Event
+	// Previous is the event as attendees last heard of it, for KindUpdated:
+	// the sentences about changes then say what it was ("was 18:00–20:00").
+	// A domain.EventSnapshot converts into one. May be nil.
+	Previous *domain.Event
+	// Changed are the JSON names of the changed fields, for KindUpdated
+	// (domain.EventChange.Changed or EventSnapshot.Changes).
+	Changed []string
+
+	Group domain.Group
+	// Organizer is the iCalendar ORGANIZER. An empty Name means the group's
+	// name; an empty Email means the group's contact_email. When the group
+	// has none, the caller passes the first owner's email here.
+	Organizer calendar.Person
+	RSVP      domain.RSVP
+
+	// From is the sender. An empty Name means the group's name; the
+	// address is the service's own (replies go to the organiser through
+	// Reply-To).
+	From mail.Address
+
+	// BaseURL is the public address of the service ("https://convene.example").
+	// Its host makes the iCalendar UID and the Message-ID.
+	BaseURL string
+	// ManageURL is the attendee's manage link (see ManageURL). It is only
+	// known while the raw token is, so it may be "": the email then says to
+	// use the link from the first email.
+	ManageURL string
+	// JoinURL is the link to join an online event; "" means Event.OnlineURL.
+	JoinURL string
+
+	// Sequence is the invitation's SEQUENCE: 0 for a first invitation,
+	// higher for every update, and higher again for a cancellation (rule I7,
+	// I8). It is also part of the Message-ID.
+	Sequence int
+	// WaitlistPosition is the place in line, for KindWaitlisted; 0 means
+	// RSVP.WaitlistPosition.
+	WaitlistPosition int
+	// Reason is the organisers' reason, for KindEventCancelled; "" means
+	// Event.CancelReason.
+	Reason string
+	// SeriesTitle and UnfollowURL are set for an RSVP made for a follower
+	// of a series: the e-mail offers the one-click unfollow link (and
+	// carries List-Unsubscribe).
+	SeriesTitle string
+	UnfollowURL string
+
+	// Before is how long before the start a reminder is sent, for
+	// KindReminder ("starts in 24 hours").
+	Before time.Duration
+	// ConfirmBy is the deadline of a reconfirmation, for KindReconfirm.
+	ConfirmBy time.Time
+	// Why says why Convene cancelled the RSVP, for KindRSVPCancelled:
+	// domain.CancelNotReconfirmed, or "" when the attendee cancelled.
+	Why string
+	// Repeat, when above zero, says a going or waitlisted e-mail is sent
+	// again because somebody replied again with the address (the how
+	// many-th time): it says so, and has a Message-ID of its own.
+	Repeat int
+	// Now is when the message is made: its Date and the calendar's DTSTAMP.
+	Now time.Time
+}
+
+// messageIDOf is the Message-ID of in's e-mail of a kind: one per RSVP,
+// kind and SEQUENCE, so that a retry is recognised as the same message,
+// and one per repeat notice.
+func messageIDOf(in Invite, kind Kind, host string) string {
+	if in.Repeat > 0 {
+		return MessageID(in.RSVP.ID, Kind(domain.MessageRepeat), in.Repeat, host)
+	}
+	return MessageID(in.RSVP.ID, kind, in.Sequence, host)
+}
+
+// repeatSentence tells the person why they get their RSVP again.
+const repeatSentence = "Somebody replied to this event again with your e-mail address. Nothing has changed: this is your RSVP as it stands, with your link to manage it. If it was not you, you can ignore this e-mail."
+
+//go:embed templates
+var templateFS embed.FS
+
+var (
+	textTemplates = texttemplate.Must(texttemplate.New("").ParseFS(templateFS, "templates/*.txt"))
+	htmlTemplates = htmltemplate.Must(htmltemplate.New("").Funcs(htmltemplate.FuncMap{
+		"paragraphs": paragraphs,
+	}).ParseFS(templateFS, "templates/*.html"))
+)
+
+// view is what the templates see. Every string in it is plain text; the
+// HTML template escapes it. CheckinQR is the one field of HTML: qrTable
+// builds it from the QR code's modules and escapes the one text it holds.
+type view struct {
+	Kind      string
+	Subject   string
+	Name      string
+	Title     string
+	When      string
+	Where     string
+	JoinURL   string
+	EventURL  string
+	ManageURL string
+	// GoogleURL and OutlookURL are the add-to-calendar links.
+	GoogleURL  string
+	OutlookURL string
+	// Changes are the sentences that start an update.
+	Changes     []string
+	Description string
+	Reason      string
+	Position    int
+	GroupName   string
+	// HasCalendar says that an invite.ics (REQUEST or CANCEL) is attached.
+	HasCalendar bool
+	// CheckinCode is the attendee's check-in code for reading
+	// ("ABCD-EFGH"), in the going and updated emails; "" for an RSVP made
+	// before codes existed. CheckinQR is its QR code, an HTML table.
+	CheckinCode string
+	CheckinQR   htmltemplate.HTML
+	// Series and Unfollow: the series a follower was signed up from, and
+	// their one-click unfollow link.
+	Series   string
+	Unfollow string
+	// StartsIn is how soon a reminded event starts ("24 hours").
+	StartsIn string
+	// ConfirmBy is the local deadline of a reconfirmation.
+	ConfirmBy string
+	// Why is the sentence that says why Convene cancelled an RSVP.
+	Why string
+}
+
+// Compose writes the email of the given kind to in.RSVP's person. It
+// returns an error matching ErrInvalid when the input cannot make a valid
+// message (a missing organiser address, a SEQUENCE that would not update
+// calendars...): retrying with the same input cannot help. When the RSVP's
+// or the event's status does not fit the kind (the news was overtaken by a
+// later change), the error also matches ErrStale.
+//
+// Every kind has a text and an HTML body that say everything on their own
+// (Outlook shows the body, not the calendar's DESCRIPTION): the title, the
+// local time in the event's zone with the zone named, the place or "Online"
+// and, for online events, the join link, and the manage link. Going,
+// Updated, EventCancelled and RSVPCancelled carry a calendar object for this
+// one attendee (rule M3): a REQUEST in which they have accepted, or a
+// CANCEL. EventCancelled sends the CANCEL to waitlisted people too: they
+// may hold the event from elsewhere (a download from the public page should
+// use the same calendar.UID, so the CANCEL removes it), and a CANCEL for an
+// event a calendar does not hold changes nothing.
+func Compose(kind Kind, in Invite) (Message, error) {
+	if !kind.Valid() {
+		return Message{}, invalidf("unknown kind %q", kind)
+	}
+	if err := checkStatus(kind, in); err != nil {
+		return Message{}, err
+	}
+	if in.Now.IsZero() {
+		return Message{}, invalidf("Now is required: it is the Date and the DTSTAMP")
+	}
+	base, err := url.Parse(in.BaseURL)
+	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Hostname() == "" {
+		return Message{}, invalidf("BaseURL %q is not an absolute http or https URL", in.BaseURL)
+	}
+	host := base.Hostname()
+	e := in.Event
+	if e.ID == "" || e.StartsAt.IsZero() {
+		return Message{}, invalidf("the event needs an ID and a start")
+	}
+	loc, err := loadZone(e.TimeZone)
+	if err != nil {
+		return Message{}, err
+	}
+	if !plainAddress(in.RSVP.Email) {
+		return Message{}, invalidf("attendee address %q is not a plain address", in.RSVP.Email)
+	}
+	if !plainAddress(in.From.Address) {
+		return Message{}, invalidf("From address %q is not a plain address", in.From.Address)
+	}
+	org := in.Organizer
+	if org.Email == "" {
+		org.Email = in.Group.ContactEmail
+	}
+	if org.Name == "" {
+		org.Name = in.Group.Name
+	}
+	org.Name = oneLineText(org.Name)
+	if !plainAddress(org.Email) {
+		return Message{}, invalidf("organizer address %q is not a plain address: pass the group's contact_email or the first owner's email", org.Email)
+	}
+	if in.ManageURL != "" && !webURL(in.ManageURL) {
+		return Message{}, invalidf("ManageURL is not an absolute http or https URL")
+	}
+	joinURL := ""
+	if online(e) {
+		joinURL = in.JoinURL
+		if joinURL == "" {
+			joinURL = e.OnlineURL
+		}
+		if joinURL == "" || !webURL(joinURL) {
+			return Message{}, invalidf("an online event needs an absolute http or https join link")
+		}
+	}
+
+	eventURL := EventURL(in.BaseURL, e)
+	groupName := oneLineText(in.Group.Name)
+	v := view{
+		Kind:        string(kind),
+		Name:        oneLineText(in.RSVP.Name),
+		Title:       oneLineText(e.Title),
+		When:        when(e, loc),
+		Where:       place(e),
+		EventURL:    eventURL,
+		ManageURL:   in.ManageURL,
+		Description: bodyText(e.Description),
+		GroupName:   groupName,
+		Series:      oneLineText(in.SeriesTitle),
+	}
+	if in.UnfollowURL != "" {
+		if !webURL(in.UnfollowURL) {
+			return Message{}, invalidf("UnfollowURL is not an absolute http or https URL")
+		}
+		v.Unfollow = in.UnfollowURL
+	}
+	if kind != KindEventCancelled && kind != KindRSVPCancelled {
+		v.JoinURL = joinURL
+	}
+
+	// The calendar's DESCRIPTION and the add-to-calendar links carry the
+	// join link and the event page, never the manage link: calendars are
+	// often shared, and the manage link lets whoever holds it cancel.
+	details := bodyText(e.Description)
+	if joinURL != "" {
+		details = strings.TrimSpace("Join: " + joinURL + "\n\n" + details)
+	}
+	details = strings.TrimSpace(details + "\n\nEvent page: " + eventURL)
+	location, pageURL := place(e), eventURL
+	if joinURL != "" {
+		location, pageURL = joinURL, joinURL // rule I11
+	}
+
+	ev := calendar.Event{
+		UID:          calendar.UID(e.ID, host),
+		Sequence:     in.Sequence,
+		Stamp:        in.Now.UTC(),
+		Start:        e.StartsAt,
+		End:          e.EndsAt,
+		Summary:      e.Title,
+		Description:  details,
+		Location:     location,
+		URL:          pageURL,
+		Status:       calendar.StatusConfirmed,
+		Organizer:    &org,
+		Created:      e.CreatedAt,
+		LastModified: e.UpdatedAt,
+	}
+	if joinURL != "" {
+		ev.Conference = joinURL
+	}
+	attendee := calendar.Attendee{Person: calendar.Person{Name: oneLineText(in.RSVP.Name), Email: in.RSVP.Email}}
+
+	var method calendar.Method
+	subjectDate := subjectDate(e, loc)
+	switch kind {
+	case KindGoing:
+		method = calendar.MethodRequest
+		attendee.PartStat, attendee.RSVP = calendar.PartStatAccepted, true
+		v.Subject = "You're going: " + v.Title + " — " + subjectDate
+		if in.Repeat > 0 {
+			v.Why = repeatSentence
+		}
+	case KindUpdated:
+		if in.Sequence < 1 {
+			return Message{}, invalidf("an update needs a SEQUENCE above the first invitation's, not %d (rule I7)", in.Sequence)
+		}
+		method = calendar.MethodRequest
+		attendee.PartStat, attendee.RSVP = calendar.PartStatAccepted, true
+		v.Changes, err = changeSentences(in.Changed, e, in.Previous, loc, joinURL)
+		if err != nil {
+			return Message{}, err
+		}
+		v.Subject = "Updated: " + v.Title + " — " + subjectDate
+	case KindWaitlisted:
+		v.Position = in.WaitlistPosition
+		if v.Position == 0 {
+			v.Position = in.RSVP.WaitlistPosition
+		}
+		v.Subject = "You're on the waitlist: " + v.Title + " — " + subjectDate
+		if in.Repeat > 0 {
+			v.Why = repeatSentence
+		}
+	case KindEventCancelled:
+		if in.Sequence < 1 {
+			return Message{}, invalidf("a cancellation needs a SEQUENCE above the invitation's, not %d (rule I8)", in.Sequence)
+		}
+		method = calendar.MethodCancel
+		ev.Status = calendar.StatusCancelled
+		if in.RSVP.Status == domain.RSVPGoing {
+			attendee.PartStat = calendar.PartStatAccepted
+		}
+		v.Reason = in.Reason
+		if v.Reason == "" {
+			v.Reason = e.CancelReason
+		}
+		v.Reason = bodyText(v.Reason)
+		v.Subject = "Cancelled: " + v.Title + " — " + subjectDate
+	case KindRSVPCancelled:
+		if in.Sequence < 1 {
+			return Message{}, invalidf("a cancellation needs a SEQUENCE above the invitation's, not %d (rule I8)", in.Sequence)
+		}
+		method = calendar.MethodCancel
+		ev.Status = calendar.StatusCancelled
+		attendee.PartStat = calendar.PartStatDeclined
+		v.Subject = "RSVP cancelled: " + v.Title + " — " + subjectDate
+		if in.Why == domain.CancelNotReconfirmed {
+			v.Why = "You did not confirm in time that you are still coming, so your place went to the next person on the waitlist."
+		}
+	case KindReminder:
+		if in.Before <= 0 {
+			return Message{}, invalidf("a reminder needs how long before the start it is sent")
+		}
+		v.StartsIn = humanDuration(in.Before)
+		v.Subject = "Reminder: " + v.Title + " — " + subjectDate
+	case KindReconfirm:
+		if in.ConfirmBy.IsZero() || in.ManageURL == "" {
+			return Message{}, invalidf("a reconfirmation needs its deadline and the manage link")
+		}
+		v.ConfirmBy = in.ConfirmBy.In(loc).Format("Monday 2 January, 15:04") + " " + ZoneLabel(loc, in.ConfirmBy)
+		v.Subject = "Please confirm you're still coming: " + v.Title + " — " + subjectDate
+	}
+	v.Subject = oneLineText(v.Subject)
+
+	var cal []byte
+	if method != "" {
+		ev.Attendees = []calendar.Attendee{attendee}
+		cal, err = calendar.Calendar{Method: method, Events: []calendar.Event{ev}}.Encode()
+		if err != nil {
+			return Message{}, invalidf("calendar: %v", err)
+		}
+		v.HasCalendar = true
+	}
+	if kind == KindReminder && in.RSVP.CheckinCode != "" && e.Venue != nil { // a code for the door, if there is one
+		v.CheckinCode = domain.FormatCode(in.RSVP.CheckinCode)
+	}
+	if kind == KindGoing || kind == KindUpdated {
+		v.GoogleURL = GoogleCalendarURL(e, details, location)
+		v.OutlookURL = OutlookCalendarURL(e, details, location)
+		// Only people with a place get the code they check in with.
+		if code := in.RSVP.CheckinCode; code != "" {
+			bitmap, err := CheckinQR(code)
+			if err != nil {
+				return Message{}, invalidf("check-in code: %v", err)
+			}
+			v.CheckinCode = domain.FormatCode(code)
+			v.CheckinQR = qrTable(bitmap, "QR code of your check-in code "+v.CheckinCode)
+		}
+	}
+
+	var text, html bytes.Buffer
+	if err := textTemplates.ExecuteTemplate(&text, "email.txt", v); err != nil {
+		return Message{}, err
+	}
+	if err := htmlTemplates.ExecuteTemplate(&html, "email.html", v); err != nil {
+		return Message{}, err
+	}
+
+	from := in.From
+	if from.Name == "" {
+		from.Name = groupName
+	}
+	return Message{
+		Headers:  unfollowHeaders(v.Unfollow),
+		ID:       messageIDOf(in, kind, host),
+		Kind:     kind,
+		Date:     in.Now,
+		From:     mail.Address{Name: oneLineText(from.Name), Address: from.Address},
+		To:       mail.Address{Name: oneLineText(in.RSVP.Name), Address: in.RSVP.Email},
+		ReplyTo:  mail.Address{Name: org.Name, Address: org.Email},
+		Subject:  v.Subject,
+		Text:     tidyText(text.String()),
+		HTML:     html.String(),
+		Calendar: cal,
+		Method:   method,
+	}, nil
+}
+
+// checkStatus refuses an RSVP or event whose status does not fit the news
+// (ErrStale): a message queued before a later change must not contradict
+// it.
+func checkStatus(kind Kind, in Invite) error {
+	s := in.RSVP.Status
+	if in.RSVP.ID == "" {
+		return invalidf("the RSVP needs an ID: it makes the Message-ID")
+	}
+	ok := false
+	switch kind {
+	case KindGoing, KindUpdated, KindReminder, KindReconfirm:
+		ok = s == domain.RSVPGoing
+		if in.Event.Status == domain.EventCancelled {
+			return staleErr(kind, "the event is cancelled")
+		}
+		if kind == KindReconfirm && in.RSVP.ReconfirmedAt != nil {
+			return staleErr(kind, "the attendee confirmed already")
+		}
+	case KindWaitlisted:
+		ok = s == domain.RSVPWaitlisted
+	case KindEventCancelled:
+		ok = s == domain.RSVPGoing || s == domain.RSVPWaitlisted
+	case KindRSVPCancelled:
+		ok = s == domain.RSVPCancelled
+	}
+	if !ok {
+		return staleErr(kind, fmt.Sprintf("the RSVP is %q", s))
+	}
+	return nil
+}
+
+func staleErr(kind Kind, why string) error {
+	return fmt.Errorf("%w: %w: no %s email: %s", ErrInvalid, ErrStale, kind, why)
+}
+
+// webURL reports whether s is an absolute http or https URL that a body or
+// an href can carry as it is.
+func webURL(s string) bool {
+	if s == "" || strings.ContainsAny(s, " \t\r\n\"<>") || !oneLine(s) {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}
+
+// tidyText drops the blank lines that template actions leave behind: no
+// more than one blank line in a row, none at either end, and a final
+// newline.
+func tidyText(s string) string {
+	lines := strings.Split(s, "\n")
+	out := make([]string, 0, len(lines))
+	blank := true
+	for _, l := range lines {
+		l = strings.TrimRight(l, " \t")
+		if l == "" {
+			if blank {
+				continue
+			}
+			blank = true
+		} else {
+			blank = false
+		}
+		out = append(out, l)
+	}
+	return strings.TrimRight(strings.Join(out, "\n"), "\n") + "\n"
+}
+
+// paragraphs splits text into paragraphs of lines for the HTML template,
+// which escapes each line and joins them with <br>.
+func paragraphs(s string) [][]string {
+	var out [][]string
+	for _, p := range strings.Split(s, "\n\n") {
+		if p = strings.Trim(p, "\n"); p != "" {
+			out = append(out, strings.Split(p, "\n"))
+		}
+	}
+	return out
+}
+
+// humanDuration says how long a reminder's offset is: "2 days",
+// "24 hours", "1 hour 30 minutes", "30 minutes".
+func humanDuration(d time.Duration) string {
+	unit := func(n int, name string) string {
+		if n == 1 {
+			return "1 " + name
+		}
+		return fmt.Sprintf("%d %ss", n, name)
+	}
+	if d >= 48*time.Hour && d%(24*time.Hour) == 0 {
+		return unit(int(d/(24*time.Hour)), "day")
+	}
+	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case h == 0:
+		return unit(m, "minute")
+	case m == 0:
+		return unit(h, "hour")
+	}
+	return unit(h, "hour") + " " + unit(m, "minute")
+}

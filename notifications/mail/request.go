@@ -1,0 +1,213 @@
+package mail
+
+import (
+	"bytes"
+	"net/mail"
+	"net/url"
+	"time"
+
+	"github.com/convene/convene/domain"
+)
+
+// Kinds of e-mail that ask the person to do something. They carry no
+// calendar: the invitation to the calendar follows once the person says
+// yes.
+const (
+	// KindInvitation is an organiser's personal invitation, with a link to
+	// answer yes or no.
+	KindInvitation Kind = "invitation"
+	// KindConfirm asks the person to confirm a public RSVP (double
+	// opt-in) by following a link.
+	KindConfirm Kind = "confirm_rsvp"
+	// KindConfirmFollow asks the person to confirm that they follow a
+	// series; Event is its next occurrence.
+	KindConfirmFollow Kind = "confirm_follow"
+)
+
+// Request is everything ComposeRequest needs to write one invitation or
+// confirmation e-mail.
+type Request struct {
+	// ID is the invitation's or the pending RSVP's ID; it makes the
+	// Message-ID.
+	ID    string
+	Name  string
+	Email string
+
+	Event domain.Event
+	Group domain.Group
+	// OrganizerEmail is where replies go: the group's contact address or
+	// its first owner's.
+	OrganizerEmail string
+	// From is the sender; an empty Name means the group's name.
+	From mail.Address
+	// BaseURL is the public address of the service.
+	BaseURL string
+	// ActionURL is the personal link: /i/{token} or /c/{token}.
+	ActionURL string
+
+	// Note is the organiser's message (invitations).
+	Note string
+	// InvitedBy is the inviting organiser's name (invitations); "" means
+	// the group.
+	InvitedBy string
+	// ExpiresAt is when the confirmation link stops working
+	// (confirmations). It also tells requests apart in the Message-ID.
+	ExpiresAt time.Time
+
+	// SeriesTitle names the series followed (KindConfirmFollow, and
+	// invitations sent to a follower); FollowMode is what the follower
+	// asked for (KindConfirmFollow).
+	SeriesTitle string
+	FollowMode  domain.FollowMode
+	// UnfollowURL, when set, is the follower's one-click unfollow link: the
+	// e-mail shows it and carries List-Unsubscribe (RFC 2369, RFC 8058).
+	UnfollowURL string
+
+	// Now is the Date of the message.
+	Now time.Time
+}
+
+// requestView is what the request templates see; every string is plain
+// text.
+type requestView struct {
+	Kind      string
+	Subject   string
+	Name      string
+	Title     string
+	When      string
+	Where     string
+	EventURL  string
+	ActionURL string
+	Note      string
+	Inviter   string
+	GroupName string
+	Expires   string
+	Series    string
+	Mode      string
+	Unfollow  string
+}
+
+// ComposeRequest writes an invitation (KindInvitation) or a confirmation
+// request (KindConfirm). Like Compose it returns an error matching
+// ErrInvalid for input that can never make a valid message, and ErrStale
+// (with ErrInvalid) when the news was overtaken: the event is no longer
+// published or is over at Now (asking anyone to come would be wrong), or
+// a confirmation's link has expired by Now (it would be dead on arrival).
+func ComposeRequest(kind Kind, in Request) (Message, error) {
+	if kind != KindInvitation && kind != KindConfirm && kind != KindConfirmFollow {
+		return Message{}, invalidf("unknown request kind %q", kind)
+	}
+	if in.ID == "" {
+		return Message{}, invalidf("the request needs an ID: it makes the Message-ID")
+	}
+	if in.Event.Status != domain.EventPublished {
+		return Message{}, staleErr(kind, "the event is "+string(in.Event.Status))
+	}
+	if in.Now.IsZero() {
+		return Message{}, invalidf("Now is required: it is the Date")
+	}
+	if in.Event.StartsAt.IsZero() || in.Event.EndsAt.IsZero() {
+		return Message{}, invalidf("the event needs a start and an end")
+	}
+	if !in.Now.Before(in.Event.EndsAt) {
+		return Message{}, staleErr(kind, "the event is over")
+	}
+	if kind != KindInvitation && !in.ExpiresAt.IsZero() && !in.Now.Before(in.ExpiresAt) {
+		// The link would be dead on arrival.
+		return Message{}, staleErr(kind, "the confirmation link has expired")
+	}
+	base, err := url.Parse(in.BaseURL)
+	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Hostname() == "" {
+		return Message{}, invalidf("BaseURL %q is not an absolute http or https URL", in.BaseURL)
+	}
+	if !webURL(in.ActionURL) {
+		return Message{}, invalidf("ActionURL is not an absolute http or https URL")
+	}
+	if in.UnfollowURL != "" && !webURL(in.UnfollowURL) {
+		return Message{}, invalidf("UnfollowURL is not an absolute http or https URL")
+	}
+	for _, a := range []string{in.Email, in.From.Address, in.OrganizerEmail} {
+		if !plainAddress(a) {
+			return Message{}, invalidf("address %q is not a plain address", a)
+		}
+	}
+	e := in.Event
+	loc, err := loadZone(e.TimeZone)
+	if err != nil {
+		return Message{}, err
+	}
+	groupName := oneLineText(in.Group.Name)
+	v := requestView{
+		Kind:      string(kind),
+		Name:      oneLineText(in.Name),
+		Title:     oneLineText(e.Title),
+		When:      when(e, loc),
+		Where:     place(e),
+		EventURL:  EventURL(in.BaseURL, e),
+		ActionURL: in.ActionURL,
+		Note:      bodyText(in.Note),
+		Inviter:   oneLineText(in.InvitedBy),
+		GroupName: groupName,
+		Series:    oneLineText(in.SeriesTitle),
+		Mode:      string(in.FollowMode),
+		Unfollow:  in.UnfollowURL,
+	}
+	if v.Inviter == "" {
+		v.Inviter = groupName
+	}
+	seq := 0
+	switch kind {
+	case KindInvitation:
+		v.Subject = "Invitation: " + v.Title + " — " + subjectDate(e, loc)
+	case KindConfirm:
+		if in.ExpiresAt.IsZero() {
+			return Message{}, invalidf("a confirmation needs ExpiresAt")
+		}
+		v.Subject = "Confirm your RSVP: " + v.Title + " — " + subjectDate(e, loc)
+		v.Expires = in.ExpiresAt.In(loc).Format("Monday 2 January 15:04") + " " + ZoneLabel(loc, in.ExpiresAt)
+		// A new request for the same RSVP is a new e-mail (a provider
+		// drops a Message-ID it has seen); a retry of one is not.
+		seq = int(in.ExpiresAt.Unix())
+	case KindConfirmFollow:
+		if in.ExpiresAt.IsZero() || v.Series == "" || !in.FollowMode.Valid() {
+			return Message{}, invalidf("a follow confirmation needs ExpiresAt, SeriesTitle and FollowMode")
+		}
+		v.Subject = "Confirm: follow " + v.Series
+		v.Expires = in.ExpiresAt.In(loc).Format("Monday 2 January 15:04") + " " + ZoneLabel(loc, in.ExpiresAt)
+		seq = int(in.ExpiresAt.Unix())
+	}
+	v.Subject = oneLineText(v.Subject)
+	var text, html bytes.Buffer
+	if err := textTemplates.ExecuteTemplate(&text, "request.txt", v); err != nil {
+		return Message{}, err
+	}
+	if err := htmlTemplates.ExecuteTemplate(&html, "request.html", v); err != nil {
+		return Message{}, err
+	}
+	from := in.From
+	if from.Name == "" {
+		from.Name = groupName
+	}
+	return Message{
+		Headers: unfollowHeaders(in.UnfollowURL),
+		ID:      MessageID(in.ID, kind, seq, base.Hostname()),
+		Kind:    kind,
+		Date:    in.Now,
+		From:    mail.Address{Name: oneLineText(from.Name), Address: from.Address},
+		To:      mail.Address{Name: oneLineText(in.Name), Address: in.Email},
+		ReplyTo: mail.Address{Name: groupName, Address: in.OrganizerEmail},
+		Subject: v.Subject,
+		Text:    tidyText(text.String()),
+		HTML:    html.String(),
+	}, nil
+}
+
+// unfollowHeaders are the List-Unsubscribe headers of an e-mail to a
+// follower: mail clients show an unsubscribe button, and RFC 8058 lets
+// them unfollow with one POST to the link, without opening a page.
+func unfollowHeaders(link string) map[string]string {
+	if link == "" {
+		return nil
+	}
+	return map[string]string{"List-Unsubscribe": "<" + link + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+}

@@ -1,0 +1,600 @@
+package mail
+
+import (
+	"cmp"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/textproto"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+	gosmtp "github.com/wneessen/go-mail/smtp"
+)
+
+// TLSMode says how the connection to the SMTP server is protected.
+type TLSMode string
+
+// TLS modes.
+const (
+	// TLSStartTLS connects in plain text and requires STARTTLS before
+	// anything else (submission, port 587).
+	TLSStartTLS TLSMode = "starttls"
+	// TLSImplicit speaks TLS from the first byte (submissions, port 465).
+	TLSImplicit TLSMode = "tls"
+	// TLSNone never encrypts: for a relay on the same host or network.
+	TLSNone TLSMode = "none"
+)
+
+// DefaultSMTPTimeout bounds dialling and the reply to each SMTP command.
+const DefaultSMTPTimeout = 30 * time.Second
+
+// maxRedials is how often one Send dials again after the server closed an
+// idle or failed connection between two messages.
+const maxRedials = 3
+
+// SMTPConfig says how to reach the SMTP server. Its String and GoString
+// methods never show the password, so it can be logged.
+type SMTPConfig struct {
+	Host string
+	Port int
+	// Username and Password are used with AUTH (PLAIN, LOGIN, SCRAM-SHA-256,
+	// SCRAM-SHA-1 or CRAM-MD5, the first the server offers); an empty
+	// Username sends no AUTH.
+	Username string
+	Password string
+	TLS      TLSMode
+	// From is the envelope sender (MAIL FROM), where bounces go; "" means
+	// each message's From address.
+	From string
+	// HELO is the name sent with EHLO; "" means the machine's host name.
+	HELO string
+	// Timeout bounds dialling and the reply to each SMTP command; 0 means
+	// DefaultSMTPTimeout.
+	Timeout time.Duration
+	// TLSConfig overrides the TLS settings, for example to trust a private
+	// CA; nil means the system's roots. ServerName defaults to Host.
+	TLSConfig *tls.Config
+}
+
+// ParseSMTPURL reads an SMTP server address of the form
+//
+//	smtp://user:password@host:port?tls=starttls|tls|none&timeout=30s&helo=name
+//
+// The user name and password are optional and must be percent-encoded
+// (an "@" in a password is "%40"). tls defaults to starttls; the port
+// defaults to 587 for starttls, 465 for tls and 25 for none; timeout
+// bounds each command (default 30s); helo is the name given in EHLO
+// (default: the machine's host name, which some servers refuse when it is
+// not a fully qualified name, as in many containers). The scheme
+// smtps means tls=tls. A password is refused with tls=none unless the host
+// is the local machine, where it would cross the network in clear text.
+// Errors never repeat the password, nor the URL that holds it.
+func ParseSMTPURL(raw string) (SMTPConfig, error) {
+	const form = "smtp://user:password@host:port?tls=starttls|tls|none"
+	fail := func(format string, args ...any) (SMTPConfig, error) {
+		return SMTPConfig{}, fmt.Errorf("SMTP URL: "+format, args...)
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		// The url.Error would quote the whole URL, password included.
+		return fail("cannot be read as %s; percent-encode special characters (@ : / ? # %%) in the user name and password", form)
+	}
+	var cfg SMTPConfig
+	switch strings.ToLower(u.Scheme) {
+	case "smtp":
+		cfg.TLS = TLSStartTLS
+	case "smtps":
+		cfg.TLS = TLSImplicit
+	case "":
+		return fail("has no scheme: write it as %s", form)
+	default:
+		return fail("scheme must be smtp or smtps, not %q", u.Scheme)
+	}
+	if u.Opaque != "" {
+		return fail("must be written as %s", form)
+	}
+	if u.Path != "" && u.Path != "/" {
+		return fail("must not have a path (%q)", u.Path)
+	}
+	if u.Fragment != "" {
+		return fail("must not have a fragment")
+	}
+	cfg.Host = u.Hostname()
+	if cfg.Host == "" {
+		return fail("has no host: write it as %s", form)
+	}
+	if u.User != nil {
+		cfg.Username = u.User.Username()
+		cfg.Password, _ = u.User.Password()
+		if cfg.Username == "" && cfg.Password != "" {
+			return fail("has a password but no user name")
+		}
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return fail("has a malformed query")
+	}
+	for key, values := range q {
+		if len(values) != 1 {
+			return fail("gives %q more than once", key)
+		}
+		v := values[0]
+		switch key {
+		case "tls":
+			switch mode := TLSMode(strings.ToLower(v)); mode {
+			case TLSStartTLS, TLSImplicit, TLSNone:
+				if strings.EqualFold(u.Scheme, "smtps") && mode != TLSImplicit {
+					return fail("scheme smtps means tls=tls, not tls=%s", v)
+				}
+				cfg.TLS = mode
+			default:
+				return fail("tls must be starttls, tls or none, not %q", v)
+			}
+		case "timeout":
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fail("timeout must be a positive duration such as 30s, not %q", v)
+			}
+			cfg.Timeout = d
+		case "helo":
+			if !validHELO(v) {
+				return fail("helo must be a host name such as mail.example.org, not %q", v)
+			}
+			cfg.HELO = v
+		default:
+			return fail("has an unknown parameter %q (known: tls, timeout, helo)", key)
+		}
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return fail("port must be a number from 1 to 65535, not %q", p)
+		}
+		cfg.Port = n
+	}
+	if err := cfg.check(); err != nil {
+		return SMTPConfig{}, err
+	}
+	return cfg, nil
+}
+
+// check validates a configuration and fills in the port.
+func (c *SMTPConfig) check() error {
+	if c.Host == "" {
+		return errors.New("SMTP configuration: no host")
+	}
+	if c.TLS == "" {
+		c.TLS = TLSStartTLS
+	}
+	if c.Port == 0 {
+		switch c.TLS {
+		case TLSImplicit:
+			c.Port = 465
+		case TLSNone:
+			c.Port = 25
+		default:
+			c.Port = 587
+		}
+	}
+	switch c.TLS {
+	case TLSStartTLS, TLSImplicit, TLSNone:
+	default:
+		return fmt.Errorf("SMTP configuration: TLS mode must be starttls, tls or none, not %q", c.TLS)
+	}
+	if c.Port < 1 || c.Port > 65535 {
+		return fmt.Errorf("SMTP configuration: port %d is not from 1 to 65535", c.Port)
+	}
+	if c.Password != "" && c.TLS == TLSNone && !isLocalHost(c.Host) {
+		return fmt.Errorf("SMTP configuration: refusing to send the password to %s without TLS: use tls=starttls or tls=tls", c.Host)
+	}
+	if c.From != "" && !plainAddress(c.From) {
+		return fmt.Errorf("SMTP configuration: envelope sender %q is not a plain address", c.From)
+	}
+	if c.HELO != "" && !validHELO(c.HELO) {
+		return fmt.Errorf("SMTP configuration: HELO name %q is not a host name", c.HELO)
+	}
+	if c.Timeout < 0 {
+		return errors.New("SMTP configuration: the timeout must not be negative")
+	}
+	return nil
+}
+
+// validHELO accepts a host name or an address literal such as [192.0.2.1].
+func validHELO(s string) bool {
+	if s == "" || len(s) > 255 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(".-[]:", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func isLocalHost(h string) bool {
+	return h == "localhost" || h == "127.0.0.1" || h == "::1"
+}
+
+// String returns the configuration as a URL with the password hidden.
+func (c SMTPConfig) String() string {
+	u := url.URL{Scheme: "smtp", Host: net.JoinHostPort(c.Host, strconv.Itoa(c.Port))}
+	if c.Username != "" {
+		if c.Password != "" {
+			u.User = url.UserPassword(c.Username, "xxxxx")
+		} else {
+			u.User = url.User(c.Username)
+		}
+	}
+	q := url.Values{"tls": {string(c.TLS)}}
+	if c.Timeout != 0 {
+		q.Set("timeout", c.Timeout.String())
+	}
+	if c.HELO != "" {
+		q.Set("helo", c.HELO)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// GoString is String, so that %#v does not print the password either.
+func (c SMTPConfig) GoString() string { return "message.SMTPConfig(" + c.String() + ")" }
+
+// SMTP sends messages through an SMTP server with go-mail. Each Send opens
+// one connection for all its messages (dialling again only when the server
+// closed it between two messages) and closes it with QUIT. Concurrent Sends
+// use separate connections.
+type SMTP struct {
+	cfg SMTPConfig
+}
+
+// NewSMTP checks the configuration and returns a Sender.
+func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultSMTPTimeout
+	}
+	return &SMTP{cfg: cfg}, nil
+}
+
+// Send delivers the messages over one connection, in order. See Sender.
+// When ctx is cancelled, the command in flight fails and the messages not
+// yet sent get ctx's error (not permanent).
+func (s *SMTP) Send(ctx context.Context, msgs []Message) []error {
+	errs := make([]error, len(msgs))
+	subs := make([]Submission, len(msgs))
+	for i, m := range msgs {
+		subs[i] = Submission{Msg: m, Ctx: ctx, Done: func(err error) { errs[i] = err }}
+	}
+	s.Submit(ctx, subs)
+	return errs
+}
+
+// Submit delivers the messages over one connection, in order, telling
+// each submission its outcome as soon as the server has answered for it;
+// see Submitter. A submission whose Ctx has ended is not begun; one whose
+// Ctx ends while its message is being sent is cut off with the
+// connection, and the next message gets a new one.
+func (s *SMTP) Submit(ctx context.Context, subs []Submission) {
+	built := make([]*gomail.Msg, len(subs))
+	pending := 0
+	for i, sub := range subs {
+		gm, err := sub.Msg.Msg()
+		if err == nil && s.cfg.From != "" {
+			err = gm.EnvelopeFrom(s.cfg.From)
+		}
+		if err != nil {
+			sub.Done(&DeliveryError{MessageID: sub.Msg.ID, Stage: StageRender, Permanent: true, Err: err})
+			continue
+		}
+		built[i] = gm
+		pending++
+	}
+	if pending == 0 {
+		return
+	}
+
+	// current is the connection being used, so that a submission's context
+	// can cut it off.
+	var current *deadlineConn
+	client, err := s.client(ctx, func(c *deadlineConn) { current = c })
+	if err != nil {
+		for i, gm := range built {
+			if gm != nil {
+				subs[i].Done(&DeliveryError{MessageID: subs[i].Msg.ID, Stage: StageConnect, Err: err})
+			}
+		}
+		return
+	}
+	var conn *gosmtp.Client
+	defer func() {
+		if conn != nil {
+			_ = client.CloseWithSMTPClient(conn)
+		}
+	}()
+	redials := 0
+	for i := 0; i < len(built); i++ {
+		gm, sub := built[i], subs[i]
+		if gm == nil {
+			continue
+		}
+		if err := cmp.Or(ctx.Err(), sub.Ctx.Err()); err != nil {
+			sub.Done(&DeliveryError{MessageID: sub.Msg.ID, Stage: StageConnect, Err: err})
+			continue
+		}
+		if conn == nil {
+			conn, err = client.DialToSMTPClientWithContext(ctx)
+			if err != nil {
+				conn = nil
+				// The server or the configuration is at fault, not the
+				// message: every message left gets the same error.
+				for j := i; j < len(built); j++ {
+					if built[j] != nil {
+						subs[j].Done(connectError(subs[j].Msg.ID, err))
+					}
+				}
+				return
+			}
+		}
+		cut := func() bool { return true }
+		if sub.Ctx != ctx && current != nil {
+			cut = context.AfterFunc(sub.Ctx, current.cancel)
+		}
+		err := client.SendWithSMTPClient(conn, gm)
+		if !cut() {
+			// The caller gave up during the message: the connection is
+			// cut off and the next message dials again.
+			_ = conn.Close()
+			conn = nil
+		}
+		if err == nil {
+			sub.Done(nil)
+			continue
+		}
+		if gm.IsDelivered() {
+			// go-mail sends RSET after a delivery and reports its failure,
+			// yet the server has accepted the message: retrying would
+			// deliver it twice. A server that fails RSET may have hung up:
+			// the next message gets a new connection.
+			if conn != nil {
+				_ = conn.Close()
+				conn = nil
+			}
+			sub.Done(nil)
+			continue
+		}
+		var se *gomail.SendError
+		if errors.As(err, &se) && hungUp(se) && redials < maxRedials && sub.Ctx.Err() == nil {
+			// The server closed the connection before MAIL FROM was
+			// answered. Nothing of this message was sent; dial again.
+			redials++
+			if conn != nil {
+				_ = conn.Close()
+				conn = nil
+			}
+			i--
+			continue
+		}
+		sub.Done(sendError(sub.Msg.ID, err))
+	}
+}
+
+// hungUp reports whether a message failed because the server closed the
+// connection before MAIL FROM: it said so (421), or the connection was
+// gone. go-mail's NOOP before each message would find that out first, for
+// a round trip per message; the client sends none. go-mail's SendError
+// keeps the underlying error to itself, so only its text tells a closed
+// connection. A failure this misses is a temporary one: the message is
+// retried by its own job, and nothing was sent twice.
+func hungUp(se *gomail.SendError) bool {
+	if se.Reason == gomail.ErrConnCheck {
+		return true
+	}
+	if se.Reason != gomail.ErrSMTPMailFrom {
+		return false
+	}
+	if se.ErrorCode() == 421 {
+		return true
+	}
+	msg := se.Error()
+	return se.ErrorCode() == 0 && (strings.HasSuffix(msg, "EOF") || strings.Contains(msg, "connection reset") ||
+		strings.Contains(msg, "broken pipe") || strings.Contains(msg, "closed network connection"))
+}
+
+// client makes a go-mail client for one Send. A client per Send keeps
+// concurrent Sends apart: go-mail's Client holds per-connection state.
+// dialled is given each connection the client makes.
+func (s *SMTP) client(ctx context.Context, dialled func(*deadlineConn)) (*gomail.Client, error) {
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if s.cfg.TLSConfig != nil {
+		tlsCfg = s.cfg.TLSConfig.Clone()
+	}
+	if tlsCfg.ServerName == "" {
+		tlsCfg.ServerName = s.cfg.Host
+	}
+	opts := []gomail.Option{
+		gomail.WithPort(s.cfg.Port),
+		gomail.WithTimeout(s.cfg.Timeout),
+		gomail.WithTLSConfig(tlsCfg),
+		gomail.WithDialContextFunc(s.dialer(ctx, tlsCfg, dialled)),
+		gomail.WithoutNoop(), // see hungUp
+	}
+	switch s.cfg.TLS {
+	case TLSStartTLS:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	default:
+		// With TLSImplicit the dialler has already done the handshake.
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	}
+	if s.cfg.HELO != "" {
+		opts = append(opts, gomail.WithHELO(s.cfg.HELO))
+	}
+	if s.cfg.Username != "" {
+		opts = append(opts, gomail.WithSMTPAuthCustom(&autoAuth{user: s.cfg.Username, pass: s.cfg.Password, host: s.cfg.Host}))
+	}
+	return gomail.NewClient(s.cfg.Host, opts...)
+}
+
+// dialer returns go-mail's dial function. Each connection sets a fresh
+// deadline whenever it writes, so that every command (and the greeting and
+// TLS handshake) must be answered within the timeout: go-mail itself only
+// sets a deadline per connection and per message. Cancelling ctx, the
+// Send's context, interrupts whatever is in flight; so does cancelling the
+// connection, which dialled is given.
+func (s *SMTP) dialer(ctx context.Context, tlsCfg *tls.Config, dialled func(*deadlineConn)) gomail.DialContextFunc {
+	return func(dialCtx context.Context, network, addr string) (net.Conn, error) {
+		d := net.Dialer{Timeout: s.cfg.Timeout}
+		raw, err := d.DialContext(dialCtx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		c := &deadlineConn{Conn: raw, timeout: s.cfg.Timeout}
+		_ = raw.SetDeadline(time.Now().Add(s.cfg.Timeout))
+		c.stop = context.AfterFunc(ctx, c.cancel)
+		dialled(c)
+		if s.cfg.TLS != TLSImplicit {
+			return c, nil
+		}
+		tc := tls.Client(c, tlsCfg)
+		if err := tc.HandshakeContext(dialCtx); err != nil {
+			_ = tc.Close()
+			return nil, err
+		}
+		// A *tls.Conn, so that go-mail knows the connection is encrypted
+		// and lets PLAIN and LOGIN send the password.
+		return tc, nil
+	}
+}
+
+// deadlineConn refreshes the deadline before every write and stops all I/O
+// once cancelled.
+type deadlineConn struct {
+	net.Conn
+	timeout time.Duration
+	stop    func() bool
+
+	mu        sync.Mutex
+	cancelled bool
+}
+
+func (c *deadlineConn) cancel() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cancelled = true
+	_ = c.Conn.SetDeadline(time.Unix(1, 0))
+}
+
+func (c *deadlineConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	if c.cancelled {
+		c.mu.Unlock()
+		return 0, context.Canceled
+	}
+	_ = c.Conn.SetDeadline(time.Now().Add(c.timeout))
+	c.mu.Unlock()
+	return c.Conn.Write(p)
+}
+
+func (c *deadlineConn) SetDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cancelled {
+		return nil
+	}
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *deadlineConn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cancelled {
+		return nil
+	}
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *deadlineConn) SetWriteDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cancelled {
+		return nil
+	}
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *deadlineConn) Close() error {
+	if c.stop != nil {
+		c.stop()
+	}
+	return c.Conn.Close()
+}
+
+// autoAuth picks the first mechanism the server offers from PLAIN, LOGIN,
+// SCRAM-SHA-256, SCRAM-SHA-1 and CRAM-MD5. go-mail's PLAIN and LOGIN
+// refuse to send the password over a connection without TLS unless the
+// server is the local machine.
+type autoAuth struct {
+	user, pass, host string
+	inner            gosmtp.Auth
+}
+
+func (a *autoAuth) Start(info *gosmtp.ServerInfo) (string, []byte, error) {
+	offers := func(mech string) bool {
+		for _, m := range info.Auth {
+			if strings.EqualFold(m, mech) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case offers("PLAIN"):
+		a.inner = gosmtp.PlainAuth("", a.user, a.pass, a.host, false)
+	case offers("LOGIN"):
+		a.inner = gosmtp.LoginAuth(a.user, a.pass, a.host, false)
+	case offers("SCRAM-SHA-256"):
+		a.inner = gosmtp.ScramSHA256Auth(a.user, a.pass)
+	case offers("SCRAM-SHA-1"):
+		a.inner = gosmtp.ScramSHA1Auth(a.user, a.pass)
+	case offers("CRAM-MD5"):
+		a.inner = gosmtp.CRAMMD5Auth(a.user, a.pass)
+	default:
+		return "", nil, fmt.Errorf("the server offers no AUTH mechanism Convene supports (it offers %q)", strings.Join(info.Auth, " "))
+	}
+	return a.inner.Start(info)
+}
+
+func (a *autoAuth) Next(fromServer []byte, more bool) ([]byte, error) {
+	return a.inner.Next(fromServer, more)
+}
+
+// connectError wraps a failure to dial, greet, start TLS or authenticate.
+func connectError(id string, err error) *DeliveryError {
+	de := &DeliveryError{MessageID: id, Stage: StageConnect, Err: err}
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		de.Code = te.Code
+	}
+	return de
+}
+
+// sendError classifies a go-mail error for one message.
+func sendError(id string, err error) *DeliveryError {
+	var se *gomail.SendError
+	if !errors.As(err, &se) {
+		return connectError(id, err)
+	}
+	st, code, enh := sendErrorDetails(se)
+	return &DeliveryError{MessageID: id, Stage: st, Code: code, EnhancedCode: enh,
+		Permanent: permanentReply(st, code, enh), Err: se}
+}

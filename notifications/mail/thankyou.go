@@ -1,0 +1,144 @@
+package mail
+
+import (
+	"bytes"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/convene/convene/domain"
+)
+
+// KindThankYou thanks an attendee after the event, with the recording,
+// the speakers' slides and a personal link to leave feedback. It carries
+// no calendar: the event is over.
+const KindThankYou Kind = "thank_you"
+
+// ThankYou is everything ComposeThankYou needs to write one thank-you.
+type ThankYou struct {
+	// RSVP is the attendee's: it must be going with an attendance
+	// recorded.
+	RSVP  domain.RSVP
+	Event domain.Event
+	Group domain.Group
+	// Speakers are the event's speakers; those with a slides link are
+	// listed.
+	Speakers []domain.EventPerson
+	// OrganizerEmail is where replies go: the group's contact address or
+	// its first owner's.
+	OrganizerEmail string
+	// From is the sender; an empty Name means the group's name.
+	From mail.Address
+	// BaseURL is the public address of the service.
+	BaseURL string
+	// FeedbackURL is the attendee's personal feedback link (/f/{token}).
+	FeedbackURL string
+	// Now is the Date of the message.
+	Now time.Time
+}
+
+// slidesItem is one talk with slides, as the templates show it.
+type slidesItem struct {
+	Speaker string
+	Talk    string
+	URL     string
+}
+
+// thankYouView is what the thank-you templates see; every string is plain
+// text.
+type thankYouView struct {
+	Subject      string
+	Name         string
+	Title        string
+	When         string
+	EventURL     string
+	RecordingURL string
+	Slides       []slidesItem
+	FeedbackURL  string
+	GroupName    string
+}
+
+// ComposeThankYou writes the thank-you to an attendee. Like Compose it
+// returns an error matching ErrInvalid for input that can never make a
+// valid message, and ErrStale (with ErrInvalid) when the news was
+// overtaken: the attendance was undone, the RSVP is no longer going, or
+// the event was cancelled. The Message-ID is the same for every attempt:
+// one thank-you per RSVP.
+func ComposeThankYou(in ThankYou) (Message, error) {
+	if in.RSVP.ID == "" {
+		return Message{}, invalidf("the RSVP needs an ID: it makes the Message-ID")
+	}
+	if in.RSVP.Status != domain.RSVPGoing || in.RSVP.AttendedAt == nil {
+		return Message{}, staleErr(KindThankYou, "the attendee's attendance is not recorded")
+	}
+	if in.Event.Status != domain.EventPublished {
+		return Message{}, staleErr(KindThankYou, "the event is "+string(in.Event.Status))
+	}
+	if in.Now.IsZero() {
+		return Message{}, invalidf("Now is required: it is the Date")
+	}
+	e := in.Event
+	if e.ID == "" || e.StartsAt.IsZero() || e.EndsAt.IsZero() {
+		return Message{}, invalidf("the event needs an ID, a start and an end")
+	}
+	base, err := url.Parse(in.BaseURL)
+	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Hostname() == "" {
+		return Message{}, invalidf("BaseURL %q is not an absolute http or https URL", in.BaseURL)
+	}
+	if !webURL(in.FeedbackURL) {
+		return Message{}, invalidf("FeedbackURL is not an absolute http or https URL")
+	}
+	if e.RecordingURL != "" && !webURL(e.RecordingURL) {
+		return Message{}, invalidf("the recording link is not an absolute http or https URL")
+	}
+	for _, a := range []string{in.RSVP.Email, in.From.Address, in.OrganizerEmail} {
+		if !plainAddress(a) {
+			return Message{}, invalidf("address %q is not a plain address", a)
+		}
+	}
+	loc, err := loadZone(e.TimeZone)
+	if err != nil {
+		return Message{}, err
+	}
+	groupName := oneLineText(in.Group.Name)
+	v := thankYouView{
+		Name:         oneLineText(in.RSVP.Name),
+		Title:        oneLineText(e.Title),
+		When:         when(e, loc),
+		EventURL:     EventURL(in.BaseURL, e),
+		RecordingURL: e.RecordingURL,
+		FeedbackURL:  in.FeedbackURL,
+		GroupName:    groupName,
+	}
+	for _, sp := range in.Speakers {
+		// A link a message cannot carry as it is is left out rather than
+		// failing the thank-you of every attendee.
+		if u := strings.TrimSpace(sp.SlidesURL); u != "" && webURL(u) {
+			v.Slides = append(v.Slides, slidesItem{Speaker: oneLineText(sp.Name), Talk: oneLineText(sp.TalkTitle), URL: u})
+		}
+	}
+	v.Subject = oneLineText("Thank you for coming: " + v.Title)
+	var text, html bytes.Buffer
+	if err := textTemplates.ExecuteTemplate(&text, "thankyou.txt", v); err != nil {
+		return Message{}, err
+	}
+	if err := htmlTemplates.ExecuteTemplate(&html, "thankyou.html", v); err != nil {
+		return Message{}, err
+	}
+	from := in.From
+	if from.Name == "" {
+		from.Name = groupName
+	}
+	return Message{
+		ID:      MessageID(in.RSVP.ID, KindThankYou, 0, base.Hostname()),
+		Kind:    KindThankYou,
+		Date:    in.Now,
+		From:    mail.Address{Name: oneLineText(from.Name), Address: from.Address},
+		To:      mail.Address{Name: oneLineText(in.RSVP.Name), Address: in.RSVP.Email},
+		ReplyTo: mail.Address{Name: groupName, Address: in.OrganizerEmail},
+		Subject: v.Subject,
+		Text:    tidyText(text.String()),
+		HTML:    html.String(),
+	}, nil
+}
