@@ -9,7 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/mail"
+	"github.com/convene/convene/notifications/calendar"
 )
 
 // FeedHistory is how far back feeds reach: recent events stay in
@@ -46,7 +46,7 @@ func serveTagged(c echo.Context, body []byte, etag string, lastModified time.Tim
 	return c.Blob(http.StatusOK, "text/calendar; charset=utf-8", body)
 }
 
-func latest(items []mail.Item, floor time.Time) time.Time {
+func latest(items []calendar.Item, floor time.Time) time.Time {
 	t := floor
 	for _, it := range items {
 		if it.Event.UpdatedAt.After(t) {
@@ -67,8 +67,8 @@ func (s *Server) getEventCalendar(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items := []mail.Item{{Event: e, Group: g}}
-	body, err := mail.Publish(items, mail.FeedOptions{BaseURL: s.cfg.BaseURL})
+	items := []calendar.Item{{Event: e, Group: g}}
+	body, err := calendar.Publish(items, calendar.FeedOptions{BaseURL: s.cfg.BaseURL})
 	if err != nil {
 		return err
 	}
@@ -104,11 +104,11 @@ func (s *Server) getGroupCalendar(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items := make([]mail.Item, len(events))
+	items := make([]calendar.Item, len(events))
 	for i, e := range events {
-		items[i] = mail.Item{Event: e, Group: g}
+		items[i] = calendar.Item{Event: e, Group: g}
 	}
-	body, err := mail.Publish(items, mail.FeedOptions{BaseURL: s.cfg.BaseURL, Name: g.Name})
+	body, err := calendar.Publish(items, calendar.FeedOptions{BaseURL: s.cfg.BaseURL, Name: g.Name})
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (s *Server) getPersonalCalendar(c echo.Context) error {
 	if self.RSVP.ErasedAt != nil {
 		return domain.ErrRSVPErased
 	}
-	items := make([]mail.Item, len(views))
+	items := make([]calendar.Item, len(views))
 	for i, v := range views {
 		// Personal join links, which record online attendance and can do
 		// nothing else: the join token of this feed's, naming the event
@@ -141,9 +141,9 @@ func (s *Server) getPersonalCalendar(c echo.Context) error {
 		if v.Event.ID != self.Event.ID {
 			join += "?event=" + url.QueryEscape(v.Event.Slug)
 		}
-		items[i] = mail.Item{Event: v.Event, Group: v.Group, JoinURL: join}
+		items[i] = calendar.Item{Event: v.Event, Group: v.Group, JoinURL: join}
 	}
-	body, err := mail.Publish(items, mail.FeedOptions{BaseURL: s.cfg.BaseURL, Name: "My events (Convene)", WithJoinLinks: true})
+	body, err := calendar.Publish(items, calendar.FeedOptions{BaseURL: s.cfg.BaseURL, Name: "My events (Convene)", WithJoinLinks: true})
 	if err != nil {
 		return err
 	}

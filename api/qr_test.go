@@ -14,7 +14,7 @@ import (
 	zxingqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/mail"
+	"github.com/convene/convene/notifications/present"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/store/storetest"
 )
@@ -108,7 +108,7 @@ func wantCheckinQR(t *testing.T, p page, code string) {
 		`role="img" aria-label="QR code of your check-in code `+shown+`"`, `shape-rendering="crispEdges"`,
 		"</svg>\n<p class=\"code\">"+shown+"</p>")
 	got := svgBitmap(t, p.Body)
-	want, err := mail.CheckinQR(code) // what the e-mails draw
+	want, err := present.CheckinQR(code) // what the e-mails draw
 	if err != nil {
 		t.Fatal(err)
 	}

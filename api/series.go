@@ -12,7 +12,6 @@ import (
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/httpkit"
 	"github.com/convene/convene/notifications/calendar"
-	"github.com/convene/convene/notifications/mail"
 )
 
 // SeriesStore is what the series routes need from persistence.
@@ -394,7 +393,7 @@ func (s *Server) getSeriesCalendar(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := mail.PublishSeries(v, s.now(), mail.FeedOptions{BaseURL: s.cfg.BaseURL, Name: v.Series.Title})
+	body, err := calendar.PublishSeries(v, s.now(), calendar.FeedOptions{BaseURL: s.cfg.BaseURL, Name: v.Series.Title})
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/mail"
+	"github.com/convene/convene/notifications/calendar"
 )
 
 // Response shapes. They differ from the domain types on purpose: they are
@@ -203,7 +203,7 @@ func (s *Server) publicEventView(e domain.Event, g domain.Group) publicEventJSON
 		Online: e.OnlineURL != "", Group: groupRefJSON{Slug: g.Slug, Name: g.Name}, Capacity: e.Capacity,
 		GoingCount: e.GoingCount, SeatsLeft: e.SeatsLeft(), WaitlistCount: e.WaitlistCount, Waitlist: e.Waitlist,
 		RSVPOpen: e.RSVPOpen(s.now()), RSVPConfirmation: e.RSVPConfirmation, CancelReason: e.CancelReason, URL: s.cfg.BaseURL + "/e/" + e.Slug,
-		CalendarLinks: calendarLinksJSON(mail.PublicCalendarLinks(s.cfg.BaseURL, e)),
+		CalendarLinks: calendarLinksJSON(calendar.PublicCalendarLinks(s.cfg.BaseURL, e)),
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/httpkit"
-	"github.com/convene/convene/notifications/mail"
+	"github.com/convene/convene/notifications/present"
 )
 
 // seriesPageData is the public page of a series.
@@ -46,7 +46,7 @@ func (s *Server) renderSeries(c echo.Context, status int, form rsvpForm, mode st
 		return err
 	}
 	x := v.Series
-	loc := pageZone(x.TimeZone)
+	loc := present.Zone(x.TimeZone)
 	feed := seriesCalendarURL(s.cfg.BaseURL, x.Slug)
 	d := seriesPageData{Meta: s.meta(x.Title), Title: x.Title, Schedule: describeSchedule(x, loc),
 		GroupName: v.Group.Name, GroupURL: "/g/" + url.PathEscape(v.Group.Slug), Description: paragraphs(x.Description),
@@ -55,8 +55,8 @@ func (s *Server) renderSeries(c echo.Context, status int, form rsvpForm, mode st
 	d.Meta.URL = s.cfg.BaseURL + "/s/" + url.PathEscape(x.Slug)
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, d.GroupURL
 	for _, o := range v.Occurrences {
-		it := sessionItem{URL: "/e/" + url.PathEscape(o.Slug), When: mail.Span(o.StartsAt, o.EndsAt, loc, mail.ShortDate),
-			Zone: mail.ZoneLabel(loc, o.StartsAt), StartISO: o.StartsAt.In(loc).Format(time.RFC3339),
+		it := sessionItem{URL: "/e/" + url.PathEscape(o.Slug), When: present.Span(o.StartsAt, o.EndsAt, loc, present.ShortDate),
+			Zone: present.ZoneLabel(loc, o.StartsAt), StartISO: o.StartsAt.In(loc).Format(time.RFC3339),
 			Cancelled: o.Status == domain.EventCancelled}
 		if !it.Cancelled {
 			it.Seats = seatsText(o.SeatsLeft, x.Waitlist)
@@ -205,7 +205,7 @@ func modeSentence(m domain.FollowMode) string {
 // put in words are shown as they are.
 func describeSchedule(x domain.Series, loc *time.Location) string {
 	start := x.StartsAt.In(loc)
-	times := start.Format("15:04") + "–" + start.Add(x.Duration).Format("15:04") + " " + mail.ZoneLabel(loc, x.StartsAt)
+	times := start.Format("15:04") + "–" + start.Add(x.Duration).Format("15:04") + " " + present.ZoneLabel(loc, x.StartsAt)
 	parts := map[string]string{}
 	for _, p := range strings.Split(x.RRule, ";") {
 		if k, v, ok := strings.Cut(p, "="); ok {

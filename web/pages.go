@@ -14,6 +14,7 @@ import (
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/httpkit"
+	"github.com/convene/convene/notifications/present"
 )
 
 // pageCSP is the Content-Security-Policy of every HTML page: the pages
@@ -350,7 +351,7 @@ func (s *Server) renderRSVP(c echo.Context, status int, t, checkinErr string) er
 	// a door to show it at. RSVPs made before codes existed have none.
 	if d.Going && v.RSVP.CheckinCode != "" && !sum.Cancelled && !sum.Over {
 		d.CheckinCode = domain.FormatCode(v.RSVP.CheckinCode)
-		d.CheckinQR = checkinQRSVG(v.RSVP.CheckinCode)
+		d.CheckinQR = present.CheckinQRSVG(v.RSVP.CheckinCode)
 	}
 	if c.QueryParam("new") == "1" {
 		d.Confirmation = d.StatusText + "."
@@ -372,11 +373,11 @@ func (s *Server) renderRSVP(c echo.Context, status int, t, checkinErr string) er
 	}
 	d.Checkin = s.checkinPanel(v, t, s.now(), checkinErr, c.QueryParam("checkedin") == "1")
 	if r := v.RSVP; d.Going && v.Event.Reconfirm && !sum.Cancelled && !sum.Over && (r.ReconfirmAskedAt != nil || r.ReconfirmedAt != nil) {
-		loc := pageZone(v.Event.TimeZone)
+		loc := present.Zone(v.Event.TimeZone)
 		p := &reconfirmPanel{Action: base + "/reconfirm", Just: c.QueryParam("reconfirmed") == "1",
-			By: pageInstant(v.Event.StartsAt.Add(-domain.ReconfirmDeadlineBefore), loc)}
+			By: present.Instant(v.Event.StartsAt.Add(-domain.ReconfirmDeadlineBefore), loc)}
 		if r.ReconfirmedAt != nil {
-			p.Confirmed, p.ConfirmedAt = true, pageInstant(*r.ReconfirmedAt, loc)
+			p.Confirmed, p.ConfirmedAt = true, present.Instant(*r.ReconfirmedAt, loc)
 		}
 		d.Reconfirm = p
 	}

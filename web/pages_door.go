@@ -10,6 +10,7 @@ import (
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/httpkit"
+	"github.com/convene/convene/notifications/present"
 )
 
 // The door page: a secret link for door staff (no account) with the list
@@ -57,7 +58,7 @@ func (s *Server) renderDoor(c echo.Context, status int, t string, n *notice, for
 	if err != nil {
 		return err
 	}
-	loc := pageZone(l.Event.TimeZone)
+	loc := present.Zone(l.Event.TimeZone)
 	d := doorPageData{Meta: s.meta("Door: " + l.Event.Title), Event: s.eventSummary(l.Event, l.Group), Expected: l.Expected, In: l.In,
 		Base: "/door/" + url.PathEscape(t), CSRF: httpkit.CSRFToken(c), Notice: n, Form: form, Code: code, CodeErr: codeErr}
 	d.Meta.NoIndex = true
@@ -240,7 +241,7 @@ func (s *Server) joinPage(c echo.Context) error {
 		status, d.Heading, d.Text = http.StatusGone, "This session has been cancelled", nil
 	case now.Before(from):
 		d.Heading = "The session has not started yet"
-		d.Opens = pageInstant(from, pageZone(v.Event.TimeZone))
+		d.Opens = present.Instant(from, present.Zone(v.Event.TimeZone))
 		d.Text = []string{"Come back from " + d.Opens + ": this link will take you straight in."}
 	default:
 		d.Heading, d.Text = "This session has ended", []string{"Thank you for your interest."}
@@ -266,7 +267,7 @@ func (s *Server) checkinPanel(v domain.RSVPView, t string, now time.Time, errTex
 	}
 	p := &checkinPanel{Action: "/r/" + url.PathEscape(t) + "/checkin", Error: errText, JustIn: justIn, RoomOnly: v.Event.OnlineURL == ""}
 	if v.RSVP.AttendedAt != nil {
-		p.In, p.At = true, pageInstant(*v.RSVP.AttendedAt, pageZone(v.Event.TimeZone))
+		p.In, p.At = true, present.Instant(*v.RSVP.AttendedAt, present.Zone(v.Event.TimeZone))
 		return p
 	}
 	if v.Event.CheckinOpen(now) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/httpkit"
+	"github.com/convene/convene/notifications/present"
 )
 
 // The pages behind personal links that came by e-mail: an invitation
@@ -220,9 +221,9 @@ func (s *Server) confirmPage(c echo.Context) error {
 		return s.confirmFormPost(c)
 	}
 	sum := s.eventSummary(v.Event, v.Group)
-	loc := pageZone(v.Event.TimeZone)
+	loc := present.Zone(v.Event.TimeZone)
 	d := confirmPageData{Meta: s.meta("Confirm your RSVP: " + v.Event.Title), Event: sum, Name: v.Pending.Name,
-		Expires: pageInstant(v.Pending.ExpiresAt, loc), Action: "/c/" + url.PathEscape(t), CSRF: httpkit.CSRFToken(c)}
+		Expires: present.Instant(v.Pending.ExpiresAt, loc), Action: "/c/" + url.PathEscape(t), CSRF: httpkit.CSRFToken(c)}
 	if !sum.Cancelled && !sum.Over {
 		d.Places = placesText(v.Event)
 	}
@@ -332,5 +333,5 @@ func (s *Server) renderErasedAs(c echo.Context, status int, v domain.RSVPView) e
 // its confirmation.
 func pendingNotice(email string, p *domain.PendingRSVP, e domain.Event) *notice {
 	return &notice{Kind: "ok", Text: "Almost done: we sent a link to " + strings.TrimSpace(email) +
-		". Open it by " + pageInstant(p.ExpiresAt, pageZone(e.TimeZone)) + " to confirm your RSVP — until then no place is held for you."}
+		". Open it by " + present.Instant(p.ExpiresAt, present.Zone(e.TimeZone)) + " to confirm your RSVP — until then no place is held for you."}
 }

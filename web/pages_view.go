@@ -9,7 +9,8 @@ import (
 	"unicode"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/mail"
+	"github.com/convene/convene/notifications/calendar"
+	"github.com/convene/convene/notifications/present"
 )
 
 // What the page templates are given. The handlers work out every sentence
@@ -56,17 +57,17 @@ type eventSummary struct {
 	Cancelled    bool
 	CancelReason string
 	Over         bool
-	Calendar     mail.CalendarLinks
+	Calendar     calendar.CalendarLinks
 }
 
 func (s *Server) eventSummary(e domain.Event, g domain.Group) eventSummary {
-	loc := pageZone(e.TimeZone)
+	loc := present.Zone(e.TimeZone)
 	sum := eventSummary{
 		Title: e.Title, URL: "/e/" + url.PathEscape(e.Slug), GroupName: g.Name, GroupURL: "/g/" + url.PathEscape(g.Slug),
-		When: mail.Span(e.StartsAt, e.EndsAt, loc, mail.LongDate), Zone: mail.ZoneLabel(loc, e.StartsAt),
+		When: present.Span(e.StartsAt, e.EndsAt, loc, present.LongDate), Zone: present.ZoneLabel(loc, e.StartsAt),
 		StartISO: e.StartsAt.In(loc).Format(time.RFC3339), Online: e.Kind == domain.KindLiveSession || e.OnlineURL != "",
 		Cancelled: e.Status == domain.EventCancelled, CancelReason: e.CancelReason, Over: !s.now().Before(e.EndsAt),
-		Calendar: mail.PublicCalendarLinks(s.cfg.BaseURL, e),
+		Calendar: calendar.PublicCalendarLinks(s.cfg.BaseURL, e),
 	}
 	if e.Venue != nil {
 		sum.Place, sum.Address = strings.TrimSpace(e.Venue.Name), strings.TrimSpace(e.Venue.Address)
@@ -89,9 +90,9 @@ type eventItem struct {
 }
 
 func (s *Server) eventItem(e domain.Event) eventItem {
-	loc := pageZone(e.TimeZone)
-	it := eventItem{Title: e.Title, URL: "/e/" + url.PathEscape(e.Slug), When: mail.Span(e.StartsAt, e.EndsAt, loc, mail.ShortDate),
-		Zone: mail.ZoneLabel(loc, e.StartsAt), StartISO: e.StartsAt.In(loc).Format(time.RFC3339),
+	loc := present.Zone(e.TimeZone)
+	it := eventItem{Title: e.Title, URL: "/e/" + url.PathEscape(e.Slug), When: present.Span(e.StartsAt, e.EndsAt, loc, present.ShortDate),
+		Zone: present.ZoneLabel(loc, e.StartsAt), StartISO: e.StartsAt.In(loc).Format(time.RFC3339),
 		Cancelled: e.Status == domain.EventCancelled}
 	switch {
 	case e.Venue != nil && strings.TrimSpace(e.Venue.Name) != "":
@@ -307,47 +308,6 @@ type messagePageData struct {
 	Links   []pageLink
 }
 
-// checkinQRSVG draws the QR code of an attendee's check-in code as an
-// inline <svg> for their page: one path of the dark modules, in a viewBox
-// measured in modules that includes the quiet zone, on a white square of
-// its own so that it scans in dark mode too. Only presentation attributes
-// (fill, shape-rendering), never a style attribute: the pages' CSP forbids
-// inline styles. The modules are mail.CheckinQR's, the same QR code as
-// in the e-mails. It returns "" if there is no QR code to draw; the page
-// then shows the code in text only.
-//
-// The markup is built from numbers and from the code, and the code is
-// escaped although it comes from our own alphabet: nothing in it can
-// become markup.
-func checkinQRSVG(code string) template.HTML {
-	bitmap, err := mail.CheckinQR(code)
-	if err != nil || len(bitmap) == 0 {
-		return ""
-	}
-	n := strconv.Itoa(len(bitmap))
-	var d strings.Builder
-	for y, row := range bitmap {
-		for x := 0; x < len(row); {
-			if !row[x] {
-				x++
-				continue
-			}
-			run := 1
-			for x+run < len(row) && row[x+run] {
-				run++
-			}
-			// A run of dark modules is one rectangle, one module high.
-			d.WriteString("M" + strconv.Itoa(x) + " " + strconv.Itoa(y) + "h" + strconv.Itoa(run) + "v1h-" + strconv.Itoa(run) + "z")
-			x += run
-		}
-	}
-	label := template.HTMLEscapeString("QR code of your check-in code " + domain.FormatCode(code))
-	return template.HTML(`<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ` + n + ` ` + n + `"` +
-		` shape-rendering="crispEdges" role="img" aria-label="` + label + `">` +
-		`<rect width="` + n + `" height="` + n + `" fill="#fff"/>` +
-		`<path fill="#000" d="` + d.String() + `"/></svg>`)
-}
-
 // admissionView is what a page says of a new reply to e at now (the
 // event page's form, the invitation's yes): open, onto the waitlist, or
 // the sentence that says why not (domain.Event.Admit decides).
@@ -357,7 +317,7 @@ func admissionView(e domain.Event, now time.Time) (open, waitlist bool, closed s
 	case a.Taken():
 		return true, a.Status == domain.RSVPWaitlisted, ""
 	case a.Refusal.Reason == domain.ReasonRSVPNotOpen:
-		return false, false, "RSVPs open " + pageInstant(*e.RSVPOpensAt, pageZone(e.TimeZone)) + "."
+		return false, false, "RSVPs open " + present.Instant(*e.RSVPOpensAt, present.Zone(e.TimeZone)) + "."
 	case a.Refusal.Reason == domain.ReasonEventFull:
 		return false, false, "This event is full."
 	}

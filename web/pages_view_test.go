@@ -1,14 +1,13 @@
 package web
 
 import (
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/mail"
+	"github.com/convene/convene/notifications/present"
 )
 
 // TestPageTimes: local times with the zone named, as the e-mails write
@@ -37,12 +36,12 @@ func TestPageTimes(t *testing.T) {
 		// A zone the zone database does not know still tells the truth, in UTC.
 		{"Nowhere/Atlantis", "2026-12-10T17:00:00Z", "2026-12-10T19:00:00Z", "Thursday 10 December 2026, 17:00–19:00", "(UTC)"},
 	} {
-		loc := pageZone(c.zone)
+		loc := present.Zone(c.zone)
 		start, end := utc(c.start), utc(c.end)
-		if got := mail.Span(start, end, loc, mail.LongDate); got != c.when {
+		if got := present.Span(start, end, loc, present.LongDate); got != c.when {
 			t.Errorf("%s %s: when %q, want %q", c.zone, c.start, got, c.when)
 		}
-		if got := mail.ZoneLabel(loc, start); got != c.label {
+		if got := present.ZoneLabel(loc, start); got != c.label {
 			t.Errorf("%s %s: zone %q, want %q", c.zone, c.start, got, c.label)
 		}
 	}
@@ -88,26 +87,4 @@ func TestPlacesText(t *testing.T) {
 			t.Errorf("placesText(%+v) = %q, want %q", c.e, got, c.want)
 		}
 	}
-}
-
-// TestCheckinQRSVG: the svg is built only from numbers and an escaped
-// label, and there is none without a code.
-func TestCheckinQRSVG(t *testing.T) {
-	if got := checkinQRSVG(""); got != "" {
-		t.Errorf("checkinQRSVG(\"\") = %q, want nothing", got)
-	}
-	svg := string(checkinQRSVG(`"><script>alert(1)</script>`))
-	if svg == "" || strings.Contains(svg, "<script") || !strings.Contains(svg, `code &#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">`) {
-		t.Errorf("a hostile code is not escaped: %s", svg)
-	}
-	svg = string(checkinQRSVG("K7QM4TXZ"))
-	for _, want := range []string{`viewBox="0 0 29 29"`, `role="img"`, `aria-label="QR code of your check-in code K7QM-4TXZ"`, `<rect width="29" height="29" fill="#fff"/>`} {
-		if !strings.Contains(svg, want) {
-			t.Errorf("the svg lacks %s: %s", want, svg)
-		}
-	}
-	if strings.Contains(svg, "style") {
-		t.Errorf("the svg has a style, which the CSP forbids: %s", svg)
-	}
-	t.Logf("the svg of a version 1 code takes %d bytes", len(svg))
 }

@@ -375,7 +375,7 @@ func newSender(cfg Config, log *slog.Logger) (mail.Sender, func(), error) {
 		return nil, nil, usageError{"CONVENE_SMTP_URL: " + err.Error()}
 	}
 	log.Info("e-mails go through SMTP", "server", sc.String())
-	b := notifications.NewBatcher(smtp, mailConnections, 50, 20*time.Millisecond)
+	b := mail.NewBatcher(smtp, mailConnections, 50, 20*time.Millisecond)
 	return b, b.Close, nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/notifications/calendar"
+	"github.com/convene/convene/notifications/present"
 )
 
 // Invite is everything Compose needs to write one email to one attendee.
@@ -198,7 +199,7 @@ func Compose(kind Kind, in Invite) (Message, error) {
 	if org.Name == "" {
 		org.Name = in.Group.Name
 	}
-	org.Name = oneLineText(org.Name)
+	org.Name = present.OneLineText(org.Name)
 	if !plainAddress(org.Email) {
 		return Message{}, invalidf("organizer address %q is not a plain address: pass the group's contact_email or the first owner's email", org.Email)
 	}
@@ -206,7 +207,7 @@ func Compose(kind Kind, in Invite) (Message, error) {
 		return Message{}, invalidf("ManageURL is not an absolute http or https URL")
 	}
 	joinURL := ""
-	if online(e) {
+	if present.Online(e) {
 		joinURL = in.JoinURL
 		if joinURL == "" {
 			joinURL = e.OnlineURL
@@ -216,19 +217,19 @@ func Compose(kind Kind, in Invite) (Message, error) {
 		}
 	}
 
-	eventURL := EventURL(in.BaseURL, e)
-	groupName := oneLineText(in.Group.Name)
+	eventURL := calendar.EventURL(in.BaseURL, e)
+	groupName := present.OneLineText(in.Group.Name)
 	v := view{
 		Kind:        string(kind),
-		Name:        oneLineText(in.RSVP.Name),
-		Title:       oneLineText(e.Title),
+		Name:        present.OneLineText(in.RSVP.Name),
+		Title:       present.OneLineText(e.Title),
 		When:        when(e, loc),
-		Where:       place(e),
+		Where:       present.Place(e),
 		EventURL:    eventURL,
 		ManageURL:   in.ManageURL,
-		Description: bodyText(e.Description),
+		Description: present.BodyText(e.Description),
 		GroupName:   groupName,
-		Series:      oneLineText(in.SeriesTitle),
+		Series:      present.OneLineText(in.SeriesTitle),
 	}
 	if in.UnfollowURL != "" {
 		if !webURL(in.UnfollowURL) {
@@ -243,12 +244,12 @@ func Compose(kind Kind, in Invite) (Message, error) {
 	// The calendar's DESCRIPTION and the add-to-calendar links carry the
 	// join link and the event page, never the manage link: calendars are
 	// often shared, and the manage link lets whoever holds it cancel.
-	details := bodyText(e.Description)
+	details := present.BodyText(e.Description)
 	if joinURL != "" {
 		details = strings.TrimSpace("Join: " + joinURL + "\n\n" + details)
 	}
 	details = strings.TrimSpace(details + "\n\nEvent page: " + eventURL)
-	location, pageURL := place(e), eventURL
+	location, pageURL := present.Place(e), eventURL
 	if joinURL != "" {
 		location, pageURL = joinURL, joinURL // rule I11
 	}
@@ -271,7 +272,7 @@ func Compose(kind Kind, in Invite) (Message, error) {
 	if joinURL != "" {
 		ev.Conference = joinURL
 	}
-	attendee := calendar.Attendee{Person: calendar.Person{Name: oneLineText(in.RSVP.Name), Email: in.RSVP.Email}}
+	attendee := calendar.Attendee{Person: calendar.Person{Name: present.OneLineText(in.RSVP.Name), Email: in.RSVP.Email}}
 
 	var method calendar.Method
 	subjectDate := subjectDate(e, loc)
@@ -316,7 +317,7 @@ func Compose(kind Kind, in Invite) (Message, error) {
 		if v.Reason == "" {
 			v.Reason = e.CancelReason
 		}
-		v.Reason = bodyText(v.Reason)
+		v.Reason = present.BodyText(v.Reason)
 		v.Subject = "Cancelled: " + v.Title + " — " + subjectDate
 	case KindRSVPCancelled:
 		if in.Sequence < 1 {
@@ -339,10 +340,10 @@ func Compose(kind Kind, in Invite) (Message, error) {
 		if in.ConfirmBy.IsZero() || in.ManageURL == "" {
 			return Message{}, invalidf("a reconfirmation needs its deadline and the manage link")
 		}
-		v.ConfirmBy = in.ConfirmBy.In(loc).Format("Monday 2 January, 15:04") + " " + ZoneLabel(loc, in.ConfirmBy)
+		v.ConfirmBy = in.ConfirmBy.In(loc).Format("Monday 2 January, 15:04") + " " + present.ZoneLabel(loc, in.ConfirmBy)
 		v.Subject = "Please confirm you're still coming: " + v.Title + " — " + subjectDate
 	}
-	v.Subject = oneLineText(v.Subject)
+	v.Subject = present.OneLineText(v.Subject)
 
 	var cal []byte
 	if method != "" {
@@ -357,16 +358,16 @@ func Compose(kind Kind, in Invite) (Message, error) {
 		v.CheckinCode = domain.FormatCode(in.RSVP.CheckinCode)
 	}
 	if kind == KindGoing || kind == KindUpdated {
-		v.GoogleURL = GoogleCalendarURL(e, details, location)
-		v.OutlookURL = OutlookCalendarURL(e, details, location)
+		v.GoogleURL = calendar.GoogleCalendarURL(e, details, location)
+		v.OutlookURL = calendar.OutlookCalendarURL(e, details, location)
 		// Only people with a place get the code they check in with.
 		if code := in.RSVP.CheckinCode; code != "" {
-			bitmap, err := CheckinQR(code)
+			bitmap, err := present.CheckinQR(code)
 			if err != nil {
 				return Message{}, invalidf("check-in code: %v", err)
 			}
 			v.CheckinCode = domain.FormatCode(code)
-			v.CheckinQR = qrTable(bitmap, "QR code of your check-in code "+v.CheckinCode)
+			v.CheckinQR = present.CheckinQRTable(bitmap, "QR code of your check-in code "+v.CheckinCode)
 		}
 	}
 
@@ -387,8 +388,8 @@ func Compose(kind Kind, in Invite) (Message, error) {
 		ID:       messageIDOf(in, kind, host),
 		Kind:     kind,
 		Date:     in.Now,
-		From:     mail.Address{Name: oneLineText(from.Name), Address: from.Address},
-		To:       mail.Address{Name: oneLineText(in.RSVP.Name), Address: in.RSVP.Email},
+		From:     mail.Address{Name: present.OneLineText(from.Name), Address: from.Address},
+		To:       mail.Address{Name: present.OneLineText(in.RSVP.Name), Address: in.RSVP.Email},
 		ReplyTo:  mail.Address{Name: org.Name, Address: org.Email},
 		Subject:  v.Subject,
 		Text:     tidyText(text.String()),

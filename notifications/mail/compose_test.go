@@ -9,6 +9,7 @@ import (
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/notifications/calendar"
+	"github.com/convene/convene/notifications/present"
 )
 
 func TestComposeSubjects(t *testing.T) {
@@ -203,7 +204,7 @@ func TestChangeSentences(t *testing.T) {
 	} {
 		loc := mustZone(c.cur.TimeZone)
 		join := ""
-		if online(c.cur) {
+		if present.Online(c.cur) {
 			join = c.cur.OnlineURL
 		}
 		got, err := changeSentences(c.changed, c.cur, c.prev, loc, join)
@@ -254,7 +255,7 @@ func TestCalendarLinks(t *testing.T) {
 	details := "Bring a friend & a laptop!\nSee you."
 	location := "Kulturhuset, Youngstorget 3"
 
-	g, err := url.Parse(GoogleCalendarURL(e, details, location))
+	g, err := url.Parse(calendar.GoogleCalendarURL(e, details, location))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +266,7 @@ func TestCalendarLinks(t *testing.T) {
 		t.Errorf("Google link %s reads %v", g, q)
 	}
 
-	raw := OutlookCalendarURL(e, details, location)
+	raw := calendar.OutlookCalendarURL(e, details, location)
 	if strings.Contains(raw, "+") {
 		t.Errorf("Outlook link uses + for spaces, which Outlook shows: %s", raw)
 	}

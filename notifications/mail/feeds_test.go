@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/calendar"
 )
 
 // publishCases are the published calendars kept as golden files: a single
@@ -19,17 +20,17 @@ func publishCases(t *testing.T) map[string][]byte {
 	t.Helper()
 	cancelled := session()
 	cancelled.Status, cancelled.Sequence, cancelled.CancelReason = domain.EventCancelled, 2, "Speaker ill"
-	items := []Item{{Event: meetup(), Group: group()}, {Event: cancelled, Group: group()}}
+	items := []calendar.Item{{Event: meetup(), Group: group()}, {Event: cancelled, Group: group()}}
 	out := map[string][]byte{}
 	for name, c := range map[string]struct {
-		items []Item
-		opts  FeedOptions
+		items []calendar.Item
+		opts  calendar.FeedOptions
 	}{
-		"publish_event":    {items[:1], FeedOptions{BaseURL: baseURL}},
-		"publish_group":    {items, FeedOptions{BaseURL: baseURL, Name: "Oslo Gophers"}},
-		"publish_personal": {[]Item{{Event: session(), Group: group()}}, FeedOptions{BaseURL: baseURL, Name: "My events (Convene)", WithJoinLinks: true}},
+		"publish_event":    {items[:1], calendar.FeedOptions{BaseURL: baseURL}},
+		"publish_group":    {items, calendar.FeedOptions{BaseURL: baseURL, Name: "Oslo Gophers"}},
+		"publish_personal": {[]calendar.Item{{Event: session(), Group: group()}}, calendar.FeedOptions{BaseURL: baseURL, Name: "My events (Convene)", WithJoinLinks: true}},
 	} {
-		b, err := Publish(c.items, c.opts)
+		b, err := calendar.Publish(c.items, c.opts)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/present"
 )
 
 // headerNames are the header fields every message has, and no others.
@@ -82,19 +83,19 @@ func TestHostileInput(t *testing.T) {
 			if err != nil {
 				t.Fatalf("To %q does not parse: %v", pm.Header.Get("To"), err)
 			}
-			if to.Address != "ingrid@example.net" || to.Name != oneLineText(c.person) {
-				t.Errorf("To read back as %q <%s>, want %q", to.Name, to.Address, oneLineText(c.person))
+			if to.Address != "ingrid@example.net" || to.Name != present.OneLineText(c.person) {
+				t.Errorf("To read back as %q <%s>, want %q", to.Name, to.Address, present.OneLineText(c.person))
 			}
 			from, err := mail.ParseAddress(pm.Header.Get("From"))
-			if err != nil || from.Address != "no-reply@convene.example" || from.Name != oneLineText(c.group) {
-				t.Errorf("From %q read back as %v (%v), want name %q", pm.Header.Get("From"), from, err, oneLineText(c.group))
+			if err != nil || from.Address != "no-reply@convene.example" || from.Name != present.OneLineText(c.group) {
+				t.Errorf("From %q read back as %v (%v), want name %q", pm.Header.Get("From"), from, err, present.OneLineText(c.group))
 			}
 			list, err := mail.ParseAddressList(pm.Header.Get("To"))
 			if err != nil || len(list) != 1 {
 				t.Errorf("To holds %d addresses (%v)", len(list), err)
 			}
 			subj := decodeHeader(t, pm.Header.Get("Subject"))
-			if subj != m.Subject || !strings.Contains(subj, oneLineText(c.title)) {
+			if subj != m.Subject || !strings.Contains(subj, present.OneLineText(c.title)) {
 				t.Errorf("Subject read back as %q, want %q", subj, m.Subject)
 			}
 			if strings.ContainsAny(subj, "\r\n") {

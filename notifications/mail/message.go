@@ -34,6 +34,7 @@ import (
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/notifications/calendar"
+	"github.com/convene/convene/notifications/present"
 )
 
 // Kind is the news an email brings. The values are those of
@@ -354,22 +355,5 @@ func headerToken(s string) bool {
 // line separators go, runs of spaces shrink to one. net/mail then quotes it
 // or writes it as an RFC 2047 encoded word.
 func headerName(s string) string {
-	return oneLineText(s)
-}
-
-// oneLineText turns user text into one line: invalid UTF-8 becomes U+FFFD,
-// line breaks and tabs become spaces, other control characters are
-// removed, and spaces are collapsed and trimmed.
-func oneLineText(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r == '\r' || r == '\n' || r == '\t' || r == '\u2028' || r == '\u2029':
-			return ' '
-		case unicode.IsControl(r):
-			return -1
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
+	return present.OneLineText(s)
 }

@@ -13,6 +13,7 @@ import (
 	zxingqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/present"
 )
 
 var (
@@ -142,7 +143,7 @@ func TestCheckinQRInEmail(t *testing.T) {
 				t.Error("the HTML has an image")
 			}
 			got, label := tableBitmap(t, html)
-			want, err := CheckinQR(code)
+			want, err := present.CheckinQR(code)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,14 +187,14 @@ func TestCheckinQRSize(t *testing.T) {
 	}
 	largestTable, largestHTML, largestEML := 0, 0, 0
 	for _, code := range codes {
-		bitmap, err := CheckinQR(code)
+		bitmap, err := present.CheckinQR(code)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(bitmap) != 29 {
 			t.Errorf("%s: %d modules a side, want 29 (version 1)", code, len(bitmap))
 		}
-		largestTable = max(largestTable, len(qrTable(bitmap, "QR code of your check-in code "+domain.FormatCode(code))))
+		largestTable = max(largestTable, len(present.CheckinQRTable(bitmap, "QR code of your check-in code "+domain.FormatCode(code))))
 		in := invite()
 		in.RSVP.CheckinCode = code
 		m := mustCompose(t, KindGoing, in)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/calendar"
+	"github.com/convene/convene/notifications/present"
 )
 
 // Kinds of e-mail that ask the person to do something. They carry no
@@ -136,19 +138,19 @@ func ComposeRequest(kind Kind, in Request) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	groupName := oneLineText(in.Group.Name)
+	groupName := present.OneLineText(in.Group.Name)
 	v := requestView{
 		Kind:      string(kind),
-		Name:      oneLineText(in.Name),
-		Title:     oneLineText(e.Title),
+		Name:      present.OneLineText(in.Name),
+		Title:     present.OneLineText(e.Title),
 		When:      when(e, loc),
-		Where:     place(e),
-		EventURL:  EventURL(in.BaseURL, e),
+		Where:     present.Place(e),
+		EventURL:  calendar.EventURL(in.BaseURL, e),
 		ActionURL: in.ActionURL,
-		Note:      bodyText(in.Note),
-		Inviter:   oneLineText(in.InvitedBy),
+		Note:      present.BodyText(in.Note),
+		Inviter:   present.OneLineText(in.InvitedBy),
 		GroupName: groupName,
-		Series:    oneLineText(in.SeriesTitle),
+		Series:    present.OneLineText(in.SeriesTitle),
 		Mode:      string(in.FollowMode),
 		Unfollow:  in.UnfollowURL,
 	}
@@ -164,7 +166,7 @@ func ComposeRequest(kind Kind, in Request) (Message, error) {
 			return Message{}, invalidf("a confirmation needs ExpiresAt")
 		}
 		v.Subject = "Confirm your RSVP: " + v.Title + " — " + subjectDate(e, loc)
-		v.Expires = in.ExpiresAt.In(loc).Format("Monday 2 January 15:04") + " " + ZoneLabel(loc, in.ExpiresAt)
+		v.Expires = in.ExpiresAt.In(loc).Format("Monday 2 January 15:04") + " " + present.ZoneLabel(loc, in.ExpiresAt)
 		// A new request for the same RSVP is a new e-mail (a provider
 		// drops a Message-ID it has seen); a retry of one is not.
 		seq = int(in.ExpiresAt.Unix())
@@ -173,10 +175,10 @@ func ComposeRequest(kind Kind, in Request) (Message, error) {
 			return Message{}, invalidf("a follow confirmation needs ExpiresAt, SeriesTitle and FollowMode")
 		}
 		v.Subject = "Confirm: follow " + v.Series
-		v.Expires = in.ExpiresAt.In(loc).Format("Monday 2 January 15:04") + " " + ZoneLabel(loc, in.ExpiresAt)
+		v.Expires = in.ExpiresAt.In(loc).Format("Monday 2 January 15:04") + " " + present.ZoneLabel(loc, in.ExpiresAt)
 		seq = int(in.ExpiresAt.Unix())
 	}
-	v.Subject = oneLineText(v.Subject)
+	v.Subject = present.OneLineText(v.Subject)
 	var text, html bytes.Buffer
 	if err := textTemplates.ExecuteTemplate(&text, "request.txt", v); err != nil {
 		return Message{}, err
@@ -193,8 +195,8 @@ func ComposeRequest(kind Kind, in Request) (Message, error) {
 		ID:      MessageID(in.ID, kind, seq, base.Hostname()),
 		Kind:    kind,
 		Date:    in.Now,
-		From:    mail.Address{Name: oneLineText(from.Name), Address: from.Address},
-		To:      mail.Address{Name: oneLineText(in.Name), Address: in.Email},
+		From:    mail.Address{Name: present.OneLineText(from.Name), Address: from.Address},
+		To:      mail.Address{Name: present.OneLineText(in.Name), Address: in.Email},
 		ReplyTo: mail.Address{Name: groupName, Address: in.OrganizerEmail},
 		Subject: v.Subject,
 		Text:    tidyText(text.String()),

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/present"
 )
 
 // The request fixtures are an organiser's invitation to the Oslo meetup and
@@ -513,12 +514,12 @@ func TestRequestHostileInput(t *testing.T) {
 				}
 
 				list, err := mail.ParseAddressList(pm.Header.Get("To"))
-				if err != nil || len(list) != 1 || list[0].Address != in.Email || list[0].Name != oneLineText(c.person) {
-					t.Errorf("To %q reads %v (%v), want one address named %q", pm.Header.Get("To"), list, err, oneLineText(c.person))
+				if err != nil || len(list) != 1 || list[0].Address != in.Email || list[0].Name != present.OneLineText(c.person) {
+					t.Errorf("To %q reads %v (%v), want one address named %q", pm.Header.Get("To"), list, err, present.OneLineText(c.person))
 				}
 				from, err := mail.ParseAddress(pm.Header.Get("From"))
-				if err != nil || from.Address != "no-reply@convene.example" || from.Name != oneLineText(c.group) {
-					t.Errorf("From %q reads %v (%v), want name %q", pm.Header.Get("From"), from, err, oneLineText(c.group))
+				if err != nil || from.Address != "no-reply@convene.example" || from.Name != present.OneLineText(c.group) {
+					t.Errorf("From %q reads %v (%v), want name %q", pm.Header.Get("From"), from, err, present.OneLineText(c.group))
 				}
 				replyTo, err := mail.ParseAddressList(pm.Header.Get("Reply-To"))
 				if err != nil || len(replyTo) != 1 || replyTo[0].Address != "hello@oslogophers.example" {
@@ -532,7 +533,7 @@ func TestRequestHostileInput(t *testing.T) {
 					}
 				}
 				subj := decodeHeader(t, pm.Header.Get("Subject"))
-				if subj != m.Subject || !strings.Contains(subj, oneLineText(c.title)) || !oneLine(subj) {
+				if subj != m.Subject || !strings.Contains(subj, present.OneLineText(c.title)) || !oneLine(subj) {
 					t.Errorf("Subject read back as %q, want %q with the cleaned title", subj, m.Subject)
 				}
 
@@ -545,8 +546,8 @@ func TestRequestHostileInput(t *testing.T) {
 				}) {
 					t.Error("a control character reached a decoded body")
 				}
-				if !strings.Contains(text, oneLineText(c.title)) {
-					t.Errorf("text body lacks the cleaned title %q", oneLineText(c.title))
+				if !strings.Contains(text, present.OneLineText(c.title)) {
+					t.Errorf("text body lacks the cleaned title %q", present.OneLineText(c.title))
 				}
 				for _, tag := range requestTagRE.FindAllStringSubmatch(html, -1) {
 					if !requestTags[tag[2]] {

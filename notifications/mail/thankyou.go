@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/calendar"
+	"github.com/convene/convene/notifications/present"
 )
 
 // KindThankYou thanks an attendee after the event, with the recording,
@@ -101,12 +103,12 @@ func ComposeThankYou(in ThankYou) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	groupName := oneLineText(in.Group.Name)
+	groupName := present.OneLineText(in.Group.Name)
 	v := thankYouView{
-		Name:         oneLineText(in.RSVP.Name),
-		Title:        oneLineText(e.Title),
+		Name:         present.OneLineText(in.RSVP.Name),
+		Title:        present.OneLineText(e.Title),
 		When:         when(e, loc),
-		EventURL:     EventURL(in.BaseURL, e),
+		EventURL:     calendar.EventURL(in.BaseURL, e),
 		RecordingURL: e.RecordingURL,
 		FeedbackURL:  in.FeedbackURL,
 		GroupName:    groupName,
@@ -115,10 +117,10 @@ func ComposeThankYou(in ThankYou) (Message, error) {
 		// A link a message cannot carry as it is is left out rather than
 		// failing the thank-you of every attendee.
 		if u := strings.TrimSpace(sp.SlidesURL); u != "" && webURL(u) {
-			v.Slides = append(v.Slides, slidesItem{Speaker: oneLineText(sp.Name), Talk: oneLineText(sp.TalkTitle), URL: u})
+			v.Slides = append(v.Slides, slidesItem{Speaker: present.OneLineText(sp.Name), Talk: present.OneLineText(sp.TalkTitle), URL: u})
 		}
 	}
-	v.Subject = oneLineText("Thank you for coming: " + v.Title)
+	v.Subject = present.OneLineText("Thank you for coming: " + v.Title)
 	var text, html bytes.Buffer
 	if err := textTemplates.ExecuteTemplate(&text, "thankyou.txt", v); err != nil {
 		return Message{}, err
@@ -134,8 +136,8 @@ func ComposeThankYou(in ThankYou) (Message, error) {
 		ID:      MessageID(in.RSVP.ID, KindThankYou, 0, base.Hostname()),
 		Kind:    KindThankYou,
 		Date:    in.Now,
-		From:    mail.Address{Name: oneLineText(from.Name), Address: from.Address},
-		To:      mail.Address{Name: oneLineText(in.RSVP.Name), Address: in.RSVP.Email},
+		From:    mail.Address{Name: present.OneLineText(from.Name), Address: from.Address},
+		To:      mail.Address{Name: present.OneLineText(in.RSVP.Name), Address: in.RSVP.Email},
 		ReplyTo: mail.Address{Name: groupName, Address: in.OrganizerEmail},
 		Subject: v.Subject,
 		Text:    tidyText(text.String()),

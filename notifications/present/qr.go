@@ -1,4 +1,4 @@
-package mail
+package present
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	qr "github.com/piglig/go-qr"
+
+	"github.com/convene/convene/domain"
 )
 
 // CheckinQR returns the QR code of an attendee's check-in code
@@ -70,7 +72,7 @@ const (
 	qrLight   = "#ffffff"
 )
 
-// qrTable draws the bitmap as an HTML table of dark and light cells for
+// CheckinQRTable draws the bitmap as an HTML table of dark and light cells for
 // the e-mail's HTML body. An image would need multipart/related (or a
 // link to a remote image), which breaks the invite layout of rule M2, and
 // many clients block images until asked; table cells with a bgcolor are
@@ -83,7 +85,7 @@ const (
 // the table's white background; dark cells carry both a bgcolor attribute
 // and an inline style, as clients honour one or the other. label is the
 // text a screen reader says instead of reading 29 rows of empty cells.
-func qrTable(bitmap [][]bool, label string) htmltemplate.HTML {
+func CheckinQRTable(bitmap [][]bool, label string) htmltemplate.HTML {
 	n := len(bitmap)
 	if n == 0 {
 		return ""
@@ -138,4 +140,45 @@ func qrTable(bitmap [][]bool, label string) htmltemplate.HTML {
 	b.WriteString("</table>")
 	// Every byte above is ours but the label, which is escaped.
 	return htmltemplate.HTML(b.String())
+}
+
+// CheckinQRSVG draws the QR code of an attendee's check-in code as an
+// inline <svg> for their page: one path of the dark modules, in a viewBox
+// measured in modules that includes the quiet zone, on a white square of
+// its own so that it scans in dark mode too. Only presentation attributes
+// (fill, shape-rendering), never a style attribute: the pages' CSP forbids
+// inline styles. The modules are mail.CheckinQR's, the same QR code as
+// in the e-mails. It returns "" if there is no QR code to draw; the page
+// then shows the code in text only.
+//
+// The markup is built from numbers and from the code, and the code is
+// escaped although it comes from our own alphabet: nothing in it can
+// become markup.
+func CheckinQRSVG(code string) htmltemplate.HTML {
+	bitmap, err := CheckinQR(code)
+	if err != nil || len(bitmap) == 0 {
+		return ""
+	}
+	n := strconv.Itoa(len(bitmap))
+	var d strings.Builder
+	for y, row := range bitmap {
+		for x := 0; x < len(row); {
+			if !row[x] {
+				x++
+				continue
+			}
+			run := 1
+			for x+run < len(row) && row[x+run] {
+				run++
+			}
+			// A run of dark modules is one rectangle, one module high.
+			d.WriteString("M" + strconv.Itoa(x) + " " + strconv.Itoa(y) + "h" + strconv.Itoa(run) + "v1h-" + strconv.Itoa(run) + "z")
+			x += run
+		}
+	}
+	label := htmltemplate.HTMLEscapeString("QR code of your check-in code " + domain.FormatCode(code))
+	return htmltemplate.HTML(`<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ` + n + ` ` + n + `"` +
+		` shape-rendering="crispEdges" role="img" aria-label="` + label + `">` +
+		`<rect width="` + n + `" height="` + n + `" fill="#fff"/>` +
+		`<path fill="#000" d="` + d.String() + `"/></svg>`)
 }

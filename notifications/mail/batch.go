@@ -1,39 +1,37 @@
-package notifications
+package mail
 
 import (
 	"context"
 	"sync"
 	"time"
-
-	"github.com/convene/convene/notifications/mail"
 )
 
 // Batcher is a Sender that gathers the messages of concurrent callers —
 // each River worker sends one delivery, a batch worker fifty — into
 // batches, and sends each batch over one connection of the inner Sender.
 // A fan-out to thousands thus uses a few connections, a few at a time,
-// instead of one per message. It is a mail.Submitter: each caller is
+// instead of one per message. It is a Submitter: each caller is
 // told each of its messages' outcome as soon as the server has answered,
 // and the connection waits for the caller to record it before it sends
 // the next message, so that at most one message per connection is sent
 // but not yet recorded.
 type Batcher struct {
-	inner    mail.Submitter
+	inner    Submitter
 	maxBatch int
 	linger   time.Duration
-	reqs     chan mail.Submission
+	reqs     chan Submission
 	stop     chan struct{}
 	wg       sync.WaitGroup
 }
 
 // NewBatcher starts conns senders, each sending up to maxBatch messages per
 // connection, waiting at most linger for a batch to fill. Close stops them.
-func NewBatcher(inner mail.Sender, conns, maxBatch int, linger time.Duration) *Batcher {
-	sub, ok := inner.(mail.Submitter)
+func NewBatcher(inner Sender, conns, maxBatch int, linger time.Duration) *Batcher {
+	sub, ok := inner.(Submitter)
 	if !ok {
 		sub = reportAtEnd{inner}
 	}
-	b := &Batcher{inner: sub, maxBatch: maxBatch, linger: linger, reqs: make(chan mail.Submission), stop: make(chan struct{})}
+	b := &Batcher{inner: sub, maxBatch: maxBatch, linger: linger, reqs: make(chan Submission), stop: make(chan struct{})}
 	for range conns {
 		b.wg.Add(1)
 		go b.loop()
@@ -42,21 +40,21 @@ func NewBatcher(inner mail.Sender, conns, maxBatch int, linger time.Duration) *B
 }
 
 // Send queues each message for the next batch and waits for its outcome.
-func (b *Batcher) Send(ctx context.Context, msgs []mail.Message) []error {
+func (b *Batcher) Send(ctx context.Context, msgs []Message) []error {
 	errs := make([]error, len(msgs))
-	subs := make([]mail.Submission, len(msgs))
+	subs := make([]Submission, len(msgs))
 	for i, m := range msgs {
-		subs[i] = mail.Submission{Msg: m, Ctx: ctx, Done: func(err error) { errs[i] = err }}
+		subs[i] = Submission{Msg: m, Ctx: ctx, Done: func(err error) { errs[i] = err }}
 	}
 	b.Submit(ctx, subs)
 	return errs
 }
 
 // Submit queues each submission for the next batch and returns once each
-// has been told its outcome; see mail.Submitter. A submission that
+// has been told its outcome; see Submitter. A submission that
 // cannot join a batch before its context ends, or before the Batcher is
 // closed, is told so and not sent.
-func (b *Batcher) Submit(ctx context.Context, subs []mail.Submission) {
+func (b *Batcher) Submit(ctx context.Context, subs []Submission) {
 	var wg sync.WaitGroup
 	wg.Add(len(subs))
 	for _, s := range subs {
@@ -68,11 +66,11 @@ func (b *Batcher) Submit(ctx context.Context, subs []mail.Submission) {
 		select {
 		case b.reqs <- s:
 		case <-ctx.Done():
-			s.Done(&mail.DeliveryError{MessageID: s.Msg.ID, Stage: mail.StageConnect, Err: ctx.Err()})
+			s.Done(&DeliveryError{MessageID: s.Msg.ID, Stage: StageConnect, Err: ctx.Err()})
 		case <-s.Ctx.Done():
-			s.Done(&mail.DeliveryError{MessageID: s.Msg.ID, Stage: mail.StageConnect, Err: s.Ctx.Err()})
+			s.Done(&DeliveryError{MessageID: s.Msg.ID, Stage: StageConnect, Err: s.Ctx.Err()})
 		case <-b.stop:
-			s.Done(&mail.DeliveryError{MessageID: s.Msg.ID, Stage: mail.StageConnect, Err: context.Canceled})
+			s.Done(&DeliveryError{MessageID: s.Msg.ID, Stage: StageConnect, Err: context.Canceled})
 		}
 	}
 	wg.Wait()
@@ -87,7 +85,7 @@ func (b *Batcher) Close() {
 func (b *Batcher) loop() {
 	defer b.wg.Done()
 	for {
-		var batch []mail.Submission
+		var batch []Submission
 		select {
 		case r := <-b.reqs:
 			batch = append(batch, r)
@@ -111,8 +109,8 @@ func (b *Batcher) loop() {
 
 // send delivers one batch. The connection's context ends when every
 // caller's has: one caller giving up does not abort the others' messages
-// (its own are not begun, or are cut off: see mail.Submission).
-func (b *Batcher) send(batch []mail.Submission) {
+// (its own are not begun, or are cut off: see Submission).
+func (b *Batcher) send(batch []Submission) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan struct{})
@@ -132,8 +130,8 @@ func (b *Batcher) send(batch []mail.Submission) {
 
 // reportAtEnd makes a plain Sender a Submitter that reports every outcome
 // once the whole Send has returned.
-type reportAtEnd struct{ mail.Sender }
+type reportAtEnd struct{ Sender }
 
-func (r reportAtEnd) Submit(ctx context.Context, subs []mail.Submission) {
-	mail.Submit(ctx, r.Sender, subs)
+func (r reportAtEnd) Submit(ctx context.Context, subs []Submission) {
+	Submit(ctx, r.Sender, subs)
 }

@@ -1,4 +1,4 @@
-package mail
+package calendar
 
 import (
 	"net/url"
@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/calendar"
+	"github.com/convene/convene/notifications/present"
 )
 
 // Feed refresh hints for calendar apps that subscribe (RFC 7986
@@ -45,15 +45,15 @@ func Publish(items []Item, o FeedOptions) ([]byte, error) {
 	if u, err := url.Parse(o.BaseURL); err == nil {
 		host = u.Hostname()
 	}
-	cal := calendar.Calendar{Method: calendar.MethodPublish, Name: o.Name}
+	cal := Calendar{Method: MethodPublish, Name: o.Name}
 	if o.Name != "" {
 		cal.RefreshInterval, cal.PublishedTTL = FeedRefresh, FeedRefresh
 	}
 	for _, it := range items {
 		e := it.Event
 		eventURL := EventURL(o.BaseURL, e)
-		details, location, link := PublicDetails(e, eventURL), place(e), eventURL
-		if o.WithJoinLinks && e.OnlineURL != "" && online(e) {
+		details, location, link := PublicDetails(e, eventURL), present.Place(e), eventURL
+		if o.WithJoinLinks && e.OnlineURL != "" && present.Online(e) {
 			join := e.OnlineURL
 			if it.JoinURL != "" {
 				join = it.JoinURL
@@ -61,14 +61,14 @@ func Publish(items []Item, o FeedOptions) ([]byte, error) {
 			details = strings.TrimSpace("Join: " + join + "\n\n" + details)
 			location, link = join, join // rule I11
 		}
-		ev := calendar.Event{
-			UID: calendar.UID(e.ID, host), Sequence: e.Sequence, Stamp: e.UpdatedAt.UTC(),
+		ev := Event{
+			UID: UID(e.ID, host), Sequence: e.Sequence, Stamp: e.UpdatedAt.UTC(),
 			Start: e.StartsAt, End: e.EndsAt, Summary: e.Title, Description: details,
-			Location: location, URL: link, Status: calendar.StatusConfirmed,
+			Location: location, URL: link, Status: StatusConfirmed,
 			Created: e.CreatedAt, LastModified: e.UpdatedAt,
 		}
 		if e.Status == domain.EventCancelled {
-			ev.Status = calendar.StatusCancelled
+			ev.Status = StatusCancelled
 		}
 		cal.Events = append(cal.Events, ev)
 	}
@@ -79,7 +79,7 @@ func Publish(items []Item, o FeedOptions) ([]byte, error) {
 // links say: the description and the event page — never a join link or a
 // manage link.
 func PublicDetails(e domain.Event, eventURL string) string {
-	return strings.TrimSpace(bodyText(e.Description) + "\n\nEvent page: " + eventURL)
+	return strings.TrimSpace(present.BodyText(e.Description) + "\n\nEvent page: " + eventURL)
 }
 
 // CalendarLinks are the public add-to-calendar links of an event.
@@ -91,7 +91,7 @@ type CalendarLinks struct {
 // public page: Google Calendar, Outlook on the web, and its .ics download.
 func PublicCalendarLinks(baseURL string, e domain.Event) CalendarLinks {
 	eventURL := EventURL(baseURL, e)
-	details, location := PublicDetails(e, eventURL), place(e)
+	details, location := PublicDetails(e, eventURL), present.Place(e)
 	return CalendarLinks{
 		Google:  GoogleCalendarURL(e, details, location),
 		Outlook: OutlookCalendarURL(e, details, location),

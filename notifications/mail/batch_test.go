@@ -1,4 +1,4 @@
-package notifications
+package mail
 
 import (
 	"context"
@@ -9,13 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/convene/convene/notifications/mail"
 	"github.com/convene/convene/notifications/smtptest"
 )
 
-func plainMessage(i int) mail.Message {
-	return mail.Message{
-		ID: fmt.Sprintf("m%d.going.0@convene.example", i), Kind: mail.KindWaitlisted, Date: time.Now(),
+func plainMessage(i int) Message {
+	return Message{
+		ID: fmt.Sprintf("m%d.going.0@convene.example", i), Kind: KindWaitlisted, Date: time.Now(),
 		From: netmail.Address{Name: "Convene", Address: "events@convene.example"}, To: netmail.Address{Address: fmt.Sprintf("p%d@example.org", i)},
 		Subject: "Hello", Text: "Hello", HTML: "<p>Hello</p>",
 	}
@@ -26,11 +25,11 @@ func plainMessage(i int) mail.Message {
 // message arrives once.
 func TestBatcherSharesConnections(t *testing.T) {
 	sink := smtptest.Start(t)
-	cfg, err := mail.ParseSMTPURL(sink.URL())
+	cfg, err := ParseSMTPURL(sink.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
-	smtp, err := mail.NewSMTP(cfg)
+	smtp, err := NewSMTP(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +42,7 @@ func TestBatcherSharesConnections(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = b.Send(context.Background(), []mail.Message{plainMessage(i)})[0]
+			errs[i] = b.Send(context.Background(), []Message{plainMessage(i)})[0]
 		}()
 	}
 	wg.Wait()
@@ -70,8 +69,8 @@ func TestBatcherSharesConnections(t *testing.T) {
 func TestBatcherKeepsOutcomesApart(t *testing.T) {
 	sink := smtptest.Start(t)
 	sink.Reject("p3@example.org")
-	cfg, _ := mail.ParseSMTPURL(sink.URL())
-	smtp, _ := mail.NewSMTP(cfg)
+	cfg, _ := ParseSMTPURL(sink.URL())
+	smtp, _ := NewSMTP(cfg)
 	// A long window, so that all six sends join one batch even when a
 	// loaded machine starts the goroutines late.
 	b := NewBatcher(smtp, 1, 6, 5*time.Second)
@@ -82,12 +81,12 @@ func TestBatcherKeepsOutcomesApart(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = b.Send(context.Background(), []mail.Message{plainMessage(i)})[0]
+			errs[i] = b.Send(context.Background(), []Message{plainMessage(i)})[0]
 		}()
 	}
 	wg.Wait()
 	for i, err := range errs {
-		if (i == 3) != (err != nil) || (i == 3 && !mail.IsPermanent(err)) {
+		if (i == 3) != (err != nil) || (i == 3 && !IsPermanent(err)) {
 			t.Fatalf("message %d: %v", i, err)
 		}
 	}
@@ -102,8 +101,8 @@ func TestBatcherKeepsOutcomesApart(t *testing.T) {
 func TestBatcherCallerGivesUp(t *testing.T) {
 	sink := smtptest.Start(t)
 	sink.SetDelay(30 * time.Millisecond)
-	cfg, _ := mail.ParseSMTPURL(sink.URL())
-	smtp, _ := mail.NewSMTP(cfg)
+	cfg, _ := ParseSMTPURL(sink.URL())
+	smtp, _ := NewSMTP(cfg)
 	b := NewBatcher(smtp, 1, 10, time.Second)
 	defer b.Close()
 	leaving, leave := context.WithCancel(context.Background())
@@ -116,10 +115,10 @@ func TestBatcherCallerGivesUp(t *testing.T) {
 	)
 	submit := func(ctx context.Context, from int) {
 		defer wg.Done()
-		var subs []mail.Submission
+		var subs []Submission
 		for i := from; i < from+3; i++ {
 			m := plainMessage(i)
-			subs = append(subs, mail.Submission{Msg: m, Ctx: ctx, Done: func(err error) {
+			subs = append(subs, Submission{Msg: m, Ctx: ctx, Done: func(err error) {
 				mu.Lock()
 				outcomes[m.ID] = err
 				mu.Unlock()

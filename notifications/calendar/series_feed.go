@@ -1,4 +1,4 @@
-package mail
+package calendar
 
 import (
 	"net/url"
@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/calendar"
+	"github.com/convene/convene/notifications/present"
 )
 
 // SeriesURL is the public page of a series.
@@ -26,7 +26,7 @@ func SeriesURL(baseURL string, s domain.Series) string {
 // occurrence stay single events with their own UID.
 func PublishSeries(v domain.SeriesView, now time.Time, o FeedOptions) ([]byte, error) {
 	s := v.Series
-	loc, err := loadZone(s.TimeZone)
+	loc, err := present.LoadZone(s.TimeZone)
 	if err != nil {
 		return nil, err
 	}
@@ -38,17 +38,17 @@ func PublishSeries(v domain.SeriesView, now time.Time, o FeedOptions) ([]byte, e
 	// The series' own fields; an occurrence is an event with them.
 	proto := domain.Event{Title: s.Title, Description: s.Description, Kind: s.Kind, Venue: s.Venue, OnlineURL: s.OnlineURL, TimeZone: s.TimeZone}
 	details := PublicDetails(proto, page)
-	cal := calendar.Calendar{Method: calendar.MethodPublish, Name: o.Name, ZoneHorizon: now.AddDate(2, 0, 0)}
+	cal := Calendar{Method: MethodPublish, Name: o.Name, ZoneHorizon: now.AddDate(2, 0, 0)}
 	if o.Name != "" {
 		cal.RefreshInterval, cal.PublishedTTL = FeedRefresh, FeedRefresh
 	}
-	master := calendar.Event{
-		UID: calendar.UID(s.ID, host), Sequence: s.Sequence, Stamp: s.UpdatedAt.UTC(), Zone: loc,
+	master := Event{
+		UID: UID(s.ID, host), Sequence: s.Sequence, Stamp: s.UpdatedAt.UTC(), Zone: loc,
 		Start: s.StartsAt, End: s.StartsAt.Add(s.Duration), Summary: s.Title, Description: details,
-		Location: place(proto), URL: page, Status: calendar.StatusConfirmed, RRule: untilEnded(s),
+		Location: present.Place(proto), URL: page, Status: StatusConfirmed, RRule: untilEnded(s),
 		Created: s.CreatedAt, LastModified: s.UpdatedAt,
 	}
-	var extra []calendar.Event
+	var extra []Event
 	for _, oc := range v.Occurrences {
 		cancelled := oc.Status == domain.EventCancelled
 		// An occurrence at a local time that happens twice (clocks going
@@ -62,20 +62,20 @@ func PublishSeries(v domain.SeriesView, now time.Time, o FeedOptions) ([]byte, e
 		case oc.InRule && cancelled:
 			master.ExDates = append(master.ExDates, oc.OccurrenceStart)
 		case oc.InRule && (twice || !oc.StartsAt.Equal(oc.OccurrenceStart) || !oc.EndsAt.Equal(oc.OccurrenceStart.Add(s.Duration))):
-			extra = append(extra, calendar.Event{
+			extra = append(extra, Event{
 				UID: master.UID, Sequence: s.Sequence, Stamp: master.Stamp, Zone: loc, RecurrenceID: oc.OccurrenceStart,
 				Start: oc.StartsAt, End: oc.EndsAt, Summary: oc.Title, Description: details, Location: master.Location,
-				URL: EventURL(o.BaseURL, domain.Event{Slug: oc.Slug}), Status: calendar.StatusConfirmed,
+				URL: EventURL(o.BaseURL, domain.Event{Slug: oc.Slug}), Status: StatusConfirmed,
 			})
 		case !oc.InRule && !cancelled:
-			extra = append(extra, calendar.Event{
-				UID: calendar.UID(oc.EventID, host), Sequence: s.Sequence, Stamp: master.Stamp,
+			extra = append(extra, Event{
+				UID: UID(oc.EventID, host), Sequence: s.Sequence, Stamp: master.Stamp,
 				Start: oc.StartsAt, End: oc.EndsAt, Summary: oc.Title, Description: details, Location: master.Location,
-				URL: EventURL(o.BaseURL, domain.Event{Slug: oc.Slug}), Status: calendar.StatusConfirmed,
+				URL: EventURL(o.BaseURL, domain.Event{Slug: oc.Slug}), Status: StatusConfirmed,
 			})
 		}
 	}
-	cal.Events = append([]calendar.Event{master}, extra...)
+	cal.Events = append([]Event{master}, extra...)
 	return cal.Encode()
 }
 

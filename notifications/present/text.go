@@ -1,0 +1,81 @@
+package present
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/convene/convene/domain"
+)
+
+// Place is what the body says under "Where": the venue's name and address,
+// or "Online".
+func Place(e domain.Event) string {
+	if e.Venue == nil {
+		if e.OnlineURL != "" || e.Kind == domain.KindLiveSession {
+			return "Online"
+		}
+		return ""
+	}
+	return VenueText(*e.Venue)
+}
+
+// VenueText is a venue on one line: "Kulturhuset, Youngstorget 3".
+func VenueText(v domain.Venue) string {
+	name, addr := OneLineText(v.Name), OneLineText(v.Address)
+	switch {
+	case addr == "":
+		return name
+	case name == "":
+		return addr
+	}
+	return name + ", " + addr
+}
+
+// Online reports whether people join the event through a link rather than
+// in a room.
+func Online(e domain.Event) bool {
+	return e.Kind == domain.KindLiveSession || (e.Venue == nil && e.OnlineURL != "")
+}
+
+// BodyText cleans multi-line user text (a description, a reason) for a
+// body: invalid UTF-8 becomes U+FFFD, CRLF and CR become LF, tabs stay,
+// other control characters are removed, trailing space on lines and blank
+// lines at either end are dropped.
+func BodyText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return r
+		case r == '\u2028' || r == '\u2029':
+			return '\n'
+		case unicode.IsControl(r):
+			return -1
+		}
+		return r
+	}, s)
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRightFunc(l, unicode.IsSpace)
+	}
+	return strings.Trim(strings.Join(lines, "\n"), "\n")
+}
+
+// OneLineText turns user text into one line: invalid UTF-8 becomes U+FFFD,
+// line breaks and tabs become spaces, other control characters are
+// removed, and spaces are collapsed and trimmed.
+func OneLineText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\r' || r == '\n' || r == '\t' || r == '\u2028' || r == '\u2029':
+			return ' '
+		case unicode.IsControl(r):
+			return -1
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}

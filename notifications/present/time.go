@@ -1,0 +1,133 @@
+// Package present holds how Convene shows things to people, the same in
+// e-mails and on pages: times in an event's zone with the zone named,
+// places, user text made safe for a line or a body, and check-in QR codes.
+// It depends on nothing of Convene's but domain: mail, calendar and web
+// build on it.
+package present
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// People read times in the event's zone, with the zone named.
+
+// Date layouts for Span.
+const (
+	LongDate  = "Monday 2 January 2006"
+	ShortDate = "Mon 2 Jan 2006"
+)
+
+const (
+	clock         = "15:04"
+	enDash        = "–"
+	spacedEnDash  = " – "
+	zoneSeparator = ", "
+)
+
+// Zone returns an event's zone for showing its times; an unknown zone (the
+// domain validates names, so only a broken zone database) falls back to
+// UTC, which ZoneLabel then names, so the time shown is still true.
+func Zone(name string) *time.Location {
+	loc, err := LoadZone(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Instant formats one instant with its zone: "Monday 7 December 2026,
+// 09:00 (Europe/Oslo, CET)".
+func Instant(t time.Time, loc *time.Location) string {
+	return Span(t, time.Time{}, loc, LongDate) + " " + ZoneLabel(loc, t)
+}
+
+// LoadZone returns an event's zone, loaded once per name. The domain
+// validates zone names, so a failure means the zone database is missing or
+// the data is corrupt.
+func LoadZone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("event time zone %q is not an IANA zone name", name)
+	}
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name) // reads and parses the zone's file
+	if err != nil {
+		return nil, fmt.Errorf("event time zone %q: %w", name, err)
+	}
+	zones.Store(name, loc)
+	return loc, nil
+}
+
+// zones keeps the zones loaded so far: every e-mail of a fan-out needs
+// its event's. Only names time.LoadLocation found are kept, so there are
+// at most as many as the zone database has.
+var zones sync.Map
+
+// ZoneAbbr names the zone in force at t: "CET", or "UTC+4" where the zone
+// database has no letters (it writes "+04").
+func ZoneAbbr(t time.Time) string {
+	abbr, offset := t.Zone()
+	if abbr != "" && !strings.ContainsAny(abbr[:1], "+-") {
+		return abbr
+	}
+	if offset == 0 {
+		return "UTC"
+	}
+	sign := "+"
+	if offset < 0 {
+		sign, offset = "-", -offset
+	}
+	h, m := offset/3600, offset%3600/60
+	if m == 0 {
+		return fmt.Sprintf("UTC%s%d", sign, h)
+	}
+	return fmt.Sprintf("UTC%s%d:%02d", sign, h, m)
+}
+
+// ZoneLabel is the parenthesised zone: "(Europe/Oslo, CET)", or "(UTC)".
+func ZoneLabel(loc *time.Location, t time.Time) string {
+	abbr := ZoneAbbr(t.In(loc))
+	if loc.String() == "UTC" || loc.String() == abbr {
+		return "(" + abbr + ")"
+	}
+	return "(" + loc.String() + zoneSeparator + abbr + ")"
+}
+
+// Span formats start and end in loc without the zone:
+// "Thursday 10 December 2026, 18:00–20:00", or, across midnight,
+// "Thursday 10 December 2026, 22:00 – Friday 11 December 2026, 02:00".
+// A zero end gives the start alone. When the zone's abbreviation changes
+// between start and end (a night across a daylight-saving change), each
+// time is followed by its own abbreviation.
+func Span(start, end time.Time, loc *time.Location, dateLayout string) string {
+	s := start.In(loc)
+	day := s.Format(dateLayout) + ", " + s.Format(clock)
+	if end.IsZero() {
+		return day
+	}
+	e := end.In(loc)
+	if ZoneAbbr(s) != ZoneAbbr(e) {
+		day += " " + ZoneAbbr(s)
+		endClock := e.Format(clock) + " " + ZoneAbbr(e)
+		if SameDay(s, e) {
+			return day + spacedEnDash + endClock
+		}
+		return day + spacedEnDash + e.Format(dateLayout) + ", " + endClock
+	}
+	if SameDay(s, e) {
+		return day + enDash + e.Format(clock)
+	}
+	return day + spacedEnDash + e.Format(dateLayout) + ", " + e.Format(clock)
+}
+
+// SameDay reports whether a and b are on one calendar day (in their
+// own locations).
+func SameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
+}
