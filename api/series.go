@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -60,18 +59,6 @@ type createSeriesRequest struct {
 	Ahead       *int             `json:"ahead"`
 }
 
-// checkRule refuses a rule the series feed could not publish, with the
-// calendar builder's reason; the store then checks its meaning (that it
-// yields occurrences from starts_at).
-func checkRule(v *domain.Validation, rule string) {
-	if rule == "" || len(rule) > domain.MaxRRuleLen {
-		return // Validate says why
-	}
-	if err := calendar.CheckRRule(rule); err != nil {
-		v.Add("rrule", "is not a valid RFC 5545 RRULE: %s", strings.TrimPrefix(err.Error(), "ics: invalid calendar: "))
-	}
-}
-
 // parseDuration reads a series' duration. One too long to count is
 // refused with the limit that Validate would name.
 func parseDuration(v *domain.Validation, field, s string) time.Duration {
@@ -99,7 +86,6 @@ func (r createSeriesRequest) series() (domain.Series, error) {
 	if r.Duration != "" {
 		s.Duration = parseDuration(&v, "duration", r.Duration)
 	}
-	checkRule(&v, s.RRule)
 	if r.Venue != nil {
 		s.Venue = &domain.Venue{Name: r.Venue.Name, Address: r.Venue.Address}
 	}
@@ -133,9 +119,6 @@ func (r updateSeriesRequest) update() (domain.SeriesUpdate, error) {
 	u.Title = optString(&v, "title", r.Title, false)
 	u.Description = optString(&v, "description", r.Description, true)
 	u.RRule = optString(&v, "rrule", r.RRule, false)
-	if u.RRule != nil {
-		checkRule(&v, domain.NormalizeRRule(*u.RRule))
-	}
 	u.OnlineURL = optString(&v, "online_url", r.OnlineURL, true)
 	if s := optString(&v, "starts_at", r.StartsAt, false); s != nil {
 		t := parseTime(&v, "starts_at", *s)

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/teambition/rrule-go"
 	"gorm.io/gorm"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/calendar"
 )
 
 var errSeriesNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonSeriesNotFound, Message: "No such series."}
@@ -70,75 +70,6 @@ func (r *seriesRow) fromDomain(s domain.Series) {
 	}
 	r.Capacity, r.Waitlist, r.Ahead, r.Sequence = s.Capacity, s.Waitlist, s.Ahead, s.Sequence
 	r.CreatedAt, r.UpdatedAt, r.EndedAt = utc(s.CreatedAt), utc(s.UpdatedAt), utcPtr(s.EndedAt)
-}
-
-// SeriesRule returns the recurrence rule of s anchored at its first start
-// in its time zone, so that occurrences keep their wall-clock time across
-// daylight-saving changes. An ended series has no occurrence after its end.
-func SeriesRule(s domain.Series) (*rrule.RRule, error) {
-	loc, err := time.LoadLocation(s.TimeZone)
-	if err != nil {
-		return nil, err
-	}
-	opt, err := rrule.StrToROptionInLocation(s.RRule, loc)
-	if err != nil {
-		return nil, err
-	}
-	opt.Dtstart = s.StartsAt.In(loc)
-	if s.EndedAt != nil && (opt.Until.IsZero() || opt.Until.After(*s.EndedAt)) {
-		opt.Until = s.EndedAt.In(loc)
-	}
-	return rrule.NewRRule(*opt)
-}
-
-// occurrenceAfter returns the rule's first occurrence after t (or at t,
-// with inc) as the instant RFC 5545 §3.3.5 means: a local time that
-// happens twice when clocks go back is the first of the two
-// (domain.FirstInstant), the instant the series feed gives calendars,
-// whichever of the two rrule-go's time.Date picked. Zero when there is
-// none. Every occurrence the store makes or recognises comes from here.
-func occurrenceAfter(rule *rrule.RRule, t time.Time, inc bool) time.Time {
-	loc := rule.OrigOptions.Dtstart.Location()
-	for {
-		o := rule.After(t, inc)
-		if o.IsZero() {
-			return o
-		}
-		first, _ := domain.FirstInstant(o, loc)
-		if first.After(t) || inc && first.Equal(t) {
-			return first
-		}
-		// The first of the two instants is not after t: that occurrence
-		// is past, look for the next one.
-		t, inc = o, false
-	}
-}
-
-// checkRule validates the meaning of a series' rule: it parses, it is not
-// more frequent than daily, and starts_at is its first occurrence.
-func checkRule(s domain.Series) (*rrule.RRule, error) {
-	fail := func(field, msg string, args ...any) error {
-		m := fmt.Sprintf(msg, args...)
-		return &domain.Error{Code: domain.EINVALID, Reason: domain.ReasonValidationFailed, Message: field + ": " + m,
-			Fields: []domain.FieldError{{Field: field, Message: m}}}
-	}
-	r, err := SeriesRule(s)
-	if err != nil {
-		return nil, fail("rrule", "is not a valid RFC 5545 RRULE: %s", strings.TrimPrefix(err.Error(), "rrule: "))
-	}
-	switch r.OrigOptions.Freq {
-	case rrule.HOURLY, rrule.MINUTELY, rrule.SECONDLY:
-		return nil, fail("rrule", "must repeat at most daily (FREQ=DAILY, WEEKLY, MONTHLY or YEARLY)")
-	}
-	first := occurrenceAfter(r, s.StartsAt.Add(-time.Second), true)
-	if first.IsZero() {
-		return nil, fail("rrule", "gives no occurrence after starts_at")
-	}
-	if !first.Equal(s.StartsAt) {
-		loc, _ := time.LoadLocation(s.TimeZone)
-		return nil, fail("starts_at", "is not an occurrence of rrule; its first occurrence from there is %s", first.In(loc).Format("Mon 2006-01-02 15:04 MST"))
-	}
-	return r, nil
 }
 
 // errSeriesSlugUsedByEvents refuses a series slug whose occurrence
@@ -221,7 +152,7 @@ func (db *DB) CreateSeries(ctx context.Context, organiserID, groupID string, s d
 		if err := s.Validate(); err != nil {
 			return err
 		}
-		if _, err := checkRule(s); err != nil {
+		if _, err := calendar.CheckSeries(s); err != nil {
 			return err
 		}
 		// The series' slug makes its occurrences' ({slug}-{date}): no event
@@ -319,11 +250,11 @@ func (db *DB) SeriesFeed(ctx context.Context, slug string) (domain.SeriesView, e
 		if n := len(v.Occurrences); n > maxFeedOccurrences {
 			v.Occurrences = v.Occurrences[n-maxFeedOccurrences:]
 		}
-		rule, err := SeriesRule(v.Series)
+		rule, err := calendar.RuleOf(v.Series)
 		if err != nil {
 			return err
 		}
-		loc := rule.OrigOptions.Dtstart.Location()
+		loc := rule.Location()
 		for i, o := range v.Occurrences {
 			if o.OccurrenceStart.IsZero() {
 				continue
@@ -332,7 +263,7 @@ func (db *DB) SeriesFeed(ctx context.Context, slug string) (domain.SeriesView, e
 			// before occurrenceAfter read it as the first, is the rule's
 			// occurrence all the same; the feed shows it at its own start.
 			v.Occurrences[i].OccurrenceStart, _ = domain.FirstInstant(o.OccurrenceStart, loc)
-			v.Occurrences[i].InRule = occurrenceAfter(rule, v.Occurrences[i].OccurrenceStart.Add(-time.Second), true).Equal(v.Occurrences[i].OccurrenceStart)
+			v.Occurrences[i].InRule = rule.After(v.Occurrences[i].OccurrenceStart.Add(-time.Second), true).Equal(v.Occurrences[i].OccurrenceStart)
 		}
 		return nil
 	})
@@ -384,14 +315,14 @@ func (db *DB) materialise(tx *gorm.DB, row *seriesRow) ([]string, error) {
 		return nil, nil
 	}
 	s := row.toDomain()
-	rule, err := SeriesRule(s)
+	rule, err := calendar.RuleOf(s)
 	if err != nil {
 		return nil, err
 	}
 	now := db.now()
 	var want []time.Time
 	for t := now; len(want) < s.Ahead; {
-		t = occurrenceAfter(rule, t, false)
+		t = rule.After(t, false)
 		if t.IsZero() {
 			break
 		}
@@ -405,7 +336,7 @@ func (db *DB) materialise(tx *gorm.DB, row *seriesRow) ([]string, error) {
 		Find(&have).Error; err != nil {
 		return nil, err
 	}
-	loc := rule.OrigOptions.Dtstart.Location()
+	loc := rule.Location()
 	exists := map[int64]bool{}
 	for _, h := range have {
 		if h.OccurrenceStart != nil {
@@ -526,7 +457,7 @@ func (db *DB) UpdateSeries(ctx context.Context, organiserID, seriesID string, u 
 		if err := s.Validate(); err != nil {
 			return err
 		}
-		rule, err := checkRule(s)
+		rule, err := calendar.CheckSeries(s)
 		if err != nil {
 			return err
 		}
@@ -555,7 +486,7 @@ func (db *DB) UpdateSeries(ctx context.Context, organiserID, seriesID string, u 
 // moved on their own take every change but the schedule, and cancelled ones
 // only move their original start to the new rule's time that day, so that
 // the date stays taken and is not made again.
-func (db *DB) followSeries(tx *gorm.DB, row *seriesRow, rule *rrule.RRule, changed []string) error {
+func (db *DB) followSeries(tx *gorm.DB, row *seriesRow, rule *calendar.SeriesRule, changed []string) error {
 	var occ []eventRow
 	if err := tx.Where("series_id = ? AND status IN ? AND starts_at > ?",
 		row.ID, []string{string(domain.EventPublished), string(domain.EventCancelled)}, db.now()).Order("starts_at").Find(&occ).Error; err != nil {
@@ -571,7 +502,7 @@ func (db *DB) followSeries(tx *gorm.DB, row *seriesRow, rule *rrule.RRule, chang
 		cancelled := ev.Status == string(domain.EventCancelled)
 		if scheduleChanged && ev.OccurrenceStart != nil && (cancelled || ev.Detached) {
 			// Its date by the new rule, when the rule still gives it.
-			if t := ruleOnDate(rule, *ev.OccurrenceStart, loc); !t.IsZero() && !t.Equal(*ev.OccurrenceStart) {
+			if t := rule.OnDate(*ev.OccurrenceStart, loc); !t.IsZero() && !t.Equal(*ev.OccurrenceStart) {
 				if err := tx.Model(&eventRow{}).Where("id = ?", ev.ID).Update("occurrence_start", utc(t)).Error; err != nil {
 					return err
 				}
@@ -594,7 +525,7 @@ func (db *DB) followSeries(tx *gorm.DB, row *seriesRow, rule *rrule.RRule, chang
 		schedule := scheduleChanged && ev.OccurrenceStart != nil && !ev.Detached
 		fits, newStart := true, ev.StartsAt
 		if schedule {
-			t := ruleOnDate(rule, *ev.OccurrenceStart, loc)
+			t := rule.OnDate(*ev.OccurrenceStart, loc)
 			fits, newStart = !t.IsZero(), t
 		}
 		if !fits && replies+invited == 0 {
@@ -655,18 +586,6 @@ func (db *DB) followSeries(tx *gorm.DB, row *seriesRow, rule *rrule.RRule, chang
 		}
 	}
 	return nil
-}
-
-// ruleOnDate returns the occurrence of rule on the local date (in loc) of
-// t, or the zero time when the rule gives none that day.
-func ruleOnDate(rule *rrule.RRule, t time.Time, loc *time.Location) time.Time {
-	lt := t.In(loc)
-	day := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, loc)
-	got := occurrenceAfter(rule, day, true)
-	if got.IsZero() || got.In(loc).Format("2006-01-02") != lt.Format("2006-01-02") {
-		return time.Time{}
-	}
-	return got
 }
 
 // EndSeries ends a series: no further occurrences are made, and upcoming

@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -48,7 +47,7 @@ func (s *Server) renderSeries(c echo.Context, status int, form rsvpForm, mode st
 	x := v.Series
 	loc := present.Zone(x.TimeZone)
 	feed := seriesCalendarURL(s.cfg.BaseURL, x.Slug)
-	d := seriesPageData{Meta: s.meta(x.Title), Title: x.Title, Schedule: describeSchedule(x, loc),
+	d := seriesPageData{Meta: s.meta(x.Title), Title: x.Title, Schedule: present.Schedule(x, loc),
 		GroupName: v.Group.Name, GroupURL: "/g/" + url.PathEscape(v.Group.Slug), Description: paragraphs(x.Description),
 		Ended: x.EndedAt != nil, Action: "/s/" + url.PathEscape(x.Slug) + "/follow", CSRF: httpkit.CSRFToken(c), Mode: mode,
 		Form: form, Notice: n, FeedURL: feed, FeedWebcal: webcalURL(feed)}
@@ -198,43 +197,6 @@ func modeSentence(m domain.FollowMode) string {
 		return "we will sign you up for every new session while seats last, each with its calendar invite."
 	}
 	return "we will invite you to each new session, and you answer \"I'll come\" or \"not this time\"."
-}
-
-// describeSchedule says in words when a series meets: "Every 3 months on
-// the third Tuesday, 17:00–18:30 (Europe/Berlin, CET)". Rules it cannot
-// put in words are shown as they are.
-func describeSchedule(x domain.Series, loc *time.Location) string {
-	start := x.StartsAt.In(loc)
-	times := start.Format("15:04") + "–" + start.Add(x.Duration).Format("15:04") + " " + present.ZoneLabel(loc, x.StartsAt)
-	parts := map[string]string{}
-	for _, p := range strings.Split(x.RRule, ";") {
-		if k, v, ok := strings.Cut(p, "="); ok {
-			parts[k] = v
-		}
-	}
-	n, _ := strconv.Atoi(parts["INTERVAL"])
-	if n < 1 {
-		n = 1
-	}
-	unit := map[string]string{"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}[parts["FREQ"]]
-	if unit == "" {
-		return "Repeats (" + x.RRule + "), " + times
-	}
-	every := "Every " + unit
-	if n > 1 {
-		every = fmt.Sprintf("Every %d %ss", n, unit)
-	}
-	if d := parts["BYDAY"]; d != "" && !strings.Contains(d, ",") {
-		days := map[string]string{"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday", "SA": "Saturday", "SU": "Sunday"}
-		nth := map[string]string{"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth", "-1": "last"}
-		day := days[d[len(d)-2:]]
-		if ord := d[:len(d)-2]; ord != "" && nth[strings.TrimPrefix(ord, "+")] != "" && day != "" {
-			every += " on the " + nth[strings.TrimPrefix(ord, "+")] + " " + day
-		} else if ord == "" && day != "" {
-			every += " on " + day
-		}
-	}
-	return every + ", " + times
 }
 
 // seriesCalendarURL is the address of a series' feed (the JSON API's).
