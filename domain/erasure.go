@@ -31,18 +31,6 @@ func ValidAddressTag(s string) bool {
 	return true
 }
 
-// EraseFilesArgs is the job that removes what an erasure leaves outside
-// the database's rows: the .eml files of the e-mails to the address, and
-// on SQLite old copies of changed pages in the write-ahead log. The store
-// queues it with the erasure, once at once and once EraseFilesAgainAfter
-// later, for an e-mail that was being written while the erasure committed.
-type EraseFilesArgs struct {
-	AddressTag string `json:"address_tag"`
-}
-
-// Kind names the job for the queue.
-func (EraseFilesArgs) Kind() string { return "erase_files" }
-
 // EraseFilesAgainAfter is how long after an erasure its files are looked
 // for a second time: longer than an e-mail that was being composed and
 // written when the erasure committed can take.

@@ -87,12 +87,3 @@ type FollowConfirmationOutgoing struct {
 	Next           Event
 	OrganizerEmail string
 }
-
-// SendFollowConfirmationArgs is the job that sends the confirmation e-mail
-// of a new follower.
-type SendFollowConfirmationArgs struct {
-	FollowerID string `json:"follower_id"`
-}
-
-// Kind names the job for the queue.
-func (SendFollowConfirmationArgs) Kind() string { return "send_follow_confirmation" }

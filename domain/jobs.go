@@ -2,6 +2,17 @@ package domain
 
 import "time"
 
+// Every background job Convene queues is named here, with the queue it
+// goes to: its arguments (River's JobArgs: a Kind method and JSON fields)
+// and the two queues. The store inserts them, notifications works them.
+
+// Queues. E-mail sends are many and small; fan-outs and periodic rounds
+// are few and long.
+const (
+	QueueEmail  = "email"
+	QueueFanOut = "fanout"
+)
+
 // MessageKind names an e-mail Convene sends to an attendee.
 type MessageKind string
 
@@ -210,3 +221,70 @@ type DeliveryOutcome struct {
 	// is tried again by a job of its own.
 	RetryAt time.Time
 }
+
+// DeriveContributionsArgs is the periodic job that brings contribution
+// records up to date.
+type DeriveContributionsArgs struct{}
+
+// EraseFilesArgs is the job that removes what an erasure leaves outside
+// the database's rows: the .eml files of the e-mails to the address, and
+// on SQLite old copies of changed pages in the write-ahead log. The store
+// queues it with the erasure, once at once and once EraseFilesAgainAfter
+// later, for an e-mail that was being written while the erasure committed.
+type EraseFilesArgs struct {
+	AddressTag string `json:"address_tag"`
+}
+
+// MaterialiseSeriesArgs is the periodic job that adds the next occurrence
+// of each recurring series as time passes.
+type MaterialiseSeriesArgs struct{}
+
+// ReconfirmArgs is the scheduled job of one step of an event's
+// reconfirmation: asking the people going (ReconfirmAsk), or giving the
+// seats of those who did not answer to the waitlist (ReconfirmRelease).
+type ReconfirmArgs struct {
+	EventID  string    `json:"event_id"`
+	Step     string    `json:"step"`
+	StartsAt time.Time `json:"starts_at"`
+}
+
+// ReminderArgs is the scheduled job that reminds the people going to an
+// event, Before its start. StartsAt is the start it was scheduled for: a
+// job left over from before the event moved finds it changed and does
+// nothing.
+type ReminderArgs struct {
+	EventID  string        `json:"event_id"`
+	Before   time.Duration `json:"before"`
+	StartsAt time.Time     `json:"starts_at"`
+}
+
+// SendFollowConfirmationArgs is the job that sends the confirmation e-mail
+// of a new follower.
+type SendFollowConfirmationArgs struct {
+	FollowerID string `json:"follower_id"`
+}
+
+// ThankAttendeesArgs is the periodic job that thanks the attendees of
+// events that are over.
+type ThankAttendeesArgs struct{}
+
+// Kind names the job for the queue.
+func (MaterialiseSeriesArgs) Kind() string { return "materialise_series" }
+
+// Kind names the job for the queue.
+func (ThankAttendeesArgs) Kind() string { return "thank_attendees" }
+
+// Kind names the job for the queue.
+func (DeriveContributionsArgs) Kind() string { return "derive_contributions" }
+
+// Kind names the job for the queue.
+func (ReminderArgs) Kind() string { return "event_reminder" }
+
+// Kind names the job for the queue.
+func (ReconfirmArgs) Kind() string { return "event_reconfirm" }
+
+// Kind names the job for the queue.
+func (SendFollowConfirmationArgs) Kind() string { return "send_follow_confirmation" }
+
+// Kind names the job for the queue.
+func (EraseFilesArgs) Kind() string { return "erase_files" }

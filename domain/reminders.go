@@ -136,36 +136,11 @@ func FormatISODuration(d time.Duration) string {
 	return b.String()
 }
 
-// ReminderArgs is the scheduled job that reminds the people going to an
-// event, Before its start. StartsAt is the start it was scheduled for: a
-// job left over from before the event moved finds it changed and does
-// nothing.
-type ReminderArgs struct {
-	EventID  string        `json:"event_id"`
-	Before   time.Duration `json:"before"`
-	StartsAt time.Time     `json:"starts_at"`
-}
-
-// Kind names the job for the queue.
-func (ReminderArgs) Kind() string { return "event_reminder" }
-
 // Steps of reconfirmation.
 const (
 	ReconfirmAsk     = "ask"
 	ReconfirmRelease = "release"
 )
-
-// ReconfirmArgs is the scheduled job of one step of an event's
-// reconfirmation: asking the people going (ReconfirmAsk), or giving the
-// seats of those who did not answer to the waitlist (ReconfirmRelease).
-type ReconfirmArgs struct {
-	EventID  string    `json:"event_id"`
-	Step     string    `json:"step"`
-	StartsAt time.Time `json:"starts_at"`
-}
-
-// Kind names the job for the queue.
-func (ReconfirmArgs) Kind() string { return "event_reconfirm" }
 
 // Why an RSVP was cancelled by Convene rather than by its owner, as
 // carried by the cancellation e-mail.

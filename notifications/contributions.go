@@ -19,13 +19,6 @@ type ContributionStore interface {
 	DeriveContributions(ctx context.Context, eventID, baseURL string) (int, error)
 }
 
-// DeriveContributionsArgs is the periodic job that brings contribution
-// records up to date.
-type DeriveContributionsArgs struct{}
-
-// Kind names the job for the queue.
-func (DeriveContributionsArgs) Kind() string { return "derive_contributions" }
-
 // ContributionsInterval is how often records are brought up to date: an
 // event's records appear at most this long after it ends, and follow a
 // correction of its attendance as soon.
@@ -38,14 +31,14 @@ const contributionsBatch = 100
 // ended recently, and again for those whose attendance, people or details
 // changed since (see the store's DeriveContributions).
 type ContributionsWorker struct {
-	river.WorkerDefaults[DeriveContributionsArgs]
+	river.WorkerDefaults[domain.DeriveContributionsArgs]
 	store ContributionStore
 	cfg   Config
 }
 
 // Work derives every event that is due. One event that fails does not
 // stop the others; it is tried again at the next round.
-func (w *ContributionsWorker) Work(ctx context.Context, _ *river.Job[DeriveContributionsArgs]) error {
+func (w *ContributionsWorker) Work(ctx context.Context, _ *river.Job[domain.DeriveContributionsArgs]) error {
 	_, err := DeriveDue(ctx, w.store, w.cfg.BaseURL, w.cfg.Logger)
 	return err
 }
@@ -99,7 +92,7 @@ func DeriveDue(ctx context.Context, st ContributionStore, baseURL string, log *s
 }
 
 // Timeout bounds one round.
-func (w *ContributionsWorker) Timeout(*river.Job[DeriveContributionsArgs]) time.Duration {
+func (w *ContributionsWorker) Timeout(*river.Job[domain.DeriveContributionsArgs]) time.Duration {
 	return 10 * time.Minute
 }
 
@@ -118,7 +111,7 @@ func RegisterContributions(workers *river.Workers, st ContributionStore, cfg Con
 func ContributionJobs() []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(ContributionsInterval), func() (river.JobArgs, *river.InsertOpts) {
-			return DeriveContributionsArgs{}, &river.InsertOpts{Queue: "fanout", MaxAttempts: 1}
+			return domain.DeriveContributionsArgs{}, &river.InsertOpts{Queue: domain.QueueFanOut, MaxAttempts: 1}
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

@@ -283,7 +283,7 @@ func (w *PurgeWorker) Work(ctx context.Context, _ *river.Job[domain.PurgeArgs]) 
 func PeriodicJobs() []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(PurgeInterval), func() (river.JobArgs, *river.InsertOpts) {
-			return domain.PurgeArgs{}, &river.InsertOpts{Queue: "fanout"}
+			return domain.PurgeArgs{}, &river.InsertOpts{Queue: domain.QueueFanOut}
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

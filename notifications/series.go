@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/convene/convene/domain"
 )
 
 // SeriesStore is what the series worker needs from persistence.
@@ -15,27 +17,20 @@ type SeriesStore interface {
 	MaterialiseSeries(ctx context.Context) (int, error)
 }
 
-// MaterialiseSeriesArgs is the periodic job that adds the next occurrence
-// of each recurring series as time passes.
-type MaterialiseSeriesArgs struct{}
-
-// Kind names the job for the queue.
-func (MaterialiseSeriesArgs) Kind() string { return "materialise_series" }
-
 // SeriesInterval is how often series get their next occurrences: the next
 // one appears at most this long after the previous one started.
 const SeriesInterval = 15 * time.Minute
 
 // SeriesWorker keeps the next few occurrences of every series published.
 type SeriesWorker struct {
-	river.WorkerDefaults[MaterialiseSeriesArgs]
+	river.WorkerDefaults[domain.MaterialiseSeriesArgs]
 	store SeriesStore
 	log   *slog.Logger
 }
 
 // Work adds what is missing. Running it twice adds nothing twice: each
 // occurrence has one row per series and original start.
-func (w *SeriesWorker) Work(ctx context.Context, _ *river.Job[MaterialiseSeriesArgs]) error {
+func (w *SeriesWorker) Work(ctx context.Context, _ *river.Job[domain.MaterialiseSeriesArgs]) error {
 	n, err := w.store.MaterialiseSeries(ctx)
 	if n > 0 {
 		w.log.InfoContext(ctx, "series occurrences published", "events", n)
@@ -44,7 +39,7 @@ func (w *SeriesWorker) Work(ctx context.Context, _ *river.Job[MaterialiseSeriesA
 }
 
 // Timeout bounds one round.
-func (w *SeriesWorker) Timeout(*river.Job[MaterialiseSeriesArgs]) time.Duration {
+func (w *SeriesWorker) Timeout(*river.Job[domain.MaterialiseSeriesArgs]) time.Duration {
 	return 5 * time.Minute
 }
 
@@ -62,7 +57,7 @@ func RegisterSeries(workers *river.Workers, st SeriesStore, log *slog.Logger) {
 func SeriesJobs() []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(SeriesInterval), func() (river.JobArgs, *river.InsertOpts) {
-			return MaterialiseSeriesArgs{}, &river.InsertOpts{Queue: "fanout", MaxAttempts: 1}
+			return domain.MaterialiseSeriesArgs{}, &river.InsertOpts{Queue: domain.QueueFanOut, MaxAttempts: 1}
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

@@ -46,7 +46,7 @@ func startWorkersTo(t *testing.T, db *store.DB, sender mail.Sender) {
 	RegisterSeries(workers, db, discard())
 	c, err := river.NewClient(db.JobDriver(), &river.Config{
 		Workers: workers, Logger: discard(),
-		Queues:            map[string]river.QueueConfig{store.QueueEmail: {MaxWorkers: 4}, store.QueueFanOut: {MaxWorkers: 1}},
+		Queues:            map[string]river.QueueConfig{domain.QueueEmail: {MaxWorkers: 4}, domain.QueueFanOut: {MaxWorkers: 1}},
 		FetchPollInterval: 50 * time.Millisecond, FetchCooldown: 10 * time.Millisecond,
 		Test: river.TestConfig{Time: db.JobTime()},
 	})

@@ -23,13 +23,6 @@ type ThankYouStore interface {
 // FeedbackURL is an attendee's personal feedback link.
 func FeedbackURL(baseURL, token string) string { return baseURL + "/f/" + url.PathEscape(token) }
 
-// ThankAttendeesArgs is the periodic job that thanks the attendees of
-// events that are over.
-type ThankAttendeesArgs struct{}
-
-// Kind names the job for the queue.
-func (ThankAttendeesArgs) Kind() string { return "thank_attendees" }
-
 // ThankYouInterval is how often attendees of ended events are thanked: a
 // thank-you leaves at most this long after it is due, and someone whose
 // attendance is recorded late is thanked as soon.
@@ -42,20 +35,20 @@ const thankYouBatch = 100
 // over for Config.ThankYouDelay (see the store's ThankAttendees); the
 // send worker sends them.
 type ThankYouWorker struct {
-	river.WorkerDefaults[ThankAttendeesArgs]
+	river.WorkerDefaults[domain.ThankAttendeesArgs]
 	store ThankYouStore
 	cfg   Config
 }
 
 // Work thanks the attendees of every event that is due. One event that
 // fails does not stop the others; it is tried again at the next round.
-func (w *ThankYouWorker) Work(ctx context.Context, _ *river.Job[ThankAttendeesArgs]) error {
+func (w *ThankYouWorker) Work(ctx context.Context, _ *river.Job[domain.ThankAttendeesArgs]) error {
 	_, err := ThankDue(ctx, w.store, max(w.cfg.ThankYouDelay, 0), w.cfg.Logger)
 	return err
 }
 
 // Timeout bounds one round.
-func (w *ThankYouWorker) Timeout(*river.Job[ThankAttendeesArgs]) time.Duration {
+func (w *ThankYouWorker) Timeout(*river.Job[domain.ThankAttendeesArgs]) time.Duration {
 	return 10 * time.Minute
 }
 
@@ -124,7 +117,7 @@ func ThankYouJobs(interval time.Duration) []*river.PeriodicJob {
 	}
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(interval), func() (river.JobArgs, *river.InsertOpts) {
-			return ThankAttendeesArgs{}, &river.InsertOpts{Queue: "fanout", MaxAttempts: 1}
+			return domain.ThankAttendeesArgs{}, &river.InsertOpts{Queue: domain.QueueFanOut, MaxAttempts: 1}
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

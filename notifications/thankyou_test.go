@@ -126,7 +126,7 @@ func TestThankYouZeroDelay(t *testing.T) {
 			}
 			return n
 		}
-		job := &river.Job[ThankAttendeesArgs]{JobRow: &rivertype.JobRow{Attempt: 1}}
+		job := &river.Job[domain.ThankAttendeesArgs]{JobRow: &rivertype.JobRow{Attempt: 1}}
 		hour := &ThankYouWorker{store: db, cfg: Config{Logger: discard(), ThankYouDelay: time.Hour}}
 		if err := hour.Work(ctx, job); err != nil || thanked() != 0 {
 			t.Fatalf("an hour's delay: %d thanked ten minutes after the end (%v), want none yet", thanked(), err)

@@ -203,7 +203,7 @@ func (db *DB) MarkDeliveries(ctx context.Context, outcomes []domain.DeliveryOutc
 			// The batch made the first attempt: the delivery's own job
 			// has the attempts that remain.
 			retry = append(retry, river.InsertManyParams{Args: domain.SendEmailArgs{DeliveryID: o.DeliveryID},
-				InsertOpts: &river.InsertOpts{Queue: QueueEmail, MaxAttempts: MaxSendAttempts - 1, ScheduledAt: o.RetryAt}})
+				InsertOpts: &river.InsertOpts{Queue: domain.QueueEmail, MaxAttempts: MaxSendAttempts - 1, ScheduledAt: o.RetryAt}})
 		}
 	}
 	return db.tx(ctx, func(tx *gorm.DB) error {

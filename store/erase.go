@@ -244,7 +244,7 @@ func (db *DB) erase(tx *gorm.DB, v *domain.RSVPView) error {
 	// e-mail that was being written at this moment.
 	files := domain.EraseFilesArgs{AddressTag: domain.AddressTag(norm)}
 	for _, at := range []time.Time{{}, now.Add(domain.EraseFilesAgainAfter)} {
-		if _, err := db.jobs.InsertTx(tx.Statement.Context, sqlTx(tx), files, &river.InsertOpts{Queue: QueueEmail, ScheduledAt: at}); err != nil {
+		if _, err := db.jobs.InsertTx(tx.Statement.Context, sqlTx(tx), files, &river.InsertOpts{Queue: domain.QueueEmail, ScheduledAt: at}); err != nil {
 			return err
 		}
 	}

@@ -117,7 +117,7 @@ func (db *DB) CreateInvitations(ctx context.Context, organiserID, eventID string
 			params := make([]river.InsertManyParams, len(newIDs))
 			for i, id := range newIDs {
 				params[i] = river.InsertManyParams{Args: domain.SendInvitationArgs{InvitationID: id},
-					InsertOpts: &river.InsertOpts{Queue: QueueEmail, MaxAttempts: MaxSendAttempts}}
+					InsertOpts: &river.InsertOpts{Queue: domain.QueueEmail, MaxAttempts: MaxSendAttempts}}
 			}
 			if _, err := db.jobs.InsertManyTx(tx.Statement.Context, sqlTx(tx), params); err != nil {
 				return err

@@ -20,12 +20,6 @@ import (
 	"github.com/convene/convene/domain"
 )
 
-// Queues. E-mail sends are many and small; fan-outs are few and long.
-const (
-	QueueEmail  = "email"
-	QueueFanOut = "fanout"
-)
-
 // DefaultUpdateDelay is how long an event change waits before attendees are
 // told, so that a burst of edits sends one update.
 const DefaultUpdateDelay = time.Minute
@@ -257,13 +251,13 @@ func (db *DB) enqueueDeliveries(tx *gorm.DB, with string, withArgs []any, eventI
 	if batched {
 		for b := range slices.Chunk(ids, SendBatchSize) {
 			params = append(params, river.InsertManyParams{Args: domain.SendEmailBatchArgs{DeliveryIDs: b},
-				InsertOpts: &river.InsertOpts{Queue: QueueEmail, MaxAttempts: MaxSendAttempts}})
+				InsertOpts: &river.InsertOpts{Queue: domain.QueueEmail, MaxAttempts: MaxSendAttempts}})
 		}
 	} else {
 		params = make([]river.InsertManyParams, len(ids))
 		for i, id := range ids {
 			params[i] = river.InsertManyParams{Args: domain.SendEmailArgs{DeliveryID: id},
-				InsertOpts: &river.InsertOpts{Queue: QueueEmail, MaxAttempts: MaxSendAttempts}}
+				InsertOpts: &river.InsertOpts{Queue: domain.QueueEmail, MaxAttempts: MaxSendAttempts}}
 		}
 	}
 	if _, err := db.jobs.InsertManyTx(tx.Statement.Context, sqlTx(tx), params); err != nil {
@@ -280,7 +274,7 @@ func (db *DB) enqueueDeliveries(tx *gorm.DB, with string, withArgs []any, eventI
 // scheduleFanOut inserts the job that tells every attendee of a change.
 func (db *DB) scheduleFanOut(tx *gorm.DB, eventID string, kind domain.MessageKind, at time.Time) error {
 	_, err := db.jobs.InsertTx(tx.Statement.Context, sqlTx(tx), domain.FanOutArgs{EventID: eventID, Message: kind},
-		&river.InsertOpts{Queue: QueueFanOut, ScheduledAt: at, MaxAttempts: 25})
+		&river.InsertOpts{Queue: domain.QueueFanOut, ScheduledAt: at, MaxAttempts: 25})
 	return err
 }
 

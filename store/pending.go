@@ -46,7 +46,7 @@ func (r pendingRow) toDomain() domain.PendingRSVP {
 // transaction, with the retries of every e-mail.
 func (db *DB) insertMailJob(tx *gorm.DB, args river.JobArgs) error {
 	_, err := db.jobs.InsertTx(tx.Statement.Context, sqlTx(tx), args,
-		&river.InsertOpts{Queue: QueueEmail, MaxAttempts: MaxSendAttempts})
+		&river.InsertOpts{Queue: domain.QueueEmail, MaxAttempts: MaxSendAttempts})
 	return err
 }
 

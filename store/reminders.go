@@ -42,7 +42,7 @@ func (db *DB) scheduleReminders(tx *gorm.DB, ev *eventRow) error {
 	add := func(args river.JobArgs, at time.Time) {
 		if at.After(now) {
 			params = append(params, river.InsertManyParams{Args: args,
-				InsertOpts: &river.InsertOpts{Queue: QueueFanOut, ScheduledAt: at, MaxAttempts: 25}})
+				InsertOpts: &river.InsertOpts{Queue: domain.QueueFanOut, ScheduledAt: at, MaxAttempts: 25}})
 		}
 	}
 	for _, d := range decodeReminders(ev.Reminders) {

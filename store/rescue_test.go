@@ -51,14 +51,14 @@ func TestRescueAbandonedJobs(t *testing.T) {
 				}
 			}
 			clock.Freeze(t0.Add(-2 * time.Minute))
-			old := insert(store.QueueEmail, store.MaxSendAttempts)
-			spent := insert(store.QueueEmail, 1)
-			fan := insert(store.QueueFanOut, 25)
-			young := insert(store.QueueEmail, store.MaxSendAttempts)
+			old := insert(domain.QueueEmail, store.MaxSendAttempts)
+			spent := insert(domain.QueueEmail, 1)
+			fan := insert(domain.QueueFanOut, 25)
+			young := insert(domain.QueueEmail, store.MaxSendAttempts)
 			clock.Freeze(t0)
-			take(store.QueueEmail, "killed", 2, t0.Add(-time.Minute))
-			take(store.QueueFanOut, "killed", 1, t0.Add(-time.Minute))
-			take(store.QueueEmail, "alive", 1, t0.Add(-10*time.Second))
+			take(domain.QueueEmail, "killed", 2, t0.Add(-time.Minute))
+			take(domain.QueueFanOut, "killed", 1, t0.Add(-time.Minute))
+			take(domain.QueueEmail, "alive", 1, t0.Add(-10*time.Second))
 			state := func(id int64) rivertype.JobState {
 				t.Helper()
 				j, err := exec.JobGetByID(ctx, &riverdriver.JobGetByIDParams{ID: id})
@@ -73,7 +73,7 @@ func TestRescueAbandonedJobs(t *testing.T) {
 				}
 			}
 
-			n, err := db.RescueAbandonedJobs(ctx, store.QueueEmail, 40*time.Second)
+			n, err := db.RescueAbandonedJobs(ctx, domain.QueueEmail, 40*time.Second)
 			if err != nil || n != 2 {
 				t.Fatalf("rescue: %d jobs, %v; want 2", n, err)
 			}
@@ -92,7 +92,7 @@ func TestRescueAbandonedJobs(t *testing.T) {
 			// The young job once it is as old; the fan-out's queue is not
 			// this one's.
 			clock.Advance(31 * time.Second)
-			if n, err := db.RescueAbandonedJobs(ctx, store.QueueEmail, 40*time.Second); err != nil || n != 1 {
+			if n, err := db.RescueAbandonedJobs(ctx, domain.QueueEmail, 40*time.Second); err != nil || n != 1 {
 				t.Fatalf("second rescue: %d jobs, %v; want 1", n, err)
 			}
 			if s := state(young); s != rivertype.JobStateAvailable {

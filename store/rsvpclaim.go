@@ -108,7 +108,7 @@ func (db *DB) claimRSVP(ctx context.Context, slug string, in domain.RSVPInput) (
 		// InsertManyFastTx: the same insert without reading the job back.
 		if _, err := db.jobs.InsertManyFastTx(ctx, sqlTx(tx), []river.InsertManyParams{{
 			Args:       domain.SendEmailArgs{DeliveryID: deliveryID},
-			InsertOpts: &river.InsertOpts{Queue: QueueEmail, MaxAttempts: MaxSendAttempts},
+			InsertOpts: &river.InsertOpts{Queue: domain.QueueEmail, MaxAttempts: MaxSendAttempts},
 		}}); err != nil {
 			return err
 		}

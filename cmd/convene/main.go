@@ -431,7 +431,7 @@ func emailJobsAbandonedAfter() time.Duration {
 // until ctx ends.
 func rescueEmailJobs(ctx context.Context, db *store.DB, log *slog.Logger) {
 	rescue := func() {
-		n, err := db.RescueAbandonedJobs(ctx, store.QueueEmail, emailJobsAbandonedAfter())
+		n, err := db.RescueAbandonedJobs(ctx, domain.QueueEmail, emailJobsAbandonedAfter())
 		if err != nil && ctx.Err() == nil {
 			log.Warn("could not look for e-mail jobs left running by a stopped process", "err", err.Error())
 		}
@@ -492,8 +492,8 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 		PeriodicJobs: slices.Concat(notifications.PeriodicJobs(), notifications.ContributionJobs(), notifications.SeriesJobs(),
 			notifications.ThankYouJobs(thankYouInterval)),
 		Queues: map[string]river.QueueConfig{
-			store.QueueEmail:  {MaxWorkers: 4 * mailConnections * 5},
-			store.QueueFanOut: {MaxWorkers: 2},
+			domain.QueueEmail:  {MaxWorkers: 4 * mailConnections * 5},
+			domain.QueueFanOut: {MaxWorkers: 2},
 		},
 		Logger:               slog.New(levelAtLeast{log.Handler(), slog.LevelWarn}),
 		FetchPollInterval:    250 * time.Millisecond, // SQLite has no LISTEN/NOTIFY
