@@ -25,6 +25,12 @@ const (
 	MessageRSVPCancelled  MessageKind = "rsvp_cancelled"  // CANCEL for one attendee's calendar
 	MessageReminder       MessageKind = "reminder"        // the event is soon; no calendar
 	MessageReconfirm      MessageKind = "reconfirm"       // please confirm you still come; no calendar
+	// The e-mails of a request, which belong to no delivery: an organiser's
+	// personal invitation, the confirmation of a public RSVP (double
+	// opt-in), the confirmation that the person follows a series.
+	MessageInvitation    MessageKind = "invitation"
+	MessageConfirm       MessageKind = "confirm_rsvp"
+	MessageConfirmFollow MessageKind = "confirm_follow"
 	// MessageRepeat is the going or waitlisted e-mail again, saying so,
 	// because a public RSVP named the address again. Its delivery's
 	// sequence counts the repeats; the invite in it carries the event's.

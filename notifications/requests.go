@@ -85,7 +85,7 @@ func (w *InvitationWorker) Work(ctx context.Context, job *river.Job[domain.SendI
 	if err != nil {
 		return err
 	}
-	msg, err := mail.ComposeRequest(mail.KindInvitation, mail.Request{
+	msg, err := mail.ComposeRequest(domain.MessageInvitation, mail.Request{
 		ID: inv.ID, Name: inv.Name, Email: inv.Email, Event: out.Event, Group: out.Group,
 		OrganizerEmail: out.OrganizerEmail, From: w.cfg.From, BaseURL: w.cfg.BaseURL,
 		ActionURL: InvitationURL(w.cfg.BaseURL, token), Note: inv.Message, InvitedBy: out.InvitedBy, Now: w.cfg.Clock.Now().UTC(),
@@ -160,7 +160,7 @@ func (w *ConfirmationWorker) Work(ctx context.Context, job *river.Job[domain.Sen
 	}
 	now := w.cfg.Clock.Now().UTC()
 	p := out.Pending
-	msg, err := mail.ComposeRequest(mail.KindConfirm, mail.Request{
+	msg, err := mail.ComposeRequest(domain.MessageConfirm, mail.Request{
 		ID: p.ID, Name: p.Name, Email: p.Email, Event: out.Event, Group: out.Group,
 		OrganizerEmail: out.OrganizerEmail, From: w.cfg.From, BaseURL: w.cfg.BaseURL,
 		ActionURL: ConfirmURL(w.cfg.BaseURL, token), ExpiresAt: p.ExpiresAt, Now: now,
@@ -226,7 +226,7 @@ func (w *FollowConfirmationWorker) Work(ctx context.Context, job *river.Job[doma
 	}
 	now := w.cfg.Clock.Now().UTC()
 	f := out.Follower
-	msg, err := mail.ComposeRequest(mail.KindConfirmFollow, mail.Request{
+	msg, err := mail.ComposeRequest(domain.MessageConfirmFollow, mail.Request{
 		ID: f.ID, Name: f.Name, Email: f.Email, Event: out.Next, Group: out.Group,
 		OrganizerEmail: out.OrganizerEmail, From: w.cfg.From, BaseURL: w.cfg.BaseURL,
 		ActionURL: FollowURL(w.cfg.BaseURL, token), ExpiresAt: *f.ConfirmExpiresAt, Now: now,

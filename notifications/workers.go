@@ -247,14 +247,14 @@ func composeOutgoing(ctx context.Context, st Store, cfg Config, out domain.Outgo
 		}
 		in.SeriesTitle, in.UnfollowURL = out.SeriesTitle, UnfollowURL(cfg.BaseURL, tok)
 	}
-	kind := mail.Kind(out.Delivery.Kind)
+	kind := out.Delivery.Kind
 	if out.Delivery.Kind == domain.MessageRepeat {
 		// The RSVP as it stands now, with the event's own SEQUENCE.
 		switch out.RSVP.Status {
 		case domain.RSVPGoing:
-			kind = mail.KindGoing
+			kind = domain.MessageGoing
 		case domain.RSVPWaitlisted:
-			kind = mail.KindWaitlisted
+			kind = domain.MessageWaitlisted
 		default:
 			return mail.Message{}, mail.ErrStale // cancelled since
 		}

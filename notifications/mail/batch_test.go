@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/domain"
 	"github.com/convene/convene/notifications/smtptest"
 )
 
 func plainMessage(i int) Message {
 	return Message{
-		ID: fmt.Sprintf("m%d.going.0@convene.example", i), Kind: KindWaitlisted, Date: time.Now(),
+		ID: fmt.Sprintf("m%d.going.0@convene.example", i), Kind: domain.MessageWaitlisted, Date: time.Now(),
 		From: netmail.Address{Name: "Convene", Address: "events@convene.example"}, To: netmail.Address{Address: fmt.Sprintf("p%d@example.org", i)},
 		Subject: "Hello", Text: "Hello", HTML: "<p>Hello</p>",
 	}

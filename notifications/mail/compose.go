@@ -20,11 +20,11 @@ import (
 // The caller loads it; Compose does no I/O.
 type Invite struct {
 	Event domain.Event
-	// Previous is the event as attendees last heard of it, for KindUpdated:
+	// Previous is the event as attendees last heard of it, for domain.MessageUpdated:
 	// the sentences about changes then say what it was ("was 18:00–20:00").
 	// A domain.EventSnapshot converts into one. May be nil.
 	Previous *domain.Event
-	// Changed are the JSON names of the changed fields, for KindUpdated
+	// Changed are the JSON names of the changed fields, for domain.MessageUpdated
 	// (domain.EventChange.Changed or EventSnapshot.Changes).
 	Changed []string
 
@@ -54,10 +54,10 @@ type Invite struct {
 	// higher for every update, and higher again for a cancellation (rule I7,
 	// I8). It is also part of the Message-ID.
 	Sequence int
-	// WaitlistPosition is the place in line, for KindWaitlisted; 0 means
+	// WaitlistPosition is the place in line, for domain.MessageWaitlisted; 0 means
 	// RSVP.WaitlistPosition.
 	WaitlistPosition int
-	// Reason is the organisers' reason, for KindEventCancelled; "" means
+	// Reason is the organisers' reason, for domain.MessageEventCancelled; "" means
 	// Event.CancelReason.
 	Reason string
 	// SeriesTitle and UnfollowURL are set for an RSVP made for a follower
@@ -67,11 +67,11 @@ type Invite struct {
 	UnfollowURL string
 
 	// Before is how long before the start a reminder is sent, for
-	// KindReminder ("starts in 24 hours").
+	// domain.MessageReminder ("starts in 24 hours").
 	Before time.Duration
-	// ConfirmBy is the deadline of a reconfirmation, for KindReconfirm.
+	// ConfirmBy is the deadline of a reconfirmation, for domain.MessageReconfirm.
 	ConfirmBy time.Time
-	// Why says why Convene cancelled the RSVP, for KindRSVPCancelled:
+	// Why says why Convene cancelled the RSVP, for domain.MessageRSVPCancelled:
 	// domain.CancelNotReconfirmed, or "" when the attendee cancelled.
 	Why string
 	// Repeat, when above zero, says a going or waitlisted e-mail is sent
@@ -85,9 +85,9 @@ type Invite struct {
 // messageIDOf is the Message-ID of in's e-mail of a kind: one per RSVP,
 // kind and SEQUENCE, so that a retry is recognised as the same message,
 // and one per repeat notice.
-func messageIDOf(in Invite, kind Kind, host string) string {
+func messageIDOf(in Invite, kind domain.MessageKind, host string) string {
 	if in.Repeat > 0 {
-		return MessageID(in.RSVP.ID, Kind(domain.MessageRepeat), in.Repeat, host)
+		return MessageID(in.RSVP.ID, domain.MessageKind(domain.MessageRepeat), in.Repeat, host)
 	}
 	return MessageID(in.RSVP.ID, kind, in.Sequence, host)
 }
@@ -163,8 +163,8 @@ type view struct {
 // may hold the event from elsewhere (a download from the public page should
 // use the same calendar.UID, so the CANCEL removes it), and a CANCEL for an
 // event a calendar does not hold changes nothing.
-func Compose(kind Kind, in Invite) (Message, error) {
-	if !kind.Valid() {
+func Compose(kind domain.MessageKind, in Invite) (Message, error) {
+	if !attendeeKind(kind) {
 		return Message{}, invalidf("unknown kind %q", kind)
 	}
 	if err := checkStatus(kind, in); err != nil {
@@ -237,7 +237,7 @@ func Compose(kind Kind, in Invite) (Message, error) {
 		}
 		v.Unfollow = in.UnfollowURL
 	}
-	if kind != KindEventCancelled && kind != KindRSVPCancelled {
+	if kind != domain.MessageEventCancelled && kind != domain.MessageRSVPCancelled {
 		v.JoinURL = joinURL
 	}
 
@@ -277,14 +277,14 @@ func Compose(kind Kind, in Invite) (Message, error) {
 	var method calendar.Method
 	subjectDate := subjectDate(e, loc)
 	switch kind {
-	case KindGoing:
+	case domain.MessageGoing:
 		method = calendar.MethodRequest
 		attendee.PartStat, attendee.RSVP = calendar.PartStatAccepted, true
 		v.Subject = "You're going: " + v.Title + " — " + subjectDate
 		if in.Repeat > 0 {
 			v.Why = repeatSentence
 		}
-	case KindUpdated:
+	case domain.MessageUpdated:
 		if in.Sequence < 1 {
 			return Message{}, invalidf("an update needs a SEQUENCE above the first invitation's, not %d (rule I7)", in.Sequence)
 		}
@@ -295,7 +295,7 @@ func Compose(kind Kind, in Invite) (Message, error) {
 			return Message{}, err
 		}
 		v.Subject = "Updated: " + v.Title + " — " + subjectDate
-	case KindWaitlisted:
+	case domain.MessageWaitlisted:
 		v.Position = in.WaitlistPosition
 		if v.Position == 0 {
 			v.Position = in.RSVP.WaitlistPosition
@@ -304,7 +304,7 @@ func Compose(kind Kind, in Invite) (Message, error) {
 		if in.Repeat > 0 {
 			v.Why = repeatSentence
 		}
-	case KindEventCancelled:
+	case domain.MessageEventCancelled:
 		if in.Sequence < 1 {
 			return Message{}, invalidf("a cancellation needs a SEQUENCE above the invitation's, not %d (rule I8)", in.Sequence)
 		}
@@ -319,7 +319,7 @@ func Compose(kind Kind, in Invite) (Message, error) {
 		}
 		v.Reason = present.BodyText(v.Reason)
 		v.Subject = "Cancelled: " + v.Title + " — " + subjectDate
-	case KindRSVPCancelled:
+	case domain.MessageRSVPCancelled:
 		if in.Sequence < 1 {
 			return Message{}, invalidf("a cancellation needs a SEQUENCE above the invitation's, not %d (rule I8)", in.Sequence)
 		}
@@ -330,13 +330,13 @@ func Compose(kind Kind, in Invite) (Message, error) {
 		if in.Why == domain.CancelNotReconfirmed {
 			v.Why = "You did not confirm in time that you are still coming, so your place went to the next person on the waitlist."
 		}
-	case KindReminder:
+	case domain.MessageReminder:
 		if in.Before <= 0 {
 			return Message{}, invalidf("a reminder needs how long before the start it is sent")
 		}
 		v.StartsIn = humanDuration(in.Before)
 		v.Subject = "Reminder: " + v.Title + " — " + subjectDate
-	case KindReconfirm:
+	case domain.MessageReconfirm:
 		if in.ConfirmBy.IsZero() || in.ManageURL == "" {
 			return Message{}, invalidf("a reconfirmation needs its deadline and the manage link")
 		}
@@ -354,10 +354,10 @@ func Compose(kind Kind, in Invite) (Message, error) {
 		}
 		v.HasCalendar = true
 	}
-	if kind == KindReminder && in.RSVP.CheckinCode != "" && e.Venue != nil { // a code for the door, if there is one
+	if kind == domain.MessageReminder && in.RSVP.CheckinCode != "" && e.Venue != nil { // a code for the door, if there is one
 		v.CheckinCode = domain.FormatCode(in.RSVP.CheckinCode)
 	}
-	if kind == KindGoing || kind == KindUpdated {
+	if kind == domain.MessageGoing || kind == domain.MessageUpdated {
 		v.GoogleURL = calendar.GoogleCalendarURL(e, details, location)
 		v.OutlookURL = calendar.OutlookCalendarURL(e, details, location)
 		// Only people with a place get the code they check in with.
@@ -402,26 +402,26 @@ func Compose(kind Kind, in Invite) (Message, error) {
 // checkStatus refuses an RSVP or event whose status does not fit the news
 // (ErrStale): a message queued before a later change must not contradict
 // it.
-func checkStatus(kind Kind, in Invite) error {
+func checkStatus(kind domain.MessageKind, in Invite) error {
 	s := in.RSVP.Status
 	if in.RSVP.ID == "" {
 		return invalidf("the RSVP needs an ID: it makes the Message-ID")
 	}
 	ok := false
 	switch kind {
-	case KindGoing, KindUpdated, KindReminder, KindReconfirm:
+	case domain.MessageGoing, domain.MessageUpdated, domain.MessageReminder, domain.MessageReconfirm:
 		ok = s == domain.RSVPGoing
 		if in.Event.Status == domain.EventCancelled {
 			return staleErr(kind, "the event is cancelled")
 		}
-		if kind == KindReconfirm && in.RSVP.ReconfirmedAt != nil {
+		if kind == domain.MessageReconfirm && in.RSVP.ReconfirmedAt != nil {
 			return staleErr(kind, "the attendee confirmed already")
 		}
-	case KindWaitlisted:
+	case domain.MessageWaitlisted:
 		ok = s == domain.RSVPWaitlisted
-	case KindEventCancelled:
+	case domain.MessageEventCancelled:
 		ok = s == domain.RSVPGoing || s == domain.RSVPWaitlisted
-	case KindRSVPCancelled:
+	case domain.MessageRSVPCancelled:
 		ok = s == domain.RSVPCancelled
 	}
 	if !ok {
@@ -430,7 +430,7 @@ func checkStatus(kind Kind, in Invite) error {
 	return nil
 }
 
-func staleErr(kind Kind, why string) error {
+func staleErr(kind domain.MessageKind, why string) error {
 	return fmt.Errorf("%w: %w: no %s email: %s", ErrInvalid, ErrStale, kind, why)
 }
 

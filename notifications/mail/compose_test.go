@@ -19,16 +19,16 @@ func TestComposeSubjects(t *testing.T) {
 	rsvpCancelled.RSVP = rsvp(domain.RSVPCancelled)
 	rsvpCancelled.Sequence = 1
 	for _, c := range []struct {
-		kind    Kind
+		kind    domain.MessageKind
 		in      Invite
 		subject string
 		method  calendar.Method
 	}{
-		{KindGoing, invite(), "You're going: Go & gløgg: year-end meetup — Thu 10 Dec 2026", calendar.MethodRequest},
-		{KindWaitlisted, waitlisted, "You're on the waitlist: Go & gløgg: year-end meetup — Thu 10 Dec 2026", ""},
-		{KindUpdated, updatedInvite(), "Updated: Go & gløgg: year-end meetup — Thu 10 Dec 2026", calendar.MethodRequest},
-		{KindEventCancelled, cancelledInvite(domain.RSVPGoing), "Cancelled: Go & gløgg: year-end meetup — Thu 10 Dec 2026", calendar.MethodCancel},
-		{KindRSVPCancelled, rsvpCancelled, "RSVP cancelled: Go & gløgg: year-end meetup — Thu 10 Dec 2026", calendar.MethodCancel},
+		{domain.MessageGoing, invite(), "You're going: Go & gløgg: year-end meetup — Thu 10 Dec 2026", calendar.MethodRequest},
+		{domain.MessageWaitlisted, waitlisted, "You're on the waitlist: Go & gløgg: year-end meetup — Thu 10 Dec 2026", ""},
+		{domain.MessageUpdated, updatedInvite(), "Updated: Go & gløgg: year-end meetup — Thu 10 Dec 2026", calendar.MethodRequest},
+		{domain.MessageEventCancelled, cancelledInvite(domain.RSVPGoing), "Cancelled: Go & gløgg: year-end meetup — Thu 10 Dec 2026", calendar.MethodCancel},
+		{domain.MessageRSVPCancelled, rsvpCancelled, "RSVP cancelled: Go & gløgg: year-end meetup — Thu 10 Dec 2026", calendar.MethodCancel},
 	} {
 		m := mustCompose(t, c.kind, c.in)
 		if m.Subject != c.subject || m.Method != c.method || m.Kind != c.kind {
@@ -48,7 +48,7 @@ func TestComposeCancelPartStat(t *testing.T) {
 		domain.RSVPGoing:      "PARTSTAT=ACCEPTED",
 		domain.RSVPWaitlisted: "PARTSTAT=NEEDS-ACTION",
 	} {
-		m := mustCompose(t, KindEventCancelled, cancelledInvite(status))
+		m := mustCompose(t, domain.MessageEventCancelled, cancelledInvite(status))
 		att := icsOne(t, parseICS(t, m.Calendar), "ATTENDEE")
 		if !strings.Contains("PARTSTAT="+att.Params["PARTSTAT"], want) || att.Params["RSVP"] != "" {
 			t.Errorf("%s: ATTENDEE %v, want %s and no RSVP", status, att.Params, want)
@@ -57,7 +57,7 @@ func TestComposeCancelPartStat(t *testing.T) {
 	in := invite()
 	in.RSVP = rsvp(domain.RSVPCancelled)
 	in.Sequence = 1
-	att := icsOne(t, parseICS(t, mustCompose(t, KindRSVPCancelled, in).Calendar), "ATTENDEE")
+	att := icsOne(t, parseICS(t, mustCompose(t, domain.MessageRSVPCancelled, in).Calendar), "ATTENDEE")
 	if att.Params["PARTSTAT"] != "DECLINED" {
 		t.Errorf("RSVP cancelled: PARTSTAT %s, want DECLINED", att.Params["PARTSTAT"])
 	}
@@ -66,11 +66,11 @@ func TestComposeCancelPartStat(t *testing.T) {
 func TestComposeOrganizerFallback(t *testing.T) {
 	in := invite()
 	in.Group.ContactEmail = ""
-	if _, err := Compose(KindGoing, in); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "first owner") {
+	if _, err := Compose(domain.MessageGoing, in); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "first owner") {
 		t.Errorf("no organiser address: %v", err)
 	}
 	in.Organizer = calendar.Person{Email: "owner@example.org"}
-	m := mustCompose(t, KindGoing, in)
+	m := mustCompose(t, domain.MessageGoing, in)
 	org := icsOne(t, parseICS(t, m.Calendar), "ORGANIZER")
 	if org.Value != "mailto:owner@example.org" || org.Params["CN"] != "Oslo Gophers" {
 		t.Errorf("ORGANIZER %+v", org)
@@ -82,29 +82,29 @@ func TestComposeOrganizerFallback(t *testing.T) {
 
 func TestComposeRefuses(t *testing.T) {
 	cases := map[string]struct {
-		kind  Kind
+		kind  domain.MessageKind
 		spoil func(in *Invite)
 	}{
 		"unknown kind":              {"welcome", func(in *Invite) {}},
-		"going but waitlisted":      {KindGoing, func(in *Invite) { in.RSVP.Status = domain.RSVPWaitlisted }},
-		"waitlisted but going":      {KindWaitlisted, func(in *Invite) {}},
-		"update to cancelled RSVP":  {KindUpdated, func(in *Invite) { in.Sequence = 1; in.RSVP.Status = domain.RSVPCancelled }},
-		"rsvp cancelled but going":  {KindRSVPCancelled, func(in *Invite) { in.Sequence = 1 }},
-		"event cancel to cancelled": {KindEventCancelled, func(in *Invite) { in.Sequence = 1; in.RSVP.Status = domain.RSVPCancelled }},
-		"invite to cancelled event": {KindGoing, func(in *Invite) { in.Event.Status = domain.EventCancelled }},
-		"update without sequence":   {KindUpdated, func(in *Invite) {}},
-		"cancel without sequence":   {KindEventCancelled, func(in *Invite) {}},
-		"no RSVP id":                {KindGoing, func(in *Invite) { in.RSVP.ID = "" }},
-		"no Now":                    {KindGoing, func(in *Invite) { in.Now = time.Time{} }},
-		"relative base URL":         {KindGoing, func(in *Invite) { in.BaseURL = "/convene" }},
-		"ftp base URL":              {KindGoing, func(in *Invite) { in.BaseURL = "ftp://convene.example" }},
-		"no zone":                   {KindGoing, func(in *Invite) { in.Event.TimeZone = "" }},
-		"unknown zone":              {KindGoing, func(in *Invite) { in.Event.TimeZone = "Mars/Olympus" }},
-		"bad manage URL":            {KindGoing, func(in *Invite) { in.ManageURL = "javascript:alert(1)" }},
-		"online without link":       {KindGoing, func(in *Invite) { in.Event = session(); in.Event.OnlineURL = "" }},
-		"online with bad link":      {KindGoing, func(in *Invite) { in.Event = session(); in.JoinURL = "https://meet.example.com/x\r\nATTENDEE:x" }},
-		"bad from":                  {KindGoing, func(in *Invite) { in.From.Address = "no-reply" }},
-		"no event id":               {KindGoing, func(in *Invite) { in.Event.ID = "" }},
+		"going but waitlisted":      {domain.MessageGoing, func(in *Invite) { in.RSVP.Status = domain.RSVPWaitlisted }},
+		"waitlisted but going":      {domain.MessageWaitlisted, func(in *Invite) {}},
+		"update to cancelled RSVP":  {domain.MessageUpdated, func(in *Invite) { in.Sequence = 1; in.RSVP.Status = domain.RSVPCancelled }},
+		"rsvp cancelled but going":  {domain.MessageRSVPCancelled, func(in *Invite) { in.Sequence = 1 }},
+		"event cancel to cancelled": {domain.MessageEventCancelled, func(in *Invite) { in.Sequence = 1; in.RSVP.Status = domain.RSVPCancelled }},
+		"invite to cancelled event": {domain.MessageGoing, func(in *Invite) { in.Event.Status = domain.EventCancelled }},
+		"update without sequence":   {domain.MessageUpdated, func(in *Invite) {}},
+		"cancel without sequence":   {domain.MessageEventCancelled, func(in *Invite) {}},
+		"no RSVP id":                {domain.MessageGoing, func(in *Invite) { in.RSVP.ID = "" }},
+		"no Now":                    {domain.MessageGoing, func(in *Invite) { in.Now = time.Time{} }},
+		"relative base URL":         {domain.MessageGoing, func(in *Invite) { in.BaseURL = "/convene" }},
+		"ftp base URL":              {domain.MessageGoing, func(in *Invite) { in.BaseURL = "ftp://convene.example" }},
+		"no zone":                   {domain.MessageGoing, func(in *Invite) { in.Event.TimeZone = "" }},
+		"unknown zone":              {domain.MessageGoing, func(in *Invite) { in.Event.TimeZone = "Mars/Olympus" }},
+		"bad manage URL":            {domain.MessageGoing, func(in *Invite) { in.ManageURL = "javascript:alert(1)" }},
+		"online without link":       {domain.MessageGoing, func(in *Invite) { in.Event = session(); in.Event.OnlineURL = "" }},
+		"online with bad link":      {domain.MessageGoing, func(in *Invite) { in.Event = session(); in.JoinURL = "https://meet.example.com/x\r\nATTENDEE:x" }},
+		"bad from":                  {domain.MessageGoing, func(in *Invite) { in.From.Address = "no-reply" }},
+		"no event id":               {domain.MessageGoing, func(in *Invite) { in.Event.ID = "" }},
 	}
 	stale := map[string]bool{
 		"going but waitlisted": true, "waitlisted but going": true, "update to cancelled RSVP": true,
@@ -220,17 +220,17 @@ func TestChangeSentences(t *testing.T) {
 func TestMessageID(t *testing.T) {
 	for _, c := range []struct {
 		rsvp string
-		kind Kind
+		kind domain.MessageKind
 		seq  int
 		host string
 		want string
 	}{
-		{"rsvp_01jf7a", KindGoing, 0, "convene.example", "rsvp_01jf7a.going.0@convene.example"},
-		{"rsvp_01jf7a", KindEventCancelled, 3, "Convene.Example:8080", "rsvp_01jf7a.event-cancelled.3@convene.example"},
-		{"a.b c<d>@e", KindUpdated, 1, "convene.example", "a=2Eb=20c=3Cd=3E=40e.updated.1@convene.example"},
-		{"r1", KindGoing, 0, "", "r1.going.0@localhost"},
-		{"r1", KindGoing, 0, "[::1]:8080", "r1.going.0@--1"},
-		{"r1", KindGoing, 0, "..", "r1.going.0@localhost"},
+		{"rsvp_01jf7a", domain.MessageGoing, 0, "convene.example", "rsvp_01jf7a.going.0@convene.example"},
+		{"rsvp_01jf7a", domain.MessageEventCancelled, 3, "Convene.Example:8080", "rsvp_01jf7a.event-cancelled.3@convene.example"},
+		{"a.b c<d>@e", domain.MessageUpdated, 1, "convene.example", "a=2Eb=20c=3Cd=3E=40e.updated.1@convene.example"},
+		{"r1", domain.MessageGoing, 0, "", "r1.going.0@localhost"},
+		{"r1", domain.MessageGoing, 0, "[::1]:8080", "r1.going.0@--1"},
+		{"r1", domain.MessageGoing, 0, "..", "r1.going.0@localhost"},
 	} {
 		got := MessageID(c.rsvp, c.kind, c.seq, c.host)
 		if got != c.want {
@@ -240,11 +240,11 @@ func TestMessageID(t *testing.T) {
 			t.Errorf("MessageID %q is not a valid msg-id", got)
 		}
 	}
-	if MessageID("r", KindGoing, 1, "h") == MessageID("r", KindUpdated, 1, "h") ||
-		MessageID("r", KindUpdated, 1, "h") == MessageID("r", KindUpdated, 2, "h") {
+	if MessageID("r", domain.MessageGoing, 1, "h") == MessageID("r", domain.MessageUpdated, 1, "h") ||
+		MessageID("r", domain.MessageUpdated, 1, "h") == MessageID("r", domain.MessageUpdated, 2, "h") {
 		t.Error("different news share a Message-ID")
 	}
-	m := mustCompose(t, KindUpdated, updatedInvite())
+	m := mustCompose(t, domain.MessageUpdated, updatedInvite())
 	if m.ID != "rsvp_01jf7a.updated.1@convene.example" {
 		t.Errorf("Compose made ID %q", m.ID)
 	}
@@ -301,9 +301,9 @@ func TestComposeSparseInput(t *testing.T) {
 	waitlisted.RSVP = rsvp(domain.RSVPWaitlisted)
 	waitlisted.RSVP.WaitlistPosition, waitlisted.RSVP.Name = 0, ""
 	for _, m := range []Message{
-		mustCompose(t, KindEventCancelled, in),
-		mustCompose(t, KindGoing, going),
-		mustCompose(t, KindWaitlisted, waitlisted),
+		mustCompose(t, domain.MessageEventCancelled, in),
+		mustCompose(t, domain.MessageGoing, going),
+		mustCompose(t, domain.MessageWaitlisted, waitlisted),
 	} {
 		if !strings.HasPrefix(m.Text, "Hi,\n\n") {
 			t.Errorf("%s: text starts %q", m.Kind, m.Text[:20])
@@ -323,7 +323,7 @@ func TestComposeSparseInput(t *testing.T) {
 func TestComposeHybridMeetup(t *testing.T) {
 	in := invite()
 	in.Event.OnlineURL = "https://stream.example.com/live"
-	m := mustCompose(t, KindGoing, in)
+	m := mustCompose(t, domain.MessageGoing, in)
 	if strings.Contains(m.Text, "stream.example.com") || strings.Contains(string(m.Calendar), "stream.example.com") {
 		t.Error("the streaming link of an in-person meetup was shown")
 	}

@@ -73,18 +73,18 @@ func TestSMTP_InviteLifecycle(t *testing.T) {
 	waitCancel := cancelledInvite(domain.RSVPWaitlisted)
 	waitCancel.RSVP.ID = "rsvp_01jf7c"
 	named := map[string]Message{
-		"going":           mustCompose(t, KindGoing, invite()),
-		"updated":         mustCompose(t, KindUpdated, updatedInvite()),
-		"event_cancelled": mustCompose(t, KindEventCancelled, cancelledInvite(domain.RSVPGoing)),
-		"waitlisted":      mustCompose(t, KindWaitlisted, func() Invite { in := invite(); in.RSVP = rsvp(domain.RSVPWaitlisted); return in }()),
-		"waitlist_cancel": mustCompose(t, KindEventCancelled, waitCancel),
-		"rsvp_cancelled": mustCompose(t, KindRSVPCancelled, func() Invite {
+		"going":           mustCompose(t, domain.MessageGoing, invite()),
+		"updated":         mustCompose(t, domain.MessageUpdated, updatedInvite()),
+		"event_cancelled": mustCompose(t, domain.MessageEventCancelled, cancelledInvite(domain.RSVPGoing)),
+		"waitlisted":      mustCompose(t, domain.MessageWaitlisted, func() Invite { in := invite(); in.RSVP = rsvp(domain.RSVPWaitlisted); return in }()),
+		"waitlist_cancel": mustCompose(t, domain.MessageEventCancelled, waitCancel),
+		"rsvp_cancelled": mustCompose(t, domain.MessageRSVPCancelled, func() Invite {
 			in := invite()
 			in.RSVP = rsvp(domain.RSVPCancelled)
 			in.Sequence = 1
 			return in
 		}()),
-		"online_going": mustCompose(t, KindGoing, onlineIn),
+		"online_going": mustCompose(t, domain.MessageGoing, onlineIn),
 	}
 	order := []string{"going", "updated", "event_cancelled", "waitlisted", "waitlist_cancel", "rsvp_cancelled", "online_going"}
 	got, ts := sendAll(t, named, order)
@@ -329,7 +329,7 @@ func checkBodies(t *testing.T, name string, m Message, text, html string) {
 // dated by the computer's clock: the Date comes from the service's one
 // clock, through the composer's Now.
 func TestMessageNeedsDate(t *testing.T) {
-	m := mustCompose(t, KindGoing, invite())
+	m := mustCompose(t, domain.MessageGoing, invite())
 	m.Date = time.Time{}
 	if _, err := m.EML(); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("EML of a message with no Date: %v, want ErrInvalid", err)

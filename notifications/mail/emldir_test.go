@@ -19,9 +19,9 @@ func TestEMLDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	msgs := []Message{
-		mustCompose(t, KindGoing, invite()),
-		mustCompose(t, KindUpdated, updatedInvite()),
-		mustCompose(t, KindEventCancelled, cancelledInvite(domain.RSVPGoing)),
+		mustCompose(t, domain.MessageGoing, invite()),
+		mustCompose(t, domain.MessageUpdated, updatedInvite()),
+		mustCompose(t, domain.MessageEventCancelled, cancelledInvite(domain.RSVPGoing)),
 	}
 	for i, err := range d.Send(context.Background(), msgs) {
 		if err != nil {
@@ -84,7 +84,7 @@ func TestEMLDirErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := mustCompose(t, KindGoing, invite())
+	good := mustCompose(t, domain.MessageGoing, invite())
 	bad := good
 	bad.ID = "../../escape"
 	errs := d.Send(context.Background(), []Message{bad, good})
@@ -143,9 +143,9 @@ func TestEMLRemoveRecipient(t *testing.T) {
 	}
 	ingrid, ola := "ingrid@example.net", "ola@example.net"
 	msgs := []Message{
-		mustCompose(t, KindGoing, invite()), // to Ingrid
-		to(mustCompose(t, KindUpdated, updatedInvite()), "Ingrid", "INGRID@example.net"),
-		to(mustCompose(t, KindGoing, invite()), "Ola", ola),
+		mustCompose(t, domain.MessageGoing, invite()), // to Ingrid
+		to(mustCompose(t, domain.MessageUpdated, updatedInvite()), "Ingrid", "INGRID@example.net"),
+		to(mustCompose(t, domain.MessageGoing, invite()), "Ola", ola),
 	}
 	for i, err := range d.Send(context.Background(), msgs) {
 		if err != nil {

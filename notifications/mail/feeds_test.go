@@ -96,8 +96,8 @@ func TestCalendarsParseWithPythonICalendar(t *testing.T) {
 		t.Skip("python3-icalendar not installed (apt-get install python3-icalendar)")
 	}
 	cases := publishCases(t)
-	inv := mustCompose(t, KindGoing, invite())
-	cancel := mustCompose(t, KindEventCancelled, cancelledInvite(domain.RSVPGoing))
+	inv := mustCompose(t, domain.MessageGoing, invite())
+	cancel := mustCompose(t, domain.MessageEventCancelled, cancelledInvite(domain.RSVPGoing))
 	inputs := []string{string(cases["publish_event"]), string(cases["publish_group"]), string(inv.Calendar), string(cancel.Calendar)}
 	in, _ := json.Marshal(inputs)
 	cmd := exec.Command(py, "-c", pythonCheck)

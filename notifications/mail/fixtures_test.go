@@ -120,7 +120,7 @@ func cancelledInvite(status domain.RSVPStatus) Invite {
 func mustCompose(t interface {
 	Helper()
 	Fatalf(string, ...any)
-}, kind Kind, in Invite) Message {
+}, kind domain.MessageKind, in Invite) Message {
 	t.Helper()
 	m, err := Compose(kind, in)
 	if err != nil {

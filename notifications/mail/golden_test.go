@@ -27,12 +27,12 @@ func goldenMessages(t *testing.T) map[string]Message {
 	rsvpCancelled.ManageURL = ""
 	rsvpCancelled.Now = stamp.Add(72 * time.Hour)
 	return map[string]Message{
-		"going":           mustCompose(t, KindGoing, invite()),
-		"going_online":    mustCompose(t, KindGoing, online),
-		"updated":         mustCompose(t, KindUpdated, updatedInvite()),
-		"event_cancelled": mustCompose(t, KindEventCancelled, cancelledInvite(domain.RSVPGoing)),
-		"waitlisted":      mustCompose(t, KindWaitlisted, waitlisted),
-		"rsvp_cancelled":  mustCompose(t, KindRSVPCancelled, rsvpCancelled),
+		"going":           mustCompose(t, domain.MessageGoing, invite()),
+		"going_online":    mustCompose(t, domain.MessageGoing, online),
+		"updated":         mustCompose(t, domain.MessageUpdated, updatedInvite()),
+		"event_cancelled": mustCompose(t, domain.MessageEventCancelled, cancelledInvite(domain.RSVPGoing)),
+		"waitlisted":      mustCompose(t, domain.MessageWaitlisted, waitlisted),
+		"rsvp_cancelled":  mustCompose(t, domain.MessageRSVPCancelled, rsvpCancelled),
 	}
 }
 
@@ -92,7 +92,7 @@ func TestGolden(t *testing.T) {
 // boundaries: go-mail can write a message again (a retry) and the
 // attachment reader is rewound.
 func TestRenderTwice(t *testing.T) {
-	m := mustCompose(t, KindGoing, invite())
+	m := mustCompose(t, domain.MessageGoing, invite())
 	gm, err := m.Msg()
 	if err != nil {
 		t.Fatal(err)

@@ -51,7 +51,7 @@ func TestHostileInput(t *testing.T) {
 			in.Event.Title = c.title
 			in.Group.Name = c.group
 			in.Event.Venue.Name = c.title
-			m := mustCompose(t, KindGoing, in)
+			m := mustCompose(t, domain.MessageGoing, in)
 			data, err := m.EML()
 			if err != nil {
 				t.Fatal(err)
@@ -122,7 +122,7 @@ func TestHostileInput(t *testing.T) {
 // TestMsgRefusesUnsafeFields checks the guard in Msg itself, for messages
 // that were not made by Compose.
 func TestMsgRefusesUnsafeFields(t *testing.T) {
-	good := mustCompose(t, KindGoing, invite())
+	good := mustCompose(t, domain.MessageGoing, invite())
 	cases := map[string]func(m *Message){
 		"subject with CRLF":        func(m *Message) { m.Subject = "Hi\r\nBcc: x@example.org" },
 		"subject with LF":          func(m *Message) { m.Subject = "Hi\nthere" },
@@ -172,7 +172,7 @@ func TestHostileAttendeeAddress(t *testing.T) {
 	for _, addr := range []string{"a@example.org\r\nBcc: x@example.org", "Eve <eve@example.org>", "a@example.org, b@example.org", ""} {
 		in := invite()
 		in.RSVP = domain.RSVP{ID: "rsvp_x", Email: addr, Status: domain.RSVPGoing}
-		if _, err := Compose(KindGoing, in); !errors.Is(err, ErrInvalid) {
+		if _, err := Compose(domain.MessageGoing, in); !errors.Is(err, ErrInvalid) {
 			t.Errorf("Compose with attendee %q: %v, want ErrInvalid", addr, err)
 		}
 	}

@@ -37,37 +37,13 @@ import (
 	"github.com/convene/convene/notifications/present"
 )
 
-// Kind is the news an email brings. The values are those of
-// domain.MessageKind, so a stored delivery converts with Kind(d.Kind).
-type Kind string
-
-// The kinds of attendee email.
-const (
-	// KindGoing confirms a place and carries the invitation (REQUEST).
-	KindGoing Kind = "going"
-	// KindWaitlisted gives the place in line; it carries no calendar.
-	KindWaitlisted Kind = "waitlisted"
-	// KindUpdated says what changed and carries the updated invitation
-	// (REQUEST with a higher SEQUENCE).
-	KindUpdated Kind = "updated"
-	// KindEventCancelled tells going and waitlisted people that the event
-	// is off, with the organisers' reason, and carries a CANCEL.
-	KindEventCancelled Kind = "event_cancelled"
-	// KindRSVPCancelled confirms that the attendee cancelled their own RSVP
-	// and carries a CANCEL that takes the event out of their calendar.
-	KindRSVPCancelled Kind = "rsvp_cancelled"
-	// KindReminder reminds a person going that the event is soon (Before
-	// its start). It carries no calendar: the invitation already did.
-	KindReminder Kind = "reminder"
-	// KindReconfirm asks a person going to confirm they still come, by
-	// ConfirmBy, on their RSVP page; it carries no calendar.
-	KindReconfirm Kind = "reconfirm"
-)
-
-// Valid reports whether k is one of the kinds above.
-func (k Kind) Valid() bool {
+// attendeeKind reports whether k is the news of an e-mail to an attendee
+// about their RSVP (Compose's kinds; ComposeRequest and ComposeThankYou
+// write the others).
+func attendeeKind(k domain.MessageKind) bool {
 	switch k {
-	case KindGoing, KindWaitlisted, KindUpdated, KindEventCancelled, KindRSVPCancelled, KindReminder, KindReconfirm:
+	case domain.MessageGoing, domain.MessageWaitlisted, domain.MessageUpdated, domain.MessageEventCancelled,
+		domain.MessageRSVPCancelled, domain.MessageReminder, domain.MessageReconfirm:
 		return true
 	}
 	return false
@@ -97,7 +73,7 @@ type Message struct {
 	// piece of news to one person (see MessageID), so that a retry after an
 	// ambiguous SMTP failure can be recognised as a duplicate.
 	ID   string
-	Kind Kind
+	Kind domain.MessageKind
 	// Date is the Date header; zero means the time of rendering.
 	Date time.Time
 
@@ -134,7 +110,7 @@ type Message struct {
 // have already seen, so two different emails must never share one: when an
 // attendee joins again after cancelling, the new invitation needs a higher
 // sequence (which calendar clients require anyway).
-func MessageID(rsvpID string, kind Kind, sequence int, host string) string {
+func MessageID(rsvpID string, kind domain.MessageKind, sequence int, host string) string {
 	var b strings.Builder
 	for i := 0; i < len(rsvpID); i++ {
 		c := rsvpID[i]

@@ -124,12 +124,12 @@ func TestCheckinQRInEmail(t *testing.T) {
 	online := invite()
 	online.Event = session()
 	for name, tc := range map[string]struct {
-		kind Kind
+		kind domain.MessageKind
 		in   Invite
 	}{
-		"Going":       {KindGoing, invite()},
-		"GoingOnline": {KindGoing, online},
-		"Updated":     {KindUpdated, updatedInvite()},
+		"Going":       {domain.MessageGoing, invite()},
+		"GoingOnline": {domain.MessageGoing, online},
+		"Updated":     {domain.MessageUpdated, updatedInvite()},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code := tc.in.RSVP.CheckinCode
@@ -197,7 +197,7 @@ func TestCheckinQRSize(t *testing.T) {
 		largestTable = max(largestTable, len(present.CheckinQRTable(bitmap, "QR code of your check-in code "+domain.FormatCode(code))))
 		in := invite()
 		in.RSVP.CheckinCode = code
-		m := mustCompose(t, KindGoing, in)
+		m := mustCompose(t, domain.MessageGoing, in)
 		eml, err := m.EML()
 		if err != nil {
 			t.Fatal(err)
@@ -230,12 +230,12 @@ func TestCheckinQROnlyWithAPlace(t *testing.T) {
 	rsvpCancelled.RSVP = rsvp(domain.RSVPCancelled)
 	rsvpCancelled.Sequence = 1
 	for name, m := range map[string]Message{
-		"GoingWithoutCode":         mustCompose(t, KindGoing, noCode),
-		"UpdatedWithoutCode":       mustCompose(t, KindUpdated, noCodeUpdated),
-		"Waitlisted":               mustCompose(t, KindWaitlisted, waitlisted),
-		"EventCancelledGoing":      mustCompose(t, KindEventCancelled, cancelledInvite(domain.RSVPGoing)),
-		"EventCancelledWaitlisted": mustCompose(t, KindEventCancelled, cancelledInvite(domain.RSVPWaitlisted)),
-		"RSVPCancelled":            mustCompose(t, KindRSVPCancelled, rsvpCancelled),
+		"GoingWithoutCode":         mustCompose(t, domain.MessageGoing, noCode),
+		"UpdatedWithoutCode":       mustCompose(t, domain.MessageUpdated, noCodeUpdated),
+		"Waitlisted":               mustCompose(t, domain.MessageWaitlisted, waitlisted),
+		"EventCancelledGoing":      mustCompose(t, domain.MessageEventCancelled, cancelledInvite(domain.RSVPGoing)),
+		"EventCancelledWaitlisted": mustCompose(t, domain.MessageEventCancelled, cancelledInvite(domain.RSVPWaitlisted)),
+		"RSVPCancelled":            mustCompose(t, domain.MessageRSVPCancelled, rsvpCancelled),
 	} {
 		t.Run(name, func(t *testing.T) {
 			html, _ := receivedHTML(t, m)

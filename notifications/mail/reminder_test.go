@@ -16,7 +16,7 @@ import (
 func TestComposeReminder(t *testing.T) {
 	in := invite()
 	in.Before, in.Sequence = 24*time.Hour, int(in.Event.StartsAt.Add(-24*time.Hour).Unix())
-	m := mustCompose(t, KindReminder, in)
+	m := mustCompose(t, domain.MessageReminder, in)
 	for _, want := range []string{"starts in 24 hours", "Thursday 10 December 2026, 18:00–20:00 (Europe/Oslo, CET)",
 		"Kulturhuset, Youngstorget 3, 0181 Oslo", manageURL, "K7QM-4TXZ"} {
 		if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, strings.ReplaceAll(want, "&", "&amp;")) {
@@ -28,14 +28,14 @@ func TestComposeReminder(t *testing.T) {
 	}
 	hour := in
 	hour.Before, hour.Sequence = time.Hour, int(in.Event.StartsAt.Add(-time.Hour).Unix())
-	if mustCompose(t, KindReminder, hour).ID == m.ID {
+	if mustCompose(t, domain.MessageReminder, hour).ID == m.ID {
 		t.Error("the 24 h and 1 h reminders share a Message-ID")
 	}
 
 	online := in
 	online.Event, online.Before = session(), time.Hour
 	online.JoinURL = "https://convene.example/j/tok_join"
-	m = mustCompose(t, KindReminder, online)
+	m = mustCompose(t, domain.MessageReminder, online)
 	if !strings.Contains(m.Text, "Join:  https://convene.example/j/tok_join") || strings.Contains(m.Text, "meet.example.com") ||
 		!strings.Contains(m.Text, "starts in 1 hour.") || !strings.Contains(m.Text, "Tuesday 15 December 2026, 19:00–20:30 (Europe/Oslo, CET)") ||
 		strings.Contains(m.Text, "check-in code") {
@@ -44,12 +44,12 @@ func TestComposeReminder(t *testing.T) {
 
 	left := in
 	left.RSVP = rsvp(domain.RSVPCancelled)
-	if _, err := Compose(KindReminder, left); !errors.Is(err, ErrStale) {
+	if _, err := Compose(domain.MessageReminder, left); !errors.Is(err, ErrStale) {
 		t.Errorf("a reminder to someone who left: %v", err)
 	}
 	off := in
 	off.Event.Status = domain.EventCancelled
-	if _, err := Compose(KindReminder, off); !errors.Is(err, ErrStale) {
+	if _, err := Compose(domain.MessageReminder, off); !errors.Is(err, ErrStale) {
 		t.Errorf("a reminder of a cancelled event: %v", err)
 	}
 }
@@ -60,7 +60,7 @@ func TestComposeReminder(t *testing.T) {
 func TestComposeReconfirm(t *testing.T) {
 	in := invite()
 	in.ConfirmBy = in.Event.StartsAt.Add(-12 * time.Hour)
-	m := mustCompose(t, KindReconfirm, in)
+	m := mustCompose(t, domain.MessageReconfirm, in)
 	if !strings.Contains(m.Text, "Please confirm by Thursday 10 December, 06:00 (Europe/Oslo, CET)") ||
 		!strings.Contains(m.Text, manageURL) || m.Calendar != nil {
 		t.Errorf("reconfirmation:\n%s", m.Text)
@@ -68,12 +68,12 @@ func TestComposeReconfirm(t *testing.T) {
 	done := in
 	now := stamp
 	done.RSVP.ReconfirmedAt = &now
-	if _, err := Compose(KindReconfirm, done); !errors.Is(err, ErrStale) {
+	if _, err := Compose(domain.MessageReconfirm, done); !errors.Is(err, ErrStale) {
 		t.Errorf("asking someone who confirmed: %v", err)
 	}
 	c := cancelledInvite(domain.RSVPCancelled)
 	c.Event.Status, c.Why = domain.EventPublished, domain.CancelNotReconfirmed
-	m = mustCompose(t, KindRSVPCancelled, c)
+	m = mustCompose(t, domain.MessageRSVPCancelled, c)
 	if !strings.Contains(m.Text, "You did not confirm in time") || !strings.Contains(m.HTML, "You did not confirm in time") || m.Method != "CANCEL" {
 		t.Errorf("release CANCEL (%s):\n%s", m.Method, m.Text)
 	}

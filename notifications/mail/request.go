@@ -11,20 +11,12 @@ import (
 	"github.com/convene/convene/notifications/present"
 )
 
-// Kinds of e-mail that ask the person to do something. They carry no
-// calendar: the invitation to the calendar follows once the person says
-// yes.
-const (
-	// KindInvitation is an organiser's personal invitation, with a link to
-	// answer yes or no.
-	KindInvitation Kind = "invitation"
-	// KindConfirm asks the person to confirm a public RSVP (double
-	// opt-in) by following a link.
-	KindConfirm Kind = "confirm_rsvp"
-	// KindConfirmFollow asks the person to confirm that they follow a
-	// series; Event is its next occurrence.
-	KindConfirmFollow Kind = "confirm_follow"
-)
+// The e-mails that ask the person to do something — domain.MessageInvitation
+// (an organiser's personal invitation, to answer yes or no),
+// domain.MessageConfirm (confirm a public RSVP) and
+// domain.MessageConfirmFollow (confirm following a series; Event is its
+// next occurrence) — carry no calendar: the invitation to the calendar
+// follows once the person says yes.
 
 // Request is everything ComposeRequest needs to write one invitation or
 // confirmation e-mail.
@@ -56,9 +48,9 @@ type Request struct {
 	// (confirmations). It also tells requests apart in the Message-ID.
 	ExpiresAt time.Time
 
-	// SeriesTitle names the series followed (KindConfirmFollow, and
+	// SeriesTitle names the series followed (domain.MessageConfirmFollow, and
 	// invitations sent to a follower); FollowMode is what the follower
-	// asked for (KindConfirmFollow).
+	// asked for (domain.MessageConfirmFollow).
 	SeriesTitle string
 	FollowMode  domain.FollowMode
 	// UnfollowURL, when set, is the follower's one-click unfollow link: the
@@ -89,14 +81,14 @@ type requestView struct {
 	Unfollow  string
 }
 
-// ComposeRequest writes an invitation (KindInvitation) or a confirmation
-// request (KindConfirm). Like Compose it returns an error matching
+// ComposeRequest writes an invitation (domain.MessageInvitation) or a confirmation
+// request (domain.MessageConfirm). Like Compose it returns an error matching
 // ErrInvalid for input that can never make a valid message, and ErrStale
 // (with ErrInvalid) when the news was overtaken: the event is no longer
 // published or is over at Now (asking anyone to come would be wrong), or
 // a confirmation's link has expired by Now (it would be dead on arrival).
-func ComposeRequest(kind Kind, in Request) (Message, error) {
-	if kind != KindInvitation && kind != KindConfirm && kind != KindConfirmFollow {
+func ComposeRequest(kind domain.MessageKind, in Request) (Message, error) {
+	if kind != domain.MessageInvitation && kind != domain.MessageConfirm && kind != domain.MessageConfirmFollow {
 		return Message{}, invalidf("unknown request kind %q", kind)
 	}
 	if in.ID == "" {
@@ -114,7 +106,7 @@ func ComposeRequest(kind Kind, in Request) (Message, error) {
 	if !in.Now.Before(in.Event.EndsAt) {
 		return Message{}, staleErr(kind, "the event is over")
 	}
-	if kind != KindInvitation && !in.ExpiresAt.IsZero() && !in.Now.Before(in.ExpiresAt) {
+	if kind != domain.MessageInvitation && !in.ExpiresAt.IsZero() && !in.Now.Before(in.ExpiresAt) {
 		// The link would be dead on arrival.
 		return Message{}, staleErr(kind, "the confirmation link has expired")
 	}
@@ -159,9 +151,9 @@ func ComposeRequest(kind Kind, in Request) (Message, error) {
 	}
 	seq := 0
 	switch kind {
-	case KindInvitation:
+	case domain.MessageInvitation:
 		v.Subject = "Invitation: " + v.Title + " — " + subjectDate(e, loc)
-	case KindConfirm:
+	case domain.MessageConfirm:
 		if in.ExpiresAt.IsZero() {
 			return Message{}, invalidf("a confirmation needs ExpiresAt")
 		}
@@ -170,7 +162,7 @@ func ComposeRequest(kind Kind, in Request) (Message, error) {
 		// A new request for the same RSVP is a new e-mail (a provider
 		// drops a Message-ID it has seen); a retry of one is not.
 		seq = int(in.ExpiresAt.Unix())
-	case KindConfirmFollow:
+	case domain.MessageConfirmFollow:
 		if in.ExpiresAt.IsZero() || v.Series == "" || !in.FollowMode.Valid() {
 			return Message{}, invalidf("a follow confirmation needs ExpiresAt, SeriesTitle and FollowMode")
 		}

@@ -66,7 +66,7 @@ func reqConfirmation() Request {
 	}
 }
 
-func mustComposeRequest(t testing.TB, kind Kind, in Request) Message {
+func mustComposeRequest(t testing.TB, kind domain.MessageKind, in Request) Message {
 	t.Helper()
 	m, err := ComposeRequest(kind, in)
 	if err != nil {
@@ -77,7 +77,7 @@ func mustComposeRequest(t testing.TB, kind Kind, in Request) Message {
 
 // renderRequest composes and renders the message and reads it back with the
 // standard library.
-func renderRequest(t testing.TB, kind Kind, in Request) (Message, []byte, parsedMail) {
+func renderRequest(t testing.TB, kind domain.MessageKind, in Request) (Message, []byte, parsedMail) {
 	t.Helper()
 	m := mustComposeRequest(t, kind, in)
 	data, err := m.EML()
@@ -103,11 +103,11 @@ func requestBodies(t testing.TB, pm parsedMail) (text, html string) {
 // a deliberate change, and read the diff.
 func TestRequestGolden(t *testing.T) {
 	for name, c := range map[string]struct {
-		kind Kind
+		kind domain.MessageKind
 		in   Request
 	}{
-		"request_invitation": {KindInvitation, reqInvitation()},
-		"request_confirm":    {KindConfirm, reqConfirmation()},
+		"request_invitation": {domain.MessageInvitation, reqInvitation()},
+		"request_confirm":    {domain.MessageConfirm, reqConfirmation()},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m, data, _ := renderRequest(t, c.kind, c.in)
@@ -138,7 +138,7 @@ func TestRequestGolden(t *testing.T) {
 // and checks what each must say.
 func TestRequestBodies(t *testing.T) {
 	t.Run("invitation", func(t *testing.T) {
-		_, _, pm := renderRequest(t, KindInvitation, reqInvitation())
+		_, _, pm := renderRequest(t, domain.MessageInvitation, reqInvitation())
 		text, html := requestBodies(t, pm)
 		wantText := "Hi Ingrid Bjørnstad,\n\n" +
 			"Kari Nordmann invites you to Go & gløgg: year-end meetup.\n\n" +
@@ -170,7 +170,7 @@ func TestRequestBodies(t *testing.T) {
 		}
 	})
 	t.Run("confirmation", func(t *testing.T) {
-		_, _, pm := renderRequest(t, KindConfirm, reqConfirmation())
+		_, _, pm := renderRequest(t, domain.MessageConfirm, reqConfirmation())
 		text, html := requestBodies(t, pm)
 		wantText := "Hi Ola Hansen,\n\n" +
 			"Someone — we hope it was you — asked to RSVP to Go & gløgg: year-end meetup with this e-mail address.\n\n" +
@@ -195,15 +195,15 @@ func TestRequestBodies(t *testing.T) {
 // fields and the right people in them.
 func TestRequestStructure(t *testing.T) {
 	for _, c := range []struct {
-		kind      Kind
+		kind      domain.MessageKind
 		in        Request
 		to        mail.Address
 		actionURL string
 		subject   string
 	}{
-		{KindInvitation, reqInvitation(), mail.Address{Name: "Ingrid Bjørnstad", Address: "ingrid@example.net"}, reqInvitationURL,
+		{domain.MessageInvitation, reqInvitation(), mail.Address{Name: "Ingrid Bjørnstad", Address: "ingrid@example.net"}, reqInvitationURL,
 			"Invitation: Go & gløgg: year-end meetup — Thu 10 Dec 2026"},
-		{KindConfirm, reqConfirmation(), mail.Address{Name: "Ola Hansen", Address: "ola@example.org"}, reqConfirmURL,
+		{domain.MessageConfirm, reqConfirmation(), mail.Address{Name: "Ola Hansen", Address: "ola@example.org"}, reqConfirmURL,
 			"Confirm your RSVP: Go & gløgg: year-end meetup — Thu 10 Dec 2026"},
 	} {
 		t.Run(string(c.kind), func(t *testing.T) {
@@ -266,7 +266,7 @@ func TestRequestStructure(t *testing.T) {
 			// answers, each its own link to the page with that answer picked.
 			text, html := requestBodies(t, pm)
 			actions := []string{c.actionURL}
-			if c.kind == KindInvitation {
+			if c.kind == domain.MessageInvitation {
 				actions = []string{c.actionURL + "?answer=yes", c.actionURL + "?answer=no"}
 			}
 			if n := strings.Count(text, c.actionURL); n != len(actions) {
@@ -296,7 +296,7 @@ func TestRequestPeople(t *testing.T) {
 	in.OrganizerEmail = "kari@example.com" // the first owner
 	in.From.Name = "Convene"
 	in.InvitedBy = ""
-	m := mustComposeRequest(t, KindInvitation, in)
+	m := mustComposeRequest(t, domain.MessageInvitation, in)
 	if m.ReplyTo != (mail.Address{Name: "Oslo Gophers", Address: "kari@example.com"}) {
 		t.Errorf("Reply-To %v, want the organiser address", m.ReplyTo)
 	}
@@ -309,7 +309,7 @@ func TestRequestPeople(t *testing.T) {
 
 	// Without a name or a note, nothing is left empty.
 	in.Name, in.Note = "", "  \r\n\n "
-	m = mustComposeRequest(t, KindInvitation, in)
+	m = mustComposeRequest(t, domain.MessageInvitation, in)
 	if !strings.HasPrefix(m.Text, "Hi,\n\n") || strings.Contains(m.Text, "\n\n\n") {
 		t.Errorf("text body without a name or a note:\n%s", m.Text)
 	}
@@ -325,7 +325,7 @@ func TestRequestPeople(t *testing.T) {
 	c := reqConfirmation()
 	c.Note = "Transfer 500 kr to claim your seat"
 	c.InvitedBy = "Mallory"
-	m = mustComposeRequest(t, KindConfirm, c)
+	m = mustComposeRequest(t, domain.MessageConfirm, c)
 	if strings.Contains(m.Text+m.HTML, "Transfer") || strings.Contains(m.Text+m.HTML, "Mallory") {
 		t.Error("a confirmation shows a note or an inviter")
 	}
@@ -338,12 +338,12 @@ func TestRequestLocalTime(t *testing.T) {
 	late := reqConfirmation()
 	late.Event.StartsAt = osloAt(12, 11, 0, 30)
 	late.Event.EndsAt = osloAt(12, 11, 2, 0)
-	if m := mustComposeRequest(t, KindConfirm, late); m.Subject != "Confirm your RSVP: Go & gløgg: year-end meetup — Fri 11 Dec 2026" {
+	if m := mustComposeRequest(t, domain.MessageConfirm, late); m.Subject != "Confirm your RSVP: Go & gløgg: year-end meetup — Fri 11 Dec 2026" {
 		t.Errorf("subject %q, want the Oslo date Fri 11 Dec 2026", m.Subject)
 	}
 	inv := reqInvitation()
 	inv.Event = late.Event
-	if m := mustComposeRequest(t, KindInvitation, inv); m.Subject != "Invitation: Go & gløgg: year-end meetup — Fri 11 Dec 2026" {
+	if m := mustComposeRequest(t, domain.MessageInvitation, inv); m.Subject != "Invitation: Go & gløgg: year-end meetup — Fri 11 Dec 2026" {
 		t.Errorf("subject %q, want the Oslo date Fri 11 Dec 2026", m.Subject)
 	}
 
@@ -364,7 +364,7 @@ func TestRequestLocalTime(t *testing.T) {
 			in := reqConfirmation()
 			in.Event.TimeZone = c.zone
 			in.ExpiresAt = c.expires
-			m := mustComposeRequest(t, KindConfirm, in)
+			m := mustComposeRequest(t, domain.MessageConfirm, in)
 			if !strings.Contains(m.Text, "open this link by "+c.want+":\n") {
 				t.Errorf("text body does not say %q:\n%s", c.want, m.Text)
 			}
@@ -380,7 +380,7 @@ func TestRequestLocalTime(t *testing.T) {
 	summer := reqConfirmation()
 	summer.Now = time.Date(2026, 10, 20, 8, 0, 0, 0, time.UTC)
 	summer.ExpiresAt = time.Date(2026, 10, 22, 8, 0, 0, 0, time.UTC)
-	if m := mustComposeRequest(t, KindConfirm, summer); !strings.Contains(m.Text, "Thursday 22 October 10:00 (Europe/Oslo, CEST)") {
+	if m := mustComposeRequest(t, domain.MessageConfirm, summer); !strings.Contains(m.Text, "Thursday 22 October 10:00 (Europe/Oslo, CEST)") {
 		t.Errorf("expiry in summer time:\n%s", m.Text)
 	}
 }
@@ -389,40 +389,40 @@ func TestRequestLocalTime(t *testing.T) {
 // retry is recognised as a duplicate); a new confirmation request (another
 // expiry) and the other kind have another.
 func TestRequestMessageID(t *testing.T) {
-	inv := mustComposeRequest(t, KindInvitation, reqInvitation())
+	inv := mustComposeRequest(t, domain.MessageInvitation, reqInvitation())
 	if inv.ID != "inv_01jfa1.invitation.0@convene.example" {
 		t.Errorf("invitation Message-ID %q", inv.ID)
 	}
 	retry := reqInvitation()
 	retry.Now = stamp.Add(time.Hour)
-	if got := mustComposeRequest(t, KindInvitation, retry).ID; got != inv.ID {
+	if got := mustComposeRequest(t, domain.MessageInvitation, retry).ID; got != inv.ID {
 		t.Errorf("a retry of the invitation has Message-ID %q, want %q", got, inv.ID)
 	}
 
-	conf := mustComposeRequest(t, KindConfirm, reqConfirmation())
+	conf := mustComposeRequest(t, domain.MessageConfirm, reqConfirmation())
 	if want := "pend_01jfb2.confirm-rsvp." + strconv.FormatInt(reqExpires.Unix(), 10) + "@convene.example"; conf.ID != want {
 		t.Errorf("confirmation Message-ID %q, want %q", conf.ID, want)
 	}
 	again := reqConfirmation()
 	again.Now = stamp.Add(10 * time.Minute)
 	again.ExpiresAt = reqExpires.In(oslo)
-	if got := mustComposeRequest(t, KindConfirm, again).ID; got != conf.ID {
+	if got := mustComposeRequest(t, domain.MessageConfirm, again).ID; got != conf.ID {
 		t.Errorf("a retry of the confirmation has Message-ID %q, want %q", got, conf.ID)
 	}
 	renewed := reqConfirmation()
 	renewed.ExpiresAt = reqExpires.Add(time.Hour)
-	if got := mustComposeRequest(t, KindConfirm, renewed).ID; got == conf.ID {
+	if got := mustComposeRequest(t, domain.MessageConfirm, renewed).ID; got == conf.ID {
 		t.Errorf("a new confirmation request (another expiry) reuses Message-ID %q", got)
 	}
 
 	sameID := reqConfirmation()
 	sameID.ID = reqInvitation().ID
-	if mustComposeRequest(t, KindConfirm, sameID).ID == inv.ID {
+	if mustComposeRequest(t, domain.MessageConfirm, sameID).ID == inv.ID {
 		t.Error("an invitation and a confirmation share a Message-ID")
 	}
 	other := reqInvitation()
 	other.ID = "inv_01jfa2"
-	if mustComposeRequest(t, KindInvitation, other).ID == inv.ID {
+	if mustComposeRequest(t, domain.MessageInvitation, other).ID == inv.ID {
 		t.Error("two invitations share a Message-ID")
 	}
 	for _, m := range []Message{inv, conf} {
@@ -476,10 +476,10 @@ func TestRequestHostileInput(t *testing.T) {
 			strings.Repeat("Gophers ", 20), strings.Repeat("Kari ", 30), strings.Repeat("A long line of the note. ", 40)},
 	}
 	for _, c := range cases {
-		for _, kind := range []Kind{KindInvitation, KindConfirm} {
+		for _, kind := range []domain.MessageKind{domain.MessageInvitation, domain.MessageConfirm} {
 			t.Run(c.name+"/"+string(kind), func(t *testing.T) {
 				in := reqConfirmation()
-				if kind == KindInvitation {
+				if kind == domain.MessageInvitation {
 					in = reqInvitation()
 				}
 				in.Name = c.person
@@ -556,7 +556,7 @@ func TestRequestHostileInput(t *testing.T) {
 				}
 				// The action (an invitation has two: yes and no) and the event page.
 				links := 2
-				if kind == KindInvitation {
+				if kind == domain.MessageInvitation {
 					links = 3
 				}
 				if n := strings.Count(html, "<a "); n != links {
@@ -572,11 +572,11 @@ func TestRequestHostileInput(t *testing.T) {
 				if strings.Contains(c.person, "<b>") && !strings.Contains(html, "&lt;b&gt;bold&lt;/b&gt;") {
 					t.Error("HTML body does not show the escaped name")
 				}
-				if kind == KindInvitation && strings.Contains(c.note, "<script>") && !strings.Contains(html, "&lt;script&gt;") {
+				if kind == domain.MessageInvitation && strings.Contains(c.note, "<script>") && !strings.Contains(html, "&lt;script&gt;") {
 					t.Error("HTML body does not show the escaped note")
 				}
 				actions := []string{in.ActionURL}
-				if kind == KindInvitation {
+				if kind == domain.MessageInvitation {
 					actions = []string{in.ActionURL + "?answer=yes", in.ActionURL + "?answer=no"}
 				}
 				if n := strings.Count(text, in.ActionURL); n != len(actions) {
@@ -598,7 +598,7 @@ func TestRequestRightToLeft(t *testing.T) {
 	in := reqInvitation()
 	in.Name, in.Event.Title, in.InvitedBy = "مريم العلي", "لقاء مطوري Go", "שרה כהן"
 	in.Note = "أهلاً وسهلاً"
-	m := mustComposeRequest(t, KindInvitation, in)
+	m := mustComposeRequest(t, domain.MessageInvitation, in)
 	for _, s := range []string{
 		`<span dir="auto">مريم العلي</span>`,
 		`<span dir="auto">שרה כהן</span> invites you to <strong dir="auto">لقاء مطوري Go</strong>`,
@@ -618,10 +618,10 @@ func TestRequestRightToLeft(t *testing.T) {
 // e-mail is ErrInvalid; an event that is no longer open to people, or a
 // link that has expired, is also ErrStale.
 func TestComposeRequestRefuses(t *testing.T) {
-	both := []Kind{KindInvitation, KindConfirm}
+	both := []domain.MessageKind{domain.MessageInvitation, domain.MessageConfirm}
 	cases := []struct {
 		name  string
-		kinds []Kind
+		kinds []domain.MessageKind
 		spoil func(in *Request)
 		stale bool
 	}{
@@ -633,10 +633,10 @@ func TestComposeRequestRefuses(t *testing.T) {
 			in.Now = in.Event.EndsAt.Add(30 * 24 * time.Hour)
 			in.ExpiresAt = in.Now.Add(time.Hour)
 		}, true},
-		{"confirmation expired", []Kind{KindConfirm}, func(in *Request) { in.Now = in.ExpiresAt }, true},
+		{"confirmation expired", []domain.MessageKind{domain.MessageConfirm}, func(in *Request) { in.Now = in.ExpiresAt }, true},
 
-		{"unknown kind", []Kind{"welcome", "", KindGoing, KindWaitlisted, "Invitation"}, func(in *Request) {}, false},
-		{"confirmation without ExpiresAt", []Kind{KindConfirm}, func(in *Request) { in.ExpiresAt = time.Time{} }, false},
+		{"unknown kind", []domain.MessageKind{"welcome", "", domain.MessageGoing, domain.MessageWaitlisted, "Invitation"}, func(in *Request) {}, false},
+		{"confirmation without ExpiresAt", []domain.MessageKind{domain.MessageConfirm}, func(in *Request) { in.ExpiresAt = time.Time{} }, false},
 		{"no ID", both, func(in *Request) { in.ID = "" }, false},
 		{"no Now", both, func(in *Request) { in.Now = time.Time{} }, false},
 		{"no start", both, func(in *Request) { in.Event.StartsAt = time.Time{} }, false},
@@ -670,7 +670,7 @@ func TestComposeRequestRefuses(t *testing.T) {
 		for _, kind := range c.kinds {
 			t.Run(c.name+"/"+string(kind), func(t *testing.T) {
 				in := reqConfirmation()
-				if kind == KindInvitation {
+				if kind == domain.MessageInvitation {
 					in = reqInvitation()
 				}
 				c.spoil(&in)
@@ -691,17 +691,17 @@ func TestComposeRequestRefuses(t *testing.T) {
 	// The edges of what is still worth sending.
 	ok := reqConfirmation()
 	ok.Now = ok.ExpiresAt.Add(-time.Second)
-	if _, err := ComposeRequest(KindConfirm, ok); err != nil {
+	if _, err := ComposeRequest(domain.MessageConfirm, ok); err != nil {
 		t.Errorf("a confirmation a second before it expires: %v", err)
 	}
 	during := reqInvitation()
 	during.Now = during.Event.EndsAt.Add(-time.Minute)
-	if _, err := ComposeRequest(KindInvitation, during); err != nil {
+	if _, err := ComposeRequest(domain.MessageInvitation, during); err != nil {
 		t.Errorf("an invitation while the event is on: %v", err)
 	}
 	noExpiry := reqInvitation()
 	noExpiry.ExpiresAt = time.Time{}
-	if _, err := ComposeRequest(KindInvitation, noExpiry); err != nil {
+	if _, err := ComposeRequest(domain.MessageInvitation, noExpiry); err != nil {
 		t.Errorf("an invitation needs no ExpiresAt: %v", err)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/convene/convene/domain"
 )
 
 // batch composes n invitations to different people.
@@ -22,7 +24,7 @@ func batch(t *testing.T, n int) []Message {
 		in.RSVP.ID = fmt.Sprintf("rsvp_%02d", i)
 		in.RSVP.Name = fmt.Sprintf("Person %d", i)
 		in.RSVP.Email = fmt.Sprintf("person%d@example.net", i)
-		out = append(out, mustCompose(t, KindGoing, in))
+		out = append(out, mustCompose(t, domain.MessageGoing, in))
 	}
 	return out
 }

@@ -12,10 +12,9 @@ import (
 	"github.com/convene/convene/notifications/present"
 )
 
-// KindThankYou thanks an attendee after the event, with the recording,
-// the speakers' slides and a personal link to leave feedback. It carries
-// no calendar: the event is over.
-const KindThankYou Kind = "thank_you"
+// A thank-you (domain.MessageThankYou) thanks an attendee after the event,
+// with the recording, the speakers' slides and a personal link to leave
+// feedback. It carries no calendar: the event is over.
 
 // ThankYou is everything ComposeThankYou needs to write one thank-you.
 type ThankYou struct {
@@ -72,10 +71,10 @@ func ComposeThankYou(in ThankYou) (Message, error) {
 		return Message{}, invalidf("the RSVP needs an ID: it makes the Message-ID")
 	}
 	if in.RSVP.Status != domain.RSVPGoing || in.RSVP.AttendedAt == nil {
-		return Message{}, staleErr(KindThankYou, "the attendee's attendance is not recorded")
+		return Message{}, staleErr(domain.MessageThankYou, "the attendee's attendance is not recorded")
 	}
 	if in.Event.Status != domain.EventPublished {
-		return Message{}, staleErr(KindThankYou, "the event is "+string(in.Event.Status))
+		return Message{}, staleErr(domain.MessageThankYou, "the event is "+string(in.Event.Status))
 	}
 	if in.Now.IsZero() {
 		return Message{}, invalidf("Now is required: it is the Date")
@@ -133,8 +132,8 @@ func ComposeThankYou(in ThankYou) (Message, error) {
 		from.Name = groupName
 	}
 	return Message{
-		ID:      MessageID(in.RSVP.ID, KindThankYou, 0, base.Hostname()),
-		Kind:    KindThankYou,
+		ID:      MessageID(in.RSVP.ID, domain.MessageThankYou, 0, base.Hostname()),
+		Kind:    domain.MessageThankYou,
 		Date:    in.Now,
 		From:    mail.Address{Name: present.OneLineText(from.Name), Address: from.Address},
 		To:      mail.Address{Name: present.OneLineText(in.RSVP.Name), Address: in.RSVP.Email},
