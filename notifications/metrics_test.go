@@ -59,8 +59,8 @@ func TestEmailMetrics(t *testing.T) {
 	scfg, _ := mail.ParseSMTPURL(sink.URL())
 	smtp, _ := mail.NewSMTP(scfg)
 	m := &countMetrics{n: map[string]int{}}
-	w := &SendWorker{store: db, sender: smtp, cfg: Config{BaseURL: "https://convene.example",
-		From: netmail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock(), Metrics: m}}
+	w := newSendWorker(db, smtp, Config{BaseURL: "https://convene.example",
+		From: netmail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock(), Metrics: m})
 	job := func(i, attempt int) *river.Job[domain.SendEmailArgs] {
 		return &river.Job[domain.SendEmailArgs]{JobRow: &rivertype.JobRow{Attempt: attempt, MaxAttempts: store.MaxSendAttempts},
 			Args: domain.SendEmailArgs{DeliveryID: page.Items[i].ID}}

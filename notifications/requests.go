@@ -61,10 +61,9 @@ func unfollowLink(ctx context.Context, st RequestStore, baseURL, followerID stri
 // the recipient's server, or running out of attempts, marks it bounced,
 // which the organiser sees.
 type InvitationWorker struct {
-	river.WorkerDefaults[domain.SendInvitationArgs]
+	emailJob[domain.SendInvitationArgs]
 	store  RequestStore
 	sender mail.Sender
-	cfg    Config
 }
 
 // Work sends the invitation named by the job.
@@ -95,54 +94,27 @@ func (w *InvitationWorker) Work(ctx context.Context, job *river.Job[domain.SendI
 		// The event was cancelled or is over before the invitation left.
 		return river.JobCancel(w.store.MarkInvitation(ctx, id, domain.InvitationQueued, "not sent: "+err.Error()))
 	}
+	mark := func(status domain.InvitationStatus) func(context.Context, error) error {
+		return func(ctx context.Context, answer error) error {
+			return w.store.MarkInvitation(ctx, id, status, answer.Error())
+		}
+	}
+	a := attempt{cfg: w.cfg, kind: domain.MessageInvitation, noun: "invitation", idKey: "invitation_id", id: id, try: job.Attempt, tries: job.MaxAttempts,
+		sent:     func(ctx context.Context) error { return w.store.MarkInvitation(ctx, id, domain.InvitationSent, "") },
+		retrying: mark(domain.InvitationQueued), failed: mark(domain.InvitationBounced)}
 	if err != nil {
-		return w.bounce(ctx, id, err)
+		return a.fail(ctx, err)
 	}
-	sendErr, markErr := sendOne(ctx, w.sender, msg, func(ctx context.Context) error {
-		return w.store.MarkInvitation(ctx, id, domain.InvitationSent, "")
-	})
-	if err := sendErr; err != nil {
-		if mail.IsPermanent(err) || job.Attempt >= job.MaxAttempts {
-			return w.bounce(ctx, id, err)
-		}
-		w.cfg.countEmail("invitation", EmailRetried)
-		w.cfg.Logger.WarnContext(ctx, "invitation not sent; will retry", "invitation_id", id, "attempt", job.Attempt, "err", Redact(err.Error()))
-		if merr := w.store.MarkInvitation(ctx, id, domain.InvitationQueued, err.Error()); merr != nil {
-			return errors.New(Redact(errors.Join(err, merr).Error()))
-		}
-		return errors.New(Redact(err.Error()))
-	}
-	w.cfg.countEmail("invitation", EmailSent)
-	return markErr
-}
-
-func (w *InvitationWorker) bounce(ctx context.Context, id string, err error) error {
-	w.cfg.countEmail("invitation", EmailFailed)
-	w.cfg.Logger.WarnContext(ctx, "invitation refused for good", "invitation_id", id, "err", Redact(err.Error()))
-	if merr := w.store.MarkInvitation(ctx, id, domain.InvitationBounced, err.Error()); merr != nil {
-		return merr
-	}
-	return river.JobCancel(errors.New(Redact(err.Error())))
-}
-
-// NextRetry backs off like every e-mail.
-func (w *InvitationWorker) NextRetry(job *river.Job[domain.SendInvitationArgs]) time.Time {
-	return w.cfg.Clock.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
-}
-
-// Timeout bounds one attempt.
-func (w *InvitationWorker) Timeout(*river.Job[domain.SendInvitationArgs]) time.Duration {
-	return w.cfg.sendTimeout()
+	return a.send(ctx, w.sender, msg)
 }
 
 // ConfirmationWorker sends the e-mail that confirms a pending RSVP. It
 // stops retrying when the request expires: a link that arrives after that
 // would not work.
 type ConfirmationWorker struct {
-	river.WorkerDefaults[domain.SendConfirmationArgs]
+	emailJob[domain.SendConfirmationArgs]
 	store  RequestStore
 	sender mail.Sender
-	cfg    Config
 }
 
 // Work sends the confirmation named by the job.
@@ -165,50 +137,24 @@ func (w *ConfirmationWorker) Work(ctx context.Context, job *river.Job[domain.Sen
 		OrganizerEmail: out.OrganizerEmail, From: w.cfg.From, BaseURL: w.cfg.BaseURL,
 		ActionURL: ConfirmURL(w.cfg.BaseURL, token), ExpiresAt: p.ExpiresAt, Now: now,
 	})
+	a := attempt{cfg: w.cfg, kind: domain.MessageConfirm, noun: "confirmation", idKey: "pending_id", id: id, try: job.Attempt, tries: job.MaxAttempts,
+		expires: p.ExpiresAt, // a link that arrives after that would not work
+		sent:    func(ctx context.Context) error { return w.store.MarkConfirmation(ctx, id, true, "") },
+		failed: func(ctx context.Context, answer error) error {
+			return w.store.MarkConfirmation(ctx, id, false, answer.Error())
+		}}
 	if err != nil {
-		return w.fail(ctx, id, err)
+		return a.fail(ctx, err)
 	}
-	sendErr, markErr := sendOne(ctx, w.sender, msg, func(ctx context.Context) error {
-		return w.store.MarkConfirmation(ctx, id, true, "")
-	})
-	if err := sendErr; err != nil {
-		if mail.IsPermanent(err) || job.Attempt >= job.MaxAttempts || !now.Before(p.ExpiresAt) {
-			return w.fail(ctx, id, err)
-		}
-		w.cfg.countEmail("confirmation", EmailRetried)
-		w.cfg.Logger.WarnContext(ctx, "confirmation not sent; will retry", "pending_id", id, "attempt", job.Attempt, "err", Redact(err.Error()))
-		return errors.New(Redact(err.Error()))
-	}
-	w.cfg.countEmail("confirmation", EmailSent)
-	return markErr
-}
-
-func (w *ConfirmationWorker) fail(ctx context.Context, id string, err error) error {
-	w.cfg.countEmail("confirmation", EmailFailed)
-	w.cfg.Logger.WarnContext(ctx, "confirmation refused for good", "pending_id", id, "err", Redact(err.Error()))
-	if merr := w.store.MarkConfirmation(ctx, id, false, err.Error()); merr != nil {
-		return merr
-	}
-	return river.JobCancel(errors.New(Redact(err.Error())))
-}
-
-// NextRetry backs off like every e-mail.
-func (w *ConfirmationWorker) NextRetry(job *river.Job[domain.SendConfirmationArgs]) time.Time {
-	return w.cfg.Clock.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
-}
-
-// Timeout bounds one attempt.
-func (w *ConfirmationWorker) Timeout(*river.Job[domain.SendConfirmationArgs]) time.Duration {
-	return w.cfg.sendTimeout()
+	return a.send(ctx, w.sender, msg)
 }
 
 // FollowConfirmationWorker sends the e-mail that confirms following a
 // series. It stops retrying when the link expires.
 type FollowConfirmationWorker struct {
-	river.WorkerDefaults[domain.SendFollowConfirmationArgs]
+	emailJob[domain.SendFollowConfirmationArgs]
 	store  RequestStore
 	sender mail.Sender
-	cfg    Config
 }
 
 // Work sends the confirmation named by the job.
@@ -232,31 +178,13 @@ func (w *FollowConfirmationWorker) Work(ctx context.Context, job *river.Job[doma
 		ActionURL: FollowURL(w.cfg.BaseURL, token), ExpiresAt: *f.ConfirmExpiresAt, Now: now,
 		SeriesTitle: out.Series.Title, FollowMode: f.Mode,
 	})
+	a := attempt{cfg: w.cfg, kind: domain.MessageConfirmFollow, noun: "follow confirmation", idKey: "follower_id", id: id,
+		try: job.Attempt, tries: job.MaxAttempts, expires: *f.ConfirmExpiresAt,
+		sent: func(context.Context) error { return nil }} // the follower's token is the record
 	if err != nil {
-		w.cfg.countEmail("follow_confirmation", EmailFailed)
-		return river.JobCancel(errors.New(Redact(err.Error())))
+		return a.fail(ctx, err)
 	}
-	if err := w.sender.Send(ctx, []mail.Message{msg})[0]; err != nil {
-		if mail.IsPermanent(err) || job.Attempt >= job.MaxAttempts || !now.Before(*f.ConfirmExpiresAt) {
-			w.cfg.countEmail("follow_confirmation", EmailFailed)
-			w.cfg.Logger.WarnContext(ctx, "follow confirmation refused for good", "follower_id", id, "err", Redact(err.Error()))
-			return river.JobCancel(errors.New(Redact(err.Error())))
-		}
-		w.cfg.countEmail("follow_confirmation", EmailRetried)
-		return errors.New(Redact(err.Error()))
-	}
-	w.cfg.countEmail("follow_confirmation", EmailSent)
-	return nil
-}
-
-// NextRetry backs off like every e-mail.
-func (w *FollowConfirmationWorker) NextRetry(job *river.Job[domain.SendFollowConfirmationArgs]) time.Time {
-	return w.cfg.Clock.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
-}
-
-// Timeout bounds one attempt.
-func (w *FollowConfirmationWorker) Timeout(*river.Job[domain.SendFollowConfirmationArgs]) time.Duration {
-	return w.cfg.sendTimeout()
+	return a.send(ctx, w.sender, msg)
 }
 
 // PurgeWorker deletes expired confirmation requests; it runs periodically

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"time"
 
 	"github.com/riverqueue/river"
 
@@ -37,13 +36,12 @@ type BatchStore interface {
 // same Message-IDs: at most the messages in flight at the time go out
 // twice.
 type SendBatchWorker struct {
-	river.WorkerDefaults[domain.SendEmailBatchArgs]
-	store interface {
+	emailJob[domain.SendEmailBatchArgs] // retried and bounded as every e-mail job
+	store                               interface {
 		Store
 		BatchStore
 	}
 	sender mail.Sender
-	cfg    Config
 	// gate bounds the batches worked at once (nil: no bound): each holds
 	// its composed messages in memory until they are sent, and the
 	// e-mail queue runs many workers.
@@ -166,18 +164,4 @@ func (w *SendBatchWorker) retried(ctx context.Context, out domain.Outgoing, err 
 	w.cfg.Logger.WarnContext(ctx, "e-mail not sent; will retry", "delivery_id", out.Delivery.ID, "attempt", 1, "err", Redact(err.Error()))
 	return domain.DeliveryOutcome{DeliveryID: out.Delivery.ID, Status: domain.DeliveryQueued, LastError: err.Error(),
 		RetryAt: w.cfg.Clock.Now().Add(cappedBackoff(1, w.cfg.RetryBackoffMax))}
-}
-
-// NextRetry backs off as SendWorker does; a batch is retried only when the
-// store failed.
-func (w *SendBatchWorker) NextRetry(job *river.Job[domain.SendEmailBatchArgs]) time.Time {
-	return w.cfg.Clock.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
-}
-
-// Timeout bounds one attempt (Config.SendTimeout), as for one e-mail: the
-// sender sends the batch's messages over shared connections together. An
-// attempt whose time runs out sends nothing more and is retried; its next
-// attempt sends what is still queued.
-func (w *SendBatchWorker) Timeout(*river.Job[domain.SendEmailBatchArgs]) time.Duration {
-	return w.cfg.sendTimeout()
 }

@@ -146,7 +146,7 @@ func TestFanOutSendsInBatches(t *testing.T) {
 		smtp, _ := mail.NewSMTP(cfg)
 		sender := &refusingOne{inner: smtp, sink: sink, addr: addr["cy"]}
 		wcfg := Config{BaseURL: "https://convene.example", From: netmail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock(), Metrics: noMetrics{}}
-		w := &SendBatchWorker{store: db, sender: sender, cfg: wcfg}
+		w := &SendBatchWorker{emailJob: emailJob[domain.SendEmailBatchArgs]{cfg: wcfg}, store: db, sender: sender}
 		job := &river.Job[domain.SendEmailBatchArgs]{JobRow: &rivertype.JobRow{Attempt: 1, MaxAttempts: store.MaxSendAttempts}, Args: args}
 		if err := w.Work(ctx, job); err != nil {
 			t.Fatalf("batch: %v", err)
@@ -220,7 +220,7 @@ func TestFanOutSendsInBatches(t *testing.T) {
 		}
 
 		sender.addr = "" // the server takes cy's message now
-		sw := &SendWorker{store: db, sender: sender, cfg: wcfg}
+		sw := newSendWorker(db, sender, wcfg)
 		if err := sw.Work(ctx, &river.Job[domain.SendEmailArgs]{JobRow: &rivertype.JobRow{Attempt: 1, MaxAttempts: store.MaxSendAttempts - 1}, Args: *retry}); err != nil {
 			t.Fatalf("cy's retry: %v", err)
 		}
@@ -345,7 +345,7 @@ func TestBatchRecordsEachMessage(t *testing.T) {
 			}
 		}}
 		wcfg := Config{BaseURL: "https://convene.example", From: netmail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock(), Metrics: noMetrics{}}
-		w := &SendBatchWorker{store: db, sender: sender, cfg: wcfg}
+		w := &SendBatchWorker{emailJob: emailJob[domain.SendEmailBatchArgs]{cfg: wcfg}, store: db, sender: sender}
 		job := &river.Job[domain.SendEmailBatchArgs]{JobRow: &rivertype.JobRow{Attempt: 1, MaxAttempts: store.MaxSendAttempts}, Args: args}
 		if err := w.Work(attempt, job); !errors.Is(err, context.Canceled) {
 			t.Fatalf("the stopped attempt: %v, want it to end with its context", err)

@@ -72,8 +72,8 @@ func TestThankYouOvertaken(t *testing.T) {
 	sink := smtptest.Start(t)
 	cfg, _ := mail.ParseSMTPURL(sink.URL())
 	smtp, _ := mail.NewSMTP(cfg)
-	w := &SendWorker{store: db, sender: smtp, cfg: Config{BaseURL: "https://convene.example",
-		From: netmail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock(), Metrics: noMetrics{}}}
+	w := newSendWorker(db, smtp, Config{BaseURL: "https://convene.example",
+		From: netmail.Address{Address: "events@convene.example"}, Logger: discard(), Clock: db.Clock(), Metrics: noMetrics{}})
 	page, err := db.ListDeliveries(ctx, s.Owner.ID, s.Event.ID, domain.ListOptions{Limit: domain.MaxPageSize})
 	if err != nil {
 		t.Fatal(err)

@@ -89,12 +89,12 @@ func Register(workers *river.Workers, st interface {
 	if cfg.Metrics == nil {
 		cfg.Metrics = noMetrics{}
 	}
-	river.AddWorker(workers, &SendWorker{store: st, sender: sender, cfg: cfg})
-	river.AddWorker(workers, &SendBatchWorker{store: st, sender: sender, cfg: cfg, gate: make(chan struct{}, maxConcurrentBatches)})
+	river.AddWorker(workers, newSendWorker(st, sender, cfg))
+	river.AddWorker(workers, &SendBatchWorker{emailJob: emailJob[domain.SendEmailBatchArgs]{cfg: cfg}, store: st, sender: sender, gate: make(chan struct{}, maxConcurrentBatches)})
 	river.AddWorker(workers, &FanOutWorker{store: st})
-	river.AddWorker(workers, &InvitationWorker{store: st, sender: sender, cfg: cfg})
-	river.AddWorker(workers, &ConfirmationWorker{store: st, sender: sender, cfg: cfg})
-	river.AddWorker(workers, &FollowConfirmationWorker{store: st, sender: sender, cfg: cfg})
+	river.AddWorker(workers, &InvitationWorker{emailJob: emailJob[domain.SendInvitationArgs]{cfg: cfg}, store: st, sender: sender})
+	river.AddWorker(workers, &ConfirmationWorker{emailJob: emailJob[domain.SendConfirmationArgs]{cfg: cfg}, store: st, sender: sender})
+	river.AddWorker(workers, &FollowConfirmationWorker{emailJob: emailJob[domain.SendFollowConfirmationArgs]{cfg: cfg}, store: st, sender: sender})
 	river.AddWorker(workers, &PurgeWorker{store: st, cfg: cfg})
 	river.AddWorker(workers, &ReminderWorker{store: st})
 	river.AddWorker(workers, &ReconfirmWorker{store: st, cfg: cfg})
@@ -109,10 +109,14 @@ func Register(workers *river.Workers, st interface {
 // answer) are retried with backoff; a permanent refusal (a 5xx for the
 // recipient) marks the delivery failed and is not retried.
 type SendWorker struct {
-	river.WorkerDefaults[domain.SendEmailArgs]
+	emailJob[domain.SendEmailArgs]
 	store  Store
 	sender mail.Sender
-	cfg    Config
+}
+
+// newSendWorker returns the worker that sends single deliveries.
+func newSendWorker(st Store, sender mail.Sender, cfg Config) *SendWorker {
+	return &SendWorker{emailJob: emailJob[domain.SendEmailArgs]{cfg: cfg}, store: st, sender: sender}
 }
 
 // Work sends the delivery named by the job.
@@ -132,8 +136,9 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[domain.SendEmailAr
 	if out.Delivery.Status != domain.DeliveryQueued {
 		return nil // already sent, or refused for good
 	}
+	a := w.attempt(out, job)
 	if out.RSVP.Email == "" {
-		return w.fail(ctx, out, errors.New("the attendee's data was erased"))
+		return a.fail(ctx, errors.New("the attendee's data was erased"))
 	}
 	token, err := w.store.MintManageToken(ctx, out.RSVP.ID)
 	if err != nil {
@@ -153,28 +158,23 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[domain.SendEmailAr
 	}
 	if err != nil {
 		// The data can never make a valid message: retrying cannot help.
-		return w.fail(ctx, out, err)
+		return a.fail(ctx, err)
 	}
-	sendErr, markErr := sendOne(ctx, w.sender, msg, func(ctx context.Context) error {
-		return w.store.MarkDelivery(ctx, out.Delivery.ID, domain.DeliverySent, "")
-	})
-	if err := sendErr; err != nil {
-		if mail.IsPermanent(err) || job.Attempt >= job.MaxAttempts {
-			// Refused for good, or retried for as long as we retry: the
-			// organiser sees it failed rather than queued for ever.
-			return w.fail(ctx, out, err)
+	return a.send(ctx, w.sender, msg)
+}
+
+// attempt is one try at the delivery's e-mail, recorded on the delivery
+// (the organiser sees its status and the server's answer).
+func (w *SendWorker) attempt(out domain.Outgoing, job *river.Job[domain.SendEmailArgs]) attempt {
+	id := out.Delivery.ID
+	mark := func(status domain.DeliveryStatus) func(context.Context, error) error {
+		return func(ctx context.Context, answer error) error {
+			return w.store.MarkDelivery(ctx, id, status, answer.Error())
 		}
-		// The organiser sees the server's whole answer; logs and the job
-		// queue (which logs failed attempts) never see an address.
-		w.cfg.countEmail(string(out.Delivery.Kind), EmailRetried)
-		w.cfg.Logger.WarnContext(ctx, "e-mail not sent; will retry", "delivery_id", out.Delivery.ID, "attempt", job.Attempt, "err", Redact(err.Error()))
-		if merr := w.store.MarkDelivery(ctx, out.Delivery.ID, domain.DeliveryQueued, err.Error()); merr != nil {
-			return errors.New(Redact(errors.Join(err, merr).Error()))
-		}
-		return errors.New(Redact(err.Error()))
 	}
-	w.cfg.countEmail(string(out.Delivery.Kind), EmailSent)
-	return markErr
+	return attempt{cfg: w.cfg, kind: out.Delivery.Kind, noun: "e-mail", idKey: "delivery_id", id: id, try: job.Attempt, tries: job.MaxAttempts,
+		sent:     func(ctx context.Context) error { return w.store.MarkDelivery(ctx, id, domain.DeliverySent, "") },
+		retrying: mark(domain.DeliveryQueued), failed: mark(domain.DeliveryFailed)}
 }
 
 // RecordGrace is how long after an attempt's time is up its worker may
@@ -208,15 +208,6 @@ func recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
 		return context.WithDeadline(rctx, d.Add(RecordGrace))
 	}
 	return context.WithCancel(rctx)
-}
-
-func (w *SendWorker) fail(ctx context.Context, out domain.Outgoing, err error) error {
-	w.cfg.countEmail(string(out.Delivery.Kind), EmailFailed)
-	w.cfg.Logger.WarnContext(ctx, "e-mail refused for good", "delivery_id", out.Delivery.ID, "err", Redact(err.Error()))
-	if merr := w.store.MarkDelivery(ctx, out.Delivery.ID, domain.DeliveryFailed, err.Error()); merr != nil {
-		return merr
-	}
-	return river.JobCancel(errors.New(Redact(err.Error())))
 }
 
 // mintError is a store failure while composing (minting a link's token):
@@ -285,13 +276,6 @@ func inviteOf(cfg Config, out domain.Outgoing, token string) mail.Invite {
 	return in
 }
 
-// NextRetry backs off exponentially from one second, capped at ten
-// minutes (Config.RetryBackoffMax), so a mail server that comes back is
-// used within minutes.
-func (w *SendWorker) NextRetry(job *river.Job[domain.SendEmailArgs]) time.Time {
-	return w.cfg.Clock.Now().Add(cappedBackoff(job.Attempt, w.cfg.RetryBackoffMax))
-}
-
 // cappedBackoff is 2^(attempt-1) seconds, at most limit (ten minutes when
 // limit is zero).
 func cappedBackoff(attempt int, limit time.Duration) time.Duration {
@@ -300,11 +284,6 @@ func cappedBackoff(attempt int, limit time.Duration) time.Duration {
 	}
 	d := time.Duration(math.Pow(2, float64(min(attempt, 20)-1))) * time.Second
 	return min(d, limit)
-}
-
-// Timeout bounds one attempt (Config.SendTimeout).
-func (w *SendWorker) Timeout(*river.Job[domain.SendEmailArgs]) time.Duration {
-	return w.cfg.sendTimeout()
 }
 
 // DefaultSendTimeout is how long one attempt of an e-mail job may take

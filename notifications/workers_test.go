@@ -45,8 +45,8 @@ func TestLastAttemptMarksFailed(t *testing.T) {
 	sink.RefuseFor(time.Hour)
 	cfg, _ := mail.ParseSMTPURL(sink.URL())
 	smtp, _ := mail.NewSMTP(cfg)
-	w := &SendWorker{store: db, sender: smtp, cfg: Config{BaseURL: "https://convene.example",
-		From: netmail.Address{Address: "events@convene.example"}, Logger: nil, Clock: db.Clock()}}
+	w := newSendWorker(db, smtp, Config{BaseURL: "https://convene.example",
+		From: netmail.Address{Address: "events@convene.example"}, Logger: nil, Clock: db.Clock()})
 	Register(river.NewWorkers(), db, smtp, w.cfg) // fills the defaults
 	w.cfg.Logger = discard()
 	job := func(attempt int) *river.Job[domain.SendEmailArgs] {
@@ -71,7 +71,7 @@ func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 // never more than ten minutes apart — or RetryBackoffMax apart when set.
 func TestRetryBackoff(t *testing.T) {
 	wait := func(cfg Config, attempt int) time.Duration {
-		w := &SendWorker{cfg: cfg}
+		w := newSendWorker(nil, nil, cfg)
 		before := time.Now()
 		at := w.NextRetry(&river.Job[domain.SendEmailArgs]{JobRow: &rivertype.JobRow{Attempt: attempt}})
 		return at.Sub(before).Round(time.Second)
@@ -97,18 +97,18 @@ func TestRetryBackoff(t *testing.T) {
 func TestEmailJobsShareTheSendTimeout(t *testing.T) {
 	cfg := Config{SendTimeout: 7 * time.Second}
 	got := map[string]time.Duration{
-		"send_email":               (&SendWorker{cfg: cfg}).Timeout(nil),
-		"send_email_batch":         (&SendBatchWorker{cfg: cfg}).Timeout(nil),
-		"send_invitation":          (&InvitationWorker{cfg: cfg}).Timeout(nil),
-		"send_confirmation":        (&ConfirmationWorker{cfg: cfg}).Timeout(nil),
-		"send_follow_confirmation": (&FollowConfirmationWorker{cfg: cfg}).Timeout(nil),
+		"send_email":               (newSendWorker(nil, nil, cfg)).Timeout(nil),
+		"send_email_batch":         (&SendBatchWorker{emailJob: emailJob[domain.SendEmailBatchArgs]{cfg: cfg}}).Timeout(nil),
+		"send_invitation":          (&InvitationWorker{emailJob: emailJob[domain.SendInvitationArgs]{cfg: cfg}}).Timeout(nil),
+		"send_confirmation":        (&ConfirmationWorker{emailJob: emailJob[domain.SendConfirmationArgs]{cfg: cfg}}).Timeout(nil),
+		"send_follow_confirmation": (&FollowConfirmationWorker{emailJob: emailJob[domain.SendFollowConfirmationArgs]{cfg: cfg}}).Timeout(nil),
 	}
 	for kind, d := range got {
 		if d != cfg.SendTimeout {
 			t.Errorf("%s: timeout %s, want Config.SendTimeout (%s)", kind, d, cfg.SendTimeout)
 		}
 	}
-	if d := (&SendWorker{}).Timeout(nil); d != DefaultSendTimeout {
+	if d := (newSendWorker(nil, nil, Config{})).Timeout(nil); d != DefaultSendTimeout {
 		t.Errorf("without Config.SendTimeout: %s, want %s", d, DefaultSendTimeout)
 	}
 }
