@@ -556,3 +556,19 @@ func TestSMTP_SubmissionGivenUp(t *testing.T) {
 		t.Errorf("%d connections, want 2 (the cut-off one and the next)", n)
 	}
 }
+
+// TestSMTP_PasswordInClearOnThisMachine: without TLS, a relay on the
+// local machine that offers only PLAIN gets the password (it does not
+// leave the machine); to another machine Convene refuses such a
+// configuration outright (TestParseSMTPURL).
+func TestSMTP_PasswordInClearOnThisMachine(t *testing.T) {
+	local := startServer(t, withAuth("convene", "pw"), withAuthInClear())
+	cfg := local.config(TLSNone)
+	cfg.Username, cfg.Password = "convene", "pw"
+	if errs := newSMTP(t, cfg).Send(context.Background(), batch(t, 1)); errs[0] != nil {
+		t.Fatalf("a relay on 127.0.0.1 without TLS: %v", errs[0])
+	}
+	if got := local.messages(); len(got) != 1 || got[0].User != "convene" {
+		t.Fatalf("the relay received %d messages", len(got))
+	}
+}

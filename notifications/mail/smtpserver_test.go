@@ -78,6 +78,11 @@ func withAuth(user, pass string) serverOption {
 	return func(ts *testServer, s *smtp.Server) { ts.user, ts.pass = user, pass }
 }
 
+// withAuthInClear makes the server offer AUTH without TLS too.
+func withAuthInClear() serverOption {
+	return func(ts *testServer, s *smtp.Server) { s.AllowInsecureAuth = true }
+}
+
 func startServer(t *testing.T, opts ...serverOption) *testServer {
 	t.Helper()
 	ts := &testServer{t: t, failRcpt: map[string]*smtp.SMTPError{}}
