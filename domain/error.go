@@ -1,6 +1,11 @@
-// Package domain holds Convene's vocabulary — organisers, groups, events and
-// RSVPs — and the rules that govern them. It depends on the standard library
-// only, so that storage and transport can change without touching the rules.
+// Package domain holds Convene's vocabulary — organisers, groups, events,
+// series, RSVPs, invitations, attendance and contribution records — and the
+// rules that govern them, each in one place: who may be admitted
+// (Event.Admit), what a valid event or series is, what each link may do,
+// the errors and their reasons, the jobs' arguments and queues, and the
+// one Clock every part of Convene reads the time from. Every other package
+// builds on it; it depends on the standard library only, so that storage
+// and transport can change without touching the rules.
 package domain
 
 import (

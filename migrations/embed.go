@@ -1,5 +1,8 @@
 // Package migrations holds Convene's database schema as goose migrations, one
-// folder per SQL dialect, embedded in the binary.
+// folder per SQL dialect (postgres/, sqlite/), embedded in the binary. Each
+// change is a new numbered file in both folders, giving the same schema
+// (the store's tests compare them); it holds SQL only and imports nothing
+// of Convene's.
 package migrations
 
 import "embed"

@@ -1,7 +1,10 @@
 // Package notifications sends attendees their e-mails — calendar invites,
 // waitlist notices, updates and cancellations — from background jobs
 // (River). The jobs are inserted by the store in the same transaction as
-// the change that causes them; this package works them.
+// the change that causes them; this package works them, through the Store
+// interface it declares. What an e-mail says and how it leaves is in
+// notifications/mail, the calendar objects in notifications/calendar; this
+// package never imports the store or the HTTP rooms.
 package notifications
 
 import (

@@ -1,7 +1,12 @@
 // Package store persists Convene's domain in PostgreSQL or SQLite through
 // GORM. One implementation serves both dialects; the few statements that
 // differ (row locks) are chosen by dialect. Every public method runs in its
-// own transaction and returns *domain.Error values for expected failures.
+// own transaction and returns *domain.Error values for expected failures;
+// the background jobs a change causes are inserted (River) in the same
+// transaction. It applies the domain's rules and does not make its own: it
+// imports domain, migrations and notifications/calendar (a series' rule),
+// never the HTTP rooms or the notifications jobs, which are given what they
+// need through small interfaces.
 package store
 
 import (

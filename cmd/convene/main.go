@@ -1,4 +1,7 @@
 // Command convene runs the Convene service and its administrative tasks.
+// It is where the configuration is read, the one clock is made, and the
+// store, the background jobs and the HTTP rooms (api, web, ops) are wired
+// together; nothing imports it.
 //
 //	convene serve                      start the HTTP service
 //	convene migrate                    apply database migrations

@@ -1,7 +1,10 @@
-// Package ics builds the iCalendar objects that Convene sends and serves:
-// invitations and updates (METHOD:REQUEST), cancellations (METHOD:CANCEL),
-// and single-event downloads and feeds (published calendars, MethodPublish,
-// which are not iTIP messages and carry no METHOD).
+// Package calendar builds the iCalendar objects that Convene sends and
+// serves: invitations and updates (METHOD:REQUEST), cancellations
+// (METHOD:CANCEL), and single-event downloads and feeds (published
+// calendars, MethodPublish, which are not iTIP messages and carry no
+// METHOD); it also holds the add-to-calendar links and a series'
+// recurrence rule (SeriesRule, the only user of rrule-go). It is a library
+// without state: it imports domain and notifications/present only.
 //
 // One builder gets the rules that real calendar clients depend on right in
 // one place (see docs/icalendar.md, rules I1–I11): CRLF line endings, folding

@@ -1,8 +1,10 @@
-// Package message decides what the emails Convene sends to attendees look
-// like and how they leave: it composes one Message per attendee and kind of
-// news (pure functions, no I/O), renders it as MIME with
-// github.com/wneessen/go-mail, and hands it to a Sender: SMTP, or a folder
-// of .eml files when no SMTP server is configured.
+// Package mail decides what the e-mails Convene sends look like and how
+// they leave: it composes one Message per attendee and kind of news (pure
+// functions, no I/O), renders it as MIME with github.com/wneessen/go-mail,
+// and hands it to a Sender: SMTP, or a folder of .eml files when no SMTP
+// server is configured. It is the only package that speaks SMTP; it
+// imports domain, notifications/calendar and notifications/present, never
+// the store or the jobs.
 //
 // Messages that carry a calendar object follow the iMIP layout that
 // calendar clients accept (docs/icalendar.md, rules M1–M3):

@@ -1,7 +1,9 @@
 // Package storetest gives tests a real, migrated database: SQLite in a
 // temporary directory always, and PostgreSQL when CONVENE_TEST_DATABASE_URL
 // names a server. Each test package gets its own PostgreSQL database, made
-// in Main and dropped after the package's tests.
+// in Main and dropped after the package's tests. Its Clock is the test
+// clock: the real time moved by CONVENE_TEST_CLOCK_OFFSET, so that the
+// whole suite can be run as if on another date, and settable by a test.
 package storetest
 
 import (
