@@ -7,12 +7,13 @@ const (
 	EmailRetried = "retried" // a temporary failure: the job runs again later
 )
 
-// Metrics counts what the workers do. The api package's metrics satisfy
-// it; Config.Metrics nil counts nothing.
+// Metrics counts what the workers do. httpkit's metrics satisfy it;
+// Config.Metrics nil counts nothing.
 type Metrics interface {
 	// EmailOutcome counts one attempt to send one e-mail by outcome
 	// (EmailSent, EmailFailed or EmailRetried) and message kind
-	// ("invitation", "confirmation", or a delivery's kind such as "going").
+	// (a domain.MessageKind: "going", "update", "invitation",
+	// "confirm_rsvp", ...).
 	EmailOutcome(kind, outcome string)
 }
 
