@@ -36,7 +36,6 @@ import (
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/migrations"
-	"github.com/convene/convene/store/sqlitegorm"
 )
 
 // Dialect names the SQL database behind a DB.
@@ -175,7 +174,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("store: open SQLite database %s: %w", path, err)
 	}
-	if db.gorm, err = gorm.Open(sqlitegorm.New(sdb), gcfg); err != nil {
+	if db.gorm, err = gorm.Open(sqliteDialect{conn: sdb}, gcfg); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("store: open GORM on SQLite: %w", err)
 	}

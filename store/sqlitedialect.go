@@ -1,15 +1,10 @@
-// Package sqlitegorm is the GORM dialect of Convene's SQLite database: it
-// lets GORM build SQLite's SQL over a *sql.DB opened with modernc.org/sqlite
-// (its "sqlite" database/sql driver, pure Go).
-//
-// It holds what GORM's query building needs and nothing more: Convene's
-// schema is made by goose migrations, never by GORM's auto-migration, so the
-// Migrator answers questions about the schema but is not meant to change
-// it. It must not import the rest of Convene.
-package sqlitegorm
+package store
+
+// The GORM dialect of the SQLite database, over modernc.org/sqlite's own
+// database/sql driver (pure Go). It replaces github.com/glebarez/sqlite,
+// whose driver was no longer released.
 
 import (
-	"database/sql"
 	"strconv"
 	"strings"
 
@@ -21,39 +16,40 @@ import (
 	"gorm.io/gorm/schema"
 )
 
-// Dialector is GORM's view of one SQLite database.
-type Dialector struct {
-	// Conn is the database, opened by the caller (who sets its DSN,
-	// pragmas and pool).
-	Conn gorm.ConnPool
+// sqliteDialect is GORM's view of the SQLite database: it lets GORM build
+// SQLite's SQL over the *sql.DB that Open opens with modernc.org/sqlite's
+// driver (sqliteDriver). It holds what GORM's query building needs and
+// nothing more: Convene's schema is made by goose migrations, never by
+// GORM's auto-migration, so its Migrator answers questions about the
+// schema but is not meant to change it.
+type sqliteDialect struct {
+	// conn is the database, opened by Open (which sets its DSN, pragmas
+	// and pool).
+	conn gorm.ConnPool
 }
 
-// New returns the dialector for a database opened with the "sqlite"
-// driver of modernc.org/sqlite.
-func New(conn *sql.DB) *Dialector { return &Dialector{Conn: conn} }
-
 // Name is the dialect's name, as GORM and its plugins know it.
-func (Dialector) Name() string { return "sqlite" }
+func (sqliteDialect) Name() string { return "sqlite" }
 
 // Initialize registers GORM's callbacks with the clauses SQLite (3.35 and
 // later) has: RETURNING, ON CONFLICT, UPDATE … FROM.
-func (d Dialector) Initialize(db *gorm.DB) error {
-	db.ConnPool = d.Conn
+func (d sqliteDialect) Initialize(db *gorm.DB) error {
+	db.ConnPool = d.conn
 	callbacks.RegisterDefaultCallbacks(db, &callbacks.Config{
 		CreateClauses:        []string{"INSERT", "VALUES", "ON CONFLICT", "RETURNING"},
 		UpdateClauses:        []string{"UPDATE", "SET", "FROM", "WHERE", "RETURNING"},
 		DeleteClauses:        []string{"DELETE", "FROM", "WHERE", "RETURNING"},
 		LastInsertIDReversed: true,
 	})
-	for name, build := range clauseBuilders {
+	for name, build := range sqliteClauseBuilders {
 		db.ClauseBuilders[name] = build
 	}
 	return nil
 }
 
-// clauseBuilders replace GORM's generic builders where SQLite's grammar
-// differs.
-var clauseBuilders = map[string]clause.ClauseBuilder{
+// sqliteClauseBuilders replace GORM's generic builders where SQLite's
+// grammar differs.
+var sqliteClauseBuilders = map[string]clause.ClauseBuilder{
 	// SQLite has OFFSET only after a LIMIT (LIMIT -1: no limit).
 	"LIMIT": func(c clause.Clause, b clause.Builder) {
 		l, ok := c.Expression.(clause.Limit)
@@ -74,7 +70,7 @@ var clauseBuilders = map[string]clause.ClauseBuilder{
 		}
 	},
 	// SQLite has no row locks: its transactions begin IMMEDIATE and hold
-	// the database's one write lock (see store.Open). FOR UPDATE would be
+	// the database's one write lock (see Open). FOR UPDATE would be
 	// a syntax error.
 	"FOR": func(c clause.Clause, b clause.Builder) {
 		if _, ok := c.Expression.(clause.Locking); ok {
@@ -87,13 +83,13 @@ var clauseBuilders = map[string]clause.ClauseBuilder{
 // Migrator answers GORM's questions about the schema from SQLite's own
 // catalogue. Convene's schema changes are goose migrations: do not use it
 // to create or alter tables.
-func (d Dialector) Migrator(db *gorm.DB) gorm.Migrator {
+func (d sqliteDialect) Migrator(db *gorm.DB) gorm.Migrator {
 	return sqliteMigrator{migrator.Migrator{Config: migrator.Config{DB: db, Dialector: d}}}
 }
 
 // DataTypeOf maps a Go field to an SQLite column type, in the words of
 // Convene's migrations.
-func (Dialector) DataTypeOf(f *schema.Field) string {
+func (sqliteDialect) DataTypeOf(f *schema.Field) string {
 	switch f.DataType {
 	case schema.Bool:
 		return "boolean"
@@ -112,18 +108,18 @@ func (Dialector) DataTypeOf(f *schema.Field) string {
 }
 
 // DefaultValueOf is the value of a column GORM inserts without one.
-func (Dialector) DefaultValueOf(*schema.Field) clause.Expression {
+func (sqliteDialect) DefaultValueOf(*schema.Field) clause.Expression {
 	return clause.Expr{SQL: "NULL"}
 }
 
 // BindVarTo writes SQLite's positional parameter.
-func (Dialector) BindVarTo(w clause.Writer, _ *gorm.Statement, _ any) {
+func (sqliteDialect) BindVarTo(w clause.Writer, _ *gorm.Statement, _ any) {
 	w.WriteByte('?')
 }
 
 // QuoteTo quotes an identifier, and each part of a dotted one
 // (table.column), with backquotes, doubling any inside.
-func (Dialector) QuoteTo(w clause.Writer, s string) {
+func (sqliteDialect) QuoteTo(w clause.Writer, s string) {
 	for i, part := range strings.Split(s, ".") {
 		if i > 0 {
 			w.WriteByte('.')
@@ -136,23 +132,23 @@ func (Dialector) QuoteTo(w clause.Writer, s string) {
 
 // Explain renders a statement with its values, for GORM's logger (Convene
 // discards it: values hold e-mail addresses).
-func (Dialector) Explain(sql string, vars ...any) string {
+func (sqliteDialect) Explain(sql string, vars ...any) string {
 	return logger.ExplainSQL(sql, nil, `"`, vars...)
 }
 
 // SavePoint starts a nested transaction (GORM's Transaction inside one).
-func (Dialector) SavePoint(tx *gorm.DB, name string) error {
-	return tx.Exec("SAVEPOINT " + quote(name)).Error
+func (sqliteDialect) SavePoint(tx *gorm.DB, name string) error {
+	return tx.Exec("SAVEPOINT " + sqliteQuote(name)).Error
 }
 
 // RollbackTo undoes a nested transaction.
-func (Dialector) RollbackTo(tx *gorm.DB, name string) error {
-	return tx.Exec("ROLLBACK TO SAVEPOINT " + quote(name)).Error
+func (sqliteDialect) RollbackTo(tx *gorm.DB, name string) error {
+	return tx.Exec("ROLLBACK TO SAVEPOINT " + sqliteQuote(name)).Error
 }
 
-func quote(name string) string {
+func sqliteQuote(name string) string {
 	var b strings.Builder
-	Dialector{}.QuoteTo(&b, name)
+	sqliteDialect{}.QuoteTo(&b, name)
 	return b.String()
 }
 
