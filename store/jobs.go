@@ -150,6 +150,29 @@ func (db *DB) jobNow(ctx context.Context) (time.Time, error) {
 	return t.UTC(), err
 }
 
+// ReindexerIndexNames returns the indexes River's reindexer should rebuild
+// nightly on this database, for river.Config.ReindexerIndexNames: nil
+// (River's defaults) on PostgreSQL; on SQLite those of River's defaults
+// that its SQLite schema has. Three of the defaults — river_job_pkey and
+// the GIN indexes on args and metadata — exist on PostgreSQL only, and
+// River warns every midnight about names it cannot find.
+func (db *DB) ReindexerIndexNames(ctx context.Context) ([]string, error) {
+	if db.dialect != SQLite {
+		return nil, nil
+	}
+	names := []string{} // not nil: nil would mean River's defaults
+	for _, name := range river.ReindexerIndexNamesDefault() {
+		var n int
+		if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?`, name).Scan(&n); err != nil {
+			return nil, translate(err)
+		}
+		if n > 0 {
+			names = append(names, name)
+		}
+	}
+	return names, nil
+}
+
 // JobDriver returns the job queue driver, for the client that works jobs.
 func (db *DB) JobDriver() riverdriver.Driver[*sql.Tx] { return db.driver }
 

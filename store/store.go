@@ -26,7 +26,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -37,6 +36,8 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/migrations"
@@ -160,32 +161,61 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("store: create data directory: %w", err)
 	}
 	path := filepath.Join(opts.DataDir, "convene.db")
-	// secure_delete: SQLite overwrites what a change or delete frees with
-	// zeros, so that an erased name or address does not stay in the file's
-	// free space (erase.go).
-	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=secure_delete(1)&_txlock=immediate"
-	g, err := gorm.Open(sqlite.Open(dsn), gcfg)
+	sdb, err := sql.Open(sqliteDriver, sqliteDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("store: open SQLite database %s: %w", path, err)
-	}
-	db.gorm = g
-	db.sql, err = g.DB()
-	if err != nil {
-		return nil, err
 	}
 	// One connection: SQLite has one writer anyway, and River (which shares
 	// this handle later) advises it. Code inside a transaction must use the
 	// transaction's handle only, or it waits for itself.
-	db.sql.SetMaxOpenConns(1)
-	db.sql.SetConnMaxIdleTime(0)
-	db.sql.SetConnMaxLifetime(0)
+	sdb.SetMaxOpenConns(1)
+	sdb.SetConnMaxIdleTime(0)
+	sdb.SetConnMaxLifetime(0)
+	db.sql = sdb
 	db.dialect = SQLite
+	// Connect now, so that a file that cannot be opened, or a pragma that
+	// fails, is an error of Open rather than of the first request.
+	if err := sdb.PingContext(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("store: open SQLite database %s: %w", path, err)
+	}
+	if db.gorm, err = gorm.Open(sqliteDialect{conn: sdb}, gcfg); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("store: open GORM on SQLite: %w", err)
+	}
 	if err := db.initJobs(); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// sqliteDriver is the database/sql driver of SQLite: modernc.org/sqlite's,
+// SQLite translated to Go (no cgo).
+const sqliteDriver = "sqlite"
+
+// sqliteDSN names the database file and sets, on the connection:
+//   - busy_timeout: wait up to 5 s for a lock another process holds;
+//   - journal_mode WAL: readers do not block the writer, nor it them;
+//   - foreign_keys: SQLite checks REFERENCES only when asked;
+//   - synchronous NORMAL: in WAL mode a commit survives a crash of the
+//     process; one of the machine may lose the last commits, never the
+//     database;
+//   - secure_delete: what a change or delete frees is overwritten with
+//     zeros, so that an erased name or address does not stay in the file's
+//     free space (erase.go);
+//   - _txlock=immediate: every transaction takes the write lock when it
+//     begins, so two never both read and then both try to write (and
+//     forUpdate needs no row locks);
+//   - _time_format=sqlite: times are written as text, "2006-01-02
+//     15:04:05.999999999-07:00" (UTC, see utc), which sorts as the times do
+//     and is what SQLite's date functions and the databases written before
+//     read.
+//
+// TestSQLitePragmas checks each is in effect.
+func sqliteDSN(path string) string {
+	return "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" +
+		"&_pragma=secure_delete(1)&_txlock=immediate&_time_format=sqlite"
 }
 
 func setDefault(m map[string]string, k, v string) {
@@ -352,15 +382,21 @@ func translate(err error) error {
 		}
 		return fmt.Errorf("store: %w", err)
 	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "UNIQUE constraint failed"):
-		return &domain.Error{Code: domain.ECONFLICT, Reason: domain.ReasonDuplicate, Message: "It already exists."}
-	case strings.Contains(msg, "CHECK constraint failed"), strings.Contains(msg, "FOREIGN KEY constraint failed"):
-		return &domain.Error{Code: domain.ECONFLICT, Reason: domain.ReasonConstraint, Message: "The change breaks a rule of the data."}
-	case strings.Contains(msg, "SQLITE_BUSY"), strings.Contains(msg, "database is locked"):
-		return unavailable(err)
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		// The driver's result codes, extended (the driver turns them on:
+		// the primary code is the low byte), as PostgreSQL's above.
+		switch code := se.Code(); {
+		case code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return &domain.Error{Code: domain.ECONFLICT, Reason: domain.ReasonDuplicate, Message: "It already exists."}
+		case code == sqlite3.SQLITE_CONSTRAINT_CHECK || code == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY || code == sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+			return &domain.Error{Code: domain.ECONFLICT, Reason: domain.ReasonConstraint, Message: "The change breaks a rule of the data."}
+		case code&0xff == sqlite3.SQLITE_BUSY: // another process held the lock past busy_timeout
+			return unavailable(err)
+		}
+		return fmt.Errorf("store: %w", err)
 	}
+	msg := err.Error()
 	var ne net.Error
 	if errors.Is(err, driver.ErrBadConn) || errors.As(err, &ne) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) ||
 		errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||

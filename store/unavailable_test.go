@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/glebarez/go-sqlite" // the "sqlite" database/sql driver under glebarez/sqlite
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, as the store uses it
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/store"
@@ -49,24 +49,24 @@ func TestTranslateOutages(t *testing.T) {
 		return fmt.Errorf("wrapped: %w", &pgconn.PgError{Severity: "FATAL", Code: code, Message: "server says " + code})
 	}
 	outages := map[string]error{
-		"57P01 admin_shutdown":                 pg("57P01"),
-		"57P02 crash_shutdown":                 pg("57P02"),
-		"57P03 cannot_connect_now":             pg("57P03"),
-		"57014 query_canceled":                 pg("57014"),
-		"55P03 lock_not_available":             pg("55P03"),
-		"53300 too_many_connections":           pg("53300"),
-		"08006 connection_failure":             pg("08006"),
-		"40001 serialization_failure":          pg("40001"),
-		"40P01 deadlock_detected":              pg("40P01"),
-		"connection refused":                   &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)},
-		"connection reset":                     &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)},
-		"connection closed mid-reply":          fmt.Errorf("receive message: %w", io.ErrUnexpectedEOF),
-		"connection closed before a reply":     fmt.Errorf("receive message: %w", io.EOF),
-		"database/sql connection done":         sql.ErrConnDone,
-		"pool acquire timeout":                 fmt.Errorf("acquire: %w", context.DeadlineExceeded),
-		"request gone":                         fmt.Errorf("acquire: %w", context.Canceled),
-		"SQLite busy after busy_timeout":       errors.New("database is locked (5) (SQLITE_BUSY)"),
-		"SQLite busy, message without the tag": errors.New("database is locked"),
+		"57P01 admin_shutdown":             pg("57P01"),
+		"57P02 crash_shutdown":             pg("57P02"),
+		"57P03 cannot_connect_now":         pg("57P03"),
+		"57014 query_canceled":             pg("57014"),
+		"55P03 lock_not_available":         pg("55P03"),
+		"53300 too_many_connections":       pg("53300"),
+		"08006 connection_failure":         pg("08006"),
+		"40001 serialization_failure":      pg("40001"),
+		"40P01 deadlock_detected":          pg("40P01"),
+		"connection refused":               &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)},
+		"connection reset":                 &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)},
+		"connection closed mid-reply":      fmt.Errorf("receive message: %w", io.ErrUnexpectedEOF),
+		"connection closed before a reply": fmt.Errorf("receive message: %w", io.EOF),
+		"database/sql connection done":     sql.ErrConnDone,
+		"pool acquire timeout":             fmt.Errorf("acquire: %w", context.DeadlineExceeded),
+		"request gone":                     fmt.Errorf("acquire: %w", context.Canceled),
+		"SQLite busy after busy_timeout":   sqliteBusy(t),
+		"SQLite busy, wrapped":             fmt.Errorf("begin: %w", sqliteBusy(t)),
 	}
 	for name, err := range outages {
 		t.Run(name, func(t *testing.T) { wantUnavailable(t, store.Translate(err)) })

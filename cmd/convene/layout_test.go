@@ -45,6 +45,7 @@ var layout = map[string][]string{
 var owners = map[string][]string{
 	"gorm.io/gorm":                   {"store"},
 	"github.com/pressly/goose/v3":    {"store"},
+	"modernc.org/sqlite":             {"store"},
 	"github.com/teambition/rrule-go": {"notifications/calendar"},
 	"github.com/wneessen/go-mail":    {"notifications/mail", "cmd/convene-bench"},
 	"github.com/labstack/echo/v4":    {"httpkit", "api", "web", "ops"},

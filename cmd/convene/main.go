@@ -481,6 +481,12 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 		closeDB()
 		return nil, err
 	}
+	reindex, err := db.ReindexerIndexNames(ctx)
+	if err != nil {
+		closeSender()
+		closeDB()
+		return nil, err
+	}
 	workers := river.NewWorkers()
 	notifications.Register(workers, db, sender, notifications.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, Logger: log, Metrics: metrics,
 		SendTimeout: sendTimeout, RetryBackoffMax: sendRetryMax, Foreground: foreground, Clock: db.Clock(),
@@ -503,6 +509,9 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 		FetchCooldown:        25 * time.Millisecond,
 		JobTimeout:           min(time.Minute, rescueStuckJobsAfter),
 		RescueStuckJobsAfter: rescueStuckJobsAfter,
+		// The indexes the nightly reindexer can find on this database
+		// (SQLite lacks three of River's PostgreSQL names).
+		ReindexerIndexNames: reindex,
 		// River reads the service's clock (its only way in is Test).
 		Test: river.TestConfig{Time: db.JobTime()},
 	}
