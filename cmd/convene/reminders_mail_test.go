@@ -121,7 +121,12 @@ func TestRemindersEndToEnd(t *testing.T) {
 			if st != 201 {
 				t.Fatalf("group: %d %v", st, g)
 			}
-			start := clock.Now().Add(72 * time.Hour).UTC().Truncate(time.Hour)
+			// 17:00 in Oslo three days ahead, whatever the hour the test
+			// runs at: an evening start would end the next day, and the
+			// reminder would say so (the test once ran at 22:xx UTC).
+			oslo := mustLoad(t, "Europe/Oslo")
+			day := clock.Now().In(oslo).AddDate(0, 0, 3)
+			start := time.Date(day.Year(), day.Month(), day.Day(), 17, 0, 0, 0, oslo).UTC()
 			st, ev := call(t, "POST", f.base+"/api/v1/groups/"+g["id"].(string)+"/events", f.token, map[string]any{
 				"title": "Generics deep dive", "kind": "live_session", "online_url": "https://meet.example.org/generics",
 				"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(90 * time.Minute).Format(time.RFC3339),
@@ -154,8 +159,7 @@ func TestRemindersEndToEnd(t *testing.T) {
 			if !strings.HasPrefix(r.Subject, "Reminder: Generics deep dive — ") || r.ICS != "" {
 				t.Errorf("reminder subject %q, calendar %q", r.Subject, r.ICS)
 			}
-			local := start.In(mustLoad(t, "Europe/Oslo")).Format("15:04")
-			for _, want := range []string{"starts in 1 hour", local + "–", "(Europe/Oslo", "Join:  https://convene.example/j/", "https://convene.example/r/"} {
+			for _, want := range []string{"starts in 1 hour", "17:00–18:30", "(Europe/Oslo", "Join:  https://convene.example/j/", "https://convene.example/r/"} {
 				if !strings.Contains(r.Text, want) {
 					t.Errorf("the reminder lacks %q:\n%s", want, r.Text)
 				}
