@@ -260,12 +260,7 @@ func (db *DB) MarkDelivery(ctx context.Context, id string, status domain.Deliver
 // same Message-ID — while waiting for the disk cost every message of a
 // fan-out a flush (0.7 ms on the test machine) that its SMTP connection
 // waits for. SQLite (WAL, synchronous=NORMAL) commits so already.
-func (db *DB) lazyCommit() string {
-	if db.dialect == Postgres {
-		return " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS lazy_commit"
-	}
-	return ""
-}
+func (db *DB) lazyCommit() string { return db.dialect.lazyCommit }
 
 // ListDeliveries lists the e-mails of an event for an organiser of its
 // group, oldest first, with the recipient and status of each.

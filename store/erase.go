@@ -259,7 +259,7 @@ func (db *DB) erase(tx *gorm.DB, v *domain.RSVPView) error {
 // keeps it from finishing; on PostgreSQL it does nothing (see the README on
 // what PostgreSQL keeps).
 func (db *DB) TruncateWAL(ctx context.Context) error {
-	if db.dialect != SQLite {
+	if !db.dialect.checkpointsWAL {
 		return nil
 	}
 	var busy, frames, done int

@@ -20,8 +20,8 @@ var errEventNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: domain.Reas
 func (db *DB) memberEvent(tx *gorm.DB, organiserID, eventID string, lock bool) (eventRow, error) {
 	var row eventRow
 	q := `SELECT e.* FROM events e JOIN group_members m ON m.group_id = e.group_id AND m.organiser_id = ? WHERE e.id = ?`
-	if lock && db.dialect == Postgres {
-		q += " FOR UPDATE OF e"
+	if lock {
+		q += db.dialect.lockRows("e")
 	}
 	res := tx.Raw(q, organiserID, eventID).Scan(&row)
 	if res.Error != nil {

@@ -24,9 +24,9 @@ var (
 func (db *DB) role(tx *gorm.DB, groupID, organiserID string, lock bool) (domain.Role, error) {
 	var role string
 	q := `SELECT m.role FROM group_members m WHERE m.group_id = ? AND m.organiser_id = ?`
-	if lock && db.dialect == Postgres {
+	if lock {
 		q = `SELECT m.role FROM group_members m JOIN groups g ON g.id = m.group_id
-			WHERE m.group_id = ? AND m.organiser_id = ? FOR UPDATE OF g`
+			WHERE m.group_id = ? AND m.organiser_id = ?` + db.dialect.lockRows("g")
 	}
 	res := tx.Raw(q, groupID, organiserID).Scan(&role)
 	if res.Error != nil {

@@ -11,8 +11,6 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
@@ -42,11 +40,7 @@ const SendBatchSize = 50
 // insert-only client: jobs are inserted inside the store's transactions, so
 // a rolled-back change sends nothing and a committed one always sends.
 func (db *DB) initJobs() error {
-	if db.dialect == Postgres {
-		db.driver = riverdatabasesql.NewWithPgxListener(db.sql, db.pool)
-	} else {
-		db.driver = riversqlite.New(db.sql)
-	}
+	db.driver = db.dialect.jobDriver(db)
 	c, err := river.NewClient(db.driver, &river.Config{Logger: db.log, Test: river.TestConfig{Time: db.JobTime()}})
 	if err != nil {
 		return fmt.Errorf("store: job queue: %w", err)
@@ -142,7 +136,7 @@ func (db *DB) RescueAbandonedJobs(ctx context.Context, queue string, after time.
 // database say the time, so that replicas whose clocks drift agree.
 // SQLite's time is the computer's.
 func (db *DB) jobNow(ctx context.Context) (time.Time, error) {
-	if t := db.JobTime().NowOrNil(); t != nil || db.dialect != Postgres {
+	if t := db.JobTime().NowOrNil(); t != nil || !db.dialect.hasClock {
 		return utc(db.clock.Now()), nil
 	}
 	var t time.Time
@@ -157,7 +151,7 @@ func (db *DB) jobNow(ctx context.Context) (time.Time, error) {
 // the GIN indexes on args and metadata — exist on PostgreSQL only, and
 // River warns every midnight about names it cannot find.
 func (db *DB) ReindexerIndexNames(ctx context.Context) ([]string, error) {
-	if db.dialect != SQLite {
+	if db.dialect.riverHasAllIndexes {
 		return nil, nil
 	}
 	names := []string{} // not nil: nil would mean River's defaults
@@ -177,19 +171,19 @@ func (db *DB) ReindexerIndexNames(ctx context.Context) ([]string, error) {
 func (db *DB) JobDriver() riverdriver.Driver[*sql.Tx] { return db.driver }
 
 // migrateJobs applies River's own migrations (its job tables), serialised
-// across replicas on PostgreSQL by an advisory lock.
+// across replicas by a lock of the database session where it has them.
 func (db *DB) migrateJobs(ctx context.Context) error {
-	if db.dialect == Postgres {
+	if db.dialect.lockSession != "" {
 		conn, err := db.sql.Conn(ctx)
 		if err != nil {
 			return err
 		}
 		defer conn.Close()
 		const key = 0x636f6e76656e65 // "convene"
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
+		if _, err := conn.ExecContext(ctx, db.dialect.lockSession, key); err != nil {
 			return err
 		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key)
+		defer conn.ExecContext(context.WithoutCancel(ctx), db.dialect.unlockSession, key)
 	}
 	m, err := rivermigrate.New(db.driver, &rivermigrate.Config{Logger: db.log})
 	if err != nil {

@@ -56,19 +56,10 @@ func (db *DB) JobsSummary(ctx context.Context, limit int) (domain.JobsSummary, e
 		}
 		sum.OldestAvailable = &t
 	}
-	// River keeps each attempt's error in a JSON array: a jsonb[] on
-	// PostgreSQL, a jsonb blob on SQLite. The last element is the latest.
-	lastErr := `errors[array_length(errors, 1)]->>'error'`
-	lastAt := `errors[array_length(errors, 1)]->>'at'`
-	limitArg := "$1"
-	if db.dialect == SQLite {
-		lastErr = `json_extract(errors, '$[#-1].error')`
-		lastAt = `json_extract(errors, '$[#-1].at')`
-		limitArg = "?"
-	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT id, kind, state, attempt, coalesce(`+lastErr+`, ''), coalesce(`+lastAt+`, '')
+	// River keeps each attempt's error; the last one is the latest.
+	rows, err := db.sql.QueryContext(ctx, fmt.Sprintf(`SELECT id, kind, state, attempt, coalesce(%s, ''), coalesce(%s, '')
 		FROM river_job WHERE errors IS NOT NULL AND state IN ('retryable', 'discarded', 'cancelled', 'available', 'running')
-		ORDER BY id DESC LIMIT `+limitArg, limit)
+		ORDER BY id DESC LIMIT %d`, db.dialect.lastJobError("error"), db.dialect.lastJobError("at"), max(limit, 0)))
 	if err != nil {
 		return sum, jobStatsErr(err)
 	}

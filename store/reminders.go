@@ -23,10 +23,7 @@ import (
 // nothing (see SendReminders).
 func (db *DB) scheduleReminders(tx *gorm.DB, ev *eventRow) error {
 	ctx := tx.Statement.Context
-	where := `args->>'event_id' = @event_id`
-	if db.dialect == SQLite {
-		where = `args ->> '$.event_id' = @event_id`
-	}
+	where := db.dialect.jsonText("args", "event_id") + ` = @event_id`
 	del := river.NewJobDeleteManyParams().
 		Kinds(domain.ReminderArgs{}.Kind(), domain.ReconfirmArgs{}.Kind()).
 		States(rivertype.JobStateScheduled, rivertype.JobStateAvailable, rivertype.JobStateRetryable, rivertype.JobStatePending).

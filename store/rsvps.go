@@ -33,7 +33,7 @@ func (db *DB) CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) 
 	if err := in.Validate(); err != nil {
 		return domain.RSVPResult{}, err
 	}
-	if db.dialect == Postgres {
+	if db.dialect.claimInOneStatement {
 		// The common case in one locked statement (rsvpclaim.go); the
 		// general path below decides everything else.
 		res, ok, err := db.claimRSVP(ctx, slug, in)
@@ -160,10 +160,10 @@ func (db *DB) placeRSVP(tx *gorm.DB, ev *eventRow, in domain.RSVPInput, proven b
 	if row.Status == string(domain.RSVPWaitlisted) {
 		kind = domain.MessageWaitlisted
 	}
-	// On PostgreSQL the counters are saved by the statement that records
-	// the delivery: one round trip less under the event's lock.
+	// Where it can, the statement that records the delivery saves the
+	// counters: one round trip less under the event's lock.
 	with, withArgs := "", []any(nil)
-	if db.dialect == Postgres {
+	if db.dialect.writableCTE {
 		with = `WITH counters AS (UPDATE events SET going_count = ?, waitlist_count = ?, waitlist_seq = ?, sequence = ? WHERE id = ?) `
 		withArgs = []any{ev.GoingCount, ev.WaitlistCount, ev.WaitlistSeq, ev.Sequence, ev.ID}
 	} else if err := db.saveCounters(tx, ev); err != nil {

@@ -117,9 +117,7 @@ func (db *DB) seriesBySlug(tx *gorm.DB, slug string, lock bool) (seriesRow, erro
 func (db *DB) memberSeries(tx *gorm.DB, organiserID, seriesID string) (seriesRow, error) {
 	var row seriesRow
 	q := `SELECT s.* FROM series s JOIN group_members m ON m.group_id = s.group_id AND m.organiser_id = ? WHERE s.id = ?`
-	if db.dialect == Postgres {
-		q += " FOR UPDATE OF s"
-	}
+	q += db.dialect.lockRows("s")
 	res := tx.Raw(q, organiserID, seriesID).Scan(&row)
 	if res.Error != nil {
 		return row, res.Error

@@ -1,6 +1,7 @@
 // Package store persists Convene's domain in PostgreSQL or SQLite through
-// GORM. One implementation serves both dialects; the few statements that
-// differ (row locks) are chosen by dialect. Every public method runs in its
+// GORM. One implementation serves both databases; what differs between
+// them (row locks, JSON, River's driver, migration locks) is one dialect
+// value each, in dialect.go. Every public method runs in its
 // own transaction and returns *domain.Error values for expected failures;
 // the background jobs a change causes are inserted (River) in the same
 // transaction. It applies the domain's rules and does not make its own: it
@@ -17,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -30,7 +30,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"gorm.io/driver/postgres"
@@ -40,16 +39,6 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/migrations"
-)
-
-// Dialect names the SQL database behind a DB.
-type Dialect string
-
-// Supported dialects.
-const (
-	Postgres Dialect = "postgres"
-	SQLite   Dialect = "sqlite"
 )
 
 // Options configures Open.
@@ -80,7 +69,7 @@ type DB struct {
 	gorm    *gorm.DB
 	sql     *sql.DB
 	pool    *pgxpool.Pool // nil on SQLite
-	dialect Dialect
+	dialect dialect
 	log     *slog.Logger
 
 	driver      riverdriver.Driver[*sql.Tx]
@@ -142,7 +131,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		}
 		db.pool = pool
 		db.sql = stdlib.OpenDBFromPool(pool)
-		db.dialect = Postgres
+		db.dialect = postgresDialect
 		db.gorm, err = gorm.Open(postgres.New(postgres.Config{Conn: db.sql}), gcfg)
 		if err != nil {
 			db.Close()
@@ -172,14 +161,14 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	sdb.SetConnMaxIdleTime(0)
 	sdb.SetConnMaxLifetime(0)
 	db.sql = sdb
-	db.dialect = SQLite
+	db.dialect = sqliteDialect
 	// Connect now, so that a file that cannot be opened, or a pragma that
 	// fails, is an error of Open rather than of the first request.
 	if err := sdb.PingContext(ctx); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("store: open SQLite database %s: %w", path, err)
 	}
-	if db.gorm, err = gorm.Open(sqliteDialect{conn: sdb}, gcfg); err != nil {
+	if db.gorm, err = gorm.Open(sqliteGORM{conn: sdb}, gcfg); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("store: open GORM on SQLite: %w", err)
 	}
@@ -247,7 +236,7 @@ func OpenAndMigrate(ctx context.Context, opts Options) (*DB, error) {
 }
 
 // Dialect reports which database is behind db.
-func (db *DB) Dialect() Dialect { return db.dialect }
+func (db *DB) Dialect() Dialect { return db.dialect.name }
 
 // SQL returns the underlying *sql.DB (for the job queue and health checks).
 func (db *DB) SQL() *sql.DB { return db.sql }
@@ -268,30 +257,15 @@ func (db *DB) Close() error {
 }
 
 func (db *DB) provider() (*goose.Provider, error) {
-	var (
-		dialect goose.Dialect
-		fsys    fs.FS
-		opts    []goose.ProviderOption
-		err     error
-	)
-	switch db.dialect {
-	case Postgres:
-		dialect = goose.DialectPostgres
-		fsys, err = fs.Sub(migrations.Postgres, "postgres")
-		// Replicas starting together must not migrate at the same time.
-		locker, lerr := lock.NewPostgresSessionLocker()
-		if lerr != nil {
-			return nil, lerr
+	var opts []goose.ProviderOption
+	if db.dialect.gooseLocker != nil {
+		locker, err := db.dialect.gooseLocker()
+		if err != nil {
+			return nil, err
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
-	default:
-		dialect = goose.DialectSQLite3
-		fsys, err = fs.Sub(migrations.SQLite, "sqlite")
 	}
-	if err != nil {
-		return nil, err
-	}
-	return goose.NewProvider(dialect, db.sql, fsys, opts...)
+	return goose.NewProvider(db.dialect.goose, db.sql, db.dialect.migrations, opts...)
 }
 
 // Migrate applies every pending migration.
@@ -341,15 +315,9 @@ func (db *DB) read(ctx context.Context, fn func(q *gorm.DB) error) error {
 	return translate(fn(db.gorm.WithContext(ctx)))
 }
 
-// forUpdate returns the row-lock suffix for SELECTs that must serialise
-// writers. SQLite needs none: its transactions begin IMMEDIATE and so hold
-// the database's one write lock from the start.
-func (db *DB) forUpdate() string {
-	if db.dialect == Postgres {
-		return " FOR UPDATE"
-	}
-	return ""
-}
+// forUpdate is the end of a SELECT that must serialise writers: it locks
+// the rows it reads (dialect.lockRows).
+func (db *DB) forUpdate() string { return db.dialect.lockRows("") }
 
 // translate maps driver and GORM errors to domain errors at the store
 // boundary. A database that cannot answer now — down, restarting, refusing

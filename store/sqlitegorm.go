@@ -16,24 +16,24 @@ import (
 	"gorm.io/gorm/schema"
 )
 
-// sqliteDialect is GORM's view of the SQLite database: it lets GORM build
-// SQLite's SQL over the *sql.DB that Open opens with modernc.org/sqlite's
-// driver (sqliteDriver). It holds what GORM's query building needs and
+// sqliteGORM (a gorm.Dialector) is GORM's view of the SQLite database: it
+// lets GORM build SQLite's SQL over the *sql.DB that Open opens with
+// modernc.org/sqlite's driver (sqliteDriver). It holds what GORM's query building needs and
 // nothing more: Convene's schema is made by goose migrations, never by
 // GORM's auto-migration, so its Migrator answers questions about the
 // schema but is not meant to change it.
-type sqliteDialect struct {
+type sqliteGORM struct {
 	// conn is the database, opened by Open (which sets its DSN, pragmas
 	// and pool).
 	conn gorm.ConnPool
 }
 
 // Name is the dialect's name, as GORM and its plugins know it.
-func (sqliteDialect) Name() string { return "sqlite" }
+func (sqliteGORM) Name() string { return "sqlite" }
 
 // Initialize registers GORM's callbacks with the clauses SQLite (3.35 and
 // later) has: RETURNING, ON CONFLICT, UPDATE … FROM.
-func (d sqliteDialect) Initialize(db *gorm.DB) error {
+func (d sqliteGORM) Initialize(db *gorm.DB) error {
 	db.ConnPool = d.conn
 	callbacks.RegisterDefaultCallbacks(db, &callbacks.Config{
 		CreateClauses:        []string{"INSERT", "VALUES", "ON CONFLICT", "RETURNING"},
@@ -83,13 +83,13 @@ var sqliteClauseBuilders = map[string]clause.ClauseBuilder{
 // Migrator answers GORM's questions about the schema from SQLite's own
 // catalogue. Convene's schema changes are goose migrations: do not use it
 // to create or alter tables.
-func (d sqliteDialect) Migrator(db *gorm.DB) gorm.Migrator {
+func (d sqliteGORM) Migrator(db *gorm.DB) gorm.Migrator {
 	return sqliteMigrator{migrator.Migrator{Config: migrator.Config{DB: db, Dialector: d}}}
 }
 
 // DataTypeOf maps a Go field to an SQLite column type, in the words of
 // Convene's migrations.
-func (sqliteDialect) DataTypeOf(f *schema.Field) string {
+func (sqliteGORM) DataTypeOf(f *schema.Field) string {
 	switch f.DataType {
 	case schema.Bool:
 		return "boolean"
@@ -108,18 +108,18 @@ func (sqliteDialect) DataTypeOf(f *schema.Field) string {
 }
 
 // DefaultValueOf is the value of a column GORM inserts without one.
-func (sqliteDialect) DefaultValueOf(*schema.Field) clause.Expression {
+func (sqliteGORM) DefaultValueOf(*schema.Field) clause.Expression {
 	return clause.Expr{SQL: "NULL"}
 }
 
 // BindVarTo writes SQLite's positional parameter.
-func (sqliteDialect) BindVarTo(w clause.Writer, _ *gorm.Statement, _ any) {
+func (sqliteGORM) BindVarTo(w clause.Writer, _ *gorm.Statement, _ any) {
 	w.WriteByte('?')
 }
 
 // QuoteTo quotes an identifier, and each part of a dotted one
 // (table.column), with backquotes, doubling any inside.
-func (sqliteDialect) QuoteTo(w clause.Writer, s string) {
+func (sqliteGORM) QuoteTo(w clause.Writer, s string) {
 	for i, part := range strings.Split(s, ".") {
 		if i > 0 {
 			w.WriteByte('.')
@@ -132,23 +132,23 @@ func (sqliteDialect) QuoteTo(w clause.Writer, s string) {
 
 // Explain renders a statement with its values, for GORM's logger (Convene
 // discards it: values hold e-mail addresses).
-func (sqliteDialect) Explain(sql string, vars ...any) string {
+func (sqliteGORM) Explain(sql string, vars ...any) string {
 	return logger.ExplainSQL(sql, nil, `"`, vars...)
 }
 
 // SavePoint starts a nested transaction (GORM's Transaction inside one).
-func (sqliteDialect) SavePoint(tx *gorm.DB, name string) error {
+func (sqliteGORM) SavePoint(tx *gorm.DB, name string) error {
 	return tx.Exec("SAVEPOINT " + sqliteQuote(name)).Error
 }
 
 // RollbackTo undoes a nested transaction.
-func (sqliteDialect) RollbackTo(tx *gorm.DB, name string) error {
+func (sqliteGORM) RollbackTo(tx *gorm.DB, name string) error {
 	return tx.Exec("ROLLBACK TO SAVEPOINT " + sqliteQuote(name)).Error
 }
 
 func sqliteQuote(name string) string {
 	var b strings.Builder
-	sqliteDialect{}.QuoteTo(&b, name)
+	sqliteGORM{}.QuoteTo(&b, name)
 	return b.String()
 }
 

@@ -38,7 +38,7 @@ func openDialectDB(t *testing.T) *gorm.DB {
 	if _, err := sdb.Exec(`CREATE UNIQUE INDEX items_live ON items (email) WHERE status <> 'cancelled'`); err != nil {
 		t.Fatal(err)
 	}
-	db, err := gorm.Open(sqliteDialect{conn: sdb}, &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true})
+	db, err := gorm.Open(sqliteGORM{conn: sdb}, &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true})
 	if err != nil {
 		t.Fatal(err)
 	}
