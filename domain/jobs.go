@@ -35,6 +35,8 @@ const (
 	// because a public RSVP named the address again. Its delivery's
 	// sequence counts the repeats; the invite in it carries the event's.
 	MessageRepeat MessageKind = "repeat"
+	// MessageSignIn is an organiser's sign-in link to the console.
+	MessageSignIn MessageKind = "sign_in"
 )
 
 // DeliveryStatus is where one e-mail stands.
@@ -269,6 +271,14 @@ type ReminderArgs struct {
 type SendFollowConfirmationArgs struct {
 	FollowerID string `json:"follower_id"`
 }
+
+// SendSignInArgs is the job that e-mails a sign-in link to an organiser.
+type SendSignInArgs struct {
+	LinkID string `json:"link_id"`
+}
+
+// Kind names the job for the queue.
+func (SendSignInArgs) Kind() string { return "send_sign_in" }
 
 // ThankAttendeesArgs is the periodic job that thanks the attendees of
 // events that are over.

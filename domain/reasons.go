@@ -58,6 +58,8 @@ const (
 	ReasonRSVPNotOpen           = "rsvp_not_open"
 	ReasonSeriesEnded           = "series_ended"
 	ReasonSeriesNotFound        = "series_not_found"
+	ReasonSessionNotFound       = "session_not_found"
+	ReasonSignInLinkInvalid     = "sign_in_link_invalid"
 	ReasonSlugTaken             = "slug_taken"
 	ReasonTokenNotFound         = "token_not_found"
 	ReasonUnsupportedMediaType  = "unsupported_media_type"

@@ -82,6 +82,7 @@ func Register(workers *river.Workers, st interface {
 	RequestStore
 	ReminderStore
 	EraseStore
+	SignInStore
 }, sender mail.Sender, cfg Config) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -98,6 +99,7 @@ func Register(workers *river.Workers, st interface {
 	river.AddWorker(workers, &InvitationWorker{emailJob: emailJob[domain.SendInvitationArgs]{cfg: cfg}, store: st, sender: sender})
 	river.AddWorker(workers, &ConfirmationWorker{emailJob: emailJob[domain.SendConfirmationArgs]{cfg: cfg}, store: st, sender: sender})
 	river.AddWorker(workers, &FollowConfirmationWorker{emailJob: emailJob[domain.SendFollowConfirmationArgs]{cfg: cfg}, store: st, sender: sender})
+	river.AddWorker(workers, &SignInWorker{emailJob: emailJob[domain.SendSignInArgs]{cfg: cfg}, store: st, sender: sender})
 	river.AddWorker(workers, &PurgeWorker{store: st, cfg: cfg})
 	river.AddWorker(workers, &ReminderWorker{store: st})
 	river.AddWorker(workers, &ReconfirmWorker{store: st, cfg: cfg})

@@ -53,26 +53,29 @@ func (db *DB) CountOrganisers(ctx context.Context) (int64, error) {
 }
 
 // EnsureFirstOrganiser creates an organiser with email and a token named
-// "bootstrap" when there is no organiser at all, and returns the raw token.
-// It returns "" when organisers already exist.
-func (db *DB) EnsureFirstOrganiser(ctx context.Context, email, name string) (string, error) {
-	var raw string
+// "bootstrap" when there is no organiser at all, and returns the organiser
+// and the raw token. It returns "" when organisers already exist.
+func (db *DB) EnsureFirstOrganiser(ctx context.Context, email, name string) (domain.Organiser, string, error) {
+	var (
+		o   domain.Organiser
+		raw string
+	)
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&organiserRow{}).Count(&n).Error; err != nil || n > 0 {
 			return err
 		}
-		o, err := db.createOrganiser(tx, email, name)
-		if err != nil {
+		var err error
+		if o, err = db.createOrganiser(tx, email, name); err != nil {
 			return err
 		}
 		_, raw, err = db.createToken(tx, o.ID, "bootstrap", nil)
 		return err
 	})
 	if domain.ErrorCode(err) == domain.ECONFLICT {
-		return "", nil // another replica won the race
+		return domain.Organiser{}, "", nil // another replica won the race
 	}
-	return raw, err
+	return o, raw, err
 }
 
 // CreateAPIToken makes a new token for an organiser and returns it with the

@@ -276,13 +276,18 @@ func (db *DB) MarkConfirmation(ctx context.Context, pendingID string, sent bool,
 
 // PurgeExpired deletes pending RSVPs whose link expired (unconfirmed ones
 // at their expiry, confirmed ones too, since their RSVP has its own
-// links), with their tokens. It returns how many it deleted.
+// links), with their tokens, and the console's sign-in links and sessions
+// that have ended (purgeSignIn). It returns how many it deleted.
 func (db *DB) PurgeExpired(ctx context.Context) (int64, error) {
 	var n int64
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Where("expires_at <= ?", db.now()).Delete(&pendingRow{})
-		n = res.RowsAffected
-		return res.Error
+		if res.Error != nil {
+			return res.Error
+		}
+		signIn, err := db.purgeSignIn(tx)
+		n = res.RowsAffected + signIn
+		return err
 	})
 	return n, err
 }

@@ -163,14 +163,14 @@ func storeQ(db *store.DB, q string) string {
 
 func TestEnsureFirstOrganiser(t *testing.T) {
 	db := storetest.Open(t, store.SQLite) // needs an empty database
-	raw, err := db.EnsureFirstOrganiser(ctx, "admin@localhost", "Admin")
-	if err != nil || raw == "" {
-		t.Fatalf("first call: %q %v", raw, err)
+	first, raw, err := db.EnsureFirstOrganiser(ctx, "admin@localhost", "Admin")
+	if err != nil || raw == "" || first.Email != "admin@localhost" {
+		t.Fatalf("first call: %v %q %v", first, raw, err)
 	}
-	if o, err := db.Authenticate(ctx, raw); err != nil || o.Email != "admin@localhost" {
+	if o, err := db.Authenticate(ctx, raw); err != nil || o.ID != first.ID {
 		t.Fatalf("bootstrap token: %v %v", o, err)
 	}
-	raw2, err := db.EnsureFirstOrganiser(ctx, "admin@localhost", "Admin")
+	_, raw2, err := db.EnsureFirstOrganiser(ctx, "admin@localhost", "Admin")
 	if err != nil || raw2 != "" {
 		t.Fatalf("second call must do nothing: %q %v", raw2, err)
 	}

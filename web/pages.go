@@ -26,7 +26,7 @@ const pageCSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; scr
 // pagePrefixes are where the HTML pages and their assets live. They are
 // for people, not programs, and so are not part of the JSON API or of
 // openapi.yaml.
-var pagePrefixes = []string{"/e/", "/r/", "/g/", "/i/", "/c/", "/j/", "/door/", "/v/", "/f/", "/static/", "/s/", "/follow/", "/unfollow/"}
+var pagePrefixes = []string{"/e/", "/r/", "/g/", "/i/", "/c/", "/j/", "/door/", "/v/", "/f/", "/static/", "/s/", "/follow/", "/unfollow/", "/manage"}
 
 // isPagePath reports whether an Echo route path (/e/:slug) is one of the
 // HTML pages' routes.
@@ -74,6 +74,7 @@ func (s *Server) pageRoutes(e *echo.Echo) {
 	e.POST("/c/:token", s.confirmFormPost, htmlPage, tokenPage, s.rateLimit(), csrf)
 	s.seriesPages(e, csrf)
 	e.GET("/v/:id", s.verifyPage, htmlPage)
+	s.consoleRoutes(e, csrf)
 }
 
 // htmlPage sets the headers every HTML page carries. Errors from the
@@ -156,6 +157,14 @@ func (s *Server) renderError(c echo.Context, err error) error {
 		if reason == domain.ReasonConfirmationExpired {
 			d.Heading, d.Text = "This confirmation link has expired", []string{"Links to confirm an RSVP work for 48 hours. RSVP again on the event page and we will send a new one."}
 		}
+		if reason == domain.ReasonSignInLinkInvalid {
+			d.Heading = "This sign-in link no longer works"
+			d.Text = []string{"A sign-in link works once, for " + strconv.Itoa(int(domain.SignInLinkLifetime.Minutes())) + " minutes. Ask for a new one: it comes by e-mail in a moment."}
+			d.Links = []pageLink{{URL: consolePrefix + "/sign-in", Label: "Get a new sign-in link"}}
+		}
+	case http.StatusUnauthorized:
+		d.Heading, d.Text = "You are signed out", []string{"Your session has ended, so what you sent was not saved. Sign in again, then send it again."}
+		d.Links = []pageLink{{URL: consolePrefix + "/sign-in", Label: "Sign in"}}
 	case http.StatusForbidden:
 		d.Heading = "This form has expired"
 		d.Text = []string{"For your safety, a form only works for a while after its page was opened, and only when it was sent from this site. Nothing was changed.",

@@ -17,7 +17,7 @@ import (
 // The attendee pages' templates and their one stylesheet are embedded in
 // the binary: the service works offline and sends no visitor elsewhere.
 //
-//go:embed templates/*.html static/*
+//go:embed templates/*.html templates/console/*.html static/*
 var webFS embed.FS
 
 // staticAsset is an embedded file with its content hash. Pages link to the
@@ -35,6 +35,9 @@ var (
 	staticByName = map[string]*staticAsset{} // plain and hashed names
 	staticURL    = map[string]string{}       // plain name -> /static/<hashed name>
 	pageTemplate = map[string]*template.Template{}
+	// consoleTemplate are the organiser console's pages, in its own frame
+	// (templates/console/layout.html).
+	consoleTemplate = map[string]*template.Template{}
 )
 
 func init() {
@@ -65,6 +68,20 @@ func init() {
 	for _, page := range []string{"event", "rsvp", "cancel", "group", "message", "invitation", "confirm", "erase", "door", "join", "series", "follow", "feedback"} {
 		t := template.Must(template.Must(layout.Clone()).ParseFS(webFS, "templates/"+page+".html"))
 		pageTemplate[page] = t
+	}
+
+	frame := template.Must(template.New("layout.html").Funcs(consoleFuncs).ParseFS(webFS,
+		"templates/console/layout.html", "templates/console/events.html", "templates/partials.html"))
+	pages, err := fs.Glob(webFS, "templates/console/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range pages {
+		page := strings.TrimSuffix(path.Base(f), ".html")
+		if page == "layout" || page == "events" {
+			continue
+		}
+		consoleTemplate[page] = template.Must(template.Must(frame.Clone()).ParseFS(webFS, f))
 	}
 }
 

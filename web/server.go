@@ -94,6 +94,7 @@ type Store interface {
 	FeedbackPages
 	SeriesPages
 	RecordPages
+	ConsoleStore
 }
 
 // Config configures the website.

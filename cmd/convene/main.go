@@ -670,13 +670,19 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer db.Close()
 
-	token, err := db.EnsureFirstOrganiser(ctx, cfg.AdminEmail, "Admin")
+	first, token, err := db.EnsureFirstOrganiser(ctx, cfg.AdminEmail, "Admin")
 	if err != nil {
 		return fmt.Errorf("create the first organiser: %w", err)
 	}
 	if token != "" {
 		// Printed once, to the console only, never to the structured log.
 		fmt.Fprintf(stdout, "No organiser existed, so one was created for %s. Its API token (shown only now):\n%s\n", cfg.AdminEmail, token)
+		link, err := db.CreateSignInLink(ctx, first.ID)
+		if err != nil {
+			return fmt.Errorf("sign-in link for the first organiser: %w", err)
+		}
+		fmt.Fprintf(stdout, "Open the organiser console with this link within %d minutes (it works once; later, ask for a new one at %s):\n%s\n",
+			int(domain.SignInLinkLifetime.Minutes()), cfg.BaseURL+"/manage/sign-in", notifications.SignInURL(cfg.BaseURL, link))
 	}
 
 	// The key that signs contribution records is made on the first start

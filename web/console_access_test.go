@@ -1,0 +1,265 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/convene/convene/domain"
+	"github.com/convene/convene/store"
+	"github.com/convene/convene/store/storetest"
+)
+
+// access is who may use a console route.
+type access int
+
+const (
+	// anyone: the ways in.
+	anyone access = iota
+	// signedIn: any organiser with a session; the route names no object
+	// of anyone else's.
+	signedIn
+	// self: the signed-in organiser's own things (their sessions, their
+	// tokens); anyone else's are "not found".
+	self
+	// member: a group's things, for its organisers; other organisers
+	// get "not found".
+	member
+	// owner: a group's things only its owners change; its other
+	// organisers get "forbidden", everyone else "not found".
+	owner
+)
+
+// consoleFixture is a world each route is tried in afresh: a group with
+// its owner and a co-organiser, an organiser of another group, and the
+// things the routes name.
+type consoleFixture struct {
+	ce                 *consoleEnv
+	owner, co, outside domain.Organiser
+	group              domain.Group
+	// params are the path parameters of the routes, by name.
+	params map[string]string
+}
+
+func newConsoleFixture(t *testing.T, ce *consoleEnv) *consoleFixture {
+	f := &consoleFixture{ce: ce}
+	f.owner, f.co, f.outside = ce.organiser("Owner"), ce.organiser("Co"), ce.organiser("Outsider")
+	f.group = ce.group(f.owner, "Oslo Gophers")
+	ce.group(f.outside, "Bergen Rustaceans")
+	if _, _, err := ce.db.AddMember(ctx, f.owner.ID, f.group.ID, f.co.Email, "Co", domain.RoleOrganiser); err != nil {
+		t.Fatal(err)
+	}
+	// A member to remove, a session and a token of the owner's to end.
+	extra := ce.organiser("Extra")
+	if _, _, err := ce.db.AddMember(ctx, f.owner.ID, f.group.ID, extra.Email, "Extra", domain.RoleOrganiser); err != nil {
+		t.Fatal(err)
+	}
+	other := ce.browser()
+	other.signIn(f.owner)
+	sessions, err := ce.db.ListSessions(ctx, f.owner.ID)
+	if err != nil || len(sessions) != 1 {
+		t.Fatalf("sessions: %v %v", sessions, err)
+	}
+	tok, _, err := ce.db.CreateAPIToken(ctx, f.owner.ID, "script", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.params = map[string]string{
+		"group_id": f.group.ID, "organiser_id": extra.ID, "session_id": sessions[0].ID, "token_id": tok.ID,
+		"token": "not-a-real-token-but-long-enough-0123456789",
+	}
+	return f
+}
+
+// consoleRoute is one console route and how to try it.
+type consoleRoute struct {
+	method, path string
+	access       access
+	// form is what a person would fill in; ok is the status of a use
+	// that is allowed (a page 200, a form 303 to the next page).
+	form url.Values
+	ok   int
+}
+
+// consoleRoutesTable is every console route. A route missing here fails
+// TestConsoleAccess: say who may use it.
+var consoleRoutesTable = []consoleRoute{
+	{method: "GET", path: "/manage/sign-in", access: anyone, ok: 200},
+	{method: "POST", path: "/manage/sign-in", access: anyone, ok: 200, form: url.Values{"email": {"someone@example.org"}}},
+	// An unknown link: the same for everyone.
+	{method: "GET", path: "/manage/sign-in/:token", access: anyone, ok: 410},
+	{method: "POST", path: "/manage/sign-in/:token", access: anyone, ok: 410},
+	{method: "POST", path: "/manage/sign-out", access: signedIn, ok: 303},
+	{method: "GET", path: "/manage", access: signedIn, ok: 200},
+	{method: "GET", path: "/manage/", access: signedIn, ok: 200},
+	{method: "GET", path: "/manage/account", access: signedIn, ok: 200},
+	{method: "POST", path: "/manage/account/sign-out-everywhere", access: signedIn, ok: 303},
+	{method: "POST", path: "/manage/account/sessions/:session_id/end", access: self, ok: 303},
+	{method: "POST", path: "/manage/account/tokens", access: signedIn, ok: 201, form: url.Values{"name": {"sync"}}},
+	{method: "POST", path: "/manage/account/tokens/:token_id/revoke", access: self, ok: 303},
+	{method: "GET", path: "/manage/groups/new", access: signedIn, ok: 200},
+	{method: "POST", path: "/manage/groups", access: signedIn, ok: 303,
+		form: url.Values{"name": {"Trondheim Gophers"}, "time_zone": {"Europe/Oslo"}}},
+	{method: "GET", path: "/manage/groups/:group_id", access: member, ok: 200},
+	{method: "GET", path: "/manage/groups/:group_id/settings", access: member, ok: 200},
+	{method: "POST", path: "/manage/groups/:group_id/settings", access: owner, ok: 303,
+		form: url.Values{"name": {"Oslo Gophers"}, "slug": {"oslo-gophers-" + storetest.Unique()}, "time_zone": {"Europe/Oslo"}}},
+	{method: "GET", path: "/manage/groups/:group_id/members", access: member, ok: 200},
+	{method: "POST", path: "/manage/groups/:group_id/members", access: owner, ok: 303,
+		form: url.Values{"email": {"new-co@example.org"}, "role": {"organiser"}}},
+	{method: "POST", path: "/manage/groups/:group_id/members/:organiser_id/remove", access: owner, ok: 303},
+}
+
+// fill puts the fixture's ids in a route path.
+func (f *consoleFixture) fill(t *testing.T, path string) string {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		if name, ok := strings.CutPrefix(p, ":"); ok {
+			v, ok := f.params[name]
+			if !ok {
+				t.Fatalf("no value for %s in %s", name, path)
+			}
+			parts[i] = url.PathEscape(v)
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// TestConsoleAccess tries every console route as nobody, as an organiser
+// of another group, as a co-organiser and as the owner: the answer is
+// what the route's access says, the same rule as the JSON API's (another
+// group's things are "not found", owner-only changes "forbidden"). It
+// also fails when a route is not in consoleRoutesTable.
+func TestConsoleAccess(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ce := newConsoleEnv(t, db)
+		var registered []string
+		for _, r := range ce.web.Echo().Routes() {
+			if strings.HasPrefix(r.Path, consolePrefix) && r.Method != echo.RouteNotFound {
+				registered = append(registered, r.Method+" "+r.Path)
+			}
+		}
+		var listed []string
+		for _, r := range consoleRoutesTable {
+			listed = append(listed, r.method+" "+r.path)
+		}
+		slices.Sort(registered)
+		slices.Sort(listed)
+		for _, r := range registered {
+			if !slices.Contains(listed, r) {
+				t.Errorf("console route %s is not in consoleRoutesTable: say who may use it", r)
+			}
+		}
+		for _, r := range listed {
+			if !slices.Contains(registered, r) {
+				t.Errorf("consoleRoutesTable lists %s, which is not a route", r)
+			}
+		}
+		for _, r := range consoleRoutesTable {
+			t.Run(r.method+" "+r.path, func(t *testing.T) {
+				tryRoute(t, ce, r)
+			})
+		}
+	})
+}
+
+func tryRoute(t *testing.T, ce *consoleEnv, r consoleRoute) {
+	f := newConsoleFixture(t, ce)
+	path := f.fill(t, r.path)
+	send := func(b *browser) page {
+		if r.method == http.MethodGet {
+			return b.get(path)
+		}
+		return b.post(path, r.form)
+	}
+	// Nobody: a page leads to signing in (and back), a form is refused.
+	anon := send(ce.browser())
+	switch {
+	case r.access == anyone:
+		if anon.Status != r.ok {
+			t.Errorf("signed out: %d, want %d", anon.Status, r.ok)
+		}
+		return
+	case r.method == http.MethodGet:
+		if anon.Status != http.StatusSeeOther || !strings.HasPrefix(anon.Location, "/manage/sign-in?next=") {
+			t.Errorf("signed out: %d to %q, want 303 to the sign-in page", anon.Status, anon.Location)
+		}
+	default:
+		if anon.Status != http.StatusUnauthorized || !strings.Contains(anon.Body, "You are signed out") {
+			t.Errorf("signed out: %d, want 401 with a page that says so", anon.Status)
+		}
+	}
+	as := func(o domain.Organiser) page {
+		b := ce.browser()
+		b.signIn(o)
+		return send(b)
+	}
+	want := func(who string, got page, status int) {
+		t.Helper()
+		if got.Status != status {
+			t.Errorf("as %s: %d, want %d\n%s", who, got.Status, status, got.text())
+		}
+	}
+	switch r.access {
+	case signedIn:
+		want("an outsider", as(f.outside), r.ok)
+	case self:
+		want("an outsider", as(f.outside), http.StatusNotFound)
+		want("a co-organiser", as(f.co), http.StatusNotFound)
+	case member:
+		want("an outsider", as(f.outside), http.StatusNotFound)
+		want("a co-organiser", as(f.co), r.ok)
+	case owner:
+		want("an outsider", as(f.outside), http.StatusNotFound)
+		want("a co-organiser", as(f.co), http.StatusForbidden)
+	}
+	if r.access != signedIn {
+		want("the owner", as(f.owner), r.ok)
+	}
+}
+
+// TestConsoleCSRF: every console form sent without its CSRF token, or from
+// another site, is refused (403, "This form has expired") and changes
+// nothing the next page shows.
+func TestConsoleCSRF(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	ce := newConsoleEnv(t, db)
+	for _, r := range consoleRoutesTable {
+		if r.method != http.MethodPost {
+			continue
+		}
+		t.Run(r.path, func(t *testing.T) {
+			f := newConsoleFixture(t, ce)
+			b := ce.browser()
+			b.signIn(f.owner)
+			path := f.fill(t, r.path)
+			before := b.get("/manage/account").text() + b.get("/manage/groups/"+f.group.ID+"/members").text()
+			form := url.Values{}
+			for k, v := range r.form {
+				form[k] = v
+			}
+			if p := b.postRaw(path, form); p.Status != http.StatusForbidden || !strings.Contains(p.Body, "This form has expired") {
+				t.Errorf("without a token: %d", p.Status)
+			}
+			form.Set("_csrf", "x"+b.csrf)
+			if p := b.postRaw(path, form); p.Status != http.StatusForbidden {
+				t.Errorf("with a wrong token: %d", p.Status)
+			}
+			form.Set("_csrf", b.csrf)
+			req, _ := http.NewRequest(http.MethodPost, ce.base+path, strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Sec-Fetch-Site", "cross-site")
+			if p := b.do(req); p.Status != http.StatusForbidden {
+				t.Errorf("from another site: %d", p.Status)
+			}
+			after := b.get("/manage/account").text() + b.get("/manage/groups/"+f.group.ID+"/members").text()
+			if after != before {
+				t.Errorf("a refused form changed what the pages show")
+			}
+		})
+	}
+}

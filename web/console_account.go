@@ -1,0 +1,133 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/present"
+)
+
+// The account page: where the organiser is signed in, and their API
+// tokens.
+
+type browserSession struct {
+	ID       string
+	Browser  string
+	Method   string
+	Since    string
+	LastSeen string
+	Current  bool
+}
+
+type tokenItem struct {
+	ID       string
+	Name     string
+	Created  string
+	Expires  string
+	LastUsed string
+}
+
+type accountData struct {
+	Meta     consoleMeta
+	Email    string
+	Sessions []browserSession
+	Tokens   []tokenItem
+	// NewToken is a token just made, shown only on this answer.
+	NewToken  string
+	TokenForm tokenForm
+}
+
+type tokenForm struct {
+	Name    string
+	Expires string
+	Errors  map[string]string
+}
+
+// consoleTime is an instant as the console shows it: in UTC, which every
+// organiser of a group shares, with the zone named.
+func consoleTime(t time.Time) string {
+	return present.Instant(t, time.UTC)
+}
+
+func (s *Server) accountPage(c echo.Context) error {
+	return s.renderAccount(c, http.StatusOK, tokenForm{}, "")
+}
+
+func (s *Server) renderAccount(c echo.Context, status int, form tokenForm, newToken string) error {
+	ctx := c.Request().Context()
+	o := organiser(c)
+	d := accountData{Meta: s.consoleMeta(c, "Your account"), Email: o.Email, TokenForm: form, NewToken: newToken}
+	d.Meta.Section = "account"
+	sessions, err := s.store.ListSessions(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	cur := currentSession(c).ID
+	for _, x := range sessions {
+		method := "sign-in link"
+		if x.Method == domain.SignInByPasskey {
+			method = "passkey"
+		}
+		d.Sessions = append(d.Sessions, browserSession{ID: x.ID, Browser: x.Browser, Method: method,
+			Since: consoleTime(x.CreatedAt), LastSeen: consoleTime(x.LastSeenAt), Current: x.ID == cur})
+	}
+	// An organiser has a handful of tokens: the first page is all of them.
+	tokens, err := s.store.ListAPITokens(ctx, o.ID, domain.ListOptions{Limit: domain.MaxPageSize})
+	if err != nil {
+		return err
+	}
+	for _, t := range tokens.Items {
+		it := tokenItem{ID: t.ID, Name: t.Name, Created: consoleTime(t.CreatedAt)}
+		if t.ExpiresAt != nil {
+			it.Expires = consoleTime(*t.ExpiresAt)
+		}
+		if t.LastUsedAt != nil {
+			it.LastUsed = consoleTime(*t.LastUsedAt)
+		}
+		d.Tokens = append(d.Tokens, it)
+	}
+	return s.renderConsole(c, status, "account", d)
+}
+
+// createTokenPost makes an API token and shows it, once.
+func (s *Server) createTokenPost(c echo.Context) error {
+	form := tokenForm{Name: strings.TrimSpace(c.FormValue("name")), Expires: strings.TrimSpace(c.FormValue("expires"))}
+	var expires *time.Time
+	if form.Expires != "" {
+		// A date: the token works until the end of that day, UTC.
+		d, err := time.Parse("2006-01-02", form.Expires)
+		if err != nil {
+			form.Errors = map[string]string{"expires": "Give a date as YYYY-MM-DD, or leave it empty for a token that does not expire."}
+			return s.renderAccount(c, http.StatusUnprocessableEntity, form, "")
+		}
+		end := d.Add(24 * time.Hour)
+		expires = &end
+	}
+	_, raw, err := s.store.CreateAPIToken(c.Request().Context(), organiser(c).ID, form.Name, expires)
+	if fields, ferr := formErrors(err); ferr != nil {
+		return ferr
+	} else if fields != nil {
+		if m, ok := fields["expires_at"]; ok {
+			fields["expires"] = m
+		}
+		form.Errors = fields
+		return s.renderAccount(c, http.StatusUnprocessableEntity, form, "")
+	}
+	return s.renderAccount(c, http.StatusCreated, tokenForm{}, raw)
+}
+
+// revokeTokenPost revokes one of the organiser's API tokens.
+func (s *Server) revokeTokenPost(c echo.Context) error {
+	id, err := consoleID(c, "token_id", "token")
+	if err != nil {
+		return err
+	}
+	if err := s.store.RevokeAPIToken(c.Request().Context(), organiser(c).ID, id); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, consolePrefix+"/account?done=token-revoked#tokens")
+}
