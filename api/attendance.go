@@ -123,7 +123,7 @@ func (s *Server) createDoorLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, raw, err := s.store.CreateDoorLink(c.Request().Context(), me(c).ID, id)
+	l, raw, err := s.store.CreateDoorLink(c.Request().Context(), me(c).ID, id, "")
 	if err != nil {
 		return err
 	}

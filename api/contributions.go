@@ -1,19 +1,14 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
-	"mime"
 	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/httpkit"
 )
 
 // contributionRoutes registers people, statistics, contribution exports
@@ -194,54 +189,12 @@ func (s *Server) getGroupStats(c echo.Context) error {
 
 // Contribution records
 
-// contributionJSON is one record with what verifying it takes: the exact
-// bytes that were signed, the signature and the key's id. Withdrawn
-// records attest nothing any more: their signature and signed form are
-// empty.
-type contributionJSON struct {
-	ID               string                     `json:"id"`
-	PersonName       string                     `json:"person_name"`
-	Role             domain.PersonRole          `json:"role"`
-	ActivityType     domain.ActivityType        `json:"activity_type"`
-	TalkTitle        string                     `json:"talk_title"`
-	EventTitle       string                     `json:"event_title"`
-	EventDate        string                     `json:"event_date"`
-	EventURL         string                     `json:"event_url"`
-	GroupName        string                     `json:"group_name"`
-	Registered       int                        `json:"registered"`
-	AttendedInPerson int                        `json:"attended_in_person"`
-	AttendedOnline   int                        `json:"attended_online"`
-	AttendedHow      domain.AttendanceMethod    `json:"attended_how"`
-	Revision         int                        `json:"revision"`
-	Previous         *domain.ContributionCounts `json:"previous"`
-	VerifiedAt       time.Time                  `json:"verified_at"`
-	Withdrawn        bool                       `json:"withdrawn"`
-	Signature        string                     `json:"signature"`
-	Signed           string                     `json:"signed"`
-	KeyID            string                     `json:"key_id"`
-	VerifyURL        string                     `json:"verify_url"`
-}
+// contributionJSON is one record as exports show it (httpkit writes
+// them for the console too).
+type contributionJSON = httpkit.ContributionRecord
 
 func (s *Server) contributionView(keyID string) func(domain.Contribution) contributionJSON {
-	return func(c domain.Contribution) contributionJSON {
-		out := contributionJSON{ID: c.ID, PersonName: c.PersonName, Role: c.Role, ActivityType: c.ActivityType,
-			TalkTitle: c.TalkTitle, EventTitle: c.EventTitle, EventDate: c.EventDate, EventURL: c.EventURL, GroupName: c.GroupName,
-			Registered: c.Counts.Registered, AttendedInPerson: c.Counts.AttendedInPerson, AttendedOnline: c.Counts.AttendedOnline,
-			AttendedHow: c.AttendedHow, Revision: c.Revision, Previous: c.Previous, VerifiedAt: c.VerifiedAt,
-			Withdrawn: c.WithdrawnAt != nil, KeyID: keyID, VerifyURL: verifyURL(s.cfg.BaseURL, c.ID)}
-		if !out.Withdrawn {
-			out.Signature, out.Signed = c.Signature, string(c.SignedForm(keyID))
-		}
-		return out
-	}
-}
-
-// contributionListJSON is an export: one page of records and the totals of
-// every record the query selects.
-type contributionListJSON struct {
-	Items      []contributionJSON        `json:"items"`
-	Totals     domain.ContributionTotals `json:"totals"`
-	NextCursor *string                   `json:"next_cursor"`
+	return httpkit.ContributionView(s.cfg.BaseURL, keyID)
 }
 
 // contributionFilter reads ?from=&to=&role= (dates or RFC 3339 times) and
@@ -271,155 +224,26 @@ func contributionFilter(c echo.Context) (domain.ContributionFilter, error) {
 }
 
 // pageFunc fetches one page of an export.
-type pageFunc func(ctx context.Context, opts domain.ListOptions) (domain.Page[domain.Contribution], domain.ContributionTotals, error)
-
-// maxCSVRows bounds one CSV export (a page of 200 at a time).
-const maxCSVRows = 100_000
+type pageFunc = httpkit.ContributionPages
 
 // exportContributions answers with one page as JSON, or, when the client
-// asks for text/csv, with every record (all pages) as CSV.
+// asks for text/csv, with every record (all pages) as CSV
+// (httpkit.ExportContributions).
 func (s *Server) exportContributions(c echo.Context, opts domain.ListOptions, filename string, fetch pageFunc) error {
-	ctx := c.Request().Context()
-	c.Response().Header().Add("Vary", "Accept")
-	k, err := s.store.SigningKey(ctx)
+	k, err := s.store.SigningKey(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	view := s.contributionView(k.ID)
-	format := c.QueryParam("format")
-	if format != "" && format != "csv" && format != "json" {
-		return fieldError("format", "must be json or csv")
-	}
-	if format == "json" || (format == "" && !prefersCSV(c.Request().Header.Get("Accept"))) {
-		p, totals, err := fetch(ctx, opts)
-		if err != nil {
-			return err
-		}
-		l := list(p, view)
-		return c.JSON(http.StatusOK, contributionListJSON{Items: l.Items, Totals: totals, NextCursor: l.NextCursor})
-	}
-	var rows []contributionJSON
-	opts = domain.ListOptions{Limit: domain.MaxPageSize}
-	for len(rows) < maxCSVRows {
-		p, _, err := fetch(ctx, opts)
-		if err != nil {
-			return err
-		}
-		for _, it := range p.Items {
-			rows = append(rows, view(it))
-		}
-		if p.NextCursor == "" {
-			break
-		}
-		opts.Cursor = p.NextCursor
-	}
-	body, err := contributionsCSV(rows)
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
-	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", body)
+	return httpkit.ExportContributions(c, c.QueryParam("format"), opts, filename, s.contributionView(k.ID), fetch)
 }
 
-// contributionCSVHeader names the CSV columns: the record's fields as in
-// JSON, previous as three columns, then what verifying takes.
-var contributionCSVHeader = []string{"id", "person_name", "role", "activity_type", "talk_title", "event_title", "event_date",
-	"event_url", "group_name", "registered", "attended_in_person", "attended_online", "attended_how", "revision",
-	"previous_registered", "previous_attended_in_person", "previous_attended_online", "verified_at", "withdrawn",
-	"key_id", "signature", "signed", "verify_url"}
-
-// csvVerbatim are the columns a verifier needs exactly as they were
-// signed or published: the record's id, the key id, the signature and the
-// signed form. They are never altered. None of them can run in a
-// spreadsheet: ids and key ids are letters and digits, a signature is
-// standard base64 (letters, digits, "+", "/" and "="; it may start with
-// "+", which a spreadsheet can at worst show as an error, never run) and
-// the signed form always starts with "{".
-var csvVerbatim = map[string]bool{"id": true, "key_id": true, "signature": true, "signed": true}
-
-// contributionsCSV writes records as CSV (RFC 4180 quoting), a header row
-// first. Every cell but the csvVerbatim columns goes through csvSafe, so
-// that what people wrote (names, titles) cannot run as a formula while
-// every record still verifies as exported.
-func contributionsCSV(rows []contributionJSON) ([]byte, error) {
-	var buf bytes.Buffer
-	// Lines end in LF: csv.Writer with CRLF endings drops carriage returns
-	// inside cells, which would change what they say.
-	w := csv.NewWriter(&buf)
-	write := func(cells []string) {
-		for i, cell := range cells {
-			if !csvVerbatim[contributionCSVHeader[i]] {
-				cells[i] = csvSafe(cell)
-			}
-		}
-		w.Write(cells)
-	}
-	write(append([]string(nil), contributionCSVHeader...))
-	for _, r := range rows {
-		prev := []string{"", "", ""}
-		if p := r.Previous; p != nil {
-			prev = []string{strconv.Itoa(p.Registered), strconv.Itoa(p.AttendedInPerson), strconv.Itoa(p.AttendedOnline)}
-		}
-		write([]string{r.ID, r.PersonName, string(r.Role), string(r.ActivityType), r.TalkTitle, r.EventTitle, r.EventDate,
-			r.EventURL, r.GroupName, strconv.Itoa(r.Registered), strconv.Itoa(r.AttendedInPerson), strconv.Itoa(r.AttendedOnline),
-			string(r.AttendedHow), strconv.Itoa(r.Revision), prev[0], prev[1], prev[2], r.VerifiedAt.UTC().Format(time.RFC3339),
-			strconv.FormatBool(r.Withdrawn), r.KeyID, r.Signature, r.Signed, r.VerifyURL})
-	}
-	w.Flush()
-	return buf.Bytes(), w.Error()
-}
-
-// csvSafe neutralises a cell that a spreadsheet would read as a formula
-// (CSV injection): one that starts with = + - @, a tab or a carriage
-// return gets a single quote in front.
-func csvSafe(cell string) string {
-	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
-		return "'" + cell
-	}
-	return cell
-}
-
-// prefersCSV reports whether an Accept header asks for text/csv over
-// JSON: text/csv (or text/*) with a higher quality than application/json
-// (or application/*). A bare */* gets JSON.
-func prefersCSV(accept string) bool {
-	if accept == "" {
-		return false
-	}
-	var qCSV, qJSON, qAny float64 = -1, -1, -1
-	for _, part := range strings.Split(accept, ",") {
-		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		q := 1.0
-		if v, ok := params["q"]; ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
-			}
-		}
-		switch mt {
-		case "text/csv":
-			qCSV = max(qCSV, q)
-		case "text/*":
-			if qCSV < 0 {
-				qCSV = q
-			}
-		case "application/json":
-			qJSON = max(qJSON, q)
-		case "application/*":
-			if qJSON < 0 {
-				qJSON = q
-			}
-		case "*/*":
-			qAny = q
-		}
-	}
-	if qJSON < 0 {
-		qJSON = qAny
-	}
-	return qCSV > 0 && qCSV > qJSON
-}
+// csvSafe and prefersCSV are httpkit's (tested here, where they began).
+var (
+	csvSafe    = httpkit.CSVSafe
+	prefersCSV = httpkit.PrefersCSV
+	// contributionCSVHeader is the CSV's header row.
+	contributionCSVHeader = httpkit.ContributionCSVHeader()
+)
 
 func (s *Server) listGroupContributions(c echo.Context) error {
 	id, err := idParam(c, "id", "group")
@@ -506,4 +330,4 @@ func (s *Server) getPublicContribution(c echo.Context) error {
 }
 
 // verifyURL is the public page of a record.
-func verifyURL(baseURL, id string) string { return baseURL + "/v/" + url.PathEscape(id) }
+func verifyURL(baseURL, id string) string { return httpkit.VerifyURL(baseURL, id) }

@@ -103,7 +103,7 @@ type AttendanceStore interface {
 	CheckIn(ctx context.Context, organiserID, eventID string, req domain.CheckinRequest) (domain.CheckinResult, error)
 	UndoCheckIn(ctx context.Context, organiserID, eventID, rsvpID string) (domain.RSVP, error)
 	DoorList(ctx context.Context, organiserID, eventID string) (domain.DoorList, error)
-	CreateDoorLink(ctx context.Context, organiserID, eventID string) (domain.DoorLink, string, error)
+	CreateDoorLink(ctx context.Context, organiserID, eventID, label string) (domain.DoorLink, string, error)
 	// ListDoorLinks lists an event's door links for a member of its group
 	// (ENOTFOUND otherwise).
 	ListDoorLinks(ctx context.Context, organiserID, eventID string, opts domain.ListOptions) (domain.Page[domain.DoorLink], error)

@@ -157,6 +157,8 @@ type DoorList struct {
 type DoorLink struct {
 	ID      string
 	EventID string
+	// Label says whose the link is ("Front desk"); it may be empty.
+	Label string
 	// CreatedBy is the organiser who made the link ("" when that organiser
 	// no longer exists), with their name.
 	CreatedBy     string
@@ -170,6 +172,34 @@ type DoorLink struct {
 	// LastUsedAt is when door staff last used the link (recorded at most
 	// once a minute).
 	LastUsedAt *time.Time
+}
+
+// MaxDoorLinkLabelLen bounds a door link's label.
+const MaxDoorLinkLabelLen = 100
+
+// CheckDoorLinkLabel checks a door link's label: one line, optional.
+func CheckDoorLinkLabel(label string) error {
+	var v Validation
+	CheckLine(&v, "label", label, false, MaxDoorLinkLabelLen)
+	return v.Err()
+}
+
+// DoorFilter selects a page of an event's door list: people whose name or
+// address contains Query (any case), after the cursor, by name.
+type DoorFilter struct {
+	Query string
+	ListOptions
+}
+
+// MaxDoorQueryLen bounds the door list's search.
+const MaxDoorQueryLen = 100
+
+// DoorPage is one page of the door list with the whole event's counts.
+type DoorPage struct {
+	Event    Event
+	Expected int // going, walk-ins included
+	In       int // attended
+	Page[RSVP]
 }
 
 // DoorLinkState says whether a door link works, and why not.

@@ -34,6 +34,7 @@ type doorLinkRow struct {
 	ExpiresAt  time.Time  `gorm:"column:expires_at"`
 	RevokedAt  *time.Time `gorm:"column:revoked_at"`
 	LastUsedAt *time.Time `gorm:"column:last_used_at"`
+	Label      string     `gorm:"column:label"`
 	// Read by doorLinkSQL, not columns: the maker's name, and 1 while the
 	// maker is a member of the event's group.
 	MakerName   *string `gorm:"column:maker_name;->"`
@@ -43,7 +44,7 @@ type doorLinkRow struct {
 func (doorLinkRow) TableName() string { return "door_links" }
 
 func (r doorLinkRow) toDomain() domain.DoorLink {
-	l := domain.DoorLink{ID: r.ID, EventID: r.EventID, CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(),
+	l := domain.DoorLink{ID: r.ID, EventID: r.EventID, Label: r.Label, CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(),
 		RevokedAt: utcPtr(r.RevokedAt), LastUsedAt: utcPtr(r.LastUsedAt), MakerRemoved: r.MakerMember == 0}
 	if r.CreatedBy != nil {
 		l.CreatedBy = *r.CreatedBy
@@ -62,13 +63,17 @@ const doorLinkSQL = `SELECT l.*, o.name AS maker_name, CASE WHEN m.organiser_id 
 	LEFT JOIN group_members m ON m.group_id = e.group_id AND m.organiser_id = l.created_by `
 
 // CreateDoorLink makes a door-staff link for an event of a group the
-// organiser belongs to, valid until a day after the event ends. It returns
-// the raw token, shown only now.
-func (db *DB) CreateDoorLink(ctx context.Context, organiserID, eventID string) (domain.DoorLink, string, error) {
+// organiser belongs to, valid until a day after the event ends, labelled
+// (optionally) with whose it is. It returns the raw token, shown only now.
+func (db *DB) CreateDoorLink(ctx context.Context, organiserID, eventID, label string) (domain.DoorLink, string, error) {
 	var (
 		row doorLinkRow
 		raw string
 	)
+	label = strings.TrimSpace(label)
+	if err := domain.CheckDoorLinkLabel(label); err != nil {
+		return domain.DoorLink{}, "", err
+	}
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		ev, err := db.memberEvent(tx, organiserID, eventID, false)
 		if err != nil {
@@ -82,7 +87,7 @@ func (db *DB) CreateDoorLink(ctx context.Context, organiserID, eventID string) (
 			return domain.Conflict(domain.ReasonEventOver, "This event ended more than a day ago.")
 		}
 		raw = domain.NewSecret()
-		row = doorLinkRow{ID: domain.NewID(), EventID: ev.ID, TokenHash: domain.HashToken(raw), CreatedBy: &organiserID,
+		row = doorLinkRow{ID: domain.NewID(), EventID: ev.ID, TokenHash: domain.HashToken(raw), CreatedBy: &organiserID, Label: label,
 			CreatedAt: now, ExpiresAt: utc(ev.EndsAt.Add(domain.DoorLinkGrace))}
 		if err := tx.Create(&row).Error; err != nil {
 			return err
@@ -391,6 +396,70 @@ func (db *DB) doorList(tx *gorm.DB, ev eventRow) (domain.DoorList, error) {
 	}
 	return l, nil
 }
+
+// DoorPage returns one page of the door list of an event of a group the
+// organiser belongs to (ENOTFOUND otherwise): the people going, walk-ins
+// included, by name, whose name or address contains the filter's query,
+// with the counts of the whole event. Unlike DoorList it never reads the
+// whole list, so that it stays quick for the largest events.
+func (db *DB) DoorPage(ctx context.Context, organiserID, eventID string, f domain.DoorFilter) (domain.DoorPage, error) {
+	var v domain.Validation
+	domain.CheckLine(&v, "q", f.Query, false, domain.MaxDoorQueryLen)
+	if err := v.Err(); err != nil {
+		return domain.DoorPage{}, err
+	}
+	key, after, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return domain.DoorPage{}, err
+	}
+	limit := pageSize(f.ListOptions)
+	var out domain.DoorPage
+	err = db.tx(ctx, func(tx *gorm.DB) error {
+		ev, err := db.memberEvent(tx, organiserID, eventID, false)
+		if err != nil {
+			return err
+		}
+		out.Event = ev.toDomain()
+		var n struct {
+			Expected int `gorm:"column:expected"`
+			In       int `gorm:"column:attended"`
+		}
+		if err := tx.Raw(`SELECT count(*) AS expected, count(attended_at) AS attended FROM rsvps WHERE event_id = ? AND status = 'going'`,
+			ev.ID).Scan(&n).Error; err != nil {
+			return err
+		}
+		out.Expected, out.In = n.Expected, n.In
+		where, args := `r.event_id = ? AND r.status = 'going'`, []any{ev.ID}
+		if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
+			like := "%" + likeEscaper.Replace(q) + "%"
+			where += ` AND (lower(r.name) LIKE ? ESCAPE '\' OR r.email_norm LIKE ? ESCAPE '\')`
+			args = append(args, like, like)
+		}
+		if after != "" {
+			where += ` AND (lower(r.name) > ? OR (lower(r.name) = ? AND r.id > ?))`
+			args = append(args, key, key, after)
+		}
+		var rows []doorRow
+		if err := tx.Raw(`SELECT r.*, 0 AS waitlist_position, lower(r.name) AS sort_key FROM rsvps r WHERE `+where+` ORDER BY lower(r.name), r.id LIMIT ?`,
+			append(args, limit+1)...).Scan(&rows).Error; err != nil {
+			return err
+		}
+		out.Page = paginate(rows, limit, func(r doorRow) domain.RSVP { return r.toDomain() },
+			func(r doorRow) string { return encodeCursor(r.SortKey, r.ID) })
+		return nil
+	})
+	return out, err
+}
+
+// doorRow is an RSVP with the key the door list is ordered by, as the
+// database lower-cases it (the cursor must agree with the database).
+type doorRow struct {
+	rsvpRow
+	SortKey string `gorm:"column:sort_key;->"`
+}
+
+// likeEscaper makes a search term match itself in LIKE ... ESCAPE '\'.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // SelfCheckIn records the attendance of the RSVP whose manage token is raw
 // when code is the event's room code and the check-in window is open.

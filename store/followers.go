@@ -345,3 +345,30 @@ func (db *DB) seriesOfFollower(tx *gorm.DB, followerID *string) (string, string,
 	err := tx.Raw(`SELECT s.title FROM series_followers f JOIN series s ON s.id = f.series_id WHERE f.id = ?`, *followerID).Scan(&title).Error
 	return *followerID, title, err
 }
+
+// ListFollowers lists the active followers of a series of a group the
+// organiser belongs to (ENOTFOUND otherwise), oldest first, with how many
+// there are in all.
+func (db *DB) ListFollowers(ctx context.Context, organiserID, seriesID string, opts domain.ListOptions) (domain.Page[domain.Follower], int, error) {
+	_, after, err := decodeCursor(opts.Cursor)
+	if err != nil {
+		return domain.Page[domain.Follower]{}, 0, err
+	}
+	limit := pageSize(opts)
+	var (
+		rows  []followerRow
+		total int64
+	)
+	err = db.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := db.memberSeries(tx, organiserID, seriesID); err != nil {
+			return err
+		}
+		active := tx.Model(&followerRow{}).Where("series_id = ? AND status = ?", seriesID, string(domain.FollowActive))
+		if err := active.Count(&total).Error; err != nil {
+			return err
+		}
+		return tx.Where("series_id = ? AND status = ? AND id > ?", seriesID, string(domain.FollowActive), after).
+			Order("id").Limit(limit + 1).Find(&rows).Error
+	})
+	return paginate(rows, limit, followerRow.toDomain, func(r followerRow) string { return encodeCursor("", r.ID) }), int(total), err
+}
