@@ -110,6 +110,9 @@ type ContributionFilter struct {
 	From *time.Time // events starting at or after
 	To   *time.Time // events starting before
 	Role PersonRole // "" for all
+	// Person, the id of a record, keeps the records of the person it
+	// names: the same address, or the same organiser (hosts).
+	Person string
 	ListOptions
 }
 

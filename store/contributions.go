@@ -471,6 +471,11 @@ func (s contributionScope) with(f domain.ContributionFilter) contributionScope {
 		s.where += ` AND c.role = ?`
 		s.args = append(s.args, string(f.Role))
 	}
+	if f.Person != "" {
+		s.where += ` AND EXISTS (SELECT 1 FROM contributions p WHERE p.id = ? AND p.group_id = c.group_id
+			AND (p.id = c.id OR (p.email_norm <> '' AND p.email_norm = c.email_norm) OR p.organiser_id = c.organiser_id))`
+		s.args = append(s.args, f.Person)
+	}
 	if f.From != nil {
 		s.where += ` AND c.event_starts_at >= ?`
 		s.args = append(s.args, utc(*f.From))

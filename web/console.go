@@ -60,6 +60,9 @@ type ConsoleStore interface {
 	ConsoleAuth
 	ConsoleAccount
 	ConsoleGroups
+	ConsoleDoor
+	ConsoleSeries
+	ConsoleEvidence
 }
 
 // consolePrefix is where the console lives.
@@ -102,6 +105,23 @@ func (s *Server) consoleRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 	in(http.MethodGet, "/groups/:group_id/members", s.membersPage)
 	in(http.MethodPost, "/groups/:group_id/members", s.addMemberPost)
 	in(http.MethodPost, "/groups/:group_id/members/:organiser_id/remove", s.removeMemberPost)
+	in(http.MethodGet, "/events/:event_id/door", s.doorConsolePage)
+	in(http.MethodPost, "/events/:event_id/door/people/:rsvp_id/check-in", s.consoleCheckinPost)
+	in(http.MethodPost, "/events/:event_id/door/people/:rsvp_id/undo", s.consoleUndoCheckinPost)
+	in(http.MethodPost, "/events/:event_id/door/walk-ins", s.consoleWalkInPost)
+	in(http.MethodPost, "/events/:event_id/door/links", s.createDoorLinkPost)
+	in(http.MethodPost, "/events/:event_id/door/links/:link_id/revoke", s.revokeDoorLinkPost)
+	in(http.MethodGet, "/groups/:group_id/series", s.seriesListPage)
+	in(http.MethodGet, "/groups/:group_id/series/new", s.newSeriesPage)
+	in(http.MethodPost, "/groups/:group_id/series/new", s.newSeriesPost)
+	in(http.MethodGet, "/series/:series_id", s.seriesConsolePage)
+	in(http.MethodGet, "/series/:series_id/edit", s.editSeriesPage)
+	in(http.MethodPost, "/series/:series_id/edit", s.editSeriesPost)
+	in(http.MethodPost, "/series/:series_id/dates/:occurrence_id/cancel", s.cancelOccurrencePost)
+	in(http.MethodPost, "/series/:series_id/dates/:occurrence_id/move", s.moveOccurrencePost)
+	in(http.MethodGet, "/groups/:group_id/evidence", s.evidencePage)
+	in(http.MethodGet, "/groups/:group_id/evidence.csv", s.evidenceExport("csv"))
+	in(http.MethodGet, "/groups/:group_id/evidence.json", s.evidenceExport("json"))
 }
 
 // consolePage marks the console's pages: personal, so never stored by a

@@ -226,6 +226,7 @@ func (s *Server) groupConsolePage(c echo.Context) error {
 	}
 	base := groupConsoleURL(g.ID)
 	d.Links = []pageLink{{URL: base + "/members", Label: "Co-organisers"}, {URL: base + "/settings", Label: "Settings"}}
+	d.Links = append(d.Links, pageLink{URL: base + "/series", Label: "Series"}, pageLink{URL: base + "/evidence", Label: "Evidence"})
 	return s.renderConsole(c, http.StatusOK, "group", d)
 }
 
