@@ -444,8 +444,8 @@ func (db *DB) DoorPage(ctx context.Context, organiserID, eventID string, f domai
 			append(args, limit+1)...).Scan(&rows).Error; err != nil {
 			return err
 		}
-		out.Page = paginate(rows, limit, func(r doorRow) domain.RSVP { return r.toDomain() },
-			func(r doorRow) string { return encodeCursor(r.SortKey, r.ID) })
+		out.Page = paginate(rows, limit, func(r doorRow) domain.RSVP { return r.RSVP.toDomain() },
+			func(r doorRow) string { return encodeCursor(r.SortKey, r.RSVP.ID) })
 		return nil
 	})
 	return out, err
@@ -454,7 +454,7 @@ func (db *DB) DoorPage(ctx context.Context, organiserID, eventID string, f domai
 // doorRow is an RSVP with the key the door list is ordered by, as the
 // database lower-cases it (the cursor must agree with the database).
 type doorRow struct {
-	rsvpRow
+	RSVP    rsvpRow `gorm:"embedded"`
 	SortKey string `gorm:"column:sort_key;->"`
 }
 

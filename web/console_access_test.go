@@ -72,6 +72,7 @@ func newConsoleFixture(t *testing.T, ce *consoleEnv) *consoleFixture {
 		"group_id": f.group.ID, "organiser_id": extra.ID, "session_id": sessions[0].ID, "token_id": tok.ID,
 		"token": "not-a-real-token-but-long-enough-0123456789",
 	}
+	f.addDoorAndSeries(t)
 	return f
 }
 
@@ -112,6 +113,25 @@ var consoleRoutesTable = []consoleRoute{
 	{method: "POST", path: "/manage/groups/:group_id/members", access: owner, ok: 303,
 		form: url.Values{"email": {"new-co@example.org"}, "role": {"organiser"}}},
 	{method: "POST", path: "/manage/groups/:group_id/members/:organiser_id/remove", access: owner, ok: 303},
+	{method: "GET", path: "/manage/events/:event_id/door", access: member, ok: 200},
+	{method: "POST", path: "/manage/events/:event_id/door/people/:rsvp_id/check-in", access: member, ok: 303},
+	{method: "POST", path: "/manage/events/:event_id/door/people/:rsvp_id/undo", access: member, ok: 303},
+	{method: "POST", path: "/manage/events/:event_id/door/walk-ins", access: member, ok: 303,
+		form: url.Values{"name": {"Walk In"}, "email": {"walk-in@example.org"}}},
+	{method: "POST", path: "/manage/events/:event_id/door/links", access: member, ok: 201, form: url.Values{"label": {"Front desk"}}},
+	{method: "POST", path: "/manage/events/:event_id/door/links/:link_id/revoke", access: member, ok: 303},
+	{method: "GET", path: "/manage/groups/:group_id/series", access: member, ok: 200},
+	{method: "GET", path: "/manage/groups/:group_id/series/new", access: member, ok: 200},
+	{method: "POST", path: "/manage/groups/:group_id/series/new", access: member, ok: 200, form: seriesPreviewForm},
+	{method: "GET", path: "/manage/series/:series_id", access: member, ok: 200},
+	{method: "GET", path: "/manage/series/:series_id/edit", access: member, ok: 200},
+	{method: "POST", path: "/manage/series/:series_id/edit", access: member, ok: 200, form: seriesPreviewForm},
+	{method: "POST", path: "/manage/series/:series_id/dates/:occurrence_id/cancel", access: member, ok: 303},
+	{method: "POST", path: "/manage/series/:series_id/dates/:occurrence_id/move", access: member, ok: 303,
+		form: url.Values{"starts": {fixtureMoveTo}}},
+	{method: "GET", path: "/manage/groups/:group_id/evidence", access: member, ok: 200},
+	{method: "GET", path: "/manage/groups/:group_id/evidence.csv", access: member, ok: 200},
+	{method: "GET", path: "/manage/groups/:group_id/evidence.json", access: member, ok: 200},
 }
 
 // fill puts the fixture's ids in a route path.

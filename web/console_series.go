@@ -342,7 +342,8 @@ func (s *Server) newSeriesPost(c echo.Context) error {
 		}
 		p = nil
 	}
-	form.Errors, d.Form, d.Preview = errs, form, p
+	form.Errors = errs
+	d.Form, d.Preview = form, p
 	if len(errs) > 0 {
 		return s.renderSeriesForm(c, http.StatusUnprocessableEntity, d)
 	}
@@ -500,7 +501,8 @@ func (s *Server) editSeriesPost(c echo.Context) error {
 		}
 		p = nil
 	}
-	form.Errors, d.Form, d.Preview = errs, form, p
+	form.Errors = errs
+	d.Form, d.Preview = form, p
 	if len(errs) > 0 {
 		return s.renderSeriesForm(c, http.StatusUnprocessableEntity, d)
 	}
