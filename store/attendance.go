@@ -455,7 +455,7 @@ func (db *DB) DoorPage(ctx context.Context, organiserID, eventID string, f domai
 // database lower-cases it (the cursor must agree with the database).
 type doorRow struct {
 	RSVP    rsvpRow `gorm:"embedded"`
-	SortKey string `gorm:"column:sort_key;->"`
+	SortKey string  `gorm:"column:sort_key;->"`
 }
 
 // likeEscaper makes a search term match itself in LIKE ... ESCAPE '\'.
