@@ -170,7 +170,10 @@ func TestConsoleDoor(t *testing.T) {
 // TestConsoleDoorPages: the door list comes a page at a time, in name
 // order, without repeats, and a page's next link leads on.
 func TestConsoleDoorPages(t *testing.T) {
-	db := storetest.Open(t, store.SQLite)
+	storetest.Each(t, func(t *testing.T, db *store.DB) { testConsoleDoorPages(t, db) })
+}
+
+func testConsoleDoorPages(t *testing.T, db *store.DB) {
 	ce := newConsoleEnv(t, db)
 	o := ce.organiser("Olive")
 	g := ce.group(o, "Oslo Gophers")
@@ -323,6 +326,27 @@ func TestConsoleSeries(t *testing.T) {
 			t.Errorf("the list does not show the series")
 		}
 
+		// Followers: those who confirmed are counted and listed.
+		for _, name := range []string{"Fay Follower", "Pat Pending"} {
+			addr := strings.ToLower(strings.Fields(name)[0]) + "-" + storetest.Unique() + "@example.org"
+			if err := db.FollowSeries(ctx, slug, domain.FollowInput{Name: name, Email: addr, Mode: domain.FollowInvite}); err != nil {
+				t.Fatal(err)
+			}
+			if name == "Fay Follower" {
+				_, raw, err := db.LoadFollowConfirmation(ctx, followerID(t, db, addr))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.ConfirmFollow(ctx, raw); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if txt := b.get(page).text(); !strings.Contains(txt, "1 person follows this series") || !strings.Contains(txt, "Fay Follower an invitation to each date") ||
+			strings.Contains(txt, "Pat Pending") {
+			t.Errorf("followers:\n%s", txt)
+		}
+
 		// Cancel the first date, move the second an hour later.
 		one, two := v.Occurrences[0], v.Occurrences[1]
 		if p := b.post(page+"/dates/"+one.EventID+"/cancel", nil); p.Status != http.StatusSeeOther {
@@ -451,4 +475,18 @@ func regexpFind(t *testing.T, s, re string) string {
 		t.Fatalf("no %s in the page", re)
 	}
 	return m[1]
+}
+
+// followerID is the id of the follower with the address.
+func followerID(t *testing.T, db *store.DB, addr string) string {
+	t.Helper()
+	q := `SELECT id FROM series_followers WHERE email_norm = ?`
+	if db.Dialect() == store.Postgres {
+		q = `SELECT id FROM series_followers WHERE email_norm = $1`
+	}
+	var id string
+	if err := db.SQL().QueryRow(q, domain.NormalizeEmail(addr)).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
