@@ -44,19 +44,19 @@ const blankSpeakers = 2
 
 // eventForm is the event form's values, as typed, and its errors.
 type eventForm struct {
-	Title, Description, Kind        string
-	Starts, Ends                    string // localLayout, in TimeZone
-	TimeZone                        string
-	VenueName, VenueAddress         string
-	OnlineURL                       string
-	Capacity                        string
-	Waitlist                        bool
-	Opens, Closes                   string // localLayout, in TimeZone
-	Confirm                         bool
-	Hosts                           []string // organiser ids ticked
-	Speakers                        []domain.PersonInput
-	volunteers                      []domain.PersonInput // kept as they are
-	Errors                          map[string]string
+	Title, Description, Kind string
+	Starts, Ends             string // localLayout, in TimeZone
+	TimeZone                 string
+	VenueName, VenueAddress  string
+	OnlineURL                string
+	Capacity                 string
+	Waitlist                 bool
+	Opens, Closes            string // localLayout, in TimeZone
+	Confirm                  bool
+	Hosts                    []string // organiser ids ticked
+	Speakers                 []domain.PersonInput
+	volunteers               []domain.PersonInput // kept as they are
+	Errors                   map[string]string
 }
 
 func readEventForm(c echo.Context) eventForm {
@@ -265,9 +265,9 @@ type hostChoice struct {
 
 // speakerRow is one speaker's row of the form, with its errors.
 type speakerRow struct {
-	N                                              int // 1-based, for the legend
-	ID                                             string
-	Name, Email, Talk, Slides                      string
+	N                                             int // 1-based, for the legend
+	ID                                            string
+	Name, Email, Talk, Slides                     string
 	NameError, EmailError, TalkError, SlidesError string
 }
 
