@@ -60,6 +60,7 @@ type ConsoleStore interface {
 	ConsoleAuth
 	ConsoleAccount
 	ConsoleGroups
+	ConsolePasskeys
 }
 
 // consolePrefix is where the console lives.
@@ -102,6 +103,7 @@ func (s *Server) consoleRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 	in(http.MethodGet, "/groups/:group_id/members", s.membersPage)
 	in(http.MethodPost, "/groups/:group_id/members", s.addMemberPost)
 	in(http.MethodPost, "/groups/:group_id/members/:organiser_id/remove", s.removeMemberPost)
+	s.passkeyRoutes(e, csrf, in)
 }
 
 // consolePage marks the console's pages: personal, so never stored by a
@@ -207,6 +209,8 @@ type consoleMeta struct {
 	Crumbs []pageLink
 	// Notice says what the last form did.
 	Notice *notice
+	// Script is the one script the page loads, if any (passkeys.js).
+	Script string
 }
 
 // consoleMeta is the frame of a console page titled title.
@@ -240,6 +244,9 @@ var consoleDone = map[string]string{
 	"event-saved":     "The event is saved.",
 	"event-published": "The event is published.",
 	"event-cancelled": "The event is cancelled; the people who had replied are told.",
+	"passkey-added":   "The passkey is added: you can sign in with it.",
+	"passkey-renamed": "The passkey is renamed.",
+	"passkey-removed": "The passkey is removed: it no longer signs in.",
 }
 
 // renderConsole executes a console page into a buffer first, so that a
