@@ -67,8 +67,11 @@ func newRelyingParty(baseURL string) *webauthn.WebAuthn {
 		RPDisplayName: "Convene",
 		RPOrigins:     []string{u.Scheme + "://" + u.Host},
 		AuthenticatorSelection: protocol.AuthenticatorSelection{
-			ResidentKey:      protocol.ResidentKeyRequirementRequired,
-			UserVerification: protocol.VerificationPreferred,
+			// Discoverable, so that signing in names nobody; both
+			// spellings, for browsers of WebAuthn level 1 and later.
+			ResidentKey:        protocol.ResidentKeyRequirementRequired,
+			RequireResidentKey: protocol.ResidentKeyRequired(),
+			UserVerification:   protocol.VerificationPreferred,
 		},
 	})
 	if err != nil {

@@ -68,6 +68,9 @@ type webauthnOptions struct {
 		ExcludeCredentials []struct {
 			ID string `json:"id"`
 		} `json:"excludeCredentials"`
+		AllowCredentials []struct {
+			ID string `json:"id"`
+		} `json:"allowCredentials"`
 	} `json:"publicKey"`
 }
 
@@ -110,6 +113,9 @@ func (k *softKey) create(optionsJSON string) string {
 	if o.PublicKey.RP.ID != k.rpID {
 		k.t.Fatalf("relying party %q, want %q", o.PublicKey.RP.ID, k.rpID)
 	}
+	if o.PublicKey.AuthenticatorSelection.ResidentKey != "required" {
+		k.t.Errorf("the passkey is not asked to be discoverable: signing in would need an address")
+	}
 	user, err := b64.DecodeString(o.PublicKey.User.ID)
 	if err != nil {
 		k.t.Fatal(err)
@@ -150,6 +156,9 @@ func (k *softKey) get(optionsJSON string) string {
 	o := k.options(optionsJSON)
 	if o.PublicKey.RPID != k.rpID {
 		k.t.Fatalf("relying party %q, want %q", o.PublicKey.RPID, k.rpID)
+	}
+	if len(o.PublicKey.AllowCredentials) != 0 {
+		k.t.Errorf("signing in names credentials, and so someone: %s", optionsJSON)
 	}
 	k.count++
 	ad := k.authData(nil)
