@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -451,5 +452,36 @@ func TestPasskeyCeremonyBound(t *testing.T) {
 	}
 	if p := c.post("/manage/account/passkeys/begin", nil); p.Status != http.StatusNotFound {
 		t.Errorf("begin on an IP address: %d", p.Status)
+	}
+}
+
+// TestPasskeyBeginRateLimited: starting a passkey ceremony is limited per
+// client address as the sign-in form is, so that nobody fills the
+// ceremony table from one address; the answer says to wait.
+func TestPasskeyBeginRateLimited(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	w, err := New(db, Config{BaseURL: passkeyBase, Clock: db.Clock(), RSVPRatePerMinute: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(w.Handler())
+	t.Cleanup(srv.Close)
+	ce := &consoleEnv{t: t, db: db, srv: srv, base: srv.URL, web: w}
+	b := ce.browser()
+	b.get("/manage/sign-in")
+	for i := range 2 {
+		if p := b.post("/manage/sign-in/passkey/begin", nil); p.Status != http.StatusOK {
+			t.Fatalf("begin %d: %d", i+1, p.Status)
+		}
+	}
+	if p := b.post("/manage/sign-in/passkey/begin", nil); p.Status != http.StatusTooManyRequests || !strings.Contains(p.text(), "Too many tries") {
+		t.Errorf("a third begin in a minute: %d %s", p.Status, p.text())
+	}
+	b.signIn(ce.organiser("Ada"))
+	for range 2 {
+		b.post("/manage/account/passkeys/begin", nil)
+	}
+	if p := b.post("/manage/account/passkeys/begin", nil); p.Status != http.StatusTooManyRequests {
+		t.Errorf("a third registration begin in a minute: %d", p.Status)
 	}
 }
