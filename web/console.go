@@ -22,7 +22,8 @@ import (
 // on every page and form as on every API route: another group's ids are
 // "not found", owner-only changes "forbidden". Every page needs a session
 // (console_signin.go) except the ways in; every form carries a CSRF
-// token. No page needs JavaScript.
+// token. No page needs JavaScript: only passkeys, an optional way in, use
+// the one script (console_passkeys.go).
 
 // ConsoleAuth is what signing in and out needs.
 type ConsoleAuth interface {

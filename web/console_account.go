@@ -95,7 +95,9 @@ func (s *Server) renderAccountWith(c echo.Context, status int, forms accountForm
 	d := accountData{Meta: s.consoleMeta(c, "Your account"), Email: o.Email, TokenForm: forms.Token, NewToken: forms.NewToken,
 		Rename: forms.Rename, PasskeysOff: s.passkeys == nil, NameMax: domain.PasskeyNameMax}
 	d.Meta.Section = "account"
-	d.Meta.Script = staticURL["passkeys.js"]
+	if s.passkeys != nil {
+		d.Meta.Script = staticURL["passkeys.js"]
+	}
 	keys, err := s.store.ListPasskeys(ctx, o.ID)
 	if err != nil {
 		return err
