@@ -22,7 +22,8 @@ import (
 // on every page and form as on every API route: another group's ids are
 // "not found", owner-only changes "forbidden". Every page needs a session
 // (console_signin.go) except the ways in; every form carries a CSRF
-// token. No page needs JavaScript.
+// token. No page needs JavaScript: only passkeys, an optional way in, use
+// the one script (console_passkeys.go).
 
 // ConsoleAuth is what signing in and out needs.
 type ConsoleAuth interface {
@@ -61,6 +62,7 @@ type ConsoleStore interface {
 	ConsoleAccount
 	ConsoleGroups
 	ConsoleEvents
+	ConsolePasskeys
 }
 
 // consolePrefix is where the console lives.
@@ -112,6 +114,7 @@ func (s *Server) consoleRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 	in(http.MethodGet, "/events/:event_id/cancel", s.cancelEventPage)
 	in(http.MethodPost, "/events/:event_id/cancel", s.cancelEventPost)
 	in(http.MethodPost, "/events/:event_id/duplicate", s.duplicateEventPost)
+	s.passkeyRoutes(e, csrf, in)
 }
 
 // consolePage marks the console's pages: personal, so never stored by a
@@ -217,6 +220,8 @@ type consoleMeta struct {
 	Crumbs []pageLink
 	// Notice says what the last form did.
 	Notice *notice
+	// Script is the one script the page loads, if any (passkeys.js).
+	Script string
 }
 
 // consoleMeta is the frame of a console page titled title.
@@ -251,6 +256,9 @@ var consoleDone = map[string]string{
 	"event-published":  "The event is published.",
 	"event-cancelled":  "The event is cancelled; the people who had replied are told.",
 	"event-duplicated": "This is a draft copy: check its details, then publish it.",
+	"passkey-added":    "The passkey is added: you can sign in with it.",
+	"passkey-renamed":  "The passkey is renamed.",
+	"passkey-removed":  "The passkey is removed: it no longer signs in.",
 }
 
 // renderConsole executes a console page into a buffer first, so that a

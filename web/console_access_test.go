@@ -78,6 +78,12 @@ func newConsoleFixture(t *testing.T, ce *consoleEnv) *consoleFixture {
 	// published (again, harmlessly), cancelled and duplicated.
 	f.event = consoleFixtureEvent(t, ce, f.owner, f.group)
 	f.params["event_id"] = f.event.ID
+	// A passkey of the owner's to rename and remove.
+	pk, err := ce.db.AddPasskey(ctx, f.owner.ID, "Phone", []byte("cred-"+storetest.Unique()), []byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.params["passkey_id"] = pk.ID
 	return f
 }
 
@@ -127,6 +133,14 @@ var consoleRoutesTable = []consoleRoute{
 	{method: "GET", path: "/manage/events/:event_id/cancel", access: member, ok: 200},
 	{method: "POST", path: "/manage/events/:event_id/cancel", access: member, ok: 303, form: url.Values{"reason": {"The venue flooded."}}},
 	{method: "POST", path: "/manage/events/:event_id/duplicate", access: member, ok: 303, form: url.Values{"date": {"2099-01-15"}}},
+	// Passkeys: a ceremony's begin answers options (JSON); its finish
+	// without a ceremony under way is refused as gone.
+	{method: "POST", path: "/manage/sign-in/passkey/begin", access: anyone, ok: 200},
+	{method: "POST", path: "/manage/sign-in/passkey/finish", access: anyone, ok: 410},
+	{method: "POST", path: "/manage/account/passkeys/begin", access: signedIn, ok: 200, form: url.Values{"name": {"Work laptop"}}},
+	{method: "POST", path: "/manage/account/passkeys/finish", access: signedIn, ok: 410},
+	{method: "POST", path: "/manage/account/passkeys/:passkey_id/rename", access: self, ok: 303, form: url.Values{"name": {"Old phone"}}},
+	{method: "POST", path: "/manage/account/passkeys/:passkey_id/remove", access: self, ok: 303},
 }
 
 // consoleEventForm is the event form as a person fills it in: a meetup
@@ -175,7 +189,8 @@ func (f *consoleFixture) fill(t *testing.T, path string) string {
 // also fails when a route is not in consoleRoutesTable.
 func TestConsoleAccess(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ce := newConsoleEnv(t, db)
+		// A domain name, not 127.0.0.1: the passkey routes need one.
+		ce := newConsoleEnv(t, db, "http://localhost")
 		var registered []string
 		for _, r := range ce.web.Echo().Routes() {
 			if strings.HasPrefix(r.Path, consolePrefix) && r.Method != echo.RouteNotFound {
