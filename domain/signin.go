@@ -150,3 +150,23 @@ func BrowserOf(userAgent string) string {
 	}
 	return "Unknown browser"
 }
+
+// PasskeyCeremonyLifetime is how long a passkey ceremony (adding a
+// passkey, or signing in with one) may take between its two steps: the
+// challenge the browser signs works once, within this time.
+const PasskeyCeremonyLifetime = 5 * time.Minute
+
+// PasskeyCeremonyKind is what a passkey ceremony does.
+type PasskeyCeremonyKind string
+
+// Passkey ceremonies.
+const (
+	PasskeyRegister PasskeyCeremonyKind = "register"
+	PasskeySignIn   PasskeyCeremonyKind = "sign_in"
+)
+
+// CheckPasskeyName validates the name an organiser gives a passkey ("Work
+// laptop"): one line, at most PasskeyNameMax characters.
+func CheckPasskeyName(v *Validation, field, name string) {
+	CheckLine(v, field, name, true, PasskeyNameMax)
+}

@@ -323,7 +323,8 @@ func (db *DB) EndAllSessions(ctx context.Context, organiserID string) (int64, er
 }
 
 // purgeSignIn deletes sign-in links a day after they expired (their
-// tokens with them) and sessions that have ended.
+// tokens with them), sessions that have ended and passkey ceremonies
+// that expired unfinished.
 func (db *DB) purgeSignIn(tx *gorm.DB) (int64, error) {
 	now := db.now()
 	links := tx.Where("expires_at <= ?", now.Add(-24*time.Hour)).Delete(&signInLinkRow{})
@@ -332,5 +333,9 @@ func (db *DB) purgeSignIn(tx *gorm.DB) (int64, error) {
 	}
 	sessions := tx.Where("last_seen_at <= ? OR created_at <= ?", now.Add(-domain.SessionIdleTimeout), now.Add(-domain.SessionLifetime)).
 		Delete(&sessionRow{})
-	return links.RowsAffected + sessions.RowsAffected, sessions.Error
+	if sessions.Error != nil {
+		return 0, sessions.Error
+	}
+	ceremonies, err := db.purgePasskeyCeremonies(tx)
+	return links.RowsAffected + sessions.RowsAffected + ceremonies, err
 }

@@ -22,7 +22,8 @@ import (
 // on every page and form as on every API route: another group's ids are
 // "not found", owner-only changes "forbidden". Every page needs a session
 // (console_signin.go) except the ways in; every form carries a CSRF
-// token. No page needs JavaScript.
+// token. No page needs JavaScript: only passkeys, an optional way in, use
+// the one script (console_passkeys.go).
 
 // ConsoleAuth is what signing in and out needs.
 type ConsoleAuth interface {
@@ -60,6 +61,8 @@ type ConsoleStore interface {
 	ConsoleAuth
 	ConsoleAccount
 	ConsoleGroups
+	ConsoleEvents
+	ConsolePasskeys
 	ConsoleDoor
 	ConsoleSeries
 	ConsoleEvidence
@@ -105,6 +108,16 @@ func (s *Server) consoleRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 	in(http.MethodGet, "/groups/:group_id/members", s.membersPage)
 	in(http.MethodPost, "/groups/:group_id/members", s.addMemberPost)
 	in(http.MethodPost, "/groups/:group_id/members/:organiser_id/remove", s.removeMemberPost)
+	in(http.MethodGet, "/groups/:group_id/events/new", s.newEventPage)
+	in(http.MethodPost, "/groups/:group_id/events", s.createEventPost)
+	in(http.MethodGet, "/events/:event_id", s.eventConsolePage)
+	in(http.MethodGet, "/events/:event_id/edit", s.editEventPage)
+	in(http.MethodPost, "/events/:event_id/edit", s.editEventPost)
+	in(http.MethodPost, "/events/:event_id/publish", s.publishEventPost)
+	in(http.MethodGet, "/events/:event_id/cancel", s.cancelEventPage)
+	in(http.MethodPost, "/events/:event_id/cancel", s.cancelEventPost)
+	in(http.MethodPost, "/events/:event_id/duplicate", s.duplicateEventPost)
+	s.passkeyRoutes(e, csrf, in)
 	in(http.MethodGet, "/events/:event_id/door", s.doorConsolePage)
 	in(http.MethodPost, "/events/:event_id/door/people/:rsvp_id/check-in", s.consoleCheckinPost)
 	in(http.MethodPost, "/events/:event_id/door/people/:rsvp_id/undo", s.consoleUndoCheckinPost)
@@ -227,6 +240,8 @@ type consoleMeta struct {
 	Crumbs []pageLink
 	// Notice says what the last form did.
 	Notice *notice
+	// Script is the one script the page loads, if any (passkeys.js).
+	Script string
 }
 
 // consoleMeta is the frame of a console page titled title.
@@ -247,19 +262,23 @@ func (s *Server) consoleMeta(c echo.Context, title string) consoleMeta {
 // consoleDone are the notices a page shows after a form sent the browser
 // to it (?done=<key>). Only these texts can be shown this way.
 var consoleDone = map[string]string{
-	"group-created":   "The group is created.",
-	"group-saved":     "The group's settings are saved.",
-	"member-added":    "The co-organiser is added. They can sign in with their e-mail address.",
-	"member-removed":  "The co-organiser is removed; their door links no longer work.",
-	"session-ended":   "That browser is signed out.",
-	"token-revoked":   "The token is revoked: it no longer works.",
-	"signed-out":      "You are signed out.",
-	"signed-out-all":  "You are signed out everywhere, this browser included.",
-	"already-member":  "That person is already an organiser of this group.",
-	"event-created":   "The event is created as a draft: only organisers see it until you publish it.",
-	"event-saved":     "The event is saved.",
-	"event-published": "The event is published.",
-	"event-cancelled": "The event is cancelled; the people who had replied are told.",
+	"group-created":    "The group is created.",
+	"group-saved":      "The group's settings are saved.",
+	"member-added":     "The co-organiser is added. They can sign in with their e-mail address.",
+	"member-removed":   "The co-organiser is removed; their door links no longer work.",
+	"session-ended":    "That browser is signed out.",
+	"token-revoked":    "The token is revoked: it no longer works.",
+	"signed-out":       "You are signed out.",
+	"signed-out-all":   "You are signed out everywhere, this browser included.",
+	"already-member":   "That person is already an organiser of this group.",
+	"event-created":    "The event is created as a draft: only organisers see it until you publish it.",
+	"event-saved":      "The event is saved.",
+	"event-published":  "The event is published.",
+	"event-cancelled":  "The event is cancelled; the people who had replied are told.",
+	"event-duplicated": "This is a draft copy: check its details, then publish it.",
+	"passkey-added":    "The passkey is added: you can sign in with it.",
+	"passkey-renamed":  "The passkey is renamed.",
+	"passkey-removed":  "The passkey is removed: it no longer signs in.",
 }
 
 // renderConsole executes a console page into a buffer first, so that a
@@ -306,14 +325,33 @@ func fieldSentence(f domain.FieldError) string {
 
 // consoleLabels name the console forms' fields in the error sentences.
 var consoleLabels = map[string]string{
-	"name":          "The name",
-	"slug":          "The web address",
-	"description":   "The description",
-	"time_zone":     "The time zone",
-	"contact_email": "The contact address",
-	"email":         "The e-mail address",
-	"role":          "The role",
-	"expires_at":    "The expiry",
+	"name":                "The name",
+	"slug":                "The web address",
+	"description":         "The description",
+	"time_zone":           "The time zone",
+	"contact_email":       "The contact address",
+	"email":               "The e-mail address",
+	"role":                "The role",
+	"expires_at":          "The expiry",
+	"title":               "The title",
+	"kind":                "The kind of event",
+	"starts_at":           "The start",
+	"ends_at":             "The end",
+	"venue":               "A venue",
+	"venue.name":          "The venue's name",
+	"venue.address":       "The venue's address",
+	"online_url":          "The online link",
+	"capacity":            "The number of seats",
+	"rsvp_opens_at":       "The opening of replies",
+	"rsvp_closes_at":      "The closing of replies",
+	"rsvp_confirmation":   "Confirming by e-mail",
+	"hosts":               "The host",
+	"speakers":            "The speakers",
+	"speakers.name":       "The speaker's name",
+	"speakers.email":      "The speaker's address",
+	"speakers.talk_title": "The talk's title",
+	"speakers.slides_url": "The slides link",
+	"reason":              "The reason",
 }
 
 // consoleID reads an id path parameter; one that cannot be an id is "not

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -41,6 +42,7 @@ type consoleFixture struct {
 	ce                 *consoleEnv
 	owner, co, outside domain.Organiser
 	group              domain.Group
+	event              domain.Event
 	// params are the path parameters of the routes, by name.
 	params map[string]string
 }
@@ -72,6 +74,16 @@ func newConsoleFixture(t *testing.T, ce *consoleEnv) *consoleFixture {
 		"group_id": f.group.ID, "organiser_id": extra.ID, "session_id": sessions[0].ID, "token_id": tok.ID,
 		"token": "not-a-real-token-but-long-enough-0123456789",
 	}
+	// A published event of the group, a fortnight away: it can be edited,
+	// published (again, harmlessly), cancelled and duplicated.
+	f.event = consoleFixtureEvent(t, ce, f.owner, f.group)
+	f.params["event_id"] = f.event.ID
+	// A passkey of the owner's to rename and remove.
+	pk, err := ce.db.AddPasskey(ctx, f.owner.ID, "Phone", []byte("cred-"+storetest.Unique()), []byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.params["passkey_id"] = pk.ID
 	f.addDoorAndSeries(t)
 	return f
 }
@@ -113,6 +125,23 @@ var consoleRoutesTable = []consoleRoute{
 	{method: "POST", path: "/manage/groups/:group_id/members", access: owner, ok: 303,
 		form: url.Values{"email": {"new-co@example.org"}, "role": {"organiser"}}},
 	{method: "POST", path: "/manage/groups/:group_id/members/:organiser_id/remove", access: owner, ok: 303},
+	{method: "GET", path: "/manage/groups/:group_id/events/new", access: member, ok: 200},
+	{method: "POST", path: "/manage/groups/:group_id/events", access: member, ok: 303, form: consoleEventForm("Gophers and gløgg")},
+	{method: "GET", path: "/manage/events/:event_id", access: member, ok: 200},
+	{method: "GET", path: "/manage/events/:event_id/edit", access: member, ok: 200},
+	{method: "POST", path: "/manage/events/:event_id/edit", access: member, ok: 303, form: consoleEventForm("Gophers and gløgg, again")},
+	{method: "POST", path: "/manage/events/:event_id/publish", access: member, ok: 303},
+	{method: "GET", path: "/manage/events/:event_id/cancel", access: member, ok: 200},
+	{method: "POST", path: "/manage/events/:event_id/cancel", access: member, ok: 303, form: url.Values{"reason": {"The venue flooded."}}},
+	{method: "POST", path: "/manage/events/:event_id/duplicate", access: member, ok: 303, form: url.Values{"date": {"2099-01-15"}}},
+	// Passkeys: a ceremony's begin answers options (JSON); its finish
+	// without a ceremony under way is refused as gone.
+	{method: "POST", path: "/manage/sign-in/passkey/begin", access: anyone, ok: 200},
+	{method: "POST", path: "/manage/sign-in/passkey/finish", access: anyone, ok: 410},
+	{method: "POST", path: "/manage/account/passkeys/begin", access: signedIn, ok: 200, form: url.Values{"name": {"Work laptop"}}},
+	{method: "POST", path: "/manage/account/passkeys/finish", access: signedIn, ok: 410},
+	{method: "POST", path: "/manage/account/passkeys/:passkey_id/rename", access: self, ok: 303, form: url.Values{"name": {"Old phone"}}},
+	{method: "POST", path: "/manage/account/passkeys/:passkey_id/remove", access: self, ok: 303},
 	{method: "GET", path: "/manage/events/:event_id/door", access: member, ok: 200},
 	{method: "POST", path: "/manage/events/:event_id/door/people/:rsvp_id/check-in", access: member, ok: 303},
 	{method: "POST", path: "/manage/events/:event_id/door/people/:rsvp_id/undo", access: member, ok: 303},
@@ -132,6 +161,30 @@ var consoleRoutesTable = []consoleRoute{
 	{method: "GET", path: "/manage/groups/:group_id/evidence", access: member, ok: 200},
 	{method: "GET", path: "/manage/groups/:group_id/evidence.csv", access: member, ok: 200},
 	{method: "GET", path: "/manage/groups/:group_id/evidence.json", access: member, ok: 200},
+}
+
+// consoleEventForm is the event form as a person fills it in: a meetup
+// in Oslo on a date far enough ahead for any test clock.
+func consoleEventForm(title string) url.Values {
+	return url.Values{"title": {title}, "kind": {"meetup"}, "time_zone": {"Europe/Oslo"},
+		"starts_at": {"2099-01-08T18:30"}, "ends_at": {"2099-01-08T21:00"}, "venue_name": {"Kulturhuset"},
+		"venue_address": {"Youngs gate 6, Oslo"}, "capacity": {"40"}, "waitlist": {"on"}}
+}
+
+// consoleFixtureEvent makes a published meetup of the group, a fortnight
+// after the store's now.
+func consoleFixtureEvent(t *testing.T, ce *consoleEnv, owner domain.Organiser, g domain.Group) domain.Event {
+	t.Helper()
+	start := ce.db.Clock().Now().Add(14 * 24 * time.Hour).Truncate(time.Minute)
+	e, err := ce.db.CreateEvent(ctx, owner.ID, g.ID, domain.Event{Title: "Fixture meetup", Kind: domain.KindMeetup,
+		StartsAt: start, EndsAt: start.Add(2 * time.Hour), Venue: &domain.Venue{Name: "Kulturhuset", Address: "Youngs gate 6"}, Waitlist: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err = ce.db.PublishEvent(ctx, owner.ID, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
 
 // fill puts the fixture's ids in a route path.
@@ -156,7 +209,8 @@ func (f *consoleFixture) fill(t *testing.T, path string) string {
 // also fails when a route is not in consoleRoutesTable.
 func TestConsoleAccess(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ce := newConsoleEnv(t, db)
+		// A domain name, not 127.0.0.1: the passkey routes need one.
+		ce := newConsoleEnv(t, db, "http://localhost")
 		var registered []string
 		for _, r := range ce.web.Echo().Routes() {
 			if strings.HasPrefix(r.Path, consolePrefix) && r.Method != echo.RouteNotFound {

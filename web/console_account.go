@@ -39,6 +39,34 @@ type accountData struct {
 	// NewToken is a token just made, shown only on this answer.
 	NewToken  string
 	TokenForm tokenForm
+	// Passkeys are the organiser's passkeys; PasskeysOff says the service
+	// cannot have any (console_passkeys.go); Rename is a rename form sent
+	// back with its error.
+	Passkeys    []passkeyItem
+	PasskeysOff bool
+	Rename      *renameForm
+	NameMax     int
+}
+
+type passkeyItem struct {
+	ID       string
+	Name     string
+	Created  string
+	LastUsed string
+	// Value and Error are its rename field's.
+	Value, Error string
+}
+
+// renameForm is a passkey's rename form, shown again with its error.
+type renameForm struct {
+	ID, Name, Error string
+}
+
+// accountForms are the forms the account page shows again, filled in.
+type accountForms struct {
+	Token    tokenForm
+	NewToken string
+	Rename   *renameForm
 }
 
 type tokenForm struct {
@@ -58,10 +86,32 @@ func (s *Server) accountPage(c echo.Context) error {
 }
 
 func (s *Server) renderAccount(c echo.Context, status int, form tokenForm, newToken string) error {
+	return s.renderAccountWith(c, status, accountForms{Token: form, NewToken: newToken})
+}
+
+func (s *Server) renderAccountWith(c echo.Context, status int, forms accountForms) error {
 	ctx := c.Request().Context()
 	o := organiser(c)
-	d := accountData{Meta: s.consoleMeta(c, "Your account"), Email: o.Email, TokenForm: form, NewToken: newToken}
+	d := accountData{Meta: s.consoleMeta(c, "Your account"), Email: o.Email, TokenForm: forms.Token, NewToken: forms.NewToken,
+		Rename: forms.Rename, PasskeysOff: s.passkeys == nil, NameMax: domain.PasskeyNameMax}
 	d.Meta.Section = "account"
+	if s.passkeys != nil {
+		d.Meta.Script = staticURL["passkeys.js"]
+	}
+	keys, err := s.store.ListPasskeys(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		it := passkeyItem{ID: k.ID, Name: k.Name, Created: consoleTime(k.CreatedAt), Value: k.Name}
+		if r := forms.Rename; r != nil && r.ID == k.ID {
+			it.Value, it.Error = r.Name, r.Error
+		}
+		if k.LastUsedAt != nil {
+			it.LastUsed = consoleTime(*k.LastUsedAt)
+		}
+		d.Passkeys = append(d.Passkeys, it)
+	}
 	sessions, err := s.store.ListSessions(ctx, o.ID)
 	if err != nil {
 		return err

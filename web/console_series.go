@@ -37,19 +37,15 @@ type ConsoleSeries interface {
 
 func seriesConsoleURL(id string) string { return consolePrefix + "/series/" + url.PathEscape(id) }
 
-// localLayout is how a datetime-local field reads and writes a time.
-const localLayout = "2006-01-02T15:04"
-
-// parseLocal reads a local date and time typed in loc: a time that
-// happens twice (clocks going back) is the first of the two, as a series'
-// rule reads it.
+// parseLocal reads a local date and time typed in loc (localLayout), as
+// domain.LocalInstant reads it.
 func parseLocal(s string, loc *time.Location) (time.Time, bool) {
-	t, err := time.ParseInLocation(localLayout, strings.TrimSpace(s), loc)
+	t, err := time.Parse(localLayout, strings.TrimSpace(s))
 	if err != nil {
 		return time.Time{}, false
 	}
-	first, _ := domain.FirstInstant(t, loc)
-	return first.UTC(), true
+	at, _ := domain.LocalInstant(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), loc)
+	return at, true
 }
 
 // seriesForm is the series form's values, as typed, and its errors. The
@@ -274,16 +270,6 @@ func (s *Server) seriesListPage(c echo.Context) error {
 			Ended: x.EndedAt != nil})
 	}
 	return s.renderConsole(c, http.StatusOK, "series_list", d)
-}
-
-// consoleGroup is the group the path names, of the signed-in organiser.
-func (s *Server) consoleGroup(c echo.Context) (domain.Group, error) {
-	id, err := consoleID(c, "group_id", "group")
-	if err != nil {
-		return domain.Group{}, err
-	}
-	g, _, err := s.store.FindGroup(c.Request().Context(), organiser(c).ID, id)
-	return g, err
 }
 
 type seriesFormData struct {

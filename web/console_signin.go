@@ -21,6 +21,9 @@ type signInData struct {
 	Sent   bool
 	Next   string
 	Minute int
+	// Passkeys says the page offers signing in with a passkey
+	// (console_passkeys.go).
+	Passkeys bool
 }
 
 // safeNext is where to go after signing in: a console address, or the
@@ -42,6 +45,7 @@ func (s *Server) signInPage(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
 	}
 	d := signInData{Meta: s.consoleMeta(c, "Sign in"), Next: c.QueryParam("next")}
+	s.offerPasskeys(&d)
 	return s.renderConsole(c, http.StatusOK, "signin", d)
 }
 
@@ -55,6 +59,7 @@ func (s *Server) signInPost(c echo.Context) error {
 		return ferr
 	} else if fields != nil {
 		d.Error = fields["email"]
+		s.offerPasskeys(&d)
 		return s.renderConsole(c, http.StatusUnprocessableEntity, "signin", d)
 	}
 	d.Meta.Title, d.Sent, d.Minute = "Check your e-mail", true, int(domain.SignInLinkLifetime.Minutes())

@@ -55,8 +55,11 @@ func init() {
 		name := path.Base(f)
 		ext := path.Ext(name)
 		ct := mime.TypeByExtension(ext)
-		if ext == ".css" {
-			ct = "text/css; charset=utf-8" // not left to the host's mime.types
+		switch ext { // not left to the host's mime.types
+		case ".css":
+			ct = "text/css; charset=utf-8"
+		case ".js":
+			ct = "text/javascript; charset=utf-8"
 		}
 		a := &staticAsset{body: body, contentType: ct, etag: `"` + hash + `"`,
 			hashedName: strings.TrimSuffix(name, ext) + "." + hash + ext}

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
@@ -124,6 +125,9 @@ type Server struct {
 	log   *slog.Logger
 	echo  *echo.Echo
 	codes *httpkit.CodeGuard
+	// passkeys is the WebAuthn relying party, nil when the base URL
+	// cannot have passkeys (console_passkeys.go).
+	passkeys *webauthn.WebAuthn
 }
 
 // New builds the website's routes and middleware.

@@ -50,6 +50,9 @@ var owners = map[string][]string{
 	"github.com/wneessen/go-mail":    {"notifications/mail", "cmd/convene-bench"},
 	"github.com/labstack/echo/v4":    {"httpkit", "api", "web", "ops"},
 	"github.com/riverqueue/river":    {"store", "notifications", "cmd/convene"},
+	// WebAuthn's ceremonies are the console's; the store keeps their
+	// results as opaque JSON.
+	"github.com/go-webauthn/webauthn": {"web"},
 }
 
 type listedPackage struct {

@@ -20,11 +20,13 @@ var dateOffsets = []time.Duration{
 // dateSensitive are the tests that read the date: every test of the
 // packages that keep, schedule and show times, and the end-to-end tests of
 // the service that wait for scheduled work (reminders, thank-yous, series,
-// invites) or show dates in pages.
+// invites) or show dates in pages, and the pages themselves (the console
+// lists what is upcoming and what needs attention soon).
 var dateSensitive = []struct{ pkg, run string }{
 	{"./store", ""},
 	{"./notifications", ""},
 	{"./api", ""},
+	{"./web", ""},
 	{"./cmd/convene", "Reminders|Reconfirmation|ThankYou|ContributionsDerived|InvitesEndToEnd|TestEndToEnd|Calendars|RepeatRSVP|BrowserFollowSeries|BrowserSelfCheckin"},
 }
 
