@@ -101,9 +101,7 @@ func TestBrowserNarrowAndKeyboard(t *testing.T) {
 			b.screenshot("overflow")
 			t.Errorf("%s is %d px wider than a 320 px screen", p, over)
 		}
-		unlabelled := b.eval(`Array.from(document.querySelectorAll("input:not([type=hidden]), textarea, select")).
-			filter(e => !(e.labels && e.labels.length)).map(e => e.name).join(",")`)
-		if unlabelled != "" {
+		if unlabelled := b.unlabelled(); unlabelled != "" {
 			t.Errorf("%s has fields without a label: %s", p, unlabelled)
 		}
 	}
