@@ -346,6 +346,9 @@ func TestConsolePagesInBrowser(t *testing.T) {
 	if st := b.click("Sign in"); st != 200 || b.path() != "/manage/" {
 		t.Fatalf("signing in led to HTTP %d on %s", st, b.location())
 	}
+	if home := b.pageText(); !strings.Contains(home, "Essentials: Q1") || !strings.Contains(home, "1 seat\n") {
+		t.Errorf("the home page does not list the event of one seat as such:\n%s", home)
+	}
 
 	// The crawl: breadth first from the home page. A link that leads to
 	// an error is broken, unless it is a known gap.
@@ -542,7 +545,9 @@ func seedConsole(t *testing.T, f *flow) consoleSeed {
 	if st, m := call(t, "POST", f.base+"/api/v1/groups/"+gid+"/members", f.token, map[string]any{"email": "grace@example.org", "name": "Grace Hopper", "role": "organiser"}); st != 201 && st != 200 {
 		t.Fatalf("member: %d %v", st, m)
 	}
-	start := clock.Now().Add(72 * time.Hour).UTC().Truncate(time.Hour)
+	oslo, _ := time.LoadLocation("Europe/Oslo")
+	day := clock.Now().In(oslo).AddDate(0, 0, 3)
+	start := time.Date(day.Year(), day.Month(), day.Day(), 19, 0, 0, 0, oslo)
 	newEvent := func(title string, capacity int) map[string]any {
 		st, ev := call(t, "POST", f.base+"/api/v1/groups/"+gid+"/events", f.token, map[string]any{
 			"title": title, "kind": "meetup", "capacity": capacity,
@@ -574,9 +579,7 @@ func seedConsole(t *testing.T, f *flow) consoleSeed {
 		s.waiting = rsvpPath(r)
 	}
 	s.seriesSlug = "essentials-" + storetest.Unique()
-	oslo, _ := time.LoadLocation("Europe/Oslo")
-	day := clock.Now().In(oslo).AddDate(0, 0, 3)
-	first := time.Date(day.Year(), day.Month(), day.Day(), 18, 0, 0, 0, oslo)
+	first := time.Date(day.Year(), day.Month(), day.Day(), 17, 0, 0, 0, oslo)
 	st, sv := call(t, "POST", f.base+"/api/v1/groups/"+gid+"/series", f.token, map[string]any{
 		"slug": s.seriesSlug, "title": "Go study group", "kind": "live_session",
 		"rrule": "FREQ=WEEKLY;BYDAY=" + strings.ToUpper(first.Weekday().String()[:2]), "starts_at": first.Format(time.RFC3339),
