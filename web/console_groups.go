@@ -92,6 +92,9 @@ func (s *Server) consoleEvent(e domain.Event, g domain.Group) consoleEvent {
 		Going: e.GoingCount, Waiting: e.WaitlistCount, Capacity: "no limit", start: e.StartsAt}
 	if e.Capacity != nil {
 		it.Capacity = strconv.Itoa(*e.Capacity) + " seats"
+		if *e.Capacity == 1 {
+			it.Capacity = "1 seat"
+		}
 		switch left := *e.Capacity - e.GoingCount; {
 		case left <= 0:
 			it.Left = "full"

@@ -66,6 +66,8 @@ type browserTab struct {
 
 	shotDir string
 	shots   int
+
+	width int64 // of the screen, as setViewport made it
 }
 
 // newBrowser starts a headless Chromium for the test and returns its first
@@ -160,6 +162,7 @@ func (b *browserTab) setViewport(width, height int64, mobile bool) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height, opts...)); err != nil {
 		b.t.Fatalf("viewport %dx%d: %v", width, height, err)
 	}
+	b.width = width
 }
 
 // consoleEntry is a message that a person would see in the DevTools
