@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/httpkit"
 )
 
 // contributionRoutes registers people, statistics, contribution exports
@@ -370,14 +371,8 @@ func contributionsCSV(rows []contributionJSON) ([]byte, error) {
 }
 
 // csvSafe neutralises a cell that a spreadsheet would read as a formula
-// (CSV injection): one that starts with = + - @, a tab or a carriage
-// return gets a single quote in front.
-func csvSafe(cell string) string {
-	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
-		return "'" + cell
-	}
-	return cell
-}
+// (CSV injection): httpkit.CSVSafe, the rule of every CSV Convene writes.
+func csvSafe(cell string) string { return httpkit.CSVSafe(cell) }
 
 // prefersCSV reports whether an Accept header asks for text/csv over
 // JSON: text/csv (or text/*) with a higher quality than application/json

@@ -105,6 +105,24 @@ func (db *DB) SearchRSVPs(ctx context.Context, organiserID, eventID string, f do
 	return p, nil
 }
 
+// FindRSVP returns one RSVP of an event for an organiser of its group.
+// Errors: ENOTFOUND for another group's event or an RSVP not of it.
+func (db *DB) FindRSVP(ctx context.Context, organiserID, eventID, rsvpID string) (domain.RSVP, error) {
+	var r rsvpRow
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := db.memberEvent(tx, organiserID, eventID, false); err != nil {
+			return err
+		}
+		var ok bool
+		var err error
+		if r, ok, err = db.findRSVP(tx, `r.id = ? AND r.event_id = ?`, rsvpID, eventID); err == nil && !ok {
+			err = errRSVPNotFound
+		}
+		return err
+	})
+	return r.toDomain(), err
+}
+
 // SeatRSVP moves a waitlisted RSVP of an event to going, for an organiser
 // of its group: anyone in the line, not only the first. On a full event
 // it takes s.AddSeat, which raises the capacity by one (domain

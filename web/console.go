@@ -60,6 +60,7 @@ type ConsoleStore interface {
 	ConsoleAuth
 	ConsoleAccount
 	ConsoleGroups
+	ConsolePeople
 }
 
 // consolePrefix is where the console lives.
@@ -102,6 +103,16 @@ func (s *Server) consoleRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 	in(http.MethodGet, "/groups/:group_id/members", s.membersPage)
 	in(http.MethodPost, "/groups/:group_id/members", s.addMemberPost)
 	in(http.MethodPost, "/groups/:group_id/members/:organiser_id/remove", s.removeMemberPost)
+	in(http.MethodGet, "/events/:event_id/people", s.peoplePage)
+	in(http.MethodGet, "/events/:event_id/people.csv", s.peopleCSV)
+	in(http.MethodPost, "/events/:event_id/people/:rsvp_id/seat", s.seatPost)
+	in(http.MethodPost, "/events/:event_id/people/:rsvp_id/remove", s.removeRSVPPost)
+	in(http.MethodGet, "/events/:event_id/people/:rsvp_id/erase", s.eraseRSVPPage)
+	in(http.MethodPost, "/events/:event_id/people/:rsvp_id/erase", s.eraseRSVPPost)
+	in(http.MethodGet, "/events/:event_id/invitations", s.invitationsPage)
+	in(http.MethodPost, "/events/:event_id/invitations", s.invitationsPost)
+	in(http.MethodGet, "/events/:event_id/email", s.emailPage)
+	in(http.MethodPost, "/events/:event_id/email/:delivery_id/retry", s.retryPost)
 }
 
 // consolePage marks the console's pages: personal, so never stored by a
@@ -240,6 +251,11 @@ var consoleDone = map[string]string{
 	"event-saved":     "The event is saved.",
 	"event-published": "The event is published.",
 	"event-cancelled": "The event is cancelled; the people who had replied are told.",
+	"seated":          "The person is going now; their invite is on its way.",
+	"removed":         "The RSVP is removed; the person is told, and a seat it held went to the next person on the waitlist.",
+	"erased":          "The person's name and e-mail address are erased.",
+	"invited":         "The invitations are on their way. Addresses invited before are not sent another.",
+	"retried":         "The e-mail is queued to be sent again.",
 }
 
 // renderConsole executes a console page into a buffer first, so that a
@@ -294,6 +310,11 @@ var consoleLabels = map[string]string{
 	"email":         "The e-mail address",
 	"role":          "The role",
 	"expires_at":    "The expiry",
+	"q":             "The search",
+	"status":        "The status",
+	"cursor":        "The page link",
+	"people":        "The list",
+	"message":       "The message",
 }
 
 // consoleID reads an id path parameter; one that cannot be an id is "not
