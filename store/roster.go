@@ -127,8 +127,8 @@ func (db *DB) FindRSVP(ctx context.Context, organiserID, eventID, rsvpID string)
 // of its group: anyone in the line, not only the first. On a full event
 // it takes s.AddSeat, which raises the capacity by one (domain
 // Event.Seat). The person is sent their invite in the same transaction.
-// Errors: ENOTFOUND for another group's event or an RSVP not of it,
-// ECONFLICT not_waitlisted, event_full (without AddSeat),
+// Seating someone going already changes nothing. Errors: ENOTFOUND for another group's event or an RSVP not of it,
+// ECONFLICT not_waitlisted (a cancelled RSVP), event_full (without AddSeat),
 // event_not_published, event_cancelled or event_over.
 func (db *DB) SeatRSVP(ctx context.Context, organiserID, eventID, rsvpID string, s domain.Seating) (domain.RSVPView, error) {
 	var v domain.RSVPView
@@ -144,6 +144,14 @@ func (db *DB) SeatRSVP(ctx context.Context, organiserID, eventID, rsvpID string,
 		if !ok {
 			return errRSVPNotFound
 		}
+		var g groupRow
+		if err := tx.Where("id = ?", ev.GroupID).Take(&g).Error; err != nil {
+			return err
+		}
+		if r.Status == string(domain.RSVPGoing) { // seated already (a form sent twice)
+			v = domain.RSVPView{RSVP: r.toDomain(), Event: ev.toDomain(), Group: g.toDomain()}
+			return nil
+		}
 		e := ev.toDomain()
 		capacity, err := e.Seat(r.toDomain(), s, db.now())
 		if err != nil {
@@ -157,25 +165,22 @@ func (db *DB) SeatRSVP(ctx context.Context, organiserID, eventID, rsvpID string,
 			}
 			return domain.ErrNotWaitlisted
 		}
-		ev.GoingCount++
-		ev.WaitlistCount--
-		if err := db.saveCounters(tx, &ev); err != nil {
-			return err
-		}
+		// The seat added first: the going count never exceeds the capacity.
 		if capacity != nil && (ev.Capacity == nil || *capacity != *ev.Capacity) {
 			ev.Capacity = capacity
 			if err := tx.Exec(`UPDATE events SET capacity = ?, updated_at = ? WHERE id = ?`, *capacity, now, ev.ID).Error; err != nil {
 				return err
 			}
 		}
+		ev.GoingCount++
+		ev.WaitlistCount--
+		if err := db.saveCounters(tx, &ev); err != nil {
+			return err
+		}
 		if _, err := db.enqueue(tx, ev.ID, domain.MessageGoing, ev.Sequence, "", []string{r.ID}); err != nil {
 			return err
 		}
 		r.Status, r.WaitlistSeq, r.Position, r.UpdatedAt = string(domain.RSVPGoing), nil, 0, now
-		var g groupRow
-		if err := tx.Where("id = ?", ev.GroupID).Take(&g).Error; err != nil {
-			return err
-		}
 		v = domain.RSVPView{RSVP: r.toDomain(), Event: ev.toDomain(), Group: g.toDomain()}
 		return nil
 	})
@@ -222,9 +227,10 @@ func (db *DB) RemoveRSVP(ctx context.Context, organiserID, eventID, rsvpID strin
 // of its group (after the address was fixed on the receiving side, or the
 // mail server's trouble passed): the delivery is queued again and its
 // send job inserted in the same transaction. Its last answer stays until
-// the next attempt replaces it. Errors: ENOTFOUND for another group's
+// the next attempt replaces it. One already queued (sent again a moment
+// ago, or still being tried) is returned as it is. Errors: ENOTFOUND for another group's
 // event or a delivery not of it, ECONFLICT delivery_not_failed for one
-// that is queued, sent or skipped, EGONE rsvp_erased when its recipient's
+// that was sent or skipped, EGONE rsvp_erased when its recipient's
 // data was erased.
 func (db *DB) RetryDelivery(ctx context.Context, organiserID, eventID, deliveryID string) (domain.Delivery, error) {
 	var d deliveryRow
@@ -239,6 +245,8 @@ func (db *DB) RetryDelivery(ctx context.Context, organiserID, eventID, deliveryI
 			return q.Error
 		case q.RowsAffected == 0:
 			return errDeliveryNotFound
+		case d.Status == string(domain.DeliveryQueued):
+			return nil // sent again already, or on its way: nothing to add
 		case d.Status != string(domain.DeliveryFailed):
 			return domain.Conflict(domain.ReasonDeliveryNotFailed, "Only an e-mail that failed can be sent again; this one is "+d.Status+".")
 		case d.Email == "":
@@ -250,7 +258,8 @@ func (db *DB) RetryDelivery(ctx context.Context, organiserID, eventID, deliveryI
 			return res.Error
 		}
 		if res.RowsAffected != 1 { // retried at the same moment by someone else
-			return domain.Conflict(domain.ReasonDeliveryNotFailed, "This e-mail is already being sent again.")
+			d.Status = string(domain.DeliveryQueued)
+			return nil
 		}
 		d.Status, d.UpdatedAt = string(domain.DeliveryQueued), now
 		_, err := db.jobs.InsertTx(tx.Statement.Context, sqlTx(tx), domain.SendEmailArgs{DeliveryID: d.ID},
