@@ -72,6 +72,7 @@ func newConsoleFixture(t *testing.T, ce *consoleEnv) *consoleFixture {
 		"group_id": f.group.ID, "organiser_id": extra.ID, "session_id": sessions[0].ID, "token_id": tok.ID,
 		"token": "not-a-real-token-but-long-enough-0123456789",
 	}
+	f.addPeople(t)
 	return f
 }
 
@@ -112,6 +113,19 @@ var consoleRoutesTable = []consoleRoute{
 	{method: "POST", path: "/manage/groups/:group_id/members", access: owner, ok: 303,
 		form: url.Values{"email": {"new-co@example.org"}, "role": {"organiser"}}},
 	{method: "POST", path: "/manage/groups/:group_id/members/:organiser_id/remove", access: owner, ok: 303},
+	// An event's people, invitations and e-mail (console_people.go): any
+	// organiser of the group. Each change done twice is harmless, so the
+	// owner's try after the co-organiser's gets the same answer.
+	{method: "GET", path: "/manage/events/:event_id/people", access: member, ok: 200},
+	{method: "GET", path: "/manage/events/:event_id/people.csv", access: member, ok: 200},
+	{method: "POST", path: "/manage/events/:event_id/people/:rsvp_id/seat", access: member, ok: 303, form: url.Values{"add_seat": {"1"}}},
+	{method: "POST", path: "/manage/events/:event_id/people/:rsvp_id/remove", access: member, ok: 303},
+	{method: "GET", path: "/manage/events/:event_id/people/:rsvp_id/erase", access: member, ok: 200},
+	{method: "POST", path: "/manage/events/:event_id/people/:rsvp_id/erase", access: member, ok: 303},
+	{method: "GET", path: "/manage/events/:event_id/invitations", access: member, ok: 200},
+	{method: "POST", path: "/manage/events/:event_id/invitations", access: member, ok: 303, form: url.Values{"people": {"Guest <guest@example.org>"}}},
+	{method: "GET", path: "/manage/events/:event_id/email", access: member, ok: 200},
+	{method: "POST", path: "/manage/events/:event_id/email/:delivery_id/retry", access: member, ok: 303},
 }
 
 // fill puts the fixture's ids in a route path.
