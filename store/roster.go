@@ -45,6 +45,9 @@ func (db *DB) SearchRSVPs(ctx context.Context, organiserID, eventID string, f do
 	if err != nil {
 		return domain.RosterPage{}, err
 	}
+	if dir == "" && from != "" { // a cursor of ListRSVPs: the page after
+		dir = rosterAfter
+	}
 	limit := pageSize(domain.ListOptions{Limit: f.Limit})
 	var rows []rsvpRow
 	err = db.tx(ctx, func(tx *gorm.DB) error {
