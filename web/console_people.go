@@ -149,6 +149,9 @@ type personRow struct {
 	// Seat, Remove and Erase say which actions the row offers; AddSeat
 	// that seating them adds a seat (the event is full).
 	Seat, AddSeat, Remove, Erase bool
+	// EraseURL is the page that asks before erasing, which comes back to
+	// the list as it was.
+	EraseURL string
 }
 
 type peopleData struct {
@@ -217,6 +220,7 @@ func (s *Server) renderPeople(c echo.Context, status int, q peopleQuery, n *noti
 			row.AddSeat = row.Seat && !e.HasFreeSeat()
 			row.Remove = r.Status != domain.RSVPCancelled && r.AttendedAt == nil
 			row.Erase = true
+			row.EraseURL = withQuery(peopleURL(e.ID)+"/"+url.PathEscape(r.ID)+"/erase", q.values(true), "")
 		}
 		d.Rows = append(d.Rows, row)
 	}

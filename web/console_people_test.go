@@ -231,7 +231,11 @@ func TestPeopleActions(t *testing.T) {
 		}
 
 		// Bob's data is erased, after a page that asks.
-		ask := b.get(base + "/" + bob.ID + "/erase?status=going")
+		link := regexp.MustCompile(`<a href="([^"]*/` + bob.ID + `/erase[^"]*)">`).FindStringSubmatch(going.Body)
+		if link == nil || html.UnescapeString(link[1]) != base+"/"+bob.ID+"/erase?status=going" {
+			t.Fatalf("the erase link: %q", link)
+		}
+		ask := b.get(html.UnescapeString(link[1]))
 		if ask.Status != http.StatusOK || !strings.Contains(ask.text(), bob.Email) || !strings.Contains(ask.text(), "cannot be undone") {
 			t.Fatalf("erase page: %d %s", ask.Status, ask.text())
 		}
