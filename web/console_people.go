@@ -203,6 +203,9 @@ func (s *Server) renderPeople(c echo.Context, status int, q peopleQuery, n *noti
 		return ferr
 	} else if fields != nil {
 		d.Errors = fields
+		if _, ok := fields["cursor"]; ok {
+			d.Errors["cursor"] = "This page link is out of date or broken."
+		}
 		if status < 400 {
 			status = http.StatusUnprocessableEntity
 		}
@@ -351,7 +354,11 @@ func (s *Server) peopleCSV(c echo.Context) error {
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+f.Event.Slug+`-people.csv"`)
+	name := f.Event.Slug
+	if name == "" { // a draft may have none yet
+		name = f.Event.ID
+	}
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`-people.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
 	if err := w.Write(peopleCSVHeader); err != nil {
