@@ -45,6 +45,16 @@ func (db *DB) FindOrganiser(ctx context.Context, id string) (domain.Organiser, e
 	return row.toDomain(), err
 }
 
+// FindOrganiserByEmail returns the organiser with an e-mail address,
+// compared as the sign-in form compares it (ENOTFOUND if none).
+func (db *DB) FindOrganiserByEmail(ctx context.Context, email string) (domain.Organiser, error) {
+	var row organiserRow
+	err := db.read(ctx, func(q *gorm.DB) error {
+		return q.Where("email_norm = ?", domain.NormalizeEmail(email)).Take(&row).Error
+	})
+	return row.toDomain(), err
+}
+
 // CountOrganisers returns how many organisers exist.
 func (db *DB) CountOrganisers(ctx context.Context) (int64, error) {
 	var n int64

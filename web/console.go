@@ -60,6 +60,7 @@ type ConsoleStore interface {
 	ConsoleAuth
 	ConsoleAccount
 	ConsoleGroups
+	ConsoleEvents
 	ConsolePeople
 }
 
@@ -103,6 +104,15 @@ func (s *Server) consoleRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 	in(http.MethodGet, "/groups/:group_id/members", s.membersPage)
 	in(http.MethodPost, "/groups/:group_id/members", s.addMemberPost)
 	in(http.MethodPost, "/groups/:group_id/members/:organiser_id/remove", s.removeMemberPost)
+	in(http.MethodGet, "/groups/:group_id/events/new", s.newEventPage)
+	in(http.MethodPost, "/groups/:group_id/events", s.createEventPost)
+	in(http.MethodGet, "/events/:event_id", s.eventConsolePage)
+	in(http.MethodGet, "/events/:event_id/edit", s.editEventPage)
+	in(http.MethodPost, "/events/:event_id/edit", s.editEventPost)
+	in(http.MethodPost, "/events/:event_id/publish", s.publishEventPost)
+	in(http.MethodGet, "/events/:event_id/cancel", s.cancelEventPage)
+	in(http.MethodPost, "/events/:event_id/cancel", s.cancelEventPost)
+	in(http.MethodPost, "/events/:event_id/duplicate", s.duplicateEventPost)
 	in(http.MethodGet, "/events/:event_id/people", s.peoplePage)
 	in(http.MethodGet, "/events/:event_id/people.csv", s.peopleCSV)
 	in(http.MethodPost, "/events/:event_id/people/:rsvp_id/seat", s.seatPost)
@@ -238,24 +248,25 @@ func (s *Server) consoleMeta(c echo.Context, title string) consoleMeta {
 // consoleDone are the notices a page shows after a form sent the browser
 // to it (?done=<key>). Only these texts can be shown this way.
 var consoleDone = map[string]string{
-	"group-created":   "The group is created.",
-	"group-saved":     "The group's settings are saved.",
-	"member-added":    "The co-organiser is added. They can sign in with their e-mail address.",
-	"member-removed":  "The co-organiser is removed; their door links no longer work.",
-	"session-ended":   "That browser is signed out.",
-	"token-revoked":   "The token is revoked: it no longer works.",
-	"signed-out":      "You are signed out.",
-	"signed-out-all":  "You are signed out everywhere, this browser included.",
-	"already-member":  "That person is already an organiser of this group.",
-	"event-created":   "The event is created as a draft: only organisers see it until you publish it.",
-	"event-saved":     "The event is saved.",
-	"event-published": "The event is published.",
-	"event-cancelled": "The event is cancelled; the people who had replied are told.",
-	"seated":          "The person is going now; their invite is on its way.",
-	"removed":         "The RSVP is removed; the person is told, and a seat it held went to the next person on the waitlist.",
-	"erased":          "The person's name and e-mail address are erased.",
-	"invited":         "The invitations are on their way. Addresses invited before are not sent another.",
-	"retried":         "The e-mail is queued to be sent again.",
+	"group-created":    "The group is created.",
+	"group-saved":      "The group's settings are saved.",
+	"member-added":     "The co-organiser is added. They can sign in with their e-mail address.",
+	"member-removed":   "The co-organiser is removed; their door links no longer work.",
+	"session-ended":    "That browser is signed out.",
+	"token-revoked":    "The token is revoked: it no longer works.",
+	"signed-out":       "You are signed out.",
+	"signed-out-all":   "You are signed out everywhere, this browser included.",
+	"already-member":   "That person is already an organiser of this group.",
+	"event-created":    "The event is created as a draft: only organisers see it until you publish it.",
+	"event-saved":      "The event is saved.",
+	"event-published":  "The event is published.",
+	"event-cancelled":  "The event is cancelled; the people who had replied are told.",
+	"event-duplicated": "This is a draft copy: check its details, then publish it.",
+	"seated":           "The person is going now; their invite is on its way.",
+	"removed":          "The RSVP is removed; the person is told, and a seat it held went to the next person on the waitlist.",
+	"erased":           "The person's name and e-mail address are erased.",
+	"invited":          "The invitations are on their way. Addresses invited before are not sent another.",
+	"retried":          "The e-mail is queued to be sent again.",
 }
 
 // renderConsole executes a console page into a buffer first, so that a
@@ -302,19 +313,38 @@ func fieldSentence(f domain.FieldError) string {
 
 // consoleLabels name the console forms' fields in the error sentences.
 var consoleLabels = map[string]string{
-	"name":          "The name",
-	"slug":          "The web address",
-	"description":   "The description",
-	"time_zone":     "The time zone",
-	"contact_email": "The contact address",
-	"email":         "The e-mail address",
-	"role":          "The role",
-	"expires_at":    "The expiry",
-	"q":             "The search",
-	"status":        "The status",
-	"cursor":        "The page link",
-	"people":        "The list",
-	"message":       "The message",
+	"name":                "The name",
+	"slug":                "The web address",
+	"description":         "The description",
+	"time_zone":           "The time zone",
+	"contact_email":       "The contact address",
+	"email":               "The e-mail address",
+	"role":                "The role",
+	"expires_at":          "The expiry",
+	"title":               "The title",
+	"kind":                "The kind of event",
+	"starts_at":           "The start",
+	"ends_at":             "The end",
+	"venue":               "A venue",
+	"venue.name":          "The venue's name",
+	"venue.address":       "The venue's address",
+	"online_url":          "The online link",
+	"capacity":            "The number of seats",
+	"rsvp_opens_at":       "The opening of replies",
+	"rsvp_closes_at":      "The closing of replies",
+	"rsvp_confirmation":   "Confirming by e-mail",
+	"hosts":               "The host",
+	"speakers":            "The speakers",
+	"speakers.name":       "The speaker's name",
+	"speakers.email":      "The speaker's address",
+	"speakers.talk_title": "The talk's title",
+	"speakers.slides_url": "The slides link",
+	"reason":              "The reason",
+	"q":                   "The search",
+	"status":              "The status",
+	"cursor":              "The page link",
+	"people":              "The list",
+	"message":             "The message",
 }
 
 // consoleID reads an id path parameter; one that cannot be an id is "not

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -41,6 +42,7 @@ type consoleFixture struct {
 	ce                 *consoleEnv
 	owner, co, outside domain.Organiser
 	group              domain.Group
+	event              domain.Event
 	// params are the path parameters of the routes, by name.
 	params map[string]string
 }
@@ -72,6 +74,10 @@ func newConsoleFixture(t *testing.T, ce *consoleEnv) *consoleFixture {
 		"group_id": f.group.ID, "organiser_id": extra.ID, "session_id": sessions[0].ID, "token_id": tok.ID,
 		"token": "not-a-real-token-but-long-enough-0123456789",
 	}
+	// A published event of the group, a fortnight away: it can be edited,
+	// published (again, harmlessly), cancelled and duplicated.
+	f.event = consoleFixtureEvent(t, ce, f.owner, f.group)
+	f.params["event_id"] = f.event.ID
 	f.addPeople(t)
 	return f
 }
@@ -113,6 +119,15 @@ var consoleRoutesTable = []consoleRoute{
 	{method: "POST", path: "/manage/groups/:group_id/members", access: owner, ok: 303,
 		form: url.Values{"email": {"new-co@example.org"}, "role": {"organiser"}}},
 	{method: "POST", path: "/manage/groups/:group_id/members/:organiser_id/remove", access: owner, ok: 303},
+	{method: "GET", path: "/manage/groups/:group_id/events/new", access: member, ok: 200},
+	{method: "POST", path: "/manage/groups/:group_id/events", access: member, ok: 303, form: consoleEventForm("Gophers and gløgg")},
+	{method: "GET", path: "/manage/events/:event_id", access: member, ok: 200},
+	{method: "GET", path: "/manage/events/:event_id/edit", access: member, ok: 200},
+	{method: "POST", path: "/manage/events/:event_id/edit", access: member, ok: 303, form: consoleEventForm("Gophers and gløgg, again")},
+	{method: "POST", path: "/manage/events/:event_id/publish", access: member, ok: 303},
+	{method: "GET", path: "/manage/events/:event_id/cancel", access: member, ok: 200},
+	{method: "POST", path: "/manage/events/:event_id/cancel", access: member, ok: 303, form: url.Values{"reason": {"The venue flooded."}}},
+	{method: "POST", path: "/manage/events/:event_id/duplicate", access: member, ok: 303, form: url.Values{"date": {"2099-01-15"}}},
 	// An event's people, invitations and e-mail (console_people.go): any
 	// organiser of the group. Each change done twice is harmless, so the
 	// owner's try after the co-organiser's gets the same answer.
@@ -126,6 +141,30 @@ var consoleRoutesTable = []consoleRoute{
 	{method: "POST", path: "/manage/events/:event_id/invitations", access: member, ok: 303, form: url.Values{"people": {"Guest <guest@example.org>"}}},
 	{method: "GET", path: "/manage/events/:event_id/email", access: member, ok: 200},
 	{method: "POST", path: "/manage/events/:event_id/email/:delivery_id/retry", access: member, ok: 303},
+}
+
+// consoleEventForm is the event form as a person fills it in: a meetup
+// in Oslo on a date far enough ahead for any test clock.
+func consoleEventForm(title string) url.Values {
+	return url.Values{"title": {title}, "kind": {"meetup"}, "time_zone": {"Europe/Oslo"},
+		"starts_at": {"2099-01-08T18:30"}, "ends_at": {"2099-01-08T21:00"}, "venue_name": {"Kulturhuset"},
+		"venue_address": {"Youngs gate 6, Oslo"}, "capacity": {"40"}, "waitlist": {"on"}}
+}
+
+// consoleFixtureEvent makes a published meetup of the group, a fortnight
+// after the store's now.
+func consoleFixtureEvent(t *testing.T, ce *consoleEnv, owner domain.Organiser, g domain.Group) domain.Event {
+	t.Helper()
+	start := ce.db.Clock().Now().Add(14 * 24 * time.Hour).Truncate(time.Minute)
+	e, err := ce.db.CreateEvent(ctx, owner.ID, g.ID, domain.Event{Title: "Fixture meetup", Kind: domain.KindMeetup,
+		StartsAt: start, EndsAt: start.Add(2 * time.Hour), Venue: &domain.Venue{Name: "Kulturhuset", Address: "Youngs gate 6"}, Waitlist: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err = ce.db.PublishEvent(ctx, owner.ID, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
 
 // fill puts the fixture's ids in a route path.

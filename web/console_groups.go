@@ -39,9 +39,10 @@ type consoleEvent struct {
 }
 
 type homeData struct {
-	Meta     consoleMeta
-	Groups   []groupItem
-	Upcoming []consoleEvent
+	Meta      consoleMeta
+	Groups    []groupItem
+	Upcoming  []consoleEvent
+	Attention []attentionItem
 }
 
 // homeUpcoming is how many upcoming events the home page lists.
@@ -73,6 +74,9 @@ func (s *Server) homePage(c echo.Context) error {
 	sortByStart(d.Upcoming)
 	if len(d.Upcoming) > homeUpcoming {
 		d.Upcoming = d.Upcoming[:homeUpcoming]
+	}
+	if d.Attention, err = s.attention(c, groups.Items); err != nil {
+		return err
 	}
 	return s.renderConsole(c, http.StatusOK, "home", d)
 }

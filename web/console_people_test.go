@@ -67,14 +67,20 @@ func (ce *consoleEnv) failFirst(owner domain.Organiser, e domain.Event, answer s
 	return p.Items[0].ID
 }
 
-// addPeople gives the fixture an event of its group with one person going
-// (whose invite failed) and one waitlisted: event_id, rsvp_id (the
-// waitlisted one) and delivery_id (the failed e-mail).
+// addPeople gives the fixture's event one seat, one person going (whose
+// invite failed) and one waitlisted: rsvp_id (the waitlisted one) and
+// delivery_id (the failed e-mail).
 func (f *consoleFixture) addPeople(t *testing.T) {
-	e := f.ce.event(f.owner, f.group, "Go night", 1)
+	one := 1
+	if _, err := f.ce.db.UpdateEvent(ctx, f.owner.ID, f.event.ID, domain.EventUpdate{Capacity: domain.Nullable[int]{Set: true, Value: &one}}); err != nil {
+		t.Fatal(err)
+	}
+	e := f.event
 	f.ce.rsvp(e, "Ada Going")
 	w := f.ce.rsvp(e, "Bob Waiting")
-	f.params["event_id"] = e.ID
+	if w.Status != domain.RSVPWaitlisted {
+		t.Fatalf("the fixture's second RSVP is %s", w.Status)
+	}
 	f.params["rsvp_id"] = w.ID
 	f.params["delivery_id"] = f.ce.failFirst(f.owner, e, "550 5.1.1 Recipient address rejected")
 }

@@ -3,10 +3,11 @@
 // store, the background jobs and the HTTP rooms (api, web, ops) are wired
 // together; nothing imports it.
 //
-//	convene serve                      start the HTTP service
-//	convene migrate                    apply database migrations
-//	convene organiser add --email E    create an organiser, print an API token
-//	convene version                    print the version
+//	convene serve                        start the HTTP service
+//	convene migrate                      apply database migrations
+//	convene organiser add --email E      create an organiser, print an API token
+//	convene organiser sign-in --email E  print a one-time link into the console
+//	convene version                      print the version
 package main
 
 import (
@@ -260,6 +261,7 @@ Usage:
   convene serve                               start the service
   convene migrate                             apply pending database migrations
   convene organiser add --email E [--name N]  create an organiser and print a new API token
+  convene organiser sign-in --email E         print a one-time link into the organiser console
   convene version                             print the version
   convene help                                show this help
 
@@ -300,14 +302,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		return cmdMigrate(ctx, args[1:], getenv, stdout, stderr)
 	case "organiser", "organizer":
-		if len(args) < 2 || args[1] != "add" {
-			if len(args) >= 2 && (args[1] == "--help" || args[1] == "-h" || args[1] == "help") {
-				fmt.Fprintln(stdout, "Usage: convene organiser add --email E [--name N]")
-				return nil
-			}
-			return usageError{"usage: convene organiser add --email E [--name N]"}
+		const organiserUsage = "usage: convene organiser add --email E [--name N]\n       convene organiser sign-in --email E"
+		switch {
+		case len(args) >= 2 && args[1] == "add":
+			return cmdOrganiserAdd(ctx, args[2:], getenv, stdout, stderr)
+		case len(args) >= 2 && args[1] == "sign-in":
+			return cmdOrganiserSignIn(ctx, args[2:], getenv, stdout, stderr)
+		case len(args) >= 2 && (args[1] == "--help" || args[1] == "-h" || args[1] == "help"):
+			fmt.Fprintln(stdout, "U"+organiserUsage[1:])
+			return nil
 		}
-		return cmdOrganiserAdd(ctx, args[2:], getenv, stdout, stderr)
+		return usageError{organiserUsage}
 	}
 	printUsage(stderr)
 	return usageError{fmt.Sprintf("unknown command %q", args[0])}
@@ -642,6 +647,13 @@ func cmdOrganiserAdd(ctx context.Context, args []string, getenv func(string) str
 	}
 	defer db.Close()
 	o, err := db.CreateOrganiser(ctx, *email, *name)
+	if domain.ErrorCode(err) == domain.ECONFLICT {
+		// Most often a co-organiser added to a group by address: they
+		// exist already and sign in as everyone does.
+		return fmt.Errorf("an organiser with this e-mail address already exists. They sign in at %s/manage/sign-in "+
+			"and make API tokens on their account page; to give them a sign-in link yourself, run: convene organiser sign-in --email %s",
+			cfg.BaseURL, *email)
+	}
 	if err != nil {
 		return errors.New(domain.ErrorMessage(err))
 	}
@@ -650,6 +662,44 @@ func cmdOrganiserAdd(ctx context.Context, args []string, getenv func(string) str
 		return err
 	}
 	fmt.Fprintln(stdout, raw)
+	return nil
+}
+
+// cmdOrganiserSignIn prints a one-time link into the console for an
+// organiser who exists, for an operator whose service sends no e-mail
+// yet, or who is helping someone in.
+func cmdOrganiserSignIn(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("organiser sign-in --email E",
+		fmt.Sprintf("Prints a link that signs the organiser with this address into the console.\nIt works once, within %d minutes.",
+			int(domain.SignInLinkLifetime.Minutes())))
+	email := fs.String("email", "", "the organiser's e-mail address (required)")
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return err
+	}
+	if *email == "" {
+		return usageError{"--email is required"}
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, cfg, newClock(), newLogger(io.Discard))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	o, err := db.FindOrganiserByEmail(ctx, *email)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return errors.New("no organiser has this e-mail address; create one with: convene organiser add --email " + *email)
+	}
+	if err != nil {
+		return err
+	}
+	link, err := db.CreateSignInLink(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, notifications.SignInURL(cfg.BaseURL, link))
 	return nil
 }
 

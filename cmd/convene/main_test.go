@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -327,5 +329,76 @@ func BenchmarkServeStartup(b *testing.B) {
 		}
 		cancel()
 		<-done
+	}
+}
+
+// TestCoOrganiserSignsIn: a co-organiser added to a group by address is an
+// organiser already, so "organiser add" cannot make them one; it says how
+// they get in instead, and "organiser sign-in" prints a link that takes
+// them into the console, where they can make their own API tokens.
+func TestCoOrganiserSignsIn(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"CONVENE_DATA_DIR": dir}
+	var out syncBuffer
+	if err := run(context.Background(), []string{"organiser", "add", "--email", "ada@example.org"}, envFrom(env), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(out.String())
+	in := startServe(t, map[string]string{"CONVENE_DATA_DIR": dir})
+	st, g := call(t, "POST", in.base+"/api/v1/groups", token, map[string]any{"name": "Oslo Gophers", "slug": "oslo-gophers", "time_zone": "Europe/Oslo"})
+	if st != 201 {
+		t.Fatalf("create group: %d %v", st, g)
+	}
+	if st, m := call(t, "POST", in.base+"/api/v1/groups/"+g["id"].(string)+"/members", token,
+		map[string]any{"email": "grace@example.org", "name": "Grace", "role": "organiser"}); st != 201 {
+		t.Fatalf("add member: %d %v", st, m)
+	}
+
+	err := run(context.Background(), []string{"organiser", "add", "--email", "Grace@example.org"}, envFrom(env), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "convene organiser sign-in --email Grace@example.org") {
+		t.Fatalf("organiser add for a co-organiser: %v, want the way in", err)
+	}
+	if err := run(context.Background(), []string{"organiser", "sign-in", "--email", "nobody@example.org"}, envFrom(env), io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "no organiser has this e-mail address") {
+		t.Fatalf("sign-in for a stranger: %v", err)
+	}
+	var linkOut syncBuffer
+	if err := run(context.Background(), []string{"organiser", "sign-in", "--email", "grace@example.org"}, envFrom(env), &linkOut, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	link := strings.TrimSpace(linkOut.String())
+	if !strings.HasPrefix(link, "http://127.0.0.1:8080/manage/sign-in/") {
+		t.Fatalf("printed %q, want a sign-in link alone", link)
+	}
+	// The link, followed in a browser: a page with a button, which signs in.
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	path := strings.TrimPrefix(link, "http://127.0.0.1:8080")
+	res, err := c.Get(in.base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(body)
+	if res.StatusCode != 200 || m == nil {
+		t.Fatalf("the link's page: %d\n%s", res.StatusCode, body)
+	}
+	res, err = c.PostForm(in.base+path, url.Values{"_csrf": {string(m[1])}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("signing in: %d", res.StatusCode)
+	}
+	res, err = c.Get(in.base + "/manage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), "Oslo Gophers") {
+		t.Fatalf("the console after signing in: %d\n%s", res.StatusCode, body)
 	}
 }
