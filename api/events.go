@@ -384,15 +384,65 @@ func (s *Server) listRSVPs(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := domain.RSVPFilter{ListOptions: opts, Status: domain.RSVPStatus(c.QueryParam("status"))}
+	f := domain.RosterFilter{Query: c.QueryParam("q"), Status: domain.RSVPStatus(c.QueryParam("status")),
+		Cursor: opts.Cursor, Limit: opts.Limit}
 	if f.Status != "" && !f.Status.Valid() {
 		return fieldError("status", "must be going, waitlisted or cancelled")
 	}
-	p, err := s.store.ListRSVPs(c.Request().Context(), me(c).ID, id, f)
+	switch c.QueryParam("checked_in") {
+	case "", "false":
+	case "true":
+		f.CheckedIn = true
+	default:
+		return fieldError("checked_in", "must be true or false")
+	}
+	p, err := s.store.SearchRSVPs(c.Request().Context(), me(c).ID, id, f)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, list(p, rsvpView))
+	return c.JSON(http.StatusOK, list(domain.Page[domain.RSVP]{Items: p.Items, NextCursor: p.NextCursor}, rsvpView))
+}
+
+type seatRequest struct {
+	AddSeat bool `json:"add_seat"`
+}
+
+// seatRSVP moves a waitlisted person to going by hand.
+func (s *Server) seatRSVP(c echo.Context) error {
+	id, err := idParam(c, "id", "event")
+	if err != nil {
+		return err
+	}
+	rid, err := idParam(c, "rsvp_id", "rsvp")
+	if err != nil {
+		return err
+	}
+	var req seatRequest
+	if err := decodeOptional(c, &req); err != nil {
+		return err
+	}
+	v, err := s.store.SeatRSVP(c.Request().Context(), me(c).ID, id, rid, domain.Seating{AddSeat: req.AddSeat})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, rsvpView(v.RSVP))
+}
+
+// removeRSVP cancels a person's RSVP for the organisers.
+func (s *Server) removeRSVP(c echo.Context) error {
+	id, err := idParam(c, "id", "event")
+	if err != nil {
+		return err
+	}
+	rid, err := idParam(c, "rsvp_id", "rsvp")
+	if err != nil {
+		return err
+	}
+	v, err := s.store.RemoveRSVP(c.Request().Context(), me(c).ID, id, rid)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, rsvpView(v.RSVP))
 }
 
 func (s *Server) listDeliveries(c echo.Context) error {
@@ -409,4 +459,21 @@ func (s *Server) listDeliveries(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, list(p, deliveryView))
+}
+
+// retryDelivery queues a failed e-mail again.
+func (s *Server) retryDelivery(c echo.Context) error {
+	id, err := idParam(c, "id", "event")
+	if err != nil {
+		return err
+	}
+	did, err := idParam(c, "delivery_id", "delivery")
+	if err != nil {
+		return err
+	}
+	d, err := s.store.RetryDelivery(c.Request().Context(), me(c).ID, id, did)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, deliveryView(d))
 }

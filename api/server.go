@@ -58,6 +58,9 @@ type EventStore interface {
 	PublishEvent(ctx context.Context, organiserID, eventID string) (domain.Event, error)
 	CancelEvent(ctx context.Context, organiserID, eventID, reason string) (domain.Event, error)
 	ListDeliveries(ctx context.Context, organiserID, eventID string, opts domain.ListOptions) (domain.Page[domain.Delivery], error)
+	// RetryDelivery queues a failed e-mail again: ENOTFOUND, ECONFLICT
+	// "delivery_not_failed", EGONE (erased).
+	RetryDelivery(ctx context.Context, organiserID, eventID, deliveryID string) (domain.Delivery, error)
 	FindPublicEvent(ctx context.Context, slug string) (domain.Event, domain.Group, error)
 	FindPublicGroup(ctx context.Context, slug string, since time.Time) (domain.Group, []domain.Event, error)
 	// GroupFeedVersion changes whenever FindPublicGroup's answer does
@@ -70,7 +73,16 @@ type EventStore interface {
 // feeds, confirmation links, and the organisers' lists.
 type RSVPStore interface {
 	CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) (domain.RSVPResult, error)
-	ListRSVPs(ctx context.Context, organiserID, eventID string, f domain.RSVPFilter) (domain.Page[domain.RSVP], error)
+	// SearchRSVPs is a page of an event's RSVPs found by name or address,
+	// status and attendance: ENOTFOUND, EINVALID.
+	SearchRSVPs(ctx context.Context, organiserID, eventID string, f domain.RosterFilter) (domain.RosterPage, error)
+	// SeatRSVP moves a waitlisted RSVP to going by hand (a seat added on
+	// a full event with AddSeat): ENOTFOUND, ECONFLICT "not_waitlisted",
+	// "event_full", "event_not_published", "event_cancelled", "event_over".
+	SeatRSVP(ctx context.Context, organiserID, eventID, rsvpID string, s domain.Seating) (domain.RSVPView, error)
+	// RemoveRSVP cancels an RSVP for the organisers: ENOTFOUND, ECONFLICT
+	// "already_attended", EGONE (erased).
+	RemoveRSVP(ctx context.Context, organiserID, eventID, rsvpID string) (domain.RSVPView, error)
 	FindRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPView, error)
 	CancelRSVPByToken(ctx context.Context, rawToken string) (domain.RSVPView, error)
 	// ReconfirmRSVPByToken records that the person still comes: ENOTFOUND,
@@ -304,6 +316,9 @@ func (s *Server) routes() {
 	auth.POST("/events/:id/cancel", s.cancelEvent)
 	auth.GET("/events/:id/rsvps", s.listRSVPs)
 	auth.GET("/events/:id/deliveries", s.listDeliveries)
+	auth.POST("/events/:id/deliveries/:delivery_id/retry", s.retryDelivery)
+	auth.POST("/events/:id/rsvps/:rsvp_id/seat", s.seatRSVP)
+	auth.DELETE("/events/:id/rsvps/:rsvp_id", s.removeRSVP)
 	auth.POST("/events/:id/invitations", s.createInvitations)
 	auth.GET("/events/:id/invitations", s.listInvitations)
 	auth.g.POST("/events/:id/checkins", s.checkIn, auth.auth, s.codes.Middleware)

@@ -181,16 +181,6 @@ func ContributionsCSV(rows []ContributionRecord) ([]byte, error) {
 	return buf.Bytes(), w.Error()
 }
 
-// CSVSafe neutralises a cell that a spreadsheet would read as a formula
-// (CSV injection): one that starts with = + - @, a tab or a carriage
-// return gets a single quote in front.
-func CSVSafe(cell string) string {
-	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
-		return "'" + cell
-	}
-	return cell
-}
-
 // PrefersCSV reports whether an Accept header asks for text/csv over
 // JSON: text/csv (or text/*) with a higher quality than application/json
 // (or application/*). A bare */* gets JSON.

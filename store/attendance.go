@@ -458,9 +458,6 @@ type doorRow struct {
 	SortKey string  `gorm:"column:sort_key;->"`
 }
 
-// likeEscaper makes a search term match itself in LIKE ... ESCAPE '\'.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-
 // SelfCheckIn records the attendance of the RSVP whose manage token is raw
 // when code is the event's room code and the check-in window is open.
 // Wrong codes are EINVALID (wrong_code); outside the window ECONFLICT

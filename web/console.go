@@ -66,6 +66,7 @@ type ConsoleStore interface {
 	ConsoleDoor
 	ConsoleSeries
 	ConsoleEvidence
+	ConsolePeople
 }
 
 // consolePrefix is where the console lives.
@@ -135,6 +136,16 @@ func (s *Server) consoleRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 	in(http.MethodGet, "/groups/:group_id/evidence", s.evidencePage)
 	in(http.MethodGet, "/groups/:group_id/evidence.csv", s.evidenceExport("csv"))
 	in(http.MethodGet, "/groups/:group_id/evidence.json", s.evidenceExport("json"))
+	in(http.MethodGet, "/events/:event_id/people", s.peoplePage)
+	in(http.MethodGet, "/events/:event_id/people.csv", s.peopleCSV)
+	in(http.MethodPost, "/events/:event_id/people/:rsvp_id/seat", s.seatPost)
+	in(http.MethodPost, "/events/:event_id/people/:rsvp_id/remove", s.removeRSVPPost)
+	in(http.MethodGet, "/events/:event_id/people/:rsvp_id/erase", s.eraseRSVPPage)
+	in(http.MethodPost, "/events/:event_id/people/:rsvp_id/erase", s.eraseRSVPPost)
+	in(http.MethodGet, "/events/:event_id/invitations", s.invitationsPage)
+	in(http.MethodPost, "/events/:event_id/invitations", s.invitationsPost)
+	in(http.MethodGet, "/events/:event_id/email", s.emailPage)
+	in(http.MethodPost, "/events/:event_id/email/:delivery_id/retry", s.retryPost)
 }
 
 // consolePage marks the console's pages: personal, so never stored by a
@@ -279,6 +290,11 @@ var consoleDone = map[string]string{
 	"passkey-added":    "The passkey is added: you can sign in with it.",
 	"passkey-renamed":  "The passkey is renamed.",
 	"passkey-removed":  "The passkey is removed: it no longer signs in.",
+	"seated":           "The person is going now; their invite is on its way.",
+	"removed":          "The RSVP is removed; the person is told, and a seat it held went to the next person on the waitlist.",
+	"erased":           "The person's name and e-mail address are erased.",
+	"invited":          "The invitations are on their way. Addresses invited before are not sent another.",
+	"retried":          "The e-mail is queued to be sent again.",
 }
 
 // renderConsole executes a console page into a buffer first, so that a
@@ -352,6 +368,11 @@ var consoleLabels = map[string]string{
 	"speakers.talk_title": "The talk's title",
 	"speakers.slides_url": "The slides link",
 	"reason":              "The reason",
+	"q":                   "The search",
+	"status":              "The status",
+	"cursor":              "The page link",
+	"people":              "The list",
+	"message":             "The message",
 }
 
 // consoleID reads an id path parameter; one that cannot be an id is "not

@@ -85,6 +85,7 @@ func newConsoleFixture(t *testing.T, ce *consoleEnv) *consoleFixture {
 	}
 	f.params["passkey_id"] = pk.ID
 	f.addDoorAndSeries(t)
+	f.addPeople(t)
 	return f
 }
 
@@ -96,6 +97,10 @@ type consoleRoute struct {
 	// that is allowed (a page 200, a form 303 to the next page).
 	form url.Values
 	ok   int
+	// on names, for a parameter, the fixture's value to use instead of
+	// the one by the parameter's name: the people routes use an RSVP in
+	// line, the door routes one that is going.
+	on map[string]string
 }
 
 // consoleRoutesTable is every console route. A route missing here fails
@@ -161,7 +166,24 @@ var consoleRoutesTable = []consoleRoute{
 	{method: "GET", path: "/manage/groups/:group_id/evidence", access: member, ok: 200},
 	{method: "GET", path: "/manage/groups/:group_id/evidence.csv", access: member, ok: 200},
 	{method: "GET", path: "/manage/groups/:group_id/evidence.json", access: member, ok: 200},
+	// An event's people, invitations and e-mail (console_people.go): any
+	// organiser of the group. Each change done twice is harmless, so the
+	// owner's try after the co-organiser's gets the same answer.
+	{method: "GET", path: "/manage/events/:event_id/people", access: member, on: peopleParams, ok: 200},
+	{method: "GET", path: "/manage/events/:event_id/people.csv", access: member, on: peopleParams, ok: 200},
+	{method: "POST", path: "/manage/events/:event_id/people/:rsvp_id/seat", access: member, on: peopleParams, ok: 303, form: url.Values{"add_seat": {"1"}}},
+	{method: "POST", path: "/manage/events/:event_id/people/:rsvp_id/remove", access: member, on: peopleParams, ok: 303},
+	{method: "GET", path: "/manage/events/:event_id/people/:rsvp_id/erase", access: member, on: peopleParams, ok: 200},
+	{method: "POST", path: "/manage/events/:event_id/people/:rsvp_id/erase", access: member, on: peopleParams, ok: 303},
+	{method: "GET", path: "/manage/events/:event_id/invitations", access: member, on: peopleParams, ok: 200},
+	{method: "POST", path: "/manage/events/:event_id/invitations", access: member, on: peopleParams, ok: 303, form: url.Values{"people": {"Guest <guest@example.org>"}}},
+	{method: "GET", path: "/manage/events/:event_id/email", access: member, on: peopleParams, ok: 200},
+	{method: "POST", path: "/manage/events/:event_id/email/:delivery_id/retry", access: member, on: peopleParams, ok: 303},
 }
+
+// peopleParams: the people, invitations and e-mail routes use the
+// fixture's event with one seat taken and one person in line.
+var peopleParams = map[string]string{"event_id": "people_event_id", "rsvp_id": "people_rsvp_id"}
 
 // consoleEventForm is the event form as a person fills it in: a meetup
 // in Oslo on a date far enough ahead for any test clock.
@@ -188,10 +210,14 @@ func consoleFixtureEvent(t *testing.T, ce *consoleEnv, owner domain.Organiser, g
 }
 
 // fill puts the fixture's ids in a route path.
-func (f *consoleFixture) fill(t *testing.T, path string) string {
+func (f *consoleFixture) fill(t *testing.T, r consoleRoute) string {
+	path := r.path
 	parts := strings.Split(path, "/")
 	for i, p := range parts {
 		if name, ok := strings.CutPrefix(p, ":"); ok {
+			if other, ok := r.on[name]; ok {
+				name = other
+			}
 			v, ok := f.params[name]
 			if !ok {
 				t.Fatalf("no value for %s in %s", name, path)
@@ -243,7 +269,7 @@ func TestConsoleAccess(t *testing.T) {
 
 func tryRoute(t *testing.T, ce *consoleEnv, r consoleRoute) {
 	f := newConsoleFixture(t, ce)
-	path := f.fill(t, r.path)
+	path := f.fill(t, r)
 	send := func(b *browser) page {
 		if r.method == http.MethodGet {
 			return b.get(path)
@@ -310,7 +336,7 @@ func TestConsoleCSRF(t *testing.T) {
 			f := newConsoleFixture(t, ce)
 			b := ce.browser()
 			b.signIn(f.owner)
-			path := f.fill(t, r.path)
+			path := f.fill(t, r)
 			before := b.get("/manage/account").text() + b.get("/manage/groups/"+f.group.ID+"/members").text()
 			form := url.Values{}
 			for k, v := range r.form {

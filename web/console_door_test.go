@@ -50,8 +50,8 @@ func (ce *consoleEnv) publishedEvent(owner domain.Organiser, g domain.Group, tit
 	return e
 }
 
-// rsvp makes a going RSVP.
-func (ce *consoleEnv) rsvp(e domain.Event, name string) domain.RSVP {
+// rsvpGoing makes a going RSVP.
+func (ce *consoleEnv) rsvpGoing(e domain.Event, name string) domain.RSVP {
 	ce.t.Helper()
 	res, err := ce.db.CreateRSVP(ctx, e.Slug, domain.RSVPInput{Name: name, Email: strings.ToLower(strings.Fields(name)[0]) + "-" + storetest.Unique() + "@example.org"})
 	if err != nil || res.RSVP.Status != domain.RSVPGoing {
@@ -78,7 +78,7 @@ func (ce *consoleEnv) weeklySeries(owner domain.Organiser, g domain.Group, title
 func (f *consoleFixture) addDoorAndSeries(t *testing.T) {
 	ce := f.ce
 	e := ce.publishedEvent(f.owner, f.group, "Go Night", ce.db.Clock().Now().Add(2*time.Hour))
-	r := ce.rsvp(e, "Ada Lovelace")
+	r := ce.rsvpGoing(e, "Ada Lovelace")
 	l, _, err := ce.db.CreateDoorLink(ctx, f.owner.ID, e.ID, "Front desk")
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +97,7 @@ func TestConsoleDoor(t *testing.T) {
 		o := ce.organiser("Olive")
 		g := ce.group(o, "Oslo Gophers")
 		e := ce.publishedEvent(o, g, "Go Night", db.Clock().Now().Add(time.Hour))
-		ada, grace := ce.rsvp(e, "Ada Lovelace"), ce.rsvp(e, "Grace Hopper")
+		ada, grace := ce.rsvpGoing(e, "Ada Lovelace"), ce.rsvpGoing(e, "Grace Hopper")
 		b := ce.browser()
 		b.signIn(o)
 		door := "/manage/events/" + e.ID + "/door"
@@ -159,7 +159,7 @@ func TestConsoleDoor(t *testing.T) {
 
 		// A check-in outside the door's hours is refused with a reason.
 		later := ce.publishedEvent(o, g, "Next Month", db.Clock().Now().Add(30*24*time.Hour))
-		r := ce.rsvp(later, "Ken Thompson")
+		r := ce.rsvpGoing(later, "Ken Thompson")
 		p = b.post("/manage/events/"+later.ID+"/door/people/"+r.ID+"/check-in", nil)
 		if p.Status != http.StatusConflict || !strings.Contains(p.text(), "Check-in is open from a day before the event") {
 			t.Errorf("check-in a month early: %d\n%s", p.Status, p.text())
@@ -179,7 +179,7 @@ func testConsoleDoorPages(t *testing.T, db *store.DB) {
 	g := ce.group(o, "Oslo Gophers")
 	e := ce.publishedEvent(o, g, "Big Night", db.Clock().Now().Add(time.Hour))
 	for i := range doorPageSize + 5 {
-		ce.rsvp(e, "Person "+string(rune('A'+i/26))+string(rune('a'+i%26)))
+		ce.rsvpGoing(e, "Person "+string(rune('A'+i/26))+string(rune('a'+i%26)))
 	}
 	b := ce.browser()
 	b.signIn(o)
@@ -205,7 +205,7 @@ func TestConsoleDoorLinks(t *testing.T) {
 		o := ce.organiser("Olive")
 		g := ce.group(o, "Oslo Gophers")
 		e := ce.publishedEvent(o, g, "Go Night", db.Clock().Now().Add(time.Hour))
-		ce.rsvp(e, "Ada Lovelace")
+		ce.rsvpGoing(e, "Ada Lovelace")
 		b := ce.browser()
 		b.signIn(o)
 		door := "/manage/events/" + e.ID + "/door"

@@ -72,7 +72,8 @@ type Invite struct {
 	// ConfirmBy is the deadline of a reconfirmation, for domain.MessageReconfirm.
 	ConfirmBy time.Time
 	// Why says why Convene cancelled the RSVP, for domain.MessageRSVPCancelled:
-	// domain.CancelNotReconfirmed, or "" when the attendee cancelled.
+	// domain.CancelNotReconfirmed or domain.CancelByOrganiser, or "" when
+	// the attendee cancelled.
 	Why string
 	// Repeat, when above zero, says a going or waitlisted e-mail is sent
 	// again because somebody replied again with the address (the how
@@ -327,8 +328,11 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 		ev.Status = calendar.StatusCancelled
 		attendee.PartStat = calendar.PartStatDeclined
 		v.Subject = "RSVP cancelled: " + v.Title + " — " + subjectDate
-		if in.Why == domain.CancelNotReconfirmed {
+		switch in.Why {
+		case domain.CancelNotReconfirmed:
 			v.Why = "You did not confirm in time that you are still coming, so your place went to the next person on the waitlist."
+		case domain.CancelByOrganiser:
+			v.Why = "The organisers removed your RSVP. If you think this is a mistake, reply to this e-mail."
 		}
 	case domain.MessageReminder:
 		if in.Before <= 0 {

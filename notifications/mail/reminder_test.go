@@ -78,3 +78,15 @@ func TestComposeReconfirm(t *testing.T) {
 		t.Errorf("release CANCEL (%s):\n%s", m.Method, m.Text)
 	}
 }
+
+// TestComposeRemovedByOrganisers: a cancellation the organisers made says
+// so, and how to object (Reply-To is the group's contact address).
+func TestComposeRemovedByOrganisers(t *testing.T) {
+	c := cancelledInvite(domain.RSVPCancelled)
+	c.Event.Status, c.Why = domain.EventPublished, domain.CancelByOrganiser
+	m := mustCompose(t, domain.MessageRSVPCancelled, c)
+	const says = "The organisers removed your RSVP. If you think this is a mistake, reply to this e-mail."
+	if !strings.Contains(m.Text, says) || !strings.Contains(m.HTML, says) || m.Method != "CANCEL" {
+		t.Errorf("removal CANCEL (%s):\n%s", m.Method, m.Text)
+	}
+}

@@ -1,0 +1,630 @@
+package web
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/convene/convene/domain"
+	"github.com/convene/convene/httpkit"
+	"github.com/convene/convene/notifications/present"
+)
+
+// An event's people, invitations and e-mails in the console: who replied
+// (searched, filtered, a page at a time), seating someone from the
+// waitlist, removing a reply, erasing a person's data, a CSV of the list;
+// inviting a pasted list of people; and what was e-mailed to whom, with a
+// failed e-mail sent again. Every change is the store's, with the
+// signed-in organiser's id, as through the JSON API.
+
+// ConsolePeople is what the people, invitations and e-mail pages need.
+type ConsolePeople interface {
+	FindEvent(ctx context.Context, organiserID, eventID string) (domain.Event, error)
+	SearchRSVPs(ctx context.Context, organiserID, eventID string, f domain.RosterFilter) (domain.RosterPage, error)
+	FindRSVP(ctx context.Context, organiserID, eventID, rsvpID string) (domain.RSVP, error)
+	SeatRSVP(ctx context.Context, organiserID, eventID, rsvpID string, s domain.Seating) (domain.RSVPView, error)
+	RemoveRSVP(ctx context.Context, organiserID, eventID, rsvpID string) (domain.RSVPView, error)
+	EraseRSVP(ctx context.Context, organiserID, eventID, rsvpID string) (domain.RSVPView, error)
+	CreateInvitations(ctx context.Context, organiserID, eventID string, req domain.InvitationRequest) (domain.InvitationBatch, error)
+	ListInvitations(ctx context.Context, organiserID, eventID string, f domain.InvitationFilter) (domain.Page[domain.Invitation], error)
+	ListDeliveries(ctx context.Context, organiserID, eventID string, opts domain.ListOptions) (domain.Page[domain.Delivery], error)
+	RetryDelivery(ctx context.Context, organiserID, eventID, deliveryID string) (domain.Delivery, error)
+}
+
+// peoplePageSize is how many people a page of the list shows.
+const peoplePageSize = 50
+
+// eventFrame is the event a page of the event's console is about, with
+// its group for the crumbs.
+type eventFrame struct {
+	Event domain.Event
+	Group domain.Group
+	loc   *time.Location
+	// When is the event's time, in its zone with the zone's name.
+	When string
+	URL  string // the event's console page
+}
+
+// loadEventFrame reads the event the path names, for the signed-in
+// organiser (another group's event is "not found").
+func (s *Server) loadEventFrame(c echo.Context) (eventFrame, error) {
+	id, err := consoleID(c, "event_id", "event")
+	if err != nil {
+		return eventFrame{}, err
+	}
+	ctx, o := c.Request().Context(), organiser(c)
+	e, err := s.store.FindEvent(ctx, o.ID, id)
+	if err != nil {
+		return eventFrame{}, err
+	}
+	g, _, err := s.store.FindGroup(ctx, o.ID, e.GroupID)
+	if err != nil {
+		return eventFrame{}, err
+	}
+	loc := present.Zone(e.TimeZone)
+	return eventFrame{Event: e, Group: g, loc: loc, URL: eventConsoleURL(e.ID),
+		When: present.Span(e.StartsAt, e.EndsAt, loc, present.ShortDate) + " " + present.ZoneLabel(loc, e.StartsAt)}, nil
+}
+
+// meta frames a page of the event's console titled title.
+func (s *Server) eventMeta(c echo.Context, f eventFrame, title string) consoleMeta {
+	m := s.consoleMeta(c, title)
+	m.Section = "home"
+	m.Crumbs = []pageLink{{URL: groupConsoleURL(f.Group.ID), Label: f.Group.Name}, {URL: f.URL, Label: f.Event.Title}}
+	return m
+}
+
+// at shows an instant in the event's zone.
+func (f eventFrame) at(t time.Time) string {
+	return t.In(f.loc).Format("2 Jan 2006, 15:04") + " " + present.ZoneAbbr(t.In(f.loc))
+}
+
+func peopleURL(eventID string) string { return eventConsoleURL(eventID) + "/people" }
+
+// peopleQuery is the list's search and filters as the page's GET form
+// sends them.
+type peopleQuery struct {
+	Q         string
+	Status    string
+	CheckedIn bool
+	Cursor    string
+}
+
+func readPeopleQuery(v url.Values) peopleQuery {
+	return peopleQuery{Q: strings.TrimSpace(v.Get("q")), Status: v.Get("status"), CheckedIn: v.Get("checked_in") == "1",
+		Cursor: v.Get("cursor")}
+}
+
+// values is the query as a URL query, without the cursor unless withCursor.
+func (q peopleQuery) values(withCursor bool) url.Values {
+	v := url.Values{}
+	if q.Q != "" {
+		v.Set("q", q.Q)
+	}
+	if q.Status != "" {
+		v.Set("status", q.Status)
+	}
+	if q.CheckedIn {
+		v.Set("checked_in", "1")
+	}
+	if withCursor && q.Cursor != "" {
+		v.Set("cursor", q.Cursor)
+	}
+	return v
+}
+
+func (q peopleQuery) filter() domain.RosterFilter {
+	return domain.RosterFilter{Query: q.Q, Status: domain.RSVPStatus(q.Status), CheckedIn: q.CheckedIn, Cursor: q.Cursor, Limit: peoplePageSize}
+}
+
+// withQuery adds a query (and a ?done= key) to a path.
+func withQuery(path string, v url.Values, done string) string {
+	if done != "" {
+		v.Set("done", done)
+	}
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
+}
+
+// personRow is one RSVP in the list.
+type personRow struct {
+	ID        string
+	Name      string
+	Email     string
+	Status    string
+	Position  int
+	Replied   string
+	CheckedIn string
+	WalkIn    bool
+	Erased    bool
+	// Seat, Remove and Erase say which actions the row offers; AddSeat
+	// that seating them adds a seat (the event is full).
+	Seat, AddSeat, Remove, Erase bool
+	// EraseURL is the page that asks before erasing, which comes back to
+	// the list as it was.
+	EraseURL string
+}
+
+type peopleData struct {
+	Meta     consoleMeta
+	Frame    eventFrame
+	Query    peopleQuery
+	Capacity string
+	Rows     []personRow
+	// Return is the list's query, which the row's forms send back so that
+	// the list comes back as it was.
+	Return  string
+	Action  string // the people page
+	CSVURL  string
+	NextURL string
+	PrevURL string
+	Errors  map[string]string
+	// Filtered says a search or filter is on (for the empty list's text).
+	Filtered bool
+	Statuses []struct{ Value, Label string }
+}
+
+// peopleStatuses are the filter's choices.
+var peopleStatuses = []struct{ Value, Label string }{
+	{"", "Everyone"}, {"going", "Going"}, {"waitlisted", "Waitlisted"}, {"cancelled", "Cancelled"},
+}
+
+// peoplePage lists the event's RSVPs, a page at a time.
+func (s *Server) peoplePage(c echo.Context) error {
+	return s.renderPeople(c, http.StatusOK, readPeopleQuery(c.QueryParams()), nil)
+}
+
+func (s *Server) renderPeople(c echo.Context, status int, q peopleQuery, n *notice) error {
+	f, err := s.loadEventFrame(c)
+	if err != nil {
+		return err
+	}
+	e := f.Event
+	d := peopleData{Meta: s.eventMeta(c, f, "People: "+e.Title), Frame: f, Query: q, Action: peopleURL(e.ID),
+		CSVURL: withQuery(peopleURL(e.ID)+".csv", q.values(false), ""), Return: q.values(true).Encode(),
+		Filtered: q.Q != "" || q.Status != "" || q.CheckedIn, Capacity: "no limit", Statuses: peopleStatuses}
+	if n != nil {
+		d.Meta.Notice = n
+	}
+	if e.Capacity != nil {
+		d.Capacity = strconv.Itoa(*e.Capacity) + " seats"
+	}
+	p, err := s.store.SearchRSVPs(c.Request().Context(), organiser(c).ID, e.ID, q.filter())
+	if fields, ferr := formErrors(err); ferr != nil {
+		return ferr
+	} else if fields != nil {
+		d.Errors = fields
+		if _, ok := fields["cursor"]; ok {
+			d.Errors["cursor"] = "This page link is out of date or broken."
+		}
+		if status < 400 {
+			status = http.StatusUnprocessableEntity
+		}
+		return s.renderConsole(c, status, "people", d)
+	}
+	live := e.Status == domain.EventPublished && s.now().Before(e.EndsAt)
+	for _, r := range p.Items {
+		row := personRow{ID: r.ID, Name: r.Name, Email: r.Email, Status: string(r.Status), Position: r.WaitlistPosition,
+			Replied: f.at(r.CreatedAt), WalkIn: r.WalkIn, Erased: r.ErasedAt != nil}
+		if r.AttendedAt != nil {
+			row.CheckedIn = f.at(*r.AttendedAt)
+		}
+		if !row.Erased {
+			row.Seat = live && r.Status == domain.RSVPWaitlisted
+			row.AddSeat = row.Seat && !e.HasFreeSeat()
+			row.Remove = r.Status != domain.RSVPCancelled && r.AttendedAt == nil
+			row.Erase = true
+			row.EraseURL = withQuery(peopleURL(e.ID)+"/"+url.PathEscape(r.ID)+"/erase", q.values(true), "")
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	if p.NextCursor != "" {
+		d.NextURL = withQuery(peopleURL(e.ID), peopleQuery{Q: q.Q, Status: q.Status, CheckedIn: q.CheckedIn, Cursor: p.NextCursor}.values(true), "")
+	}
+	if p.PrevCursor != "" {
+		d.PrevURL = withQuery(peopleURL(e.ID), peopleQuery{Q: q.Q, Status: q.Status, CheckedIn: q.CheckedIn, Cursor: p.PrevCursor}.values(true), "")
+	}
+	return s.renderConsole(c, status, "people", d)
+}
+
+// returnQuery is the list's query a row's form sent back (see
+// peopleData.Return): only the list's own parameters are kept.
+func returnQuery(c echo.Context) url.Values {
+	v, _ := url.ParseQuery(c.FormValue("return"))
+	return readPeopleQuery(v).values(true)
+}
+
+// personAction runs an action on one RSVP of the event and sends the
+// browser back to the list as it was, with a notice; a change the event
+// refuses (a conflict) shows the list again with the refusal.
+func (s *Server) personAction(c echo.Context, done string, act func(ctx context.Context, organiserID, eventID, rsvpID string) error) error {
+	eid, err := consoleID(c, "event_id", "event")
+	if err != nil {
+		return err
+	}
+	rid, err := consoleID(c, "rsvp_id", "RSVP")
+	if err != nil {
+		return err
+	}
+	back := returnQuery(c)
+	err = act(c.Request().Context(), organiser(c).ID, eid, rid)
+	switch domain.ErrorCode(err) {
+	case "":
+		return c.Redirect(http.StatusSeeOther, withQuery(peopleURL(eid), back, done))
+	case domain.ECONFLICT, domain.EGONE:
+		return s.renderPeople(c, httpkit.StatusOf(err).Status, readPeopleQuery(back), &notice{Kind: "error", Text: domain.ErrorMessage(err)})
+	}
+	return err
+}
+
+// seatPost moves someone from the waitlist to going; on a full event only
+// with add_seat=1, which adds a seat for them.
+func (s *Server) seatPost(c echo.Context) error {
+	add := c.FormValue("add_seat") == "1"
+	return s.personAction(c, "seated", func(ctx context.Context, o, e, r string) error {
+		_, err := s.store.SeatRSVP(ctx, o, e, r, domain.Seating{AddSeat: add})
+		return err
+	})
+}
+
+// removeRSVPPost cancels someone's RSVP; the person is told and the
+// waitlist moves up.
+func (s *Server) removeRSVPPost(c echo.Context) error {
+	return s.personAction(c, "removed", func(ctx context.Context, o, e, r string) error {
+		_, err := s.store.RemoveRSVP(ctx, o, e, r)
+		return err
+	})
+}
+
+type eraseRSVPData struct {
+	Meta   consoleMeta
+	Frame  eventFrame
+	Person personRow
+	Series bool
+	Action string
+	Back   string
+	Return string
+}
+
+// eraseRSVPPage asks before erasing a person's data: it cannot be undone.
+func (s *Server) eraseRSVPPage(c echo.Context) error {
+	f, err := s.loadEventFrame(c)
+	if err != nil {
+		return err
+	}
+	rid, err := consoleID(c, "rsvp_id", "RSVP")
+	if err != nil {
+		return err
+	}
+	r, err := s.store.FindRSVP(c.Request().Context(), organiser(c).ID, f.Event.ID, rid)
+	if err != nil {
+		return err
+	}
+	back := readPeopleQuery(c.QueryParams()).values(true)
+	d := eraseRSVPData{Meta: s.eventMeta(c, f, "Erase a person's data"), Frame: f, Series: f.Event.SeriesID != "",
+		Person: personRow{Name: r.Name, Email: r.Email, Status: string(r.Status), Erased: r.ErasedAt != nil},
+		Action: peopleURL(f.Event.ID) + "/" + url.PathEscape(r.ID) + "/erase", Back: withQuery(peopleURL(f.Event.ID), back, ""),
+		Return: back.Encode()}
+	d.Meta.Crumbs = append(d.Meta.Crumbs, pageLink{URL: peopleURL(f.Event.ID), Label: "People"})
+	return s.renderConsole(c, http.StatusOK, "erase_rsvp", d)
+}
+
+// erasePost erases the person's name and address (the store's erasure, as
+// the API's).
+func (s *Server) eraseRSVPPost(c echo.Context) error {
+	return s.personAction(c, "erased", func(ctx context.Context, o, e, r string) error {
+		_, err := s.store.EraseRSVP(ctx, o, e, r)
+		return err
+	})
+}
+
+// peopleCSVPage is how many RSVPs the CSV reads at a time.
+const peopleCSVPage = domain.MaxPageSize
+
+// peopleCSVHeader names the CSV's columns.
+var peopleCSVHeader = []string{"name", "email", "status", "waitlist_position", "replied_at", "checked_in_at", "walk_in", "cancelled_at", "erased"}
+
+// peopleCSV writes the list, with the page's search and filters, as CSV:
+// a page of RSVPs at a time, written out as it is read, so that a long
+// list is never held whole. Times are RFC 3339 in the event's zone.
+func (s *Server) peopleCSV(c echo.Context) error {
+	f, err := s.loadEventFrame(c)
+	if err != nil {
+		return err
+	}
+	q := readPeopleQuery(c.QueryParams())
+	q.Cursor = ""
+	filter := q.filter()
+	filter.Limit = peopleCSVPage
+	ctx, oid := c.Request().Context(), organiser(c).ID
+	// The first page before the answer starts, so that a bad filter is
+	// still a proper error.
+	p, err := s.store.SearchRSVPs(ctx, oid, f.Event.ID, filter)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	name := f.Event.Slug
+	if name == "" { // a draft may have none yet
+		name = f.Event.ID
+	}
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`-people.csv"`)
+	c.Response().WriteHeader(http.StatusOK)
+	w := csv.NewWriter(c.Response())
+	if err := w.Write(peopleCSVHeader); err != nil {
+		return err
+	}
+	stamp := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.In(f.loc).Format(time.RFC3339)
+	}
+	for {
+		for _, r := range p.Items {
+			pos := ""
+			if r.WaitlistPosition > 0 {
+				pos = strconv.Itoa(r.WaitlistPosition)
+			}
+			rec := []string{httpkit.CSVSafe(r.Name), httpkit.CSVSafe(r.Email), string(r.Status), pos, stamp(&r.CreatedAt),
+				stamp(r.AttendedAt), strconv.FormatBool(r.WalkIn), stamp(r.CancelledAt), strconv.FormatBool(r.ErasedAt != nil)}
+			if err := w.Write(rec); err != nil {
+				return err
+			}
+		}
+		w.Flush()
+		if err := w.Error(); err != nil {
+			return err
+		}
+		c.Response().Flush()
+		if p.NextCursor == "" {
+			return nil
+		}
+		filter.Cursor = p.NextCursor
+		if p, err = s.store.SearchRSVPs(ctx, oid, f.Event.ID, filter); err != nil {
+			// The answer has begun: it can only be cut short.
+			s.log.ErrorContext(ctx, "people CSV cut short", "event_id", f.Event.ID, "err", err)
+			return nil
+		}
+	}
+}
+
+// Invitations.
+
+// invitationsPageSize is how many invitations a page lists.
+const invitationsPageSize = 100
+
+type invitationRow struct {
+	Name, Email, Status, Sent, Answered, LastError string
+}
+
+type invitationsForm struct {
+	People  string
+	Message string
+	// Lines are the pasted lines that could not be read.
+	Lines  []domain.PastedLine
+	Errors map[string]string
+}
+
+type invitationsData struct {
+	Meta    consoleMeta
+	Frame   eventFrame
+	Form    invitationsForm
+	Rows    []invitationRow
+	Action  string
+	NextURL string
+	// FirstURL is the first page, when this is a later one.
+	FirstURL string
+	// Open says the event takes invitations now (published, RSVPs open).
+	Open bool
+	Max  int
+}
+
+func invitationsURL(eventID string) string { return eventConsoleURL(eventID) + "/invitations" }
+
+func (s *Server) invitationsPage(c echo.Context) error {
+	return s.renderInvitations(c, http.StatusOK, invitationsForm{}, nil)
+}
+
+func (s *Server) renderInvitations(c echo.Context, status int, form invitationsForm, n *notice) error {
+	f, err := s.loadEventFrame(c)
+	if err != nil {
+		return err
+	}
+	e := f.Event
+	d := invitationsData{Meta: s.eventMeta(c, f, "Invitations: "+e.Title), Frame: f, Form: form, Action: invitationsURL(e.ID),
+		Open: e.Status == domain.EventPublished && e.CheckAcceptsRSVP(s.now()) == nil, Max: domain.MaxInvitationsPerRequest}
+	if n != nil {
+		d.Meta.Notice = n
+	}
+	cursor := c.QueryParam("cursor")
+	p, err := s.store.ListInvitations(c.Request().Context(), organiser(c).ID, e.ID,
+		domain.InvitationFilter{ListOptions: domain.ListOptions{Limit: invitationsPageSize, Cursor: cursor}})
+	if domain.ErrorCode(err) == domain.EINVALID {
+		p, err = domain.Page[domain.Invitation]{}, nil // a stale cursor: the first page
+		cursor = ""
+	}
+	if err != nil {
+		return err
+	}
+	for _, i := range p.Items {
+		row := invitationRow{Name: i.Name, Email: i.Email, Status: string(i.Status), LastError: i.LastError}
+		if i.SentAt != nil {
+			row.Sent = f.at(*i.SentAt)
+		}
+		if i.RespondedAt != nil {
+			row.Answered = f.at(*i.RespondedAt)
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	if p.NextCursor != "" {
+		d.NextURL = invitationsURL(e.ID) + "?cursor=" + url.QueryEscape(p.NextCursor)
+	}
+	if cursor != "" {
+		d.FirstURL = invitationsURL(e.ID)
+	}
+	return s.renderConsole(c, status, "invitations", d)
+}
+
+// invitationsPost invites a pasted list of people. Lines that cannot be
+// read are listed with why, above the list as it was typed; nobody is
+// invited until every line reads.
+func (s *Server) invitationsPost(c echo.Context) error {
+	eid, err := consoleID(c, "event_id", "event")
+	if err != nil {
+		return err
+	}
+	form := invitationsForm{People: c.FormValue("people"), Message: strings.TrimSpace(c.FormValue("message"))}
+	people, bad := domain.ParseInvitees(form.People)
+	switch {
+	case len(bad) > 0:
+		form.Lines = bad
+		form.Errors = map[string]string{"people": pluralLines(len(bad))}
+	case len(people) == 0:
+		form.Errors = map[string]string{"people": "Paste at least one e-mail address."}
+	case len(people) > domain.MaxInvitationsPerRequest:
+		form.Errors = map[string]string{"people": "Invite at most " + strconv.Itoa(domain.MaxInvitationsPerRequest) + " people at a time."}
+	}
+	if form.Errors != nil {
+		return s.renderInvitations(c, http.StatusUnprocessableEntity, form, nil)
+	}
+	_, err = s.store.CreateInvitations(c.Request().Context(), organiser(c).ID, eid, domain.InvitationRequest{Recipients: people, Message: form.Message})
+	if fields, ferr := formErrors(err); ferr != nil {
+		if code := domain.ErrorCode(ferr); code == domain.ECONFLICT {
+			return s.renderInvitations(c, http.StatusConflict, form, &notice{Kind: "error", Text: domain.ErrorMessage(ferr)})
+		}
+		return ferr
+	} else if fields != nil {
+		form.Errors = fields
+		return s.renderInvitations(c, http.StatusUnprocessableEntity, form, nil)
+	}
+	return c.Redirect(http.StatusSeeOther, invitationsURL(eid)+"?done=invited")
+}
+
+func pluralLines(n int) string {
+	if n == 1 {
+		return "1 line could not be read: correct it below, then send the list again."
+	}
+	return strconv.Itoa(n) + " lines could not be read: correct them below, then send the list again."
+}
+
+// E-mail.
+
+// emailPageSize is how many e-mails a page lists.
+const emailPageSize = 100
+
+type emailRow struct {
+	ID, Name, Email, Kind, Status, Queued, Sent, LastError string
+	Attempts                                               int
+	Retry                                                  bool
+}
+
+type emailData struct {
+	Meta     consoleMeta
+	Frame    eventFrame
+	Rows     []emailRow
+	Action   string // the e-mail page
+	Cursor   string
+	NextURL  string
+	FirstURL string
+}
+
+func emailURL(eventID string) string { return eventConsoleURL(eventID) + "/email" }
+
+// messageKinds name the kinds of e-mail on the page.
+var messageKinds = map[domain.MessageKind]string{
+	domain.MessageGoing:          "Invite (going)",
+	domain.MessageWaitlisted:     "Place on the waitlist",
+	domain.MessageUpdated:        "Updated invite",
+	domain.MessageEventCancelled: "Event cancelled",
+	domain.MessageRSVPCancelled:  "RSVP cancelled",
+	domain.MessageReminder:       "Reminder",
+	domain.MessageReconfirm:      "Please reconfirm",
+	domain.MessageThankYou:       "Thank-you",
+	domain.MessageRepeat:         "Reply repeated",
+}
+
+// emailPage lists what was e-mailed about the event, to whom, when, and
+// what the mail server answered when it failed.
+func (s *Server) emailPage(c echo.Context) error {
+	return s.renderEmail(c, http.StatusOK, nil)
+}
+
+func (s *Server) renderEmail(c echo.Context, status int, n *notice) error {
+	f, err := s.loadEventFrame(c)
+	if err != nil {
+		return err
+	}
+	e := f.Event
+	cursor := c.QueryParam("cursor")
+	if c.Request().Method == http.MethodPost {
+		cursor = c.FormValue("cursor")
+	}
+	d := emailData{Meta: s.eventMeta(c, f, "E-mail: "+e.Title), Frame: f, Action: emailURL(e.ID), Cursor: cursor}
+	if n != nil {
+		d.Meta.Notice = n
+	}
+	p, err := s.store.ListDeliveries(c.Request().Context(), organiser(c).ID, e.ID, domain.ListOptions{Limit: emailPageSize, Cursor: cursor})
+	if domain.ErrorCode(err) == domain.EINVALID {
+		p, err = domain.Page[domain.Delivery]{}, nil
+		d.Cursor = ""
+	}
+	if err != nil {
+		return err
+	}
+	for _, m := range p.Items {
+		kind := messageKinds[m.Kind]
+		if kind == "" {
+			kind = string(m.Kind)
+		}
+		row := emailRow{ID: m.ID, Name: m.Name, Email: m.Email, Kind: kind, Status: string(m.Status), Queued: f.at(m.CreatedAt),
+			LastError: m.LastError, Attempts: m.Attempts, Retry: m.Status == domain.DeliveryFailed && m.Email != ""}
+		if m.SentAt != nil {
+			row.Sent = f.at(*m.SentAt)
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	if p.NextCursor != "" {
+		d.NextURL = emailURL(e.ID) + "?cursor=" + url.QueryEscape(p.NextCursor)
+	}
+	if d.Cursor != "" {
+		d.FirstURL = emailURL(e.ID)
+	}
+	return s.renderConsole(c, status, "email", d)
+}
+
+// retryPost sends a failed e-mail again and comes back to the same page of
+// the list.
+func (s *Server) retryPost(c echo.Context) error {
+	eid, err := consoleID(c, "event_id", "event")
+	if err != nil {
+		return err
+	}
+	did, err := consoleID(c, "delivery_id", "e-mail")
+	if err != nil {
+		return err
+	}
+	_, err = s.store.RetryDelivery(c.Request().Context(), organiser(c).ID, eid, did)
+	var de *domain.Error
+	if errors.As(err, &de) && (de.Code == domain.ECONFLICT || de.Code == domain.EGONE) {
+		return s.renderEmail(c, httpkit.StatusOf(err).Status, &notice{Kind: "error", Text: de.Message})
+	}
+	if err != nil {
+		return err
+	}
+	v := url.Values{}
+	if cur := c.FormValue("cursor"); cur != "" {
+		v.Set("cursor", cur)
+	}
+	return c.Redirect(http.StatusSeeOther, withQuery(emailURL(eid), v, "retried"))
+}
