@@ -283,17 +283,6 @@ func routeShape(p string) string {
 // maxConsolePages bounds the crawl.
 const maxConsolePages = 60
 
-// knownConsoleGaps are console pages that the pages link to but that do
-// not exist yet, each with why. A link to one of them is logged, not
-// failed; once the page exists it is checked like any other (remove the
-// entry then, and a broken link to it fails the test again).
-var knownConsoleGaps = map[string]string{
-	"/manage/events/:id/people":      "the people part of issue 15 (branch c15-people)",
-	"/manage/events/:id/invitations": "the people part of issue 15 (branch c15-people)",
-	"/manage/events/:id/email":       "the people part of issue 15 (branch c15-people)",
-	"/manage/events/:id/door":        "the door part of issue 15 (branch c15-door)",
-}
-
 // TestConsolePagesInBrowser signs in to the console with the link that
 // serve prints for the first organiser, follows every console link from
 // the home page (one page per route shape, GET only) and checks each page
@@ -354,10 +343,6 @@ func TestConsolePagesInBrowser(t *testing.T) {
 	// an error is broken, unless it is a known gap.
 	broken := func(shape, p string, st int) {
 		t.Helper()
-		if why, gap := knownConsoleGaps[shape]; gap && st == 404 {
-			t.Logf("KNOWN GAP: %s (%s) is HTTP 404: %s", shape, p, why)
-			return
-		}
 		t.Errorf("a console link leads to HTTP %d: %s (%s)", st, shape, p)
 	}
 	crawlStart := time.Now()
@@ -376,9 +361,6 @@ func TestConsolePagesInBrowser(t *testing.T) {
 		if st != 200 {
 			broken(v.shape, v.path, st)
 			continue
-		}
-		if why, gap := knownConsoleGaps[v.shape]; gap {
-			t.Logf("%s is listed in knownConsoleGaps (%s) but is there now: remove it from the list", v.shape, why)
 		}
 		links, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("a[href]"), a => a.href)`))
 		if err != nil {
