@@ -194,21 +194,67 @@ func (db *DB) AddMember(ctx context.Context, actorID, groupID, email, name strin
 			if err := tx.Create(&existing).Error; err != nil {
 				return err
 			}
-		} else if existing.Role != string(role) {
-			if existing.Role == string(domain.RoleOwner) {
-				if err := db.checkNotLastOwner(tx, groupID); err != nil {
-					return err
-				}
-			}
-			existing.Role = string(role)
-			if err := tx.Model(&memberRow{}).Where("group_id = ? AND organiser_id = ?", groupID, o.ID).Update("role", string(role)).Error; err != nil {
-				return err
-			}
+		} else if err := db.changeRole(tx, &existing, role); err != nil {
+			return err
 		}
 		m = domain.Member{OrganiserID: o.ID, Email: o.Email, Name: o.Name, Role: domain.Role(existing.Role), JoinedAt: existing.CreatedAt.UTC()}
 		return nil
 	})
 	return m, created, err
+}
+
+// SetMemberRole changes a member's role in a group; owners only, and the
+// last owner stays one. ENOTFOUND when the organiser is not a member.
+func (db *DB) SetMemberRole(ctx context.Context, actorID, groupID, organiserID string, role domain.Role) (domain.Member, error) {
+	if !role.Valid() {
+		var v domain.Validation
+		v.Add("role", "must be \"owner\" or \"organiser\"")
+		return domain.Member{}, v.Err()
+	}
+	var m domain.Member
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		actorRole, err := db.role(tx, groupID, actorID, true)
+		if err != nil {
+			return err
+		}
+		if actorRole != domain.RoleOwner {
+			return errNotOwner
+		}
+		var existing memberRow
+		res := tx.Where("group_id = ? AND organiser_id = ?", groupID, organiserID).Limit(1).Find(&existing)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return &domain.Error{Code: domain.ENOTFOUND, Reason: domain.ReasonMemberNotFound, Message: "No such member in this group."}
+		}
+		if err := db.changeRole(tx, &existing, role); err != nil {
+			return err
+		}
+		var o organiserRow
+		if err := tx.Where("id = ?", organiserID).Take(&o).Error; err != nil {
+			return err
+		}
+		m = domain.Member{OrganiserID: o.ID, Email: o.Email, Name: o.Name, Role: domain.Role(existing.Role), JoinedAt: existing.CreatedAt.UTC()}
+		return nil
+	})
+	return m, err
+}
+
+// changeRole gives a member row its new role, refusing to demote the
+// group's last owner.
+func (db *DB) changeRole(tx *gorm.DB, existing *memberRow, role domain.Role) error {
+	if existing.Role == string(role) {
+		return nil
+	}
+	if existing.Role == string(domain.RoleOwner) {
+		if err := db.checkNotLastOwner(tx, existing.GroupID); err != nil {
+			return err
+		}
+	}
+	existing.Role = string(role)
+	return tx.Model(&memberRow{}).Where("group_id = ? AND organiser_id = ?", existing.GroupID, existing.OrganiserID).
+		Update("role", string(role)).Error
 }
 
 func (db *DB) createOrganiserRow(tx *gorm.DB, email, name string) (organiserRow, error) {

@@ -203,6 +203,29 @@ func TestMembers(t *testing.T) {
 			_, _, err := db.AddMember(ctx, owner.ID, g.ID, owner.Email, "", domain.RoleOrganiser)
 			wantCode(t, err, domain.ECONFLICT, "last_owner")
 		})
+		t.Run("SetMemberRole", func(t *testing.T) {
+			_, err := db.SetMemberRole(ctx, m.OrganiserID, g.ID, owner.ID, domain.RoleOrganiser)
+			wantCode(t, err, domain.EFORBIDDEN, "owner_required")
+			stranger, _ := db.CreateOrganiser(ctx, email("stranger"), "")
+			_, err = db.SetMemberRole(ctx, stranger.ID, g.ID, m.OrganiserID, domain.RoleOwner)
+			wantCode(t, err, domain.ENOTFOUND, "")
+			_, err = db.SetMemberRole(ctx, owner.ID, g.ID, stranger.ID, domain.RoleOwner)
+			wantCode(t, err, domain.ENOTFOUND, "member_not_found")
+			_, err = db.SetMemberRole(ctx, owner.ID, g.ID, owner.ID, domain.RoleOrganiser)
+			wantCode(t, err, domain.ECONFLICT, "last_owner")
+			_, err = db.SetMemberRole(ctx, owner.ID, g.ID, m.OrganiserID, "admin")
+			wantCode(t, err, domain.EINVALID, "")
+			// Promoted, and back: the co-organiser's role is what was set.
+			for _, role := range []domain.Role{domain.RoleOwner, domain.RoleOrganiser} {
+				got, err := db.SetMemberRole(ctx, owner.ID, g.ID, m.OrganiserID, role)
+				if err != nil || got.Role != role || got.Email != coAddr {
+					t.Fatalf("set role %s: %+v %v", role, got, err)
+				}
+				if _, r, err := db.FindGroup(ctx, m.OrganiserID, g.ID); err != nil || r != role {
+					t.Fatalf("the co-organiser's role is %s (%v), want %s", r, err, role)
+				}
+			}
+		})
 		t.Run("PromoteThenOwnerMayLeave", func(t *testing.T) {
 			m2, created, err := db.AddMember(ctx, owner.ID, g.ID, strings.ToUpper(coAddr), "", domain.RoleOwner)
 			if err != nil || created || m2.Role != domain.RoleOwner {

@@ -53,6 +53,7 @@ type ConsoleGroups interface {
 	ListMembers(ctx context.Context, organiserID, groupID string, opts domain.ListOptions) (domain.Page[domain.Member], error)
 	AddMember(ctx context.Context, actorID, groupID, email, name string, role domain.Role) (domain.Member, bool, error)
 	RemoveMember(ctx context.Context, actorID, groupID, organiserID string) error
+	SetMemberRole(ctx context.Context, actorID, groupID, organiserID string, role domain.Role) (domain.Member, error)
 	ListEvents(ctx context.Context, organiserID, groupID string, f domain.EventFilter) (domain.Page[domain.Event], error)
 }
 
@@ -109,6 +110,7 @@ func (s *Server) consoleRoutes(e *echo.Echo, csrf echo.MiddlewareFunc) {
 	in(http.MethodGet, "/groups/:group_id/members", s.membersPage)
 	in(http.MethodPost, "/groups/:group_id/members", s.addMemberPost)
 	in(http.MethodPost, "/groups/:group_id/members/:organiser_id/remove", s.removeMemberPost)
+	in(http.MethodPost, "/groups/:group_id/members/:organiser_id/role", s.memberRolePost)
 	in(http.MethodGet, "/groups/:group_id/events/new", s.newEventPage)
 	in(http.MethodPost, "/groups/:group_id/events", s.createEventPost)
 	in(http.MethodGet, "/events/:event_id", s.eventConsolePage)
@@ -281,7 +283,8 @@ var consoleDone = map[string]string{
 	"token-revoked":    "The token is revoked: it no longer works.",
 	"signed-out":       "You are signed out.",
 	"signed-out-all":   "You are signed out everywhere, this browser included.",
-	"already-member":   "That person is already an organiser of this group.",
+	"role-saved":       "The role is changed.",
+	"already-member":   "That person is already an organiser of this group; their role is the one you chose.",
 	"event-created":    "The event is created as a draft: only organisers see it until you publish it.",
 	"event-saved":      "The event is saved.",
 	"event-published":  "The event is published.",

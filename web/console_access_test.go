@@ -130,6 +130,7 @@ var consoleRoutesTable = []consoleRoute{
 	{method: "POST", path: "/manage/groups/:group_id/members", access: owner, ok: 303,
 		form: url.Values{"email": {"new-co@example.org"}, "role": {"organiser"}}},
 	{method: "POST", path: "/manage/groups/:group_id/members/:organiser_id/remove", access: owner, ok: 303},
+	{method: "POST", path: "/manage/groups/:group_id/members/:organiser_id/role", access: owner, ok: 303, form: url.Values{"role": {"owner"}}},
 	{method: "GET", path: "/manage/groups/:group_id/events/new", access: member, ok: 200},
 	{method: "POST", path: "/manage/groups/:group_id/events", access: member, ok: 303, form: consoleEventForm("Gophers and gløgg")},
 	{method: "GET", path: "/manage/events/:event_id", access: member, ok: 200},

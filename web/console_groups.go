@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -195,8 +196,18 @@ type consoleGroupData struct {
 	Upcoming  []consoleEvent
 	Drafts    []consoleEvent
 	Past      []consoleEvent
+	PastDays  int
 	Links     []pageLink
+	// FeedURL is the group's public calendar feed, FeedWebcal the same
+	// for calendar apps.
+	FeedURL    string
+	FeedWebcal template.URL
+	// EvidenceURL is the group's contribution records.
+	EvidenceURL string
 }
+
+// pastDays is how far back a group's page lists past events.
+const pastDays = 90
 
 // groupConsolePage is a group's page: its events, with links to its other
 // pages.
@@ -231,6 +242,24 @@ func (s *Server) groupConsolePage(c echo.Context) error {
 			d.Upcoming = append(d.Upcoming, it)
 		}
 	}
+	// The past: the last 90 days' events (older ones are in the group's
+	// evidence), the latest first.
+	past, err := s.store.ListEvents(ctx, o.ID, g.ID, domain.EventFilter{From: ptrTime(now.Add(-pastDays * 24 * time.Hour)), To: ptrTime(now.Add(-12 * time.Hour)),
+		ListOptions: domain.ListOptions{Limit: domain.MaxPageSize}})
+	if err != nil {
+		return err
+	}
+	for _, e := range past.Items {
+		if e.Status != domain.EventDraft {
+			d.Past = append(d.Past, s.consoleEvent(e, g))
+		}
+	}
+	sortByStart(d.Past)
+	slices.Reverse(d.Past)
+	d.PastDays = pastDays
+	d.FeedURL = s.cfg.BaseURL + "/api/v1/public/groups/" + url.PathEscape(g.Slug) + "/calendar.ics"
+	d.FeedWebcal = webcalURL(d.FeedURL)
+	d.EvidenceURL = groupConsoleURL(g.ID) + "/evidence"
 	base := groupConsoleURL(g.ID)
 	d.Links = []pageLink{{URL: base + "/members", Label: "Co-organisers"}, {URL: base + "/settings", Label: "Settings"}}
 	d.Links = append(d.Links, pageLink{URL: base + "/series", Label: "Series"}, pageLink{URL: base + "/evidence", Label: "Evidence"})
@@ -369,6 +398,23 @@ func (s *Server) removeMemberPost(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, groupConsoleURL(id)+"/members?done=member-removed")
+}
+
+// memberRolePost changes a co-organiser's role (owners only; the last
+// owner stays one).
+func (s *Server) memberRolePost(c echo.Context) error {
+	id, err := consoleID(c, "group_id", "group")
+	if err != nil {
+		return err
+	}
+	who, err := consoleID(c, "organiser_id", "member")
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.SetMemberRole(c.Request().Context(), organiser(c).ID, id, who, domain.Role(c.FormValue("role"))); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, groupConsoleURL(id)+"/members?done=role-saved")
 }
 
 // commonZones are the time zones the forms suggest; any IANA name is
