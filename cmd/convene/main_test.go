@@ -68,7 +68,11 @@ var listenRE = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
 
 func startServe(t testing.TB, env map[string]string) *instance {
 	t.Helper()
-	env["CONVENE_LISTEN"] = "127.0.0.1:0"
+	// A test that needs a known address (a host name in the base URL,
+	// such as localhost for passkeys) gives CONVENE_LISTEN itself.
+	if env["CONVENE_LISTEN"] == "" {
+		env["CONVENE_LISTEN"] = "127.0.0.1:0"
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	in := &instance{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	done := make(chan error, 1)
