@@ -397,7 +397,7 @@ func (s *Server) renderSeriesPage(c echo.Context, status int, moveID, moveErr st
 	base := seriesConsoleURL(x.ID)
 	d := seriesConsoleData{Meta: s.consoleMeta(c, x.Title), Series: x, Rule: present.Schedule(x, loc), RRule: x.RRule,
 		PublicURL: "/s/" + url.PathEscape(x.Slug), EditURL: base + "/edit", Base: base, Ended: x.EndedAt != nil,
-		Zone: present.ZoneLabel(loc, s.now())}
+		Zone: loc.String()}
 	d.Meta.Section = "home"
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}, {URL: groupConsoleURL(g.ID) + "/series", Label: "Series"}}
 	now := s.now()
