@@ -453,6 +453,14 @@ func TestBrowserConsoleJourney(t *testing.T) {
 		t.Fatalf("making a door link led to HTTP %d on %s:\n%s", st, org.location(), org.pageText())
 	}
 	doorLink := org.text("#new-door-link")
+	// The answer opens at the links, so that the new one is on the screen
+	// without scrolling down to it.
+	if got := org.eval(`(() => { const r = document.getElementById("new-door-link").getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight ? "on screen" : "at " + Math.round(r.top) + " px of " + innerHeight })()`); got != "on screen" {
+		t.Errorf("after making a door link, the new link is not on the screen: it is %s", got)
+	}
+	if got := org.pageText(); !regexp.MustCompile(`Times are in the event's zone \(America/New_York, E[SD]T\)\.`).MatchString(got) {
+		t.Errorf("the Door page does not say its times are in the event's zone:\n%s", got)
+	}
 	checkedStep(org, "door-link-made")
 	staff := browser.newTab(t)
 	if st := staff.open(local(doorLink)); st != 200 {
@@ -535,6 +543,10 @@ func TestBrowserConsoleJourney(t *testing.T) {
 	}
 	if mail.Method != "CANCEL" {
 		t.Errorf("the cancellation e-mail's calendar method is %q, want CANCEL", mail.Method)
+	}
+	// The waitlisted are told too, as the cancel page said.
+	if mail := waitForMail(t, sink, "linus@example.org", "Cancelled: Gophers abroad: New York", 20*time.Second); !strings.Contains(strings.Join(strings.Fields(mail.Text), " "), reason) {
+		t.Errorf("the cancellation e-mail to Linus does not give the reason:\n%s", mail.Text)
 	}
 	t.Logf("the journey took %v; %d pages checked with axe-core", time.Since(began).Round(time.Millisecond), checked)
 }
