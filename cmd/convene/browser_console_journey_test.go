@@ -210,8 +210,8 @@ func waitForMail(t *testing.T, sink *smtptest.Server, to, prefix string, timeout
 // waitlisted); the organiser sees them on the People page, downloads the
 // CSV, makes a door-staff link that works in a third tab, checks the
 // attendee in on the Door page, sees the count on the event page, and
-// cancels the event with a reason, which the public page shows and the
-// going attendee is e-mailed. Each step is photographed; the pages in
+// cancels the event with a reason, which the public page shows and both
+// attendees (going and waitlisted) are e-mailed. Each step is photographed; the pages in
 // states that the crawl of TestConsolePagesInBrowser does not reach (a new
 // door link, a check-in, a cancelled event, the staff's door page) are
 // checked with axe-core when it is installed.
