@@ -47,10 +47,10 @@ func (b *browserTab) addVirtualAuthenticator() {
 	}
 }
 
-// press clicks the element that the CSS selector names and waits for the
+// pressCSS clicks the element that the CSS selector names and waits for the
 // page it leads to, however late (a script's fetches first); it returns
 // that page's HTTP status.
-func (b *browserTab) press(css string) int {
+func (b *browserTab) pressCSS(css string) int {
 	b.t.Helper()
 	ctx, cancel := b.step()
 	defer cancel()
@@ -129,7 +129,7 @@ func TestBrowserConsolePasskeyAndSeries(t *testing.T) {
 		t.Errorf("before adding one, the account page does not say there is no passkey:\n%s", txt)
 	}
 	b.fill("passkey-name", "Work laptop")
-	if st := b.press("#passkey-register"); st != 200 {
+	if st := b.pressCSS("#passkey-register"); st != 200 {
 		t.Fatalf("adding the passkey led to HTTP %d on %s", st, b.location())
 	}
 	if got := b.eval(`location.pathname + location.search`); got != "/manage/account?done=passkey-added" {
@@ -142,14 +142,14 @@ func TestBrowserConsolePasskeyAndSeries(t *testing.T) {
 	b.screenshot("passkey-added")
 
 	// 3. Out, and in again with the passkey alone.
-	if st := b.press(`form.sign-out button`); st != 200 || b.path() != "/manage/sign-in" {
+	if st := b.pressCSS(`form.sign-out button`); st != 200 || b.path() != "/manage/sign-in" {
 		t.Fatalf("signing out led to HTTP %d on %s", st, b.location())
 	}
 	if got := b.eval(`String(document.querySelector("#email").value)`); got != "" {
 		t.Fatalf("the sign-in page has an address filled in: %q", got)
 	}
 	b.screenshot("signed-out")
-	if st := b.press("#passkey-sign-in"); st != 200 || b.path() != "/manage/" {
+	if st := b.pressCSS("#passkey-sign-in"); st != 200 || b.path() != "/manage/" {
 		t.Fatalf("signing in with the passkey led to HTTP %d on %s", st, b.location())
 	}
 	if got := b.text("h1"); got == "" || strings.Contains(b.pageText(), "E-mail me a sign-in link") {
@@ -266,12 +266,12 @@ func TestBrowserConsolePasskeyAndSeries(t *testing.T) {
 
 	// The first date cancelled, the second moved to the Wednesday after
 	// at 18:00.
-	if st := b.press("#" + ids[0] + ` form[action$="/cancel"] button`); st != 200 || b.path() != seriesPath {
+	if st := b.pressCSS("#" + ids[0] + ` form[action$="/cancel"] button`); st != 200 || b.path() != seriesPath {
 		t.Fatalf("cancelling a date led to HTTP %d on %s", st, b.location())
 	}
 	moved := time.Date(dates[1].Year(), dates[1].Month(), dates[1].Day()+1, 18, 0, 0, 0, berlin)
 	b.setValue("move-"+strings.TrimPrefix(ids[1], "d-"), moved.Format("2006-01-02T15:04"))
-	if st := b.press("#" + ids[1] + ` form[action$="/move"] button`); st != 200 || b.path() != seriesPath {
+	if st := b.pressCSS("#" + ids[1] + ` form[action$="/move"] button`); st != 200 || b.path() != seriesPath {
 		t.Fatalf("moving a date led to HTTP %d on %s:\n%s", st, b.location(), b.pageText())
 	}
 	got = rows()
