@@ -408,6 +408,24 @@ func TestConsolePagesInBrowser(t *testing.T) {
 	// Pages that no link leads to: not found, and a form sent back with
 	// its errors.
 	check("not-found", "/manage/groups/"+strings.Repeat("0", 26), 404)
+	// The crawl saw one event's people (perhaps nobody's); the event with
+	// replies has a page of people, and each an erase page that asks first.
+	if st := b.open(in.base + "/manage/"); st != 200 {
+		t.Fatalf("home: HTTP %d", st)
+	}
+	event := b.eval(`(Array.from(document.querySelectorAll("a")).find(a => a.textContent.trim() === "Essentials: Q1") || {href: ""}).href`)
+	if !strings.HasPrefix(event, in.base+"/manage/events/") {
+		t.Fatalf("the home page has no link to the seeded event (%q)", event)
+	}
+	check("people-with-replies", strings.TrimPrefix(event, in.base)+"/people", 200)
+	erase := b.eval(`(document.querySelector('a[href*="/erase"]') || {href: ""}).href`)
+	if !strings.Contains(erase, "/people/") {
+		t.Fatalf("the people page offers no erasure (%q)", erase)
+	}
+	check("erase-asks-first", strings.TrimPrefix(erase, in.base), 200)
+	if got := b.text("h1"); !strings.Contains(got, "Erase") {
+		t.Errorf("the erase page's heading is %q", got)
+	}
 
 	// The keyboard alone: the first Tab reaches the skip link, and a group
 	// is made from the form without a mouse, once with a field missing.
