@@ -61,7 +61,7 @@ func PublishSeries(v domain.SeriesView, now time.Time, o FeedOptions) ([]byte, e
 	var extra []Event
 	for _, oc := range v.Occurrences {
 		cancelled := oc.Status == domain.EventCancelled
-		if oc.InRule && (rule == "" || oc.OccurrenceStart.After(held)) {
+		if s.EndedAt != nil && oc.InRule && (rule == "" || oc.OccurrenceStart.After(held)) {
 			// After the last session held, the rule gives nothing: an
 			// EXDATE or RECURRENCE-ID there would name no occurrence.
 			continue
