@@ -24,6 +24,7 @@ import (
 type received struct {
 	To, Subject, MessageID string
 	Text                   string
+	HTML                   string // the text/html part
 	Method                 string // the text/calendar part's method parameter
 	ICS                    string // the text/calendar part
 	Attachment             string // the .ics attachment
@@ -65,6 +66,8 @@ func parseMail(t *testing.T, m smtptest.Message) received {
 		switch {
 		case mt == "text/plain":
 			r.Text = string(b)
+		case mt == "text/html":
+			r.HTML = string(b)
 		case mt == "text/calendar":
 			r.Method, r.ICS = params["method"], string(b)
 		case mt == "application/ics":

@@ -30,7 +30,7 @@ type FeedOptions struct {
 	// Name names a subscribed calendar (NAME, X-WR-CALNAME); "" for a
 	// single-event download.
 	Name string
-	// WithJoinLinks puts online events' join links in (personal feeds
+	// WithJoinLinks puts online and hybrid events' join links in (personal feeds
 	// only: public downloads and group feeds never carry them).
 	WithJoinLinks bool
 }
@@ -53,18 +53,22 @@ func Publish(items []Item, o FeedOptions) ([]byte, error) {
 		e := it.Event
 		eventURL := EventURL(o.BaseURL, e)
 		details, location, link := PublicDetails(e, eventURL), present.Place(e), eventURL
-		if o.WithJoinLinks && e.OnlineURL != "" && present.Online(e) {
-			join := e.OnlineURL
+		join := ""
+		if o.WithJoinLinks && e.OnlineURL != "" && present.Joinable(e) {
+			join = e.OnlineURL
 			if it.JoinURL != "" {
 				join = it.JoinURL
 			}
 			details = strings.TrimSpace("Join: " + join + "\n\n" + details)
-			location, link = join, join // rule I11
+			link = join // rule I11
+			if present.Online(e) {
+				location = join // a hybrid event keeps its venue
+			}
 		}
 		ev := Event{
 			UID: UID(e.ID, host), Sequence: e.Sequence, Stamp: e.UpdatedAt.UTC(),
 			Start: e.StartsAt, End: e.EndsAt, Summary: e.Title, Description: details,
-			Location: location, URL: link, Status: StatusConfirmed,
+			Location: location, URL: link, Status: StatusConfirmed, Conference: join,
 			Created: e.CreatedAt, LastModified: e.UpdatedAt,
 		}
 		if e.Status == domain.EventCancelled {

@@ -546,6 +546,10 @@ func (c Calendar) validate() []string {
 			if err := checkRule(e.RRule); err != nil {
 				at("RRULE %q: %v", e.RRule, err)
 			}
+			if sr, ok := newSeries(e); ok && !e.Start.IsZero() && !sr.opt.Until.IsZero() && sr.opt.Until.Before(e.Start.Truncate(time.Second)) {
+				at("RRULE UNTIL %s is before DTSTART %s: some clients refuse the event, others show DTSTART alone (RFC 5545 §3.8.5.3); write a single event instead",
+					utc(sr.opt.Until), utc(e.Start))
+			}
 			if e.local() && !e.Start.IsZero() && !firstLocal(e.Start, e.Zone) {
 				at("DTSTART %s is the second %s in %s, which a series cannot start at: that hour happens twice when clocks go back",
 					utc(e.Start), e.Start.In(e.Zone).Format("15:04"), e.Zone.String())

@@ -20,8 +20,9 @@ func SeriesURL(baseURL string, s domain.Series) string {
 // changes), EXDATE for cancelled occurrences and a RECURRENCE-ID override
 // for each one moved on its own or held in the hour that happens twice
 // when clocks go back (so that every client puts it at the first of the two
-// instants, where the store has it). An ended series stops (UNTIL) where it
-// ended. Occurrences the current rule no longer gives (kept from an earlier
+// instants, where the store has it). An ended series stops (UNTIL) at the
+// start of its last session held (see endedRule); one ended before any
+// session was held is written as one cancelled event. Occurrences the current rule no longer gives (kept from an earlier
 // rule because people had replied) are single events. Invitations to one
 // occurrence stay single events with their own UID.
 func PublishSeries(v domain.SeriesView, now time.Time, o FeedOptions) ([]byte, error) {
@@ -42,15 +43,29 @@ func PublishSeries(v domain.SeriesView, now time.Time, o FeedOptions) ([]byte, e
 	if o.Name != "" {
 		cal.RefreshInterval, cal.PublishedTTL = FeedRefresh, FeedRefresh
 	}
+	rule, held, err := endedRule(v, loc)
+	if err != nil {
+		return nil, err
+	}
 	master := Event{
 		UID: UID(s.ID, host), Sequence: s.Sequence, Stamp: s.UpdatedAt.UTC(), Zone: loc,
 		Start: s.StartsAt, End: s.StartsAt.Add(s.Duration), Summary: s.Title, Description: details,
-		Location: present.Place(proto), URL: page, Status: StatusConfirmed, RRule: untilEnded(s),
+		Location: present.Place(proto), URL: page, Status: StatusConfirmed, RRule: rule,
 		Created: s.CreatedAt, LastModified: s.UpdatedAt,
+	}
+	if rule == "" {
+		// Ended before any session was held: the series is one cancelled
+		// event, which subscribed calendars drop (rule I10).
+		master.Status = StatusCancelled
 	}
 	var extra []Event
 	for _, oc := range v.Occurrences {
 		cancelled := oc.Status == domain.EventCancelled
+		if s.EndedAt != nil && oc.InRule && (rule == "" || oc.OccurrenceStart.After(held)) {
+			// After the last session held, the rule gives nothing: an
+			// EXDATE or RECURRENCE-ID there would name no occurrence.
+			continue
+		}
 		// An occurrence at a local time that happens twice (clocks going
 		// back) is the first of the two instants (RFC 5545 §3.3.5, and the
 		// store's reading), but python-icalendar and ical.js take the
@@ -79,24 +94,51 @@ func PublishSeries(v domain.SeriesView, now time.Time, o FeedOptions) ([]byte, e
 	return cal.Encode()
 }
 
-// untilEnded is the rule of a series, stopped where it ended: an UNTIL in
-// UTC (RFC 5545 asks for UTC when DTSTART has a TZID) in place of a COUNT
-// or a later UNTIL.
-func untilEnded(s domain.Series) string {
+// endedRule is the RRULE a series' feed writes. An ended series stops
+// with an UNTIL at the start of its last session held (the last occurrence
+// of the rule, up to when it was ended, not cancelled), returned as held,
+// so that UNTIL is an occurrence ("synchronized", RFC 5545 §3.3.10) and
+// never before DTSTART. An UNTIL before DTSTART — the series ended before
+// its first session — makes the object invalid: khal refuses it, calcurse
+// skips it, and others show DTSTART, which RFC 5545 §3.8.5.3 counts as the
+// first occurrence whatever the rule says. When no session was held the
+// rule is "": the series has no recurrence at all. UNTIL is in UTC (RFC
+// 5545 asks for UTC when DTSTART has a TZID); for a local time that happens
+// twice it is the later of the two instants, so that a client that reads
+// the local time as the second instant keeps that session too.
+func endedRule(v domain.SeriesView, loc *time.Location) (rule string, held time.Time, err error) {
+	s := v.Series
 	if s.EndedAt == nil {
-		return s.RRule
+		return s.RRule, time.Time{}, nil
+	}
+	r, err := RuleOf(s) // stops at EndedAt
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	cancelled := map[int64]bool{}
+	for _, oc := range v.Occurrences {
+		if oc.InRule && oc.Status == domain.EventCancelled {
+			cancelled[oc.OccurrenceStart.Unix()] = true
+		}
+	}
+	held = r.Before(*s.EndedAt, true)
+	for !held.IsZero() && cancelled[held.Unix()] {
+		held = r.Before(held, false)
+	}
+	if held.IsZero() || held.Before(s.StartsAt) {
+		return "", time.Time{}, nil
+	}
+	until := held
+	if _, twice := domain.FirstInstant(held, loc); twice {
+		_, before := held.In(loc).Zone()
+		_, after := held.Add(26 * time.Hour).In(loc).Zone()
+		until = held.Add(time.Duration(before-after) * time.Second)
 	}
 	var parts []string
 	for _, p := range strings.Split(s.RRule, ";") {
-		if u, ok := strings.CutPrefix(p, "UNTIL="); ok {
-			if t, err := time.Parse("20060102T150405Z", u); err == nil && t.Before(*s.EndedAt) {
-				return s.RRule // it stopped before it was ended
-			}
-			continue
-		}
-		if !strings.HasPrefix(p, "COUNT=") {
+		if !strings.HasPrefix(p, "UNTIL=") && !strings.HasPrefix(p, "COUNT=") {
 			parts = append(parts, p)
 		}
 	}
-	return strings.Join(append(parts, "UNTIL="+s.EndedAt.UTC().Format("20060102T150405Z")), ";")
+	return strings.Join(append(parts, "UNTIL="+until.UTC().Format("20060102T150405Z")), ";"), held, nil
 }

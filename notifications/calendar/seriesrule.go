@@ -67,6 +67,23 @@ func (r *SeriesRule) After(t time.Time, inc bool) time.Time {
 	}
 }
 
+// Before returns the rule's last occurrence before t (or at t, with inc)
+// as After reads it (the first of a local time that happens twice). Zero
+// when there is none.
+func (r *SeriesRule) Before(t time.Time, inc bool) time.Time {
+	// The second of two instants can lie after t while the first does not:
+	// look a little past t, then step back.
+	o := r.rule.Before(t.Add(3*time.Hour), true)
+	for !o.IsZero() {
+		first, _ := domain.FirstInstant(o, r.loc)
+		if first.Before(t) || inc && first.Equal(t) {
+			return first
+		}
+		o = r.rule.Before(o, false)
+	}
+	return o
+}
+
 // OnDate returns the rule's occurrence on the local date (in loc) of t, or
 // the zero time when the rule gives none that day.
 func (r *SeriesRule) OnDate(t time.Time, loc *time.Location) time.Time {

@@ -157,7 +157,7 @@ type view struct {
 // Every kind has a text and an HTML body that say everything on their own
 // (Outlook shows the body, not the calendar's DESCRIPTION): the title, the
 // local time in the event's zone with the zone named, the place or "Online"
-// and, for online events, the join link, and the manage link. Going,
+// and, for online and hybrid events, the join link, and the manage link. Going,
 // Updated, EventCancelled and RSVPCancelled carry a calendar object for this
 // one attendee (rule M3): a REQUEST in which they have accepted, or a
 // CANCEL. EventCancelled sends the CANCEL to waitlisted people too: they
@@ -208,7 +208,7 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 		return Message{}, invalidf("ManageURL is not an absolute http or https URL")
 	}
 	joinURL := ""
-	if present.Online(e) {
+	if present.Joinable(e) { // online or hybrid: the join link goes everywhere
 		joinURL = in.JoinURL
 		if joinURL == "" {
 			joinURL = e.OnlineURL
@@ -252,7 +252,10 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 	details = strings.TrimSpace(details + "\n\nEvent page: " + eventURL)
 	location, pageURL := present.Place(e), eventURL
 	if joinURL != "" {
-		location, pageURL = joinURL, joinURL // rule I11
+		pageURL = joinURL // rule I11
+		if present.Online(e) {
+			location = joinURL // a hybrid event keeps its venue
+		}
 	}
 
 	ev := calendar.Event{

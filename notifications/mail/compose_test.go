@@ -317,17 +317,3 @@ func TestComposeSparseInput(t *testing.T) {
 		}
 	}
 }
-
-// TestComposeHybridMeetup: a meetup with a venue and a streaming link is
-// an in-person event; the invitation shows the venue, not the link.
-func TestComposeHybridMeetup(t *testing.T) {
-	in := invite()
-	in.Event.OnlineURL = "https://stream.example.com/live"
-	m := mustCompose(t, domain.MessageGoing, in)
-	if strings.Contains(m.Text, "stream.example.com") || strings.Contains(string(m.Calendar), "stream.example.com") {
-		t.Error("the streaming link of an in-person meetup was shown")
-	}
-	if !strings.Contains(m.Text, "Where: Kulturhuset") {
-		t.Error("venue missing")
-	}
-}

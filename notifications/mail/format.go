@@ -62,7 +62,7 @@ func changeSentences(changed []string, cur domain.Event, prev *domain.Event, loc
 			out = append(out, s)
 		}
 	}
-	if has["online_url"] && present.Online(cur) && joinURL != "" {
+	if has["online_url"] && joinURL != "" {
 		out = append(out, "The join link changed: "+joinURL)
 	}
 	if has["description"] {

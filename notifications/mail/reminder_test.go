@@ -90,3 +90,37 @@ func TestComposeRemovedByOrganisers(t *testing.T) {
 		t.Errorf("removal CANCEL (%s):\n%s", m.Method, m.Text)
 	}
 }
+
+// TestComposeHybrid: a live session that also has a room, and a meetup
+// that can also be joined online, say both: the body gives the venue and
+// the personal join link, and the invite keeps the venue as LOCATION with
+// the join link in URL, CONFERENCE and DESCRIPTION (a live session with a
+// venue used to lose the venue, a meetup with a join link the link).
+func TestComposeHybrid(t *testing.T) {
+	const join = "https://convene.example/j/tok_join"
+	live := invite()
+	live.Event = session()
+	live.Event.Venue = &domain.Venue{Name: "Kulturhuset", Address: "Youngstorget 3"}
+	meet := invite()
+	meet.Event.OnlineURL = "https://meet.example.com/gloegg"
+	for name, in := range map[string]Invite{"live session with a venue": live, "meetup with a join link": meet} {
+		in.JoinURL = join
+		m := mustCompose(t, domain.MessageGoing, in)
+		for _, body := range []string{m.Text, m.HTML} {
+			if !strings.Contains(body, "Kulturhuset, Youngstorget 3") || !strings.Contains(body, join) || strings.Contains(body, "meet.example.com") {
+				t.Errorf("%s: the going e-mail lacks the venue or the join link:\n%s", name, body)
+			}
+		}
+		ics := strings.ReplaceAll(string(m.Calendar), "\r\n ", "")
+		for _, want := range []string{"LOCATION:Kulturhuset\\, Youngstorget 3", "URL:" + join, "CONFERENCE;VALUE=URI:" + join, "DESCRIPTION:Join: " + join} {
+			if !strings.Contains(ics, want) {
+				t.Errorf("%s: the invite lacks %q:\n%s", name, want, ics)
+			}
+		}
+		in.Before, in.Sequence = time.Hour, 1
+		r := mustCompose(t, domain.MessageReminder, in)
+		if !strings.Contains(r.Text, "Where: Kulturhuset, Youngstorget 3") || !strings.Contains(r.Text, "Join:  "+join) {
+			t.Errorf("%s: the reminder:\n%s", name, r.Text)
+		}
+	}
+}

@@ -31,10 +31,24 @@ func VenueText(v domain.Venue) string {
 	return name + ", " + addr
 }
 
-// Online reports whether people join the event through a link rather than
-// in a room.
+// Joinable reports whether people can join the event through a link: an
+// online event, or a hybrid one with a venue and a join link. Every
+// attendee's message and personal calendar of such an event carries their
+// join link.
+func Joinable(e domain.Event) bool {
+	return e.Kind == domain.KindLiveSession || e.OnlineURL != ""
+}
+
+// Online reports whether people join the event only through a link: it has
+// no venue, so the join link is its place (a calendar's LOCATION).
 func Online(e domain.Event) bool {
-	return e.Kind == domain.KindLiveSession || (e.Venue == nil && e.OnlineURL != "")
+	return Joinable(e) && e.Venue == nil
+}
+
+// Hybrid reports whether the event has a venue and a join link: people
+// come to the room or join online, and both are said everywhere.
+func Hybrid(e domain.Event) bool {
+	return Joinable(e) && e.Venue != nil
 }
 
 // BodyText cleans multi-line user text (a description, a reason) for a
