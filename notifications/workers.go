@@ -236,6 +236,7 @@ func composeOutgoing(ctx context.Context, st Store, cfg Config, out domain.Outgo
 		})
 	}
 	in := inviteOf(cfg, out, token)
+	in.SeriesTitle = out.SeriesTitle // without a link once they unfollowed
 	if out.FollowerID != "" {
 		tok, err := st.MintUnfollowToken(ctx, out.FollowerID)
 		if err != nil {
