@@ -371,7 +371,7 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 		}
 		v.HasCalendar = true
 	}
-	if kind == domain.MessageReminder && in.RSVP.CheckinCode != "" && e.Venue != nil { // a code for the door, if there is one
+	if kind == domain.MessageReminder && in.RSVP.CheckinCode != "" && present.HasDoor(e) { // a code for the door, if there is one
 		v.CheckinCode = domain.FormatCode(in.RSVP.CheckinCode)
 	}
 	if kind == domain.MessageGoing || kind == domain.MessageUpdated {
@@ -379,7 +379,7 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 		v.OutlookURL = calendar.OutlookCalendarURL(e, details, location)
 		// Only people with a place get the code they check in with, and
 		// only for an event with a door (a venue): online, nobody shows it.
-		if code := in.RSVP.CheckinCode; code != "" && e.Venue != nil {
+		if code := in.RSVP.CheckinCode; code != "" && present.HasDoor(e) {
 			bitmap, err := present.CheckinQR(code)
 			if err != nil {
 				return Message{}, invalidf("check-in code: %v", err)

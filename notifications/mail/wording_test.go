@@ -50,6 +50,29 @@ func TestUnfollowedFooter(t *testing.T) {
 	}
 }
 
+// TestUnfollowedInvitationFooter: an invitation made while somebody
+// followed the series, sent after they stopped, says so rather than that
+// they follow (or that an organiser picked them).
+func TestUnfollowedInvitationFooter(t *testing.T) {
+	following := reqInvitation()
+	following.SeriesTitle, following.UnfollowURL = "Oslo Go nights", "https://convene.example/u/tok_abc"
+	if m := mustComposeRequest(t, domain.MessageInvitation, following); !strings.Contains(m.Text, "You receive this e-mail because you follow Oslo Go nights") {
+		t.Errorf("a follower's invitation lacks the follow footer:\n%s", m.Text)
+	}
+	unfollowed := reqInvitation()
+	unfollowed.SeriesTitle = "Oslo Go nights"
+	m := mustComposeRequest(t, domain.MessageInvitation, unfollowed)
+	html, _ := receivedHTML(t, m)
+	for name, body := range map[string]string{"text": m.Text, "HTML": html} {
+		if strings.Contains(body, "because you follow ") || strings.Contains(body, "Stop following") || strings.Contains(body, "an organiser of") {
+			t.Errorf("%s: the footer does not fit somebody who unfollowed:\n%s", name, body)
+		}
+		if !strings.Contains(body, "you followed") || !strings.Contains(body, "Oslo Go nights") || !strings.Contains(body, "You no longer follow it") {
+			t.Errorf("%s: the footer does not say why they get it:\n%s", name, body)
+		}
+	}
+}
+
 // TestWaitlistedToldOfCancellation: somebody on the waitlist had no
 // invitation; the cancellation does not tell them to remove one.
 func TestWaitlistedToldOfCancellation(t *testing.T) {
