@@ -242,7 +242,7 @@ func composeOutgoing(ctx context.Context, st Store, cfg Config, out domain.Outgo
 		if err != nil {
 			return mail.Message{}, &mintError{err}
 		}
-		in.SeriesTitle, in.UnfollowURL = out.SeriesTitle, UnfollowURL(cfg.BaseURL, tok)
+		in.UnfollowURL = UnfollowURL(cfg.BaseURL, tok)
 	}
 	kind := out.Delivery.Kind
 	if out.Delivery.Kind == domain.MessageRepeat {
