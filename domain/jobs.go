@@ -140,8 +140,9 @@ type Outgoing struct {
 	OrganizerEmail string
 	Changed        []string
 	Previous       *EventSnapshot
-	// FollowerID and SeriesTitle are set when the RSVP was made for a
-	// follower of a series: the e-mail offers to unfollow.
+	// SeriesTitle is set when the RSVP was made for a follower of a
+	// series; FollowerID only while they still follow it: the e-mail then
+	// offers to unfollow.
 	FollowerID  string
 	SeriesTitle string
 	// Speakers are the event's speakers, for a thank-you (their talks and
@@ -192,8 +193,9 @@ type InvitationOutgoing struct {
 	OrganizerEmail string
 	// InvitedBy is the name of the organiser who sent the invitation.
 	InvitedBy string
-	// FollowerID and SeriesTitle are set for an invitation sent to a
-	// follower of a series: the e-mail offers to unfollow.
+	// SeriesTitle is set for an invitation sent to a follower of a
+	// series; FollowerID only while they still follow it: the e-mail then
+	// offers to unfollow.
 	FollowerID  string
 	SeriesTitle string
 }

@@ -270,6 +270,9 @@ type RSVP struct {
 	AttendedHow AttendanceMethod
 	// WalkIn: registered at the door; going without holding a seat.
 	WalkIn bool
+	// WasWaitlisted: the person waited on the waitlist; a going RSVP
+	// with it moved up from there (its going e-mail says so).
+	WasWaitlisted bool
 	// ReconfirmAskedAt is when the person was asked to confirm they still
 	// come (Event.Reconfirm); ReconfirmedAt is when they did.
 	ReconfirmAskedAt *time.Time

@@ -236,12 +236,13 @@ func composeOutgoing(ctx context.Context, st Store, cfg Config, out domain.Outgo
 		})
 	}
 	in := inviteOf(cfg, out, token)
+	in.SeriesTitle = out.SeriesTitle // without a link once they unfollowed
 	if out.FollowerID != "" {
 		tok, err := st.MintUnfollowToken(ctx, out.FollowerID)
 		if err != nil {
 			return mail.Message{}, &mintError{err}
 		}
-		in.SeriesTitle, in.UnfollowURL = out.SeriesTitle, UnfollowURL(cfg.BaseURL, tok)
+		in.UnfollowURL = UnfollowURL(cfg.BaseURL, tok)
 	}
 	kind := out.Delivery.Kind
 	if out.Delivery.Kind == domain.MessageRepeat {

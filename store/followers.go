@@ -336,14 +336,23 @@ func (db *DB) MintUnfollowToken(ctx context.Context, followerID string) (string,
 }
 
 // seriesOfFollower returns the follower id and series title behind an
-// invitation's or RSVP's follower_id column, if any.
+// invitation's or RSVP's follower_id column, if any. The id is "" once
+// the person no longer follows the series (their e-mails then offer no
+// unfollow link and do not say they follow); the title stays, for saying
+// where the RSVP came from.
 func (db *DB) seriesOfFollower(tx *gorm.DB, followerID *string) (string, string, error) {
 	if followerID == nil {
 		return "", "", nil
 	}
-	var title string
-	err := tx.Raw(`SELECT s.title FROM series_followers f JOIN series s ON s.id = f.series_id WHERE f.id = ?`, *followerID).Scan(&title).Error
-	return *followerID, title, err
+	var row struct {
+		Title  string `gorm:"column:title"`
+		Status string `gorm:"column:status"`
+	}
+	err := tx.Raw(`SELECT s.title, f.status FROM series_followers f JOIN series s ON s.id = f.series_id WHERE f.id = ?`, *followerID).Scan(&row).Error
+	if err != nil || row.Status != string(domain.FollowActive) {
+		return "", row.Title, err
+	}
+	return *followerID, row.Title, nil
 }
 
 // ListFollowers lists the active followers of a series of a group the

@@ -253,7 +253,7 @@ func (rsvpRow) TableName() string { return "rsvps" }
 func (r rsvpRow) toDomain() domain.RSVP {
 	d := domain.RSVP{ID: r.ID, EventID: r.EventID, Name: r.Name, Email: r.Email, Status: domain.RSVPStatus(r.Status),
 		WaitlistPosition: r.Position, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), CancelledAt: utcPtr(r.CancelledAt),
-		ErasedAt: utcPtr(r.ErasedAt), AttendedAt: utcPtr(r.AttendedAt), WalkIn: r.WalkIn,
+		ErasedAt: utcPtr(r.ErasedAt), AttendedAt: utcPtr(r.AttendedAt), WalkIn: r.WalkIn, WasWaitlisted: r.WasWaitlisted,
 		ReconfirmAskedAt: utcPtr(r.ReconfirmAsked), ReconfirmedAt: utcPtr(r.Reconfirmed)}
 	if r.CheckinCode != nil {
 		d.CheckinCode = *r.CheckinCode

@@ -125,7 +125,7 @@ func (s *Server) renderConsoleDoor(c echo.Context, status int, form doorForm, n 
 	base := doorConsoleURL(e.ID)
 	d := consoleDoorData{Meta: s.consoleMeta(c, "Door: "+e.Title), Event: e, Base: base, Expected: l.Expected, In: l.In,
 		Query: q, QueryError: qErr, Form: form, NewLink: newLink, NewLinkLabel: newLabel, Published: e.Status == domain.EventPublished,
-		When: present.Span(e.StartsAt, e.EndsAt, loc, present.LongDate) + " " + present.ZoneLabel(loc, e.StartsAt),
+		When: present.When(e.StartsAt, e.EndsAt, loc, present.LongDate),
 		Zone: present.ZoneLabel(loc, e.StartsAt)}
 	d.Meta.Section = "home"
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}, {URL: eventConsoleURL(e.ID), Label: e.Title}}
@@ -158,7 +158,7 @@ func (s *Server) renderConsoleDoor(c echo.Context, status int, form doorForm, n 
 		from, to := e.CheckinWindow()
 		d.RoomCode = e.SelfCheckinCode
 		d.CodeOpen = e.CheckinOpen(s.now())
-		d.CodeWindow = present.Span(from, to, loc, present.ShortDate) + " " + present.ZoneLabel(loc, from)
+		d.CodeWindow = present.When(from, to, loc, present.ShortDate)
 	}
 	// An event has a few door links: the first page is all of them.
 	links, err := s.store.ListDoorLinks(ctx, o.ID, e.ID, domain.ListOptions{Limit: domain.MaxPageSize})

@@ -406,7 +406,7 @@ func (s *Server) editEventData(c echo.Context, g domain.Group, e domain.Event, f
 	loc := present.Zone(e.TimeZone)
 	d := eventFormData{Meta: s.consoleMeta(c, "Edit "+e.Title), Form: form, Action: eventConsoleURL(e.ID) + "/edit",
 		Submit: "Save", BackURL: eventConsoleURL(e.ID),
-		Now: present.Span(e.StartsAt, e.EndsAt, loc, present.LongDate) + " " + present.ZoneLabel(loc, e.StartsAt)}
+		Now: present.When(e.StartsAt, e.EndsAt, loc, present.LongDate)}
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}, {URL: eventConsoleURL(e.ID), Label: e.Title}}
 	return d
 }
@@ -527,7 +527,7 @@ func (s *Server) renderEventConsole(c echo.Context, status int, e domain.Event, 
 	it := s.consoleEvent(e, g)
 	base := eventConsoleURL(e.ID)
 	d := consoleEventPage{Meta: s.consoleMeta(c, e.Title), Event: e, Status: string(e.Status),
-		When: present.Span(e.StartsAt, e.EndsAt, loc, present.LongDate), Zone: present.ZoneLabel(loc, e.StartsAt),
+		When: present.Span(e.StartsAt, e.EndsAt, loc, present.LongDate), Zone: present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt),
 		Online: e.OnlineURL, Confirm: e.RSVPConfirmation == domain.ConfirmEmail,
 		Going: e.GoingCount, Waiting: e.WaitlistCount, Capacity: it.Capacity, Left: it.Left, CheckedIn: stats.Attended,
 		Base: base, Draft: e.Status == domain.EventDraft, Published: e.Status == domain.EventPublished,
@@ -613,7 +613,7 @@ type cancelData struct {
 func (s *Server) renderCancel(c echo.Context, status int, e domain.Event, g domain.Group, reason, errText string) error {
 	loc := present.Zone(e.TimeZone)
 	d := cancelData{Meta: s.consoleMeta(c, "Cancel "+e.Title), Event: e,
-		When:  present.Span(e.StartsAt, e.EndsAt, loc, present.LongDate) + " " + present.ZoneLabel(loc, e.StartsAt),
+		When:  present.When(e.StartsAt, e.EndsAt, loc, present.LongDate),
 		Going: e.GoingCount, Waiting: e.WaitlistCount, Reason: reason, Error: errText, Action: eventConsoleURL(e.ID) + "/cancel",
 		BackURL: eventConsoleURL(e.ID), Max: domain.MaxReasonLen}
 	d.Meta.Section = "home"

@@ -89,7 +89,7 @@ func eventConsoleURL(id string) string { return consolePrefix + "/events/" + url
 func (s *Server) consoleEvent(e domain.Event, g domain.Group) consoleEvent {
 	loc := present.Zone(e.TimeZone)
 	it := consoleEvent{Title: e.Title, URL: eventConsoleURL(e.ID), Group: g.Name, Status: string(e.Status),
-		When:  present.Span(e.StartsAt, e.EndsAt, loc, present.ShortDate) + " " + present.ZoneLabel(loc, e.StartsAt),
+		When:  present.When(e.StartsAt, e.EndsAt, loc, present.ShortDate),
 		Going: e.GoingCount, Waiting: e.WaitlistCount, Capacity: "no limit", start: e.StartsAt}
 	if e.Capacity != nil {
 		it.Capacity = strconv.Itoa(*e.Capacity) + " seats"

@@ -70,7 +70,7 @@ func (s *Server) loadEventFrame(c echo.Context) (eventFrame, error) {
 	}
 	loc := present.Zone(e.TimeZone)
 	return eventFrame{Event: e, Group: g, loc: loc, URL: eventConsoleURL(e.ID),
-		When: present.Span(e.StartsAt, e.EndsAt, loc, present.ShortDate) + " " + present.ZoneLabel(loc, e.StartsAt)}, nil
+		When: present.When(e.StartsAt, e.EndsAt, loc, present.ShortDate)}, nil
 }
 
 // meta frames a page of the event's console titled title.

@@ -232,7 +232,7 @@ func (s *Server) preview(x domain.Series, errs map[string]string) (*seriesPrevie
 		if t = rule.After(t, false); t.IsZero() {
 			break
 		}
-		p.Dates = append(p.Dates, present.Span(t, t.Add(x.Duration), loc, present.LongDate)+" "+present.ZoneLabel(loc, t))
+		p.Dates = append(p.Dates, present.When(t, t.Add(x.Duration), loc, present.LongDate))
 	}
 	return p, errs, nil
 }
@@ -405,7 +405,7 @@ func (s *Server) renderSeriesPage(c echo.Context, status int, moveID, moveErr st
 		if !oc.EndsAt.After(now) {
 			continue
 		}
-		it := occurrenceItem{ID: oc.EventID, When: present.Span(oc.StartsAt, oc.EndsAt, loc, present.LongDate) + " " + present.ZoneLabel(loc, oc.StartsAt),
+		it := occurrenceItem{ID: oc.EventID, When: present.When(oc.StartsAt, oc.EndsAt, loc, present.LongDate),
 			Start: oc.StartsAt.In(loc).Format(localLayout), Status: string(oc.Status), Detached: oc.Detached, Going: oc.Going,
 			Waitlist: oc.Waitlist, URL: eventConsoleURL(oc.EventID), Past: !oc.StartsAt.After(now)}
 		if oc.EventID == moveID {

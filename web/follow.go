@@ -55,7 +55,7 @@ func (s *Server) renderSeries(c echo.Context, status int, form rsvpForm, mode st
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, d.GroupURL
 	for _, o := range v.Occurrences {
 		it := sessionItem{URL: "/e/" + url.PathEscape(o.Slug), When: present.Span(o.StartsAt, o.EndsAt, loc, present.ShortDate),
-			Zone: present.ZoneLabel(loc, o.StartsAt), StartISO: o.StartsAt.In(loc).Format(time.RFC3339),
+			Zone: present.SpanZoneLabel(loc, o.StartsAt, o.EndsAt), StartISO: o.StartsAt.In(loc).Format(time.RFC3339),
 			Cancelled: o.Status == domain.EventCancelled}
 		if !it.Cancelled {
 			it.Seats = seatsText(o.SeatsLeft, x.Waitlist)

@@ -64,7 +64,7 @@ func (s *Server) eventSummary(e domain.Event, g domain.Group) eventSummary {
 	loc := present.Zone(e.TimeZone)
 	sum := eventSummary{
 		Title: e.Title, URL: "/e/" + url.PathEscape(e.Slug), GroupName: g.Name, GroupURL: "/g/" + url.PathEscape(g.Slug),
-		When: present.Span(e.StartsAt, e.EndsAt, loc, present.LongDate), Zone: present.ZoneLabel(loc, e.StartsAt),
+		When: present.Span(e.StartsAt, e.EndsAt, loc, present.LongDate), Zone: present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt),
 		StartISO: e.StartsAt.In(loc).Format(time.RFC3339), Online: e.Kind == domain.KindLiveSession || e.OnlineURL != "",
 		Cancelled: e.Status == domain.EventCancelled, CancelReason: e.CancelReason, Over: !s.now().Before(e.EndsAt),
 		Calendar: calendar.PublicCalendarLinks(s.cfg.BaseURL, e),
@@ -92,7 +92,7 @@ type eventItem struct {
 func (s *Server) eventItem(e domain.Event) eventItem {
 	loc := present.Zone(e.TimeZone)
 	it := eventItem{Title: e.Title, URL: "/e/" + url.PathEscape(e.Slug), When: present.Span(e.StartsAt, e.EndsAt, loc, present.ShortDate),
-		Zone: present.ZoneLabel(loc, e.StartsAt), StartISO: e.StartsAt.In(loc).Format(time.RFC3339),
+		Zone: present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt), StartISO: e.StartsAt.In(loc).Format(time.RFC3339),
 		Cancelled: e.Status == domain.EventCancelled}
 	switch {
 	case e.Venue != nil && strings.TrimSpace(e.Venue.Name) != "":

@@ -107,6 +107,10 @@ func TestCalendarsCarryOnlyTheJoinLink(t *testing.T) {
 			if strings.Contains(inv.ICS, meeting) {
 				t.Errorf("the invite carries the meeting's own link")
 			}
+			// Online only: no door, so no check-in code to show at one.
+			if strings.Contains(inv.Text, "check-in code") || strings.Contains(inv.Text, "door") {
+				t.Errorf("the going e-mail of an online session speaks of a check-in code:\n%s", inv.Text)
+			}
 
 			// The personal feed, from the link on the manage page.
 			st, page, _ := get("GET", "/r/"+manage)

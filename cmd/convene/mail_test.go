@@ -23,6 +23,7 @@ import (
 // received is one e-mail as a calendar client would see it.
 type received struct {
 	To, Subject, MessageID string
+	From                   *mail.Address // the From header, decoded
 	Text                   string
 	HTML                   string // the text/html part
 	Method                 string // the text/calendar part's method parameter
@@ -39,6 +40,9 @@ func parseMail(t *testing.T, m smtptest.Message) received {
 	dec := new(mime.WordDecoder)
 	subject, _ := dec.DecodeHeader(msg.Header.Get("Subject"))
 	r := received{To: strings.Join(m.To, ","), Subject: subject, MessageID: msg.Header.Get("Message-ID")}
+	if r.From, err = mail.ParseAddress(msg.Header.Get("From")); err != nil {
+		t.Fatalf("From %q: %v", msg.Header.Get("From"), err)
+	}
 	var walk func(ct string, body io.Reader)
 	walk = func(ct string, body io.Reader) {
 		mt, params, err := mime.ParseMediaType(ct)
@@ -170,6 +174,10 @@ func TestInvitesEndToEnd(t *testing.T) {
 			if !strings.HasPrefix(inv.Subject, "You're going: Essentials: Q1 — ") {
 				t.Errorf("invite subject %q", inv.Subject)
 			}
+			// From the group through Convene, at the configured address.
+			if *inv.From != (mail.Address{Name: `Oslo Go, "Meetup" via Convene`, Address: "events@convene.example"}) {
+				t.Errorf("From %v, want the group's name via Convene at the configured address", inv.From)
+			}
 			if inv.Method != "REQUEST" || icsProp(inv.ICS, "METHOD") != "REQUEST" || inv.Attachment != inv.ICS {
 				t.Fatalf("invite calendar: method param %q, METHOD %q, attachment equal %v", inv.Method, icsProp(inv.ICS, "METHOD"), inv.Attachment == inv.ICS)
 			}
@@ -236,34 +244,56 @@ func TestInvitesEndToEnd(t *testing.T) {
 			if p.Method != "REQUEST" || icsProp(p.ICS, "UID") != uid || !strings.HasSuffix(icsProp(p.ICS, "ATTENDEE"), "mailto:linus@example.org") {
 				t.Fatalf("promotion invite: %+v", p)
 			}
+			// It says he moved up, unlike a first "you're going".
+			if !strings.HasPrefix(p.Subject, "A place opened up — you're going: Essentials: Q1 — ") ||
+				!strings.Contains(p.Text, "you moved up from the waitlist. You now have a seat") {
+				t.Errorf("promotion invite reads like a first one: %q\n%s", p.Subject, p.Text)
+			}
+
+			// Ada joins the waitlist now the seat is Linus's.
+			f.rsvp(slug, "Ada", "ada@example.org")
+			sink.WaitFor(t, 6, 20*time.Second)
 
 			// The event is cancelled: Linus (going) gets a CANCEL with the
-			// reason; Grace, who left, gets nothing more.
+			// reason, and so does Ada, who waited, in words for her;
+			// Grace, who left, gets nothing more.
 			if st, _ := call(t, "POST", f.base+"/api/v1/events/"+eid+"/cancel", f.token, map[string]any{"reason": "The hall is flooded"}); st != 200 {
 				t.Fatal("cancel event")
 			}
-			sink.WaitFor(t, 6, 20*time.Second)
+			sink.WaitFor(t, 8, 20*time.Second)
 			time.Sleep(300 * time.Millisecond)
 			all := sink.Messages()
-			if len(all) != 6 {
-				t.Fatalf("%d messages, want 6", len(all))
+			if len(all) != 8 {
+				t.Fatalf("%d messages, want 8", len(all))
 			}
-			ec := parseMail(t, all[5])
-			if ec.To != "linus@example.org" || ec.Method != "CANCEL" || icsProp(ec.ICS, "UID") != uid || !strings.Contains(ec.Text, "The hall is flooded") {
+			byTo = map[string]received{}
+			for _, m := range all[6:] {
+				r := parseMail(t, m)
+				byTo[r.To] = r
+			}
+			ec := byTo["linus@example.org"]
+			if ec.Method != "CANCEL" || icsProp(ec.ICS, "UID") != uid || !strings.Contains(ec.Text, "The hall is flooded") ||
+				!strings.Contains(ec.Text, "The attached cancellation removes the event from your calendar.") {
 				t.Fatalf("event cancel: %+v", ec)
+			}
+			wc := byTo["ada@example.org"]
+			if wc.Method != "CANCEL" || !strings.Contains(wc.Text, "The hall is flooded") ||
+				strings.Contains(wc.Text, "removes the event from your calendar") ||
+				!strings.Contains(wc.Text, "you had no invitation from us: there is nothing to remove from your calendar") {
+				t.Errorf("the waitlisted person's cancellation:\n%s", wc.Text)
 			}
 			// Every message has its own Message-ID.
 			ids := map[string]bool{}
 			for _, m := range all {
 				ids[parseMail(t, m).MessageID] = true
 			}
-			if len(ids) != 6 {
+			if len(ids) != 8 {
 				t.Fatalf("Message-IDs not distinct: %v", ids)
 			}
 			// The organiser sees every delivery as sent.
 			_, d := call(t, "GET", f.base+"/api/v1/events/"+eid+"/deliveries?limit=50", f.token, nil)
 			items := d["items"].([]any)
-			if len(items) != 6 {
+			if len(items) != 8 {
 				t.Fatalf("%d deliveries listed", len(items))
 			}
 			for _, it := range items {

@@ -240,7 +240,8 @@ func TestReconfirmationEndToEnd(t *testing.T) {
 			if c := got["bob@example.org"]; c.Method != "CANCEL" || !strings.Contains(c.Text, "You did not confirm in time") {
 				t.Errorf("Bob's release (%s):\n%s", c.Method, c.Text)
 			}
-			if inv := got["cy@example.org"]; inv.Method != "REQUEST" || !strings.HasPrefix(inv.Subject, "You're going") {
+			// Cy moved up from the waitlist, and is told so.
+			if inv := got["cy@example.org"]; inv.Method != "REQUEST" || !strings.HasPrefix(inv.Subject, "A place opened up — you're going: ") {
 				t.Errorf("Cy's invite %q (%s)", inv.Subject, inv.Method)
 			}
 

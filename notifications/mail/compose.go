@@ -35,9 +35,10 @@ type Invite struct {
 	Organizer calendar.Person
 	RSVP      domain.RSVP
 
-	// From is the sender. An empty Name means the group's name; the
-	// address is the service's own (replies go to the organiser through
-	// Reply-To).
+	// From is the service's sender (CONVENE_MAIL_FROM). The e-mail is
+	// from the group through it: "Oslo Go via Convene" (see GroupFrom);
+	// the address is the service's own (replies go to the organiser
+	// through Reply-To).
 	From mail.Address
 
 	// BaseURL is the public address of the service ("https://convene.example").
@@ -62,7 +63,9 @@ type Invite struct {
 	Reason string
 	// SeriesTitle and UnfollowURL are set for an RSVP made for a follower
 	// of a series: the e-mail offers the one-click unfollow link (and
-	// carries List-Unsubscribe).
+	// carries List-Unsubscribe). SeriesTitle without UnfollowURL is an
+	// RSVP made for somebody who no longer follows the series: the footer
+	// says they get the e-mail because they still hold that RSVP.
 	SeriesTitle string
 	UnfollowURL string
 
@@ -136,7 +139,7 @@ type view struct {
 	CheckinCode string
 	CheckinQR   htmltemplate.HTML
 	// Series and Unfollow: the series a follower was signed up from, and
-	// their one-click unfollow link.
+	// their one-click unfollow link ("" once they no longer follow it).
 	Series   string
 	Unfollow string
 	// StartsIn is how soon a reminded event starts ("24 hours").
@@ -145,6 +148,12 @@ type view struct {
 	ConfirmBy string
 	// Why is the sentence that says why Convene cancelled an RSVP.
 	Why string
+	// Promoted says a going e-mail is for someone who moved up from the
+	// waitlist.
+	Promoted bool
+	// Waitlisted says an event's cancellation goes to someone on its
+	// waitlist, who had no invitation.
+	Waitlisted bool
 }
 
 // Compose writes the email of the given kind to in.RSVP's person. It
@@ -287,6 +296,9 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 		v.Subject = "You're going: " + v.Title + " — " + subjectDate
 		if in.Repeat > 0 {
 			v.Why = repeatSentence
+		} else if in.RSVP.WasWaitlisted {
+			v.Promoted = true
+			v.Subject = "A place opened up — you're going: " + v.Title + " — " + subjectDate
 		}
 	case domain.MessageUpdated:
 		if in.Sequence < 1 {
@@ -317,6 +329,7 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 		if in.RSVP.Status == domain.RSVPGoing {
 			attendee.PartStat = calendar.PartStatAccepted
 		}
+		v.Waitlisted = in.RSVP.Status == domain.RSVPWaitlisted
 		v.Reason = in.Reason
 		if v.Reason == "" {
 			v.Reason = e.CancelReason
@@ -361,14 +374,15 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 		}
 		v.HasCalendar = true
 	}
-	if kind == domain.MessageReminder && in.RSVP.CheckinCode != "" && e.Venue != nil { // a code for the door, if there is one
+	if kind == domain.MessageReminder && in.RSVP.CheckinCode != "" && present.HasDoor(e) { // a code for the door, if there is one
 		v.CheckinCode = domain.FormatCode(in.RSVP.CheckinCode)
 	}
 	if kind == domain.MessageGoing || kind == domain.MessageUpdated {
 		v.GoogleURL = calendar.GoogleCalendarURL(e, details, location)
 		v.OutlookURL = calendar.OutlookCalendarURL(e, details, location)
-		// Only people with a place get the code they check in with.
-		if code := in.RSVP.CheckinCode; code != "" {
+		// Only people with a place get the code they check in with, and
+		// only for an event with a door (a venue): online, nobody shows it.
+		if code := in.RSVP.CheckinCode; code != "" && present.HasDoor(e) {
 			bitmap, err := present.CheckinQR(code)
 			if err != nil {
 				return Message{}, invalidf("check-in code: %v", err)
@@ -386,16 +400,12 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 		return Message{}, err
 	}
 
-	from := in.From
-	if from.Name == "" {
-		from.Name = groupName
-	}
 	return Message{
 		Headers:  unfollowHeaders(v.Unfollow),
 		ID:       messageIDOf(in, kind, host),
 		Kind:     kind,
 		Date:     in.Now,
-		From:     mail.Address{Name: present.OneLineText(from.Name), Address: from.Address},
+		From:     GroupFrom(in.From, groupName),
 		To:       mail.Address{Name: present.OneLineText(in.RSVP.Name), Address: in.RSVP.Email},
 		ReplyTo:  mail.Address{Name: org.Name, Address: org.Email},
 		Subject:  v.Subject,
@@ -404,6 +414,28 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 		Calendar: cal,
 		Method:   method,
 	}, nil
+}
+
+// serviceName is the sender's name when CONVENE_MAIL_FROM has none.
+const serviceName = "Convene"
+
+// GroupFrom is the sender of a group's e-mail: the group's name through
+// the service's sender, "Oslo Go via Convene", at the service's address
+// (from.Address: the configured one, which the mail server is allowed
+// to send as). The service's name is from's name, or "Convene"; where it
+// is the group's name already, or there is no group, it stands alone.
+// The name is one line of text; the message writes it encoded (RFC 2047)
+// when it is not ASCII, and quoted when it holds specials.
+func GroupFrom(from mail.Address, group string) mail.Address {
+	service := present.OneLineText(from.Name)
+	if service == "" {
+		service = serviceName
+	}
+	name := service
+	if g := present.OneLineText(group); g != "" && !strings.EqualFold(g, service) {
+		name = g + " via " + service
+	}
+	return mail.Address{Name: name, Address: from.Address}
 }
 
 // checkStatus refuses an RSVP or event whose status does not fit the news

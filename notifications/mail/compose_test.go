@@ -142,7 +142,11 @@ func TestWhen(t *testing.T) {
 			"Thursday 31 December 2026, 22:00 – Friday 1 January 2027, 02:00 (Europe/Oslo, CET)"},
 		// The night clocks go back: each time carries its own abbreviation.
 		{"Europe/Oslo", at("Europe/Oslo", 2026, 10, 24, 23, 0), at("Europe/Oslo", 2026, 10, 25, 4, 0),
-			"Saturday 24 October 2026, 23:00 CEST – Sunday 25 October 2026, 04:00 CET (Europe/Oslo, CEST)"},
+			"Saturday 24 October 2026, 23:00 CEST – Sunday 25 October 2026, 04:00 CET (Europe/Oslo)"},
+		// The night clocks go forward, within one day: the label does not
+		// name the start's abbreviation alone.
+		{"Europe/Oslo", at("Europe/Oslo", 2026, 3, 29, 1, 0), at("Europe/Oslo", 2026, 3, 29, 4, 0),
+			"Sunday 29 March 2026, 01:00 CET – 04:00 CEST (Europe/Oslo)"},
 		{"Asia/Dubai", at("Asia/Dubai", 2026, 3, 2, 9, 30), at("Asia/Dubai", 2026, 3, 2, 11, 0),
 			"Monday 2 March 2026, 09:30–11:00 (Asia/Dubai, UTC+4)"},
 		{"Asia/Kolkata", at("Asia/Kolkata", 2026, 3, 2, 9, 30), time.Time{},

@@ -129,7 +129,7 @@ func TestSMTP_InviteLifecycle(t *testing.T) {
 				t.Errorf("To %q: %v %v", h.Get("To"), to, err)
 			}
 			from, err := mail.ParseAddress(h.Get("From"))
-			if err != nil || from.Address != "no-reply@convene.example" || from.Name != "Oslo Gophers" {
+			if err != nil || from.Address != "no-reply@convene.example" || from.Name != "Oslo Gophers via Convene" {
 				t.Errorf("From %q: %v %v", h.Get("From"), from, err)
 			}
 			if rt, err := mail.ParseAddress(h.Get("Reply-To")); err != nil || rt.Address != "hello@oslogophers.example" {

@@ -25,7 +25,7 @@ const (
 // when is the full local time of an event with its zone named:
 // "Thursday 10 December 2026, 18:00–20:00 (Europe/Oslo, CET)".
 func when(e domain.Event, loc *time.Location) string {
-	return present.Span(e.StartsAt, e.EndsAt, loc, longDate) + " " + present.ZoneLabel(loc, e.StartsAt)
+	return present.When(e.StartsAt, e.EndsAt, loc, longDate)
 }
 
 // subjectDate is the short local date of the start: "Thu 10 Dec 2026".
@@ -84,7 +84,7 @@ func timeSentence(cur domain.Event, prev *domain.Event, loc *time.Location) (str
 	}
 	now := present.Span(cur.StartsAt, cur.EndsAt, loc, layout)
 	if prev == nil {
-		return "The time changed: now " + now + " " + present.ZoneLabel(loc, cur.StartsAt) + ".", nil
+		return "The time changed: now " + now + " " + present.SpanZoneLabel(loc, cur.StartsAt, cur.EndsAt) + ".", nil
 	}
 	prevLoc := loc
 	if prev.TimeZone != "" && prev.TimeZone != cur.TimeZone {
@@ -107,8 +107,8 @@ func timeSentence(cur domain.Event, prev *domain.Event, loc *time.Location) (str
 		was = present.Span(prev.StartsAt, prev.EndsAt, prevLoc, layout)
 	}
 	if prevLoc != loc {
-		return "The time changed: now " + now + " " + present.ZoneLabel(loc, cur.StartsAt) +
-			" (was " + was + " " + present.ZoneLabel(prevLoc, prev.StartsAt) + ").", nil
+		return "The time changed: now " + now + " " + present.SpanZoneLabel(loc, cur.StartsAt, cur.EndsAt) +
+			" (was " + was + " " + present.SpanZoneLabel(prevLoc, prev.StartsAt, prev.EndsAt) + ").", nil
 	}
 	return "The time changed: now " + now + " (was " + was + ").", nil
 }

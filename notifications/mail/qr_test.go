@@ -121,14 +121,14 @@ func scan(t *testing.T, bitmap [][]bool) (text, level string) {
 // error correction level M; the code is
 // in the text beneath it and in the plain-text body.
 func TestCheckinQRInEmail(t *testing.T) {
-	online := invite()
-	online.Event = session()
+	hybrid := invite() // a venue and a join link: there is a door
+	hybrid.Event.OnlineURL = "https://meet.example.com/gloegg"
 	for name, tc := range map[string]struct {
 		kind domain.MessageKind
 		in   Invite
 	}{
 		"Going":       {domain.MessageGoing, invite()},
-		"GoingOnline": {domain.MessageGoing, online},
+		"GoingHybrid": {domain.MessageGoing, hybrid},
 		"Updated":     {domain.MessageUpdated, updatedInvite()},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -175,6 +175,28 @@ func TestCheckinQRInEmail(t *testing.T) {
 				t.Errorf("the text body lacks the code:\n%s", m.Text)
 			}
 		})
+	}
+}
+
+// TestNoCheckinCodeOnline: an online-only event has no door, so its going
+// and updated e-mails show no QR code and no check-in code to show there.
+func TestNoCheckinCodeOnline(t *testing.T) {
+	going := invite()
+	going.Event = session()
+	updated := updatedInvite()
+	updated.Event = session()
+	for kind, in := range map[domain.MessageKind]Invite{domain.MessageGoing: going, domain.MessageUpdated: updated} {
+		m := mustCompose(t, kind, in)
+		html, _ := receivedHTML(t, m)
+		if strings.Contains(html, "<table role=\"img\"") || strings.Contains(html, "check-in code") || strings.Contains(html, "K7QM-4TXZ") {
+			t.Errorf("%s: the HTML of an online event shows a check-in code:\n%s", kind, html)
+		}
+		if strings.Contains(m.Text, "check-in code") || strings.Contains(m.Text, "door") {
+			t.Errorf("%s: the text of an online event speaks of a check-in code or a door:\n%s", kind, m.Text)
+		}
+		if !strings.Contains(m.Text, "Join:  https://meet.example.com/gen-deep-dive") {
+			t.Errorf("%s: the join link is missing:\n%s", kind, m.Text)
+		}
 	}
 }
 

@@ -32,7 +32,8 @@ type Request struct {
 	// OrganizerEmail is where replies go: the group's contact address or
 	// its first owner's.
 	OrganizerEmail string
-	// From is the sender; an empty Name means the group's name.
+	// From is the service's sender; the e-mail is from the group through
+	// it (see GroupFrom).
 	From mail.Address
 	// BaseURL is the public address of the service.
 	BaseURL string
@@ -178,16 +179,12 @@ func ComposeRequest(kind domain.MessageKind, in Request) (Message, error) {
 	if err := htmlTemplates.ExecuteTemplate(&html, "request.html", v); err != nil {
 		return Message{}, err
 	}
-	from := in.From
-	if from.Name == "" {
-		from.Name = groupName
-	}
 	return Message{
 		Headers: unfollowHeaders(in.UnfollowURL),
 		ID:      MessageID(in.ID, kind, seq, base.Hostname()),
 		Kind:    kind,
 		Date:    in.Now,
-		From:    mail.Address{Name: present.OneLineText(from.Name), Address: from.Address},
+		From:    GroupFrom(in.From, groupName),
 		To:      mail.Address{Name: present.OneLineText(in.Name), Address: in.Email},
 		ReplyTo: mail.Address{Name: groupName, Address: in.OrganizerEmail},
 		Subject: v.Subject,

@@ -253,7 +253,7 @@ func TestRequestStructure(t *testing.T) {
 				t.Errorf("To %q reads %v (%v), want %v", pm.Header.Get("To"), to, err, c.to)
 			}
 			from, err := mail.ParseAddress(pm.Header.Get("From"))
-			if err != nil || from.Name != "Oslo Gophers" || from.Address != "no-reply@convene.example" {
+			if err != nil || from.Name != "Oslo Gophers via Convene" || from.Address != "no-reply@convene.example" {
 				t.Errorf("From %q reads %v (%v), want the group's name and the service's address", pm.Header.Get("From"), from, err)
 			}
 			replyTo, err := mail.ParseAddress(pm.Header.Get("Reply-To"))
@@ -300,7 +300,7 @@ func TestRequestPeople(t *testing.T) {
 	if m.ReplyTo != (mail.Address{Name: "Oslo Gophers", Address: "kari@example.com"}) {
 		t.Errorf("Reply-To %v, want the organiser address", m.ReplyTo)
 	}
-	if m.From != (mail.Address{Name: "Convene", Address: "no-reply@convene.example"}) {
+	if m.From != (mail.Address{Name: "Oslo Gophers via Convene", Address: "no-reply@convene.example"}) {
 		t.Errorf("From %v", m.From)
 	}
 	if !strings.Contains(m.Text, "\nOslo Gophers invites you to Go & gløgg") {
@@ -518,8 +518,8 @@ func TestRequestHostileInput(t *testing.T) {
 					t.Errorf("To %q reads %v (%v), want one address named %q", pm.Header.Get("To"), list, err, present.OneLineText(c.person))
 				}
 				from, err := mail.ParseAddress(pm.Header.Get("From"))
-				if err != nil || from.Address != "no-reply@convene.example" || from.Name != present.OneLineText(c.group) {
-					t.Errorf("From %q reads %v (%v), want name %q", pm.Header.Get("From"), from, err, present.OneLineText(c.group))
+				if want := GroupFrom(mail.Address{}, c.group).Name; err != nil || from.Address != "no-reply@convene.example" || from.Name != want {
+					t.Errorf("From %q reads %v (%v), want name %q", pm.Header.Get("From"), from, err, want)
 				}
 				replyTo, err := mail.ParseAddressList(pm.Header.Get("Reply-To"))
 				if err != nil || len(replyTo) != 1 || replyTo[0].Address != "hello@oslogophers.example" {

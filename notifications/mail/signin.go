@@ -83,7 +83,7 @@ func ComposeSignIn(in SignIn) (Message, error) {
 	}
 	from := in.From
 	if from.Name == "" {
-		from.Name = "Convene"
+		from.Name = serviceName
 	}
 	return Message{
 		ID:      MessageID(in.LinkID, domain.MessageSignIn, 0, base.Hostname()),

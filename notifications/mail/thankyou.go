@@ -29,7 +29,8 @@ type ThankYou struct {
 	// OrganizerEmail is where replies go: the group's contact address or
 	// its first owner's.
 	OrganizerEmail string
-	// From is the sender; an empty Name means the group's name.
+	// From is the service's sender; the e-mail is from the group through
+	// it (see GroupFrom).
 	From mail.Address
 	// BaseURL is the public address of the service.
 	BaseURL string
@@ -127,15 +128,11 @@ func ComposeThankYou(in ThankYou) (Message, error) {
 	if err := htmlTemplates.ExecuteTemplate(&html, "thankyou.html", v); err != nil {
 		return Message{}, err
 	}
-	from := in.From
-	if from.Name == "" {
-		from.Name = groupName
-	}
 	return Message{
 		ID:      MessageID(in.RSVP.ID, domain.MessageThankYou, 0, base.Hostname()),
 		Kind:    domain.MessageThankYou,
 		Date:    in.Now,
-		From:    mail.Address{Name: present.OneLineText(from.Name), Address: from.Address},
+		From:    GroupFrom(in.From, groupName),
 		To:      mail.Address{Name: present.OneLineText(in.RSVP.Name), Address: in.RSVP.Email},
 		ReplyTo: mail.Address{Name: groupName, Address: in.OrganizerEmail},
 		Subject: v.Subject,

@@ -51,6 +51,13 @@ func Hybrid(e domain.Event) bool {
 	return Joinable(e) && e.Venue != nil
 }
 
+// HasDoor reports whether people come in through a door, where a
+// check-in code is shown: the event has a venue (a hybrid event too). An
+// online-only event has none, so its e-mails show no code to show there.
+func HasDoor(e domain.Event) bool {
+	return e.Venue != nil
+}
+
 // BodyText cleans multi-line user text (a description, a reason) for a
 // body: invalid UTF-8 becomes U+FFFD, CRLF and CR become LF, tabs stay,
 // other control characters are removed, trailing space on lines and blank

@@ -70,10 +70,16 @@ var zones sync.Map
 // ZoneAbbr names the zone in force at t: "CET", or "UTC+4" where the zone
 // database has no letters (it writes "+04").
 func ZoneAbbr(t time.Time) string {
-	abbr, offset := t.Zone()
+	abbr, _ := t.Zone()
 	if abbr != "" && !strings.ContainsAny(abbr[:1], "+-") {
 		return abbr
 	}
+	return utcOffset(t)
+}
+
+// utcOffset names t's offset: "UTC", "UTC+4", "UTC-3:30".
+func utcOffset(t time.Time) string {
+	_, offset := t.Zone()
 	if offset == 0 {
 		return "UTC"
 	}
@@ -97,6 +103,45 @@ func ZoneLabel(loc *time.Location, t time.Time) string {
 	return "(" + loc.String() + zoneSeparator + abbr + ")"
 }
 
+// SpanZoneLabel is the zone label to follow Span(start, end, loc, …):
+// ZoneLabel at the start, or, when the clocks change between start and
+// end (Span then writes each time with its own abbreviation, "01:00 CET –
+// 04:00 CEST"), the zone's name alone, "(Europe/Oslo)": naming only the
+// start's abbreviation would contradict the end's. A zero end gives
+// ZoneLabel at the start.
+func SpanZoneLabel(loc *time.Location, start, end time.Time) string {
+	if end.IsZero() || !clocksChange(start.In(loc), end.In(loc)) {
+		return ZoneLabel(loc, start)
+	}
+	return "(" + loc.String() + ")"
+}
+
+// When is Span with its zone label: "Thursday 10 December 2026,
+// 18:00–20:00 (Europe/Oslo, CET)", or across a clock change "Sunday 29
+// March 2026, 01:00 CET – 04:00 CEST (Europe/Oslo)".
+func When(start, end time.Time, loc *time.Location, dateLayout string) string {
+	return Span(start, end, loc, dateLayout) + " " + SpanZoneLabel(loc, start, end)
+}
+
+// clocksChange reports whether the zone's offset or abbreviation differs
+// between s and e (both in the zone).
+func clocksChange(s, e time.Time) bool {
+	_, so := s.Zone()
+	_, eo := e.Zone()
+	return so != eo || ZoneAbbr(s) != ZoneAbbr(e)
+}
+
+// spanAbbrs are the names of the zone at s and e for a span across a
+// clock change: their abbreviations, or their UTC offsets where the
+// abbreviation stays the same while the offset changes.
+func spanAbbrs(s, e time.Time) (string, string) {
+	sa, ea := ZoneAbbr(s), ZoneAbbr(e)
+	if sa == ea {
+		return utcOffset(s), utcOffset(e)
+	}
+	return sa, ea
+}
+
 // Span formats start and end in loc without the zone:
 // "Thursday 10 December 2026, 18:00–20:00", or, across midnight,
 // "Thursday 10 December 2026, 22:00 – Friday 11 December 2026, 02:00".
@@ -110,9 +155,10 @@ func Span(start, end time.Time, loc *time.Location, dateLayout string) string {
 		return day
 	}
 	e := end.In(loc)
-	if ZoneAbbr(s) != ZoneAbbr(e) {
-		day += " " + ZoneAbbr(s)
-		endClock := e.Format(clock) + " " + ZoneAbbr(e)
+	if clocksChange(s, e) {
+		sa, ea := spanAbbrs(s, e)
+		day += " " + sa
+		endClock := e.Format(clock) + " " + ea
 		if SameDay(s, e) {
 			return day + spacedEnDash + endClock
 		}
