@@ -257,7 +257,7 @@ func (s *Server) groupConsolePage(c echo.Context) error {
 	sortByStart(d.Past)
 	slices.Reverse(d.Past)
 	d.PastDays = pastDays
-	d.FeedURL = s.cfg.BaseURL + "/api/v1/public/groups/" + url.PathEscape(g.Slug) + "/calendar.ics"
+	d.FeedURL = groupCalendarURL(s.cfg.BaseURL, g.Slug)
 	d.FeedWebcal = webcalURL(d.FeedURL)
 	d.EvidenceURL = groupConsoleURL(g.ID) + "/evidence"
 	base := groupConsoleURL(g.ID)

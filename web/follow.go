@@ -199,6 +199,11 @@ func modeSentence(m domain.FollowMode) string {
 	return "we will invite you to each new session, and you answer \"I'll come\" or \"not this time\"."
 }
 
+// groupCalendarURL is the address of a group's feed (the JSON API's).
+func groupCalendarURL(baseURL, slug string) string {
+	return baseURL + "/api/v1/public/groups/" + url.PathEscape(slug) + "/calendar.ics"
+}
+
 // seriesCalendarURL is the address of a series' feed (the JSON API's).
 func seriesCalendarURL(baseURL, slug string) string {
 	return baseURL + "/api/v1/public/series/" + url.PathEscape(slug) + "/calendar.ics"

@@ -484,7 +484,7 @@ func (s *Server) groupPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	feed := s.cfg.BaseURL + "/api/v1/public/groups/" + url.PathEscape(g.Slug) + "/calendar.ics"
+	feed := groupCalendarURL(s.cfg.BaseURL, g.Slug)
 	d := groupPageData{Meta: s.meta(g.Name), Name: g.Name, Description: paragraphs(g.Description),
 		FeedURL: feed, FeedWebcal: webcalURL(feed)}
 	d.Meta.URL = s.cfg.BaseURL + "/g/" + url.PathEscape(g.Slug)
