@@ -198,6 +198,10 @@ type Config struct {
 	// (one small query) and still reuses the encoded feed while nothing
 	// changed.
 	FeedCacheTTL time.Duration
+	// Inbound and InboundSecret enable the inbound-mail webhook
+	// (InboundPath) for calendar replies; without both it answers 404.
+	Inbound       Inbound
+	InboundSecret string
 }
 
 // MaxBodyBytes is the largest request body accepted (64 KiB).
@@ -289,6 +293,7 @@ func (s *Server) routes() {
 	pub.GET("/invitations/:token", s.getInvitation)
 	pub.POST("/invitations/:token/accept", s.acceptInvitation, httpkit.RateLimit(s.cfg.RSVPRatePerMinute))
 	pub.POST("/invitations/:token/decline", s.declineInvitation, httpkit.RateLimit(s.cfg.RSVPRatePerMinute))
+	v1.POST("/inbound/mail", s.postInboundMail)
 
 	// Authentication is route middleware, not group middleware: Echo adds
 	// catch-all routes for a group with middleware, which would turn 404
@@ -352,6 +357,9 @@ func (a authed) DELETE(p string, h echo.HandlerFunc) { a.g.DELETE(p, h, a.auth) 
 func bodyLimit(route string) int64 {
 	if route == "/api/v1/events/:id/invitations" || route == "/api/v1/events/:id/attendance" {
 		return MaxInvitationBodyBytes
+	}
+	if route == InboundPath {
+		return MaxInboundBodyBytes
 	}
 	return MaxBodyBytes
 }

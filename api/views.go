@@ -221,6 +221,24 @@ type rsvpJSON struct {
 	// to confirm they still come, and when they did.
 	ReconfirmRequestedAt *time.Time `json:"reconfirm_requested_at"`
 	ReconfirmedAt        *time.Time `json:"reconfirmed_at"`
+	// CalendarReply is the last answer of the person's calendar to the
+	// invite (null: none came).
+	CalendarReply *calendarReplyJSON `json:"calendar_reply"`
+}
+
+// calendarReplyJSON is the last answer an attendee's calendar sent.
+type calendarReplyJSON struct {
+	Answer     domain.ReplyStatus `json:"answer"`
+	Client     string             `json:"client"`
+	Via        domain.ReplyVia    `json:"via"`
+	ReceivedAt time.Time          `json:"received_at"`
+}
+
+func calendarReplyView(r *domain.LastReply) *calendarReplyJSON {
+	if r == nil {
+		return nil
+	}
+	return &calendarReplyJSON{Answer: r.Status, Client: r.Client, Via: r.Via, ReceivedAt: r.ReceivedAt}
 }
 
 func position(r domain.RSVP) *int {
@@ -234,7 +252,7 @@ func position(r domain.RSVP) *int {
 func rsvpView(r domain.RSVP) rsvpJSON {
 	return rsvpJSON{ID: r.ID, Name: r.Name, Email: r.Email, Status: r.Status, WaitlistPosition: position(r),
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, CancelledAt: r.CancelledAt,
-		ReconfirmRequestedAt: r.ReconfirmAskedAt, ReconfirmedAt: r.ReconfirmedAt}
+		ReconfirmRequestedAt: r.ReconfirmAskedAt, ReconfirmedAt: r.ReconfirmedAt, CalendarReply: calendarReplyView(r.LastReply)}
 }
 
 // rsvpCreatedJSON answers a public RSVP. ManageToken and ManageURL are only
@@ -265,9 +283,10 @@ type attendeeRSVPJSON struct {
 	CancelledAt      *time.Time        `json:"cancelled_at"`
 	// ReconfirmRequestedAt is when the person was asked to confirm they
 	// still come (events with reconfirm); ReconfirmedAt is when they did.
-	ReconfirmRequestedAt *time.Time        `json:"reconfirm_requested_at"`
-	ReconfirmedAt        *time.Time        `json:"reconfirmed_at"`
-	Event                attendeeEventJSON `json:"event"`
+	ReconfirmRequestedAt *time.Time         `json:"reconfirm_requested_at"`
+	ReconfirmedAt        *time.Time         `json:"reconfirmed_at"`
+	CalendarReply        *calendarReplyJSON `json:"calendar_reply"`
+	Event                attendeeEventJSON  `json:"event"`
 }
 
 func (s *Server) attendeeRSVPView(v domain.RSVPView, token string) attendeeRSVPJSON {
@@ -278,7 +297,8 @@ func (s *Server) attendeeRSVPView(v domain.RSVPView, token string) attendeeRSVPJ
 	}
 	return attendeeRSVPJSON{ID: v.RSVP.ID, Name: v.RSVP.Name, Email: v.RSVP.Email, Status: v.RSVP.Status,
 		WaitlistPosition: position(v.RSVP), CreatedAt: v.RSVP.CreatedAt, CancelledAt: v.RSVP.CancelledAt,
-		ReconfirmRequestedAt: v.RSVP.ReconfirmAskedAt, ReconfirmedAt: v.RSVP.ReconfirmedAt, Event: ev}
+		ReconfirmRequestedAt: v.RSVP.ReconfirmAskedAt, ReconfirmedAt: v.RSVP.ReconfirmedAt,
+		CalendarReply: calendarReplyView(v.RSVP.LastReply), Event: ev}
 }
 
 type deliveryJSON struct {

@@ -37,6 +37,9 @@ const (
 	MessageRepeat MessageKind = "repeat"
 	// MessageSignIn is an organiser's sign-in link to the console.
 	MessageSignIn MessageKind = "sign_in"
+	// MessageDeclineCounter answers an attendee's calendar that proposed
+	// another time (DeclineCounterArgs); it belongs to no delivery.
+	MessageDeclineCounter MessageKind = "decline_counter"
 )
 
 // DeliveryStatus is where one e-mail stands.
@@ -155,7 +158,27 @@ type Outgoing struct {
 	Why string
 	// ConfirmBy is when a reconfirmation must come by.
 	ConfirmBy time.Time
+	// ReplyToken is the RSVP's reply token (domain.ReplyToken), for the
+	// ORGANIZER of its invites when inbound mail is configured; "" for an
+	// RSVP whose e-mails began before reply addresses existed.
+	ReplyToken string
 }
+
+// RepeatRefresh is the Why of a MessageRepeat sent because the attendee's
+// calendar asked for the invite again (an iTIP REFRESH).
+const RepeatRefresh = "refresh"
+
+// DeclineCounterArgs is the job that answers an attendee's proposal of a
+// new time (an iTIP COUNTER) with a DECLINECOUNTER: Convene's events move
+// only when the organisers move them.
+type DeclineCounterArgs struct {
+	RSVPID string `json:"rsvp_id"`
+	// Sequence is the SEQUENCE of the proposal, echoed in the answer.
+	Sequence int `json:"sequence"`
+}
+
+// Kind names the job for the queue.
+func (DeclineCounterArgs) Kind() string { return "send_decline_counter" }
 
 // RepeatNoticeEvery is how often, at most, an address that a public RSVP
 // names again is e-mailed its RSVP again.

@@ -277,6 +277,10 @@ type RSVP struct {
 	// come (Event.Reconfirm); ReconfirmedAt is when they did.
 	ReconfirmAskedAt *time.Time
 	ReconfirmedAt    *time.Time
+	// LastReply is the last answer the attendee's calendar sent to the
+	// invite (Accept, Maybe, Decline), and where it came from; nil when
+	// none came (see domain/replies.go).
+	LastReply *LastReply
 }
 
 // Page is one page of a list and the cursor of the next page ("" at the end).

@@ -67,6 +67,12 @@ type Config struct {
 	// Foreground, when set, makes e-mails give way to requests in flight
 	// (see Foreground); nil sends as the job queue runs them.
 	Foreground *Foreground
+	// InboundDomain is the domain of the RSVPs' reply addresses
+	// (CONVENE_INBOUND_DOMAIN): when set, an invite's ORGANIZER is the
+	// RSVP's own reply address there, so that the attendee's calendar
+	// answers come back to Convene. Empty leaves the invites' ORGANIZER
+	// the group's contact.
+	InboundDomain string
 	// MailDir is the directory of .eml files from which the e-mails to an
 	// erased address are removed (EraseFilesWorker): the data directory's
 	// mail/, also when e-mail goes out by SMTP now (files may remain from
@@ -83,6 +89,7 @@ func Register(workers *river.Workers, st interface {
 	ReminderStore
 	EraseStore
 	SignInStore
+	ReplyStore
 }, sender mail.Sender, cfg Config) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -99,6 +106,7 @@ func Register(workers *river.Workers, st interface {
 	river.AddWorker(workers, &InvitationWorker{emailJob: emailJob[domain.SendInvitationArgs]{cfg: cfg}, store: st, sender: sender})
 	river.AddWorker(workers, &ConfirmationWorker{emailJob: emailJob[domain.SendConfirmationArgs]{cfg: cfg}, store: st, sender: sender})
 	river.AddWorker(workers, &FollowConfirmationWorker{emailJob: emailJob[domain.SendFollowConfirmationArgs]{cfg: cfg}, store: st, sender: sender})
+	river.AddWorker(workers, &DeclineCounterWorker{emailJob: emailJob[domain.DeclineCounterArgs]{cfg: cfg}, store: st, sender: sender})
 	river.AddWorker(workers, &SignInWorker{emailJob: emailJob[domain.SendSignInArgs]{cfg: cfg}, store: st, sender: sender})
 	river.AddWorker(workers, &PurgeWorker{store: st, cfg: cfg})
 	river.AddWorker(workers, &ReminderWorker{store: st})
@@ -264,8 +272,9 @@ func composeOutgoing(ctx context.Context, st Store, cfg Config, out domain.Outgo
 func inviteOf(cfg Config, out domain.Outgoing, token string) mail.Invite {
 	in := mail.Invite{
 		Event: out.Event, Changed: out.Changed, Group: out.Group, RSVP: out.RSVP,
-		Organizer: calendar.Person{Name: out.Group.Name, Email: out.OrganizerEmail},
-		From:      cfg.From, BaseURL: cfg.BaseURL, ManageURL: mail.ManageURL(cfg.BaseURL, token),
+		Organizer:    calendar.Person{Name: out.Group.Name, Email: out.OrganizerEmail},
+		ReplyAddress: cfg.replyAddress(out.ReplyToken),
+		From:         cfg.From, BaseURL: cfg.BaseURL, ManageURL: mail.ManageURL(cfg.BaseURL, token),
 		Sequence: out.Delivery.Sequence, Now: cfg.Clock.Now().UTC(),
 		Before: out.Before, ConfirmBy: out.ConfirmBy, Why: out.Why,
 	}

@@ -85,7 +85,11 @@ func (db *DB) LoadOutgoingBatch(ctx context.Context, ids []string) ([]domain.Out
 	if len(ids) == 0 {
 		return nil, nil, nil
 	}
-	err := db.tx(ctx, func(tx *gorm.DB) error {
+	key, err := db.replyKey(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	err = db.tx(ctx, func(tx *gorm.DB) error {
 		outs, tokens = nil, nil
 		var ds []deliveryRow
 		if err := tx.Where("id IN ? AND status = ? AND attempts = 0", ids, string(domain.DeliveryQueued)).Order("id").Find(&ds).Error; err != nil {
@@ -152,6 +156,7 @@ func (db *DB) LoadOutgoingBatch(ctx context.Context, ids []string) ([]domain.Out
 			if err != nil {
 				return err
 			}
+			out.ReplyToken = domain.ReplyToken(key, r.ID)
 			token := ""
 			if r.Email != "" {
 				token = domain.NewSecret()
@@ -163,6 +168,9 @@ func (db *DB) LoadOutgoingBatch(ctx context.Context, ids []string) ([]domain.Out
 			}
 			outs = append(outs, out)
 			tokens = append(tokens, token)
+		}
+		if err := fillReplyHashes(tx, key, rs); err != nil {
+			return err
 		}
 		if len(args) == 0 {
 			return nil

@@ -56,8 +56,12 @@ var outgoingSQL = sync.OnceValue(func() string {
 // statement, so one snapshot, and one round trip for the common e-mail;
 // a follower's RSVP or a thank-you reads a little more.
 func (db *DB) LoadOutgoing(ctx context.Context, id string) (domain.Outgoing, error) {
+	key, err := db.replyKey(ctx)
+	if err != nil {
+		return domain.Outgoing{}, err
+	}
 	var out domain.Outgoing
-	err := db.read(ctx, func(q *gorm.DB) error {
+	err = db.read(ctx, func(q *gorm.DB) error {
 		var row outgoingRow
 		res := q.Raw(outgoingSQL(), id).Scan(&row)
 		if res.Error != nil {
@@ -68,7 +72,12 @@ func (db *DB) LoadOutgoing(ctx context.Context, id string) (domain.Outgoing, err
 		}
 		var err error
 		out, err = db.outgoing(q, row.D, row.R, row.E, row.G, row.OrgEmail)
-		return err
+		if err != nil {
+			return err
+		}
+		// The RSVP's first e-mail: its reply address starts to work.
+		out.ReplyToken = domain.ReplyToken(key, row.R.ID)
+		return fillReplyHashes(q, key, []rsvpRow{row.R})
 	})
 	return out, err
 }

@@ -239,6 +239,16 @@ type rsvpRow struct {
 	FollowerID     *string    `gorm:"column:follower_id"`
 	ReconfirmAsked *time.Time `gorm:"column:reconfirm_asked_at"`
 	Reconfirmed    *time.Time `gorm:"column:reconfirmed_at"`
+	// ReplyTokenHash is the hash of the RSVP's reply token (domain.ReplyToken),
+	// nil until its first e-mail is prepared; the Reply columns are its
+	// calendar's last answer.
+	ReplyTokenHash *string    `gorm:"column:reply_token_hash"`
+	Reply          *string    `gorm:"column:calendar_reply"`
+	ReplyClient    *string    `gorm:"column:calendar_reply_client"`
+	ReplyVia       *string    `gorm:"column:calendar_reply_via"`
+	ReplySequence  *int       `gorm:"column:calendar_reply_sequence"`
+	ReplyStamp     *time.Time `gorm:"column:calendar_reply_stamp"`
+	ReplyAt        *time.Time `gorm:"column:calendar_reply_at"`
 	// Position is computed by queries that select it; it is not a column.
 	Position int `gorm:"column:waitlist_position;->"`
 	// ViaEmail and LinksMissing are computed by rsvpByLink: whether the
@@ -257,6 +267,21 @@ func (r rsvpRow) toDomain() domain.RSVP {
 		ReconfirmAskedAt: utcPtr(r.ReconfirmAsked), ReconfirmedAt: utcPtr(r.Reconfirmed)}
 	if r.CheckinCode != nil {
 		d.CheckinCode = *r.CheckinCode
+	}
+	if r.Reply != nil && r.ReplyAt != nil {
+		d.LastReply = &domain.LastReply{Status: domain.ReplyStatus(*r.Reply), ReceivedAt: r.ReplyAt.UTC()}
+		if r.ReplyClient != nil {
+			d.LastReply.Client = *r.ReplyClient
+		}
+		if r.ReplyVia != nil {
+			d.LastReply.Via = domain.ReplyVia(*r.ReplyVia)
+		}
+		if r.ReplySequence != nil {
+			d.LastReply.Sequence = *r.ReplySequence
+		}
+		if r.ReplyStamp != nil {
+			d.LastReply.Stamp = r.ReplyStamp.UTC()
+		}
 	}
 	if r.AttendedHow != nil {
 		d.AttendedHow = domain.AttendanceMethod(*r.AttendedHow)

@@ -151,7 +151,7 @@ func (db *DB) placeRSVP(tx *gorm.DB, ev *eventRow, in domain.RSVPInput, proven b
 			err = fmt.Errorf("store: RSVP of event %s conflicted with no live RSVP", ev.ID)
 		}
 		if err == nil && !proven {
-			err = db.noticeRepeat(tx, ev, res.RSVP)
+			err = db.noticeRepeat(tx, ev, res.RSVP, "")
 		}
 		return res, err
 	}
@@ -183,7 +183,10 @@ func (db *DB) placeRSVP(tx *gorm.DB, ev *eventRow, in domain.RSVPInput, proven b
 // per RSVP in domain.RepeatNoticeEvery, so that nobody can flood a mailbox
 // through the form. The caller holds the event's row lock, which keeps the
 // count of repeats (the delivery's sequence) exact.
-func (db *DB) noticeRepeat(tx *gorm.DB, ev *eventRow, r domain.RSVP) error {
+//
+// why is "" for a repeated RSVP, domain.RepeatRefresh when the attendee's
+// calendar asked for the invite again.
+func (db *DB) noticeRepeat(tx *gorm.DB, ev *eventRow, r domain.RSVP, why string) error {
 	if r.Email == "" || r.WalkIn || (r.Status != domain.RSVPGoing && r.Status != domain.RSVPWaitlisted) {
 		return nil
 	}
@@ -199,7 +202,12 @@ func (db *DB) noticeRepeat(tx *gorm.DB, ev *eventRow, r domain.RSVP) error {
 	if q.RowsAffected > 0 && db.now().Before(last.CreatedAt.Add(domain.RepeatNoticeEvery)) {
 		return nil
 	}
-	_, err := db.enqueue(tx, ev.ID, domain.MessageRepeat, last.Sequence+1, "", []string{r.ID})
+	detail := ""
+	if why != "" {
+		b, _ := json.Marshal(updateDetail{Why: why})
+		detail = string(b)
+	}
+	_, err := db.enqueue(tx, ev.ID, domain.MessageRepeat, last.Sequence+1, detail, []string{r.ID})
 	return err
 }
 

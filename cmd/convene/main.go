@@ -38,6 +38,7 @@ import (
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/httpkit"
 	"github.com/convene/convene/notifications"
+	"github.com/convene/convene/notifications/inbound"
 	"github.com/convene/convene/notifications/mail"
 	"github.com/convene/convene/ops"
 	"github.com/convene/convene/store"
@@ -73,6 +74,8 @@ func exitCode(err error) int {
 		return 0
 	case errors.As(err, &ue):
 		return 2
+	case errors.As(err, new(tempFailError)):
+		return exitTempFail
 	}
 	return 1
 }
@@ -96,6 +99,9 @@ type Config struct {
 	Pprof             bool
 	BenchStatic       bool
 	FeedCacheTTL      time.Duration
+	InboundDomain     string
+	InboundListen     string
+	InboundSecret     string
 }
 
 // envVars documents the configuration: name, default (empty when there is
@@ -120,6 +126,10 @@ var envVars = [][3]string{
 	{"CONVENE_METRICS_TOKEN", "", "when set, GET /metrics (and pprof) requires \"Authorization: Bearer <token>\""},
 	{"CONVENE_METRICS_TOKEN_FILE", "", "a file holding CONVENE_METRICS_TOKEN instead of the variable (secrets mounted as files)"},
 	{"CONVENE_PPROF", "0", "1 serves Go's pprof profiles under /debug/pprof/ (behind the metrics token if set)"},
+	{"CONVENE_INBOUND_DOMAIN", "", "domain of the reply addresses (reply+…@DOMAIN) that invites name as ORGANIZER, so that Accept/Decline come back; empty: invites name the group's contact"},
+	{"CONVENE_INBOUND_LISTEN", "", "smtp://host:port or lmtp://host:port (or lmtp+unix:///path): serve also takes calendar replies by SMTP or LMTP there"},
+	{"CONVENE_INBOUND_SECRET", "", "when set, POST /api/v1/inbound/mail takes raw replies with \"Authorization: Bearer <secret>\""},
+	{"CONVENE_INBOUND_SECRET_FILE", "", "a file holding CONVENE_INBOUND_SECRET instead of the variable (secrets mounted as files)"},
 	{"CONVENE_BENCH_STATIC", "0", "1 serves GET /bench/static.ics, the static baseline of convene-bench's feeds scenario; never in production"},
 }
 
@@ -194,6 +204,18 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	default:
 		return cfg, usageError{"CONVENE_BENCH_STATIC must be 1 or 0"}
 	}
+	if err := inboundConfig(&cfg, get); err != nil {
+		return cfg, err
+	}
+	if cfg.InboundSecret, err = secret(getenv, "CONVENE_INBOUND_SECRET"); err != nil {
+		return cfg, err
+	}
+	if cfg.InboundSecret != "" && len(cfg.InboundSecret) < 16 {
+		return cfg, usageError{"CONVENE_INBOUND_SECRET must be at least 16 characters (make one with: openssl rand -hex 32)"}
+	}
+	if (cfg.InboundListen != "" || cfg.InboundSecret != "") && cfg.InboundDomain == "" {
+		return cfg, usageError{"CONVENE_INBOUND_LISTEN and CONVENE_INBOUND_SECRET need CONVENE_INBOUND_DOMAIN, the domain of the reply addresses"}
+	}
 	if !domain.ValidEmail(cfg.AdminEmail) && cfg.AdminEmail != "admin@localhost" {
 		return cfg, usageError{"CONVENE_ADMIN_EMAIL must be an e-mail address"}
 	}
@@ -262,6 +284,7 @@ Usage:
   convene migrate                             apply pending database migrations
   convene organiser add --email E [--name N]  create an organiser and print a new API token
   convene organiser sign-in --email E         print a one-time link into the organiser console
+  convene inbound < message.eml               apply the calendar reply in one e-mail (a pipe transport)
   convene version                             print the version
   convene help                                show this help
 
@@ -301,6 +324,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdServe(ctx, args[1:], getenv, stdout, stderr)
 	case "migrate":
 		return cmdMigrate(ctx, args[1:], getenv, stdout, stderr)
+	case "inbound":
+		return cmdInbound(ctx, args[1:], getenv, os.Stdin, stdout, stderr)
 	case "organiser", "organizer":
 		const organiserUsage = "usage: convene organiser add --email E [--name N]\n       convene organiser sign-in --email E"
 		switch {
@@ -494,7 +519,8 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 	}
 	workers := river.NewWorkers()
 	notifications.Register(workers, db, sender, notifications.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, Logger: log, Metrics: metrics,
-		SendTimeout: sendTimeout, RetryBackoffMax: sendRetryMax, Foreground: foreground, Clock: db.Clock(),
+		InboundDomain: cfg.InboundDomain,
+		SendTimeout:   sendTimeout, RetryBackoffMax: sendRetryMax, Foreground: foreground, Clock: db.Clock(),
 		// Erasures clean the mail directory also when e-mail goes by SMTP
 		// now: files may remain from before.
 		MailDir: filepath.Join(cfg.DataDir, "mail")})
@@ -571,6 +597,7 @@ func newSite(db *store.DB, cfg Config, log *slog.Logger, metrics *httpkit.Metric
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, RSVPRatePerMinute: cfg.RSVPRatePerMinute,
 		Version: buildVersion(), Logger: log, Clock: db.Clock(), AdminEmail: cfg.AdminEmail, Metrics: metrics, Codes: codes,
 		FeedCacheTTL: cfg.FeedCacheTTL, HTTP: hc,
+		Inbound: inboundProcessor(db, cfg, log), InboundSecret: cfg.InboundSecret,
 	})
 	if err != nil {
 		return nil, err
@@ -776,9 +803,23 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "database", string(db.Dialect()), "version", buildVersion())
+	if cfg.InboundListen != "" {
+		il, err := inbound.Listen(cfg.InboundListen, inboundProcessor(db, cfg, log).p)
+		if err != nil {
+			hs.Close()
+			return fmt.Errorf("CONVENE_INBOUND_LISTEN: %w", err)
+		}
+		go func() { errc <- il.Serve() }()
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+			defer cancel()
+			il.Shutdown(sctx)
+		}()
+		log.Info("taking calendar replies", "addr", il.Addr().String(), "listen", cfg.InboundListen)
+	}
 
 	select {
 	case err := <-errc:

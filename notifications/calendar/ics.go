@@ -59,6 +59,9 @@ const (
 	// PUBLISH event, which feeds do not have (libical refuses such objects),
 	// and without METHOD the object is simply a calendar to show or import.
 	MethodPublish Method = "PUBLISH"
+	// MethodDeclineCounter answers an attendee's proposal of another time
+	// (a COUNTER): the event stays as it is.
+	MethodDeclineCounter Method = "DECLINECOUNTER"
 )
 
 // Participation statuses of an attendee (the PARTSTAT parameter).
@@ -402,7 +405,7 @@ func (c Calendar) validate() []string {
 	}
 
 	switch c.Method {
-	case MethodRequest, MethodCancel:
+	case MethodRequest, MethodCancel, MethodDeclineCounter:
 		if len(c.Events) != 1 {
 			add("%s carries exactly one event, not %d", c.Method, len(c.Events))
 		}
@@ -414,7 +417,7 @@ func (c Calendar) validate() []string {
 			add("REFRESH-INTERVAL and X-PUBLISHED-TTL must not be negative")
 		}
 	default:
-		add("METHOD %q is not REQUEST, CANCEL or PUBLISH", string(c.Method))
+		add("METHOD %q is not REQUEST, CANCEL, DECLINECOUNTER or PUBLISH", string(c.Method))
 		return problems
 	}
 	if c.ProdID != "" && hasControlOrInvalid(c.ProdID) {
@@ -516,6 +519,13 @@ func (c Calendar) validate() []string {
 			}
 			if e.Status != "" && e.Status != StatusCancelled {
 				at("CANCEL is always STATUS:CANCELLED, not %q", e.Status)
+			}
+		case MethodDeclineCounter:
+			if e.Organizer == nil {
+				at("DECLINECOUNTER needs ORGANIZER")
+			}
+			if len(e.Attendees) == 0 {
+				at("DECLINECOUNTER needs the ATTENDEE who proposed")
 			}
 		case MethodPublish:
 			if e.Start.IsZero() {

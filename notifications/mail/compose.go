@@ -33,7 +33,12 @@ type Invite struct {
 	// name; an empty Email means the group's contact_email. When the group
 	// has none, the caller passes the first owner's email here.
 	Organizer calendar.Person
-	RSVP      domain.RSVP
+	// ReplyAddress, when set, is the RSVP's own reply address
+	// (domain.ReplyAddress): it becomes the ORGANIZER's address, so that
+	// the attendee's calendar sends its answer there, while the e-mail's
+	// Reply-To stays Organizer's, a person's mailbox.
+	ReplyAddress string
+	RSVP         domain.RSVP
 
 	// From is the service's sender (CONVENE_MAIL_FROM). The e-mail is
 	// from the group through it: "Oslo Go via Convene" (see GroupFrom);
@@ -98,6 +103,17 @@ func messageIDOf(in Invite, kind domain.MessageKind, host string) string {
 
 // repeatSentence tells the person why they get their RSVP again.
 const repeatSentence = "Somebody replied to this event again with your e-mail address. Nothing has changed: this is your RSVP as it stands, with your link to manage it. If it was not you, you can ignore this e-mail."
+
+// refreshSentence tells the person why their calendar got the invite again.
+const refreshSentence = "Your calendar asked for the latest version of this event. Nothing has changed: this is your invitation as it stands, with your link to manage it."
+
+// repeatWhy is the sentence that says why a repeat notice is sent.
+func repeatWhy(in Invite) string {
+	if in.Why == domain.RepeatRefresh {
+		return refreshSentence
+	}
+	return repeatSentence
+}
 
 //go:embed templates
 var templateFS embed.FS
@@ -213,6 +229,13 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 	if !plainAddress(org.Email) {
 		return Message{}, invalidf("organizer address %q is not a plain address: pass the group's contact_email or the first owner's email", org.Email)
 	}
+	contact := org // Reply-To: the people behind the group
+	if in.ReplyAddress != "" {
+		if !plainAddress(in.ReplyAddress) {
+			return Message{}, invalidf("reply address %q is not a plain address", in.ReplyAddress)
+		}
+		org.Email = in.ReplyAddress
+	}
 	if in.ManageURL != "" && !webURL(in.ManageURL) {
 		return Message{}, invalidf("ManageURL is not an absolute http or https URL")
 	}
@@ -295,7 +318,7 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 		attendee.PartStat, attendee.RSVP = calendar.PartStatAccepted, true
 		v.Subject = "You're going: " + v.Title + " — " + subjectDate
 		if in.Repeat > 0 {
-			v.Why = repeatSentence
+			v.Why = repeatWhy(in)
 		} else if in.RSVP.WasWaitlisted {
 			v.Promoted = true
 			v.Subject = "A place opened up — you're going: " + v.Title + " — " + subjectDate
@@ -318,7 +341,7 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 		}
 		v.Subject = "You're on the waitlist: " + v.Title + " — " + subjectDate
 		if in.Repeat > 0 {
-			v.Why = repeatSentence
+			v.Why = repeatWhy(in)
 		}
 	case domain.MessageEventCancelled:
 		if in.Sequence < 1 {
@@ -407,7 +430,7 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 		Date:     in.Now,
 		From:     GroupFrom(in.From, groupName),
 		To:       mail.Address{Name: present.OneLineText(in.RSVP.Name), Address: in.RSVP.Email},
-		ReplyTo:  mail.Address{Name: org.Name, Address: org.Email},
+		ReplyTo:  mail.Address{Name: contact.Name, Address: contact.Email},
 		Subject:  v.Subject,
 		Text:     tidyText(text.String()),
 		HTML:     html.String(),
