@@ -146,6 +146,10 @@ type personRow struct {
 	CheckedIn string
 	WalkIn    bool
 	Erased    bool
+	// Calendar is the last answer of the person's calendar to the invite
+	// ("Calendar: Maybe · Google Calendar · 7 Dec 2026, 14:05 CET") and
+	// CalendarVia how it came in ("by e-mail (webhook)"); "" for none.
+	Calendar, CalendarVia string
 	// Seat, Remove and Erase say which actions the row offers; AddSeat
 	// that seating them adds a seat (the event is full).
 	Seat, AddSeat, Remove, Erase bool
@@ -218,6 +222,7 @@ func (s *Server) renderPeople(c echo.Context, status int, q peopleQuery, n *noti
 		if r.AttendedAt != nil {
 			row.CheckedIn = f.at(*r.AttendedAt)
 		}
+		row.Calendar, row.CalendarVia = consoleReply(r.LastReply, f.at)
 		if !row.Erased {
 			row.Seat = live && r.Status == domain.RSVPWaitlisted
 			row.AddSeat = row.Seat && !e.HasFreeSeat()
@@ -330,8 +335,12 @@ func (s *Server) eraseRSVPPost(c echo.Context) error {
 // peopleCSVPage is how many RSVPs the CSV reads at a time.
 const peopleCSVPage = domain.MaxPageSize
 
-// peopleCSVHeader names the CSV's columns.
-var peopleCSVHeader = []string{"name", "email", "status", "waitlist_position", "replied_at", "checked_in_at", "walk_in", "cancelled_at", "erased"}
+// peopleCSVHeader names the CSV's columns. New columns go at the end, so
+// that spreadsheets reading them by position keep working: calendar_reply
+// is the last answer of the person's calendar (accepted, tentative or
+// declined) and calendar_reply_at when it was received.
+var peopleCSVHeader = []string{"name", "email", "status", "waitlist_position", "replied_at", "checked_in_at", "walk_in", "cancelled_at", "erased",
+	"calendar_reply", "calendar_reply_at"}
 
 // peopleCSV writes the list, with the page's search and filters, as CSV:
 // a page of RSVPs at a time, written out as it is read, so that a long
@@ -376,8 +385,13 @@ func (s *Server) peopleCSV(c echo.Context) error {
 			if r.WaitlistPosition > 0 {
 				pos = strconv.Itoa(r.WaitlistPosition)
 			}
+			reply, replyAt := "", ""
+			if l := r.LastReply; l != nil {
+				reply, replyAt = string(l.Status), stamp(&l.ReceivedAt)
+			}
 			rec := []string{httpkit.CSVSafe(r.Name), httpkit.CSVSafe(r.Email), string(r.Status), pos, stamp(&r.CreatedAt),
-				stamp(r.AttendedAt), strconv.FormatBool(r.WalkIn), stamp(r.CancelledAt), strconv.FormatBool(r.ErasedAt != nil)}
+				stamp(r.AttendedAt), strconv.FormatBool(r.WalkIn), stamp(r.CancelledAt), strconv.FormatBool(r.ErasedAt != nil),
+				reply, replyAt}
 			if err := w.Write(rec); err != nil {
 				return err
 			}

@@ -289,8 +289,14 @@ func TestPeopleCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 3 || !slices.Equal(rows[0], peopleCSVHeader) {
+	// Spreadsheets read the columns by position: new ones go at the end.
+	header := []string{"name", "email", "status", "waitlist_position", "replied_at", "checked_in_at", "walk_in", "cancelled_at", "erased",
+		"calendar_reply", "calendar_reply_at"}
+	if len(rows) != 3 || !slices.Equal(rows[0], header) {
 		t.Fatalf("CSV rows: %q", rows)
+	}
+	if got := rows[1][9:]; !slices.Equal(got, []string{"", ""}) {
+		t.Errorf("Ada's calendar never answered, yet her row ends %q", got)
 	}
 	if rows[1][0] != "Ada" || rows[1][2] != "going" || !strings.HasSuffix(rows[1][1], "@example.org") {
 		t.Errorf("Ada's row: %q", rows[1])

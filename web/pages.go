@@ -356,6 +356,7 @@ func (s *Server) renderRSVP(c echo.Context, status int, t, checkinErr string) er
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
 	d.StatusText = statusText(v.RSVP)
+	d.CalendarReply = attendeeReply(v.RSVP, present.Zone(v.Event.TimeZone))
 	// The code door staff scan: for people with a place, while there is
 	// a door to show it at. RSVPs made before codes existed have none.
 	if d.Going && v.RSVP.CheckinCode != "" && !sum.Cancelled && !sum.Over {
@@ -407,6 +408,9 @@ func (s *Server) renderCancelled(c echo.Context, v domain.RSVPView) error {
 	sum := s.eventSummary(v.Event, v.Group)
 	d := messagePageData{Meta: s.meta("You cancelled this RSVP"), Heading: "You cancelled this RSVP",
 		Text: []string{"You no longer have a place at “" + v.Event.Title + "”."}}
+	if r := v.RSVP.LastReply; r != nil && r.Status == domain.ReplyDeclined {
+		d.Text = append(d.Text, attendeeReply(v.RSVP, present.Zone(v.Event.TimeZone)))
+	}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
 	label := "See the event"

@@ -270,6 +270,10 @@ type rsvpPageData struct {
 	Checkin      *checkinPanel   // nil: nothing to say about checking in
 	Reconfirm    *reconfirmPanel // nil: the event does not ask, or not yet
 	CSRF         string
+
+	// CalendarReply says what the attendee's calendar last answered to
+	// the invite, and when ("" if it never did).
+	CalendarReply string
 }
 
 // reconfirmPanel asks a person going to confirm they still come, or says

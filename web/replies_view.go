@@ -1,0 +1,103 @@
+package web
+
+import (
+	"time"
+
+	"github.com/convene/convene/domain"
+	"github.com/convene/convene/notifications/present"
+)
+
+// How the pages show an RSVP's last calendar answer (domain.LastReply):
+// the organiser sees what it was, from which calendar, when and how it
+// came in; the attendee sees what their calendar said, and what it did.
+// The time shown is when Convene received the answer: the reply's own
+// DTSTAMP is the attendee's clock, and a decline cancelled the RSVP at
+// the time it was received.
+
+// replyStatusLabels name the answers as the organiser reads them.
+var replyStatusLabels = map[domain.ReplyStatus]string{
+	domain.ReplyAccepted:  "Accepted",
+	domain.ReplyTentative: "Maybe",
+	domain.ReplyDeclined:  "Declined",
+}
+
+// replyStatusLabel names an answer ("Maybe").
+func replyStatusLabel(s domain.ReplyStatus) string {
+	if l, ok := replyStatusLabels[s]; ok {
+		return l
+	}
+	return string(s)
+}
+
+// replyClientLabel names the calendar that answered: the name read from
+// its PRODID, or "a calendar" when it was none Convene knows.
+func replyClientLabel(client string) string {
+	if client == "" {
+		return "a calendar"
+	}
+	return client
+}
+
+// replyViaLabels say how an answer came in. Every way in carries an
+// e-mail; the organiser who set them up knows them by these names.
+var replyViaLabels = map[domain.ReplyVia]string{
+	domain.ViaSMTP:    "by e-mail (SMTP)",
+	domain.ViaLMTP:    "by e-mail (LMTP)",
+	domain.ViaWebhook: "by e-mail (webhook)",
+	domain.ViaPipe:    "by e-mail (convene inbound)",
+}
+
+// replyViaLabel says how an answer came in ("by e-mail (webhook)").
+func replyViaLabel(v domain.ReplyVia) string {
+	if l, ok := replyViaLabels[v]; ok {
+		return l
+	}
+	return "by e-mail"
+}
+
+// consoleReply is the organiser's line about an RSVP's last calendar
+// answer, "Calendar: Maybe · Google Calendar · 7 Dec 2026, 14:05 CET",
+// and how it came in; both "" when no answer came.
+func consoleReply(r *domain.LastReply, at func(time.Time) string) (line, via string) {
+	if r == nil {
+		return "", ""
+	}
+	return "Calendar: " + replyStatusLabel(r.Status) + " · " + replyClientLabel(r.Client) + " · " + at(r.ReceivedAt), replyViaLabel(r.Via)
+}
+
+// attendeeReply is the sentence on the attendee's page about their
+// calendar's last answer, with the time in the event's zone, zone named
+// ("Your calendar answered Maybe on Monday 7 December 2026, 14:05
+// (Europe/Oslo, CET)."); "" when no answer came. A decline that cancelled
+// the RSVP says so; an acceptance while waitlisted says that it gave no
+// place (domain.ReplyDecision never seats anyone).
+func attendeeReply(rsvp domain.RSVP, loc *time.Location) string {
+	r := rsvp.LastReply
+	if r == nil {
+		return ""
+	}
+	on := present.Instant(r.ReceivedAt, loc)
+	switch r.Status {
+	case domain.ReplyDeclined:
+		if rsvp.Status == domain.RSVPCancelled {
+			return "You declined in your calendar on " + on + ", so your place was given up."
+		}
+		return "You declined in your calendar on " + on + "."
+	case domain.ReplyAccepted:
+		s := "You accepted in your calendar on " + on + "."
+		if rsvp.Status == domain.RSVPWaitlisted {
+			s += " That does not give you a place: you are still on the waitlist."
+		}
+		return s
+	case domain.ReplyTentative:
+		s := "Your calendar answered Maybe on " + on + "."
+		switch rsvp.Status {
+		case domain.RSVPGoing:
+			s += " Your place is kept."
+		case domain.RSVPWaitlisted:
+			s += " You keep your place in line."
+		}
+		return s
+	}
+	return ""
+}
