@@ -33,6 +33,7 @@ const (
 	markWalk      = "# recipe: walk"           // the README's walk through the API
 	markAfterWalk = "# recipe: after the walk" // a guide's example that goes on from the walk
 	markPostgres  = "# recipe: postgres"       // running on PostgreSQL (docs/operations.md)
+	markReplies   = "# recipe: replies"        // the README's calendar replies example
 )
 
 // expectRE marks a line a recipe's commands must print: "# → output".
@@ -111,7 +112,7 @@ func TestRecipeMarkers(t *testing.T) {
 	for _, doc := range documents(t) {
 		for _, b := range codeBlocks(t, doc, "sh") {
 			if first, _, _ := strings.Cut(b, "\n"); strings.HasPrefix(first, "# recipe") &&
-				!slices.Contains([]string{markWalk, markAfterWalk, markPostgres}, first) {
+				!slices.Contains([]string{markWalk, markAfterWalk, markPostgres, markReplies}, first) {
 				t.Errorf("%s: unknown recipe marker %q", doc, first)
 			}
 		}
