@@ -96,6 +96,8 @@ func reason(err error) string {
 		return "its calendar is not a reply"
 	case errors.Is(err, ErrMalformed):
 		return "malformed"
+	case errors.Is(err, ErrTooLarge):
+		return "too large"
 	}
 	return "unreadable" // never the error text: it may quote the message
 }
