@@ -50,6 +50,8 @@ type siteConfig struct {
 	MetricsToken      string
 	BenchStatic       bool
 	Foreground        *notifications.Foreground
+	Inbound           Inbound
+	InboundSecret     string
 }
 
 func newTestEnv(t testing.TB, db *store.DB, mutate ...func(*siteConfig)) *testEnv {
@@ -80,7 +82,8 @@ func (te *testEnv) composeSite(db *store.DB, cfg siteConfig) (http.Handler, erro
 		hc.Foreground = cfg.Foreground
 	}
 	a, err := New(db, Config{BaseURL: cfg.BaseURL, RSVPRatePerMinute: cfg.RSVPRatePerMinute, TrustedProxies: cfg.TrustedProxies,
-		Version: "test", Logger: cfg.Logger, Clock: db.Clock(), AdminEmail: cfg.AdminEmail, Metrics: metrics, Codes: codes, HTTP: hc})
+		Version: "test", Logger: cfg.Logger, Clock: db.Clock(), AdminEmail: cfg.AdminEmail, Metrics: metrics, Codes: codes, HTTP: hc,
+		Inbound: cfg.Inbound, InboundSecret: cfg.InboundSecret})
 	if err != nil {
 		return nil, err
 	}
