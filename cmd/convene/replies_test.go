@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -240,4 +241,54 @@ func wantStatuses(t *testing.T, f *flow, eventID string, want map[string]string)
 		}
 	}
 	return out
+}
+
+// TestInboundConfig: the inbound settings are read as documented, and what
+// cannot work is refused with exit code 2 before anything starts.
+func TestInboundConfig(t *testing.T) {
+	cfg, err := loadConfig(envFrom(nil))
+	if err != nil || cfg.InboundDomain != "" || cfg.InboundListen != "" || cfg.InboundSecret != "" {
+		t.Fatalf("default: %+v %v", cfg, err)
+	}
+	cfg, err = loadConfig(envFrom(map[string]string{"CONVENE_INBOUND_DOMAIN": "Events.Example.org.",
+		"CONVENE_INBOUND_LISTEN": "lmtp://127.0.0.1:2424", "CONVENE_INBOUND_SECRET": "0123456789abcdef"}))
+	if err != nil || cfg.InboundDomain != "events.example.org" || cfg.InboundListen != "lmtp://127.0.0.1:2424" {
+		t.Fatalf("set: %+v %v", cfg, err)
+	}
+	for name, env := range map[string]map[string]string{
+		"listen without a domain":  {"CONVENE_INBOUND_LISTEN": "smtp://127.0.0.1:2525"},
+		"secret without a domain":  {"CONVENE_INBOUND_SECRET": "0123456789abcdef"},
+		"a short secret":           {"CONVENE_INBOUND_DOMAIN": "events.example.org", "CONVENE_INBOUND_SECRET": "short"},
+		"not a domain":             {"CONVENE_INBOUND_DOMAIN": "events example"},
+		"another scheme":           {"CONVENE_INBOUND_DOMAIN": "events.example.org", "CONVENE_INBOUND_LISTEN": "http://127.0.0.1:2525"},
+		"no port":                  {"CONVENE_INBOUND_DOMAIN": "events.example.org", "CONVENE_INBOUND_LISTEN": "smtp://127.0.0.1"},
+		"inbound without a domain": nil,
+	} {
+		if env == nil {
+			if code, _, _ := runCommand(t, nil, "inbound"); code != 2 {
+				t.Errorf("%s: exit code %d, want 2", name, code)
+			}
+			continue
+		}
+		if _, err := loadConfig(envFrom(env)); exitCode(err) != 2 {
+			t.Errorf("%s: exit code %d (%v), want 2", name, exitCode(err), err)
+		}
+	}
+}
+
+// TestInboundPipeTempFail: when the database cannot be reached, `convene
+// inbound` exits 75 (EX_TEMPFAIL), so that the mail server that piped the
+// message keeps it and tries again instead of bouncing it to the sender.
+func TestInboundPipeTempFail(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(conveneCommand(t, dir), "inbound")
+	cmd.Dir = dir
+	cmd.Env = commandEnv(map[string]string{"CONVENE_INBOUND_DOMAIN": replyDomain,
+		"CONVENE_DATABASE_URL": "postgres://postgres@127.0.0.1:" + freePort(t) + "/convene?sslmode=disable&connect_timeout=2"})
+	cmd.Stdin = strings.NewReader("Subject: hello\r\n\r\nnot a reply\r\n")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 75 {
+		t.Fatalf("exit %v, want 75:\n%s", err, out)
+	}
 }
