@@ -253,7 +253,9 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 			if secured != (op.Responses.Status(http.StatusUnauthorized) != nil) {
 				t.Errorf("%s: security and the 401 response disagree", where)
 			}
-			if op.RequestBody != nil {
+			// A JSON body can be malformed, of the wrong type or invalid;
+			// the inbound webhook's raw message is taken whatever it holds.
+			if op.RequestBody != nil && op.RequestBody.Value.Content.Get("application/json") != nil {
 				for _, status := range []int{400, 413, 415, 422} {
 					if op.Responses.Status(status) == nil {
 						t.Errorf("%s takes a body but does not document %d", where, status)

@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/convene/convene/notifications/inbound/inboundtest"
 	"github.com/convene/convene/notifications/smtptest"
 	"github.com/convene/convene/store/storetest"
 )
@@ -295,7 +296,10 @@ func TestConsolePagesInBrowser(t *testing.T) {
 	began := time.Now()
 	browser := newBrowser(t)
 	sink := smtptest.Start(t)
-	in := startServe(t, mailEnv(t, "sqlite", sink))
+	env := mailEnv(t, "sqlite", sink)
+	secret := "inbound-" + storetest.Unique() + "-secret"
+	env["CONVENE_INBOUND_DOMAIN"], env["CONVENE_INBOUND_SECRET"] = replyDomain, secret
+	in := startServe(t, env)
 	f := newFlow(t, in)
 	m := regexp.MustCompile(`(?m)^https://convene\.example(/manage/sign-in/[A-Za-z0-9_-]+)$`).FindStringSubmatch(in.stdout.String())
 	if m == nil {
@@ -303,6 +307,8 @@ func TestConsolePagesInBrowser(t *testing.T) {
 	}
 	signInLink := m[1]
 	seed := seedConsole(t, f)
+	// Ada's calendar answers Maybe: the people list and her page show it.
+	answerInvite(t, in.base, secret, sink, "ada@example.org", inboundtest.Gmail, "TENTATIVE")
 
 	b := browser.newTab(t)
 	var lesser []string

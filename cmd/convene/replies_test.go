@@ -292,3 +292,41 @@ func TestInboundPipeTempFail(t *testing.T) {
 		t.Fatalf("exit %v, want 75:\n%s", err, out)
 	}
 }
+
+// answerInvite waits for the invite to addr among the e-mails the sink
+// received and answers it with partStat through the webhook, as client's
+// calendar would.
+func answerInvite(t *testing.T, base, secret string, sink *smtptest.Server, addr string, client inboundtest.Client, partStat string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		for _, m := range sink.Messages() {
+			r := parseMail(t, m)
+			if r.To != addr || r.Method != "REQUEST" {
+				continue
+			}
+			org := replyAddrRE.FindStringSubmatch(icsProp(r.ICS, "ORGANIZER"))
+			if org == nil {
+				t.Fatalf("the invite to %s names no reply address: %q", addr, icsProp(r.ICS, "ORGANIZER"))
+			}
+			seq, _ := strconv.Atoi(icsProp(r.ICS, "SEQUENCE"))
+			msg := inboundtest.Message(client, inboundtest.Reply{To: org[1], From: addr, UID: icsProp(r.ICS, "UID"), Sequence: seq,
+				Summary: "Essentials", Start: clock.Now(), Stamp: clock.Now().UTC().Truncate(time.Second), PartStat: partStat})
+			req, _ := http.NewRequest("POST", base+"/api/v1/inbound/mail", bytes.NewReader(msg))
+			req.Header.Set("Authorization", "Bearer "+secret)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusAccepted {
+				t.Fatalf("webhook: %d", res.StatusCode)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no invite to %s arrived", addr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

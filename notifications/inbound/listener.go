@@ -73,6 +73,9 @@ func Listen(listen string, p *Processor) (*Listener, error) {
 	srv.MaxRecipients = 50
 	srv.ReadTimeout = time.Minute
 	srv.WriteTimeout = time.Minute
+	// The server's own messages can quote what a client sent (addresses
+	// among it): only that a connection failed is logged.
+	srv.ErrorLog = quietLog{p}
 	return &Listener{srv: srv, ln: ln, lmtp: lmtp}, nil
 }
 
@@ -141,3 +144,9 @@ func (s *session) Data(r io.Reader) error {
 	}
 	return nil
 }
+
+// quietLog is the SMTP server's error log: one line without details.
+type quietLog struct{ p *Processor }
+
+func (l quietLog) Printf(string, ...any) { l.p.logger().Warn("inbound listener: a connection failed") }
+func (l quietLog) Println(...any)        { l.p.logger().Warn("inbound listener: a connection failed") }
