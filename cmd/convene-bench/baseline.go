@@ -119,6 +119,7 @@ const (
 
 // pgbenchResult is what one pgbench run reported.
 type pgbenchResult struct {
+	Clients      int     `json:"clients"`
 	Transactions int     `json:"transactions"`
 	Failed       int     `json:"failed"`
 	TPS          float64 `json:"tps"`
@@ -153,7 +154,7 @@ func runPgbench(ctx context.Context, dir, dbURL string, conc, n int, vars map[st
 	args = append(args, dbURL)
 	cmd := exec.CommandContext(ctx, "pgbench", args...)
 	out, err := cmd.CombinedOutput()
-	res := pgbenchResult{Command: "pgbench " + strings.Join(args[:len(args)-1], " ") + " DB", Script: path}
+	res := pgbenchResult{Clients: conc, Command: "pgbench " + strings.Join(args[:len(args)-1], " ") + " DB", Script: path}
 	if err != nil {
 		return res, fmt.Errorf("pgbench: %w\n%s", err, out)
 	}
@@ -172,4 +173,31 @@ func runPgbench(ctx context.Context, dir, dbURL string, conc, n int, vars map[st
 		res.Failed, _ = strconv.Atoi(string(m[1]))
 	}
 	return res, nil
+}
+
+// baselineLevels are the client counts at which pgbench runs the
+// baseline: the best of them is the baseline, since on one hot row more
+// clients mostly wait for each other's lock (see docs/performance.md).
+var baselineLevels = []int{1, 2, 4, 8, 16, 32}
+
+// pgbenchSweep runs the script once per level of baselineLevels (each with
+// n transactions in all), for the hot event that slug names at that level
+// (hot) or over the spread events (spreadEvents > 0), and returns every
+// level's result and the best.
+func pgbenchSweep(ctx context.Context, dir, dbURL string, n int, slug func(clients int) map[string]string, spreadEvents int) ([]pgbenchResult, pgbenchResult, error) {
+	var (
+		all  []pgbenchResult
+		best pgbenchResult
+	)
+	for _, c := range baselineLevels {
+		r, err := runPgbench(ctx, dir, dbURL, c, n, slug(c), spreadEvents)
+		if err != nil {
+			return all, best, err
+		}
+		all = append(all, r)
+		if r.TPS > best.TPS {
+			best = r
+		}
+	}
+	return all, best, nil
 }
