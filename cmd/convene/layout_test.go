@@ -35,8 +35,12 @@ var layout = map[string][]string{
 	"notifications/mail":     {"domain", "notifications/calendar", "notifications/present"},
 	"notifications/present":  {"domain"},
 	"notifications/smtptest": {},
-	"cmd/convene":            {"api", "domain", "httpkit", "notifications", "notifications/mail", "ops", "store", "web"},
-	"cmd/convene-bench":      {"store"},
+	// inbound reads calendar replies from mail and hands them to a store
+	// interface; inboundtest makes such mail for tests.
+	"notifications/inbound":             {"domain", "notifications/calendar"},
+	"notifications/inbound/inboundtest": {},
+	"cmd/convene":                       {"api", "domain", "httpkit", "notifications", "notifications/inbound", "notifications/mail", "ops", "store", "web"},
+	"cmd/convene-bench":                 {"store"},
 }
 
 // owners is which packages alone may import a library, so that each
@@ -53,6 +57,12 @@ var owners = map[string][]string{
 	// WebAuthn's ceremonies are the console's; the store keeps their
 	// results as opaque JSON.
 	"github.com/go-webauthn/webauthn": {"web"},
+	// Reading iCalendar (calendar replies) is inbound's; writing it is
+	// notifications/calendar's own code.
+	"github.com/arran4/golang-ical": {"notifications/inbound"},
+	// An SMTP server: inbound's listener, and the sinks of tests and the
+	// benchmark.
+	"github.com/emersion/go-smtp": {"notifications/inbound", "notifications/smtptest", "cmd/convene-bench"},
 }
 
 type listedPackage struct {
