@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,6 +23,10 @@ import (
 // RSVP as Admit would or leave it to the general path. (Time passing
 // between the read and the lock — microseconds — is not a change the
 // statement sees, so the cases of the clock are the general path's.)
+// The batched claim (ClaimBatchSQL) gets the same cases with the seats
+// taken before by RSVPs ahead of the case's in its batch (and a repeat of
+// one of them, which takes nothing): Admit's rule applied one after
+// another.
 func TestAdmissionOnEveryPath(t *testing.T) {
 	type setup struct {
 		capacity   int // 0: unlimited
@@ -59,15 +64,33 @@ func TestAdmissionOnEveryPath(t *testing.T) {
 				return res, true, err
 			},
 		}
+		var before int // the batch path: seats taken in the batch, ahead of the case's RSVP
 		if db.Dialect() == store.Postgres {
 			paths["claim"] = func(slug string, in domain.RSVPInput) (domain.RSVPResult, bool, error) {
 				return db.ClaimRSVP(ctx, slug, in)
 			}
+			paths["batch"] = func(slug string, in domain.RSVPInput) (domain.RSVPResult, bool, error) {
+				var ins []domain.RSVPInput
+				for i := range before {
+					ins = append(ins, domain.RSVPInput{Name: "Before", Email: email("before" + string(rune('a'+i)))})
+				}
+				if before > 0 { // a repeat in the batch takes nothing
+					ins = append(ins, domain.RSVPInput{Name: "Again", Email: strings.ToUpper(ins[0].Email)})
+				}
+				ins = append(ins, in)
+				res, decided, errs := db.ClaimRSVPBatch(ctx, slug, ins)
+				last := len(ins) - 1
+				return res[last], decided[last], errs[last]
+			}
 		}
 		for name, c := range cases {
 			for path, rsvp := range paths {
-				if path == "claim" && (c.over || c.closedAgo > 0 || c.draft) {
+				if path != "general" && (c.over || c.closedAgo > 0 || c.draft) {
 					continue
+				}
+				before = 0
+				if path == "batch" {
+					before = c.taken
 				}
 				t.Run(name+"/"+path, func(t *testing.T) {
 					clock := storetest.ClockOf(t, db)
@@ -86,7 +109,7 @@ func TestAdmissionOnEveryPath(t *testing.T) {
 						closes := clock.Now().UTC().Add(24 * time.Hour).Truncate(time.Minute)
 						ev.RSVPClosesAt = &closes
 					}
-					if path == "claim" {
+					if path != "general" {
 						ev.Waitlist = true // the read before the lock finds a free seat
 					}
 					e, err := db.CreateEvent(ctx, owner.ID, g.ID, ev)
@@ -99,7 +122,7 @@ func TestAdmissionOnEveryPath(t *testing.T) {
 						}
 					}
 					state := func() {
-						for i := range c.taken {
+						for i := range c.taken - before {
 							if _, err := db.CreateRSVPGeneral(ctx, e.Slug, domain.RSVPInput{Name: "Before", Email: email("before" + string(rune('a'+i)))}); err != nil {
 								t.Fatal(err)
 							}
@@ -121,7 +144,7 @@ func TestAdmissionOnEveryPath(t *testing.T) {
 							}
 						}
 					}
-					if path == "claim" {
+					if path != "general" {
 						var once sync.Once
 						db.SetBeforeClaim(func(string) { once.Do(state) })
 						t.Cleanup(func() { db.SetBeforeClaim(nil) })

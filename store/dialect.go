@@ -51,7 +51,8 @@ type dialect struct {
 	lockRows func(of string) string
 
 	// claimInOneStatement is whether a public RSVP's common case runs as
-	// ClaimSQL, one statement under the event's row lock (rsvpclaim.go):
+	// ClaimBatchSQL (or ClaimSQL), one statement under the event's row
+	// lock for the RSVPs to the event arriving together (rsvpbatch.go):
 	// on PostgreSQL, where RSVPs to one event wait for that lock, it keeps
 	// the lock for one round trip. SQLite has one writer at a time and
 	// takes the general path.

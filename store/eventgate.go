@@ -13,7 +13,10 @@ import (
 // (convene-bench rush, p99). The rest wait here, in arrival order. Two,
 // so that the next transaction is ready when the lock is released: in
 // the rush, 2 did about 8 % better than 4 or 8. The row lock still does
-// the real work: replicas each have their own gates.
+// the real work: replicas each have their own gates. (The claim path's
+// batches need no gate: one runs per event at a time, see rsvpbatch.go;
+// what they leave to the general path, and a failed batch's RSVPs
+// claimed alone, come through here.)
 const eventGateWidth = 2
 
 // eventGates bounds the concurrent RSVP transactions per event.

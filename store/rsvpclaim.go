@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
@@ -14,7 +15,11 @@ import (
 // takes its seat or place in line: it locks the event row, decides from
 // the locked counters, inserts the RSVP, saves the counters and records
 // the delivery of its e-mail. It returns one row when the RSVP was made,
-// none when Go must decide instead (see claimRSVP).
+// none when Go must decide instead (see claimOne).
+//
+// Public RSVPs arriving together are claimed in batches, by ClaimBatchSQL
+// (rsvpbatch.go); this statement claims one RSVP alone when its batch
+// failed, and is convene-bench's one-RSVP-per-transaction baseline.
 //
 // Everything else the RSVP needs happens before the lock: the event is
 // read and checked in Go, and the River job that sends the e-mail is
@@ -71,43 +76,97 @@ var errClaimDeclined = errors.New("store: claim declined")
 
 // claimRSVP makes a new RSVP to a published event that takes replies
 // without confirmation, on PostgreSQL, holding the event's lock for one
-// statement (ClaimSQL). It returns ok false, having changed nothing, when
-// the general path must decide: the event is not open to a new RSVP as
-// read, it is full without a waitlist, the address already has a live
-// RSVP, or the event changed between the read and the lock.
+// statement: ClaimBatchSQL, for this RSVP and those to the same event
+// waiting with it (claimBatcher). It returns ok false, having changed
+// nothing, when the general path must decide: the event is not open to a
+// new RSVP as read, it is full without a waitlist, the address already
+// has a live RSVP (or comes twice in the batch), or the event changed
+// between the read and the lock.
 func (db *DB) claimRSVP(ctx context.Context, slug string, in domain.RSVPInput) (res domain.RSVPResult, ok bool, err error) {
-	var ev eventRow
+	ev, now, ok, err := db.eventToClaim(ctx, slug)
+	if err != nil || !ok {
+		return res, false, err
+	}
+	r, res := newClaim(&ev, in, now)
+	if db.beforeClaim != nil {
+		db.beforeClaim(slug)
+	}
+	if err := db.claims.submit(ctx, r, func(batch []*claimRequest) { db.claimBatch(ctx, batch) }); err != nil {
+		return domain.RSVPResult{}, false, translate(err)
+	}
+	return db.claimAnswer(ctx, slug, r, res)
+}
+
+// eventToClaim reads the event with the slug without a lock, and reports
+// whether a new public RSVP to it may take the claim path: it is
+// published, takes replies without confirmation, and Admit takes an RSVP
+// at now.
+func (db *DB) eventToClaim(ctx context.Context, slug string) (ev eventRow, now time.Time, ok bool, err error) {
 	q := db.gorm.WithContext(ctx).Raw(`SELECT * FROM events WHERE slug = ?`, slug).Scan(&ev)
 	if q.Error != nil {
-		return res, false, translate(q.Error)
+		return ev, now, false, translate(q.Error)
 	}
 	if q.RowsAffected == 0 || ev.Status != string(domain.EventPublished) || ev.Confirmation != string(domain.ConfirmNone) {
-		return res, false, nil
+		return ev, now, false, nil
 	}
-	now := db.now()
+	now = db.now()
 	e := ev.toDomain()
-	if !e.Admit(now).Taken() {
-		return res, false, nil
+	return ev, now, e.Admit(now).Taken(), nil
+}
+
+// newClaim is the request to claim a new RSVP to ev, as read at now, and
+// the answer it will give if claimed (its manage token).
+func newClaim(ev *eventRow, in domain.RSVPInput, now time.Time) (*claimRequest, domain.RSVPResult) {
+	row, res := newRSVP(ev, in, now)
+	return &claimRequest{ev: *ev, row: row, deliveryID: domain.NewID(), now: now}, res
+}
+
+// claimAnswer is claimRSVP's answer for r once its batch is done.
+func (db *DB) claimAnswer(ctx context.Context, slug string, r *claimRequest, res domain.RSVPResult) (domain.RSVPResult, bool, error) {
+	if r.err != nil {
+		// The batch failed. Alone, this RSVP's own error is its answer;
+		// in company it may be another's, so it tries again by itself —
+		// as it does after a collision, which is nobody's error.
+		if r.batchSize == 1 && !errors.Is(r.err, errClaimCollided) {
+			return domain.RSVPResult{}, false, r.err
+		}
+		return db.claimOne(ctx, slug, r, res)
 	}
-	row, res := newRSVP(&ev, in, now)
-	deliveryID := domain.NewID()
+	if !r.claimed {
+		return domain.RSVPResult{}, false, nil
+	}
+	return claimedResult(r, res, r.status, r.waitlistSeq, r.position), true, nil
+}
+
+// claimedResult is the answer to the claimed request r.
+func claimedResult(r *claimRequest, res domain.RSVPResult, status string, waitlistSeq *int64, position int) domain.RSVPResult {
+	row := r.row
+	row.Status, row.WaitlistSeq = status, waitlistSeq
+	if row.Status == string(domain.RSVPWaitlisted) {
+		row.WasWaitlisted, row.Position = true, position
+	}
+	res.RSVP = row.toDomain()
+	return res
+}
+
+// claimOne claims r alone, in ClaimSQL's one-RSVP transaction under the
+// event's gate: the way back for the requests of a batch that failed.
+func (db *DB) claimOne(ctx context.Context, slug string, r *claimRequest, res domain.RSVPResult) (domain.RSVPResult, bool, error) {
 	var claimed struct {
 		Status      string `gorm:"column:status"`
 		WaitlistSeq *int64 `gorm:"column:waitlist_seq"`
 		Position    int    `gorm:"column:position"`
-	}
-	if db.beforeClaim != nil {
-		db.beforeClaim(slug)
 	}
 	leave, err := db.gates.enter(ctx, slug)
 	if err != nil {
 		return domain.RSVPResult{}, false, translate(err)
 	}
 	defer leave()
+	ev, row := &r.ev, &r.row
 	err = db.tx(ctx, func(tx *gorm.DB) error {
 		// InsertManyFastTx: the same insert without reading the job back.
 		if _, err := db.jobs.InsertManyFastTx(ctx, sqlTx(tx), []river.InsertManyParams{{
-			Args:       domain.SendEmailArgs{DeliveryID: deliveryID},
+			Args:       domain.SendEmailArgs{DeliveryID: r.deliveryID},
 			InsertOpts: &river.InsertOpts{Queue: domain.QueueEmail, MaxAttempts: MaxSendAttempts},
 		}}); err != nil {
 			return err
@@ -121,7 +180,7 @@ func (db *DB) claimRSVP(ctx context.Context, slug string, in domain.RSVPInput) (
 			"event_id": ev.ID, "confirmation": ev.Confirmation, "ends_at": ev.EndsAt,
 			"opens_at": ev.RSVPOpensAt, "closes_at": ev.RSVPClosesAt,
 			"rsvp_id": row.ID, "name": row.Name, "email": row.Email, "email_norm": row.EmailNorm,
-			"token_hash": row.ManageTokenHash, "feed_hash": *row.FeedTokenHash, "join_hash": *row.JoinTokenHash, "checkin_code": *row.CheckinCode, "now": now, "delivery_id": deliveryID,
+			"token_hash": row.ManageTokenHash, "feed_hash": *row.FeedTokenHash, "join_hash": *row.JoinTokenHash, "checkin_code": *row.CheckinCode, "now": r.now, "delivery_id": r.deliveryID,
 		}).Scan(&claimed)
 		if q.Error != nil {
 			return q.Error
@@ -137,10 +196,5 @@ func (db *DB) claimRSVP(ctx context.Context, slug string, in domain.RSVPInput) (
 	if err != nil {
 		return domain.RSVPResult{}, false, err
 	}
-	row.Status, row.WaitlistSeq = claimed.Status, claimed.WaitlistSeq
-	if row.Status == string(domain.RSVPWaitlisted) {
-		row.WasWaitlisted, row.Position = true, claimed.Position
-	}
-	res.RSVP = row.toDomain()
-	return res, true, nil
+	return claimedResult(r, res, claimed.Status, claimed.WaitlistSeq, claimed.Position), true, nil
 }

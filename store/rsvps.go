@@ -34,8 +34,9 @@ func (db *DB) CreateRSVP(ctx context.Context, slug string, in domain.RSVPInput) 
 		return domain.RSVPResult{}, err
 	}
 	if db.dialect.claimInOneStatement {
-		// The common case in one locked statement (rsvpclaim.go); the
-		// general path below decides everything else.
+		// The common case in one locked statement, for this RSVP and the
+		// others to the event waiting with it (rsvpclaim.go,
+		// rsvpbatch.go); the general path below decides everything else.
 		res, ok, err := db.claimRSVP(ctx, slug, in)
 		if err != nil || ok {
 			return res, err

@@ -81,6 +81,7 @@ type DB struct {
 
 	signing signingKeyCache // see signing.go
 	gates   eventGates      // RSVPs per event in the database at once, see eventgate.go
+	claims  claimBatcher    // public RSVPs claimed together, see rsvpbatch.go
 
 	clock domain.Clock
 }
