@@ -93,6 +93,9 @@ func New(st Store, cfg Config) (*Server, error) {
 		if d, ok := st.(interface{ SQL() *sql.DB }); ok {
 			_ = reg.Register(collectors.NewDBStatsCollector(d.SQL(), "convene"))
 		}
+		if b, ok := st.(interface{ ClaimBatchSizes() map[string]int64 }); ok {
+			_ = reg.Register(claimBatchesCollector{b.ClaimBatchSizes})
+		}
 	}
 	if cfg.InFlight != nil {
 		_ = reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "convene_http_requests_in_flight",
@@ -200,5 +203,23 @@ func (j *jobsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, c := range counts {
 		ch <- prometheus.MustNewConstMetric(j.desc, prometheus.GaugeValue, float64(c.Count), c.Kind, c.State)
+	}
+}
+
+// claimBatchDesc describes how many RSVP claim batches of each size the
+// store ran (PostgreSQL's public RSVPs to one event, claimed together).
+var claimBatchDesc = prometheus.NewDesc("convene_rsvp_claim_batches_total",
+	"Batches in which public RSVPs to one event were claimed together, by size (RSVPs per batch).", []string{"size"}, nil)
+
+// claimBatchesCollector reports the store's claim batch counts.
+type claimBatchesCollector struct{ sizes func() map[string]int64 }
+
+// Describe implements prometheus.Collector.
+func (claimBatchesCollector) Describe(ch chan<- *prometheus.Desc) { ch <- claimBatchDesc }
+
+// Collect implements prometheus.Collector.
+func (c claimBatchesCollector) Collect(ch chan<- prometheus.Metric) {
+	for size, n := range c.sizes() {
+		ch <- prometheus.MustNewConstMetric(claimBatchDesc, prometheus.CounterValue, float64(n), size)
 	}
 }

@@ -95,12 +95,15 @@ type scenarioResult struct {
 	Baseline     *pgbenchResult `json:"baseline,omitempty"`
 	// Levels are the baseline at every client count (baselineLevels);
 	// Baseline is the best of them.
-	Levels      []pgbenchResult `json:"baseline_levels,omitempty"`
-	Fanout      *fanoutResult   `json:"fanout,omitempty"`
-	Feeds       *feedsResult    `json:"feeds,omitempty"`
-	Skipped     string          `json:"skipped,omitempty"`
-	Ratio       float64         `json:"ratio_to_baseline,omitempty"`
-	RatioTarget float64         `json:"ratio_target,omitempty"`
+	Levels  []pgbenchResult `json:"baseline_levels,omitempty"`
+	Fanout  *fanoutResult   `json:"fanout,omitempty"`
+	Feeds   *feedsResult    `json:"feeds,omitempty"`
+	Skipped string          `json:"skipped,omitempty"`
+	// ClaimBatches counts the batches in which the server claimed the
+	// scenario's RSVPs, by size (PostgreSQL; from its /metrics).
+	ClaimBatches map[string]int64 `json:"claim_batches,omitempty"`
+	Ratio        float64          `json:"ratio_to_baseline,omitempty"`
+	RatioTarget  float64          `json:"ratio_target,omitempty"`
 }
 
 // report is what -json writes.
@@ -440,8 +443,17 @@ func runRush(ctx context.Context, c *client, srv *server, o options, runID strin
 	}
 	fmt.Printf("\n== rush: %d RSVPs, %d clients, one event with %d seats\n", o.n, o.conc, o.capacity)
 	cpu0 := srv.cpuSeconds()
+	before := claimBatches(ctx, c.base)
 	l := c.rsvpLoad(ctx, o.n, o.conc, "r"+runID, func(int) string { return ev.Slug })
 	r := &scenarioResult{Name: "rush", Load: &l, ServerCPUms: cpuPerRequest(srv, cpu0, l.Requests)}
+	if after := claimBatches(ctx, c.base); after != nil {
+		r.ClaimBatches = map[string]int64{}
+		for k, v := range after {
+			if d := v - before[k]; d > 0 {
+				r.ClaimBatches[k] = d
+			}
+		}
+	}
 	r.PeakRSSBytes = srv.peakRSS()
 	r.Check = checkRush(ctx, c, ev.ID, o, "r"+runID)
 	return r, nil
@@ -549,6 +561,15 @@ func printScenario(s *scenarioResult) {
 		fmt.Printf("   throughput    %.0f req/s\n", l.ThroughputRPS)
 		fmt.Printf("   latency       p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  max %.1f ms\n", l.P50ms, l.P95ms, l.P99ms, l.MaxMs)
 		fmt.Printf("   server RSS    %s\n", rssText(s.PeakRSSBytes))
+		if len(s.ClaimBatches) > 0 {
+			var parts []string
+			for _, k := range []string{"1", "2-3", "4-7", "8-15", "16-31", "32-63", "64+"} {
+				if n := s.ClaimBatches[k]; n > 0 {
+					parts = append(parts, fmt.Sprintf("%s×%d", k, n))
+				}
+			}
+			fmt.Printf("   claim batches %s (RSVPs per batch × batches)\n", strings.Join(parts, " "))
+		}
 		if s.ServerCPUms > 0 {
 			fmt.Printf("   server CPU    %.2f ms per request during the load (%.2f cores; with the e-mails sent meanwhile)\n",
 				s.ServerCPUms, s.ServerCPUms*l.ThroughputRPS/1000)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -202,3 +203,36 @@ func (s *server) stop() {
 		<-s.done
 	}
 }
+
+// claimBatches reads the server's RSVP claim batches by size from
+// /metrics (convene_rsvp_claim_batches_total); nil when it has none
+// (SQLite, or a server that does not batch).
+func claimBatches(ctx context.Context, base string) map[string]int64 {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
+	if err != nil {
+		return nil
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil
+	}
+	defer res.Body.Close()
+	out := map[string]int64{}
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		m := claimBatchLineRE.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		if n, err := strconv.ParseFloat(m[2], 64); err == nil && n > 0 {
+			out[m[1]] = int64(n)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+var claimBatchLineRE = regexp.MustCompile(`^convene_rsvp_claim_batches_total\{size="([^"]+)"\} ([0-9.e+]+)$`)
