@@ -120,7 +120,7 @@ func TestRecipeMarkers(t *testing.T) {
 }
 
 // freePort returns a TCP port on 127.0.0.1 that nothing listens on now.
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
