@@ -11,7 +11,8 @@ import (
 	"time"
 )
 
-// TestRepliesRecipe runs the README's calendar-replies example as written,
+// TestRepliesRecipe runs the calendar-replies guide's worked example
+// (docs/calendar-replies.md) as written,
 // in a directory of its own, on free ports instead of 8080 and 2525: it
 // starts its own serve with replies on, and every "# → …" line must be
 // printed in order — the webhook's 202, Ada's decline cancelling her RSVP
@@ -19,9 +20,9 @@ import (
 // nothing more.
 func TestRepliesRecipe(t *testing.T) {
 	needTools(t, "bash", "curl", "jq", "openssl", "perl")
-	blocks := recipes(t, filepath.Join(root, "README.md"), markReplies)
+	blocks := recipes(t, filepath.Join(root, "docs", "calendar-replies.md"), markReplies)
 	if len(blocks) != 1 {
-		t.Fatalf("the README has %d blocks marked %q, want 1", len(blocks), markReplies)
+		t.Fatalf("docs/calendar-replies.md has %d blocks marked %q, want 1", len(blocks), markReplies)
 	}
 	script := blocks[0]
 	var expect []string
@@ -67,7 +68,7 @@ func TestRepliesRecipe(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if !isSubsequence(expect, lines) {
-		t.Fatalf("the example does not print what the README says:\nwant %q\ngot:\n%s\nstderr:\n%s\nserve:\n%s", expect, &out, &errOut, logs())
+		t.Fatalf("the example does not print what the guide says:\nwant %q\ngot:\n%s\nstderr:\n%s\nserve:\n%s", expect, &out, &errOut, logs())
 	}
 	// The service logged what it did with each message, never an address.
 	l := logs()

@@ -33,7 +33,7 @@ const (
 	markWalk      = "# recipe: walk"           // the README's walk through the API
 	markAfterWalk = "# recipe: after the walk" // a guide's example that goes on from the walk
 	markPostgres  = "# recipe: postgres"       // running on PostgreSQL (docs/operations.md)
-	markReplies   = "# recipe: replies"        // the README's calendar replies example
+	markReplies   = "# recipe: replies"        // the calendar replies guide's worked example
 )
 
 // expectRE marks a line a recipe's commands must print: "# → output".
