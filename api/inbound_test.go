@@ -28,8 +28,7 @@ func TestInboundWebhook(t *testing.T) {
 		wantProblem(t, off.post(t, "", []byte("x")), http.StatusNotFound, domain.ENOTFOUND)
 
 		const secret = "a-long-enough-inbound-secret"
-		var te *testEnv
-		te = newTestEnv(t, db, func(c *siteConfig) {
+		te := newTestEnv(t, db, func(c *siteConfig) {
 			p := &inbound.Processor{Store: db, Domain: testInboundDomain, BaseURL: c.BaseURL}
 			c.Inbound = InboundFunc(func(ctx context.Context, raw []byte, rcpts []string, via domain.ReplyVia) error {
 				_, err := p.Process(ctx, raw, rcpts, via)
@@ -42,7 +41,7 @@ func TestInboundWebhook(t *testing.T) {
 		wantStatus(t, te.post(t, secret, []byte("\x00 not a message")), http.StatusAccepted)
 		wantStatus(t, te.post(t, secret, bytes.Repeat([]byte("a"), MaxInboundBodyBytes+1)), http.StatusRequestEntityTooLarge)
 
-		_, token := te.organiser("Owner")
+		ownerID, token := te.organiser("Owner")
 		eid, slug := te.event(token, te.group(token), 1, true)
 		ada := "ada-" + storetest.Unique() + "@example.org"
 		wantStatus(t, te.do("POST", "/api/v1/public/events/"+slug+"/rsvps", "", map[string]any{"name": "Ada", "email": ada}), http.StatusCreated)
@@ -52,7 +51,7 @@ func TestInboundWebhook(t *testing.T) {
 			t.Fatalf("calendar_reply before any reply: %v", r["calendar_reply"])
 		}
 		// Her invite is prepared (which gives her the reply address).
-		ds, err := db.ListDeliveries(context.Background(), te.ownerOf(t, token), eid, domain.ListOptions{Limit: 10})
+		ds, err := db.ListDeliveries(context.Background(), ownerID, eid, domain.ListOptions{Limit: 10})
 		if err != nil || len(ds.Items) != 1 {
 			t.Fatalf("deliveries: %v %v", ds.Items, err)
 		}
@@ -88,10 +87,4 @@ func (te *testEnv) post(t *testing.T, secret string, raw []byte) response {
 		req.Header.Set("Authorization", "Bearer "+secret)
 	}
 	return te.send(req)
-}
-
-// ownerOf is the organiser id of an API token.
-func (te *testEnv) ownerOf(t *testing.T, token string) string {
-	t.Helper()
-	return te.do("GET", "/api/v1/me", token, nil).m(t)["id"].(string)
 }

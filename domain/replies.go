@@ -56,14 +56,22 @@ func ReplyAddress(token, inboundDomain string) string {
 	return ReplyAddressPrefix + token + "@" + strings.ToLower(inboundDomain)
 }
 
+// OnInboundDomain reports whether addr is an address on inboundDomain
+// (case and a final dot do not matter): mail that the inbound listener
+// takes, whether or not it is a reply address.
+func OnInboundDomain(addr, inboundDomain string) bool {
+	at := strings.LastIndexByte(addr, '@')
+	return at >= 0 && inboundDomain != "" &&
+		strings.EqualFold(strings.TrimSuffix(addr[at+1:], "."), strings.TrimSuffix(inboundDomain, "."))
+}
+
 // ReplyTokenOf returns the reply token in addr when it is a reply address
 // on inboundDomain (case does not matter), and "" otherwise.
 func ReplyTokenOf(addr, inboundDomain string) string {
-	at := strings.LastIndexByte(addr, '@')
-	if at < 0 || inboundDomain == "" || !strings.EqualFold(strings.TrimSuffix(addr[at+1:], "."), strings.TrimSuffix(inboundDomain, ".")) {
+	if !OnInboundDomain(addr, inboundDomain) {
 		return ""
 	}
-	local := strings.ToLower(addr[:at])
+	local := strings.ToLower(addr[:strings.LastIndexByte(addr, '@')])
 	tok, ok := strings.CutPrefix(local, ReplyAddressPrefix)
 	if !ok || len(tok) != ReplyTokenLen {
 		return ""

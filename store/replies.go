@@ -47,10 +47,6 @@ func fillReplyHashes(q *gorm.DB, key []byte, rs []rsvpRow) error {
 		WHERE id IN ? AND reply_token_hash IS NULL`, args...).Error
 }
 
-// replyRefreshWhy is the Why of a MessageRepeat delivery sent because the
-// attendee's calendar asked for the invite again (a REFRESH).
-const replyRefreshWhy = domain.RepeatRefresh
-
 // ApplyCalendarReply applies one calendar message from an attendee's
 // calendar (domain.ReplyDecision has the rules) and says what it did.
 // uid gives the UID of an event's invites. The reply token names the RSVP;
@@ -90,7 +86,8 @@ func (db *DB) ApplyCalendarReply(ctx context.Context, r domain.CalendarReply, ui
 			row.ID).Scan(&sent).Error; err != nil {
 			return err
 		}
-		s := domain.ReplySubject{RSVP: row.toDomain(), Event: ev.toDomain(), UID: uid(ev.ID), Last: row.toDomain().LastReply}
+		rsvp := row.toDomain()
+		s := domain.ReplySubject{RSVP: rsvp, Event: ev.toDomain(), UID: uid(ev.ID), Last: rsvp.LastReply}
 		if sent.Seq != nil {
 			s.SentSequence = *sent.Seq
 		}
@@ -107,7 +104,7 @@ func (db *DB) ApplyCalendarReply(ctx context.Context, r domain.CalendarReply, ui
 				return err
 			}
 		case domain.ReplyRefresh:
-			if err := db.noticeRepeat(tx, &ev, s.RSVP, replyRefreshWhy); err != nil {
+			if err := db.noticeRepeat(tx, &ev, s.RSVP, domain.RepeatRefresh); err != nil {
 				return err
 			}
 			return nil

@@ -587,8 +587,8 @@ func startJobs(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger, 
 // API (/api/, the signing key), the operations endpoints (/metrics,
 // /healthz, /readyz, pprof) and the website (everything else). They share
 // the metrics, the foreground and the guard against guessed check-in
-// codes.
-func newSite(db *store.DB, cfg Config, log *slog.Logger, metrics *httpkit.Metrics, fg *notifications.Foreground) (http.Handler, error) {
+// codes. inb takes calendar replies at the API's inbound webhook.
+func newSite(db *store.DB, cfg Config, log *slog.Logger, metrics *httpkit.Metrics, fg *notifications.Foreground, inb processor) (http.Handler, error) {
 	// Scrapes and profiles (ops) are not requests anyone waits on: the
 	// e-mails do not give way to them.
 	hc := httpkit.Config{TrustedProxies: cfg.TrustedProxies, Foreground: fg}
@@ -597,7 +597,7 @@ func newSite(db *store.DB, cfg Config, log *slog.Logger, metrics *httpkit.Metric
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, RSVPRatePerMinute: cfg.RSVPRatePerMinute,
 		Version: buildVersion(), Logger: log, Clock: db.Clock(), AdminEmail: cfg.AdminEmail, Metrics: metrics, Codes: codes,
 		FeedCacheTTL: cfg.FeedCacheTTL, HTTP: hc,
-		Inbound: inboundProcessor(db, cfg, log), InboundSecret: cfg.InboundSecret,
+		Inbound: inb, InboundSecret: cfg.InboundSecret,
 	})
 	if err != nil {
 		return nil, err
@@ -786,7 +786,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		stopJobs(jctx)
 	}()
 
-	handler, err := newSite(db, cfg, log, metrics, foreground)
+	// One processor of calendar replies for the webhook and the listener.
+	inb := inboundProcessor(db, cfg, log)
+	handler, err := newSite(db, cfg, log, metrics, foreground, inb)
 	if err != nil {
 		return err
 	}
@@ -807,7 +809,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "database", string(db.Dialect()), "version", buildVersion())
 	if cfg.InboundListen != "" {
-		il, err := inbound.Listen(cfg.InboundListen, inboundProcessor(db, cfg, log).p)
+		il, err := inbound.Listen(cfg.InboundListen, inb.p)
 		if err != nil {
 			hs.Close()
 			return fmt.Errorf("CONVENE_INBOUND_LISTEN: %w", err)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -121,8 +120,7 @@ func (s *session) Mail(string, *smtp.MailOptions) error { return nil }
 // Rcpt takes any address on the inbound domain — a reply address or not,
 // for an RSVP or not — and refuses the rest, as any MX refuses to relay.
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	at := strings.LastIndexByte(to, '@')
-	if at < 0 || !strings.EqualFold(strings.TrimSuffix(to[at+1:], "."), strings.TrimSuffix(s.b.p.Domain, ".")) {
+	if !domain.OnInboundDomain(to, s.b.p.Domain) {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relaying denied"}
 	}
 	s.rcpts = append(s.rcpts, to)

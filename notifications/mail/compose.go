@@ -196,46 +196,11 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 	if err := checkStatus(kind, in); err != nil {
 		return Message{}, err
 	}
-	if in.Now.IsZero() {
-		return Message{}, invalidf("Now is required: it is the Date and the DTSTAMP")
-	}
-	base, err := url.Parse(in.BaseURL)
-	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Hostname() == "" {
-		return Message{}, invalidf("BaseURL %q is not an absolute http or https URL", in.BaseURL)
-	}
-	host := base.Hostname()
-	e := in.Event
-	if e.ID == "" || e.StartsAt.IsZero() {
-		return Message{}, invalidf("the event needs an ID and a start")
-	}
-	loc, err := loadZone(e.TimeZone)
+	p, err := in.parties()
 	if err != nil {
 		return Message{}, err
 	}
-	if !plainAddress(in.RSVP.Email) {
-		return Message{}, invalidf("attendee address %q is not a plain address", in.RSVP.Email)
-	}
-	if !plainAddress(in.From.Address) {
-		return Message{}, invalidf("From address %q is not a plain address", in.From.Address)
-	}
-	org := in.Organizer
-	if org.Email == "" {
-		org.Email = in.Group.ContactEmail
-	}
-	if org.Name == "" {
-		org.Name = in.Group.Name
-	}
-	org.Name = present.OneLineText(org.Name)
-	if !plainAddress(org.Email) {
-		return Message{}, invalidf("organizer address %q is not a plain address: pass the group's contact_email or the first owner's email", org.Email)
-	}
-	contact := org // Reply-To: the people behind the group
-	if in.ReplyAddress != "" {
-		if !plainAddress(in.ReplyAddress) {
-			return Message{}, invalidf("reply address %q is not a plain address", in.ReplyAddress)
-		}
-		org.Email = in.ReplyAddress
-	}
+	host, loc, org, contact, e := p.host, p.loc, p.org, p.contact, in.Event
 	if in.ManageURL != "" && !webURL(in.ManageURL) {
 		return Message{}, invalidf("ManageURL is not an absolute http or https URL")
 	}
@@ -560,4 +525,61 @@ func humanDuration(d time.Duration) string {
 		return unit(h, "hour")
 	}
 	return unit(h, "hour") + " " + unit(m, "minute")
+}
+
+// parties are what every e-mail to an attendee needs checked and settled
+// first: the service's host (for UIDs and Message-IDs), the event's zone,
+// the calendar's ORGANIZER and the e-mail's Reply-To.
+type parties struct {
+	host string
+	loc  *time.Location
+	// org is the ORGANIZER: the RSVP's reply address when it has one,
+	// else the group's contact; contact (the Reply-To) is always the
+	// group's contact, the people behind the group.
+	org, contact calendar.Person
+}
+
+// parties checks what an invite's e-mail needs (Now, BaseURL, the event's
+// id, start and zone, the addresses) and settles who it is between.
+func (in Invite) parties() (parties, error) {
+	if in.Now.IsZero() {
+		return parties{}, invalidf("Now is required: it is the Date and the DTSTAMP")
+	}
+	base, err := url.Parse(in.BaseURL)
+	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Hostname() == "" {
+		return parties{}, invalidf("BaseURL %q is not an absolute http or https URL", in.BaseURL)
+	}
+	e := in.Event
+	if e.ID == "" || e.StartsAt.IsZero() {
+		return parties{}, invalidf("the event needs an ID and a start")
+	}
+	loc, err := loadZone(e.TimeZone)
+	if err != nil {
+		return parties{}, err
+	}
+	if !plainAddress(in.RSVP.Email) {
+		return parties{}, invalidf("attendee address %q is not a plain address", in.RSVP.Email)
+	}
+	if !plainAddress(in.From.Address) {
+		return parties{}, invalidf("From address %q is not a plain address", in.From.Address)
+	}
+	org := in.Organizer
+	if org.Email == "" {
+		org.Email = in.Group.ContactEmail
+	}
+	if org.Name == "" {
+		org.Name = in.Group.Name
+	}
+	org.Name = present.OneLineText(org.Name)
+	if !plainAddress(org.Email) {
+		return parties{}, invalidf("organizer address %q is not a plain address: pass the group's contact_email or the first owner's email", org.Email)
+	}
+	contact := org
+	if in.ReplyAddress != "" {
+		if !plainAddress(in.ReplyAddress) {
+			return parties{}, invalidf("reply address %q is not a plain address", in.ReplyAddress)
+		}
+		org.Email = in.ReplyAddress
+	}
+	return parties{host: base.Hostname(), loc: loc, org: org, contact: contact}, nil
 }

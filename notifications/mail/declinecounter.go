@@ -4,7 +4,6 @@ import (
 	"bytes"
 	htmltemplate "html/template"
 	"net/mail"
-	"net/url"
 	"strings"
 
 	"github.com/convene/convene/domain"
@@ -25,37 +24,16 @@ var declineCounterHTML = htmltemplate.Must(htmltemplate.New("").Parse(`<!DOCTYPE
 // carrying METHOD:DECLINECOUNTER, which calendars show as "the organiser
 // declined your proposal", and which says the event stays as it is.
 // in.Event, in.Group, in.RSVP, in.Organizer, in.ReplyAddress, in.From,
-// in.BaseURL and in.Now are used.
+// in.BaseURL and in.Now are used, checked as Compose checks them.
 func ComposeDeclineCounter(in Invite, sequence int) (Message, error) {
-	if in.Now.IsZero() {
-		return Message{}, invalidf("Now is required: it is the Date and the DTSTAMP")
-	}
-	base, err := url.Parse(in.BaseURL)
-	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Hostname() == "" {
-		return Message{}, invalidf("BaseURL %q is not an absolute http or https URL", in.BaseURL)
-	}
-	e := in.Event
-	loc, err := loadZone(e.TimeZone)
+	p, err := in.parties()
 	if err != nil {
 		return Message{}, err
 	}
-	org := in.Organizer
-	if org.Email == "" {
-		org.Email = in.Group.ContactEmail
-	}
-	org.Name = present.OneLineText(in.Group.Name)
-	contact := org
-	if in.ReplyAddress != "" {
-		org.Email = in.ReplyAddress
-	}
-	for _, a := range []string{in.RSVP.Email, in.From.Address, org.Email, contact.Email} {
-		if !plainAddress(a) {
-			return Message{}, invalidf("address %q is not a plain address", a)
-		}
-	}
+	e, org := in.Event, p.org
 	title := present.OneLineText(e.Title)
 	ev := calendar.Event{
-		UID: calendar.UID(e.ID, base.Hostname()), Sequence: sequence, Stamp: in.Now.UTC(),
+		UID: calendar.UID(e.ID, p.host), Sequence: sequence, Stamp: in.Now.UTC(),
 		Start: e.StartsAt, End: e.EndsAt, Summary: e.Title, Organizer: &org,
 		Attendees: []calendar.Attendee{{Person: calendar.Person{Name: present.OneLineText(in.RSVP.Name), Email: in.RSVP.Email}, PartStat: calendar.PartStatAccepted}},
 	}
@@ -64,8 +42,8 @@ func ComposeDeclineCounter(in Invite, sequence int) (Message, error) {
 		return Message{}, err
 	}
 	v := struct{ Subject, Name, Title, When, EventURL, GroupName string }{
-		Subject: "Proposal declined: " + title + " — " + subjectDate(e, loc),
-		Name:    present.OneLineText(in.RSVP.Name), Title: title, When: when(e, loc),
+		Subject: "Proposal declined: " + title + " — " + subjectDate(e, p.loc),
+		Name:    present.OneLineText(in.RSVP.Name), Title: title, When: when(e, p.loc),
 		EventURL: calendar.EventURL(in.BaseURL, e), GroupName: present.OneLineText(in.Group.Name),
 	}
 	var html bytes.Buffer
@@ -79,11 +57,11 @@ func ComposeDeclineCounter(in Invite, sequence int) (Message, error) {
 		"— " + v.GroupName,
 	}, "\n\n") + "\n"
 	return Message{
-		ID:   MessageID(in.RSVP.ID, domain.MessageDeclineCounter, sequence, base.Hostname()),
+		ID:   MessageID(in.RSVP.ID, domain.MessageDeclineCounter, sequence, p.host),
 		Kind: domain.MessageDeclineCounter, Date: in.Now,
 		From:    GroupFrom(in.From, v.GroupName),
 		To:      mail.Address{Name: v.Name, Address: in.RSVP.Email},
-		ReplyTo: mail.Address{Name: contact.Name, Address: contact.Email},
+		ReplyTo: mail.Address{Name: p.contact.Name, Address: p.contact.Email},
 		Subject: v.Subject, Text: text, HTML: html.String(),
 		Calendar: cal, Method: calendar.MethodDeclineCounter,
 	}, nil
