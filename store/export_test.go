@@ -45,39 +45,82 @@ func (db *DB) ClaimRSVP(ctx context.Context, slug string, in domain.RSVPInput) (
 // them all, and returns each one's answer as ClaimRSVP does: decided false
 // when the general path is left to decide it (and it is not asked).
 func (db *DB) ClaimRSVPBatch(ctx context.Context, slug string, ins []domain.RSVPInput) (res []domain.RSVPResult, decided []bool, errs []error) {
-	return db.claimRSVPBatch(ctx, slug, ins, false)
+	return db.claimRSVPBatch(ctx, slugged(slug, ins), false, nil)
 }
 
 // ClaimRSVPBatchBadLast is ClaimRSVPBatch with the last RSVP given the
 // first's manage token hash, so that its insert breaks a unique index and
 // fails the batch's statement.
 func (db *DB) ClaimRSVPBatchBadLast(ctx context.Context, slug string, ins []domain.RSVPInput) (res []domain.RSVPResult, decided []bool, errs []error) {
-	return db.claimRSVPBatch(ctx, slug, ins, true)
+	return db.claimRSVPBatch(ctx, slugged(slug, ins), true, nil)
 }
 
-func (db *DB) claimRSVPBatch(ctx context.Context, slug string, ins []domain.RSVPInput, badLast bool) (res []domain.RSVPResult, decided []bool, errs []error) {
-	res, decided, errs = make([]domain.RSVPResult, len(ins)), make([]bool, len(ins)), make([]error, len(ins))
-	ev, now, ok, err := db.eventToClaim(ctx, slug)
-	if err != nil || !ok {
-		for i := range ins {
-			errs[i] = err
-		}
-		return res, decided, errs
-	}
-	batch := make([]*claimRequest, len(ins))
+// SlugRSVP is an RSVP to the event with the slug.
+type SlugRSVP struct {
+	Slug string
+	In   domain.RSVPInput
+}
+
+// ClaimRSVPsAcross is ClaimRSVPBatch for RSVPs to several events in one
+// batch: each event is read once, before them all; then between runs,
+// then the batch.
+func (db *DB) ClaimRSVPsAcross(ctx context.Context, rsvps []SlugRSVP, between func()) (res []domain.RSVPResult, decided []bool, errs []error) {
+	return db.claimRSVPBatch(ctx, rsvps, false, between)
+}
+
+func slugged(slug string, ins []domain.RSVPInput) []SlugRSVP {
+	out := make([]SlugRSVP, len(ins))
 	for i, in := range ins {
-		batch[i], res[i] = newClaim(&ev, in, now)
-		batch[i].done, batch[i].batchSize = make(chan struct{}), len(ins)
+		out[i] = SlugRSVP{slug, in}
+	}
+	return out
+}
+
+func (db *DB) claimRSVPBatch(ctx context.Context, rsvps []SlugRSVP, badLast bool, between func()) (res []domain.RSVPResult, decided []bool, errs []error) {
+	n := len(rsvps)
+	res, decided, errs = make([]domain.RSVPResult, n), make([]bool, n), make([]error, n)
+	type read struct {
+		ev  eventRow
+		now time.Time
+		ok  bool
+		err error
+	}
+	reads := map[string]read{}
+	batch := []*claimRequest{}
+	for i, r := range rsvps {
+		rd, seen := reads[r.Slug]
+		if !seen {
+			rd.ev, rd.now, rd.ok, rd.err = db.eventToClaim(ctx, r.Slug)
+			reads[r.Slug] = rd
+		}
+		if rd.err != nil || !rd.ok {
+			errs[i] = rd.err
+			continue
+		}
+		var req *claimRequest
+		req, res[i] = newClaim(&rd.ev, r.In, rd.now)
+		batch = append(batch, req)
+	}
+	for _, r := range batch {
+		r.done, r.batchSize = make(chan struct{}), len(batch)
 	}
 	if badLast {
-		batch[len(ins)-1].row.ManageTokenHash = batch[0].row.ManageTokenHash
+		batch[len(batch)-1].row.ManageTokenHash = batch[0].row.ManageTokenHash
 	}
 	if db.beforeClaim != nil {
-		db.beforeClaim(slug)
+		db.beforeClaim(rsvps[0].Slug)
+	}
+	if between != nil {
+		between()
 	}
 	db.claimBatch(ctx, batch)
-	for i, r := range batch {
-		res[i], decided[i], errs[i] = db.claimAnswer(ctx, slug, r, res[i])
+	k := 0
+	for i, r := range rsvps {
+		if rd := reads[r.Slug]; rd.err != nil || !rd.ok {
+			continue
+		}
+		res[i], decided[i], errs[i] = db.claimAnswer(ctx, r.Slug, batch[k], res[i])
+		k++
 	}
 	return res, decided, errs
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"hash/fnv"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -14,25 +15,31 @@ import (
 	"github.com/convene/convene/domain"
 )
 
-// ClaimBatchSQL is ClaimSQL for many new public RSVPs to one event at
-// once (claimBatch): one lock of the event row, one statement and one
-// commit for all of them, where ClaimSQL takes one each. The requests are
-// arrays, one element per RSVP in arrival order; the statement
+// ClaimBatchSQL is ClaimSQL for many new public RSVPs, to one event or to
+// several, at once (claimBatch): one statement and one commit for all of
+// them, where ClaimSQL takes one each. The requests are arrays, one
+// element per RSVP in arrival order, each with the event as its request
+// read it; the statement
 //
-//   - locks the event row, under the same guard as ClaimSQL (an
-//     organiser's edit since the unlocked read makes it do nothing);
-//   - drops the requests whose address already has a live RSVP to the
-//     event, or repeats an address earlier in the batch;
-//   - numbers the rest (k) in arrival order and gives each what
-//     domain.Event.Admit would give it after the ones before it: a seat
-//     while going_count + k <= capacity (or no capacity), else a place in
-//     line if the event has a waitlist, else nothing (TestAdmissionOnEveryPath
-//     holds it to Admit's answers, as it does ClaimSQL);
-//   - inserts the RSVPs, saves the counters from what it inserted, and
-//     records one delivery each (kind its status, id the request's);
+//   - locks the events' rows in start order, as every transaction that
+//     locks several events does (erasing an RSVP, following a series), so
+//     that they do not deadlock;
+//   - drops the requests whose event fails ClaimSQL's guard as the request
+//     read it (an organiser's edit since the unlocked read), whose address
+//     already has a live RSVP to the event, or which repeat an address
+//     earlier in the batch for the same event;
+//   - numbers the rest of each event (k) in arrival order and gives each
+//     what domain.Event.Admit would give it after the ones before it: a
+//     seat while going_count + k <= capacity (or no capacity), else a
+//     place in line if the event has a waitlist, else nothing
+//     (TestAdmissionOnEveryPath holds it to Admit's answers, as it does
+//     ClaimSQL);
+//   - inserts the RSVPs, saves each event's counters from what it
+//     inserted, and records one delivery each (kind its status, id the
+//     request's);
 //   - returns one row per request it placed: the RSVP's id, and its
-//     status, waitlist_seq and place in line, all NULL if the insert
-//     did not take it (claimBatch then rolls the batch back).
+//     status, waitlist_seq and place in line, all NULL if the insert did
+//     not take it (claimBatch then rolls the batch back).
 //
 // The requests it drops get no row and are decided by the general path,
 // after the batch commits. The check for a live RSVP reads the
@@ -41,34 +48,38 @@ import (
 // the insert's ON CONFLICT instead, which leaves a hole in the numbering —
 // hence the rollback.
 //
-// Parameters are positional: $1–$5 the guard (event id, confirmation,
-// ends_at, rsvp_opens_at, rsvp_closes_at), $6–$14 text arrays (RSVP id,
-// name, email, email_norm, manage/feed/join token hashes, check-in code,
-// delivery id), $15 the time.
-const ClaimBatchSQL = `WITH ev AS MATERIALIZED (
-    SELECT id, sequence, capacity, waitlist, going_count, waitlist_count, waitlist_seq
+// Parameters are positional arrays: $1–$5 each request's guard (event
+// id, confirmation, ends_at, rsvp_opens_at, rsvp_closes_at), $6–$14 text
+// (RSVP id, name, email, email_norm, manage/feed/join token hashes,
+// check-in code, delivery id); $15 is the time.
+const ClaimBatchSQL = `WITH req AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[],
+            $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+        WITH ORDINALITY AS r(event_id, confirmation, ends_at, opens_at, closes_at,
+            rsvp_id, name, email, email_norm, token_hash, feed_hash, join_hash, checkin_code, delivery_id, n)
+), ev AS MATERIALIZED (
+    SELECT id, status, rsvp_confirmation, ends_at, rsvp_opens_at, rsvp_closes_at,
+        sequence, capacity, waitlist, going_count, waitlist_count, waitlist_seq
     FROM events
-    WHERE id = $1 AND status = 'published' AND rsvp_confirmation = $2
-        AND ends_at = $3 AND rsvp_opens_at IS NOT DISTINCT FROM $4::timestamptz
-        AND rsvp_closes_at IS NOT DISTINCT FROM $5::timestamptz
+    WHERE id IN (SELECT event_id FROM req)
+    ORDER BY starts_at, id
     FOR UPDATE
-), req AS (
-    SELECT * FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
-        WITH ORDINALITY AS r(rsvp_id, name, email, email_norm, token_hash, feed_hash, join_hash, checkin_code, delivery_id, n)
 ), fresh AS (
-    SELECT req.*, row_number() OVER (ORDER BY req.n) AS k
-    FROM req, ev
-    WHERE NOT EXISTS (SELECT 1 FROM req p WHERE p.email_norm = req.email_norm AND p.n < req.n)
+    SELECT req.*, row_number() OVER (PARTITION BY req.event_id ORDER BY req.n) AS k
+    FROM req JOIN ev ON ev.id = req.event_id
+    WHERE ev.status = 'published' AND ev.rsvp_confirmation = req.confirmation AND ev.ends_at = req.ends_at
+        AND ev.rsvp_opens_at IS NOT DISTINCT FROM req.opens_at AND ev.rsvp_closes_at IS NOT DISTINCT FROM req.closes_at
+        AND NOT EXISTS (SELECT 1 FROM req p WHERE p.event_id = req.event_id AND p.email_norm = req.email_norm AND p.n < req.n)
         AND NOT EXISTS (SELECT 1 FROM rsvps x
-            WHERE x.event_id = ev.id AND x.email_norm = req.email_norm AND x.status <> 'cancelled')
+            WHERE x.event_id = req.event_id AND x.email_norm = req.email_norm AND x.status <> 'cancelled')
 ), claimed AS (
     SELECT fresh.*,
         CASE WHEN ev.capacity IS NULL OR ev.going_count + fresh.k <= ev.capacity THEN 'going'
              WHEN ev.waitlist THEN 'waitlisted' END AS claim
-    FROM fresh, ev
+    FROM fresh JOIN ev ON ev.id = fresh.event_id
 ), placed AS (
     SELECT claimed.*,
-        count(*) FILTER (WHERE claim = 'waitlisted') OVER (ORDER BY k) AS w
+        count(*) FILTER (WHERE claim = 'waitlisted') OVER (PARTITION BY event_id ORDER BY k) AS w
     FROM claimed WHERE claim IS NOT NULL
 ), rsvp AS (
     INSERT INTO rsvps (id, event_id, name, email, email_norm, status, waitlist_seq,
@@ -76,26 +87,27 @@ const ClaimBatchSQL = `WITH ev AS MATERIALIZED (
     SELECT p.rsvp_id, ev.id, p.name, p.email, p.email_norm, p.claim,
         CASE WHEN p.claim = 'waitlisted' THEN ev.waitlist_seq + p.w END,
         p.token_hash, p.feed_hash, p.join_hash, p.checkin_code, $15, $15, p.claim = 'waitlisted'
-    FROM placed p, ev
-    ORDER BY p.k
+    FROM placed p JOIN ev ON ev.id = p.event_id
+    ORDER BY p.n
     ON CONFLICT (event_id, email_norm) WHERE status <> 'cancelled' DO NOTHING
-    RETURNING id, status, waitlist_seq
+    RETURNING id, event_id, status, waitlist_seq
 ), counters AS (
     UPDATE events SET
         going_count = ev.going_count + t.going,
         waitlist_count = ev.waitlist_count + t.waiting,
         waitlist_seq = coalesce(t.seq, ev.waitlist_seq)
-    FROM ev, (SELECT count(*) AS n, count(*) FILTER (WHERE status = 'going') AS going,
-            count(*) FILTER (WHERE status = 'waitlisted') AS waiting, max(waitlist_seq) AS seq FROM rsvp) t
-    WHERE events.id = ev.id AND t.n > 0
+    FROM ev JOIN (SELECT event_id, count(*) FILTER (WHERE status = 'going') AS going,
+            count(*) FILTER (WHERE status = 'waitlisted') AS waiting, max(waitlist_seq) AS seq
+        FROM rsvp GROUP BY event_id) t ON t.event_id = ev.id
+    WHERE events.id = ev.id
 ), delivery AS (
     INSERT INTO deliveries (id, event_id, rsvp_id, kind, sequence, status, detail, created_at, updated_at)
     SELECT p.delivery_id, ev.id, rsvp.id, rsvp.status, ev.sequence, 'queued', '', $15, $15
-    FROM rsvp JOIN placed p ON p.rsvp_id = rsvp.id, ev
+    FROM rsvp JOIN placed p ON p.rsvp_id = rsvp.id JOIN ev ON ev.id = rsvp.event_id
 )
 SELECT p.rsvp_id AS id, rsvp.status, rsvp.waitlist_seq,
     CASE WHEN rsvp.status = 'waitlisted' THEN ev.waitlist_count + p.w END AS position
-FROM placed p LEFT JOIN rsvp ON rsvp.id = p.rsvp_id, ev`
+FROM placed p LEFT JOIN rsvp ON rsvp.id = p.rsvp_id JOIN ev ON ev.id = p.event_id`
 
 // claimBatchMax bounds the RSVPs one batch claims; the rest wait for the
 // next.
@@ -128,22 +140,26 @@ type claimRequest struct {
 	err         error // the batch failed: the request is not decided
 }
 
-// sameGuard reports whether r and o read the event the same in what a
-// batch's statement re-checks under the lock: requests in one batch do.
-func (r *claimRequest) sameGuard(o *claimRequest) bool {
-	a, b := &r.ev, &o.ev
-	return a.ID == b.ID && a.Confirmation == b.Confirmation && a.EndsAt.Equal(b.EndsAt) &&
-		sameTime(a.RSVPOpensAt, b.RSVPOpensAt) && sameTime(a.RSVPClosesAt, b.RSVPClosesAt)
+// claimLanes is how many claim batches may run at once in one process.
+// Each event belongs to one lane (claimLane), so RSVPs to one event are
+// claimed one batch at a time, in arrival order; RSVPs to different events
+// of a lane share a batch and its commit. With one lane, every RSVP would
+// wait for the one batch before it; with a lane per event, RSVPs spread
+// over many events would each commit alone.
+const claimLanes = 4
+
+// claimLane is the lane of the event with the id.
+func claimLane(eventID string) int {
+	h := fnv.New32a()
+	h.Write([]byte(eventID))
+	return int(h.Sum32() % claimLanes)
 }
 
-func sameTime(a, b *time.Time) bool {
-	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
-}
-
-// claimBatcher queues the public RSVPs to each event that take the claim
-// path, so that those arriving together are claimed in one transaction.
+// claimBatcher queues the public RSVPs that take the claim path by lane
+// (claimLane), so that those arriving together are claimed in one
+// transaction.
 //
-// Every request joins its event's queue. The queue has at most one
+// Every request joins its lane's queue. The queue has at most one
 // leader: the caller that runs the next batch. A caller that finds no
 // leader becomes it; the leader takes the requests waiting (its own
 // first), runs the batch, and hands the queue on — under mu, to the
@@ -152,12 +168,12 @@ func sameTime(a, b *time.Time) bool {
 // request always finds either a leader that will take it or none (and
 // leads itself): none is left behind. A leader runs one batch and leaves,
 // so nobody's request waits on more than the batch it is in and the one
-// before; and there is one batch transaction per event at a time from
-// this process. The batch's own row lock still orders it with other
+// before; and there is one batch transaction per lane, so per event, at a
+// time from this process. The batch's row locks still order it with other
 // processes and paths.
 type claimBatcher struct {
 	mu     sync.Mutex
-	queues map[string]*claimQueue // by event id
+	queues map[int]*claimQueue // by lane
 
 	sizes [len(claimBatchBuckets)]atomic.Int64
 }
@@ -190,17 +206,17 @@ func (b *claimBatcher) count(n int) {
 	b.sizes[i].Add(1)
 }
 
-// submit claims r in a batch with the requests to the same event waiting
-// with it, running the batch itself (run) when it is the leader, and
+// submit claims r in a batch with the requests of its lane waiting with
+// it, running the batch itself (run) when it is the leader, and
 // returns when r's outcome is in. A request still waiting when ctx ends
 // leaves the queue and returns ctx.Err(); one taken into a batch waits
 // for the batch, which does not depend on ctx.
 func (b *claimBatcher) submit(ctx context.Context, r *claimRequest, run func([]*claimRequest)) error {
 	r.lead, r.done = make(chan struct{}, 1), make(chan struct{})
-	key := r.ev.ID
+	key := claimLane(r.ev.ID)
 	b.mu.Lock()
 	if b.queues == nil {
-		b.queues = map[string]*claimQueue{}
+		b.queues = map[int]*claimQueue{}
 	}
 	q := b.queues[key]
 	if q == nil {
@@ -235,20 +251,11 @@ func (b *claimBatcher) submit(ctx context.Context, r *claimRequest, run func([]*
 	}
 	// r leads: it is the first waiting, and nobody else takes from q.
 	b.mu.Lock()
-	batch := []*claimRequest{}
-	rest := q.waiting[:0]
-	for _, w := range q.waiting {
-		if len(batch) < claimBatchMax && w.sameGuard(r) {
-			w.taken = true
-			batch = append(batch, w)
-		} else {
-			rest = append(rest, w)
-		}
-	}
-	clear(q.waiting[len(rest):])
-	q.waiting = rest
+	n := min(len(q.waiting), claimBatchMax)
+	batch := slices.Clone(q.waiting[:n])
+	q.waiting = slices.Delete(q.waiting, 0, n)
 	for _, w := range batch {
-		w.batchSize = len(batch)
+		w.taken, w.batchSize = true, len(batch)
 	}
 	b.mu.Unlock()
 	b.count(len(batch))
@@ -266,7 +273,7 @@ func (b *claimBatcher) submit(ctx context.Context, r *claimRequest, run func([]*
 
 // handOn gives q's lead to its first waiting request, or drops q when none
 // is waiting. The caller holds b.mu.
-func (b *claimBatcher) handOn(key string, q *claimQueue) {
+func (b *claimBatcher) handOn(key int, q *claimQueue) {
 	if len(q.waiting) == 0 {
 		q.led = false
 		delete(b.queues, key)
@@ -283,7 +290,7 @@ func (b *claimBatcher) handOn(key string, q *claimQueue) {
 // fails, every request gets its error, and claimRSVP tries each alone.
 //
 // The River jobs of all requests are inserted first, as claimRSVP inserts
-// one, so that the event's lock is held for the statement and the commit
+// one, so that the events' locks are held for the statement and the commit
 // only. Those of requests the statement does not make name deliveries
 // that never exist: SendWorker takes a delivery that LoadOutgoing does
 // not find (ENOTFOUND) for done, and sends nothing. A batch that makes no
@@ -299,22 +306,29 @@ func (db *DB) claimBatch(ctx context.Context, batch []*claimRequest) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), claimBatchTimeout)
 	defer cancel()
 	n := len(batch)
-	cols := make([][]string, 9)
+	cols := make([][]string, 11)
 	for i := range cols {
 		cols[i] = make([]string, n)
 	}
+	endsAt := make([]time.Time, n)
+	opensAt, closesAt := make([]*time.Time, n), make([]*time.Time, n)
 	jobs := make([]river.InsertManyParams, n)
 	byID := make(map[string]*claimRequest, n)
 	for i, r := range batch {
-		w := &r.row
-		for j, v := range []string{w.ID, w.Name, w.Email, w.EmailNorm, w.ManageTokenHash, *w.FeedTokenHash, *w.JoinTokenHash, *w.CheckinCode, r.deliveryID} {
+		w, ev := &r.row, &r.ev
+		for j, v := range []string{ev.ID, ev.Confirmation, w.ID, w.Name, w.Email, w.EmailNorm, w.ManageTokenHash, *w.FeedTokenHash, *w.JoinTokenHash, *w.CheckinCode, r.deliveryID} {
 			cols[j][i] = v
 		}
+		endsAt[i], opensAt[i], closesAt[i] = ev.EndsAt, ev.RSVPOpensAt, ev.RSVPClosesAt
 		jobs[i] = river.InsertManyParams{Args: domain.SendEmailArgs{DeliveryID: r.deliveryID},
 			InsertOpts: &river.InsertOpts{Queue: domain.QueueEmail, MaxAttempts: MaxSendAttempts}}
 		byID[w.ID] = r
 	}
-	ev := &batch[0].ev
+	args := []any{cols[0], cols[1], endsAt, opensAt, closesAt}
+	for _, c := range cols[2:] {
+		args = append(args, c)
+	}
+	args = append(args, batch[0].now)
 	type outcome struct {
 		id          string
 		status      *string
@@ -332,11 +346,6 @@ func (db *DB) claimBatch(ctx context.Context, batch []*claimRequest) {
 				return err
 			}
 		}
-		args := []any{ev.ID, ev.Confirmation, ev.EndsAt, ev.RSVPOpensAt, ev.RSVPClosesAt}
-		for _, c := range cols {
-			args = append(args, c)
-		}
-		args = append(args, batch[0].now)
 		rows, err := sqlTx(tx).QueryContext(ctx, ClaimBatchSQL, args...)
 		if err != nil {
 			return err

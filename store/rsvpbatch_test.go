@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -22,13 +23,19 @@ type rushResult struct {
 // answers in the order of addrs.
 func rush(t *testing.T, db *store.DB, e domain.Event, addrs []string) []rushResult {
 	t.Helper()
+	return rushTo(t, db, func(int) domain.Event { return e }, addrs)
+}
+
+// rushTo is rush with the RSVP of addrs[i] sent to event(i).
+func rushTo(t *testing.T, db *store.DB, event func(i int) domain.Event, addrs []string) []rushResult {
+	t.Helper()
 	out := make([]rushResult, len(addrs))
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i, a := range addrs {
 		wg.Go(func() {
 			<-start
-			res, err := db.CreateRSVP(ctx, e.Slug, domain.RSVPInput{Name: "Rush", Email: a})
+			res, err := db.CreateRSVP(ctx, event(i).Slug, domain.RSVPInput{Name: "Rush", Email: a})
 			out[i] = rushResult{addr: domain.NormalizeEmail(a), res: res, err: err}
 		})
 	}
@@ -66,6 +73,70 @@ func rushAddresses(n int) (addrs []string, distinct int) {
 	return addrs, n
 }
 
+// wantRushAnswers checks the answers got of a rush of distinct addresses
+// (some more than once) to e, which has capacity seats and a waitlist: the
+// seats to the first, then places in line 1, 2, … each once, one live
+// RSVP per address — its first reply made it, the others got it back as a
+// repeat, without a manage token — counters equal to the rows, and one
+// delivery with one send_email job per RSVP.
+func wantRushAnswers(t *testing.T, db *store.DB, o domain.Organiser, e domain.Event, got []rushResult, distinct, capacity int) {
+	t.Helper()
+	first := map[string]domain.RSVPResult{}
+	for _, r := range got {
+		if r.err != nil {
+			t.Fatalf("%s: %v", r.addr, r.err)
+		}
+		if r.res.Created {
+			if _, dup := first[r.addr]; dup {
+				t.Fatalf("%s: two RSVPs made", r.addr)
+			}
+			if r.res.ManageToken == "" {
+				t.Errorf("%s: made without a manage token", r.addr)
+			}
+			first[r.addr] = r.res
+		}
+	}
+	if len(first) != distinct {
+		t.Fatalf("%d RSVPs made, want one per address (%d)", len(first), distinct)
+	}
+	going, places := 0, map[int]int{}
+	for _, r := range first {
+		switch r.RSVP.Status {
+		case domain.RSVPGoing:
+			going++
+		case domain.RSVPWaitlisted:
+			places[r.RSVP.WaitlistPosition]++
+		default:
+			t.Errorf("status %s", r.RSVP.Status)
+		}
+	}
+	if going != capacity {
+		t.Errorf("%d going, want %d", going, capacity)
+	}
+	for p := 1; p <= distinct-capacity; p++ {
+		if places[p] != 1 {
+			t.Errorf("place %d in line given %d times", p, places[p])
+		}
+	}
+	if len(places) != distinct-capacity {
+		t.Errorf("places in line %v, want 1…%d", places, distinct-capacity)
+	}
+	for _, r := range got {
+		if r.res.Created {
+			continue
+		}
+		f := first[r.addr]
+		if r.res.ManageToken != "" || r.res.RSVP.ID != f.RSVP.ID || r.res.RSVP.Status != f.RSVP.Status ||
+			r.res.RSVP.WaitlistPosition != f.RSVP.WaitlistPosition {
+			t.Errorf("repeat of %s: %s at %d (id %s, token %v); its first: %s at %d (id %s)", r.addr,
+				r.res.RSVP.Status, r.res.RSVP.WaitlistPosition, r.res.RSVP.ID, r.res.ManageToken != "",
+				f.RSVP.Status, f.RSVP.WaitlistPosition, f.RSVP.ID)
+		}
+	}
+	wantCounters(t, db, o, e, capacity, distinct-capacity)
+	wantRows(t, db, e, distinct)
+}
+
 // TestClaimBatchRush: public RSVPs to one event arriving together are
 // claimed in batches (rsvpbatch.go) and get the answers the one-at-a-time
 // path gives: the seats to the first, then places in line 1, 2, … each
@@ -86,60 +157,46 @@ func TestClaimBatchRush(t *testing.T) {
 		if batchedSince(db, before) == 0 {
 			t.Errorf("no batch of more than one RSVP ran: batch sizes %v", db.ClaimBatchSizes())
 		}
-		first := map[string]domain.RSVPResult{}
-		for _, r := range got {
-			if r.err != nil {
-				t.Fatalf("%s: %v", r.addr, r.err)
-			}
-			if r.res.Created {
-				if _, dup := first[r.addr]; dup {
-					t.Fatalf("%s: two RSVPs made", r.addr)
+		wantRushAnswers(t, db, o, e, got, distinct, capacity)
+	})
+
+	t.Run("Spread", func(t *testing.T) {
+		// Eight events at once, their RSVPs interleaved: batches take
+		// RSVPs to several events, and each event's answers are exact.
+		type rushed struct {
+			o        domain.Organiser
+			e        domain.Event
+			addrs    []string
+			distinct int
+		}
+		evs := make([]rushed, 8)
+		for i := range evs {
+			evs[i].o, evs[i].e = openEvent(t, db, 5, domain.ConfirmNone)
+			evs[i].addrs, evs[i].distinct = rushAddresses(20)
+		}
+		var addrs []string
+		var to []int
+		for j := 0; len(addrs) < len(evs)*len(evs[0].addrs); j++ {
+			for i, r := range evs {
+				if j < len(r.addrs) {
+					addrs, to = append(addrs, r.addrs[j]), append(to, i)
 				}
-				if r.res.ManageToken == "" {
-					t.Errorf("%s: made without a manage token", r.addr)
+			}
+		}
+		before := db.ClaimBatchSizes()
+		got := rushTo(t, db, func(i int) domain.Event { return evs[to[i]].e }, addrs)
+		if batchedSince(db, before) == 0 {
+			t.Errorf("no batch of more than one RSVP ran: batch sizes %v", db.ClaimBatchSizes())
+		}
+		for i, r := range evs {
+			var mine []rushResult
+			for n, g := range got {
+				if to[n] == i {
+					mine = append(mine, g)
 				}
-				first[r.addr] = r.res
 			}
+			wantRushAnswers(t, db, r.o, r.e, mine, r.distinct, 5)
 		}
-		if len(first) != distinct {
-			t.Fatalf("%d RSVPs made, want one per address (%d)", len(first), distinct)
-		}
-		going, places := 0, map[int]int{}
-		for _, r := range first {
-			switch r.RSVP.Status {
-			case domain.RSVPGoing:
-				going++
-			case domain.RSVPWaitlisted:
-				places[r.RSVP.WaitlistPosition]++
-			default:
-				t.Errorf("status %s", r.RSVP.Status)
-			}
-		}
-		if going != capacity {
-			t.Errorf("%d going, want %d", going, capacity)
-		}
-		for p := 1; p <= distinct-capacity; p++ {
-			if places[p] != 1 {
-				t.Errorf("place %d in line given %d times", p, places[p])
-			}
-		}
-		if len(places) != distinct-capacity {
-			t.Errorf("places in line %v, want 1…%d", places, distinct-capacity)
-		}
-		for _, r := range got {
-			if r.res.Created {
-				continue
-			}
-			f := first[r.addr]
-			if r.res.ManageToken != "" || r.res.RSVP.ID != f.RSVP.ID || r.res.RSVP.Status != f.RSVP.Status ||
-				r.res.RSVP.WaitlistPosition != f.RSVP.WaitlistPosition {
-				t.Errorf("repeat of %s: %s at %d (id %s, token %v); its first: %s at %d (id %s)", r.addr,
-					r.res.RSVP.Status, r.res.RSVP.WaitlistPosition, r.res.RSVP.ID, r.res.ManageToken != "",
-					f.RSVP.Status, f.RSVP.WaitlistPosition, f.RSVP.ID)
-			}
-		}
-		wantCounters(t, db, o, e, capacity, distinct-capacity)
-		wantRows(t, db, e, distinct)
 	})
 
 	t.Run("FullWithoutWaitlist", func(t *testing.T) {
@@ -336,4 +393,125 @@ func TestClaimBatchFails(t *testing.T) {
 	wantCode(t, errs[2], domain.ECONFLICT, domain.ReasonDuplicate)
 	wantCounters(t, db, o, e, 2, 0)
 	wantRows(t, db, e, 2)
+}
+
+// TestClaimBatchAcrossEvents: one batch with RSVPs to several events,
+// interleaved, gives every RSVP the answer the one-at-a-time general path
+// gives the same RSVPs in the same order to twin events: a waitlist that
+// fills, an event full without a waitlist (turned off after the read),
+// an event closed after the read, an unlimited one, and repeats — of an
+// address with a live RSVP and of one earlier in the batch. A batch's
+// RSVPs are then exact: each event's counters, rows and deliveries agree.
+func TestClaimBatchAcrossEvents(t *testing.T) {
+	db := storetest.Open(t, store.Postgres)
+	type kind struct {
+		name     string
+		capacity int // 0: unlimited
+		// change is made after the batch read the event (between its read
+		// and its lock); the general path's twin has it before.
+		change domain.EventUpdate
+	}
+	closes := db.Clock().Now().UTC().Add(-time.Minute)
+	no := false
+	kinds := []kind{
+		{name: "waitlist", capacity: 2},
+		{name: "small waitlist", capacity: 1},
+		{name: "full", capacity: 2, change: domain.EventUpdate{Waitlist: &no}},
+		{name: "closed", capacity: 5, change: domain.EventUpdate{RSVPClosesAt: domain.Nullable[time.Time]{Set: true, Value: &closes}}},
+		{name: "unlimited"},
+	}
+	type twin struct {
+		o domain.Organiser
+		e domain.Event
+	}
+	type pair struct{ batch, single twin }
+	// make opens the two twins of k, each with the same RSVP made before.
+	mk := func(k kind, before string) pair {
+		var p pair
+		for i, tw := range []*twin{&p.batch, &p.single} {
+			o, ev := openEvent(t, db, max(k.capacity, 1), domain.ConfirmNone)
+			if k.capacity == 0 {
+				if _, err := db.UpdateEvent(ctx, o.ID, ev.ID, domain.EventUpdate{Capacity: domain.Nullable[int]{Set: true}}); err != nil {
+					t.Fatal(err)
+				}
+				ev = eventNow(t, db, o, ev)
+			}
+			if _, err := db.CreateRSVPGeneral(ctx, ev.Slug, domain.RSVPInput{Name: "Before", Email: before}); err != nil {
+				t.Fatal(err)
+			}
+			*tw = twin{o, ev}
+			if i == 1 {
+				if _, err := db.UpdateEvent(ctx, o.ID, ev.ID, k.change); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return p
+	}
+	before := email("before")
+	pairs := make([]pair, len(kinds))
+	for i, k := range kinds {
+		pairs[i] = mk(k, before)
+	}
+	// Seven RSVPs to each event, interleaved: new addresses, the address
+	// made before (a repeat of a live RSVP), and one address twice.
+	twice := email("twice")
+	var order []int // index into kinds, per RSVP
+	var ins []domain.RSVPInput
+	for j := range 7 {
+		for i := range kinds {
+			addr := email(fmt.Sprint("new", j))
+			switch j {
+			case 2:
+				addr = before
+			case 3, 5:
+				addr = twice
+			}
+			order = append(order, i)
+			ins = append(ins, domain.RSVPInput{Name: fmt.Sprint("Person ", j), Email: addr})
+		}
+	}
+	var across []store.SlugRSVP
+	for n, i := range order {
+		across = append(across, store.SlugRSVP{Slug: pairs[i].batch.e.Slug, In: ins[n]})
+	}
+	res, decided, errs := db.ClaimRSVPsAcross(ctx, across, func() {
+		for i, k := range kinds {
+			if _, err := db.UpdateEvent(ctx, pairs[i].batch.o.ID, pairs[i].batch.e.ID, k.change); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	for n, i := range order {
+		// What the batch left undecided goes the general path, in order,
+		// as CreateRSVP does.
+		d := decided[n]
+		if !d && errs[n] == nil {
+			res[n], errs[n] = db.CreateRSVPGeneral(ctx, pairs[i].batch.e.Slug, ins[n])
+		}
+		want, werr := db.CreateRSVPGeneral(ctx, pairs[i].single.e.Slug, ins[n])
+		// The batch makes every RSVP that is made, but for those to the
+		// event closed after its read (the general path refuses them).
+		if d != (want.Created && kinds[i].name != "closed") {
+			t.Errorf("RSVP %d (%s, %s): decided by the batch %v; made one at a time %v", n, kinds[i].name, ins[n].Name, d, want.Created)
+		}
+		got := fmt.Sprintf("%s %d created=%v %v", res[n].RSVP.Status, res[n].RSVP.WaitlistPosition, res[n].Created, domain.ErrorCode(errs[n]))
+		wantS := fmt.Sprintf("%s %d created=%v %v", want.RSVP.Status, want.RSVP.WaitlistPosition, want.Created, domain.ErrorCode(werr))
+		if de, ok := errs[n].(*domain.Error); ok {
+			got += " " + de.Reason
+		}
+		if de, ok := werr.(*domain.Error); ok {
+			wantS += " " + de.Reason
+		}
+		if got != wantS {
+			t.Errorf("RSVP %d (%s, %s): batch %s, one at a time %s", n, kinds[i].name, ins[n].Name, got, wantS)
+		}
+	}
+	for i, k := range kinds {
+		p := pairs[i]
+		single := eventNow(t, db, p.single.o, p.single.e)
+		wantCounters(t, db, p.batch.o, p.batch.e, single.GoingCount, single.WaitlistCount)
+		wantRows(t, db, p.batch.e, single.GoingCount+single.WaitlistCount)
+		t.Logf("%s: %d going, %d in line", k.name, single.GoingCount, single.WaitlistCount)
+	}
 }

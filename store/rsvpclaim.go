@@ -76,8 +76,8 @@ var errClaimDeclined = errors.New("store: claim declined")
 
 // claimRSVP makes a new RSVP to a published event that takes replies
 // without confirmation, on PostgreSQL, holding the event's lock for one
-// statement: ClaimBatchSQL, for this RSVP and those to the same event
-// waiting with it (claimBatcher). It returns ok false, having changed
+// statement: ClaimBatchSQL, for this RSVP and those waiting with it, to
+// this event or others (claimBatcher). It returns ok false, having changed
 // nothing, when the general path must decide: the event is not open to a
 // new RSVP as read, it is full without a waitlist, the address already
 // has a live RSVP (or comes twice in the batch), or the event changed

@@ -446,14 +446,7 @@ func runRush(ctx context.Context, c *client, srv *server, o options, runID strin
 	before := claimBatches(ctx, c.base)
 	l := c.rsvpLoad(ctx, o.n, o.conc, "r"+runID, func(int) string { return ev.Slug })
 	r := &scenarioResult{Name: "rush", Load: &l, ServerCPUms: cpuPerRequest(srv, cpu0, l.Requests)}
-	if after := claimBatches(ctx, c.base); after != nil {
-		r.ClaimBatches = map[string]int64{}
-		for k, v := range after {
-			if d := v - before[k]; d > 0 {
-				r.ClaimBatches[k] = d
-			}
-		}
-	}
+	r.ClaimBatches = claimBatchesSince(ctx, c.base, before)
 	r.PeakRSSBytes = srv.peakRSS()
 	r.Check = checkRush(ctx, c, ev.ID, o, "r"+runID)
 	return r, nil
@@ -529,8 +522,10 @@ func runSpread(ctx context.Context, c *client, srv *server, o options, runID, gr
 	fmt.Printf("   %d events created and published in %.1fs\n", len(evs), setup.Seconds())
 	fmt.Printf("== spread: %d RSVPs, %d clients, over %d events with %d seats each\n", o.n, o.conc, o.events, o.capacity)
 	cpu0 := srv.cpuSeconds()
+	before := claimBatches(ctx, c.base)
 	l := c.rsvpLoad(ctx, o.n, o.conc, "s"+runID, func(i int) string { return evs[i%len(evs)].Slug })
 	r := &scenarioResult{Name: "spread", Load: &l, SetupSeconds: setup.Seconds(), ServerCPUms: cpuPerRequest(srv, cpu0, l.Requests)}
+	r.ClaimBatches = claimBatchesSince(ctx, c.base, before)
 	r.PeakRSSBytes = srv.peakRSS()
 	if created := l.StatusCounts["201"]; created == o.n {
 		r.Check = fmt.Sprintf("PASS: %d RSVPs created", created)

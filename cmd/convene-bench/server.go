@@ -235,4 +235,20 @@ func claimBatches(ctx context.Context, base string) map[string]int64 {
 	return out
 }
 
+// claimBatchesSince is the server's claim batches by size since it had
+// before (from claimBatches); nil when it has none.
+func claimBatchesSince(ctx context.Context, base string, before map[string]int64) map[string]int64 {
+	after := claimBatches(ctx, base)
+	if after == nil {
+		return nil
+	}
+	d := map[string]int64{}
+	for k, v := range after {
+		if n := v - before[k]; n > 0 {
+			d[k] = n
+		}
+	}
+	return d
+}
+
 var claimBatchLineRE = regexp.MustCompile(`^convene_rsvp_claim_batches_total\{size="([^"]+)"\} ([0-9.e+]+)$`)
