@@ -207,9 +207,10 @@ func (j *jobsCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // claimBatchDesc describes how many RSVP claim batches of each size the
-// store ran (PostgreSQL's public RSVPs to one event, claimed together).
+// store ran (PostgreSQL's public RSVPs arriving together, to one event or
+// several, claimed in one transaction).
 var claimBatchDesc = prometheus.NewDesc("convene_rsvp_claim_batches_total",
-	"Batches in which public RSVPs to one event were claimed together, by size (RSVPs per batch).", []string{"size"}, nil)
+	"Batches in which public RSVPs arriving together were claimed in one transaction, by size (RSVPs per batch).", []string{"size"}, nil)
 
 // claimBatchesCollector reports the store's claim batch counts.
 type claimBatchesCollector struct{ sizes func() map[string]int64 }
