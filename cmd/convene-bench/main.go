@@ -7,12 +7,13 @@
 //     with 500 seats, then the tool checks that exactly 500 are going and
 //     that waitlist positions are 1 … N-500, each once;
 //   - spread: the same load over 1,000 events;
-//   - baseline (PostgreSQL only): the SQL transaction of one RSVP run by
-//     pgbench -M prepared against the same database at 1, 2, 4, 8, 16 and
-//     32 clients, for one event and spread over the 1,000 events; the best
-//     level is the baseline (on one hot row more clients mostly wait for
-//     each other), and the tool prints every level and Convene's
-//     throughput divided by the best;
+//   - baseline: the SQL transaction of one RSVP run by pgbench -M prepared
+//     against the same database at 1, 2, 4, 8, 16 and 32 clients, for one
+//     event and spread over the 1,000 events; the best level is the
+//     baseline (on one hot row more clients mostly wait for each other),
+//     and the tool prints every level and Convene's throughput divided by
+//     the best. With -sqlite, the same for SQLite's statements of one RSVP
+//     from a Go loop over the same driver, at as many goroutines;
 //   - fan-out: an event with 5,000 going attendees changes time; every
 //     attendee's update must arrive at the tool's SMTP sink exactly once
 //     (copies only with the same Message-ID); then a go-mail client sends
@@ -89,16 +90,16 @@ type scenarioResult struct {
 	// ServerCPUms is the server's CPU time (user and system) during the
 	// load, per request: the requests' own work and the e-mails sent
 	// meanwhile.
-	ServerCPUms  float64        `json:"server_cpu_ms_per_request,omitempty"`
-	Check        string         `json:"check,omitempty"` // PASS or FAIL: …
-	SetupSeconds float64        `json:"setup_seconds,omitempty"`
-	Baseline     *pgbenchResult `json:"baseline,omitempty"`
+	ServerCPUms  float64         `json:"server_cpu_ms_per_request,omitempty"`
+	Check        string          `json:"check,omitempty"` // PASS or FAIL: …
+	SetupSeconds float64         `json:"setup_seconds,omitempty"`
+	Baseline     *baselineResult `json:"baseline,omitempty"`
 	// Levels are the baseline at every client count (baselineLevels);
 	// Baseline is the best of them.
-	Levels  []pgbenchResult `json:"baseline_levels,omitempty"`
-	Fanout  *fanoutResult   `json:"fanout,omitempty"`
-	Feeds   *feedsResult    `json:"feeds,omitempty"`
-	Skipped string          `json:"skipped,omitempty"`
+	Levels  []baselineResult `json:"baseline_levels,omitempty"`
+	Fanout  *fanoutResult    `json:"fanout,omitempty"`
+	Feeds   *feedsResult     `json:"feeds,omitempty"`
+	Skipped string           `json:"skipped,omitempty"`
 	// ClaimBatches counts the batches in which the server claimed the
 	// scenario's RSVPs, by size (PostgreSQL; from its /metrics).
 	ClaimBatches map[string]int64 `json:"claim_batches,omitempty"`
@@ -129,7 +130,7 @@ func run() error {
 	flag.StringVar(&o.binary, "binary", "", "convene binary to run (default: go build ./cmd/convene)")
 	flag.StringVar(&o.database, "database", "", "PostgreSQL URL to use (default: a fresh database on -admin-url, dropped afterwards)")
 	flag.StringVar(&o.admin, "admin-url", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server on which the fresh database is made (the server and pgbench get the same URL: no TLS on the loopback by default)")
-	flag.BoolVar(&o.sqlite, "sqlite", false, "use SQLite in a temporary data directory instead of PostgreSQL (no baseline)")
+	flag.BoolVar(&o.sqlite, "sqlite", false, "use SQLite in a temporary data directory instead of PostgreSQL (the baseline is then a Go loop over the same driver)")
 	flag.IntVar(&o.capacity, "capacity", 500, "seats of each event")
 	flag.IntVar(&o.events, "events", 1000, "events of the spread scenario")
 	flag.StringVar(&o.url, "url", "", "target this running Convene (http://127.0.0.1:PORT) instead of starting one; needs -token")
@@ -183,14 +184,8 @@ func run() error {
 			want[name] = false
 		}
 	}
-	if o.sqlite {
-		if o.scenario == "baseline" {
-			return errors.New("the baseline needs PostgreSQL (drop -sqlite)")
-		}
-		skip("baseline", "-sqlite: no pgbench baseline")
-	}
 	if remote {
-		skip("baseline", "-url: pgbench needs the server's database and stops the server while it runs")
+		skip("baseline", "-url: the baseline needs the server's database and stops the server while it runs")
 		if o.smtpListen == "" {
 			skip("fanout", "-url: the updates must reach this tool's sink; start the server with CONVENE_SMTP_URL=smtp://127.0.0.1:2525?tls=none and pass -smtp-listen 127.0.0.1:2525")
 		}
@@ -363,43 +358,30 @@ func run() error {
 				return err
 			}
 		}
-		// pgbench runs alone: Convene's server and job workers are stopped.
+		// The baseline runs alone: Convene's server and job workers are stopped.
 		rss := srv.peakRSS()
 		srv.stop()
-		fmt.Printf("convene serve stopped (peak RSS over the whole run %.1f MB); running pgbench …\n", mb(rss))
-		hotLevels, hot, err := pgbenchSweep(ctx, tmp, dbURL, o.n, func(c int) map[string]string { return map[string]string{"slug": hotSlug(c)} }, 0)
-		if err != nil {
-			return err
-		}
-		spLevels, sp, err := pgbenchSweep(ctx, tmp, dbURL, o.n, func(int) map[string]string { return map[string]string{"prefix": spreadPrefix} }, o.events)
-		if err != nil {
-			return err
-		}
-		var checks []string
-		for _, l := range hotLevels {
-			if ck := checkBaseline(ctx, dbURL, hotSlug(l.Clients), o.capacity, l.Transactions); strings.HasPrefix(ck, "FAIL") || len(checks) == 0 {
-				checks = append(checks, fmt.Sprintf("%d clients: %s", l.Clients, ck))
-			}
-		}
-		if err := deleteBaselineJobs(ctx, dbURL); err != nil {
-			fmt.Println("warning: could not delete the baseline's jobs:", err)
-		}
-		bhCheck := strings.Join(checks, "; ")
-		if !strings.Contains(bhCheck, "FAIL") {
-			bhCheck = fmt.Sprintf("PASS: every level (%s)", checks[0])
+		var b baselineRun
+		if o.sqlite {
+			fmt.Printf("convene serve stopped (peak RSS over the whole run %.1f MB); running the SQLite loop …\n", mb(rss))
+			b, err = sqliteBaseline(ctx, filepath.Join(tmp, "data", "convene.db"), o, hotSlug, spreadPrefix)
 		} else {
-			bhCheck = "FAIL: " + bhCheck
+			fmt.Printf("convene serve stopped (peak RSS over the whole run %.1f MB); running pgbench …\n", mb(rss))
+			b, err = pgbenchBaseline(ctx, tmp, dbURL, o, hotSlug, spreadPrefix)
+		}
+		if err != nil {
+			return err
 		}
 		// Targets against the best level (issue 17): the rush at least as
 		// fast as the database's best for one-RSVP transactions, the
 		// spread at least 0.8 of it.
-		bh := &scenarioResult{Name: "baseline-hot", Baseline: &hot, Levels: hotLevels, RatioTarget: 1.0, Check: bhCheck}
-		bs := &scenarioResult{Name: "baseline-spread", Baseline: &sp, Levels: spLevels, RatioTarget: 0.8}
-		if rush != nil && hot.TPS > 0 {
-			bh.Ratio = rush.Load.ThroughputRPS / hot.TPS
+		bh := &scenarioResult{Name: "baseline-hot", Baseline: &b.hot, Levels: b.hotLevels, RatioTarget: 1.0, Check: b.check}
+		bs := &scenarioResult{Name: "baseline-spread", Baseline: &b.spread, Levels: b.spreadLevels, RatioTarget: 0.8}
+		if rush != nil && b.hot.TPS > 0 {
+			bh.Ratio = rush.Load.ThroughputRPS / b.hot.TPS
 		}
-		if spread != nil && sp.TPS > 0 {
-			bs.Ratio = spread.Load.ThroughputRPS / sp.TPS
+		if spread != nil && b.spread.TPS > 0 {
+			bs.Ratio = spread.Load.ThroughputRPS / b.spread.TPS
 		}
 		rep.Scenarios = append(rep.Scenarios, bh, bs)
 		printScenario(bh)
@@ -601,7 +583,7 @@ func printScenario(s *scenarioResult) {
 	}
 	if b := s.Baseline; b != nil {
 		if s.Ratio > 0 {
-			fmt.Printf("   Convene ÷ pgbench = %.2f (target ≥ %.1f: %s)\n", s.Ratio, s.RatioTarget, verdict(s.Ratio >= s.RatioTarget))
+			fmt.Printf("   Convene ÷ baseline = %.2f (target ≥ %.1f: %s)\n", s.Ratio, s.RatioTarget, verdict(s.Ratio >= s.RatioTarget))
 		}
 	}
 	if s.Fanout != nil && s.Ratio > 0 {

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib" // checkBaseline's database/sql driver, "pgx"
 )
 
 // createDatabase makes a fresh database on the server of adminURL and
@@ -77,16 +80,13 @@ func deleteBaselineJobs(ctx context.Context, dbURL string) error {
 	return err
 }
 
-// checkBaseline verifies that pgbench's transactions did what an RSVP
-// does: the event's counters and the rows they added agree.
-func checkBaseline(ctx context.Context, dbURL, slug string, capacity, txns int) string {
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		return "FAIL: " + err.Error()
-	}
-	defer conn.Close(ctx)
+// checkBaseline verifies that the baseline's transactions did what an
+// RSVP does: the event's counters and the rows they added agree. The query
+// is the same on both databases (db: PostgreSQL through pgx's
+// database/sql driver, or SQLite).
+func checkBaseline(ctx context.Context, db *sql.DB, slug string, capacity, txns int) string {
 	var going, waiting, rows, deliveries, jobs int
-	err = conn.QueryRow(ctx, `SELECT e.going_count, e.waitlist_count,
+	err := db.QueryRowContext(ctx, `SELECT e.going_count, e.waitlist_count,
 		(SELECT count(*) FROM rsvps r WHERE r.event_id = e.id),
 		(SELECT count(*) FROM deliveries d WHERE d.event_id = e.id),
 		(SELECT count(*) FROM river_job j WHERE j.args->>'delivery_id' IN (SELECT d.id FROM deliveries d WHERE d.event_id = e.id))
@@ -100,4 +100,24 @@ func checkBaseline(ctx context.Context, dbURL, slug string, capacity, txns int) 
 			going, waiting, rows, deliveries, jobs, txns)
 	}
 	return fmt.Sprintf("PASS: %d going, %d waitlisted, one RSVP, delivery and job per transaction", going, waiting)
+}
+
+// checkLevels runs checkBaseline on the hot event of every level and sums
+// up: PASS with the first level's figures, or FAIL with the levels that
+// failed.
+func checkLevels(ctx context.Context, db *sql.DB, levels []baselineResult, slug func(clients int) string, capacity int) string {
+	var checks []string
+	for _, l := range levels {
+		if ck := checkBaseline(ctx, db, slug(l.Clients), capacity, l.Transactions); strings.HasPrefix(ck, "FAIL") || len(checks) == 0 {
+			checks = append(checks, fmt.Sprintf("%d clients: %s", l.Clients, ck))
+		}
+	}
+	if len(checks) == 0 {
+		return "FAIL: no level ran"
+	}
+	all := strings.Join(checks, "; ")
+	if strings.Contains(all, "FAIL") {
+		return "FAIL: " + all
+	}
+	return fmt.Sprintf("PASS: every level (%s)", checks[0])
 }
