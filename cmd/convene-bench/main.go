@@ -33,9 +33,14 @@
 //
 //	go run ./cmd/convene-bench [-scenario rush|spread|baseline|fanout|feeds|all] [-c 32] [-n 5000] [-json out.json]
 //	go run ./cmd/convene-bench -url http://127.0.0.1:8080 -token cvn_… [-smtp-listen 127.0.0.1:2525]
+//	go run ./cmd/convene-bench -table run1.json [run2.json …]
+//
+// -table prints docs/performance.md's tables of figures from the -json
+// files of one or more runs: a column per run, a table per database.
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,6 +48,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -107,18 +113,29 @@ type scenarioResult struct {
 	RatioTarget  float64          `json:"ratio_target,omitempty"`
 }
 
-// report is what -json writes.
+// report is what -json writes. -table makes docs/performance.md's tables
+// from one or more of them, so it records what the tables' header says:
+// the machine, the database's version and settings, the command line and
+// the commit.
 type report struct {
-	Started     time.Time         `json:"started"`
-	Machine     map[string]string `json:"machine"`
-	Database    string            `json:"database"`
-	Concurrency int               `json:"concurrency"`
-	Attendees   int               `json:"attendees"`
-	Capacity    int               `json:"capacity"`
-	Events      int               `json:"spread_events"`
-	Target      string            `json:"target"`
-	Mail        string            `json:"server_mail"`
-	Scenarios   []*scenarioResult `json:"scenarios"`
+	Started  time.Time         `json:"started"`
+	Args     []string          `json:"args"`
+	Machine  map[string]string `json:"machine"`
+	Commit   string            `json:"commit,omitempty"` // git rev-parse --short HEAD
+	Dirty    bool              `json:"dirty,omitempty"`  // uncommitted changes in the work tree
+	Database string            `json:"database"`
+	// DatabaseVersion and DatabaseSettings are the server's version and
+	// the settings that bear on commits (SHOW on PostgreSQL, PRAGMA on
+	// SQLite, with the server's DSN).
+	DatabaseVersion  string            `json:"database_version,omitempty"`
+	DatabaseSettings map[string]string `json:"database_settings,omitempty"`
+	Concurrency      int               `json:"concurrency"`
+	Attendees        int               `json:"attendees"`
+	Capacity         int               `json:"capacity"`
+	Events           int               `json:"spread_events"`
+	Target           string            `json:"target"`
+	Mail             string            `json:"server_mail"`
+	Scenarios        []*scenarioResult `json:"scenarios"`
 }
 
 func run() error {
@@ -143,7 +160,11 @@ func run() error {
 	flag.DurationVar(&o.fanoutWait, "fanout-wait", 5*time.Minute, "how long to wait for the fan-out's updates")
 	flag.IntVar(&o.feedN, "feed-n", 2000, "requests per run of the feeds scenario")
 	flag.IntVar(&o.feedEvents, "feed-events", 50, "events in the feed")
+	table := flag.Bool("table", false, "print the Markdown tables of docs/performance.md from the -json files of one or more runs, given as arguments, and exit")
 	flag.Parse()
+	if *table {
+		return printTables(os.Stdout, flag.Args())
+	}
 	want := map[string]bool{}
 	for _, sc := range strings.Split(o.scenario, ",") {
 		switch sc {
@@ -208,7 +229,8 @@ func run() error {
 	defer sk.close()
 
 	runID := fmt.Sprintf("%x", time.Now().UnixNano()&0xffffffffff)
-	rep := &report{Started: time.Now().UTC(), Machine: machine(), Concurrency: o.conc, Attendees: o.n, Capacity: o.capacity, Events: o.events}
+	rep := &report{Started: time.Now().UTC(), Args: os.Args[1:], Machine: machine(), Concurrency: o.conc, Attendees: o.n, Capacity: o.capacity, Events: o.events}
+	rep.Commit, rep.Dirty = commit(ctx)
 	var (
 		srv   *server
 		dbURL string
@@ -273,6 +295,9 @@ func run() error {
 			return err
 		}
 		defer srv.stop()
+		if rep.DatabaseVersion, rep.DatabaseSettings, err = databaseFacts(ctx, dbURL, filepath.Join(tmp, "data", "convene.db")); err != nil {
+			fmt.Println("warning: could not read the database's version and settings:", err)
+		}
 		if srv.token == "" { // the database already had an organiser
 			if srv.token, err = srv.addOrganiser(ctx, "bench-"+runID+"@example.org"); err != nil {
 				return err
@@ -647,7 +672,7 @@ func printSummary(rep *report) {
 	for _, s := range rep.Scenarios {
 		if s.Name == "rush" && s.PeakRSSBytes > 0 {
 			verdict := "met"
-			if s.PeakRSSBytes > 64<<20 {
+			if s.PeakRSSBytes > rssTarget {
 				verdict = "NOT met"
 			}
 			fmt.Printf("peak RSS through the rush: %.1f MB (target ≤ 64 MB: %s)\n", mb(s.PeakRSSBytes), verdict)
@@ -677,8 +702,25 @@ func machine() map[string]string {
 			}
 		}
 	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		if _, err := fmt.Sscanf(string(b), "MemTotal: %d kB", &kb); err == nil {
+			m["memory"] = fmt.Sprintf("%.0f GB", float64(kb)/(1<<20))
+		}
+	}
 	if h, err := os.Hostname(); err == nil {
 		m["hostname"] = h
 	}
 	return m
+}
+
+// commit is the work tree's commit (git rev-parse --short HEAD) and
+// whether it has uncommitted changes; "" outside a git work tree.
+func commit(ctx context.Context) (string, bool) {
+	out, err := exec.CommandContext(ctx, "git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "", false
+	}
+	st, err := exec.CommandContext(ctx, "git", "status", "--porcelain", "--untracked-files=no").Output()
+	return strings.TrimSpace(string(out)), err == nil && len(bytes.TrimSpace(st)) > 0
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // checkBaseline's database/sql driver, "pgx"
+
+	"github.com/convene/convene/store"
 )
 
 // createDatabase makes a fresh database on the server of adminURL and
@@ -120,4 +122,40 @@ func checkLevels(ctx context.Context, db *sql.DB, levels []baselineResult, slug 
 		return "FAIL: " + all
 	}
 	return fmt.Sprintf("PASS: every level (%s)", checks[0])
+}
+
+// databaseFacts reads the database's version and the settings that bear
+// on a commit: of PostgreSQL at dbURL, or else of the SQLite file at path,
+// opened with the server's DSN.
+func databaseFacts(ctx context.Context, dbURL, path string) (string, map[string]string, error) {
+	if dbURL == "" {
+		db, err := sql.Open("sqlite", store.SQLiteDSN(path))
+		if err != nil {
+			return "", nil, err
+		}
+		defer db.Close()
+		var version, journal string
+		var sync int
+		if err := db.QueryRowContext(ctx, `SELECT sqlite_version(), (SELECT journal_mode FROM pragma_journal_mode), (SELECT synchronous FROM pragma_synchronous)`).Scan(&version, &journal, &sync); err != nil {
+			return "", nil, err
+		}
+		syncNames := []string{"OFF", "NORMAL", "FULL", "EXTRA"}
+		return "SQLite " + version, map[string]string{"journal_mode": journal, "synchronous": syncNames[min(sync, 3)]}, nil
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return "", nil, err
+	}
+	defer conn.Close(ctx)
+	facts := map[string]string{}
+	for _, k := range []string{"server_version", "synchronous_commit", "shared_buffers"} {
+		var v string
+		if err := conn.QueryRow(ctx, "SHOW "+k).Scan(&v); err != nil {
+			return "", nil, err
+		}
+		facts[k] = v
+	}
+	version := "PostgreSQL " + strings.Fields(facts["server_version"])[0]
+	delete(facts, "server_version")
+	return version, facts, nil
 }

@@ -228,7 +228,7 @@ func runSQLiteLoop(ctx context.Context, l *sqliteLoop, conc, n int, slug func(w,
 	secs := time.Since(start).Seconds()
 	total := conc * per
 	r := baselineResult{Clients: conc, Transactions: total - failed, Failed: failed,
-		Command: fmt.Sprintf("Go loop over modernc.org/sqlite (store.SQLiteDSN, one shared connection, prepared statements): %d goroutines × %d RSVPs", conc, per)}
+		Command: fmt.Sprintf("Go loop over modernc.org/sqlite (store.SQLiteDSN, one shared connection, prepared statements): %d RSVPs in each of %d goroutines", per, conc)}
 	if secs > 0 {
 		r.TPS = float64(total-failed) / secs
 	}
