@@ -21,8 +21,8 @@ import (
 // general path, store/rsvps.go createRSVP → placeRSVP), run from a plain
 // Go loop through the same driver (modernc.org/sqlite) with the same
 // pragmas (store.SQLiteDSN): in one transaction, begun IMMEDIATE by the
-// DSN, read the event, insert the RSVP (GORM's insert of every column of
-// the row), save the counters, record the delivery and insert the River
+// DSN, read the event, insert the RSVP (the text of GORM's insert of the
+// row: every column, each a parameter), save the counters, record the delivery and insert the River
 // job that sends the e-mail, with River's own client over its SQLite
 // driver (InsertManyTx, as the store's enqueue does). The loop decides
 // going or waitlisted from the counters read, the rule of the claim.
@@ -43,7 +43,7 @@ const (
 		"`checkin_code`,`attended_at`,`attended_how`,`walk_in`,`was_waitlisted`,`follower_id`,`reconfirm_asked_at`," +
 		"`reconfirmed_at`,`reply_token_hash`,`calendar_reply`,`calendar_reply_client`,`calendar_reply_via`," +
 		"`calendar_reply_sequence`,`calendar_reply_stamp`,`calendar_reply_at`) " +
-		"VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULL,NULL,?,NULL,NULL,false,?,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL) " +
+		"VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) " +
 		"ON CONFLICT (`event_id`,`email_norm`) WHERE status <> 'cancelled' DO NOTHING"
 	sqliteCountersSQL = `UPDATE events SET going_count = ?, waitlist_count = ?, waitlist_seq = ?, sequence = ? WHERE id = ?`
 	sqliteDeliverySQL = `INSERT INTO deliveries (id, event_id, rsvp_id, kind, sequence, status, detail, created_at, updated_at) ` +
@@ -167,7 +167,8 @@ func (l *sqliteLoop) rsvpTx(ctx context.Context, slug string, w, i int) error {
 	h := domain.HashLinks(domain.NewSecret())
 	rsvpID, email := domain.NewID(), fmt.Sprintf("q%d-%d-%s@sqlite.example.org", w, i, domain.NewID())
 	res, err := tx.StmtContext(ctx, l.rsvp).ExecContext(ctx, rsvpID, e.id, fmt.Sprintf("Attendee %d", i), email, email, status, seq,
-		h.Manage, h.Feed, h.Join, now, now, domain.NewCheckinCode(), status == string(domain.RSVPWaitlisted))
+		h.Manage, h.Feed, h.Join, now, now, nil, nil, domain.NewCheckinCode(), nil, nil, false, status == string(domain.RSVPWaitlisted),
+		nil, nil, nil, nil, nil, nil, nil, nil, nil, nil)
 	if err != nil {
 		return err
 	}

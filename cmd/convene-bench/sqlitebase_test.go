@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/store"
@@ -75,6 +78,27 @@ func TestSQLiteBaseline(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.close()
+
+	// The store's insert names every column of rsvps (GORM inserts the
+	// whole row): a column added by a migration must be added here too.
+	var table []string
+	rows, err := l.db.QueryContext(ctx, `SELECT name FROM pragma_table_info('rsvps') ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		table = append(table, c)
+	}
+	cols := strings.Split(strings.ReplaceAll(sqliteRSVPSQL[strings.Index(sqliteRSVPSQL, "(")+1:strings.Index(sqliteRSVPSQL, ")")], "`", ""), ",")
+	slices.Sort(cols)
+	if d := cmp.Diff(table, cols); d != "" {
+		t.Errorf("rsvps has other columns than sqliteRSVPSQL inserts (-table +insert):\n%s", d)
+	}
+
 	for _, tamper := range []struct{ name, sql, want string }{
 		{"a delivery gone", `DELETE FROM deliveries WHERE id = (SELECT d.id FROM deliveries d JOIN events e ON e.id = d.event_id WHERE e.slug = 'hot-c4' LIMIT 1)`,
 			"4 clients: FAIL: 5 going, 27 waitlisted, 32 RSVP rows, 31 deliveries, 31 jobs after 32 transactions"},
