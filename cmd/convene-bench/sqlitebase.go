@@ -22,10 +22,11 @@ import (
 // Go loop through the same driver (modernc.org/sqlite) with the same
 // pragmas (store.SQLiteDSN): in one transaction, begun IMMEDIATE by the
 // DSN, read the event, insert the RSVP (the text of GORM's insert of the
-// row: every column, each a parameter), save the counters, record the delivery and insert the River
-// job that sends the e-mail, with River's own client over its SQLite
-// driver (InsertManyTx, as the store's enqueue does). The loop decides
-// going or waitlisted from the counters read, the rule of the claim.
+// row: every column, each a parameter), save the counters, record the
+// delivery and insert the River job that sends the e-mail, with River's
+// own client over its SQLite driver (InsertManyTx, as the store's enqueue
+// does). The loop decides going or waitlisted from the counters read, the
+// rule of the claim.
 //
 // The loop does what the store does not, to be as fast as a plain loop
 // can: its statements are prepared once (GORM prepares each anew). Its
