@@ -216,7 +216,7 @@ func normExpr(s string) string {
 // typeFamily maps a column type, as either database names it, to the
 // family both dialects store alike. The differences within a family are
 // meant: PostgreSQL's timestamptz is SQLite's timestamp (UTC text, see
-// store.sqliteDSN); PostgreSQL's integer and bigint are both SQLite's
+// store.SQLiteDSN); PostgreSQL's integer and bigint are both SQLite's
 // integer, which is always 64-bit (bigint where a value can pass 2^31:
 // waitlist_seq, deliveries.sequence).
 func typeFamily(t string) string {

@@ -151,7 +151,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("store: create data directory: %w", err)
 	}
 	path := filepath.Join(opts.DataDir, "convene.db")
-	sdb, err := sql.Open(sqliteDriver, sqliteDSN(path))
+	sdb, err := sql.Open(sqliteDriver, SQLiteDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("store: open SQLite database %s: %w", path, err)
 	}
@@ -184,7 +184,8 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 // SQLite translated to Go (no cgo).
 const sqliteDriver = "sqlite"
 
-// sqliteDSN names the database file and sets, on the connection:
+// SQLiteDSN is the data source name, for modernc.org/sqlite's driver
+// ("sqlite"), of the database file at path. It sets, on the connection:
 //   - busy_timeout: wait up to 5 s for a lock another process holds;
 //   - journal_mode WAL: readers do not block the writer, nor it them;
 //   - foreign_keys: SQLite checks REFERENCES only when asked;
@@ -202,8 +203,10 @@ const sqliteDriver = "sqlite"
 //     and is what SQLite's date functions and the databases written before
 //     read.
 //
-// TestSQLitePragmas checks each is in effect.
-func sqliteDSN(path string) string {
+// TestSQLitePragmas checks each is in effect. convene-bench opens the file
+// with it for its SQLite baseline, so that the loop has the server's
+// settings.
+func SQLiteDSN(path string) string {
 	return "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=secure_delete(1)&_txlock=immediate&_time_format=sqlite"
 }

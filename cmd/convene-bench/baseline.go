@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"os/exec"
@@ -117,15 +118,17 @@ const (
 	spreadSlugSQL = `(:prefix::text || '-' || lpad(:e::text, 4, '0'))`
 )
 
-// pgbenchResult is what one pgbench run reported.
-type pgbenchResult struct {
+// baselineResult is what one run of the baseline at one level reported:
+// pgbench's, or the SQLite loop's (sqlitebase.go).
+type baselineResult struct {
 	Clients      int     `json:"clients"`
 	Transactions int     `json:"transactions"`
 	Failed       int     `json:"failed"`
 	TPS          float64 `json:"tps"`
 	LatencyAvgMs float64 `json:"latency_avg_ms"`
 	Command      string  `json:"command"`
-	Script       string  `json:"script_file"`
+	Script       string  `json:"script_file,omitempty"`
+	Error        string  `json:"error,omitempty"` // the SQLite loop's last failure
 }
 
 var (
@@ -137,7 +140,7 @@ var (
 
 // runPgbench writes the script for one event (hot) or nEvents events
 // (spread) and runs it with conc clients, n/conc transactions each.
-func runPgbench(ctx context.Context, dir, dbURL string, conc, n int, vars map[string]string, spreadEvents int) (pgbenchResult, error) {
+func runPgbench(ctx context.Context, dir, dbURL string, conc, n int, vars map[string]string, spreadEvents int) (baselineResult, error) {
 	script, name := rsvpScript(hotSlugSQL), "rsvp-hot.sql"
 	if spreadEvents > 0 {
 		script = fmt.Sprintf("\\set e random(1, %d)\n", spreadEvents) + rsvpScript(spreadSlugSQL)
@@ -145,7 +148,7 @@ func runPgbench(ctx context.Context, dir, dbURL string, conc, n int, vars map[st
 	}
 	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
-		return pgbenchResult{}, err
+		return baselineResult{}, err
 	}
 	args := []string{"-M", "prepared", "-n", "-c", strconv.Itoa(conc), "-j", "2", "-t", strconv.Itoa(max(1, n/conc)), "-f", path}
 	for k, v := range vars {
@@ -154,7 +157,7 @@ func runPgbench(ctx context.Context, dir, dbURL string, conc, n int, vars map[st
 	args = append(args, dbURL)
 	cmd := exec.CommandContext(ctx, "pgbench", args...)
 	out, err := cmd.CombinedOutput()
-	res := pgbenchResult{Clients: conc, Command: "pgbench " + strings.Join(args[:len(args)-1], " ") + " DB", Script: path}
+	res := baselineResult{Clients: conc, Command: "pgbench " + strings.Join(args[:len(args)-1], " ") + " DB", Script: path}
 	if err != nil {
 		return res, fmt.Errorf("pgbench: %w\n%s", err, out)
 	}
@@ -184,10 +187,10 @@ var baselineLevels = []int{1, 2, 4, 8, 16, 32}
 // n transactions in all), for the hot event that slug names at that level
 // (hot) or over the spread events (spreadEvents > 0), and returns every
 // level's result and the best.
-func pgbenchSweep(ctx context.Context, dir, dbURL string, n int, slug func(clients int) map[string]string, spreadEvents int) ([]pgbenchResult, pgbenchResult, error) {
+func pgbenchSweep(ctx context.Context, dir, dbURL string, n int, slug func(clients int) map[string]string, spreadEvents int) ([]baselineResult, baselineResult, error) {
 	var (
-		all  []pgbenchResult
-		best pgbenchResult
+		all  []baselineResult
+		best baselineResult
 	)
 	for _, c := range baselineLevels {
 		r, err := runPgbench(ctx, dir, dbURL, c, n, slug(c), spreadEvents)
@@ -200,4 +203,40 @@ func pgbenchSweep(ctx context.Context, dir, dbURL string, n int, slug func(clien
 		}
 	}
 	return all, best, nil
+}
+
+// baselineRun is the baseline at every level, hot and spread, with the
+// best of each and the check of the hot levels' rows.
+type baselineRun struct {
+	hotLevels, spreadLevels []baselineResult
+	hot, spread             baselineResult
+	check                   string
+}
+
+// pgbenchBaseline runs pgbench at every level on the hot event of each
+// level (hotSlug) and over the spread events, checks the hot events' rows
+// and deletes the jobs pgbench inserted.
+func pgbenchBaseline(ctx context.Context, dir, dbURL string, o options, hotSlug func(clients int) string, spreadPrefix string) (baselineRun, error) {
+	var (
+		b   baselineRun
+		err error
+	)
+	b.hotLevels, b.hot, err = pgbenchSweep(ctx, dir, dbURL, o.n, func(c int) map[string]string { return map[string]string{"slug": hotSlug(c)} }, 0)
+	if err != nil {
+		return b, err
+	}
+	b.spreadLevels, b.spread, err = pgbenchSweep(ctx, dir, dbURL, o.n, func(int) map[string]string { return map[string]string{"prefix": spreadPrefix} }, o.events)
+	if err != nil {
+		return b, err
+	}
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		return b, err
+	}
+	defer db.Close()
+	b.check = checkLevels(ctx, db, b.hotLevels, hotSlug, o.capacity)
+	if err := deleteBaselineJobs(ctx, dbURL); err != nil {
+		fmt.Println("warning: could not delete the baseline's jobs:", err)
+	}
+	return b, nil
 }

@@ -7,12 +7,13 @@
 //     with 500 seats, then the tool checks that exactly 500 are going and
 //     that waitlist positions are 1 … N-500, each once;
 //   - spread: the same load over 1,000 events;
-//   - baseline (PostgreSQL only): the SQL transaction of one RSVP run by
-//     pgbench -M prepared against the same database at 1, 2, 4, 8, 16 and
-//     32 clients, for one event and spread over the 1,000 events; the best
-//     level is the baseline (on one hot row more clients mostly wait for
-//     each other), and the tool prints every level and Convene's
-//     throughput divided by the best;
+//   - baseline: the SQL transaction of one RSVP run by pgbench -M prepared
+//     against the same database at 1, 2, 4, 8, 16 and 32 clients, for one
+//     event and spread over the 1,000 events; the best level is the
+//     baseline (on one hot row more clients mostly wait for each other),
+//     and the tool prints every level and Convene's throughput divided by
+//     the best. With -sqlite, the same for SQLite's statements of one RSVP
+//     from a Go loop over the same driver, at as many goroutines;
 //   - fan-out: an event with 5,000 going attendees changes time; every
 //     attendee's update must arrive at the tool's SMTP sink exactly once
 //     (copies only with the same Message-ID); then a go-mail client sends
@@ -32,9 +33,14 @@
 //
 //	go run ./cmd/convene-bench [-scenario rush|spread|baseline|fanout|feeds|all] [-c 32] [-n 5000] [-json out.json]
 //	go run ./cmd/convene-bench -url http://127.0.0.1:8080 -token cvn_… [-smtp-listen 127.0.0.1:2525]
+//	go run ./cmd/convene-bench -table run1.json [run2.json …]
+//
+// -table prints docs/performance.md's tables of figures from the -json
+// files of one or more runs: a column per run, a table per database.
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -42,6 +48,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -89,16 +96,16 @@ type scenarioResult struct {
 	// ServerCPUms is the server's CPU time (user and system) during the
 	// load, per request: the requests' own work and the e-mails sent
 	// meanwhile.
-	ServerCPUms  float64        `json:"server_cpu_ms_per_request,omitempty"`
-	Check        string         `json:"check,omitempty"` // PASS or FAIL: …
-	SetupSeconds float64        `json:"setup_seconds,omitempty"`
-	Baseline     *pgbenchResult `json:"baseline,omitempty"`
+	ServerCPUms  float64         `json:"server_cpu_ms_per_request,omitempty"`
+	Check        string          `json:"check,omitempty"` // PASS or FAIL: …
+	SetupSeconds float64         `json:"setup_seconds,omitempty"`
+	Baseline     *baselineResult `json:"baseline,omitempty"`
 	// Levels are the baseline at every client count (baselineLevels);
 	// Baseline is the best of them.
-	Levels  []pgbenchResult `json:"baseline_levels,omitempty"`
-	Fanout  *fanoutResult   `json:"fanout,omitempty"`
-	Feeds   *feedsResult    `json:"feeds,omitempty"`
-	Skipped string          `json:"skipped,omitempty"`
+	Levels  []baselineResult `json:"baseline_levels,omitempty"`
+	Fanout  *fanoutResult    `json:"fanout,omitempty"`
+	Feeds   *feedsResult     `json:"feeds,omitempty"`
+	Skipped string           `json:"skipped,omitempty"`
 	// ClaimBatches counts the batches in which the server claimed the
 	// scenario's RSVPs, by size (PostgreSQL; from its /metrics).
 	ClaimBatches map[string]int64 `json:"claim_batches,omitempty"`
@@ -106,18 +113,29 @@ type scenarioResult struct {
 	RatioTarget  float64          `json:"ratio_target,omitempty"`
 }
 
-// report is what -json writes.
+// report is what -json writes. -table makes docs/performance.md's tables
+// from one or more of them, so it records what the tables' header says:
+// the machine, the database's version and settings, the command line and
+// the commit.
 type report struct {
-	Started     time.Time         `json:"started"`
-	Machine     map[string]string `json:"machine"`
-	Database    string            `json:"database"`
-	Concurrency int               `json:"concurrency"`
-	Attendees   int               `json:"attendees"`
-	Capacity    int               `json:"capacity"`
-	Events      int               `json:"spread_events"`
-	Target      string            `json:"target"`
-	Mail        string            `json:"server_mail"`
-	Scenarios   []*scenarioResult `json:"scenarios"`
+	Started  time.Time         `json:"started"`
+	Args     []string          `json:"args"`
+	Machine  map[string]string `json:"machine"`
+	Commit   string            `json:"commit,omitempty"` // git rev-parse --short HEAD
+	Dirty    bool              `json:"dirty,omitempty"`  // uncommitted changes in the work tree
+	Database string            `json:"database"`
+	// DatabaseVersion and DatabaseSettings are the server's version and
+	// the settings that bear on commits (SHOW on PostgreSQL, PRAGMA on
+	// SQLite, with the server's DSN).
+	DatabaseVersion  string            `json:"database_version,omitempty"`
+	DatabaseSettings map[string]string `json:"database_settings,omitempty"`
+	Concurrency      int               `json:"concurrency"`
+	Attendees        int               `json:"attendees"`
+	Capacity         int               `json:"capacity"`
+	Events           int               `json:"spread_events"`
+	Target           string            `json:"target"`
+	Mail             string            `json:"server_mail"`
+	Scenarios        []*scenarioResult `json:"scenarios"`
 }
 
 func run() error {
@@ -129,7 +147,7 @@ func run() error {
 	flag.StringVar(&o.binary, "binary", "", "convene binary to run (default: go build ./cmd/convene)")
 	flag.StringVar(&o.database, "database", "", "PostgreSQL URL to use (default: a fresh database on -admin-url, dropped afterwards)")
 	flag.StringVar(&o.admin, "admin-url", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server on which the fresh database is made (the server and pgbench get the same URL: no TLS on the loopback by default)")
-	flag.BoolVar(&o.sqlite, "sqlite", false, "use SQLite in a temporary data directory instead of PostgreSQL (no baseline)")
+	flag.BoolVar(&o.sqlite, "sqlite", false, "use SQLite in a temporary data directory instead of PostgreSQL (the baseline is then a Go loop over the same driver)")
 	flag.IntVar(&o.capacity, "capacity", 500, "seats of each event")
 	flag.IntVar(&o.events, "events", 1000, "events of the spread scenario")
 	flag.StringVar(&o.url, "url", "", "target this running Convene (http://127.0.0.1:PORT) instead of starting one; needs -token")
@@ -142,7 +160,11 @@ func run() error {
 	flag.DurationVar(&o.fanoutWait, "fanout-wait", 5*time.Minute, "how long to wait for the fan-out's updates")
 	flag.IntVar(&o.feedN, "feed-n", 2000, "requests per run of the feeds scenario")
 	flag.IntVar(&o.feedEvents, "feed-events", 50, "events in the feed")
+	table := flag.Bool("table", false, "print the Markdown tables of docs/performance.md from the -json files of one or more runs, given as arguments, and exit")
 	flag.Parse()
+	if *table {
+		return printTables(os.Stdout, flag.Args())
+	}
 	want := map[string]bool{}
 	for _, sc := range strings.Split(o.scenario, ",") {
 		switch sc {
@@ -183,14 +205,8 @@ func run() error {
 			want[name] = false
 		}
 	}
-	if o.sqlite {
-		if o.scenario == "baseline" {
-			return errors.New("the baseline needs PostgreSQL (drop -sqlite)")
-		}
-		skip("baseline", "-sqlite: no pgbench baseline")
-	}
 	if remote {
-		skip("baseline", "-url: pgbench needs the server's database and stops the server while it runs")
+		skip("baseline", "-url: the baseline needs the server's database and stops the server while it runs")
 		if o.smtpListen == "" {
 			skip("fanout", "-url: the updates must reach this tool's sink; start the server with CONVENE_SMTP_URL=smtp://127.0.0.1:2525?tls=none and pass -smtp-listen 127.0.0.1:2525")
 		}
@@ -213,7 +229,8 @@ func run() error {
 	defer sk.close()
 
 	runID := fmt.Sprintf("%x", time.Now().UnixNano()&0xffffffffff)
-	rep := &report{Started: time.Now().UTC(), Machine: machine(), Concurrency: o.conc, Attendees: o.n, Capacity: o.capacity, Events: o.events}
+	rep := &report{Started: time.Now().UTC(), Args: os.Args[1:], Machine: machine(), Concurrency: o.conc, Attendees: o.n, Capacity: o.capacity, Events: o.events}
+	rep.Commit, rep.Dirty = commit(ctx)
 	var (
 		srv   *server
 		dbURL string
@@ -278,6 +295,9 @@ func run() error {
 			return err
 		}
 		defer srv.stop()
+		if rep.DatabaseVersion, rep.DatabaseSettings, err = databaseFacts(ctx, dbURL, filepath.Join(tmp, "data", "convene.db")); err != nil {
+			fmt.Println("warning: could not read the database's version and settings:", err)
+		}
 		if srv.token == "" { // the database already had an organiser
 			if srv.token, err = srv.addOrganiser(ctx, "bench-"+runID+"@example.org"); err != nil {
 				return err
@@ -363,43 +383,30 @@ func run() error {
 				return err
 			}
 		}
-		// pgbench runs alone: Convene's server and job workers are stopped.
+		// The baseline runs alone: Convene's server and job workers are stopped.
 		rss := srv.peakRSS()
 		srv.stop()
-		fmt.Printf("convene serve stopped (peak RSS over the whole run %.1f MB); running pgbench …\n", mb(rss))
-		hotLevels, hot, err := pgbenchSweep(ctx, tmp, dbURL, o.n, func(c int) map[string]string { return map[string]string{"slug": hotSlug(c)} }, 0)
-		if err != nil {
-			return err
-		}
-		spLevels, sp, err := pgbenchSweep(ctx, tmp, dbURL, o.n, func(int) map[string]string { return map[string]string{"prefix": spreadPrefix} }, o.events)
-		if err != nil {
-			return err
-		}
-		var checks []string
-		for _, l := range hotLevels {
-			if ck := checkBaseline(ctx, dbURL, hotSlug(l.Clients), o.capacity, l.Transactions); strings.HasPrefix(ck, "FAIL") || len(checks) == 0 {
-				checks = append(checks, fmt.Sprintf("%d clients: %s", l.Clients, ck))
-			}
-		}
-		if err := deleteBaselineJobs(ctx, dbURL); err != nil {
-			fmt.Println("warning: could not delete the baseline's jobs:", err)
-		}
-		bhCheck := strings.Join(checks, "; ")
-		if !strings.Contains(bhCheck, "FAIL") {
-			bhCheck = fmt.Sprintf("PASS: every level (%s)", checks[0])
+		var b baselineRun
+		if o.sqlite {
+			fmt.Printf("convene serve stopped (peak RSS over the whole run %.1f MB); running the SQLite loop …\n", mb(rss))
+			b, err = sqliteBaseline(ctx, filepath.Join(tmp, "data", "convene.db"), o, hotSlug, spreadPrefix)
 		} else {
-			bhCheck = "FAIL: " + bhCheck
+			fmt.Printf("convene serve stopped (peak RSS over the whole run %.1f MB); running pgbench …\n", mb(rss))
+			b, err = pgbenchBaseline(ctx, tmp, dbURL, o, hotSlug, spreadPrefix)
+		}
+		if err != nil {
+			return err
 		}
 		// Targets against the best level (issue 17): the rush at least as
 		// fast as the database's best for one-RSVP transactions, the
 		// spread at least 0.8 of it.
-		bh := &scenarioResult{Name: "baseline-hot", Baseline: &hot, Levels: hotLevels, RatioTarget: 1.0, Check: bhCheck}
-		bs := &scenarioResult{Name: "baseline-spread", Baseline: &sp, Levels: spLevels, RatioTarget: 0.8}
-		if rush != nil && hot.TPS > 0 {
-			bh.Ratio = rush.Load.ThroughputRPS / hot.TPS
+		bh := &scenarioResult{Name: "baseline-hot", Baseline: &b.hot, Levels: b.hotLevels, RatioTarget: 1.0, Check: b.check}
+		bs := &scenarioResult{Name: "baseline-spread", Baseline: &b.spread, Levels: b.spreadLevels, RatioTarget: 0.8}
+		if rush != nil && b.hot.TPS > 0 {
+			bh.Ratio = rush.Load.ThroughputRPS / b.hot.TPS
 		}
-		if spread != nil && sp.TPS > 0 {
-			bs.Ratio = spread.Load.ThroughputRPS / sp.TPS
+		if spread != nil && b.spread.TPS > 0 {
+			bs.Ratio = spread.Load.ThroughputRPS / b.spread.TPS
 		}
 		rep.Scenarios = append(rep.Scenarios, bh, bs)
 		printScenario(bh)
@@ -596,7 +603,7 @@ func printScenario(s *scenarioResult) {
 	}
 	if b := s.Baseline; b != nil {
 		if s.Ratio > 0 {
-			fmt.Printf("   Convene ÷ pgbench = %.2f (target ≥ %.1f: %s)\n", s.Ratio, s.RatioTarget, verdict(s.Ratio >= s.RatioTarget))
+			fmt.Printf("   Convene ÷ baseline = %.2f (target ≥ %.1f: %s)\n", s.Ratio, s.RatioTarget, verdict(s.Ratio >= s.RatioTarget))
 		}
 	}
 	if s.Fanout != nil && s.Ratio > 0 {
@@ -660,7 +667,7 @@ func printSummary(rep *report) {
 	for _, s := range rep.Scenarios {
 		if s.Name == "rush" && s.PeakRSSBytes > 0 {
 			verdict := "met"
-			if s.PeakRSSBytes > 64<<20 {
+			if s.PeakRSSBytes > rssTarget {
 				verdict = "NOT met"
 			}
 			fmt.Printf("peak RSS through the rush: %.1f MB (target ≤ 64 MB: %s)\n", mb(s.PeakRSSBytes), verdict)
@@ -690,8 +697,25 @@ func machine() map[string]string {
 			}
 		}
 	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		if _, err := fmt.Sscanf(string(b), "MemTotal: %d kB", &kb); err == nil {
+			m["memory"] = fmt.Sprintf("%.0f GB", float64(kb)/(1<<20))
+		}
+	}
 	if h, err := os.Hostname(); err == nil {
 		m["hostname"] = h
 	}
 	return m
+}
+
+// commit is the work tree's commit (git rev-parse --short HEAD) and
+// whether it has uncommitted changes; "" outside a git work tree.
+func commit(ctx context.Context) (string, bool) {
+	out, err := exec.CommandContext(ctx, "git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "", false
+	}
+	st, err := exec.CommandContext(ctx, "git", "status", "--porcelain", "--untracked-files=no").Output()
+	return strings.TrimSpace(string(out)), err == nil && len(bytes.TrimSpace(st)) > 0
 }

@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib" // checkBaseline's database/sql driver, "pgx"
+
+	"github.com/convene/convene/store"
 )
 
 // createDatabase makes a fresh database on the server of adminURL and
@@ -77,16 +82,13 @@ func deleteBaselineJobs(ctx context.Context, dbURL string) error {
 	return err
 }
 
-// checkBaseline verifies that pgbench's transactions did what an RSVP
-// does: the event's counters and the rows they added agree.
-func checkBaseline(ctx context.Context, dbURL, slug string, capacity, txns int) string {
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		return "FAIL: " + err.Error()
-	}
-	defer conn.Close(ctx)
+// checkBaseline verifies that the baseline's transactions did what an
+// RSVP does: the event's counters and the rows they added agree. The query
+// is the same on both databases (db: PostgreSQL through pgx's
+// database/sql driver, or SQLite).
+func checkBaseline(ctx context.Context, db *sql.DB, slug string, capacity, txns int) string {
 	var going, waiting, rows, deliveries, jobs int
-	err = conn.QueryRow(ctx, `SELECT e.going_count, e.waitlist_count,
+	err := db.QueryRowContext(ctx, `SELECT e.going_count, e.waitlist_count,
 		(SELECT count(*) FROM rsvps r WHERE r.event_id = e.id),
 		(SELECT count(*) FROM deliveries d WHERE d.event_id = e.id),
 		(SELECT count(*) FROM river_job j WHERE j.args->>'delivery_id' IN (SELECT d.id FROM deliveries d WHERE d.event_id = e.id))
@@ -100,4 +102,60 @@ func checkBaseline(ctx context.Context, dbURL, slug string, capacity, txns int) 
 			going, waiting, rows, deliveries, jobs, txns)
 	}
 	return fmt.Sprintf("PASS: %d going, %d waitlisted, one RSVP, delivery and job per transaction", going, waiting)
+}
+
+// checkLevels runs checkBaseline on the hot event of every level and sums
+// up: PASS with the first level's figures, or FAIL with the levels that
+// failed.
+func checkLevels(ctx context.Context, db *sql.DB, levels []baselineResult, slug func(clients int) string, capacity int) string {
+	var checks []string
+	for _, l := range levels {
+		if ck := checkBaseline(ctx, db, slug(l.Clients), capacity, l.Transactions); strings.HasPrefix(ck, "FAIL") || len(checks) == 0 {
+			checks = append(checks, fmt.Sprintf("%d clients: %s", l.Clients, ck))
+		}
+	}
+	if len(checks) == 0 {
+		return "FAIL: no level ran"
+	}
+	all := strings.Join(checks, "; ")
+	if strings.Contains(all, "FAIL") {
+		return "FAIL: " + all
+	}
+	return fmt.Sprintf("PASS: every level (%s)", checks[0])
+}
+
+// databaseFacts reads the database's version and the settings that bear
+// on a commit: of PostgreSQL at dbURL, or else of the SQLite file at path,
+// opened with the server's DSN.
+func databaseFacts(ctx context.Context, dbURL, path string) (string, map[string]string, error) {
+	if dbURL == "" {
+		db, err := sql.Open("sqlite", store.SQLiteDSN(path))
+		if err != nil {
+			return "", nil, err
+		}
+		defer db.Close()
+		var version, journal string
+		var sync int
+		if err := db.QueryRowContext(ctx, `SELECT sqlite_version(), (SELECT journal_mode FROM pragma_journal_mode), (SELECT synchronous FROM pragma_synchronous)`).Scan(&version, &journal, &sync); err != nil {
+			return "", nil, err
+		}
+		syncNames := []string{"OFF", "NORMAL", "FULL", "EXTRA"}
+		return "SQLite " + version, map[string]string{"journal_mode": journal, "synchronous": syncNames[min(sync, 3)]}, nil
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return "", nil, err
+	}
+	defer conn.Close(ctx)
+	facts := map[string]string{}
+	for _, k := range []string{"server_version", "synchronous_commit", "shared_buffers"} {
+		var v string
+		if err := conn.QueryRow(ctx, "SHOW "+k).Scan(&v); err != nil {
+			return "", nil, err
+		}
+		facts[k] = v
+	}
+	version := "PostgreSQL " + strings.Fields(facts["server_version"])[0]
+	delete(facts, "server_version")
+	return version, facts, nil
 }
