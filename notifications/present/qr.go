@@ -6,6 +6,8 @@ import (
 	htmltemplate "html/template"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	qr "github.com/piglig/go-qr"
 
@@ -24,11 +26,35 @@ import (
 // bitmap, so the two always agree. The encoder is piglig/go-qr (a port of
 // Nayuki's reference library): about 26 µs and 18 allocations a code
 // against go-qrcode's 78 µs and 935, which counted in a fan-out of
-// thousands of e-mails.
+// thousands of e-mails. Even so, an RSVP's code never changes while its
+// updates, reminders and page views ask for it again and again: the codes
+// encoded recently are kept (see qrCache), and the bitmap is a fresh copy
+// of the kept one, which the caller may change.
 func CheckinQR(code string) ([][]bool, error) {
 	if code == "" {
 		return nil, fmt.Errorf("no check-in code")
 	}
+	if p, ok := checkinQRs.get(code); ok {
+		return p.bitmap(), nil
+	}
+	bitmap, err := encodeCheckinQR(code)
+	if err != nil {
+		return nil, err
+	}
+	checkinQRs.put(code, packQR(bitmap))
+	return bitmap, nil
+}
+
+// CheckinQREncodes reports how many check-in codes have been encoded as QR
+// codes since the process started: the calls of CheckinQR that found no
+// kept code. Tests use it to see that a code is encoded once.
+func CheckinQREncodes() uint64 { return qrEncodes.Load() }
+
+var qrEncodes atomic.Uint64
+
+// encodeCheckinQR encodes the code; see CheckinQR.
+func encodeCheckinQR(code string) ([][]bool, error) {
+	qrEncodes.Add(1)
 	segs, err := qr.MakeSegments(code)
 	if err != nil {
 		return nil, fmt.Errorf("QR code of the check-in code: %w", err)
@@ -53,6 +79,89 @@ func CheckinQR(code string) ([][]bool, error) {
 		}
 	}
 	return bitmap, nil
+}
+
+// packedQR is a square bitmap kept in one bit a module: a version 1 code
+// with its quiet zone (29 × 29) takes 112 bytes instead of 841 bools
+// and 29 slice headers.
+type packedQR struct {
+	side int
+	bits []uint64
+}
+
+func packQR(bitmap [][]bool) packedQR {
+	side := len(bitmap)
+	p := packedQR{side: side, bits: make([]uint64, (side*side+63)/64)}
+	for y, row := range bitmap {
+		for x, dark := range row {
+			if dark {
+				i := y*side + x
+				p.bits[i/64] |= 1 << (i % 64)
+			}
+		}
+	}
+	return p
+}
+
+func (p packedQR) bitmap() [][]bool {
+	bitmap := make([][]bool, p.side)
+	cells := make([]bool, p.side*p.side)
+	for i := range cells {
+		cells[i] = p.bits[i/64]&(1<<(i%64)) != 0
+	}
+	for y := range bitmap {
+		bitmap[y], cells = cells[:p.side:p.side], cells[p.side:]
+	}
+	return bitmap
+}
+
+// qrCacheSize bounds the check-in codes kept: 8,192 codes take about
+// 1.5 MB with the map's own overhead, and cover the updates of an event
+// with 8,000 people going (a cache smaller than the fan-out that cycles
+// through it would keep none of them until the next update).
+const qrCacheSize = 8192
+
+// checkinQRs keeps the QR codes of the check-in codes encoded last. A code
+// is a pure function of its text, so the cache is shared by the whole
+// process and never goes stale.
+var checkinQRs = newQRCache(qrCacheSize)
+
+// qrCache is a bounded map from check-in code to its QR code. When full,
+// the code kept longest goes first (first in, first out): a fan-out
+// encodes each attendee's code once, in the order of the next fan-out.
+type qrCache struct {
+	mu    sync.Mutex
+	codes map[string]packedQR
+	order []string // ring of the kept codes, oldest at next
+	next  int
+}
+
+func newQRCache(size int) *qrCache {
+	return &qrCache{codes: make(map[string]packedQR, size), order: make([]string, 0, size)}
+}
+
+func (c *qrCache) get(code string) (packedQR, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.codes[code]
+	return p, ok
+}
+
+func (c *qrCache) put(code string, p packedQR) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.codes[code]; ok {
+		return
+	}
+	code = strings.Clone(code) // not a piece of a larger row's memory
+	if len(c.order) < cap(c.order) {
+		c.order = append(c.order, code)
+	} else {
+		delete(c.codes, c.order[c.next])
+		c.order[c.next] = code
+		c.next = (c.next + 1) % len(c.order)
+	}
+	c.codes[code] = p
 }
 
 // qrQuietZone is the light border a QR code needs on every side, in
