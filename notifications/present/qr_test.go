@@ -2,6 +2,7 @@ package present
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -76,5 +77,19 @@ func TestQRCacheBounded(t *testing.T) {
 	got, _ := c.get("E")
 	if !slices.EqualFunc(got.bitmap(), [][]bool{{true, false}, {false, true}}, slices.Equal) {
 		t.Errorf("unpacked %v", got.bitmap())
+	}
+}
+
+// TestCheckinQRTablePixels: the table's constant pieces say the module
+// size qrModulePx is.
+func TestCheckinQRTablePixels(t *testing.T) {
+	bitmap, err := CheckinQR("K7QM4TXZ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	px := strconv.Itoa(qrModulePx)
+	table := string(CheckinQRTable(bitmap, "label"))
+	if !strings.Contains(table, `<td width="`+px+`" height="`+px+`" style="height:`+px+`px">`) {
+		t.Errorf("the table's cells are not %s px: %.300s", px, table)
 	}
 }
