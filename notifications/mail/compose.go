@@ -282,6 +282,16 @@ type personal struct {
 
 // personalOf is the attendee's own parts of in's e-mail.
 func personalOf(kind domain.MessageKind, in Invite, c checked) (personal, error) {
+	pers, err := ownOf(kind, in, c)
+	if err == nil && (kind == domain.MessageGoing || kind == domain.MessageUpdated) {
+		pers.google, pers.outlook = calendarLinks(in.Event, calendar.EventURL(in.BaseURL, in.Event), c.joinURL)
+	}
+	return pers, err
+}
+
+// ownOf is personalOf without the add-to-calendar links, which are the
+// same for every attendee of an event without a join link.
+func ownOf(kind domain.MessageKind, in Invite, c checked) (personal, error) {
 	e := in.Event
 	pers := personal{
 		name:      present.OneLineText(in.RSVP.Name),
@@ -303,9 +313,6 @@ func personalOf(kind domain.MessageKind, in Invite, c checked) (personal, error)
 			pers.code = domain.FormatCode(in.RSVP.CheckinCode)
 			pers.qr = present.CheckinQRTable(bitmap, "QR code of your check-in code "+pers.code)
 		}
-	}
-	if kind == domain.MessageGoing || kind == domain.MessageUpdated {
-		pers.google, pers.outlook = calendarLinks(e, calendar.EventURL(in.BaseURL, e), c.joinURL)
 	}
 	return pers, nil
 }
