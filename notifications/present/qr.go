@@ -116,7 +116,7 @@ func (p packedQR) bitmap() [][]bool {
 }
 
 // qrCacheSize bounds the check-in codes kept: 8,192 codes take about
-// 1.5 MB with the map's own overhead, and cover the updates of an event
+// 2 MB with the map's own overhead (measured), and cover the updates of an event
 // with 8,000 people going (a cache smaller than the fan-out that cycles
 // through it would keep none of them until the next update).
 const qrCacheSize = 8192
