@@ -27,10 +27,9 @@ type BatchStore interface {
 // cancellation to every attendee) a batch at a time: one transaction loads
 // them and mints their manage tokens, a mail.Composer writes their e-mails
 // (what they share once, then each attendee's own parts), one call hands
-// every message to the
-// sender, and each message the server takes is recorded as sent at once
-// (one single-row UPDATE), before the connection carries the next one.
-// Refusals are recorded together at the end: a delivery refused for the
+// every message to the sender, and each message the server takes is
+// recorded as sent at once (one single-row UPDATE), before the connection
+// carries the next one. Refusals are recorded together at the end: a delivery refused for the
 // time being is left queued with the server's answer and retried by a
 // send_email job of its own, with SendWorker's backoff; one refused for
 // good is marked failed. A batch run again — its time ran out, or the

@@ -234,10 +234,7 @@ func (p *prepared) shape(kind domain.MessageKind, in Invite, c checked, pers per
 	if s, ok := p.shapes[key]; ok {
 		return s
 	}
-	s, err := p.newShape(kind, in, c, pers)
-	if err != nil {
-		s = nil
-	}
+	s, _ := p.newShape(kind, in, c, pers) // nil on error
 	p.shapes[key] = s
 	return s
 }
@@ -249,20 +246,16 @@ func (p *prepared) placeholder(pt ownPart) string {
 }
 
 func (p *prepared) newShape(kind domain.MessageKind, in Invite, c checked, pers personal) (*shape, error) {
-	ph := personal{}
-	for pt, val := range map[ownPart]*string{partName: &ph.name, partManage: &ph.manageURL, partUnfollow: &ph.unfollow, partCode: &ph.code} {
+	// The placeholders stand where the attendee has a part, so that the
+	// templates take the same branches as for them.
+	var ph personal
+	for _, pt := range []ownPart{partName, partManage, partJoin, partUnfollow, partCode, partGoogle, partOutlook} {
 		if *pers.field(pt) != "" {
-			*val = p.placeholder(pt)
+			*ph.field(pt) = p.placeholder(pt)
 		}
 	}
 	if pers.qr != "" {
 		ph.qr = htmltemplate.HTML(p.placeholder(partQR))
-	}
-	if pers.joinURL != "" {
-		ph.joinURL = p.placeholder(partJoin)
-	}
-	if pers.google != "" {
-		ph.google, ph.outlook = p.placeholder(partGoogle), p.placeholder(partOutlook)
 	}
 	d, err := newDraft(kind, in, c, ph)
 	if err != nil {
@@ -283,15 +276,10 @@ func (p *prepared) newShape(kind domain.MessageKind, in Invite, c checked, pers 
 		return nil, err
 	}
 	if d.cal != nil && !p.joinable {
-		// The draft's calendar has this attendee's address and
-		// organizer, which For replaces; its name is a placeholder, which
-		// no line of the invitation keeps.
-		real := *d.cal
-		ev := real.Events[0]
-		ev.Attendees = []calendar.Attendee{ev.Attendees[0]}
-		ev.Attendees[0].Name = pers.name
-		real.Events = []calendar.Event{ev}
-		if s.inv, err = real.Invitation(); err != nil {
+		// The draft's calendar has this attendee's organizer and address
+		// and a placeholder for their name: For writes each attendee's
+		// instead, and no other line holds them.
+		if s.inv, err = d.cal.Invitation(); err != nil {
 			return nil, err
 		}
 	}
@@ -303,7 +291,11 @@ func (p *prepared) newShape(kind domain.MessageKind, in Invite, c checked, pers 
 var errPlaceholder = errors.New("mail: a placeholder in an unexpected place")
 
 // cut splits a body at its placeholders. In HTML a part stands either in
-// text, or as the whole value of an href; anywhere else is refused.
+// text (or inside a quoted attribute's value, which html/template escapes
+// alike), or as the whole value of an href; one that starts another
+// attribute's value is refused. A template that put a part elsewhere (in
+// a script or a style) would be written wrong: TestComposerSameBytes
+// compares every kind with Compose for parts that need escaping.
 func (p *prepared) cut(body string) ([]segment, error) {
 	var out []segment
 	for {
