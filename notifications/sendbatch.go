@@ -25,10 +25,11 @@ type BatchStore interface {
 
 // SendBatchWorker sends the deliveries of a fan-out (an update or a
 // cancellation to every attendee) a batch at a time: one transaction loads
-// them and mints their manage tokens, one call hands every message to the
-// sender, and each message the server takes is recorded as sent at once
-// (one single-row UPDATE), before the connection carries the next one.
-// Refusals are recorded together at the end: a delivery refused for the
+// them and mints their manage tokens, a mail.Composer writes their e-mails
+// (what they share once, then each attendee's own parts), one call hands
+// every message to the sender, and each message the server takes is
+// recorded as sent at once (one single-row UPDATE), before the connection
+// carries the next one. Refusals are recorded together at the end: a delivery refused for the
 // time being is left queued with the server's answer and retried by a
 // send_email job of its own, with SendWorker's backoff; one refused for
 // good is marked failed. A batch run again — its time ran out, or the
@@ -77,13 +78,16 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[domain.SendEm
 		outcomes = make([]domain.DeliveryOutcome, 0, len(outs))
 		msgs     = make([]mail.Message, 0, len(outs))
 		sending  = make([]domain.Outgoing, 0, len(outs))
+		// The batch's e-mails are one piece of news to many attendees,
+		// made at one time: what they share is set out once.
+		c = composing{now: w.cfg.Clock.Now().UTC(), compose: mail.NewComposer().Compose}
 	)
 	for i, out := range outs {
 		if out.RSVP.Email == "" {
 			outcomes = append(outcomes, w.failed(ctx, out, errors.New("the attendee's data was erased")))
 			continue
 		}
-		msg, err := composeOutgoing(ctx, w.store, w.cfg, out, tokens[i])
+		msg, err := composeOutgoing(ctx, w.store, w.cfg, out, tokens[i], c)
 		var merr *mintError
 		switch {
 		case errors.As(err, &merr):

@@ -157,7 +157,7 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[domain.SendEmailAr
 	if err != nil {
 		return err
 	}
-	msg, err := composeOutgoing(ctx, w.store, w.cfg, out, token)
+	msg, err := composeOutgoing(ctx, w.store, w.cfg, out, token, composing{now: w.cfg.Clock.Now().UTC(), compose: mail.Compose})
 	var merr *mintError
 	if errors.As(err, &merr) {
 		return merr.err
@@ -229,21 +229,29 @@ type mintError struct{ err error }
 
 func (e *mintError) Error() string { return e.err.Error() }
 
+// composing is how composeOutgoing writes an attendee's e-mail: made
+// at now (its Date and DTSTAMP), with compose — mail.Compose for one
+// e-mail, a mail.Composer's for a batch of them, which share one now.
+type composing struct {
+	now     time.Time
+	compose func(domain.MessageKind, mail.Invite) (mail.Message, error)
+}
+
 // composeOutgoing writes the e-mail of a delivery with token as its
 // manage token: a thank-you, or an invite, update, cancellation, notice…
 // with an unfollow link (a fresh token) for a follower's RSVP. It returns
 // mail.ErrStale for news that was overtaken, a *mintError when the
 // store could not mint the unfollow token, and any other error for data
 // that can never make a valid message.
-func composeOutgoing(ctx context.Context, st Store, cfg Config, out domain.Outgoing, token string) (mail.Message, error) {
+func composeOutgoing(ctx context.Context, st Store, cfg Config, out domain.Outgoing, token string, c composing) (mail.Message, error) {
 	if out.Delivery.Kind == domain.MessageThankYou {
 		return mail.ComposeThankYou(mail.ThankYou{
 			RSVP: out.RSVP, Event: out.Event, Group: out.Group, Speakers: out.Speakers,
 			OrganizerEmail: out.OrganizerEmail, From: cfg.From, BaseURL: cfg.BaseURL,
-			FeedbackURL: FeedbackURL(cfg.BaseURL, token), Now: cfg.Clock.Now().UTC(),
+			FeedbackURL: FeedbackURL(cfg.BaseURL, token), Now: c.now,
 		})
 	}
-	in := inviteOf(cfg, out, token)
+	in := inviteOf(cfg, out, token, c.now)
 	in.SeriesTitle = out.SeriesTitle // without a link once they unfollowed
 	if out.FollowerID != "" {
 		tok, err := st.MintUnfollowToken(ctx, out.FollowerID)
@@ -265,17 +273,17 @@ func composeOutgoing(ctx context.Context, st Store, cfg Config, out domain.Outgo
 		}
 		in.Repeat, in.Sequence = out.Delivery.Sequence, out.Event.Sequence
 	}
-	return mail.Compose(kind, in)
+	return c.compose(kind, in)
 }
 
-// inviteOf is what mail.Compose needs to write the e-mail of out.
-func inviteOf(cfg Config, out domain.Outgoing, token string) mail.Invite {
+// inviteOf is what mail.Compose needs to write the e-mail of out at now.
+func inviteOf(cfg Config, out domain.Outgoing, token string, now time.Time) mail.Invite {
 	in := mail.Invite{
 		Event: out.Event, Changed: out.Changed, Group: out.Group, RSVP: out.RSVP,
 		Organizer:    calendar.Person{Name: out.Group.Name, Email: out.OrganizerEmail},
 		ReplyAddress: cfg.replyAddress(out.ReplyToken),
 		From:         cfg.From, BaseURL: cfg.BaseURL, ManageURL: mail.ManageURL(cfg.BaseURL, token),
-		Sequence: out.Delivery.Sequence, Now: cfg.Clock.Now().UTC(),
+		Sequence: out.Delivery.Sequence, Now: now,
 		Before: out.Before, ConfirmBy: out.ConfirmBy, Why: out.Why,
 	}
 	if out.Event.OnlineURL != "" {

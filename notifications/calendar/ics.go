@@ -332,6 +332,13 @@ func (c Calendar) Encode() ([]byte, error) {
 }
 
 func (c Calendar) encodeEvent(w *lineWriter, e Event) {
+	c.encodeEventHead(w, e)
+	encodeParties(w, e.Organizer, e.Attendees)
+	encodeEventTail(w, e)
+}
+
+// encodeEventHead writes the event's lines before its ORGANIZER.
+func (c Calendar) encodeEventHead(w *lineWriter, e Event) {
 	status := e.Status
 	if c.Method == MethodCancel {
 		status = StatusCancelled
@@ -374,10 +381,14 @@ func (c Calendar) encodeEvent(w *lineWriter, e Event) {
 	if status != "" {
 		w.raw("STATUS:" + status)
 	}
-	if p := e.Organizer; p != nil {
-		w.raw("ORGANIZER" + cnParam(p.Name) + ":mailto:" + p.Email)
+}
+
+// encodeParties writes the ORGANIZER and ATTENDEE lines.
+func encodeParties(w *lineWriter, org *Person, attendees []Attendee) {
+	if org != nil {
+		w.raw("ORGANIZER" + cnParam(org.Name) + ":mailto:" + org.Email)
 	}
-	for _, a := range e.Attendees {
+	for _, a := range attendees {
 		partStat := a.PartStat
 		if partStat == "" {
 			partStat = PartStatNeedsAction
@@ -388,6 +399,10 @@ func (c Calendar) encodeEvent(w *lineWriter, e Event) {
 		}
 		w.raw(line + ":mailto:" + a.Email)
 	}
+}
+
+// encodeEventTail writes the event's lines after its ATTENDEEs.
+func encodeEventTail(w *lineWriter, e Event) {
 	if !e.Created.IsZero() {
 		w.raw("CREATED:" + utc(e.Created))
 	}
@@ -395,6 +410,75 @@ func (c Calendar) encodeEvent(w *lineWriter, e Event) {
 		w.raw("LAST-MODIFIED:" + utc(e.LastModified))
 	}
 	w.raw("END:VEVENT")
+}
+
+// Invitation is an iTIP message (a REQUEST or a CANCEL of one event)
+// encoded once for many attendees: each copy differs only in its
+// ORGANIZER line (an RSVP's own reply address) and its one ATTENDEE line,
+// which For writes between the lines every copy shares. A fan-out to
+// thousands thus folds and escapes the event's text once.
+type Invitation struct {
+	c          Calendar // as prepared, for the errors of For
+	head, tail []byte
+}
+
+// Invitation checks and encodes the calendar as Encode does, for one
+// event with an ORGANIZER and one ATTENDEE (those of any one copy), and
+// keeps what every copy shares. It returns Encode's error for a calendar
+// Encode refuses, and an error matching ErrInvalid for one that is not
+// an iTIP message with one event, one organizer and one attendee.
+func (c Calendar) Invitation() (*Invitation, error) {
+	if problems := c.validate(); len(problems) > 0 {
+		return nil, &ValidationError{Problems: problems}
+	}
+	if c.Method == MethodPublish || len(c.Events) != 1 || c.Events[0].Organizer == nil || len(c.Events[0].Attendees) != 1 {
+		return nil, &ValidationError{Problems: []string{"an invitation for many attendees is an iTIP message with one event, its ORGANIZER and one ATTENDEE"}}
+	}
+	var w lineWriter
+	w.raw("BEGIN:VCALENDAR")
+	w.raw("VERSION:2.0")
+	prodID := c.ProdID
+	if prodID == "" {
+		prodID = DefaultProdID
+	}
+	w.text("PRODID", prodID)
+	w.raw("CALSCALE:GREGORIAN")
+	w.raw("METHOD:" + string(c.Method))
+	e := c.Events[0]
+	c.encodeEventHead(&w, e)
+	head := bytes.Clone(w.buf.Bytes())
+	w.buf.Reset()
+	encodeEventTail(&w, e)
+	w.raw("END:VCALENDAR")
+	return &Invitation{c: c, head: head, tail: bytes.Clone(w.buf.Bytes())}, nil
+}
+
+// For returns the copy for one attendee, organised by org: the bytes
+// Encode gives for the prepared calendar with org as its event's
+// ORGANIZER and a as its one ATTENDEE, and its error when it refuses
+// them.
+func (inv *Invitation) For(org Person, a Attendee) ([]byte, error) {
+	if !validEmail(org.Email) || !validEmail(a.Email) || !knownPartStat(a.PartStat) {
+		c := inv.c
+		e := c.Events[0]
+		e.Organizer, e.Attendees = &org, []Attendee{a}
+		c.Events = []Event{e}
+		return c.Encode()
+	}
+	var w lineWriter
+	w.buf.Grow(len(inv.head) + len(inv.tail) + 256)
+	w.buf.Write(inv.head)
+	encodeParties(&w, &org, []Attendee{a})
+	w.buf.Write(inv.tail)
+	return w.buf.Bytes(), nil
+}
+
+func knownPartStat(s string) bool {
+	switch s {
+	case "", PartStatNeedsAction, PartStatAccepted, PartStatDeclined, PartStatTentative:
+		return true
+	}
+	return false
 }
 
 // validate returns every rule the calendar breaks, in a stable order.
@@ -480,9 +564,7 @@ func (c Calendar) validate() []string {
 			} else {
 				emails[key] = true
 			}
-			switch a.PartStat {
-			case "", PartStatNeedsAction, PartStatAccepted, PartStatDeclined, PartStatTentative:
-			default:
+			if !knownPartStat(a.PartStat) {
 				at("ATTENDEE %d PARTSTAT %q is not NEEDS-ACTION, ACCEPTED, DECLINED or TENTATIVE", j, a.PartStat)
 			}
 		}

@@ -190,97 +190,197 @@ type view struct {
 // use the same calendar.UID, so the CANCEL removes it), and a CANCEL for an
 // event a calendar does not hold changes nothing.
 func Compose(kind domain.MessageKind, in Invite) (Message, error) {
-	if !attendeeKind(kind) {
-		return Message{}, invalidf("unknown kind %q", kind)
-	}
-	if err := checkStatus(kind, in); err != nil {
-		return Message{}, err
-	}
-	p, err := in.parties()
+	c, err := checkInvite(kind, in)
 	if err != nil {
 		return Message{}, err
 	}
-	host, loc, org, contact, e := p.host, p.loc, p.org, p.contact, in.Event
+	pers, err := personalOf(kind, in, c)
+	if err != nil {
+		return Message{}, err
+	}
+	d, err := newDraft(kind, in, c, pers)
+	if err != nil {
+		return Message{}, err
+	}
+	var cal []byte
+	if d.cal != nil {
+		cal, err = d.cal.Encode()
+		if err != nil {
+			return Message{}, invalidf("calendar: %v", err)
+		}
+	}
+	var text, html bytes.Buffer
+	if err := textTemplates.ExecuteTemplate(&text, "email.txt", d.v); err != nil {
+		return Message{}, err
+	}
+	if err := htmlTemplates.ExecuteTemplate(&html, "email.html", d.v); err != nil {
+		return Message{}, err
+	}
+	return d.message(in, c, pers, tidyText(text.String()), html.String(), cal), nil
+}
+
+// checked is what checkInvite settled about an invite.
+type checked struct {
+	parties
+	// joinURL is the join link of an online or hybrid event ("" for an
+	// event with only a venue): the attendee's own, or the event's.
+	joinURL string
+}
+
+// checkInvite refuses, in this order, an unknown kind, a status that does
+// not fit it (ErrStale), the parties (see parties) and links that are not
+// absolute http or https URLs. What is left to refuse depends on the kind
+// (see newDraft).
+func checkInvite(kind domain.MessageKind, in Invite) (checked, error) {
+	if !attendeeKind(kind) {
+		return checked{}, invalidf("unknown kind %q", kind)
+	}
+	if err := checkStatus(kind, in); err != nil {
+		return checked{}, err
+	}
+	p, err := in.parties()
+	if err != nil {
+		return checked{}, err
+	}
 	if in.ManageURL != "" && !webURL(in.ManageURL) {
-		return Message{}, invalidf("ManageURL is not an absolute http or https URL")
+		return checked{}, invalidf("ManageURL is not an absolute http or https URL")
 	}
-	joinURL := ""
-	if present.Joinable(e) { // online or hybrid: the join link goes everywhere
-		joinURL = in.JoinURL
-		if joinURL == "" {
-			joinURL = e.OnlineURL
+	c := checked{parties: p}
+	if present.Joinable(in.Event) { // online or hybrid: the join link goes everywhere
+		c.joinURL = in.JoinURL
+		if c.joinURL == "" {
+			c.joinURL = in.Event.OnlineURL
 		}
-		if joinURL == "" || !webURL(joinURL) {
-			return Message{}, invalidf("an online event needs an absolute http or https join link")
+		if c.joinURL == "" || !webURL(c.joinURL) {
+			return checked{}, invalidf("an online event needs an absolute http or https join link")
 		}
 	}
+	if in.UnfollowURL != "" && !webURL(in.UnfollowURL) {
+		return checked{}, invalidf("UnfollowURL is not an absolute http or https URL")
+	}
+	return c, nil
+}
 
-	eventURL := calendar.EventURL(in.BaseURL, e)
-	groupName := present.OneLineText(in.Group.Name)
-	v := view{
-		Kind:        string(kind),
-		Name:        present.OneLineText(in.RSVP.Name),
-		Title:       present.OneLineText(e.Title),
-		When:        when(e, loc),
-		Where:       present.Place(e),
-		EventURL:    eventURL,
-		ManageURL:   in.ManageURL,
-		Description: present.BodyText(e.Description),
-		GroupName:   groupName,
-		Series:      present.OneLineText(in.SeriesTitle),
-	}
-	if in.UnfollowURL != "" {
-		if !webURL(in.UnfollowURL) {
-			return Message{}, invalidf("UnfollowURL is not an absolute http or https URL")
-		}
-		v.Unfollow = in.UnfollowURL
-	}
-	if kind != domain.MessageEventCancelled && kind != domain.MessageRSVPCancelled {
-		v.JoinURL = joinURL
-	}
+// personal are the parts of an attendee's e-mail that are theirs alone,
+// as the templates show them. newDraft takes them from here rather than
+// from the Invite, so that a Composer can draft an e-mail once with
+// placeholders and fill in each attendee's.
+type personal struct {
+	name      string // the attendee's name, one line
+	manageURL string
+	joinURL   string // checked.joinURL
+	unfollow  string
+	// code is the check-in code for reading ("ABCD-EFGH") where the kind
+	// shows it (going, updated, reminder) and the event has a door; qr is
+	// its QR code (going and updated).
+	code string
+	qr   htmltemplate.HTML
+	// google and outlook are the add-to-calendar links (going and
+	// updated), which carry the join link.
+	google, outlook string
+}
 
-	// The calendar's DESCRIPTION and the add-to-calendar links carry the
-	// join link and the event page, never the manage link: calendars are
-	// often shared, and the manage link lets whoever holds it cancel.
-	details := present.BodyText(e.Description)
+// personalOf is the attendee's own parts of in's e-mail.
+func personalOf(kind domain.MessageKind, in Invite, c checked) (personal, error) {
+	pers, err := ownOf(kind, in, c)
+	if err == nil && (kind == domain.MessageGoing || kind == domain.MessageUpdated) {
+		pers.google, pers.outlook = calendarLinks(in.Event, calendar.EventURL(in.BaseURL, in.Event), c.joinURL)
+	}
+	return pers, err
+}
+
+// ownOf is personalOf without the add-to-calendar links, which are the
+// same for every attendee of an event without a join link.
+func ownOf(kind domain.MessageKind, in Invite, c checked) (personal, error) {
+	e := in.Event
+	pers := personal{
+		name:      present.OneLineText(in.RSVP.Name),
+		manageURL: in.ManageURL,
+		joinURL:   c.joinURL,
+		unfollow:  in.UnfollowURL,
+	}
+	if in.RSVP.CheckinCode != "" && present.HasDoor(e) {
+		switch kind {
+		case domain.MessageReminder: // a code for the door, if there is one
+			pers.code = domain.FormatCode(in.RSVP.CheckinCode)
+		case domain.MessageGoing, domain.MessageUpdated:
+			// Only people with a place get the code they check in with, and
+			// only for an event with a door (a venue): online, nobody shows it.
+			bitmap, err := present.CheckinQR(in.RSVP.CheckinCode)
+			if err != nil {
+				return personal{}, invalidf("check-in code: %v", err)
+			}
+			pers.code = domain.FormatCode(in.RSVP.CheckinCode)
+			pers.qr = present.CheckinQRTable(bitmap, "QR code of your check-in code "+pers.code)
+		}
+	}
+	return pers, nil
+}
+
+// placeOf is what the calendar and the add-to-calendar links say about
+// where the event is. The calendar's DESCRIPTION and the add-to-calendar
+// links carry the join link and the event page, never the manage link:
+// calendars are often shared, and the manage link lets whoever holds it
+// cancel.
+func placeOf(e domain.Event, eventURL, joinURL string) (details, location, pageURL string) {
+	details = present.BodyText(e.Description)
 	if joinURL != "" {
 		details = strings.TrimSpace("Join: " + joinURL + "\n\n" + details)
 	}
 	details = strings.TrimSpace(details + "\n\nEvent page: " + eventURL)
-	location, pageURL := present.Place(e), eventURL
+	location, pageURL = present.Place(e), eventURL
 	if joinURL != "" {
 		pageURL = joinURL // rule I11
 		if present.Online(e) {
 			location = joinURL // a hybrid event keeps its venue
 		}
 	}
+	return details, location, pageURL
+}
 
-	ev := calendar.Event{
-		UID:          calendar.UID(e.ID, host),
-		Sequence:     in.Sequence,
-		Stamp:        in.Now.UTC(),
-		Start:        e.StartsAt,
-		End:          e.EndsAt,
-		Summary:      e.Title,
-		Description:  details,
-		Location:     location,
-		URL:          pageURL,
-		Status:       calendar.StatusConfirmed,
-		Organizer:    &org,
-		Created:      e.CreatedAt,
-		LastModified: e.UpdatedAt,
-	}
-	if joinURL != "" {
-		ev.Conference = joinURL
-	}
-	attendee := calendar.Attendee{Person: calendar.Person{Name: present.OneLineText(in.RSVP.Name), Email: in.RSVP.Email}}
+// calendarLinks are the add-to-calendar links of an event.
+func calendarLinks(e domain.Event, eventURL, joinURL string) (google, outlook string) {
+	details, location, _ := placeOf(e, eventURL, joinURL)
+	return calendar.GoogleCalendarURL(e, details, location), calendar.OutlookCalendarURL(e, details, location)
+}
 
-	var method calendar.Method
+// draft is an e-mail before its templates are run and its calendar
+// encoded.
+type draft struct {
+	v   view
+	cal *calendar.Calendar // nil for none
+}
+
+// newDraft sets out the e-mail of the kind to in.RSVP's person, with
+// pers as their own parts.
+func newDraft(kind domain.MessageKind, in Invite, c checked, pers personal) (draft, error) {
+	var err error
+	loc, e := c.loc, in.Event
+	eventURL := calendar.EventURL(in.BaseURL, e)
+	v := view{
+		Kind:        string(kind),
+		Name:        pers.name,
+		Title:       present.OneLineText(e.Title),
+		When:        when(e, loc),
+		Where:       present.Place(e),
+		EventURL:    eventURL,
+		ManageURL:   pers.manageURL,
+		Description: present.BodyText(e.Description),
+		GroupName:   present.OneLineText(in.Group.Name),
+		Series:      present.OneLineText(in.SeriesTitle),
+		Unfollow:    pers.unfollow,
+		CheckinCode: pers.code,
+		CheckinQR:   pers.qr,
+		GoogleURL:   pers.google,
+		OutlookURL:  pers.outlook,
+	}
+	if kind != domain.MessageEventCancelled && kind != domain.MessageRSVPCancelled {
+		v.JoinURL = pers.joinURL
+	}
+
 	subjectDate := subjectDate(e, loc)
 	switch kind {
 	case domain.MessageGoing:
-		method = calendar.MethodRequest
-		attendee.PartStat, attendee.RSVP = calendar.PartStatAccepted, true
 		v.Subject = "You're going: " + v.Title + " — " + subjectDate
 		if in.Repeat > 0 {
 			v.Why = repeatWhy(in)
@@ -290,13 +390,11 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 		}
 	case domain.MessageUpdated:
 		if in.Sequence < 1 {
-			return Message{}, invalidf("an update needs a SEQUENCE above the first invitation's, not %d (rule I7)", in.Sequence)
+			return draft{}, invalidf("an update needs a SEQUENCE above the first invitation's, not %d (rule I7)", in.Sequence)
 		}
-		method = calendar.MethodRequest
-		attendee.PartStat, attendee.RSVP = calendar.PartStatAccepted, true
-		v.Changes, err = changeSentences(in.Changed, e, in.Previous, loc, joinURL)
+		v.Changes, err = changeSentences(in.Changed, e, in.Previous, loc, pers.joinURL)
 		if err != nil {
-			return Message{}, err
+			return draft{}, err
 		}
 		v.Subject = "Updated: " + v.Title + " — " + subjectDate
 	case domain.MessageWaitlisted:
@@ -310,12 +408,7 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 		}
 	case domain.MessageEventCancelled:
 		if in.Sequence < 1 {
-			return Message{}, invalidf("a cancellation needs a SEQUENCE above the invitation's, not %d (rule I8)", in.Sequence)
-		}
-		method = calendar.MethodCancel
-		ev.Status = calendar.StatusCancelled
-		if in.RSVP.Status == domain.RSVPGoing {
-			attendee.PartStat = calendar.PartStatAccepted
+			return draft{}, invalidf("a cancellation needs a SEQUENCE above the invitation's, not %d (rule I8)", in.Sequence)
 		}
 		v.Waitlisted = in.RSVP.Status == domain.RSVPWaitlisted
 		v.Reason = in.Reason
@@ -326,11 +419,8 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 		v.Subject = "Cancelled: " + v.Title + " — " + subjectDate
 	case domain.MessageRSVPCancelled:
 		if in.Sequence < 1 {
-			return Message{}, invalidf("a cancellation needs a SEQUENCE above the invitation's, not %d (rule I8)", in.Sequence)
+			return draft{}, invalidf("a cancellation needs a SEQUENCE above the invitation's, not %d (rule I8)", in.Sequence)
 		}
-		method = calendar.MethodCancel
-		ev.Status = calendar.StatusCancelled
-		attendee.PartStat = calendar.PartStatDeclined
 		v.Subject = "RSVP cancelled: " + v.Title + " — " + subjectDate
 		switch in.Why {
 		case domain.CancelNotReconfirmed:
@@ -340,68 +430,92 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 		}
 	case domain.MessageReminder:
 		if in.Before <= 0 {
-			return Message{}, invalidf("a reminder needs how long before the start it is sent")
+			return draft{}, invalidf("a reminder needs how long before the start it is sent")
 		}
 		v.StartsIn = humanDuration(in.Before)
 		v.Subject = "Reminder: " + v.Title + " — " + subjectDate
 	case domain.MessageReconfirm:
-		if in.ConfirmBy.IsZero() || in.ManageURL == "" {
-			return Message{}, invalidf("a reconfirmation needs its deadline and the manage link")
+		if in.ConfirmBy.IsZero() || pers.manageURL == "" {
+			return draft{}, invalidf("a reconfirmation needs its deadline and the manage link")
 		}
 		v.ConfirmBy = in.ConfirmBy.In(loc).Format("Monday 2 January, 15:04") + " " + present.ZoneLabel(loc, in.ConfirmBy)
 		v.Subject = "Please confirm you're still coming: " + v.Title + " — " + subjectDate
 	}
 	v.Subject = present.OneLineText(v.Subject)
 
-	var cal []byte
-	if method != "" {
-		ev.Attendees = []calendar.Attendee{attendee}
-		cal, err = calendar.Calendar{Method: method, Events: []calendar.Event{ev}}.Encode()
-		if err != nil {
-			return Message{}, invalidf("calendar: %v", err)
-		}
-		v.HasCalendar = true
-	}
-	if kind == domain.MessageReminder && in.RSVP.CheckinCode != "" && present.HasDoor(e) { // a code for the door, if there is one
-		v.CheckinCode = domain.FormatCode(in.RSVP.CheckinCode)
-	}
-	if kind == domain.MessageGoing || kind == domain.MessageUpdated {
-		v.GoogleURL = calendar.GoogleCalendarURL(e, details, location)
-		v.OutlookURL = calendar.OutlookCalendarURL(e, details, location)
-		// Only people with a place get the code they check in with, and
-		// only for an event with a door (a venue): online, nobody shows it.
-		if code := in.RSVP.CheckinCode; code != "" && present.HasDoor(e) {
-			bitmap, err := present.CheckinQR(code)
-			if err != nil {
-				return Message{}, invalidf("check-in code: %v", err)
-			}
-			v.CheckinCode = domain.FormatCode(code)
-			v.CheckinQR = present.CheckinQRTable(bitmap, "QR code of your check-in code "+v.CheckinCode)
-		}
-	}
+	cal := invitationOf(kind, in, c, pers)
+	v.HasCalendar = cal != nil
+	return draft{v: v, cal: cal}, nil
+}
 
-	var text, html bytes.Buffer
-	if err := textTemplates.ExecuteTemplate(&text, "email.txt", v); err != nil {
-		return Message{}, err
+// invitationOf is the calendar object of the e-mail for this one attendee
+// (rule M3): a REQUEST in which they have accepted, or a CANCEL; nil for
+// the kinds that carry none.
+func invitationOf(kind domain.MessageKind, in Invite, c checked, pers personal) *calendar.Calendar {
+	e := in.Event
+	details, location, pageURL := placeOf(e, calendar.EventURL(in.BaseURL, e), pers.joinURL)
+	org := c.org
+	ev := calendar.Event{
+		UID:          calendar.UID(e.ID, c.host),
+		Sequence:     in.Sequence,
+		Stamp:        in.Now.UTC(),
+		Start:        e.StartsAt,
+		End:          e.EndsAt,
+		Summary:      e.Title,
+		Description:  details,
+		Location:     location,
+		URL:          pageURL,
+		Status:       calendar.StatusConfirmed,
+		Organizer:    &org,
+		Created:      e.CreatedAt,
+		LastModified: e.UpdatedAt,
 	}
-	if err := htmlTemplates.ExecuteTemplate(&html, "email.html", v); err != nil {
-		return Message{}, err
+	if pers.joinURL != "" {
+		ev.Conference = pers.joinURL
 	}
+	attendee := calendar.Attendee{Person: calendar.Person{Name: pers.name, Email: in.RSVP.Email}}
+	var method calendar.Method
+	switch kind {
+	case domain.MessageGoing, domain.MessageUpdated:
+		method = calendar.MethodRequest
+		attendee.PartStat, attendee.RSVP = calendar.PartStatAccepted, true
+	case domain.MessageEventCancelled:
+		method = calendar.MethodCancel
+		ev.Status = calendar.StatusCancelled
+		if in.RSVP.Status == domain.RSVPGoing {
+			attendee.PartStat = calendar.PartStatAccepted
+		}
+	case domain.MessageRSVPCancelled:
+		method = calendar.MethodCancel
+		ev.Status = calendar.StatusCancelled
+		attendee.PartStat = calendar.PartStatDeclined
+	default:
+		return nil
+	}
+	ev.Attendees = []calendar.Attendee{attendee}
+	return &calendar.Calendar{Method: method, Events: []calendar.Event{ev}}
+}
 
+// message is the e-mail of the draft with its bodies and calendar.
+func (d draft) message(in Invite, c checked, pers personal, text, html string, cal []byte) Message {
+	var method calendar.Method
+	if d.cal != nil {
+		method = d.cal.Method
+	}
 	return Message{
-		Headers:  unfollowHeaders(v.Unfollow),
-		ID:       messageIDOf(in, kind, host),
-		Kind:     kind,
+		Headers:  unfollowHeaders(pers.unfollow),
+		ID:       messageIDOf(in, domain.MessageKind(d.v.Kind), c.host),
+		Kind:     domain.MessageKind(d.v.Kind),
 		Date:     in.Now,
-		From:     GroupFrom(in.From, groupName),
-		To:       mail.Address{Name: present.OneLineText(in.RSVP.Name), Address: in.RSVP.Email},
-		ReplyTo:  mail.Address{Name: contact.Name, Address: contact.Email},
-		Subject:  v.Subject,
-		Text:     tidyText(text.String()),
-		HTML:     html.String(),
+		From:     GroupFrom(in.From, d.v.GroupName),
+		To:       mail.Address{Name: pers.name, Address: in.RSVP.Email},
+		ReplyTo:  mail.Address{Name: c.contact.Name, Address: c.contact.Email},
+		Subject:  d.v.Subject,
+		Text:     text,
+		HTML:     html,
 		Calendar: cal,
 		Method:   method,
-	}, nil
+	}
 }
 
 // serviceName is the sender's name when CONVENE_MAIL_FROM has none.

@@ -289,8 +289,8 @@ func TestSMTP_ContextCancelled(t *testing.T) {
 
 // TestSMTP_ServerHangsUpBetweenMessages: a server that takes one message
 // per connection closes it right after its 250. The delivered message must
-// not be reported as failed (go-mail reports the failed RSET), and the next
-// message goes over a new connection.
+// not be reported as failed, and the next message goes over a new
+// connection (MAIL FROM finds the connection closed).
 func TestSMTP_ServerHangsUpBetweenMessages(t *testing.T) {
 	ts := startServer(t)
 	ts.set(func(ts *testServer) { ts.closeAfter = 1 })

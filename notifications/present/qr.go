@@ -6,6 +6,8 @@ import (
 	htmltemplate "html/template"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	qr "github.com/piglig/go-qr"
 
@@ -24,11 +26,35 @@ import (
 // bitmap, so the two always agree. The encoder is piglig/go-qr (a port of
 // Nayuki's reference library): about 26 µs and 18 allocations a code
 // against go-qrcode's 78 µs and 935, which counted in a fan-out of
-// thousands of e-mails.
+// thousands of e-mails. Even so, an RSVP's code never changes while its
+// updates, reminders and page views ask for it again and again: the codes
+// encoded recently are kept (see qrCache), and the bitmap is a fresh copy
+// of the kept one, which the caller may change.
 func CheckinQR(code string) ([][]bool, error) {
 	if code == "" {
 		return nil, fmt.Errorf("no check-in code")
 	}
+	if p, ok := checkinQRs.get(code); ok {
+		return p.bitmap(), nil
+	}
+	bitmap, err := encodeCheckinQR(code)
+	if err != nil {
+		return nil, err
+	}
+	checkinQRs.put(code, packQR(bitmap))
+	return bitmap, nil
+}
+
+// CheckinQREncodes reports how many check-in codes have been encoded as QR
+// codes since the process started: the calls of CheckinQR that found no
+// kept code. Tests use it to see that a code is encoded once.
+func CheckinQREncodes() uint64 { return qrEncodes.Load() }
+
+var qrEncodes atomic.Uint64
+
+// encodeCheckinQR encodes the code; see CheckinQR.
+func encodeCheckinQR(code string) ([][]bool, error) {
+	qrEncodes.Add(1)
 	segs, err := qr.MakeSegments(code)
 	if err != nil {
 		return nil, fmt.Errorf("QR code of the check-in code: %w", err)
@@ -53,6 +79,89 @@ func CheckinQR(code string) ([][]bool, error) {
 		}
 	}
 	return bitmap, nil
+}
+
+// packedQR is a square bitmap kept in one bit a module: a version 1 code
+// with its quiet zone (29 × 29) takes 112 bytes instead of 841 bools
+// and 29 slice headers.
+type packedQR struct {
+	side int
+	bits []uint64
+}
+
+func packQR(bitmap [][]bool) packedQR {
+	side := len(bitmap)
+	p := packedQR{side: side, bits: make([]uint64, (side*side+63)/64)}
+	for y, row := range bitmap {
+		for x, dark := range row {
+			if dark {
+				i := y*side + x
+				p.bits[i/64] |= 1 << (i % 64)
+			}
+		}
+	}
+	return p
+}
+
+func (p packedQR) bitmap() [][]bool {
+	bitmap := make([][]bool, p.side)
+	cells := make([]bool, p.side*p.side)
+	for i := range cells {
+		cells[i] = p.bits[i/64]&(1<<(i%64)) != 0
+	}
+	for y := range bitmap {
+		bitmap[y], cells = cells[:p.side:p.side], cells[p.side:]
+	}
+	return bitmap
+}
+
+// qrCacheSize bounds the check-in codes kept: 8,192 codes take about
+// 2 MB with the map's own overhead (measured), and cover the updates of an event
+// with 8,000 people going (a cache smaller than the fan-out that cycles
+// through it would keep none of them until the next update).
+const qrCacheSize = 8192
+
+// checkinQRs keeps the QR codes of the check-in codes encoded last. A code
+// is a pure function of its text, so the cache is shared by the whole
+// process and never goes stale.
+var checkinQRs = newQRCache(qrCacheSize)
+
+// qrCache is a bounded map from check-in code to its QR code. When full,
+// the code kept longest goes first (first in, first out): a fan-out
+// encodes each attendee's code once, in the order of the next fan-out.
+type qrCache struct {
+	mu    sync.Mutex
+	codes map[string]packedQR
+	order []string // ring of the kept codes, oldest at next
+	next  int
+}
+
+func newQRCache(size int) *qrCache {
+	return &qrCache{codes: make(map[string]packedQR, size), order: make([]string, 0, size)}
+}
+
+func (c *qrCache) get(code string) (packedQR, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.codes[code]
+	return p, ok
+}
+
+func (c *qrCache) put(code string, p packedQR) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.codes[code]; ok {
+		return
+	}
+	code = strings.Clone(code) // not a piece of a larger row's memory
+	if len(c.order) < cap(c.order) {
+		c.order = append(c.order, code)
+	} else {
+		delete(c.codes, c.order[c.next])
+		c.order[c.next] = code
+		c.next = (c.next + 1) % len(c.order)
+	}
+	c.codes[code] = p
 }
 
 // qrQuietZone is the light border a QR code needs on every side, in
@@ -90,29 +199,47 @@ func CheckinQRTable(bitmap [][]bool, label string) htmltemplate.HTML {
 	if n == 0 {
 		return ""
 	}
-	px := strconv.Itoa(qrModulePx)
+	// A fan-out draws one for each of thousands of e-mails: the pieces
+	// are constants, written without building strings on the way, into
+	// a builder large enough for a version 1 code (about 11 KB).
+	const (
+		px = "5" // strconv.Itoa(qrModulePx)
+		// The row height sits on each row's first cell: height="5" for the
+		// clients that read attributes, the style for those that read CSS.
+		rowHeight    = ` height="` + px + `" style="height:` + px + `px"`
+		darkAttr     = ` bgcolor="` + qrDark + `"`
+		darkFirst    = ` height="` + px + `" bgcolor="` + qrDark + `" style="height:` + px + `px;background:` + qrDarkCSS + `"`
+		darkCell     = ` bgcolor="` + qrDark + `" style="background:` + qrDarkCSS + `"`
+		widthCell    = `<td width="` + px + `"`
+		cellEnd      = "></td>"
+		rowEnd       = "</tr>\n"
+		colspanStart = ` colspan="`
+	)
 	side := strconv.Itoa(n * qrModulePx)
 	var b strings.Builder
-	b.Grow(8 << 10)
-	b.WriteString(`<table role="img" aria-label="` + html.EscapeString(label) + `" width="` + side + `" cellpadding="0" cellspacing="0" border="0" bgcolor="` + qrLight + `"` +
-		` style="width:` + side + `px;border-collapse:collapse;table-layout:fixed;background-color:` + qrLight + `;font-size:0;line-height:0;mso-line-height-rule:exactly;">` + "\n")
-	// The row height sits on each row's first cell: height="5" for the
-	// clients that read attributes, the style for those that read CSS.
-	rowHeight := ` height="` + px + `" style="height:` + px + `px"`
+	b.Grow(640 + n*n*14)
+	b.WriteString(`<table role="img" aria-label="`)
+	b.WriteString(html.EscapeString(label))
+	b.WriteString(`" width="`)
+	b.WriteString(side)
+	b.WriteString(`" cellpadding="0" cellspacing="0" border="0" bgcolor="` + qrLight + `"` + ` style="width:`)
+	b.WriteString(side)
+	b.WriteString(`px;border-collapse:collapse;table-layout:fixed;background-color:` + qrLight + `;font-size:0;line-height:0;mso-line-height-rule:exactly;">` + "\n")
+	var num [20]byte
 	for y, row := range bitmap {
 		b.WriteString("<tr>")
 		if y == 0 {
 			for x := range row {
-				b.WriteString(`<td width="` + px + `"`)
+				b.WriteString(widthCell)
 				if x == 0 {
 					b.WriteString(rowHeight)
 				}
 				if row[x] {
-					b.WriteString(` bgcolor="` + qrDark + `"`)
+					b.WriteString(darkAttr)
 				}
-				b.WriteString("></td>")
+				b.WriteString(cellEnd)
 			}
-			b.WriteString("</tr>\n")
+			b.WriteString(rowEnd)
 			continue
 		}
 		for x := 0; x < len(row); {
@@ -122,20 +249,22 @@ func CheckinQRTable(bitmap [][]bool, label string) htmltemplate.HTML {
 			}
 			b.WriteString("<td")
 			if run > 1 {
-				b.WriteString(` colspan="` + strconv.Itoa(run) + `"`)
+				b.WriteString(colspanStart)
+				b.Write(strconv.AppendInt(num[:0], int64(run), 10))
+				b.WriteByte('"')
 			}
 			switch {
 			case x == 0 && row[x]:
-				b.WriteString(` height="` + px + `" bgcolor="` + qrDark + `" style="height:` + px + `px;background:` + qrDarkCSS + `"`)
+				b.WriteString(darkFirst)
 			case x == 0:
 				b.WriteString(rowHeight)
 			case row[x]:
-				b.WriteString(` bgcolor="` + qrDark + `" style="background:` + qrDarkCSS + `"`)
+				b.WriteString(darkCell)
 			}
-			b.WriteString("></td>")
+			b.WriteString(cellEnd)
 			x += run
 		}
-		b.WriteString("</tr>\n")
+		b.WriteString(rowEnd)
 	}
 	b.WriteString("</table>")
 	// Every byte above is ours but the label, which is escaped.
