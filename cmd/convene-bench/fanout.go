@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/http"
 	"net/mail"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,7 +44,10 @@ type fanoutResult struct {
 	BaselineShape    string  `json:"baseline_mime_shape"`
 	BaselineSent     int     `json:"baseline_sent"`
 	BaselineSeconds  float64 `json:"baseline_seconds"`
-	BaselineRate     float64 `json:"baseline_rate_msgs_per_s"`
+	BaselineRate     float64 `json:"baseline_rate_msgs_per_s"` // the client in a process of its own
+	InProcessSent    int     `json:"baseline_in_process_sent"`
+	InProcessSeconds float64 `json:"baseline_in_process_seconds"`
+	InProcessRate    float64 `json:"baseline_in_process_rate_msgs_per_s"` // the client inside the tool, with the sink
 	SMTPConnections  int     `json:"baseline_connections"`
 	BaselineErrors   int     `json:"baseline_errors"`
 	UpdateDelayNote  string  `json:"note,omitempty"`
@@ -171,21 +176,16 @@ func checkFanout(sk *sink, n int, runID string) (check string, delivered, dups i
 // mailBaseline sends n messages made from the template (its headers and
 // MIME tree, with a different recipient and Message-ID each) with go-mail,
 // from mailConnections goroutines, each dialling once per batch of
-// mailBatch messages as the server's Batcher does.
+// mailBatch messages as the server's Batcher does; twice: first from a
+// process of its own (this tool run again as the client, mailClientEnv),
+// as the server is one, which gives fr.Baseline*; then from inside this
+// tool, which holds the sink too, so that the client's every wait for the
+// sink's reply is a switch between goroutines, not processes
+// (fr.InProcess*).
 func mailBaseline(ctx context.Context, sk *sink, tmpl []byte, n int, fr *fanoutResult) error {
-	host, port, _ := net.SplitHostPort(sk.addr)
-	p, _ := strconv.Atoi(port)
-	parts, hdr, err := templateParts(tmpl)
+	msgs, err := baselineMessages(tmpl, n)
 	if err != nil {
-		return fmt.Errorf("read the template: %w", err)
-	}
-	msgs := make([]*gomail.Msg, n)
-	for i := range n {
-		m, err := baselineMsg(hdr, parts, fmt.Sprintf("b%05d@baseline.example.org", i), fmt.Sprintf("baseline.%d@bench.example.org", i))
-		if err != nil {
-			return err
-		}
-		msgs[i] = m
+		return err
 	}
 	var rendered bytes.Buffer
 	if _, err := msgs[0].WriteTo(&rendered); err != nil {
@@ -200,56 +200,142 @@ func mailBaseline(ctx context.Context, sk *sink, tmpl []byte, n int, fr *fanoutR
 	}
 	fmt.Printf("   template %d bytes, baseline message %d bytes; MIME %s\n", fr.TemplateBytes, fr.BaselineBytes, fr.BaselineShape)
 
+	// From a process of its own.
+	f, err := os.CreateTemp("", "convene-bench-template-*.eml")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(tmpl); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
 	_, conns0, _ := sk.counts()
 	sk.startPhase("baseline")
-	batches := make(chan []*gomail.Msg)
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs int
-		last error
-	)
-	t0 := time.Now()
-	for range mailConnections {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c, err := gomail.NewClient(host, gomail.WithPort(p), gomail.WithTLSPolicy(gomail.NoTLS),
-				gomail.WithTimeout(30*time.Second), gomail.WithHELO("localhost"))
-			if err != nil {
-				mu.Lock()
-				errs, last = errs+1, err
-				mu.Unlock()
-				return
-			}
-			for b := range batches {
-				if err := c.DialAndSendWithContext(ctx, b...); err != nil {
-					mu.Lock()
-					errs, last = errs+len(b), err
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for i := 0; i < n; i += mailBatch {
-		batches <- msgs[i:min(i+mailBatch, n)]
-	}
-	close(batches)
-	wg.Wait()
-	wall := time.Since(t0)
+	cmd := exec.CommandContext(ctx, self)
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d %s", mailClientEnv, sk.addr, n, f.Name()))
+	out, runErr := cmd.CombinedOutput()
 	cnt, first, lastAt := sk.phaseStats()
 	_, conns1, _ := sk.counts()
-	fr.BaselineSent, fr.BaselineErrors, fr.SMTPConnections = cnt, errs, conns1-conns0
+	fr.BaselineSent, fr.SMTPConnections = cnt, conns1-conns0
 	if cnt > 0 {
 		fr.BaselineSeconds = lastAt.Sub(first).Seconds()
 		fr.BaselineRate = float64(cnt) / max(fr.BaselineSeconds, 1e-3)
 	}
-	fmt.Printf("   %d messages in %.2fs from the first to the last (%.0f msgs/s; %.2fs in all), %d connections, %d errors\n",
-		cnt, fr.BaselineSeconds, fr.BaselineRate, wall.Seconds(), fr.SMTPConnections, errs)
+	fmt.Printf("   from its own process: %d messages in %.2fs from the first to the last (%.0f msgs/s), %d connections\n",
+		cnt, fr.BaselineSeconds, fr.BaselineRate, fr.SMTPConnections)
+	if runErr != nil {
+		fr.BaselineErrors = n - cnt
+		return fmt.Errorf("the client process: %w: %s", runErr, bytes.TrimSpace(out))
+	}
+
+	// From inside the tool.
+	sk.startPhase("baseline-in-process")
+	errs, last := sendMessages(ctx, sk.addr, msgs)
+	cnt, first, lastAt = sk.phaseStats()
+	fr.InProcessSent, fr.BaselineErrors = cnt, errs
+	if cnt > 0 {
+		fr.InProcessSeconds = lastAt.Sub(first).Seconds()
+		fr.InProcessRate = float64(cnt) / max(fr.InProcessSeconds, 1e-3)
+	}
+	fmt.Printf("   from inside the tool, which holds the sink: %d messages in %.2fs (%.0f msgs/s), %d errors\n",
+		cnt, fr.InProcessSeconds, fr.InProcessRate, errs)
 	if last != nil {
 		return fmt.Errorf("%d messages failed, last: %w", errs, last)
 	}
 	return nil
+}
+
+// mailClientEnv makes this tool the fan-out baseline's go-mail client
+// when it is set, to "ADDR N FILE": it sends N messages made from the
+// template in FILE to the sink at ADDR and exits, non-zero if any failed.
+const mailClientEnv = "CONVENE_BENCH_MAIL_CLIENT"
+
+// mailClient is the tool run as the baseline's client (mailClientEnv).
+func mailClient(spec string) error {
+	var (
+		addr, file string
+		n          int
+	)
+	if _, err := fmt.Sscanf(spec, "%s %d %s", &addr, &n, &file); err != nil {
+		return fmt.Errorf("%s=%q: %w", mailClientEnv, spec, err)
+	}
+	tmpl, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	msgs, err := baselineMessages(tmpl, n)
+	if err != nil {
+		return err
+	}
+	if errs, last := sendMessages(context.Background(), addr, msgs); last != nil {
+		return fmt.Errorf("%d messages failed, last: %w", errs, last)
+	}
+	return nil
+}
+
+// baselineMessages makes n go-mail messages from the template.
+func baselineMessages(tmpl []byte, n int) ([]*gomail.Msg, error) {
+	parts, hdr, err := templateParts(tmpl)
+	if err != nil {
+		return nil, fmt.Errorf("read the template: %w", err)
+	}
+	msgs := make([]*gomail.Msg, n)
+	for i := range n {
+		m, err := baselineMsg(hdr, parts, fmt.Sprintf("b%05d@baseline.example.org", i), fmt.Sprintf("baseline.%d@bench.example.org", i))
+		if err != nil {
+			return nil, err
+		}
+		msgs[i] = m
+	}
+	return msgs, nil
+}
+
+// sendMessages sends msgs to the SMTP server at addr from mailConnections
+// goroutines, each dialling once per batch of mailBatch, and returns how
+// many failed and the last error.
+func sendMessages(ctx context.Context, addr string, msgs []*gomail.Msg) (errs int, last error) {
+	host, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	batches := make(chan []*gomail.Msg)
+	var (
+		wg sync.WaitGroup
+		mu sync.Mutex
+	)
+	fail := func(n int, err error) {
+		mu.Lock()
+		errs, last = errs+n, err
+		mu.Unlock()
+	}
+	for range mailConnections {
+		wg.Go(func() {
+			c, err := gomail.NewClient(host, gomail.WithPort(p), gomail.WithTLSPolicy(gomail.NoTLS),
+				gomail.WithTimeout(30*time.Second), gomail.WithHELO("localhost"))
+			if err != nil {
+				fail(0, err)
+			}
+			for b := range batches {
+				if c == nil {
+					fail(len(b), err)
+				} else if err := c.DialAndSendWithContext(ctx, b...); err != nil {
+					fail(len(b), err)
+				}
+			}
+		})
+	}
+	for i := 0; i < len(msgs); i += mailBatch {
+		batches <- msgs[i:min(i+mailBatch, len(msgs))]
+	}
+	close(batches)
+	wg.Wait()
+	return errs, last
 }
 
 // leaf is one non-multipart part of the template, decoded.

@@ -364,11 +364,16 @@ func rssRow(runs []*report) tableRow {
 }
 
 func fanoutRow(runs []*report) tableRow {
-	return tableRow{label: "fan-out, updates/s at the sink / go-mail msgs/s", cells: cellsOf(runs, "fan-out", func(s *scenarioResult) string {
+	return tableRow{label: "fan-out, updates/s at the sink / go-mail msgs/s (its own process; inside the tool, with the sink)", cells: cellsOf(runs, "fan-out", func(s *scenarioResult) string {
 		if s == nil || s.Fanout == nil {
 			return ""
 		}
-		return thousands(s.Fanout.RateMsgsPerSec) + " / " + thousands(s.Fanout.BaselineRate)
+		f := s.Fanout
+		out := thousands(f.RateMsgsPerSec) + " / " + thousands(f.BaselineRate)
+		if f.InProcessRate > 0 {
+			out += fmt.Sprintf(" (%s; ÷ %.2f)", thousands(f.InProcessRate), f.RateMsgsPerSec/f.InProcessRate)
+		}
+		return out
 	})}
 }
 
