@@ -60,7 +60,7 @@ type fanoutResult struct {
 // same sink with the server's e-mail concurrency.
 func runFanout(ctx context.Context, c *client, srv *server, sk *sink, o options, runID string) (*scenarioResult, error) {
 	n := o.fanout
-	r := &scenarioResult{Name: "fan-out", RatioTarget: 0.7}
+	r := &scenarioResult{Name: "fan-out", RatioTarget: ratioTargets["fan-out"]}
 	fr := &fanoutResult{Attendees: n, ServerMailSMTPTo: sk.addr}
 	r.Fanout = fr
 	fmt.Printf("\n== fan-out: preparing one event with %d seats and %d going attendees (RSVPs through the API, %d at a time) …\n", n, n, o.conc)

@@ -28,7 +28,7 @@ type feedsResult struct {
 // bytes from GET /bench/static.ics (CONVENE_BENCH_STATIC=1) are the
 // baseline.
 func runFeeds(ctx context.Context, c *client, srv *server, o options, runID string) (*scenarioResult, error) {
-	r := &scenarioResult{Name: "feeds", RatioTarget: 0.5}
+	r := &scenarioResult{Name: "feeds", RatioTarget: ratioTargets["feeds"]}
 	fr := &feedsResult{Events: o.feedEvents}
 	r.Feeds = fr
 	slug := "feeds-" + runID
