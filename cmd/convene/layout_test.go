@@ -40,7 +40,10 @@ var layout = map[string][]string{
 	"notifications/inbound":             {"domain", "notifications/calendar"},
 	"notifications/inbound/inboundtest": {},
 	"cmd/convene":                       {"api", "domain", "httpkit", "notifications", "notifications/inbound", "notifications/mail", "ops", "store", "web"},
-	"cmd/convene-bench":                 {"store"},
+	// The benchmark's SQLite baseline makes an RSVP's rows as the store
+	// does (domain's ids, tokens and job arguments) and inserts its job
+	// with River's own client.
+	"cmd/convene-bench": {"store", "domain"},
 }
 
 // owners is which packages alone may import a library, so that each
@@ -53,7 +56,7 @@ var owners = map[string][]string{
 	"github.com/teambition/rrule-go": {"notifications/calendar"},
 	"github.com/wneessen/go-mail":    {"notifications/mail", "cmd/convene-bench"},
 	"github.com/labstack/echo/v4":    {"httpkit", "api", "web", "ops"},
-	"github.com/riverqueue/river":    {"store", "notifications", "cmd/convene"},
+	"github.com/riverqueue/river":    {"store", "notifications", "cmd/convene", "cmd/convene-bench"},
 	// WebAuthn's ceremonies are the console's; the store keeps their
 	// results as opaque JSON.
 	"github.com/go-webauthn/webauthn": {"web"},
