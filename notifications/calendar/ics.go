@@ -297,14 +297,7 @@ func (c Calendar) Encode() ([]byte, error) {
 	}
 
 	var w lineWriter
-	w.raw("BEGIN:VCALENDAR")
-	w.raw("VERSION:2.0")
-	prodID := c.ProdID
-	if prodID == "" {
-		prodID = DefaultProdID
-	}
-	w.text("PRODID", prodID)
-	w.raw("CALSCALE:GREGORIAN")
+	c.encodeHead(&w)
 	// Only an iTIP message (an invitation or a cancellation) says METHOD;
 	// a published calendar has no method (see MethodPublish).
 	if c.Method != MethodPublish {
@@ -422,6 +415,18 @@ type Invitation struct {
 	head, tail []byte
 }
 
+// encodeHead writes the lines that open every calendar, up to its METHOD.
+func (c Calendar) encodeHead(w *lineWriter) {
+	w.raw("BEGIN:VCALENDAR")
+	w.raw("VERSION:2.0")
+	prodID := c.ProdID
+	if prodID == "" {
+		prodID = DefaultProdID
+	}
+	w.text("PRODID", prodID)
+	w.raw("CALSCALE:GREGORIAN")
+}
+
 // Invitation checks and encodes the calendar as Encode does, for one
 // event with an ORGANIZER and one ATTENDEE (those of any one copy), and
 // keeps what every copy shares. It returns Encode's error for a calendar
@@ -435,14 +440,7 @@ func (c Calendar) Invitation() (*Invitation, error) {
 		return nil, &ValidationError{Problems: []string{"an invitation for many attendees is an iTIP message with one event, its ORGANIZER and one ATTENDEE"}}
 	}
 	var w lineWriter
-	w.raw("BEGIN:VCALENDAR")
-	w.raw("VERSION:2.0")
-	prodID := c.ProdID
-	if prodID == "" {
-		prodID = DefaultProdID
-	}
-	w.text("PRODID", prodID)
-	w.raw("CALSCALE:GREGORIAN")
+	c.encodeHead(&w)
 	w.raw("METHOD:" + string(c.Method))
 	e := c.Events[0]
 	c.encodeEventHead(&w, e)

@@ -184,26 +184,7 @@ func TestComposerSameBytes(t *testing.T) {
 // rendered byte for byte as the golden files hold them, each composed
 // after another attendee so that it is filled into a prepared layout.
 func TestComposerGolden(t *testing.T) {
-	online := invite()
-	online.Event = session()
-	waitlisted := invite()
-	waitlisted.RSVP = rsvp(domain.RSVPWaitlisted)
-	rsvpCancelled := invite()
-	rsvpCancelled.RSVP = rsvp(domain.RSVPCancelled)
-	rsvpCancelled.Sequence = 1
-	rsvpCancelled.ManageURL = ""
-	rsvpCancelled.Now = stamp.Add(72 * time.Hour)
-	for name, c := range map[string]struct {
-		kind domain.MessageKind
-		in   Invite
-	}{
-		"going":           {domain.MessageGoing, invite()},
-		"going_online":    {domain.MessageGoing, online},
-		"updated":         {domain.MessageUpdated, updatedInvite()},
-		"event_cancelled": {domain.MessageEventCancelled, cancelledInvite(domain.RSVPGoing)},
-		"waitlisted":      {domain.MessageWaitlisted, waitlisted},
-		"rsvp_cancelled":  {domain.MessageRSVPCancelled, rsvpCancelled},
-	} {
+	for name, c := range goldenCases() {
 		t.Run(name, func(t *testing.T) {
 			cm := NewComposer()
 			other := c.in

@@ -15,8 +15,14 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// goldenMessages are the whole MIME trees kept under testdata.
-func goldenMessages(t *testing.T) map[string]Message {
+// goldenCase is the kind and input of one message kept under testdata.
+type goldenCase struct {
+	kind domain.MessageKind
+	in   Invite
+}
+
+// goldenCases are the messages kept under testdata, by file name.
+func goldenCases() map[string]goldenCase {
 	online := invite()
 	online.Event = session()
 	waitlisted := invite()
@@ -26,14 +32,23 @@ func goldenMessages(t *testing.T) map[string]Message {
 	rsvpCancelled.Sequence = 1
 	rsvpCancelled.ManageURL = ""
 	rsvpCancelled.Now = stamp.Add(72 * time.Hour)
-	return map[string]Message{
-		"going":           mustCompose(t, domain.MessageGoing, invite()),
-		"going_online":    mustCompose(t, domain.MessageGoing, online),
-		"updated":         mustCompose(t, domain.MessageUpdated, updatedInvite()),
-		"event_cancelled": mustCompose(t, domain.MessageEventCancelled, cancelledInvite(domain.RSVPGoing)),
-		"waitlisted":      mustCompose(t, domain.MessageWaitlisted, waitlisted),
-		"rsvp_cancelled":  mustCompose(t, domain.MessageRSVPCancelled, rsvpCancelled),
+	return map[string]goldenCase{
+		"going":           {domain.MessageGoing, invite()},
+		"going_online":    {domain.MessageGoing, online},
+		"updated":         {domain.MessageUpdated, updatedInvite()},
+		"event_cancelled": {domain.MessageEventCancelled, cancelledInvite(domain.RSVPGoing)},
+		"waitlisted":      {domain.MessageWaitlisted, waitlisted},
+		"rsvp_cancelled":  {domain.MessageRSVPCancelled, rsvpCancelled},
 	}
+}
+
+// goldenMessages are the whole MIME trees kept under testdata.
+func goldenMessages(t *testing.T) map[string]Message {
+	out := map[string]Message{}
+	for name, c := range goldenCases() {
+		out[name] = mustCompose(t, c.kind, c.in)
+	}
+	return out
 }
 
 var (
