@@ -12,6 +12,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -412,25 +413,8 @@ func (s *SMTP) transact(conn *gosmtp.Client, gm *gomail.Msg) (Stage, error) {
 	if err := conn.UpdateDeadline(s.cfg.Timeout); err != nil {
 		return StageConnect, err
 	}
-	if err := conn.Mail(from); err != nil {
-		_ = conn.Reset()
-		return StageMailFrom, err
-	}
-	for _, rcpt := range rcpts {
-		if err := conn.Rcpt(rcpt); err != nil {
-			_ = conn.Reset()
-			return StageRcptTo, err
-		}
-	}
-	id, err := conn.Text.Cmd("DATA")
-	if err != nil {
-		return StageData, err
-	}
-	conn.Text.StartResponse(id)
-	_, _, err = conn.Text.ReadResponse(354)
-	conn.Text.EndResponse(id)
-	if err != nil {
-		return StageData, err
+	if stage, err := envelope(conn, from, rcpts); err != nil {
+		return stage, err
 	}
 	if _, err := conn.Text.W.Write(buf.wire); err != nil {
 		return StageData, err
@@ -442,6 +426,103 @@ func (s *SMTP) transact(conn *gosmtp.Client, gm *gomail.Msg) (Stage, error) {
 		return StageData, err
 	}
 	return "", nil
+}
+
+// envelope sends MAIL FROM, RCPT TO and DATA and reads their replies. When
+// the server offers PIPELINING (RFC 2920; Postfix and most relays do), the
+// commands go in one write and the replies are read after, in order: one
+// round trip instead of two or more per message. Otherwise they go one by
+// one, as go-mail sends them. A refused MAIL FROM or RCPT TO is followed
+// by RSET; if the server took DATA all the same, an empty message is ended
+// first, so that nothing is delivered.
+func envelope(conn *gosmtp.Client, from string, rcpts []string) (Stage, error) {
+	pipelining, _ := conn.Extension("PIPELINING")
+	if !pipelining {
+		if err := conn.Mail(from); err != nil {
+			_ = conn.Reset()
+			return StageMailFrom, err
+		}
+		for _, rcpt := range rcpts {
+			if err := conn.Rcpt(rcpt); err != nil {
+				_ = conn.Reset()
+				return StageRcptTo, err
+			}
+		}
+		id, err := conn.Text.Cmd("DATA")
+		if err != nil {
+			return StageData, err
+		}
+		conn.Text.StartResponse(id)
+		_, _, err = conn.Text.ReadResponse(354)
+		conn.Text.EndResponse(id)
+		if err != nil {
+			return StageData, err
+		}
+		return "", nil
+	}
+	if strings.ContainsAny(from, "\r\n") || slices.ContainsFunc(rcpts, func(r string) bool { return strings.ContainsAny(r, "\r\n") }) {
+		return StageMailFrom, errors.New("smtp: an address holds a line break")
+	}
+	// The MAIL FROM parameters go-mail's Mail adds for this server.
+	params := ""
+	if ok, _ := conn.Extension("8BITMIME"); ok {
+		params += " BODY=8BITMIME"
+	}
+	if ok, _ := conn.Extension("SMTPUTF8"); ok {
+		params += " SMTPUTF8"
+	}
+	w := conn.Text.W
+	w.WriteString("MAIL FROM:" + from + params + "\r\n")
+	for _, rcpt := range rcpts {
+		w.WriteString("RCPT TO:" + rcpt + "\r\n")
+	}
+	w.WriteString("DATA\r\n")
+	if err := w.Flush(); err != nil {
+		return StageMailFrom, err
+	}
+	stage, refused := Stage(""), error(nil)
+	if _, _, err := conn.Text.ReadResponse(250); err != nil {
+		if !isReply(err) {
+			return StageMailFrom, err // the connection failed: no more replies come
+		}
+		stage, refused = StageMailFrom, err
+	}
+	for range rcpts {
+		if _, _, err := conn.Text.ReadResponse(25); err != nil {
+			if !isReply(err) {
+				return cmp.Or(stage, StageRcptTo), err
+			}
+			if refused == nil {
+				stage, refused = StageRcptTo, err
+			}
+		}
+	}
+	_, _, err := conn.Text.ReadResponse(354)
+	if err != nil && !isReply(err) {
+		return cmp.Or(stage, StageData), err
+	}
+	if refused != nil {
+		if err == nil {
+			// The server took DATA though it refused the sender or every
+			// recipient: end the data at once; nothing is delivered.
+			if _, werr := w.WriteString(".\r\n"); werr == nil && w.Flush() == nil {
+				_, _, _ = conn.Text.ReadResponse(250)
+			}
+		}
+		_ = conn.Reset()
+		return stage, refused
+	}
+	if err != nil {
+		return StageData, err
+	}
+	return "", nil
+}
+
+// isReply reports whether err is the server's reply (a code it sent), not
+// a failed connection.
+func isReply(err error) bool {
+	var te *textproto.Error
+	return errors.As(err, &te)
 }
 
 // renderBuffer holds a message as go-mail renders it and as it goes over
