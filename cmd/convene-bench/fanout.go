@@ -103,6 +103,10 @@ func runFanout(ctx context.Context, c *client, srv *server, sk *sink, o options,
 		return nil, err
 	}
 	fmt.Printf("== fan-out: event moved by an hour; waiting for %d updates at the sink …\n", n)
+	// The profile takes in the update delay (1 s of waiting) and the
+	// fan-out's seconds.
+	profiled := profileCPU(ctx, c.base, o.profileDir, "fanout", 5*time.Second)
+	defer profiled()
 	// The server waits CONVENE_UPDATE_DELAY (1s when the tool starts it)
 	// before the fan-out job runs.
 	sk.waitPhase(n, 30*time.Second, o.fanoutWait)

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 )
 
 // feedsResult is what the feeds scenario measured: the group feed and the
@@ -13,6 +16,7 @@ import (
 // If-None-Match.
 type feedsResult struct {
 	Events     int         `json:"events"`
+	Rounds     int         `json:"rounds,omitempty"` // each figure is the median of this many runs
 	FeedBytes  int         `json:"feed_bytes"`
 	Feed200    *loadResult `json:"feed_200"`
 	Static200  *loadResult `json:"static_200,omitempty"`
@@ -26,7 +30,7 @@ type feedsResult struct {
 // runFeeds is scenario 5: C clients poll the feed of a group with 50
 // events, without and then with the ETag of the first answer; the same
 // bytes from GET /bench/static.ics (CONVENE_BENCH_STATIC=1) are the
-// baseline.
+// baseline, measured in turns with the feed (-feed-rounds).
 func runFeeds(ctx context.Context, c *client, srv *server, o options, runID string) (*scenarioResult, error) {
 	r := &scenarioResult{Name: "feeds", RatioTarget: ratioTargets["feeds"]}
 	fr := &feedsResult{Events: o.feedEvents}
@@ -81,16 +85,40 @@ func runFeeds(ctx context.Context, c *client, srv *server, o options, runID stri
 		if l.StatusCounts[statusKey(want)] != o.feedN {
 			problems = append(problems, fmt.Sprintf("%s: %d of %d answers were %d", name, l.StatusCounts[statusKey(want)], o.feedN, want))
 		}
-		fmt.Printf("   %-28s %6.0f req/s  p50 %5.1f ms  p95 %5.1f ms  p99 %5.1f ms\n", name, l.ThroughputRPS, l.P50ms, l.P95ms, l.P99ms)
 		return &l
 	}
-	fr.Feed200 = poll(feedPath, "", http.StatusOK, "feed (200)")
-	if static {
-		fr.Static200 = poll(staticPath, "", http.StatusOK, "static (200)")
+	// Each measurement is a few tenths of a second, so one run of each
+	// says as much about the machine's moment as about the server: the
+	// feed and the static baseline take turns, round after round (in
+	// alternating order), and each is the median of its rounds.
+	measure := func(inm string, want int, kind string) (feedRun, staticRun *loadResult) {
+		var feeds, statics []*loadResult
+		for round := range o.feedRounds {
+			f := func() { feeds = append(feeds, poll(feedPath, inm, want, "feed "+kind)) }
+			s := func() { statics = append(statics, poll(staticPath, inm, want, "static "+kind)) }
+			switch {
+			case !static:
+				f()
+			case round%2 == 0:
+				f()
+				s()
+			default:
+				s()
+				f()
+			}
+		}
+		feedRun = medianRun(feeds)
+		printRun("feed "+kind, feedRun, feeds)
+		if static {
+			staticRun = medianRun(statics)
+			printRun("static "+kind, staticRun, statics)
+		}
+		return feedRun, staticRun
 	}
-	fr.Feed304 = poll(feedPath, etag, http.StatusNotModified, "feed, If-None-Match (304)")
+	fr.Rounds = o.feedRounds
+	fr.Feed200, fr.Static200 = measure("", http.StatusOK, "(200)")
+	fr.Feed304, fr.Static304 = measure(etag, http.StatusNotModified, "If-None-Match (304)")
 	if static {
-		fr.Static304 = poll(staticPath, etag, http.StatusNotModified, "static, If-None-Match (304)")
 		fr.Ratio200 = fr.Feed200.ThroughputRPS / fr.Static200.ThroughputRPS
 		fr.Ratio304 = fr.Feed304.ThroughputRPS / fr.Static304.ThroughputRPS
 		r.Ratio = min(fr.Ratio200, fr.Ratio304)
@@ -103,6 +131,27 @@ func runFeeds(ctx context.Context, c *client, srv *server, o options, runID stri
 		r.Check = fmt.Sprintf("PASS: every answer was 200 with the feed (%d events) or 304 with its ETag", o.feedEvents)
 	}
 	return r, nil
+}
+
+func printRun(name string, l *loadResult, runs []*loadResult) {
+	fmt.Printf("   %-28s %6.0f req/s  p50 %5.1f ms  p95 %5.1f ms  p99 %5.1f ms  (median of %s)\n", name, l.ThroughputRPS, l.P50ms, l.P95ms, l.P99ms, rates(runs))
+}
+
+// medianRun is the run of median throughput (the lower middle one of an
+// even number).
+func medianRun(runs []*loadResult) *loadResult {
+	s := slices.Clone(runs)
+	slices.SortFunc(s, func(a, b *loadResult) int { return cmp.Compare(a.ThroughputRPS, b.ThroughputRPS) })
+	return s[(len(s)-1)/2]
+}
+
+// rates lists the runs' throughputs: "21,003 / 18,256 / … req/s".
+func rates(runs []*loadResult) string {
+	parts := make([]string, len(runs))
+	for i, r := range runs {
+		parts[i] = fmt.Sprintf("%.0f", r.ThroughputRPS)
+	}
+	return strings.Join(parts, " / ") + " req/s"
 }
 
 func statusKey(st int) string { return fmt.Sprint(st) }

@@ -102,6 +102,8 @@ type options struct {
 	fanout     int
 	fanoutWait time.Duration
 	feedN      int
+	profileDir string
+	feedRounds int
 	feedEvents int
 }
 
@@ -172,10 +174,12 @@ func run() error {
 	flag.StringVar(&o.smtpListen, "smtp-listen", "", "address of the tool's SMTP sink (default 127.0.0.1:0); with -url, start the server with CONVENE_SMTP_URL=smtp://ADDR?tls=none")
 	flag.StringVar(&o.mail, "mail", "smtp", "where the started server's e-mail goes: smtp (the tool's sink) or eml (.eml files in its data directory)")
 	flag.BoolVar(&o.pprof, "pprof", false, "start the server with CONVENE_PPROF=1 (profiles under /debug/pprof/)")
+	flag.StringVar(&o.profileDir, "profile", "", "write the server's CPU profile during the rush, the spread and the fan-out's updates to this directory (implies -pprof; go tool pprof reads them)")
 	flag.IntVar(&o.pool, "pool", -1, "PostgreSQL pool size of the started server (pool_max_conns in its CONVENE_DATABASE_URL); -1: as many as -c, the connections pgbench gets; 0: the server's default")
 	flag.IntVar(&o.fanout, "fanout", 5000, "going attendees of the fan-out event")
 	flag.DurationVar(&o.fanoutWait, "fanout-wait", 5*time.Minute, "how long to wait for the fan-out's updates")
-	flag.IntVar(&o.feedN, "feed-n", 2000, "requests per run of the feeds scenario")
+	flag.IntVar(&o.feedN, "feed-n", 5000, "requests per run of the feeds scenario")
+	flag.IntVar(&o.feedRounds, "feed-rounds", 5, "runs of the feed and of the static baseline each, in turns; the figures are their medians")
 	flag.IntVar(&o.feedEvents, "feed-events", 50, "events in the feed")
 	table := flag.Bool("table", false, "print the Markdown tables of docs/performance.md from the -json files of one or more runs, given as arguments, and exit")
 	flag.Parse()
@@ -195,7 +199,7 @@ func run() error {
 			return fmt.Errorf("unknown -scenario %q (rush, spread, baseline, fanout, feeds or all)", sc)
 		}
 	}
-	if o.conc < 1 || o.n < 1 || o.fanout < 1 || o.feedN < 1 || o.feedEvents < 1 {
+	if o.conc < 1 || o.n < 1 || o.fanout < 1 || o.feedN < 1 || o.feedRounds < 1 || o.feedEvents < 1 {
 		return errors.New("-c, -n, -fanout, -feed-n and -feed-events must be positive")
 	}
 	if o.pool < 0 {
@@ -278,7 +282,7 @@ func run() error {
 			rep.Mail = ".eml files in the data directory"
 			skip("fanout", "-mail eml: the updates must reach the tool's SMTP sink")
 		}
-		if o.pprof {
+		if o.pprof || o.profileDir != "" {
 			env = append(env, "CONVENE_PPROF=1")
 		}
 		switch {
@@ -470,7 +474,9 @@ func runRush(ctx context.Context, c *client, srv *server, o options, runID strin
 	fmt.Printf("\n== rush: %d RSVPs, %d clients, one event with %d seats\n", o.n, o.conc, o.capacity)
 	cpu0 := srv.cpuSeconds()
 	before := claimBatches(ctx, c.base)
+	profiled := profileCPU(ctx, c.base, o.profileDir, "rush", 2*time.Second)
 	l := c.rsvpLoad(ctx, o.n, o.conc, "r"+runID, func(int) string { return ev.Slug })
+	profiled()
 	r := &scenarioResult{Name: "rush", Load: &l, ServerCPUms: cpuPerRequest(srv, cpu0, l.Requests)}
 	r.ClaimBatches = claimBatchesSince(ctx, c.base, before)
 	r.PeakRSSBytes = srv.peakRSS()
@@ -549,7 +555,9 @@ func runSpread(ctx context.Context, c *client, srv *server, o options, runID, gr
 	fmt.Printf("== spread: %d RSVPs, %d clients, over %d events with %d seats each\n", o.n, o.conc, o.events, o.capacity)
 	cpu0 := srv.cpuSeconds()
 	before := claimBatches(ctx, c.base)
+	profiled := profileCPU(ctx, c.base, o.profileDir, "spread", 2*time.Second)
 	l := c.rsvpLoad(ctx, o.n, o.conc, "s"+runID, func(i int) string { return evs[i%len(evs)].Slug })
+	profiled()
 	r := &scenarioResult{Name: "spread", Load: &l, SetupSeconds: setup.Seconds(), ServerCPUms: cpuPerRequest(srv, cpu0, l.Requests)}
 	r.ClaimBatches = claimBatchesSince(ctx, c.base, before)
 	r.PeakRSSBytes = srv.peakRSS()

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -252,3 +253,44 @@ func claimBatchesSince(ctx context.Context, base string, before map[string]int64
 }
 
 var claimBatchLineRE = regexp.MustCompile(`^convene_rsvp_claim_batches_total\{size="([^"]+)"\} ([0-9.e+]+)$`)
+
+// profileCPU takes a CPU profile of the server for about d, in the
+// background, into dir/name.pprof (nothing when dir is ""); the returned
+// func waits for it.
+func profileCPU(ctx context.Context, base, dir, name string, d time.Duration) (wait func()) {
+	if dir == "" {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		url := fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, max(1, int(d.Round(time.Second)/time.Second)))
+		req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+		if err != nil {
+			return
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fmt.Println("warning: CPU profile:", err)
+			return
+		}
+		defer res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			fmt.Println("warning: CPU profile: status", res.StatusCode)
+			return
+		}
+		path := filepath.Join(dir, name+".pprof")
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Println("warning: CPU profile:", err)
+			return
+		}
+		_, err = io.Copy(f, res.Body)
+		if err = errors.Join(err, f.Close()); err != nil {
+			fmt.Println("warning: CPU profile:", err)
+			return
+		}
+		fmt.Printf("   CPU profile of the server (%s): %s\n", d, path)
+	}()
+	return func() { <-done }
+}
