@@ -43,8 +43,11 @@ type Group struct {
 	Description  string
 	TimeZone     string
 	ContactEmail string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Locale is the language the group's pages, e-mails and invites speak
+	// by default (a tag of Languages; "" is English).
+	Locale    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Member is an organiser's membership of a group.
@@ -95,8 +98,11 @@ type Event struct {
 	StartsAt    time.Time
 	EndsAt      time.Time
 	TimeZone    string
-	Venue       *Venue
-	OnlineURL   string
+	// Locale overrides the group's language for this event ("" keeps it);
+	// see Event.Language.
+	Locale    string
+	Venue     *Venue
+	OnlineURL string
 	// RecordingURL is where the session's recording can be watched, once
 	// there is one; the thank-you e-mail links it.
 	RecordingURL string
@@ -255,9 +261,12 @@ type RSVP struct {
 	Email            string
 	Status           RSVPStatus
 	WaitlistPosition int
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	CancelledAt      *time.Time
+	// Locale is the language of the page the attendee replied on ("" for
+	// an RSVP made without one); their e-mails use it (RSVP.Language).
+	Locale      string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	CancelledAt *time.Time
 	// ErasedAt is when the attendee had their name and address erased;
 	// the RSVP still counts.
 	ErasedAt *time.Time

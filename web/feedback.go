@@ -92,7 +92,7 @@ func (s *Server) renderFeedback(c echo.Context, status int, t string, fv domain.
 	if v.RSVP.ErasedAt != nil {
 		return s.renderErased(c, v)
 	}
-	sum := s.eventSummary(v.Event, v.Group)
+	sum := s.eventSummary(v.Event, v.Group, langOf(c))
 	if err := domain.CheckFeedback(v.RSVP); err != nil {
 		// Only people who came can say how it was.
 		d := messagePageData{Meta: s.meta("Feedback is for people who came"), Heading: "Feedback is for people who came",

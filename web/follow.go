@@ -58,7 +58,7 @@ func (s *Server) renderSeries(c echo.Context, status int, form rsvpForm, mode st
 			Zone: present.SpanZoneLabel(loc, o.StartsAt, o.EndsAt), StartISO: o.StartsAt.In(loc).Format(time.RFC3339),
 			Cancelled: o.Status == domain.EventCancelled}
 		if !it.Cancelled {
-			it.Seats = seatsText(o.SeatsLeft, x.Waitlist)
+			it.Seats = seatsText(o.SeatsLeft, x.Waitlist, english)
 		}
 		d.Sessions = append(d.Sessions, it)
 	}

@@ -115,7 +115,11 @@ func tokenPage(next echo.HandlerFunc) echo.HandlerFunc {
 // becomes an error page rather than half a page.
 func (s *Server) render(c echo.Context, status int, page string, data any) error {
 	var buf bytes.Buffer
-	if err := pageTemplate[page].ExecuteTemplate(&buf, "layout", data); err != nil {
+	t := pageTemplate[page][langOf(c).Tag()]
+	if t == nil {
+		t = pageTemplate[page][english.Tag()]
+	}
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		return err
 	}
 	return c.HTMLBlob(status, buf.Bytes())
@@ -245,12 +249,14 @@ func (s *Server) eventPage(c echo.Context) error {
 
 func (s *Server) renderEvent(c echo.Context, status int, e domain.Event, g domain.Group, form rsvpForm, n *notice) error {
 	now := s.now()
-	sum := s.eventSummary(e, g)
+	l := s.pageLang(c, e.Language(g))
+	sum := s.eventSummary(e, g, l)
 	d := eventPageData{
 		Meta: s.meta(e.Title), Event: sum, Description: paragraphs(e.Description), Notice: n, Form: form,
 		CSRF: httpkit.CSRFToken(c), ConfirmByEmail: e.RSVPConfirmation == domain.ConfirmEmail,
 	}
-	d.Meta.Description = ogDescription(sum, e.Description)
+	d.Meta.Description = ogDescription(sum, e.Description, l)
+	d.Meta.Languages = languageLinks(c, l)
 	d.Meta.URL = s.cfg.BaseURL + sum.URL
 	d.Meta.OG, d.Meta.SiteName = true, g.Name
 	d.Meta.Brand, d.Meta.BrandURL = g.Name, sum.GroupURL
@@ -266,8 +272,8 @@ func (s *Server) renderEvent(c echo.Context, status int, e domain.Event, g domai
 		d.Speakers = append(d.Speakers, speakerItem{Name: sp.Name, Talk: sp.TalkTitle, Slides: sp.SlidesURL})
 	}
 	if !sum.Cancelled && !sum.Over {
-		d.Places = placesText(e)
-		d.Open, d.Waitlist, d.Closed = admissionView(e, now)
+		d.Places = placesText(e, l)
+		d.Open, d.Waitlist, d.Closed = admissionView(e, now, l)
 	}
 	return s.render(c, status, "event", d)
 }
@@ -342,7 +348,7 @@ func (s *Server) renderRSVP(c echo.Context, status int, t, checkinErr string) er
 	if v.RSVP.Status == domain.RSVPCancelled {
 		return s.renderCancelled(c, v)
 	}
-	sum := s.eventSummary(v.Event, v.Group)
+	sum := s.eventSummary(v.Event, v.Group, langOf(c))
 	base := "/r/" + url.PathEscape(t)
 	// The feed link reads the feed and nothing else (domain/links.go).
 	feed := s.cfg.BaseURL + "/api/v1/rsvps/" + url.PathEscape(domain.FeedToken(t)) + "/calendar.ics"
@@ -405,7 +411,7 @@ func statusText(r domain.RSVP) string {
 // renderCancelled is the page of a cancelled RSVP's link: 410, with the way
 // back to the event to reply again.
 func (s *Server) renderCancelled(c echo.Context, v domain.RSVPView) error {
-	sum := s.eventSummary(v.Event, v.Group)
+	sum := s.eventSummary(v.Event, v.Group, langOf(c))
 	d := messagePageData{Meta: s.meta("You cancelled this RSVP"), Heading: "You cancelled this RSVP",
 		Text: []string{"You no longer have a place at “" + v.Event.Title + "”."}}
 	if r := v.RSVP.LastReply; r != nil && r.Status == domain.ReplyDeclined {
@@ -453,7 +459,7 @@ func (s *Server) cancelPage(c echo.Context) error {
 		return s.renderCancelled(c, v)
 	}
 	base := "/r/" + url.PathEscape(t)
-	d := cancelPageData{Meta: s.meta("Cancel your RSVP?"), Event: s.eventSummary(v.Event, v.Group),
+	d := cancelPageData{Meta: s.meta("Cancel your RSVP?"), Event: s.eventSummary(v.Event, v.Group, langOf(c)),
 		Going: v.RSVP.Status == domain.RSVPGoing, Action: base + "/cancel", KeepURL: base, CSRF: httpkit.CSRFToken(c)}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, d.Event.GroupURL

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"github.com/convene/convene/i18n"
 	"html/template"
 	"io/fs"
 	"mime"
@@ -34,7 +35,9 @@ type staticAsset struct {
 var (
 	staticByName = map[string]*staticAsset{} // plain and hashed names
 	staticURL    = map[string]string{}       // plain name -> /static/<hashed name>
-	pageTemplate = map[string]*template.Template{}
+	// pageTemplate are the attendee pages, per language for those in
+	// translatedPages (pageTemplate[page][tag]), else English alone.
+	pageTemplate = map[string]map[string]*template.Template{}
 	// consoleTemplate are the organiser console's pages, in its own frame
 	// (templates/console/layout.html).
 	consoleTemplate = map[string]*template.Template{}
@@ -67,13 +70,11 @@ func init() {
 		staticURL[name] = "/static/" + a.hashedName
 	}
 
-	layout := template.Must(template.New("layout.html").ParseFS(webFS, "templates/layout.html", "templates/partials.html"))
-	for _, page := range []string{"event", "rsvp", "cancel", "group", "message", "invitation", "confirm", "erase", "door", "join", "series", "follow", "feedback"} {
-		t := template.Must(template.Must(layout.Clone()).ParseFS(webFS, "templates/"+page+".html"))
-		pageTemplate[page] = t
+	for _, page := range []string{"event", "rsvp", "cancel", "group", "message", "invitation", "confirm", "erase", "door", "join", "series", "follow", "feedback", "verify"} {
+		addPage(page)
 	}
 
-	frame := template.Must(template.New("layout.html").Funcs(consoleFuncs).ParseFS(webFS,
+	frame := template.Must(template.New("layout.html").Funcs(consoleFuncs).Funcs(pageFuncs(english)).ParseFS(webFS,
 		"templates/console/layout.html", "templates/console/events.html", "templates/partials.html"))
 	pages, err := fs.Glob(webFS, "templates/console/*.html")
 	if err != nil {
@@ -109,4 +110,18 @@ func serveStatic(c echo.Context) error {
 		}
 	}
 	return c.Blob(http.StatusOK, a.contentType, a.body)
+}
+
+// addPage parses an attendee page with the layout and partials, in
+// English and, if it is translated, in every other language.
+func addPage(page string) {
+	t := template.Must(template.New("layout.html").Funcs(pageFuncs(english)).ParseFS(webFS,
+		"templates/layout.html", "templates/partials.html", "templates/"+page+".html"))
+	pageTemplate[page] = map[string]*template.Template{english.Tag(): t}
+	if !translatedPages[page] {
+		return
+	}
+	for _, l := range append(i18n.All(), i18n.Get(i18n.Pseudo)) {
+		pageTemplate[page][l.Tag()] = template.Must(t.Clone()).Funcs(pageFuncs(l))
+	}
 }

@@ -59,7 +59,7 @@ func (s *Server) renderDoor(c echo.Context, status int, t string, n *notice, for
 		return err
 	}
 	loc := present.Zone(l.Event.TimeZone)
-	d := doorPageData{Meta: s.meta("Door: " + l.Event.Title), Event: s.eventSummary(l.Event, l.Group), Expected: l.Expected, In: l.In,
+	d := doorPageData{Meta: s.meta("Door: " + l.Event.Title), Event: s.eventSummary(l.Event, l.Group, langOf(c)), Expected: l.Expected, In: l.In,
 		Base: "/door/" + url.PathEscape(t), CSRF: httpkit.CSRFToken(c), Notice: n, Form: form, Code: code, CodeErr: codeErr}
 	d.Meta.NoIndex = true
 	d.Meta.Brand = l.Group.Name
@@ -225,7 +225,7 @@ func (s *Server) joinPage(c echo.Context) error {
 		// place.
 		return c.Redirect(http.StatusSeeOther, v.Event.OnlineURL)
 	}
-	sum := s.eventSummary(v.Event, v.Group)
+	sum := s.eventSummary(v.Event, v.Group, langOf(c))
 	d := joinPageData{Meta: s.meta("Join: " + v.Event.Title), Event: sum}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL

@@ -66,7 +66,7 @@ func (s *Server) invitationPage(c echo.Context) error {
 }
 
 func (s *Server) renderInvitation(c echo.Context, status int, t string, v domain.InvitationView, form rsvpForm, n *notice) error {
-	sum := s.eventSummary(v.Event, v.Group)
+	sum := s.eventSummary(v.Event, v.Group, langOf(c))
 	base := "/i/" + url.PathEscape(t)
 	d := invitationPageData{Meta: s.meta("Invitation: " + v.Event.Title), Event: sum, Name: v.Invitation.Name,
 		Note: paragraphs(v.Invitation.Message), Status: v.Invitation.Status, Accept: base + "/accept", Decline: base + "/decline",
@@ -88,8 +88,8 @@ func (s *Server) renderInvitation(c echo.Context, status int, t string, v domain
 		d.Answer = "You said no, thanks. You can still change your mind."
 	}
 	if !sum.Cancelled && !sum.Over {
-		d.Places = placesText(v.Event)
-		d.Open, d.Waitlist, d.Closed = admissionView(v.Event, s.now())
+		d.Places = placesText(v.Event, langOf(c))
+		d.Open, d.Waitlist, d.Closed = admissionView(v.Event, s.now(), langOf(c))
 	}
 	return s.render(c, status, "invitation", d)
 }
@@ -151,7 +151,7 @@ func (s *Server) declineFormPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sum := s.eventSummary(v.Event, v.Group)
+	sum := s.eventSummary(v.Event, v.Group, langOf(c))
 	d := messagePageData{Meta: s.meta("Thanks for letting us know"), Heading: "Thanks for letting us know",
 		Text: []string{"We told the organisers of “" + v.Event.Title + "” that you can't come.",
 			"Changed your mind? Open the invitation again from your e-mail."}}
@@ -220,12 +220,12 @@ func (s *Server) confirmPage(c echo.Context) error {
 		// Confirmed already: the form post opens the RSVP again.
 		return s.confirmFormPost(c)
 	}
-	sum := s.eventSummary(v.Event, v.Group)
+	sum := s.eventSummary(v.Event, v.Group, langOf(c))
 	loc := present.Zone(v.Event.TimeZone)
 	d := confirmPageData{Meta: s.meta("Confirm your RSVP: " + v.Event.Title), Event: sum, Name: v.Pending.Name,
 		Expires: present.Instant(v.Pending.ExpiresAt, loc), Action: "/c/" + url.PathEscape(t), CSRF: httpkit.CSRFToken(c)}
 	if !sum.Cancelled && !sum.Over {
-		d.Places = placesText(v.Event)
+		d.Places = placesText(v.Event, langOf(c))
 	}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
@@ -282,7 +282,7 @@ func (s *Server) erasePage(c echo.Context) error {
 		return s.renderErased(c, v)
 	}
 	base := "/r/" + url.PathEscape(t)
-	d := erasePageData{Meta: s.meta("Erase your data?"), Event: s.eventSummary(v.Event, v.Group), Name: v.RSVP.Name, Email: v.RSVP.Email,
+	d := erasePageData{Meta: s.meta("Erase your data?"), Event: s.eventSummary(v.Event, v.Group, langOf(c)), Name: v.RSVP.Name, Email: v.RSVP.Email,
 		RSVPs: x.RSVPs, Following: x.Following, Upcoming: x.Upcoming, Action: base + "/erase", KeepURL: base, CSRF: httpkit.CSRFToken(c)}
 	if x.Series != nil {
 		d.Series = x.Series.Title
@@ -314,7 +314,7 @@ func (s *Server) renderErased(c echo.Context, v domain.RSVPView) error {
 
 // renderErasedAs says the person's data was erased, with status.
 func (s *Server) renderErasedAs(c echo.Context, status int, v domain.RSVPView) error {
-	sum := s.eventSummary(v.Event, v.Group)
+	sum := s.eventSummary(v.Event, v.Group, langOf(c))
 	d := messagePageData{Meta: s.meta("Your data has been erased"), Heading: "Your data has been erased",
 		Text: []string{"Your name and e-mail address are gone from your RSVP to “" + v.Event.Title + "”. The organisers still see that one more person replied, but not who.",
 			"We will not e-mail you about this event again."}}

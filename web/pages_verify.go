@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"html/template"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,13 +11,6 @@ import (
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/httpkit"
 )
-
-// The verification page has its own template, parsed here so that this
-// file holds all of it.
-func init() {
-	layout := template.Must(template.New("layout.html").ParseFS(webFS, "templates/layout.html", "templates/partials.html"))
-	pageTemplate["verify"] = template.Must(layout.ParseFS(webFS, "templates/verify.html"))
-}
 
 var activityLabel = map[domain.ActivityType]string{
 	domain.ActivitySpeaking:         "Speaking",

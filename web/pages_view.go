@@ -3,12 +3,12 @@ package web
 import (
 	"html/template"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/calendar"
 	"github.com/convene/convene/notifications/present"
 )
@@ -29,6 +29,8 @@ type pageMeta struct {
 	BrandURL    string
 	CSS         string // the stylesheet's hashed address
 	Icon        string // the favicon's hashed address
+	// Languages is the language switch of a translated page.
+	Languages []langLink
 }
 
 type pageLink struct {
@@ -53,18 +55,19 @@ type eventSummary struct {
 	StartISO     string // for <time datetime>
 	Place        string // the venue's name, or its address when it has no name
 	Address      string
-	Online       bool // people join through a link
+	Online       bool   // people join through a link
+	KindKey      string // meetup, hybrid or online: the catalogue's event.kind.*
 	Cancelled    bool
 	CancelReason string
 	Over         bool
 	Calendar     calendar.CalendarLinks
 }
 
-func (s *Server) eventSummary(e domain.Event, g domain.Group) eventSummary {
+func (s *Server) eventSummary(e domain.Event, g domain.Group, l *i18n.Lang) eventSummary {
 	loc := present.Zone(e.TimeZone)
 	sum := eventSummary{
 		Title: e.Title, URL: "/e/" + url.PathEscape(e.Slug), GroupName: g.Name, GroupURL: "/g/" + url.PathEscape(g.Slug),
-		When: present.Span(e.StartsAt, e.EndsAt, loc, present.LongDate), Zone: present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt),
+		When: present.SpanIn(e.StartsAt, e.EndsAt, loc, format(l, false)), Zone: present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt),
 		StartISO: e.StartsAt.In(loc).Format(time.RFC3339), Online: e.Kind == domain.KindLiveSession || e.OnlineURL != "",
 		Cancelled: e.Status == domain.EventCancelled, CancelReason: e.CancelReason, Over: !s.now().Before(e.EndsAt),
 		Calendar: calendar.PublicCalendarLinks(s.cfg.BaseURL, e),
@@ -74,6 +77,14 @@ func (s *Server) eventSummary(e domain.Event, g domain.Group) eventSummary {
 		if sum.Place == "" {
 			sum.Place, sum.Address = sum.Address, ""
 		}
+	}
+	switch {
+	case !sum.Online:
+		sum.KindKey = "meetup"
+	case sum.Place != "":
+		sum.KindKey = "hybrid"
+	default:
+		sum.KindKey = "online"
 	}
 	return sum
 }
@@ -107,37 +118,35 @@ func (s *Server) eventItem(e domain.Event) eventItem {
 
 // placesText says how many can still come: seats left, the waitlist, or
 // full. It never names anyone.
-func placesText(e domain.Event) string { return seatsText(e.SeatsLeft(), e.Waitlist) }
+func placesText(e domain.Event, l *i18n.Lang) string { return seatsText(e.SeatsLeft(), e.Waitlist, l) }
 
 // seatsText says it from the seats left (nil: no limit) and whether there
 // is a waitlist.
-func seatsText(left *int, waitlist bool) string {
+func seatsText(left *int, waitlist bool, l *i18n.Lang) string {
 	switch {
 	case left == nil:
-		return "No limit on places"
-	case *left == 1:
-		return "1 seat left"
-	case *left > 1:
-		return strconv.Itoa(*left) + " seats left"
+		return l.T("places.unlimited")
+	case *left > 0:
+		return l.N("places.left", *left)
 	case waitlist:
-		return "Full — waitlist open"
+		return l.T("places.waitlist")
 	}
-	return "Full"
+	return l.T("places.full")
 }
 
 // ogDescription is what a shared link's preview says: when, where, and the
 // start of the description.
-func ogDescription(sum eventSummary, description string) string {
+func ogDescription(sum eventSummary, description string, l *i18n.Lang) string {
 	where := sum.Place
 	if where == "" && sum.Online {
-		where = "Online"
+		where = l.T("facts.online")
 	}
 	out := sum.When + " " + sum.Zone
 	if where != "" {
 		out += " · " + where
 	}
 	if sum.Cancelled {
-		out = "Cancelled. " + out
+		out = l.T("event.cancelled.og") + " " + out
 	}
 	if d := oneLine(description, 160); d != "" {
 		out += ". " + d
@@ -315,15 +324,17 @@ type messagePageData struct {
 // admissionView is what a page says of a new reply to e at now (the
 // event page's form, the invitation's yes): open, onto the waitlist, or
 // the sentence that says why not (domain.Event.Admit decides).
-func admissionView(e domain.Event, now time.Time) (open, waitlist bool, closed string) {
+func admissionView(e domain.Event, now time.Time, l *i18n.Lang) (open, waitlist bool, closed string) {
 	a := e.Admit(now)
 	switch {
 	case a.Taken():
 		return true, a.Status == domain.RSVPWaitlisted, ""
 	case a.Refusal.Reason == domain.ReasonRSVPNotOpen:
-		return false, false, "RSVPs open " + present.Instant(*e.RSVPOpensAt, present.Zone(e.TimeZone)) + "."
+		loc := present.Zone(e.TimeZone)
+		when := present.SpanIn(*e.RSVPOpensAt, time.Time{}, loc, format(l, false)) + " " + present.ZoneLabel(loc, *e.RSVPOpensAt)
+		return false, false, l.T("rsvp.opens", "When", when)
 	case a.Refusal.Reason == domain.ReasonEventFull:
-		return false, false, "This event is full."
+		return false, false, l.T("rsvp.full")
 	}
-	return false, false, "RSVPs for this event are closed."
+	return false, false, l.T("rsvp.closed")
 }

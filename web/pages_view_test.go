@@ -83,7 +83,7 @@ func TestPlacesText(t *testing.T) {
 		{domain.Event{Capacity: n(10), GoingCount: 10, Waitlist: true}, "Full — waitlist open"},
 		{domain.Event{Capacity: n(10), GoingCount: 10}, "Full"},
 	} {
-		if got := placesText(c.e); got != c.want {
+		if got := placesText(c.e, english); got != c.want {
 			t.Errorf("placesText(%+v) = %q, want %q", c.e, got, c.want)
 		}
 	}

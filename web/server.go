@@ -116,6 +116,9 @@ type Config struct {
 	// HTTP is the shared plumbing's configuration (trusted proxies, the
 	// foreground); its Logger and Metrics are the ones above.
 	HTTP httpkit.Config
+	// PseudoLocale lets ?lang=en-XA choose the pseudo-locale, which marks
+	// every translated string (tests).
+	PseudoLocale bool
 }
 
 // Server is the website.

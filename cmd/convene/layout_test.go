@@ -22,11 +22,14 @@ const module = "github.com/convene/convene"
 // without state (no database, no jobs): the store uses calendar for a
 // series' rule.
 var layout = map[string][]string{
-	"domain":                 {},
-	"migrations":             {},
-	"httpkit":                {"domain"},
-	"api":                    {"domain", "httpkit", "notifications", "notifications/calendar"},
-	"web":                    {"domain", "httpkit", "notifications/calendar", "notifications/present"},
+	"domain":     {},
+	"migrations": {},
+	"httpkit":    {"domain"},
+	"api":        {"domain", "httpkit", "notifications", "notifications/calendar"},
+	"web":        {"domain", "httpkit", "i18n", "notifications/calendar", "notifications/present"},
+	// i18n holds the catalogues and each language's dates: words, no
+	// state.
+	"i18n":                   {"domain"},
 	"ops":                    {"domain", "httpkit"},
 	"store":                  {"domain", "migrations", "notifications/calendar"},
 	"store/storetest":        {"domain", "store"},
@@ -50,13 +53,15 @@ var layout = map[string][]string{
 // concern has one home: SQL in the store, HTTP in the rooms, mail in
 // notifications/mail, recurrence rules in notifications/calendar.
 var owners = map[string][]string{
-	"gorm.io/gorm":                   {"store"},
-	"github.com/pressly/goose/v3":    {"store"},
-	"modernc.org/sqlite":             {"store"},
-	"github.com/teambition/rrule-go": {"notifications/calendar"},
-	"github.com/wneessen/go-mail":    {"notifications/mail", "cmd/convene-bench"},
-	"github.com/labstack/echo/v4":    {"httpkit", "api", "web", "ops"},
-	"github.com/riverqueue/river":    {"store", "notifications", "cmd/convene", "cmd/convene-bench"},
+	"gorm.io/gorm":                     {"store"},
+	"github.com/pressly/goose/v3":      {"store"},
+	"modernc.org/sqlite":               {"store"},
+	"github.com/teambition/rrule-go":   {"notifications/calendar"},
+	"github.com/nicksnyder/go-i18n/v2": {"i18n"},
+	"github.com/go-playground/locales": {"i18n"},
+	"github.com/wneessen/go-mail":      {"notifications/mail", "cmd/convene-bench"},
+	"github.com/labstack/echo/v4":      {"httpkit", "api", "web", "ops"},
+	"github.com/riverqueue/river":      {"store", "notifications", "cmd/convene", "cmd/convene-bench"},
 	// WebAuthn's ceremonies are the console's; the store keeps their
 	// results as opaque JSON.
 	"github.com/go-webauthn/webauthn": {"web"},

@@ -149,25 +149,46 @@ func spanAbbrs(s, e time.Time) (string, string) {
 // between start and end (a night across a daylight-saving change), each
 // time is followed by its own abbreviation.
 func Span(start, end time.Time, loc *time.Location, dateLayout string) string {
+	return SpanIn(start, end, loc, LayoutFormat(dateLayout))
+}
+
+// Format is how a language writes a day, a time of day, and the two
+// together; package i18n gives each language's (its Lang.Format).
+type Format struct {
+	Date     func(time.Time) string
+	Time     func(time.Time) string
+	DateTime func(date, clock string) string
+}
+
+// LayoutFormat is Convene's English: days in dateLayout, a 24-hour
+// clock, "Thursday 10 December 2026, 18:00".
+func LayoutFormat(dateLayout string) Format {
+	return Format{
+		Date:     func(t time.Time) string { return t.Format(dateLayout) },
+		Time:     func(t time.Time) string { return t.Format(clock) },
+		DateTime: func(date, clock string) string { return date + ", " + clock },
+	}
+}
+
+// SpanIn is Span in a language's Format.
+func SpanIn(start, end time.Time, loc *time.Location, f Format) string {
 	s := start.In(loc)
-	day := s.Format(dateLayout) + ", " + s.Format(clock)
+	day := f.DateTime(f.Date(s), f.Time(s))
 	if end.IsZero() {
 		return day
 	}
 	e := end.In(loc)
 	if clocksChange(s, e) {
 		sa, ea := spanAbbrs(s, e)
-		day += " " + sa
-		endClock := e.Format(clock) + " " + ea
 		if SameDay(s, e) {
-			return day + spacedEnDash + endClock
+			return day + " " + sa + spacedEnDash + f.Time(e) + " " + ea
 		}
-		return day + spacedEnDash + e.Format(dateLayout) + ", " + endClock
+		return day + " " + sa + spacedEnDash + f.DateTime(f.Date(e), f.Time(e)+" "+ea)
 	}
 	if SameDay(s, e) {
-		return day + enDash + e.Format(clock)
+		return day + enDash + f.Time(e)
 	}
-	return day + spacedEnDash + e.Format(dateLayout) + ", " + e.Format(clock)
+	return day + spacedEnDash + f.DateTime(f.Date(e), f.Time(e))
 }
 
 // SameDay reports whether a and b are on one calendar day (in their

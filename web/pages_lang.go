@@ -1,0 +1,119 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
+	"github.com/convene/convene/notifications/present"
+)
+
+// Languages of the attendee pages. A page speaks the language its visitor
+// chose with the switch (?lang=, kept in a cookie), else the best of
+// Convene's languages their browser asks for (Accept-Language), else the
+// event's (domain.Event.Language). Each page template is parsed once and
+// cloned per language with its own t, th and lang functions.
+
+// translatedPages are the pages whose every string goes through the
+// catalogues; the others are English until they do (a page half in one
+// language would be worse).
+var translatedPages = map[string]bool{"event": true}
+
+const (
+	langParam  = "lang"
+	langCookie = "convene_lang"
+	langKey    = "convene.lang" // the request's *i18n.Lang in the echo context
+)
+
+// pageFuncs are the templates' words in a language: t (a message), tn (a
+// message with plural forms), th (a message with links in it), lang (the
+// language: Tag, Dir), link (an escaped link for th) and list (names
+// joined as the language joins them).
+func pageFuncs(l *i18n.Lang) template.FuncMap {
+	return template.FuncMap{
+		"t":    l.T,
+		"tn":   l.N,
+		"th":   l.HTML,
+		"lang": func() *i18n.Lang { return l },
+		"link": func(href, text string) template.HTML {
+			return template.HTML(`<a href="` + template.HTMLEscapeString(href) + `">` + template.HTMLEscapeString(text) + `</a>`)
+		},
+		"list": func(items []string) string { return strings.Join(items, l.T("list.separator")) },
+	}
+}
+
+// english is the language of pages without translations.
+var english = i18n.Get(domain.DefaultLanguage)
+
+// pageLang picks the language of a translated page for this request,
+// with fallback the event's (or group's) language, and keeps it for
+// render. A ?lang= that Convene speaks sets the cookie, so the choice
+// holds on the next pages; the pseudo-locale is taken only when the
+// server runs with Config.PseudoLocale (tests).
+func (s *Server) pageLang(c echo.Context, fallback string) *i18n.Lang {
+	req := c.Request()
+	c.Response().Header().Add("Vary", "Accept-Language, Cookie")
+	tag := ""
+	if q := req.URL.Query().Get(langParam); q != "" {
+		if tag = s.langTag(q); tag != "" {
+			c.SetCookie(&http.Cookie{Name: langCookie, Value: tag, Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()),
+				HttpOnly: true, Secure: strings.HasPrefix(s.cfg.BaseURL, "https://"), SameSite: http.SameSiteLaxMode})
+		}
+	}
+	if ck, err := req.Cookie(langCookie); tag == "" && err == nil {
+		tag = s.langTag(ck.Value)
+	}
+	if tag == "" {
+		tag = i18n.Negotiate(req.Header.Get("Accept-Language"), fallback)
+	}
+	l := i18n.Get(tag)
+	c.Set(langKey, l)
+	return l
+}
+
+func (s *Server) langTag(v string) string {
+	if v == i18n.Pseudo && s.cfg.PseudoLocale {
+		return i18n.Pseudo
+	}
+	return domain.LanguageTag(v)
+}
+
+// langOf is the request's language as pageLang chose it, else English.
+func langOf(c echo.Context) *i18n.Lang {
+	if l, ok := c.Get(langKey).(*i18n.Lang); ok {
+		return l
+	}
+	return english
+}
+
+// langLink is one entry of the language switch.
+type langLink struct {
+	Tag, Name, URL string
+	Current        bool
+}
+
+// languageLinks is the switch: the page's own address with ?lang= for
+// each language, the current one marked.
+func languageLinks(c echo.Context, current *i18n.Lang) []langLink {
+	out := make([]langLink, 0, len(domain.Languages))
+	for _, l := range i18n.All() {
+		q := url.Values{langParam: {l.Tag()}}
+		out = append(out, langLink{Tag: l.Tag(), Name: l.Name(), URL: c.Request().URL.Path + "?" + q.Encode(), Current: l == current})
+	}
+	return out
+}
+
+// format is how l writes days and times, for present.SpanIn.
+func format(l *i18n.Lang, short bool) present.Format {
+	date := l.Date
+	if short {
+		date = l.ShortDate
+	}
+	return present.Format{Date: date, Time: l.Time, DateTime: l.DateTime}
+}

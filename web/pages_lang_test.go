@@ -1,0 +1,235 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
+	"github.com/convene/convene/store"
+	"github.com/convene/convene/store/storetest"
+)
+
+// eventPageStates are the event page in each of its states, with
+// organisers' words in Greek, so that any Latin letter left on a page is
+// Convene's own.
+func eventPageStates(l *i18n.Lang) map[string]eventPageData {
+	oslo, _ := time.LoadLocation("Europe/Oslo")
+	start := time.Date(2026, 12, 15, 18, 0, 0, 0, oslo)
+	capacity := 20
+	e := domain.Event{Title: "Συνάντηση", Slug: "synantisi", Kind: domain.KindMeetup, Status: domain.EventPublished,
+		StartsAt: start, EndsAt: start.Add(2 * time.Hour), TimeZone: "Europe/Oslo", Capacity: &capacity, GoingCount: 17,
+		Venue: &domain.Venue{Name: "Αίθουσα", Address: "Οδός 1"}, OnlineURL: "https://meet.example/x", Waitlist: true}
+	g := domain.Group{Name: "Ομάδα", Slug: "omada"}
+	s := &Server{cfg: Config{BaseURL: "https://convene.example", Clock: domain.SystemClock}}
+	base := func(e domain.Event) eventPageData {
+		sum := s.eventSummary(e, g, l)
+		d := eventPageData{Meta: s.meta(e.Title), Event: sum, Description: paragraphs("Περιγραφή\n\nΔεύτερη"), CSRF: "x"}
+		d.Meta.Brand, d.Meta.BrandURL = g.Name, sum.GroupURL
+		d.Meta.Description = ogDescription(sum, e.Description, l)
+		d.Meta.Languages = []langLink{{Tag: l.Tag(), Name: l.Name(), URL: "/e/synantisi?lang=" + l.Tag(), Current: true}}
+		return d
+	}
+	states := map[string]eventPageData{}
+
+	open := base(e)
+	open.Places, open.Open = placesText(e, l), true
+	open.Hosts = []string{"Άννα", "Νίκος"}
+	open.Speakers = []speakerItem{{Name: "Ελένη", Talk: "Ομιλία", Slides: "https://slides.example/x"}}
+	open.ConfirmByEmail = true
+	open.Form.Summary = []fieldMessage{{ID: "name", Text: "Όνομα"}}
+	states["open"] = open
+
+	full := e
+	full.GoingCount = capacity
+	wl := base(full)
+	wl.Places, wl.Open, wl.Waitlist = placesText(full, l), true, true
+	states["waitlist"] = wl
+
+	opens := start.Add(-24 * time.Hour)
+	notYet := e
+	notYet.RSVPOpensAt = &opens
+	ny := base(notYet)
+	ny.Places = placesText(notYet, l)
+	ny.Open, ny.Waitlist, ny.Closed = admissionView(notYet, opens.Add(-time.Hour), l)
+	states["not open"] = ny
+
+	noWait := full
+	noWait.Waitlist = false
+	nw := base(noWait)
+	nw.Places = placesText(noWait, l)
+	nw.Open, nw.Waitlist, nw.Closed = admissionView(noWait, start.Add(-time.Hour), l)
+	states["full"] = nw
+
+	closes := start.Add(-2 * time.Hour)
+	closed := e
+	closed.RSVPClosesAt = &closes
+	cl := base(closed)
+	cl.Places = placesText(closed, l)
+	cl.Open, cl.Waitlist, cl.Closed = admissionView(closed, start.Add(-time.Hour), l)
+	states["closed"] = cl
+
+	unlimited := e
+	unlimited.Capacity, unlimited.Venue = nil, nil
+	un := base(unlimited)
+	un.Places, un.Open = placesText(unlimited, l), true
+	states["online, unlimited"] = un
+
+	inPerson := e
+	inPerson.OnlineURL, inPerson.Venue = "", nil
+	states["in person, no venue"] = base(inPerson)
+
+	cancelled := e
+	cancelled.Status, cancelled.CancelReason = domain.EventCancelled, "Ασθένεια"
+	states["cancelled"] = base(cancelled)
+
+	over := e
+	over.StartsAt, over.EndsAt = start.Add(-48*time.Hour), start.Add(-46*time.Hour)
+	ov := base(over)
+	ov.Event.Over = true
+	states["over"] = ov
+	return states
+}
+
+func renderPage(t *testing.T, page string, l *i18n.Lang, d any) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := pageTemplate[page][l.Tag()].ExecuteTemplate(&buf, "layout", d); err != nil {
+		t.Fatalf("%s in %s: %v", page, l.Tag(), err)
+	}
+	return buf.String()
+}
+
+var (
+	tagRE      = regexp.MustCompile(`(?s)<[^>]*>`)
+	skipRE     = regexp.MustCompile(`(?s)<time[^>]*>.*?</time>|<span class="zone">.*?</span>|<nav class="languages".*?</nav>|<title>.*?</title>|<head>.*?</head>`)
+	markedRE   = regexp.MustCompile(`⟦[^⟧]*⟧`)
+	zoneRE     = regexp.MustCompile(`\([A-Za-z_]+/[A-Za-z_/]+(, [A-Z0-9+−-]+)?\)`) // "(Europe/Oslo, CET)": a zone's names are names
+	latinRE    = regexp.MustCompile(`[A-Za-z]{2,}`)
+	ariaRE     = regexp.MustCompile(`aria-label="([^"]*)"`)
+	htmlLangRE = regexp.MustCompile(`<html lang="([^"]+)" dir="(ltr|rtl)">`)
+)
+
+// TestEventPageEveryLanguage renders the event page in each of its states
+// in every language and in the pseudo-locale, and fails on:
+//   - a message a language lacks (it shows as [id]);
+//   - English left on a page: in the pseudo-locale every word of
+//     Convene's must be marked; in each other language, no English
+//     message may appear unless that language's translation is the same;
+//   - a message of the catalogue that no state of the page uses;
+//   - <html> without the language's tag and direction.
+func TestEventPageEveryLanguage(t *testing.T) {
+	used := map[string]bool{}
+	stop := i18n.Record(func(_, id string) { used[id] = true })
+	defer stop()
+	english := catalogueTexts(i18n.Get("en"))
+	for _, l := range append(i18n.All(), i18n.Get(i18n.Pseudo)) {
+		own := catalogueTexts(l)
+		for name, d := range eventPageStates(l) {
+			html := renderPage(t, "event", l, d)
+			if m := htmlLangRE.FindStringSubmatch(html); m == nil || m[1] != l.Tag() || m[2] != l.Dir() {
+				t.Errorf("%s, %s: <html> is %v, want lang %s dir %s", l.Tag(), name, m, l.Tag(), l.Dir())
+			}
+			if strings.Contains(html, "[event.") || strings.Contains(html, "[form.") || regexp.MustCompile(`\[[a-z]+\.[a-z.]+\]`).MatchString(html) {
+				t.Errorf("%s, %s: a message is missing: %s", l.Tag(), name, regexp.MustCompile(`\[[a-z]+\.[a-z.]+\]`).FindString(html))
+			}
+			text := tagRE.ReplaceAllString(skipRE.ReplaceAllString(html, " "), " ")
+			for _, m := range ariaRE.FindAllStringSubmatch(html, -1) {
+				text += " " + m[1]
+			}
+			switch {
+			case l.Tag() == i18n.Pseudo:
+				if left := latinRE.FindAllString(markedRE.ReplaceAllString(zoneRE.ReplaceAllString(text, " "), " "), -1); len(left) > 0 {
+					t.Errorf("pseudo, %s: words not from the catalogue: %v", name, slices.Compact(left))
+				}
+			case l.Tag() != "en":
+				for id, en := range english {
+					if len([]rune(en)) >= 12 && own[id] != en && strings.Contains(text, en) {
+						t.Errorf("%s, %s: English %q (%s) is on the page", l.Tag(), name, en, id)
+					}
+				}
+			}
+		}
+	}
+	stop()
+	var unused []string
+	for _, id := range i18n.IDs() {
+		if !used[id] {
+			unused = append(unused, id)
+		}
+	}
+	if len(unused) > 0 {
+		t.Errorf("messages no page uses: %v", unused)
+	}
+}
+
+// catalogueTexts is each message of a language without placeholders.
+func catalogueTexts(l *i18n.Lang) map[string]string {
+	out := map[string]string{}
+	for _, id := range i18n.IDs() {
+		out[id] = l.T(id)
+	}
+	return out
+}
+
+// TestPageLanguageChoice: ?lang= beats the cookie it sets, which beats
+// the browser's languages, which beat the event's; Vary says so.
+func TestPageLanguageChoice(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	ce := newConsoleEnv(t, db)
+	owner := ce.organiser("Ada")
+	g := ce.group(owner, "Polyglots")
+	e := ce.publishedEvent(owner, g, "Babel", time.Now().Add(storetest.Offset()+7*24*time.Hour))
+	b := ce.browser()
+	get := func(path, accept string) page {
+		req, err := http.NewRequest(http.MethodGet, ce.base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if accept != "" {
+			req.Header.Set("Accept-Language", accept)
+		}
+		return b.do(req)
+	}
+	lang := func(p page) string {
+		m := htmlLangRE.FindStringSubmatch(p.Body)
+		if m == nil {
+			t.Fatalf("no <html lang>: %.300s", p.Body)
+		}
+		return m[1] + " " + m[2]
+	}
+	path := "/e/" + e.Slug
+	if got := lang(get(path, "")); got != "en ltr" {
+		t.Errorf("no preference: %s, want the event's, en", got)
+	}
+	p := get(path, "de-CH,de;q=0.9")
+	if got := lang(p); got != "de ltr" || !strings.Contains(p.Body, i18n.Get("de").T("event.rsvp.heading")) {
+		t.Errorf("German browser: %s", got)
+	}
+	if v := strings.Join(p.Header.Values("Vary"), ","); !strings.Contains(v, "Accept-Language") || !strings.Contains(v, "Cookie") {
+		t.Errorf("Vary: %q", v)
+	}
+	if got := lang(get(path+"?lang=ar", "de")); got != "ar rtl" {
+		t.Errorf("?lang=ar: %s", got)
+	}
+	if got := lang(get(path, "de")); got != "ar rtl" {
+		t.Errorf("after ?lang=ar, the cookie: %s", got)
+	}
+	if got := lang(get(path+"?lang=en-XA", "")); got != "ar rtl" {
+		t.Errorf("the pseudo-locale is not for visitors: %s", got)
+	}
+	p = get(path+"?lang=ja", "")
+	for _, want := range []string{`hreflang="de"`, `>Deutsch</a>`, `lang="ja" hreflang="ja" aria-current="page">日本語</a>`, `name="lang" value="ja"`} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("Japanese page lacks %s", want)
+		}
+	}
+	if want := i18n.Get("ja").Date(e.StartsAt.In(oslo)); !strings.Contains(p.Body, want) {
+		t.Errorf("Japanese page lacks the day as Japanese write it, %s", want)
+	}
+}
