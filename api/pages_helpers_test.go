@@ -145,7 +145,7 @@ func wantPage(t testing.TB, p page, status int) {
 			t.Errorf("%s %q, want %q", name, got, want)
 		}
 	}
-	if !strings.HasPrefix(p.Body, "<!doctype html>\n<html lang=\"en\">") {
+	if !strings.HasPrefix(p.Body, "<!doctype html>\n<html lang=\"en\" dir=\"ltr\">") {
 		t.Errorf("the page does not start as an HTML document with a language:\n%.200s", p.Body)
 	}
 	if strings.Contains(strings.ToLower(p.Body), "<script") {

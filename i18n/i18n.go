@@ -225,6 +225,11 @@ func (l *Lang) localize(id string, count any, args []any) string {
 	return s
 }
 
+// markHTML stands in for an HTML argument while the message is escaped:
+// private-use characters, which escaping keeps (it turns NUL into U+FFFD)
+// and no message holds.
+const markHTML = "\ue000%d\ue000"
+
 // HTML is T for a message into which links or other markup go: the
 // message's text is escaped and args of type template.HTML are put in as
 // they are (string args are escaped).
@@ -233,13 +238,13 @@ func (l *Lang) HTML(id string, args ...any) template.HTML {
 	plain := slices.Clone(args)
 	for i := 1; i < len(plain); i += 2 {
 		if h, ok := plain[i].(template.HTML); ok {
-			plain[i] = fmt.Sprintf("\x00%d\x00", len(marks))
+			plain[i] = fmt.Sprintf(markHTML, len(marks))
 			marks = append(marks, string(h))
 		}
 	}
 	s := template.HTMLEscapeString(l.localize(id, nil, plain))
 	for i, m := range marks {
-		s = strings.Replace(s, fmt.Sprintf("\x00%d\x00", i), m, 1)
+		s = strings.Replace(s, fmt.Sprintf(markHTML, i), m, 1)
 	}
 	return template.HTML(s)
 }

@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"encoding/json"
+	"html/template"
 	"maps"
 	"regexp"
 	"slices"
@@ -204,5 +205,17 @@ func TestPseudo(t *testing.T) {
 	}
 	if Get("xx").Tag() != "en" || Get(Pseudo).Dir() != "ltr" || Get("ar").Dir() != "rtl" {
 		t.Error("Get or Dir is wrong")
+	}
+}
+
+// TestHTML: a message with a link in it escapes its own text and the
+// string arguments, and puts the link in as it is, in every language.
+func TestHTML(t *testing.T) {
+	link := template.HTML(`<a href="/g/x">Ada &amp; co</a>`)
+	for _, l := range append(All(), Get(Pseudo)) {
+		got := string(l.HTML("event.by", "Kind", "<b>", "Group", link))
+		if !strings.Contains(got, string(link)) || !strings.Contains(got, "&lt;b&gt;") || strings.Contains(got, "\ue000") {
+			t.Errorf("%s: %q", l.Tag(), got)
+		}
 	}
 }

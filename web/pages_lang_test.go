@@ -138,6 +138,9 @@ func TestEventPageEveryLanguage(t *testing.T) {
 			if strings.Contains(html, "[event.") || strings.Contains(html, "[form.") || regexp.MustCompile(`\[[a-z]+\.[a-z.]+\]`).MatchString(html) {
 				t.Errorf("%s, %s: a message is missing: %s", l.Tag(), name, regexp.MustCompile(`\[[a-z]+\.[a-z.]+\]`).FindString(html))
 			}
+			if !strings.Contains(html, `<a href="/g/omada">Ομάδα</a>`) {
+				t.Errorf("%s, %s: the group's link is not above the title", l.Tag(), name)
+			}
 			text := tagRE.ReplaceAllString(skipRE.ReplaceAllString(html, " "), " ")
 			for _, m := range ariaRE.FindAllStringSubmatch(html, -1) {
 				text += " " + m[1]
