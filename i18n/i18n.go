@@ -57,7 +57,6 @@ type Lang struct {
 	rtl  bool
 	loc  *goi18n.Localizer
 	cldr locales.Translator
-	msgs map[string]*goi18n.Message
 }
 
 // recorder, when set, is told of every message asked for (tests: Record).
@@ -72,14 +71,7 @@ func Record(f func(tag, id string)) (stop func()) {
 }
 
 // IDs returns the ids of the English catalogue, the source of the others.
-func IDs() []string {
-	ids := make([]string, 0, len(langs["en"].msgs))
-	for id := range langs["en"].msgs {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
-}
+func IDs() []string { return slices.Clone(ids) }
 
 // endonyms name each language in itself, as a language switch shows it.
 var endonyms = map[string]string{
@@ -97,6 +89,7 @@ var cldr = map[string]func() locales.Translator{
 
 var (
 	langs   = map[string]*Lang{}
+	ids     []string // English's message ids, sorted
 	matcher language.Matcher
 )
 
@@ -112,14 +105,16 @@ func init() {
 		if tag == "en" {
 			english = mf.Messages
 		}
-		add(bundle, tag, mf.Messages)
+		add(bundle, tag)
 	}
 	pseudo := make([]*goi18n.Message, len(english))
 	for i, m := range english {
 		pseudo[i] = pseudoMessage(m)
+		ids = append(ids, m.ID)
 	}
+	slices.Sort(ids)
 	bundle.MustAddMessages(language.MustParse(Pseudo), pseudo...)
-	add(bundle, Pseudo, pseudo)
+	add(bundle, Pseudo)
 	tags := make([]language.Tag, len(domain.Languages))
 	for i, l := range domain.Languages {
 		tags[i] = language.MustParse(l)
@@ -127,13 +122,8 @@ func init() {
 	matcher = language.NewMatcher(tags)
 }
 
-func add(bundle *goi18n.Bundle, tag string, msgs []*goi18n.Message) {
-	l := &Lang{tag: tag, name: endonyms[tag], rtl: tag == "ar", cldr: cldr[tag](), msgs: map[string]*goi18n.Message{},
-		loc: goi18n.NewLocalizer(bundle, tag)}
-	for _, m := range msgs {
-		l.msgs[m.ID] = m
-	}
-	langs[tag] = l
+func add(bundle *goi18n.Bundle, tag string) {
+	langs[tag] = &Lang{tag: tag, name: endonyms[tag], rtl: tag == "ar", cldr: cldr[tag](), loc: goi18n.NewLocalizer(bundle, tag)}
 }
 
 // Get returns the language with Convene's tag (domain.LanguageTag's
@@ -258,14 +248,6 @@ func (l *Lang) Date(t time.Time) string {
 	return l.cldr.FmtDateFull(t)
 }
 
-// ShortDate is the day in a list: "Tue 15 Dec 2026", "15. Dezember 2026".
-func (l *Lang) ShortDate(t time.Time) string {
-	if l.english() {
-		return t.Format(englishShortDate)
-	}
-	return l.cldr.FmtDateLong(t)
-}
-
 // Time is the time of day in the language's clock: "17:00", "下午5:00",
 // "5:00 م".
 func (l *Lang) Time(t time.Time) string {
@@ -284,9 +266,8 @@ func (l *Lang) DateTime(date, clock string) string {
 // Convene's English keeps the forms it has always had, in Go's own
 // English names: a day without a comma after its weekday, a 24-hour clock.
 const (
-	englishDate      = "Monday 2 January 2006"
-	englishShortDate = "Mon 2 Jan 2006"
-	englishClock     = "15:04"
+	englishDate  = "Monday 2 January 2006"
+	englishClock = "15:04"
 )
 
 func (l *Lang) english() bool { return l.tag == "en" || l.tag == Pseudo }

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"github.com/convene/convene/i18n"
 	"html/template"
 	"io/fs"
 	"mime"
@@ -13,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/convene/convene/i18n"
 )
 
 // The attendee pages' templates and their one stylesheet are embedded in

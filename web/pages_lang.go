@@ -53,14 +53,20 @@ var english = i18n.Get(domain.DefaultLanguage)
 
 // pageLang picks the language of a translated page for this request,
 // with fallback the event's (or group's) language, and keeps it for
-// render. A ?lang= that Convene speaks sets the cookie, so the choice
+// render. A ?lang= (or a posted form's lang) that Convene speaks sets the cookie, so the choice
 // holds on the next pages; the pseudo-locale is taken only when the
 // server runs with Config.PseudoLocale (tests).
 func (s *Server) pageLang(c echo.Context, fallback string) *i18n.Lang {
 	req := c.Request()
 	c.Response().Header().Add("Vary", "Accept-Language, Cookie")
 	tag := ""
-	if q := req.URL.Query().Get(langParam); q != "" {
+	q := req.URL.Query().Get(langParam)
+	if q == "" && req.Method == http.MethodPost {
+		// The RSVP form says which language it was shown in, so that its
+		// answer speaks it too, cookie or no cookie.
+		q = c.FormValue(langParam)
+	}
+	if q != "" {
 		if tag = s.langTag(q); tag != "" {
 			c.SetCookie(&http.Cookie{Name: langCookie, Value: tag, Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()),
 				HttpOnly: true, Secure: strings.HasPrefix(s.cfg.BaseURL, "https://"), SameSite: http.SameSiteLaxMode})
@@ -110,10 +116,6 @@ func languageLinks(c echo.Context, current *i18n.Lang) []langLink {
 }
 
 // format is how l writes days and times, for present.SpanIn.
-func format(l *i18n.Lang, short bool) present.Format {
-	date := l.Date
-	if short {
-		date = l.ShortDate
-	}
-	return present.Format{Date: date, Time: l.Time, DateTime: l.DateTime}
+func format(l *i18n.Lang) present.Format {
+	return present.Format{Date: l.Date, Time: l.Time, DateTime: l.DateTime}
 }

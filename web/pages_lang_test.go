@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -26,13 +27,22 @@ func eventPageStates(l *i18n.Lang) map[string]eventPageData {
 		StartsAt: start, EndsAt: start.Add(2 * time.Hour), TimeZone: "Europe/Oslo", Capacity: &capacity, GoingCount: 17,
 		Venue: &domain.Venue{Name: "Αίθουσα", Address: "Οδός 1"}, OnlineURL: "https://meet.example/x", Waitlist: true}
 	g := domain.Group{Name: "Ομάδα", Slug: "omada"}
-	s := &Server{cfg: Config{BaseURL: "https://convene.example", Clock: domain.SystemClock}}
+	// A clock of its own, a day before the event: with the computer's,
+	// every state would be "over" once the date has passed.
+	s := &Server{cfg: Config{BaseURL: "https://convene.example", Clock: fixedClock(start.Add(-24 * time.Hour))}}
 	base := func(e domain.Event) eventPageData {
 		sum := s.eventSummary(e, g, l)
 		d := eventPageData{Meta: s.meta(e.Title), Event: sum, Description: paragraphs("Περιγραφή\n\nΔεύτερη"), CSRF: "x"}
 		d.Meta.Brand, d.Meta.BrandURL = g.Name, sum.GroupURL
 		d.Meta.Description = ogDescription(sum, e.Description, l)
 		d.Meta.Languages = []langLink{{Tag: l.Tag(), Name: l.Name(), URL: "/e/synantisi?lang=" + l.Tag(), Current: true}}
+		return d
+	}
+	// refused is the page of an event that takes no RSVP at now.
+	refused := func(e domain.Event, now time.Time) eventPageData {
+		d := base(e)
+		d.Places = placesText(e, l)
+		d.Open, d.Waitlist, d.Closed = admissionView(e, now, l)
 		return d
 	}
 	states := map[string]eventPageData{}
@@ -54,25 +64,16 @@ func eventPageStates(l *i18n.Lang) map[string]eventPageData {
 	opens := start.Add(-24 * time.Hour)
 	notYet := e
 	notYet.RSVPOpensAt = &opens
-	ny := base(notYet)
-	ny.Places = placesText(notYet, l)
-	ny.Open, ny.Waitlist, ny.Closed = admissionView(notYet, opens.Add(-time.Hour), l)
-	states["not open"] = ny
+	states["not open"] = refused(notYet, opens.Add(-time.Hour))
 
 	noWait := full
 	noWait.Waitlist = false
-	nw := base(noWait)
-	nw.Places = placesText(noWait, l)
-	nw.Open, nw.Waitlist, nw.Closed = admissionView(noWait, start.Add(-time.Hour), l)
-	states["full"] = nw
+	states["full"] = refused(noWait, start.Add(-time.Hour))
 
 	closes := start.Add(-2 * time.Hour)
 	closed := e
 	closed.RSVPClosesAt = &closes
-	cl := base(closed)
-	cl.Places = placesText(closed, l)
-	cl.Open, cl.Waitlist, cl.Closed = admissionView(closed, start.Add(-time.Hour), l)
-	states["closed"] = cl
+	states["closed"] = refused(closed, start.Add(-time.Hour))
 
 	unlimited := e
 	unlimited.Capacity, unlimited.Venue = nil, nil
@@ -90,11 +91,18 @@ func eventPageStates(l *i18n.Lang) map[string]eventPageData {
 
 	over := e
 	over.StartsAt, over.EndsAt = start.Add(-48*time.Hour), start.Add(-46*time.Hour)
-	ov := base(over)
-	ov.Event.Over = true
-	states["over"] = ov
+	states["over"] = base(over)
+	for name, d := range states {
+		if d.Event.Over != (name == "over") {
+			panic("the clock puts " + name + " on the wrong side of the event's end")
+		}
+	}
 	return states
 }
+
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }
 
 func renderPage(t *testing.T, page string, l *i18n.Lang, d any) string {
 	t.Helper()
@@ -127,7 +135,7 @@ func TestEventPageEveryLanguage(t *testing.T) {
 	used := map[string]bool{}
 	stop := i18n.Record(func(_, id string) { used[id] = true })
 	defer stop()
-	english := catalogueTexts(i18n.Get("en"))
+	enTexts := catalogueTexts(i18n.Get("en"))
 	for _, l := range append(i18n.All(), i18n.Get(i18n.Pseudo)) {
 		own := catalogueTexts(l)
 		for name, d := range eventPageStates(l) {
@@ -151,7 +159,7 @@ func TestEventPageEveryLanguage(t *testing.T) {
 					t.Errorf("pseudo, %s: words not from the catalogue: %v", name, slices.Compact(left))
 				}
 			case l.Tag() != "en":
-				for id, en := range english {
+				for id, en := range enTexts {
 					if len([]rune(en)) >= 12 && own[id] != en && strings.Contains(text, en) {
 						t.Errorf("%s, %s: English %q (%s) is on the page", l.Tag(), name, en, id)
 					}
@@ -234,5 +242,20 @@ func TestPageLanguageChoice(t *testing.T) {
 	}
 	if want := i18n.Get("ja").Date(e.StartsAt.In(oslo)); !strings.Contains(p.Body, want) {
 		t.Errorf("Japanese page lacks the day as Japanese write it, %s", want)
+	}
+	// A form shown in Polish and sent back with a mistake answers in
+	// Polish, from a browser with no language cookie that asks for German.
+	pl := ce.browser()
+	pl.get("/manage/sign-in") // a CSRF token
+	req, err := http.NewRequest(http.MethodPost, ce.base+path+"/rsvp", strings.NewReader(url.Values{
+		"_csrf": {pl.csrf}, "lang": {"pl"}, "name": {""}, "email": {"not an address"}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept-Language", "de")
+	p = pl.do(req)
+	if got := lang(p); got != "pl ltr" || p.Status < 400 || !strings.Contains(p.Body, i18n.Get("pl").T("form.summary")) {
+		t.Errorf("a Polish form sent back with a mistake: %d, %s", p.Status, got)
 	}
 }

@@ -67,7 +67,7 @@ func (s *Server) eventSummary(e domain.Event, g domain.Group, l *i18n.Lang) even
 	loc := present.Zone(e.TimeZone)
 	sum := eventSummary{
 		Title: e.Title, URL: "/e/" + url.PathEscape(e.Slug), GroupName: g.Name, GroupURL: "/g/" + url.PathEscape(g.Slug),
-		When: present.SpanIn(e.StartsAt, e.EndsAt, loc, format(l, false)), Zone: present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt),
+		When: present.SpanIn(e.StartsAt, e.EndsAt, loc, format(l)), Zone: present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt),
 		StartISO: e.StartsAt.In(loc).Format(time.RFC3339), Online: e.Kind == domain.KindLiveSession || e.OnlineURL != "",
 		Cancelled: e.Status == domain.EventCancelled, CancelReason: e.CancelReason, Over: !s.now().Before(e.EndsAt),
 		Calendar: calendar.PublicCalendarLinks(s.cfg.BaseURL, e),
@@ -331,7 +331,7 @@ func admissionView(e domain.Event, now time.Time, l *i18n.Lang) (open, waitlist 
 		return true, a.Status == domain.RSVPWaitlisted, ""
 	case a.Refusal.Reason == domain.ReasonRSVPNotOpen:
 		loc := present.Zone(e.TimeZone)
-		when := present.SpanIn(*e.RSVPOpensAt, time.Time{}, loc, format(l, false)) + " " + present.ZoneLabel(loc, *e.RSVPOpensAt)
+		when := present.SpanIn(*e.RSVPOpensAt, time.Time{}, loc, format(l)) + " " + present.ZoneLabel(loc, *e.RSVPOpensAt)
 		return false, false, l.T("rsvp.opens", "When", when)
 	case a.Refusal.Reason == domain.ReasonEventFull:
 		return false, false, l.T("rsvp.full")
