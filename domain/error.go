@@ -39,9 +39,14 @@ type Error struct {
 }
 
 // FieldError names one invalid input field and says what is wrong with it.
+// Message is the English sentence the API gives; Format and Args are what
+// made it (Validation.Add's), so that pages can say it in the reader's
+// language: the catalogues hold each Format as the message "field:"+Format.
 type FieldError struct {
 	Field   string
 	Message string
+	Format  string
+	Args    []any
 }
 
 func (e *Error) Error() string {
@@ -92,7 +97,7 @@ type Validation struct {
 
 // Add records a problem with a field.
 func (v *Validation) Add(field, format string, args ...any) {
-	v.fields = append(v.fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	v.fields = append(v.fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args})
 }
 
 // Has reports whether the field already has an error, so that later checks on

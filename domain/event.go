@@ -236,7 +236,7 @@ func (e *Event) CheckPublish(now time.Time) error {
 	}
 	if !e.StartsAt.After(now) {
 		return &Error{Code: EINVALID, Reason: ReasonEventInPast, Message: "An event that has already started cannot be published.",
-			Fields: []FieldError{{Field: "starts_at", Message: "is in the past"}}}
+			Fields: []FieldError{{Field: "starts_at", Message: "is in the past", Format: "is in the past"}}}
 	}
 	return e.Validate()
 }

@@ -78,7 +78,7 @@ func TestCheckURLDeceptive(t *testing.T) {
 		var v Validation
 		CheckURL(&v, "online_url", s)
 		err, _ := v.Err().(*Error)
-		if err == nil || len(err.Fields) != 1 || err.Fields[0] != (FieldError{Field: "online_url", Message: want}) {
+		if err == nil || len(err.Fields) != 1 || err.Fields[0].Field != "online_url" || err.Fields[0].Message != want {
 			t.Errorf("CheckURL(%q): %v, want the field error %q", s, v.Err(), want)
 		}
 	}
@@ -252,7 +252,7 @@ func TestCheckPersonName(t *testing.T) {
 		var v Validation
 		CheckPersonName(&v, "name", s, true)
 		err, _ := v.Err().(*Error)
-		if err == nil || len(err.Fields) != 1 || err.Fields[0] != (FieldError{Field: "name", Message: want}) {
+		if err == nil || len(err.Fields) != 1 || err.Fields[0].Field != "name" || err.Fields[0].Message != want {
 			t.Errorf("CheckPersonName(%q): %v, want %q", s, v.Err(), want)
 		}
 	}

@@ -31,7 +31,7 @@ type ProblemField struct {
 func ProblemOf(s Status) Problem {
 	p := Problem{Type: "about:blank", Title: http.StatusText(s.Status), Status: s.Status, Detail: s.Message, Code: s.Code}
 	for _, f := range s.Fields {
-		p.Errors = append(p.Errors, ProblemField(f))
+		p.Errors = append(p.Errors, ProblemField{Field: f.Field, Message: f.Message})
 	}
 	return p
 }

@@ -271,3 +271,26 @@ const (
 )
 
 func (l *Lang) english() bool { return l.tag == "en" || l.tag == Pseudo }
+
+// Field is a form field's error in the language: the catalogue's message
+// "field:"+f.Format (the domain's English format, gettext's way), with
+// label naming the field as {{.Field}} and the format's arguments as
+// {{.V1}}, {{.V2}}. An error the catalogues do not know (Format empty)
+// is the label and the English message.
+func (l *Lang) Field(f domain.FieldError, label string) string {
+	if f.Format == "" {
+		return label + " " + strings.TrimSuffix(f.Message, ".") + "."
+	}
+	args := []any{"Field", label}
+	for i, a := range f.Args {
+		args = append(args, fmt.Sprintf("V%d", i+1), a)
+	}
+	s := l.localize(FieldID(f.Format), nil, args)
+	if strings.HasPrefix(s, "[field:") {
+		return label + " " + strings.TrimSuffix(f.Message, ".") + "."
+	}
+	return s
+}
+
+// FieldID is the catalogue's id of a field error's format.
+func FieldID(format string) string { return "field:" + format }

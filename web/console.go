@@ -14,6 +14,7 @@ import (
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/httpkit"
+	"github.com/convene/convene/i18n"
 )
 
 // The organiser console, under /manage: the pages organisers run their
@@ -158,6 +159,11 @@ func consolePage(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("Cache-Control", "no-store")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Robots-Tag", "noindex, nofollow")
+		// The console speaks its organiser's browser's language (English
+		// when Convene does not have it); the attendee pages' switch and
+		// its cookie are theirs.
+		h.Add("Vary", "Accept-Language")
+		c.Set(langKey, i18n.Get(i18n.Negotiate(c.Request().Header.Get("Accept-Language"), domain.DefaultLanguage)))
 		return next(c)
 	}
 }
@@ -303,9 +309,13 @@ var consoleDone = map[string]string{
 // renderConsole executes a console page into a buffer first, so that a
 // template error becomes an error page rather than half a page.
 func (s *Server) renderConsole(c echo.Context, status int, page string, data any) error {
-	t, ok := consoleTemplate[page]
+	ts, ok := consoleTemplate[page]
 	if !ok {
 		return errors.New("web: no console template " + page)
+	}
+	t := ts[english.Tag()]
+	if lt, ok := ts[langOf(c).Tag()]; ok {
+		t = lt
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "console", data); err != nil {

@@ -40,8 +40,9 @@ var (
 	// translatedPages (pageTemplate[page][tag]), else English alone.
 	pageTemplate = map[string]map[string]*template.Template{}
 	// consoleTemplate are the organiser console's pages, in its own frame
-	// (templates/console/layout.html).
-	consoleTemplate = map[string]*template.Template{}
+	// (templates/console/layout.html), per language for those in
+	// translatedConsole (consoleTemplate[page][tag]), else English alone.
+	consoleTemplate = map[string]map[string]*template.Template{}
 )
 
 func init() {
@@ -86,7 +87,14 @@ func init() {
 		if page == "layout" || page == "events" {
 			continue
 		}
-		consoleTemplate[page] = template.Must(template.Must(frame.Clone()).ParseFS(webFS, f))
+		t := template.Must(template.Must(frame.Clone()).ParseFS(webFS, f))
+		consoleTemplate[page] = map[string]*template.Template{english.Tag(): t}
+		if !translatedConsole[page] {
+			continue
+		}
+		for _, l := range append(i18n.All(), i18n.Get(i18n.Pseudo)) {
+			consoleTemplate[page][l.Tag()] = template.Must(t.Clone()).Funcs(pageFuncs(l))
+		}
 	}
 }
 

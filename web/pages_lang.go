@@ -25,6 +25,11 @@ import (
 // language would be worse).
 var translatedPages = map[string]bool{"event": true}
 
+// translatedConsole are the console's pages whose every string goes
+// through the catalogues (templates/console/<page>.html; its frame,
+// layout.html, with each).
+var translatedConsole = map[string]bool{}
+
 const (
 	langParam  = "lang"
 	langCookie = "convene_lang"

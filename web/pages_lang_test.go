@@ -104,10 +104,39 @@ type fixedClock time.Time
 
 func (c fixedClock) Now() time.Time { return time.Time(c) }
 
+// pageState is one state of a translated page: its data, and text that
+// must be on it in every language.
+type pageState struct {
+	data any
+	want []string
+}
+
+// pageStates are the translated pages' states, each made in a language:
+// "event" for templates/event.html, "console/home" for
+// templates/console/home.html. Each page's test file registers its own
+// (in an init), and TestPagesEveryLanguage renders them all.
+var pageStates = map[string]func(l *i18n.Lang) map[string]pageState{}
+
+func init() {
+	pageStates["event"] = func(l *i18n.Lang) map[string]pageState {
+		out := map[string]pageState{}
+		for name, d := range eventPageStates(l) {
+			out[name] = pageState{data: d, want: []string{`<a href="/g/omada">Ομάδα</a>`}}
+		}
+		return out
+	}
+}
+
 func renderPage(t *testing.T, page string, l *i18n.Lang, d any) string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := pageTemplate[page][l.Tag()].ExecuteTemplate(&buf, "layout", d); err != nil {
+	var err error
+	if name, ok := strings.CutPrefix(page, "console/"); ok {
+		err = consoleTemplate[name][l.Tag()].ExecuteTemplate(&buf, "console", d)
+	} else {
+		err = pageTemplate[page][l.Tag()].ExecuteTemplate(&buf, "layout", d)
+	}
+	if err != nil {
 		t.Fatalf("%s in %s: %v", page, l.Tag(), err)
 	}
 	return buf.String()
@@ -115,53 +144,96 @@ func renderPage(t *testing.T, page string, l *i18n.Lang, d any) string {
 
 var (
 	tagRE      = regexp.MustCompile(`(?s)<[^>]*>`)
-	skipRE     = regexp.MustCompile(`(?s)<time[^>]*>.*?</time>|<span class="zone">.*?</span>|<nav class="languages".*?</nav>|<title>.*?</title>|<head>.*?</head>`)
+	skipRE     = regexp.MustCompile(`(?s)<time[^>]*>.*?</time>|<span class="zone">.*?</span>|<nav class="languages".*?</nav>|<title>.*?</title>|<head>.*?</head>|<code>.*?</code>|<script.*?</script>`)
 	markedRE   = regexp.MustCompile(`⟦[^⟧]*⟧`)
 	zoneRE     = regexp.MustCompile(`\([A-Za-z_]+/[A-Za-z_/]+(, [A-Z0-9+−-]+)?\)`) // "(Europe/Oslo, CET)": a zone's names are names
 	latinRE    = regexp.MustCompile(`[A-Za-z]{2,}`)
-	ariaRE     = regexp.MustCompile(`aria-label="([^"]*)"`)
+	attrRE     = regexp.MustCompile(`(?:aria-label|placeholder|title|alt)="([^"]*)"`)
 	htmlLangRE = regexp.MustCompile(`<html lang="([^"]+)" dir="(ltr|rtl)">`)
+	missingRE  = regexp.MustCompile(`\[[a-z]+\.[a-z0-9._-]+\]|\[field:[^\]]*\]`)
 )
 
-// TestEventPageEveryLanguage renders the event page in each of its states
-// in every language and in the pseudo-locale, and fails on:
+// webOwnsID tells the messages of the pages (and the console) from those
+// of e-mails, calendar text, field errors and the API's problems, which
+// their own packages' tests account for.
+func webOwnsID(id string) bool {
+	for _, p := range []string{"field:", "mail.", "ics.", "problem."} {
+		if strings.HasPrefix(id, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestPagesEveryLanguage renders every translated page (pageStates) in
+// each of its states in every language and in the pseudo-locale, and
+// fails on:
 //   - a message a language lacks (it shows as [id]);
 //   - English left on a page: in the pseudo-locale every word of
 //     Convene's must be marked; in each other language, no English
 //     message may appear unless that language's translation is the same;
-//   - a message of the catalogue that no state of the page uses;
-//   - <html> without the language's tag and direction.
-func TestEventPageEveryLanguage(t *testing.T) {
+//   - a message of the pages' part of the catalogue that no state of any
+//     page uses;
+//   - <html> without the language's tag and direction;
+//   - a page of translatedPages or translatedConsole without states, or
+//     the other way round.
+func TestPagesEveryLanguage(t *testing.T) {
+	for page := range translatedPages {
+		if pageStates[page] == nil {
+			t.Errorf("%s is translated but no test renders it", page)
+		}
+	}
+	for page := range translatedConsole {
+		if pageStates["console/"+page] == nil {
+			t.Errorf("console/%s is translated but no test renders it", page)
+		}
+	}
+	for page := range pageStates {
+		name, console := strings.CutPrefix(page, "console/")
+		if console && !translatedConsole[name] || !console && !translatedPages[name] {
+			t.Errorf("%s has states but is not in translatedPages or translatedConsole", page)
+		}
+	}
+	// Each language's messages, read before the recording starts (reading
+	// them all would count every message as used).
+	texts := map[string]map[string]string{}
+	for _, l := range i18n.All() {
+		texts[l.Tag()] = catalogueTexts(l)
+	}
+	enTexts := texts["en"]
 	used := map[string]bool{}
 	stop := i18n.Record(func(_, id string) { used[id] = true })
 	defer stop()
-	enTexts := catalogueTexts(i18n.Get("en"))
 	for _, l := range append(i18n.All(), i18n.Get(i18n.Pseudo)) {
-		own := catalogueTexts(l)
-		for name, d := range eventPageStates(l) {
-			html := renderPage(t, "event", l, d)
-			if m := htmlLangRE.FindStringSubmatch(html); m == nil || m[1] != l.Tag() || m[2] != l.Dir() {
-				t.Errorf("%s, %s: <html> is %v, want lang %s dir %s", l.Tag(), name, m, l.Tag(), l.Dir())
-			}
-			if strings.Contains(html, "[event.") || strings.Contains(html, "[form.") || regexp.MustCompile(`\[[a-z]+\.[a-z.]+\]`).MatchString(html) {
-				t.Errorf("%s, %s: a message is missing: %s", l.Tag(), name, regexp.MustCompile(`\[[a-z]+\.[a-z.]+\]`).FindString(html))
-			}
-			if !strings.Contains(html, `<a href="/g/omada">Ομάδα</a>`) {
-				t.Errorf("%s, %s: the group's link is not above the title", l.Tag(), name)
-			}
-			text := tagRE.ReplaceAllString(skipRE.ReplaceAllString(html, " "), " ")
-			for _, m := range ariaRE.FindAllStringSubmatch(html, -1) {
-				text += " " + m[1]
-			}
-			switch {
-			case l.Tag() == i18n.Pseudo:
-				if left := latinRE.FindAllString(markedRE.ReplaceAllString(zoneRE.ReplaceAllString(text, " "), " "), -1); len(left) > 0 {
-					t.Errorf("pseudo, %s: words not from the catalogue: %v", name, slices.Compact(left))
+		own := texts[l.Tag()]
+		for page, states := range pageStates {
+			for name, st := range states(l) {
+				html := renderPage(t, page, l, st.data)
+				if m := htmlLangRE.FindStringSubmatch(html); m == nil || m[1] != l.Tag() || m[2] != l.Dir() {
+					t.Errorf("%s, %s, %s: <html> is %v, want lang %s dir %s", page, l.Tag(), name, m, l.Tag(), l.Dir())
 				}
-			case l.Tag() != "en":
-				for id, en := range enTexts {
-					if len([]rune(en)) >= 12 && own[id] != en && strings.Contains(text, en) {
-						t.Errorf("%s, %s: English %q (%s) is on the page", l.Tag(), name, en, id)
+				if m := missingRE.FindString(html); m != "" {
+					t.Errorf("%s, %s, %s: a message is missing: %s", page, l.Tag(), name, m)
+				}
+				for _, w := range st.want {
+					if !strings.Contains(html, w) {
+						t.Errorf("%s, %s, %s: %s is not on the page", page, l.Tag(), name, w)
+					}
+				}
+				text := tagRE.ReplaceAllString(skipRE.ReplaceAllString(html, " "), " ")
+				for _, m := range attrRE.FindAllStringSubmatch(html, -1) {
+					text += " " + m[1]
+				}
+				switch {
+				case l.Tag() == i18n.Pseudo:
+					if left := latinRE.FindAllString(markedRE.ReplaceAllString(zoneRE.ReplaceAllString(text, " "), " "), -1); len(left) > 0 {
+						t.Errorf("%s, pseudo, %s: words not from the catalogue: %v", page, name, slices.Compact(left))
+					}
+				case l.Tag() != "en":
+					for id, en := range enTexts {
+						if len([]rune(en)) >= 12 && own[id] != en && strings.Contains(text, en) {
+							t.Errorf("%s, %s, %s: English %q (%s) is on the page", page, l.Tag(), name, en, id)
+						}
 					}
 				}
 			}
@@ -170,7 +242,7 @@ func TestEventPageEveryLanguage(t *testing.T) {
 	stop()
 	var unused []string
 	for _, id := range i18n.IDs() {
-		if !used[id] {
+		if webOwnsID(id) && !used[id] {
 			unused = append(unused, id)
 		}
 	}
