@@ -472,7 +472,7 @@ func TestContractCheckCatchesMismatches(t *testing.T) {
 		m := map[string]any{
 			"id": id, "group_id": id, "slug": "meetup", "title": "Meetup", "description": "", "kind": "meetup",
 			"status": "draft", "starts_at": "2030-01-01T18:00:00Z", "ends_at": "2030-01-01T20:00:00Z",
-			"time_zone": "Europe/Oslo", "local": map[string]any{"starts_at": "2030-01-01T19:00:00+01:00", "ends_at": "2030-01-01T21:00:00+01:00"},
+			"time_zone": "Europe/Oslo", "locale": "", "local": map[string]any{"starts_at": "2030-01-01T19:00:00+01:00", "ends_at": "2030-01-01T21:00:00+01:00"},
 			"venue": map[string]any{"name": "Hall", "address": ""}, "online_url": "", "recording_url": "", "capacity": nil, "waitlist": true,
 			"rsvp_opens_at": nil, "rsvp_closes_at": nil, "rsvp_open": false, "rsvp_confirmation": "none", "reminders": []string{"PT24H", "PT1H"}, "reconfirm": false, "going_count": 0, "waitlist_count": 0,
 			"seats_left": nil, "cancel_reason": "", "public_url": "http://convene.test/e/meetup",

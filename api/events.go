@@ -25,6 +25,7 @@ type createEventRequest struct {
 	StartsAt     string           `json:"starts_at"`
 	EndsAt       string           `json:"ends_at"`
 	TimeZone     string           `json:"time_zone"`
+	Locale       string           `json:"locale"`
 	Venue        *venueRequest    `json:"venue"`
 	OnlineURL    string           `json:"online_url"`
 	RecordingURL string           `json:"recording_url"`
@@ -66,7 +67,7 @@ func parseReminders(v *domain.Validation, list []string) []time.Duration {
 // The rules themselves are checked by domain.Event.Validate.
 func (r createEventRequest) event() (domain.Event, error) {
 	var v domain.Validation
-	e := domain.Event{Title: r.Title, Description: r.Description, Kind: r.Kind, TimeZone: r.TimeZone,
+	e := domain.Event{Title: r.Title, Description: r.Description, Kind: r.Kind, TimeZone: r.TimeZone, Locale: domain.NormalizeLanguage(r.Locale),
 		OnlineURL: r.OnlineURL, RecordingURL: r.RecordingURL, Capacity: r.Capacity, Waitlist: true, Slug: r.Slug,
 		RSVPConfirmation: cmp.Or(r.RSVPConfirmation, domain.ConfirmNone)}
 	if r.StartsAt != "" {
@@ -135,6 +136,7 @@ type updateEventRequest struct {
 	StartsAt     Optional[string]           `json:"starts_at"`
 	EndsAt       Optional[string]           `json:"ends_at"`
 	TimeZone     Optional[string]           `json:"time_zone"`
+	Locale       Optional[string]           `json:"locale"`
 	Venue        Optional[venueRequest]     `json:"venue"`
 	OnlineURL    Optional[string]           `json:"online_url"`
 	RecordingURL Optional[string]           `json:"recording_url"`
@@ -171,6 +173,7 @@ func (r updateEventRequest) update() (domain.EventUpdate, error) {
 	u.Title = optString(&v, "title", r.Title, false)
 	u.Description = optString(&v, "description", r.Description, true)
 	u.TimeZone = optString(&v, "time_zone", r.TimeZone, false)
+	u.Locale = optString(&v, "locale", r.Locale, true)
 	u.OnlineURL = optString(&v, "online_url", r.OnlineURL, true)
 	u.RecordingURL = optString(&v, "recording_url", r.RecordingURL, true)
 	u.Slug = optString(&v, "slug", r.Slug, false)

@@ -110,6 +110,7 @@ type createGroupRequest struct {
 	Description  string `json:"description"`
 	TimeZone     string `json:"time_zone"`
 	ContactEmail string `json:"contact_email"`
+	Locale       string `json:"locale"`
 }
 
 func (s *Server) createGroup(c echo.Context) error {
@@ -119,6 +120,7 @@ func (s *Server) createGroup(c echo.Context) error {
 	}
 	g, err := s.store.CreateGroup(c.Request().Context(), me(c).ID, domain.Group{
 		Slug: req.Slug, Name: req.Name, Description: req.Description, TimeZone: req.TimeZone, ContactEmail: req.ContactEmail,
+		Locale: domain.NormalizeLanguage(req.Locale),
 	})
 	if err != nil {
 		return err
@@ -156,6 +158,7 @@ type updateGroupRequest struct {
 	Description  Optional[string] `json:"description"`
 	TimeZone     Optional[string] `json:"time_zone"`
 	ContactEmail Optional[string] `json:"contact_email"`
+	Locale       Optional[string] `json:"locale"`
 }
 
 // update turns the request into a domain update: slug, name and time_zone
@@ -168,6 +171,7 @@ func (r updateGroupRequest) update() (domain.GroupUpdate, error) {
 		Description:  optString(&v, "description", r.Description, true),
 		TimeZone:     optString(&v, "time_zone", r.TimeZone, false),
 		ContactEmail: optString(&v, "contact_email", r.ContactEmail, true),
+		Locale:       optString(&v, "locale", r.Locale, true),
 	}
 	return u, v.Err()
 }

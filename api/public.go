@@ -33,6 +33,9 @@ func (s *Server) getPublicEvent(c echo.Context) error {
 type createRSVPRequest struct {
 	Name  string `json:"name"`
 	Email string `json:"email"`
+	// Locale is the language the attendee's e-mails and invites speak
+	// (optional; the event's when empty).
+	Locale string `json:"locale"`
 }
 
 // decodeRSVP reads and validates a public RSVP body (the fuzz target).
@@ -41,7 +44,7 @@ func decodeRSVP(body []byte) (domain.RSVPInput, error) {
 	if err := decodeBytes(body, &req); err != nil {
 		return domain.RSVPInput{}, err
 	}
-	in := domain.RSVPInput{Name: req.Name, Email: req.Email}
+	in := domain.RSVPInput{Name: req.Name, Email: req.Email, Locale: domain.NormalizeLanguage(req.Locale)}
 	return in, in.Validate()
 }
 
@@ -54,7 +57,7 @@ func (s *Server) createRSVP(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	res, err := s.store.CreateRSVP(c.Request().Context(), slug, domain.RSVPInput{Name: req.Name, Email: req.Email})
+	res, err := s.store.CreateRSVP(c.Request().Context(), slug, domain.RSVPInput{Name: req.Name, Email: req.Email, Locale: domain.NormalizeLanguage(req.Locale)})
 	s.cfg.Metrics.CountRSVP(res, err)
 	if err != nil {
 		return err

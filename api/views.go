@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"net/url"
 	"time"
 
@@ -37,13 +38,14 @@ type groupJSON struct {
 	Description  string    `json:"description"`
 	TimeZone     string    `json:"time_zone"`
 	ContactEmail string    `json:"contact_email"`
+	Locale       string    `json:"locale"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 func groupView(g domain.Group) groupJSON {
 	return groupJSON{ID: g.ID, Slug: g.Slug, Name: g.Name, Description: g.Description, TimeZone: g.TimeZone,
-		ContactEmail: g.ContactEmail, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
+		ContactEmail: g.ContactEmail, Locale: cmp.Or(g.Locale, domain.DefaultLanguage), CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
 }
 
 type memberJSON struct {
@@ -82,6 +84,7 @@ type eventJSON struct {
 	StartsAt     time.Time          `json:"starts_at"`
 	EndsAt       time.Time          `json:"ends_at"`
 	TimeZone     string             `json:"time_zone"`
+	Locale       string             `json:"locale"`
 	Local        localTimesJSON     `json:"local"`
 	Venue        *venueJSON         `json:"venue"`
 	OnlineURL    string             `json:"online_url"`
@@ -127,7 +130,7 @@ func localTimes(e domain.Event) localTimesJSON {
 func (s *Server) eventView(e domain.Event) eventJSON {
 	return eventJSON{
 		ID: e.ID, GroupID: e.GroupID, Slug: e.Slug, Title: e.Title, Description: e.Description,
-		Kind: e.Kind, Status: e.Status, StartsAt: e.StartsAt, EndsAt: e.EndsAt, TimeZone: e.TimeZone,
+		Kind: e.Kind, Status: e.Status, StartsAt: e.StartsAt, EndsAt: e.EndsAt, TimeZone: e.TimeZone, Locale: e.Locale,
 		Local: localTimes(e), Venue: venueView(e.Venue), OnlineURL: e.OnlineURL, RecordingURL: e.RecordingURL, Capacity: e.Capacity,
 		Waitlist: e.Waitlist, RSVPOpensAt: e.RSVPOpensAt, RSVPClosesAt: e.RSVPClosesAt, RSVPOpen: e.RSVPOpen(s.now()),
 		RSVPConfirmation: e.RSVPConfirmation,
@@ -162,24 +165,26 @@ type groupRefJSON struct {
 // publicEventJSON is what anyone may see: never attendees, never the
 // online_url.
 type publicEventJSON struct {
-	Slug          string             `json:"slug"`
-	Title         string             `json:"title"`
-	Description   string             `json:"description"`
-	Kind          domain.EventKind   `json:"kind"`
-	Status        domain.EventStatus `json:"status"`
-	StartsAt      time.Time          `json:"starts_at"`
-	EndsAt        time.Time          `json:"ends_at"`
-	TimeZone      string             `json:"time_zone"`
-	Local         localTimesJSON     `json:"local"`
-	Venue         *venueJSON         `json:"venue"`
-	Online        bool               `json:"online"`
-	Group         groupRefJSON       `json:"group"`
-	Capacity      *int               `json:"capacity"`
-	GoingCount    int                `json:"going_count"`
-	SeatsLeft     *int               `json:"seats_left"`
-	WaitlistCount int                `json:"waitlist_count"`
-	Waitlist      bool               `json:"waitlist"`
-	RSVPOpen      bool               `json:"rsvp_open"`
+	Slug        string             `json:"slug"`
+	Title       string             `json:"title"`
+	Description string             `json:"description"`
+	Kind        domain.EventKind   `json:"kind"`
+	Status      domain.EventStatus `json:"status"`
+	StartsAt    time.Time          `json:"starts_at"`
+	EndsAt      time.Time          `json:"ends_at"`
+	TimeZone    string             `json:"time_zone"`
+	// Locale is the language the event speaks: its own, else its group's.
+	Locale        string         `json:"locale"`
+	Local         localTimesJSON `json:"local"`
+	Venue         *venueJSON     `json:"venue"`
+	Online        bool           `json:"online"`
+	Group         groupRefJSON   `json:"group"`
+	Capacity      *int           `json:"capacity"`
+	GoingCount    int            `json:"going_count"`
+	SeatsLeft     *int           `json:"seats_left"`
+	WaitlistCount int            `json:"waitlist_count"`
+	Waitlist      bool           `json:"waitlist"`
+	RSVPOpen      bool           `json:"rsvp_open"`
 	// RSVPConfirmation "email" means an RSVP is confirmed by e-mail
 	// before it holds a place.
 	RSVPConfirmation domain.RSVPConfirmation `json:"rsvp_confirmation"`
@@ -199,7 +204,7 @@ type calendarLinksJSON struct {
 func (s *Server) publicEventView(e domain.Event, g domain.Group) publicEventJSON {
 	return publicEventJSON{
 		Slug: e.Slug, Title: e.Title, Description: e.Description, Kind: e.Kind, Status: e.Status,
-		StartsAt: e.StartsAt, EndsAt: e.EndsAt, TimeZone: e.TimeZone, Local: localTimes(e), Venue: venueView(e.Venue),
+		StartsAt: e.StartsAt, EndsAt: e.EndsAt, TimeZone: e.TimeZone, Locale: e.Language(g), Local: localTimes(e), Venue: venueView(e.Venue),
 		Online: e.OnlineURL != "", Group: groupRefJSON{Slug: g.Slug, Name: g.Name}, Capacity: e.Capacity,
 		GoingCount: e.GoingCount, SeatsLeft: e.SeatsLeft(), WaitlistCount: e.WaitlistCount, Waitlist: e.Waitlist,
 		RSVPOpen: e.RSVPOpen(s.now()), RSVPConfirmation: e.RSVPConfirmation, CancelReason: e.CancelReason, URL: s.cfg.BaseURL + "/e/" + e.Slug,
@@ -286,7 +291,10 @@ type attendeeRSVPJSON struct {
 	ReconfirmRequestedAt *time.Time         `json:"reconfirm_requested_at"`
 	ReconfirmedAt        *time.Time         `json:"reconfirmed_at"`
 	CalendarReply        *calendarReplyJSON `json:"calendar_reply"`
-	Event                attendeeEventJSON  `json:"event"`
+	// Locale is the language of the person's e-mails and invites: the
+	// one they replied in, else the event's.
+	Locale string            `json:"locale"`
+	Event  attendeeEventJSON `json:"event"`
 }
 
 func (s *Server) attendeeRSVPView(v domain.RSVPView, token string) attendeeRSVPJSON {
@@ -298,7 +306,7 @@ func (s *Server) attendeeRSVPView(v domain.RSVPView, token string) attendeeRSVPJ
 	return attendeeRSVPJSON{ID: v.RSVP.ID, Name: v.RSVP.Name, Email: v.RSVP.Email, Status: v.RSVP.Status,
 		WaitlistPosition: position(v.RSVP), CreatedAt: v.RSVP.CreatedAt, CancelledAt: v.RSVP.CancelledAt,
 		ReconfirmRequestedAt: v.RSVP.ReconfirmAskedAt, ReconfirmedAt: v.RSVP.ReconfirmedAt,
-		CalendarReply: calendarReplyView(v.RSVP.LastReply), Event: ev}
+		CalendarReply: calendarReplyView(v.RSVP.LastReply), Locale: v.RSVP.Language(v.Event, v.Group), Event: ev}
 }
 
 type deliveryJSON struct {

@@ -30,12 +30,15 @@ func differs[T comparable](n Nullable[T], cur *T) bool {
 // EventUpdate is a partial change to an event. Nil pointers and unset
 // Nullables leave fields as they are.
 type EventUpdate struct {
-	Title        *string
-	Description  *string
-	Kind         *EventKind
-	StartsAt     *time.Time
-	EndsAt       *time.Time
-	TimeZone     *string
+	Title       *string
+	Description *string
+	Kind        *EventKind
+	StartsAt    *time.Time
+	EndsAt      *time.Time
+	TimeZone    *string
+	// Locale sets the event's own language ("" falls back to the
+	// group's). Attendees are not told of it: it changes no e-mail.
+	Locale       *string
 	Venue        Nullable[Venue]
 	OnlineURL    *string
 	RecordingURL *string
@@ -81,6 +84,10 @@ func (u EventUpdate) Apply(e *Event) []string {
 	}
 	if u.TimeZone != nil {
 		set("time_zone", *u.TimeZone != e.TimeZone, func() { e.TimeZone = *u.TimeZone })
+	}
+	if u.Locale != nil {
+		l := NormalizeLanguage(*u.Locale)
+		set("locale", l != e.Locale, func() { e.Locale = l })
 	}
 	if u.Venue.Set {
 		set("venue", differs(u.Venue, e.Venue), func() { e.Venue = copyPtr(u.Venue.Value) })
@@ -175,6 +182,7 @@ func (e *Event) Validate() error {
 		v.Add("starts_at", "must be a date between the years 2000 and 9000")
 	}
 	CheckTimeZone(&v, "time_zone", e.TimeZone, true)
+	CheckLanguage(&v, "locale", e.Locale)
 	checkPlace(&v, e.Kind, e.Venue, e.OnlineURL, e.Capacity)
 	CheckURL(&v, "recording_url", e.RecordingURL)
 	if e.Slug != "" || e.ID != "" { // a new event may leave it out: the store makes one
@@ -245,6 +253,9 @@ func (e *Event) CheckPublish(now time.Time) error {
 type RSVPInput struct {
 	Name  string
 	Email string
+	// Locale is the language the attendee replied in (a tag of
+	// Languages, or "" for the event's): their e-mails speak it.
+	Locale string
 }
 
 // Validate checks an RSVP input.
@@ -252,6 +263,7 @@ func (in RSVPInput) Validate() error {
 	var v Validation
 	CheckPersonName(&v, "name", in.Name, true)
 	CheckEmail(&v, "email", in.Email, true)
+	CheckLanguage(&v, "locale", in.Locale)
 	return v.Err()
 }
 
@@ -262,6 +274,7 @@ type GroupUpdate struct {
 	Description  *string
 	TimeZone     *string
 	ContactEmail *string
+	Locale       *string
 }
 
 // Apply changes g as u says.
@@ -281,6 +294,9 @@ func (u GroupUpdate) Apply(g *Group) {
 	if u.ContactEmail != nil {
 		g.ContactEmail = *u.ContactEmail
 	}
+	if u.Locale != nil {
+		g.Locale = NormalizeLanguage(*u.Locale)
+	}
 }
 
 // Validate checks a group as a whole.
@@ -291,5 +307,6 @@ func (g *Group) Validate() error {
 	CheckText(&v, "description", g.Description, MaxDescriptionLen)
 	CheckTimeZone(&v, "time_zone", g.TimeZone, true)
 	CheckEmail(&v, "contact_email", g.ContactEmail, false)
+	CheckLanguage(&v, "locale", g.Locale)
 	return v.Err()
 }

@@ -43,6 +43,9 @@ type PendingRSVP struct {
 	// ConfirmedAt and RSVPID are set once the link was followed.
 	ConfirmedAt *time.Time
 	RSVPID      string
+	// Locale is the language of the page the reply was made on, for the
+	// request e-mail and the RSVP it becomes.
+	Locale string
 }
 
 // Expired reports whether the confirmation link no longer works at now.

@@ -23,6 +23,16 @@ func LanguageTag(s string) string {
 	return ""
 }
 
+// NormalizeLanguage spells a tag of Convene's languages as Languages
+// does ("pt-br" is "pt-BR"); anything else is returned as it is, for
+// CheckLanguage to refuse.
+func NormalizeLanguage(s string) string {
+	if t := LanguageTag(s); t != "" {
+		return t
+	}
+	return s
+}
+
 // CheckLanguage validates a language tag Convene speaks; "" is allowed
 // (the default, or the group's for an event).
 func CheckLanguage(v *Validation, field, s string) {

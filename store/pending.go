@@ -22,6 +22,7 @@ type pendingRow struct {
 	Name        string     `gorm:"column:name"`
 	Email       string     `gorm:"column:email"`
 	EmailNorm   string     `gorm:"column:email_norm"`
+	Locale      string     `gorm:"column:locale"`
 	MailStatus  string     `gorm:"column:mail_status"`
 	LastError   string     `gorm:"column:last_error"`
 	CreatedAt   time.Time  `gorm:"column:created_at"`
@@ -34,7 +35,7 @@ type pendingRow struct {
 func (pendingRow) TableName() string { return "pending_rsvps" }
 
 func (r pendingRow) toDomain() domain.PendingRSVP {
-	p := domain.PendingRSVP{ID: r.ID, EventID: r.EventID, Name: r.Name, Email: r.Email,
+	p := domain.PendingRSVP{ID: r.ID, EventID: r.EventID, Name: r.Name, Email: r.Email, Locale: r.Locale,
 		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), ConfirmedAt: utcPtr(r.ConfirmedAt)}
 	if r.RSVPID != nil {
 		p.RSVPID = *r.RSVPID
@@ -63,7 +64,7 @@ func (db *DB) createPending(tx *gorm.DB, ev *eventRow, in domain.RSVPInput) (dom
 		return domain.RSVPResult{}, a.Refusal
 	}
 	emailNorm := domain.NormalizeEmail(in.Email)
-	res := domain.RSVPResult{Pending: &domain.PendingRSVP{EventID: ev.ID, Name: in.Name, Email: in.Email,
+	res := domain.RSVPResult{Pending: &domain.PendingRSVP{EventID: ev.ID, Name: in.Name, Email: in.Email, Locale: in.Locale,
 		CreatedAt: now, ExpiresAt: now.Add(domain.PendingTTL)}}
 	if _, live, err := db.liveRSVP(tx, ev.ID, emailNorm); err != nil || live {
 		return res, err
@@ -86,6 +87,7 @@ func (db *DB) createPending(tx *gorm.DB, ev *eventRow, in domain.RSVPInput) (dom
 	// A new request, or a new one after the last expired or was confirmed
 	// and then cancelled: a fresh link, valid for PendingTTL from now.
 	row.Name, row.Email, row.EmailNorm, row.MailStatus, row.LastError = in.Name, in.Email, emailNorm, "queued", ""
+	row.Locale = in.Locale
 	row.UpdatedAt, row.ExpiresAt, row.ConfirmedAt, row.RSVPID = now, now.Add(domain.PendingTTL), nil, nil
 	if err := tx.Save(&row).Error; err != nil {
 		return res, err
@@ -172,7 +174,7 @@ func (db *DB) ConfirmRSVP(ctx context.Context, raw string) (domain.RSVPResult, e
 		if row.toDomain().Expired(now) {
 			return errPendingExpired
 		}
-		if res, err = db.placeRSVP(tx, &ev, domain.RSVPInput{Name: row.Name, Email: row.Email}, true); err != nil {
+		if res, err = db.placeRSVP(tx, &ev, domain.RSVPInput{Name: row.Name, Email: row.Email, Locale: row.Locale}, true); err != nil {
 			return err
 		}
 		if !res.Created {

@@ -48,6 +48,7 @@ type groupRow struct {
 	Description  string    `gorm:"column:description"`
 	TimeZone     string    `gorm:"column:time_zone"`
 	ContactEmail string    `gorm:"column:contact_email"`
+	Locale       string    `gorm:"column:locale"`
 	CreatedAt    time.Time `gorm:"column:created_at"`
 	UpdatedAt    time.Time `gorm:"column:updated_at"`
 }
@@ -56,12 +57,12 @@ func (groupRow) TableName() string { return "groups" }
 
 func (r groupRow) toDomain() domain.Group {
 	return domain.Group{ID: r.ID, Slug: r.Slug, Name: r.Name, Description: r.Description, TimeZone: r.TimeZone,
-		ContactEmail: r.ContactEmail, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		ContactEmail: r.ContactEmail, Locale: r.Locale, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 func groupFromDomain(g domain.Group) groupRow {
 	return groupRow{ID: g.ID, Slug: g.Slug, Name: g.Name, Description: g.Description, TimeZone: g.TimeZone,
-		ContactEmail: g.ContactEmail, CreatedAt: utc(g.CreatedAt), UpdatedAt: utc(g.UpdatedAt)}
+		ContactEmail: g.ContactEmail, Locale: g.Locale, CreatedAt: utc(g.CreatedAt), UpdatedAt: utc(g.UpdatedAt)}
 }
 
 type memberRow struct {
@@ -84,6 +85,7 @@ type eventRow struct {
 	StartsAt      time.Time  `gorm:"column:starts_at"`
 	EndsAt        time.Time  `gorm:"column:ends_at"`
 	TimeZone      string     `gorm:"column:time_zone"`
+	Locale        string     `gorm:"column:locale"`
 	VenueName     *string    `gorm:"column:venue_name"`
 	VenueAddress  *string    `gorm:"column:venue_address"`
 	OnlineURL     string     `gorm:"column:online_url"`
@@ -140,7 +142,7 @@ func (r eventRow) toDomain() domain.Event {
 	e := domain.Event{
 		ID: r.ID, GroupID: r.GroupID, Slug: r.slug(), Title: r.Title, Description: r.Description,
 		Kind: domain.EventKind(r.Kind), Status: domain.EventStatus(r.Status),
-		StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(), TimeZone: r.TimeZone,
+		StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(), TimeZone: r.TimeZone, Locale: r.Locale,
 		OnlineURL: r.OnlineURL, RecordingURL: r.RecordingURL, Capacity: r.Capacity, Waitlist: r.Waitlist,
 		RSVPOpensAt: utcPtr(r.RSVPOpensAt), RSVPClosesAt: utcPtr(r.RSVPClosesAt), CancelReason: r.CancelReason,
 		GoingCount: r.GoingCount, WaitlistCount: r.WaitlistCount, Sequence: r.Sequence,
@@ -173,7 +175,7 @@ func (r *eventRow) fromDomain(e domain.Event) {
 		r.Slug, r.DraftSlug = unlistedSlug(e.ID), &slug
 	}
 	r.Kind, r.Status = string(e.Kind), string(e.Status)
-	r.StartsAt, r.EndsAt, r.TimeZone = utc(e.StartsAt), utc(e.EndsAt), e.TimeZone
+	r.StartsAt, r.EndsAt, r.TimeZone, r.Locale = utc(e.StartsAt), utc(e.EndsAt), e.TimeZone, e.Locale
 	r.VenueName, r.VenueAddress = nil, nil
 	if e.Venue != nil {
 		name, addr := e.Venue.Name, e.Venue.Address
@@ -220,6 +222,7 @@ type rsvpRow struct {
 	Name            string `gorm:"column:name"`
 	Email           string `gorm:"column:email"`
 	EmailNorm       string `gorm:"column:email_norm"`
+	Locale          string `gorm:"column:locale"`
 	Status          string `gorm:"column:status"`
 	WaitlistSeq     *int64 `gorm:"column:waitlist_seq"`
 	ManageTokenHash string `gorm:"column:manage_token_hash"`
@@ -261,7 +264,7 @@ type rsvpRow struct {
 func (rsvpRow) TableName() string { return "rsvps" }
 
 func (r rsvpRow) toDomain() domain.RSVP {
-	d := domain.RSVP{ID: r.ID, EventID: r.EventID, Name: r.Name, Email: r.Email, Status: domain.RSVPStatus(r.Status),
+	d := domain.RSVP{ID: r.ID, EventID: r.EventID, Name: r.Name, Email: r.Email, Locale: r.Locale, Status: domain.RSVPStatus(r.Status),
 		WaitlistPosition: r.Position, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), CancelledAt: utcPtr(r.CancelledAt),
 		ErasedAt: utcPtr(r.ErasedAt), AttendedAt: utcPtr(r.AttendedAt), WalkIn: r.WalkIn, WasWaitlisted: r.WasWaitlisted,
 		ReconfirmAskedAt: utcPtr(r.ReconfirmAsked), ReconfirmedAt: utcPtr(r.Reconfirmed)}

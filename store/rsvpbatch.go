@@ -26,8 +26,8 @@ import (
 // TestClaimBatchAcrossEvents the other, to the general path's answers).
 //
 // Parameters are positional: $1–$5 the guard (event id, confirmation,
-// ends_at, rsvp_opens_at, rsvp_closes_at), $6–$14 text arrays as
-// ClaimAcrossSQL's, $15 the time.
+// ends_at, rsvp_opens_at, rsvp_closes_at), $6–$14 and $16 text arrays
+// as ClaimAcrossSQL's, $15 the time.
 const ClaimBatchSQL = `WITH ev AS MATERIALIZED (
     SELECT id, sequence, capacity, waitlist, going_count, waitlist_count, waitlist_seq
     FROM events
@@ -36,8 +36,8 @@ const ClaimBatchSQL = `WITH ev AS MATERIALIZED (
         AND rsvp_closes_at IS NOT DISTINCT FROM $5::timestamptz
     FOR UPDATE
 ), req AS (
-    SELECT * FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
-        WITH ORDINALITY AS r(rsvp_id, name, email, email_norm, token_hash, feed_hash, join_hash, checkin_code, delivery_id, n)
+    SELECT * FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $16::text[])
+        WITH ORDINALITY AS r(rsvp_id, name, email, email_norm, token_hash, feed_hash, join_hash, checkin_code, delivery_id, locale, n)
 ), fresh AS (
     SELECT req.*, row_number() OVER (ORDER BY req.n) AS k
     FROM req, ev
@@ -55,10 +55,10 @@ const ClaimBatchSQL = `WITH ev AS MATERIALIZED (
     FROM claimed WHERE claim IS NOT NULL
 ), rsvp AS (
     INSERT INTO rsvps (id, event_id, name, email, email_norm, status, waitlist_seq,
-        manage_token_hash, feed_token_hash, join_token_hash, checkin_code, created_at, updated_at, was_waitlisted)
+        manage_token_hash, feed_token_hash, join_token_hash, checkin_code, created_at, updated_at, was_waitlisted, locale)
     SELECT p.rsvp_id, ev.id, p.name, p.email, p.email_norm, p.claim,
         CASE WHEN p.claim = 'waitlisted' THEN ev.waitlist_seq + p.w END,
-        p.token_hash, p.feed_hash, p.join_hash, p.checkin_code, $15, $15, p.claim = 'waitlisted'
+        p.token_hash, p.feed_hash, p.join_hash, p.checkin_code, $15, $15, p.claim = 'waitlisted', p.locale
     FROM placed p, ev
     ORDER BY p.k
     ON CONFLICT (event_id, email_norm) WHERE status <> 'cancelled' DO NOTHING
@@ -115,12 +115,12 @@ FROM placed p LEFT JOIN rsvp ON rsvp.id = p.rsvp_id, ev`
 // Parameters are positional arrays: $1–$5 each request's guard (event
 // id, confirmation, ends_at, rsvp_opens_at, rsvp_closes_at), $6–$14 text
 // (RSVP id, name, email, email_norm, manage/feed/join token hashes,
-// check-in code, delivery id); $15 is the time.
+// check-in code, delivery id); $15 is the time; $16 the locales (text).
 const ClaimAcrossSQL = `WITH req AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[],
-            $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+            $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $16::text[])
         WITH ORDINALITY AS r(event_id, confirmation, ends_at, opens_at, closes_at,
-            rsvp_id, name, email, email_norm, token_hash, feed_hash, join_hash, checkin_code, delivery_id, n)
+            rsvp_id, name, email, email_norm, token_hash, feed_hash, join_hash, checkin_code, delivery_id, locale, n)
 ), ev AS MATERIALIZED (
     SELECT id, status, rsvp_confirmation, ends_at, rsvp_opens_at, rsvp_closes_at,
         sequence, capacity, waitlist, going_count, waitlist_count, waitlist_seq
@@ -147,10 +147,10 @@ const ClaimAcrossSQL = `WITH req AS (
     FROM claimed WHERE claim IS NOT NULL
 ), rsvp AS (
     INSERT INTO rsvps (id, event_id, name, email, email_norm, status, waitlist_seq,
-        manage_token_hash, feed_token_hash, join_token_hash, checkin_code, created_at, updated_at, was_waitlisted)
+        manage_token_hash, feed_token_hash, join_token_hash, checkin_code, created_at, updated_at, was_waitlisted, locale)
     SELECT p.rsvp_id, ev.id, p.name, p.email, p.email_norm, p.claim,
         CASE WHEN p.claim = 'waitlisted' THEN ev.waitlist_seq + p.w END,
-        p.token_hash, p.feed_hash, p.join_hash, p.checkin_code, $15, $15, p.claim = 'waitlisted'
+        p.token_hash, p.feed_hash, p.join_hash, p.checkin_code, $15, $15, p.claim = 'waitlisted', p.locale
     FROM placed p JOIN ev ON ev.id = p.event_id
     ORDER BY p.n
     ON CONFLICT (event_id, email_norm) WHERE status <> 'cancelled' DO NOTHING
@@ -416,7 +416,11 @@ func (db *DB) claimBatch(ctx context.Context, batch []*claimRequest) {
 	for _, c := range cols[2:] {
 		args = append(args, c)
 	}
-	args = append(args, batch[0].now)
+	locales := make([]string, n)
+	for i, r := range batch {
+		locales[i] = r.row.Locale
+	}
+	args = append(args, batch[0].now, locales)
 	type outcome struct {
 		id          string
 		status      *string

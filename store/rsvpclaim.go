@@ -50,10 +50,10 @@ const ClaimSQL = `WITH ev AS MATERIALIZED (
     FOR UPDATE
 ), rsvp AS (
     INSERT INTO rsvps (id, event_id, name, email, email_norm, status, waitlist_seq,
-        manage_token_hash, feed_token_hash, join_token_hash, checkin_code, created_at, updated_at, was_waitlisted)
+        manage_token_hash, feed_token_hash, join_token_hash, checkin_code, created_at, updated_at, was_waitlisted, locale)
     SELECT @rsvp_id, ev.id, @name, @email, @email_norm, ev.claim,
         CASE WHEN ev.claim = 'waitlisted' THEN ev.waitlist_seq + 1 END,
-        @token_hash, @feed_hash, @join_hash, @checkin_code, @now, @now, ev.claim = 'waitlisted'
+        @token_hash, @feed_hash, @join_hash, @checkin_code, @now, @now, ev.claim = 'waitlisted', @locale
     FROM ev WHERE ev.claim IS NOT NULL
     ON CONFLICT (event_id, email_norm) WHERE status <> 'cancelled' DO NOTHING
     RETURNING id, status, waitlist_seq
@@ -180,7 +180,7 @@ func (db *DB) claimOne(ctx context.Context, slug string, r *claimRequest, res do
 			"event_id": ev.ID, "confirmation": ev.Confirmation, "ends_at": ev.EndsAt,
 			"opens_at": ev.RSVPOpensAt, "closes_at": ev.RSVPClosesAt,
 			"rsvp_id": row.ID, "name": row.Name, "email": row.Email, "email_norm": row.EmailNorm,
-			"token_hash": row.ManageTokenHash, "feed_hash": *row.FeedTokenHash, "join_hash": *row.JoinTokenHash, "checkin_code": *row.CheckinCode, "now": r.now, "delivery_id": r.deliveryID,
+			"token_hash": row.ManageTokenHash, "feed_hash": *row.FeedTokenHash, "join_hash": *row.JoinTokenHash, "checkin_code": *row.CheckinCode, "now": r.now, "delivery_id": r.deliveryID, "locale": row.Locale,
 		}).Scan(&claimed)
 		if q.Error != nil {
 			return q.Error

@@ -219,7 +219,7 @@ func newRSVP(ev *eventRow, in domain.RSVPInput, now time.Time) (rsvpRow, domain.
 	code := domain.NewCheckinCode()
 	res := domain.RSVPResult{ManageToken: domain.NewSecret(), Created: true}
 	h := domain.HashLinks(res.ManageToken)
-	return rsvpRow{ID: domain.NewID(), EventID: ev.ID, Name: in.Name, Email: in.Email, EmailNorm: domain.NormalizeEmail(in.Email),
+	return rsvpRow{ID: domain.NewID(), EventID: ev.ID, Name: in.Name, Email: in.Email, EmailNorm: domain.NormalizeEmail(in.Email), Locale: in.Locale,
 		CheckinCode: &code, ManageTokenHash: h.Manage, FeedTokenHash: &h.Feed, JoinTokenHash: &h.Join, CreatedAt: now, UpdatedAt: now}, res
 }
 

@@ -287,7 +287,9 @@ func (s *Server) rsvpFormPost(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	form := rsvpForm{Name: c.FormValue("name"), Email: c.FormValue("email")}
-	res, err := s.store.CreateRSVP(ctx, slug, domain.RSVPInput{Name: form.Name, Email: form.Email})
+	// The form says the language it was shown in: the attendee's e-mails
+	// speak it.
+	res, err := s.store.CreateRSVP(ctx, slug, domain.RSVPInput{Name: form.Name, Email: form.Email, Locale: domain.LanguageTag(c.FormValue(langParam))})
 	s.countRSVP(res, err)
 	if err == nil && res.Pending != nil {
 		e, g, err := s.store.FindPublicEvent(ctx, slug)

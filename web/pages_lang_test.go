@@ -330,4 +330,22 @@ func TestPageLanguageChoice(t *testing.T) {
 	if got := lang(p); got != "pl ltr" || p.Status < 400 || !strings.Contains(p.Body, i18n.Get("pl").T("form.summary")) {
 		t.Errorf("a Polish form sent back with a mistake: %d, %s", p.Status, got)
 	}
+	// Sent right, the RSVP keeps the language its form was shown in, for
+	// the attendee's e-mails.
+	req, err = http.NewRequest(http.MethodPost, ce.base+path+"/rsvp", strings.NewReader(url.Values{
+		"_csrf": {pl.csrf}, "lang": {"pl"}, "name": {"Zofia"}, "email": {"zofia@example.org"}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if p = pl.do(req); p.Status >= 400 {
+		t.Fatalf("RSVP: %d", p.Status)
+	}
+	rsvps, err := db.ListRSVPs(t.Context(), owner.ID, e.ID, domain.RSVPFilter{})
+	if err != nil || len(rsvps.Items) != 1 {
+		t.Fatalf("RSVPs: %v, %v", rsvps.Items, err)
+	}
+	if got := rsvps.Items[0].Locale; got != "pl" {
+		t.Errorf("the RSVP made on a Polish page speaks %q", got)
+	}
 }

@@ -92,6 +92,7 @@ var claimParams = map[string]string{
 	"checkin_code": "upper(substr(md5(:r::text || :client_id::text), 1, 8))",
 	"now":          "now()",
 	"delivery_id":  deliveryID,
+	"locale":       "''",
 }
 
 var namedParamRE = regexp.MustCompile(`@[a-z_]+`)

@@ -40,12 +40,12 @@ import (
 // two are the same, 509 and 557.
 const (
 	sqliteEventSQL = `SELECT * FROM events WHERE slug = ? AND status <> 'draft'`
-	sqliteRSVPSQL  = "INSERT INTO `rsvps` (`id`,`event_id`,`name`,`email`,`email_norm`,`status`,`waitlist_seq`," +
+	sqliteRSVPSQL  = "INSERT INTO `rsvps` (`id`,`event_id`,`name`,`email`,`email_norm`,`locale`,`status`,`waitlist_seq`," +
 		"`manage_token_hash`,`feed_token_hash`,`join_token_hash`,`created_at`,`updated_at`,`cancelled_at`,`erased_at`," +
 		"`checkin_code`,`attended_at`,`attended_how`,`walk_in`,`was_waitlisted`,`follower_id`,`reconfirm_asked_at`," +
 		"`reconfirmed_at`,`reply_token_hash`,`calendar_reply`,`calendar_reply_client`,`calendar_reply_via`," +
 		"`calendar_reply_sequence`,`calendar_reply_stamp`,`calendar_reply_at`) " +
-		"VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) " +
+		"VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) " +
 		"ON CONFLICT (`event_id`,`email_norm`) WHERE status <> 'cancelled' DO NOTHING"
 	sqliteCountersSQL = `UPDATE events SET going_count = ?, waitlist_count = ?, waitlist_seq = ?, sequence = ? WHERE id = ?`
 	sqliteDeliverySQL = `INSERT INTO deliveries (id, event_id, rsvp_id, kind, sequence, status, detail, created_at, updated_at) ` +
@@ -168,7 +168,7 @@ func (l *sqliteLoop) rsvpTx(ctx context.Context, slug string, w, i int) error {
 	}
 	h := domain.HashLinks(domain.NewSecret())
 	rsvpID, email := domain.NewID(), fmt.Sprintf("q%d-%d-%s@sqlite.example.org", w, i, domain.NewID())
-	res, err := tx.StmtContext(ctx, l.rsvp).ExecContext(ctx, rsvpID, e.id, fmt.Sprintf("Attendee %d", i), email, email, status, seq,
+	res, err := tx.StmtContext(ctx, l.rsvp).ExecContext(ctx, rsvpID, e.id, fmt.Sprintf("Attendee %d", i), email, email, "", status, seq,
 		h.Manage, h.Feed, h.Join, now, now, nil, nil, domain.NewCheckinCode(), nil, nil, false, status == string(domain.RSVPWaitlisted),
 		nil, nil, nil, nil, nil, nil, nil, nil, nil, nil)
 	if err != nil {

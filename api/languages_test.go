@@ -1,0 +1,72 @@
+package api
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/convene/convene/store"
+	"github.com/convene/convene/store/storetest"
+)
+
+// TestLanguagesStored: a group's language, an event's own and the one an
+// attendee replied in are kept and shown as Convene spells them; a
+// language Convene does not speak is a field error; clearing an event's
+// gives it its group's again.
+func TestLanguagesStored(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		te := newTestEnv(t, db)
+		_, tok := te.organiser("Ada")
+		gid := te.group(tok)
+		if got := te.do("GET", "/api/v1/groups/"+gid, tok, nil).m(t)["locale"]; got != "en" {
+			t.Errorf("a new group speaks %v, want en", got)
+		}
+		wantFieldError(t, te.do("PATCH", "/api/v1/groups/"+gid, tok, map[string]any{"locale": "tlh"}), "locale",
+			"must be one of Convene's languages: en, de, fr, es, pt-BR, it, nl, pl, ja, zh-Hans, ar")
+		r := te.do("PATCH", "/api/v1/groups/"+gid, tok, map[string]any{"locale": "de"})
+		wantStatus(t, r, http.StatusOK)
+		if got := r.m(t)["locale"]; got != "de" {
+			t.Errorf("group locale after PATCH: %v", got)
+		}
+
+		eid, slug := te.event(tok, gid, nil, true)
+		public := func() any { return te.do("GET", "/api/v1/public/events/"+slug, "", nil).m(t)["locale"] }
+		if got := public(); got != "de" {
+			t.Errorf("an event without its own language speaks %v, want its group's, de", got)
+		}
+		r = te.do("PATCH", "/api/v1/events/"+eid, tok, map[string]any{"locale": "pt-br"})
+		wantStatus(t, r, http.StatusOK)
+		if got := r.m(t)["locale"]; got != "pt-BR" {
+			t.Errorf("event locale: %v, want pt-BR as Convene spells it", got)
+		}
+		if got := public(); got != "pt-BR" {
+			t.Errorf("public event speaks %v", got)
+		}
+		wantFieldError(t, te.do("PATCH", "/api/v1/events/"+eid, tok, map[string]any{"locale": "xx"}), "locale",
+			"must be one of Convene's languages: en, de, fr, es, pt-BR, it, nl, pl, ja, zh-Hans, ar")
+
+		u := storetest.Unique()
+		wantFieldError(t, te.do("POST", "/api/v1/public/events/"+slug+"/rsvps", "", map[string]any{
+			"name": "Grace", "email": "grace-" + u + "@example.org", "locale": "klingon"}), "locale",
+			"must be one of Convene's languages: en, de, fr, es, pt-BR, it, nl, pl, ja, zh-Hans, ar")
+		rsvp := func(name, locale string) map[string]any {
+			body := map[string]any{"name": name, "email": name + "-" + u + "@example.org"}
+			if locale != "" {
+				body["locale"] = locale
+			}
+			r := te.do("POST", "/api/v1/public/events/"+slug+"/rsvps", "", body)
+			wantStatus(t, r, http.StatusCreated)
+			return te.do("GET", "/api/v1/rsvps/"+r.m(t)["manage_token"].(string), "", nil).m(t)
+		}
+		if got := rsvp("yuki", "JA")["locale"]; got != "ja" {
+			t.Errorf("an attendee who replied in Japanese gets e-mails in %v", got)
+		}
+		if got := rsvp("ana", "")["locale"]; got != "pt-BR" {
+			t.Errorf("an attendee who gave no language gets e-mails in %v, want the event's", got)
+		}
+		r = te.do("PATCH", "/api/v1/events/"+eid, tok, map[string]any{"locale": nil})
+		wantStatus(t, r, http.StatusOK)
+		if got := public(); got != "de" {
+			t.Errorf("after clearing its own, the event speaks %v, want its group's", got)
+		}
+	})
+}
