@@ -140,6 +140,12 @@ func (r response) m(t testing.TB) map[string]any {
 // OpenAPI document.
 func (te *testEnv) do(method, path, token string, body any) response {
 	te.t.Helper()
+	return te.send(te.request(method, path, token, body))
+}
+
+// request is do's request, for a test to add headers to before send.
+func (te *testEnv) request(method, path, token string, body any) *http.Request {
+	te.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -164,7 +170,7 @@ func (te *testEnv) do(method, path, token string, body any) response {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	return te.send(req)
+	return req
 }
 
 func (te *testEnv) send(req *http.Request) response {

@@ -232,7 +232,7 @@ func New(st Store, cfg Config) (*Server, error) {
 	s := &Server{store: st, cfg: cfg, log: cfg.Logger, codes: cfg.Codes, feeds: newFeedCache()}
 	hc := cfg.HTTP
 	hc.Logger, hc.Metrics, hc.TrustedProxies, hc.BodyLimit = cfg.Logger, cfg.Metrics, cfg.TrustedProxies, bodyLimit
-	e, err := httpkit.New(hc, httpkit.ProblemHandler(cfg.Logger))
+	e, err := httpkit.New(hc, problemHandler(cfg.Logger))
 	if err != nil {
 		return nil, err
 	}

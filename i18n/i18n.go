@@ -73,6 +73,12 @@ func Record(f func(tag, id string)) (stop func()) {
 // IDs returns the ids of the English catalogue, the source of the others.
 func IDs() []string { return slices.Clone(ids) }
 
+// Has reports whether the catalogues have a message with the id.
+func Has(id string) bool {
+	_, ok := slices.BinarySearch(ids, id)
+	return ok
+}
+
 // endonyms name each language in itself, as a language switch shows it.
 var endonyms = map[string]string{
 	"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español", "pt-BR": "Português (Brasil)",

@@ -25,7 +25,7 @@ var layout = map[string][]string{
 	"domain":     {},
 	"migrations": {},
 	"httpkit":    {"domain"},
-	"api":        {"domain", "httpkit", "notifications", "notifications/calendar"},
+	"api":        {"domain", "httpkit", "i18n", "notifications", "notifications/calendar"},
 	"web":        {"domain", "httpkit", "i18n", "notifications/calendar", "notifications/present"},
 	// i18n holds the catalogues and each language's dates: words, no
 	// state.
