@@ -1,0 +1,152 @@
+package web
+
+import (
+	"time"
+
+	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
+)
+
+// The states of the group, series and follow pages, with the organisers'
+// and attendees' words in Greek (see eventPageStates).
+
+func init() {
+	pageStates["group"] = groupPageStates
+	pageStates["series"] = seriesPageStates
+	pageStates["follow"] = followPageStates
+}
+
+// statesStart is when the states' event starts; their server's clock is a
+// day before.
+var statesStart = time.Date(2026, 12, 15, 18, 0, 0, 0, oslo)
+
+func statesServer() *Server {
+	return &Server{cfg: Config{BaseURL: "https://convene.example", Clock: fixedClock(statesStart.Add(-24 * time.Hour))}}
+}
+
+var statesGroup = domain.Group{Name: "Ομάδα", Slug: "omada", Description: "Περιγραφή\n\nΔεύτερη"}
+
+func statesEvent() domain.Event {
+	capacity := 20
+	return domain.Event{ID: "e1", Title: "Συνάντηση", Slug: "synantisi", Kind: domain.KindMeetup, Status: domain.EventPublished,
+		StartsAt: statesStart, EndsAt: statesStart.Add(2 * time.Hour), TimeZone: "Europe/Oslo", Capacity: &capacity, GoingCount: 3,
+		Venue: &domain.Venue{Name: "Αίθουσα", Address: "Οδός 1"}}
+}
+
+// switchFor is the language switch of a state: the language alone.
+func switchFor(l *i18n.Lang, path string) []langLink {
+	return []langLink{{Tag: l.Tag(), Name: l.Name(), URL: path + "?lang=" + l.Tag(), Current: true}}
+}
+
+func groupPageStates(l *i18n.Lang) map[string]pageState {
+	s := statesServer()
+	now := s.now()
+	online := statesEvent()
+	online.Slug, online.Venue, online.OnlineURL = "diadiktyo", nil, "https://meet.example/x"
+	cancelled := statesEvent()
+	cancelled.Slug, cancelled.Status = "akyrosi", domain.EventCancelled
+	past := statesEvent()
+	past.Slug, past.StartsAt, past.EndsAt = "palia", statesStart.Add(-72*time.Hour), statesStart.Add(-70*time.Hour)
+	noName := statesEvent()
+	noName.Slug, noName.Venue = "odos", &domain.Venue{Address: "Οδός 2"}
+	want := []string{`href="/e/synantisi">Συνάντηση</a>`, "<h1>Ομάδα</h1>"}
+	out := map[string]pageState{}
+	full := s.groupView(statesGroup, []domain.Event{past, statesEvent(), online, cancelled, noName}, now, l)
+	full.Meta.Languages = switchFor(l, "/g/omada")
+	out["events, past and upcoming"] = pageState{data: full, want: append(want, `href="/e/palia"`)}
+	bare := statesGroup
+	bare.Description = ""
+	empty := s.groupView(bare, nil, now, l)
+	empty.Meta.Languages = switchFor(l, "/g/omada")
+	out["no events, no description"] = pageState{data: empty, want: []string{"<h1>Ομάδα</h1>", "/calendar.ics"}}
+	return out
+}
+
+func statesSeries(rule string) domain.SeriesView {
+	capacity := 20
+	start := statesStart
+	x := domain.Series{Title: "Σειρά", Slug: "seira", Description: "Σχετικά", RRule: rule, StartsAt: start, Duration: 90 * time.Minute,
+		TimeZone: "Europe/Oslo", Capacity: &capacity, Waitlist: true}
+	left, none := 5, 0
+	return domain.SeriesView{Series: x, Group: statesGroup, Occurrences: []domain.Occurrence{
+		{Slug: "seira-1", StartsAt: start, EndsAt: start.Add(90 * time.Minute), Status: domain.EventPublished, SeatsLeft: &left},
+		{Slug: "seira-2", StartsAt: start.AddDate(0, 1, 0), EndsAt: start.AddDate(0, 1, 0).Add(90 * time.Minute), Status: domain.EventCancelled},
+		{Slug: "seira-3", StartsAt: start.AddDate(0, 2, 0), EndsAt: start.AddDate(0, 2, 0).Add(90 * time.Minute), Status: domain.EventPublished, SeatsLeft: &none},
+		{Slug: "seira-4", StartsAt: start.AddDate(0, 3, 0), EndsAt: start.AddDate(0, 3, 0).Add(90 * time.Minute), Status: domain.EventPublished},
+	}}
+}
+
+func seriesPageStates(l *i18n.Lang) map[string]pageState {
+	s := statesServer()
+	out := map[string]pageState{}
+	page := func(v domain.SeriesView) seriesPageData {
+		d := s.seriesView(v, l)
+		d.CSRF = "x"
+		d.Meta.Languages = switchFor(l, "/s/seira")
+		return d
+	}
+	want := []string{"<h1>Σειρά</h1>", `<a href="/g/omada">Ομάδα</a>`}
+	// Each way a rule is said: every weekday as the nth of the month
+	// (each ordinal), on a weekday, every n units, and a rule as it is.
+	rules := []string{"FREQ=MONTHLY;BYDAY=1MO", "FREQ=MONTHLY;INTERVAL=3;BYDAY=2TU", "FREQ=MONTHLY;BYDAY=3WE",
+		"FREQ=MONTHLY;INTERVAL=2;BYDAY=4TH", "FREQ=YEARLY;BYDAY=5FR", "FREQ=MONTHLY;BYDAY=-1SA", "FREQ=MONTHLY;BYDAY=+3SU",
+		"FREQ=MONTHLY;BYDAY=1SU", "FREQ=MONTHLY;BYDAY=-1WE",
+		"FREQ=WEEKLY;BYDAY=MO", "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", "FREQ=WEEKLY;BYDAY=WE", "FREQ=WEEKLY;BYDAY=TH",
+		"FREQ=WEEKLY;BYDAY=FR", "FREQ=WEEKLY;BYDAY=SA", "FREQ=WEEKLY;BYDAY=SU",
+		"FREQ=DAILY", "FREQ=DAILY;INTERVAL=3", "FREQ=WEEKLY", "FREQ=MONTHLY", "FREQ=YEARLY", "FREQ=YEARLY;INTERVAL=2",
+		"FREQ=MONTHLY;INTERVAL=12", "FREQ=HOURLY"}
+	for _, r := range rules {
+		out["rule "+r] = pageState{data: page(statesSeries(r)), want: want}
+	}
+	errs := page(statesSeries("FREQ=WEEKLY"))
+	errs.Form = rsvpForm{Name: "Ελένη", Email: "x"}
+	errs.Form.setFieldErrors(l, []domain.FieldError{
+		{Field: "name", Message: "must not contain a web address or link", Format: "must not contain a web address or link"},
+		{Field: "email", Message: "must be a valid e-mail address like name@example.org", Format: "must be a valid e-mail address like name@example.org"},
+		{Field: "mode", Message: `must be "invite" (an e-mail for each session) or "rsvp" (sign me up for every session)`,
+			Format: `must be "invite" (an e-mail for each session) or "rsvp" (sign me up for every session)`},
+	}, "series.mode.label", "mode-invite")
+	errs.Mode = "rsvp"
+	out["form errors"] = pageState{data: errs, want: []string{`href="#mode-invite"`, `id="email-error"`}}
+	sent := page(statesSeries("FREQ=WEEKLY"))
+	sent.Notice = &notice{Kind: "ok", Text: l.T("series.follow.sent", "Email", "ελένη@παράδειγμα.ελ")}
+	out["sent"] = pageState{data: sent, want: []string{"ελένη@παράδειγμα.ελ"}}
+	for _, reason := range []string{domain.ReasonSeriesEnded, domain.ReasonNoUpcomingSession} {
+		d := page(statesSeries("FREQ=WEEKLY"))
+		d.Notice = &notice{Kind: "error", Text: conflictText(l, &domain.Error{Code: domain.ECONFLICT, Reason: reason}, seriesRefusals)}
+		out["refused, "+reason] = pageState{data: d, want: want}
+	}
+	ended := statesSeries("FREQ=WEEKLY")
+	end := statesStart
+	ended.Series.EndedAt, ended.Occurrences = &end, nil
+	out["ended"] = pageState{data: page(ended), want: want}
+	return out
+}
+
+func followPageStates(l *i18n.Lang) map[string]pageState {
+	s := statesServer()
+	v := domain.FollowerView{Follower: domain.Follower{Name: "Ελένη", Status: domain.FollowPending, Mode: domain.FollowInvite},
+		Series: statesSeries("FREQ=WEEKLY").Series, Group: statesGroup}
+	out := map[string]pageState{}
+	add := func(name string, v domain.FollowerView, step string, want ...string) {
+		d := s.followView(v, l, step, "/follow/t")
+		d.CSRF = "x"
+		d.Meta.Languages = switchFor(l, "/follow/t")
+		out[name] = pageState{data: d, want: append(want, `<a href="/s/seira">Σειρά</a>`)}
+	}
+	add("asks, invite", v, stepFollow, "Ελένη")
+	rsvp := v
+	rsvp.Follower.Mode = domain.FollowRSVP
+	add("asks, rsvp", rsvp, stepFollow, "Ελένη")
+	active := rsvp
+	active.Follower.Status = domain.FollowActive
+	add("already", active, stepFollow)
+	add("followed, invite", v, stepFollowed)
+	add("followed, rsvp", rsvp, stepFollowed)
+	add("asks to stop", active, stepUnfollow, "button-danger")
+	stopped := active
+	stopped.Follower.Status = domain.FollowUnfollowed
+	add("already stopped", stopped, stepUnfollow)
+	add("stopped", active, stepUnfollowed)
+	return out
+}
