@@ -7,13 +7,14 @@ import (
 	"github.com/convene/convene/i18n"
 )
 
-// The states of the group, series and follow pages, with the organisers'
-// and attendees' words in Greek (see eventPageStates).
+// The states of the group, series, follow and feedback pages, with the
+// organisers' and attendees' words in Greek (see eventPageStates).
 
 func init() {
 	pageStates["group"] = groupPageStates
 	pageStates["series"] = seriesPageStates
 	pageStates["follow"] = followPageStates
+	pageStates["feedback"] = feedbackPageStates
 }
 
 // statesStart is when the states' event starts; their server's clock is a
@@ -148,5 +149,34 @@ func followPageStates(l *i18n.Lang) map[string]pageState {
 	stopped.Follower.Status = domain.FollowUnfollowed
 	add("already stopped", stopped, stepUnfollow)
 	add("stopped", active, stepUnfollowed)
+	return out
+}
+
+func feedbackPageStates(l *i18n.Lang) map[string]pageState {
+	s := statesServer()
+	over := statesEvent()
+	over.StartsAt, over.EndsAt = statesStart.Add(-48*time.Hour), statesStart.Add(-46*time.Hour)
+	came := over.StartsAt.Add(time.Hour)
+	fv := domain.FeedbackView{View: domain.RSVPView{Event: over, Group: statesGroup,
+		RSVP: domain.RSVP{Name: "Ελένη", Status: domain.RSVPGoing, AttendedAt: &came}}}
+	out := map[string]pageState{}
+	add := func(name string, fv domain.FeedbackView, rating int, comment string, fields []domain.FieldError, sent bool, want ...string) {
+		d := s.feedbackView(fv, l, rating, comment, fields, sent)
+		d.Action, d.CSRF = "/f/t", "x"
+		d.Meta.Languages = switchFor(l, "/f/t")
+		out[name] = pageState{data: d, want: append(want, `href="/e/synantisi"`)}
+	}
+	add("new, named", fv, 0, "", nil, false, "Ελένη")
+	anon := fv
+	anon.View.RSVP.Name = ""
+	anon.Feedback = &domain.Feedback{Rating: 4, Comment: "Ωραία"}
+	add("answered, sent, no name", anon, 4, "Ωραία", nil, true, `value="4" required checked`)
+	add("errors", fv, 0, "Σχόλιο", []domain.FieldError{
+		{Field: "rating", Message: "must be a whole number from 1 to 5", Format: "must be a whole number from %d to %d", Args: []any{1, 5}},
+		{Field: "comment", Message: "must be at most 2000 characters", Format: "must be at most %d characters", Args: []any{2000}},
+	}, false, `href="#rating-1"`, `aria-describedby="rating-error"`)
+	absent := fv
+	absent.View.RSVP.AttendedAt = nil
+	add("absent", absent, 0, "", nil, false)
 	return out
 }
