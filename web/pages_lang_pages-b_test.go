@@ -1,20 +1,29 @@
 package web
 
 import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
 	"time"
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/i18n"
+	"github.com/convene/convene/store"
+	"github.com/convene/convene/store/storetest"
 )
 
-// The states of the group, series, follow and feedback pages, with the
-// organisers' and attendees' words in Greek (see eventPageStates).
+// The states of the group, series, follow, feedback, door and join pages,
+// with the organisers' and attendees' words in Greek (see
+// eventPageStates).
 
 func init() {
 	pageStates["group"] = groupPageStates
 	pageStates["series"] = seriesPageStates
 	pageStates["follow"] = followPageStates
 	pageStates["feedback"] = feedbackPageStates
+	pageStates["door"] = doorPageStates
+	pageStates["join"] = joinPageStates
 }
 
 // statesStart is when the states' event starts; their server's clock is a
@@ -179,4 +188,130 @@ func feedbackPageStates(l *i18n.Lang) map[string]pageState {
 	absent.View.RSVP.AttendedAt = nil
 	add("absent", absent, 0, "", nil, false)
 	return out
+}
+
+func doorPageStates(l *i18n.Lang) map[string]pageState {
+	s := statesServer()
+	at := statesStart.Add(-10 * time.Minute)
+	dl := domain.DoorList{Event: statesEvent(), Group: statesGroup, Expected: 4, In: 2, Items: []domain.RSVP{
+		{ID: "r1", Name: "Άννα", CheckinCode: "23452345", AttendedAt: &at},
+		{ID: "r2", Name: "Νίκος", CheckinCode: "34563456", AttendedAt: &at, AttendedHow: domain.AttendedOnline, WalkIn: true},
+		{ID: "r3", Name: "Ελένη", CheckinCode: "45674567"},
+		{ID: "r4", Name: ""},
+	}}
+	out := map[string]pageState{}
+	add := func(name string, dl domain.DoorList, a doorAnswer, want ...string) {
+		d := s.doorView(dl, l, a)
+		d.Base, d.CSRF = "/door/t", "x"
+		d.Meta.Languages = switchFor(l, "/door/t")
+		out[name] = pageState{data: d, want: append(want, "<h1>Συνάντηση</h1>")}
+	}
+	add("list", dl, doorAnswer{}, "<strong>2</strong>", "…2345", "Ελένη")
+	add("checked in", dl, doorAnswer{did: "in", about: "r1"}, "notice-ok", "Άννα")
+	add("already", dl, doorAnswer{did: "already", about: "r1"}, "notice-info")
+	add("walk-in", dl, doorAnswer{did: "walkin", about: "r2"}, "notice-ok")
+	add("undone", dl, doorAnswer{did: "undone", about: "r3"}, "notice-info")
+	add("no code", dl, doorAnswer{codeErr: "door.code.empty"}, `id="code-error"`)
+	add("unknown code", dl, doorAnswer{code: "zzzzzzzz", codeErr: "door.code.unknown"}, "ZZZZ-ZZZZ")
+	for _, de := range []*domain.Error{
+		domain.Conflict(domain.ReasonEventNotPublished, "Only a published event takes check-ins."),
+		domain.Conflict(domain.ReasonCheckinClosed, "Check-in is open from a day before the event until a day after it."),
+		domain.Conflict(domain.ReasonRSVPNotGoing, "This person has no place: they are waitlisted. Register them as a walk-in instead."),
+		domain.Conflict(domain.ReasonRSVPNotGoing, "This person has no place: they are cancelled. Register them as a walk-in instead."),
+	} {
+		add("refused: "+de.Message, dl, doorAnswer{refused: de}, "notice-error")
+	}
+	add("walk-in errors", dl, doorAnswer{form: rsvpForm{Email: "x"}, fields: []domain.FieldError{
+		{Field: "name", Message: "is required", Format: "is required"},
+		{Field: "email", Message: "must be a valid e-mail address like name@example.org", Format: "must be a valid e-mail address like name@example.org"},
+	}}, `href="#walkin-name"`, `href="#walkin-email"`)
+	empty := dl
+	empty.Items, empty.Expected, empty.In = nil, 0, 0
+	add("nobody", empty, doorAnswer{})
+	return out
+}
+
+func joinPageStates(l *i18n.Lang) map[string]pageState {
+	s := statesServer()
+	e := statesEvent()
+	e.Kind, e.Venue, e.OnlineURL = domain.KindLiveSession, nil, "https://meet.example/x"
+	out := map[string]pageState{}
+	add := func(name string, v domain.RSVPView, now time.Time, status int) {
+		got, d := s.joinView(v, now, l)
+		if got != status {
+			panic(name + ": the join page's status is wrong")
+		}
+		d.Meta.Languages = switchFor(l, "/j/t")
+		out[name] = pageState{data: d, want: []string{`<a href="/e/synantisi">Συνάντηση</a>`}}
+	}
+	going := domain.RSVPView{Event: e, Group: statesGroup, RSVP: domain.RSVP{Status: domain.RSVPGoing}}
+	add("early", going, statesStart.Add(-24*time.Hour), http.StatusOK)
+	add("ended", going, statesStart.Add(48*time.Hour), http.StatusOK)
+	cancelled := going
+	cancelled.Event.Status = domain.EventCancelled
+	add("session cancelled", cancelled, statesStart.Add(-24*time.Hour), http.StatusGone)
+	waiting := going
+	waiting.RSVP.Status = domain.RSVPWaitlisted
+	add("waitlisted", waiting, statesStart.Add(-24*time.Hour), http.StatusForbidden)
+	gone := going
+	gone.RSVP.Status = domain.RSVPCancelled
+	add("RSVP cancelled", gone, statesStart.Add(-24*time.Hour), http.StatusGone)
+	return out
+}
+
+// TestGroupAndDoorLanguage: the group page speaks the browser's language
+// (its group's when the browser asks for none of Convene's), and a door
+// form sent back with a mistake answers in the language it was shown in.
+func TestGroupAndDoorLanguage(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	ce := newConsoleEnv(t, db)
+	owner := ce.organiser("Ada")
+	g := ce.group(owner, "Polyglots")
+	e := ce.publishedEvent(owner, g, "Babel", time.Now().Add(storetest.Offset()+7*24*time.Hour))
+	b := ce.browser()
+	get := func(path, accept string) page {
+		req, err := http.NewRequest(http.MethodGet, ce.base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept-Language", accept)
+		return b.do(req)
+	}
+	lang := func(p page) string {
+		if m := htmlLangRE.FindStringSubmatch(p.Body); m != nil {
+			return m[1]
+		}
+		return ""
+	}
+	p := get("/g/"+g.Slug, "ja,en;q=0.5")
+	if lang(p) != "ja" || !strings.Contains(p.Body, i18n.Get("ja").T("group.upcoming")) || !strings.Contains(p.Body, `href="/e/`+e.Slug+`"`) {
+		t.Errorf("a Japanese browser on the group page: %s\n%.400s", lang(p), p.Body)
+	}
+	if v := strings.Join(p.Header.Values("Vary"), ","); !strings.Contains(v, "Accept-Language") {
+		t.Errorf("Vary: %q", v)
+	}
+	if p := get("/g/"+g.Slug, "ko"); lang(p) != "en" {
+		t.Errorf("a Korean browser on an English group's page: %s", lang(p))
+	}
+	_, raw, err := db.CreateDoorLink(ctx, owner.ID, e.ID, "Door")
+	if err != nil {
+		t.Fatal(err)
+	}
+	door := "/door/" + url.PathEscape(raw)
+	staff := ce.browser()
+	staff.get("/manage/sign-in") // a CSRF token
+	req, err := http.NewRequest(http.MethodPost, ce.base+door+"/checkin", strings.NewReader(url.Values{
+		"_csrf": {staff.csrf}, "lang": {"pl"}, "code": {""}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept-Language", "de")
+	p = staff.do(req)
+	if lang(p) != "pl" || p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, i18n.Get("pl").T("door.code.empty")) {
+		t.Errorf("a Polish door form sent back without a code: %d, %s", p.Status, lang(p))
+	}
+	if !strings.Contains(p.Body, `href="`+door+`?lang=de"`) {
+		t.Errorf("the door form's answer switches language on the door list's address:\n%.400s", p.Body)
+	}
 }
