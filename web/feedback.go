@@ -10,6 +10,7 @@ import (
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/httpkit"
+	"github.com/convene/convene/i18n"
 )
 
 type feedbackPageData struct {
@@ -25,6 +26,9 @@ type feedbackPageData struct {
 	Errors   map[string]string
 	Summary  []fieldMessage
 	Answered bool
+	// Absent: the person has no recorded attendance, so the page says
+	// why there is no form instead of showing it.
+	Absent bool
 }
 
 // feedbackPage shows the form, with the earlier answer if any. Opening the
@@ -38,15 +42,11 @@ func (s *Server) feedbackPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var n *notice
-	if c.QueryParam("sent") == "1" && fv.Feedback != nil {
-		n = &notice{Kind: "ok", Text: "Thank you! Your feedback was sent to the organisers. You can change your answer from the same link."}
-	}
 	rating, comment := 0, ""
 	if fv.Feedback != nil {
 		rating, comment = fv.Feedback.Rating, fv.Feedback.Comment
 	}
-	return s.renderFeedback(c, http.StatusOK, t, fv, rating, comment, nil, n)
+	return s.renderFeedback(c, http.StatusOK, t, fv, rating, comment, nil, c.QueryParam("sent") == "1" && fv.Feedback != nil)
 }
 
 // feedbackFormPost saves the answer and shows the page again (303), or
@@ -84,54 +84,75 @@ func (s *Server) feedbackFormPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderFeedback(c, status, t, fv, rating, comment, fields, nil)
+	return s.renderFeedback(c, status, t, fv, rating, comment, fields, false)
 }
 
-func (s *Server) renderFeedback(c echo.Context, status int, t string, fv domain.FeedbackView, rating int, comment string, fields []domain.FieldError, n *notice) error {
+// renderFeedback draws the form in the event's language (unless the
+// visitor asks for another), with the answer given and its errors;
+// sent says the answer was just saved.
+func (s *Server) renderFeedback(c echo.Context, status int, t string, fv domain.FeedbackView, rating int, comment string, fields []domain.FieldError, sent bool) error {
 	v := fv.View
 	if v.RSVP.ErasedAt != nil {
 		return s.renderErased(c, v)
 	}
-	sum := s.eventSummary(v.Event, v.Group, langOf(c))
-	if err := domain.CheckFeedback(v.RSVP); err != nil {
-		// Only people who came can say how it was.
-		d := messagePageData{Meta: s.meta("Feedback is for people who came"), Heading: "Feedback is for people who came",
-			Text: []string{"We have no record of you at “" + v.Event.Title + "”, so we can't take your feedback on it.",
-				"If you were there, tell the organisers: they can record your attendance, and the link will work."}}
-		d.Meta.NoIndex = true
-		d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
-		d.Links = []pageLink{{URL: sum.URL, Label: "See the event"}}
-		if status == http.StatusOK {
-			status = http.StatusConflict
-		}
-		return s.render(c, status, "message", d)
-	}
-	d := feedbackPageData{Meta: s.meta("Your feedback: " + v.Event.Title), Event: sum, Name: v.RSVP.Name,
-		Action: "/f/" + url.PathEscape(t), CSRF: httpkit.CSRFToken(c), Notice: n, Comment: comment,
-		MaxLen: domain.MaxFeedbackComment, Answered: fv.Feedback != nil}
-	d.Meta.NoIndex = true
-	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
-	for i, label := range ratingLabels {
-		d.Options = append(d.Options, ratingOption{Value: i + 1, Label: label, Checked: rating == i+1})
-	}
-	if len(fields) > 0 {
-		d.Errors = map[string]string{}
-		for _, fe := range fields {
-			text := "Rating: choose a number from 1 to 5."
-			if fe.Field == "comment" {
-				text = "Comment " + fe.Message + "."
-			}
-			if _, dup := d.Errors[fe.Field]; !dup {
-				d.Errors[fe.Field] = text
-			}
-		}
-		for _, f := range []struct{ name, id string }{{"rating", "rating-1"}, {"comment", "comment"}} {
-			if text, ok := d.Errors[f.name]; ok {
-				d.Summary = append(d.Summary, fieldMessage{ID: f.id, Text: text})
-			}
-		}
+	l := s.pageLang(c, v.Event.Language(v.Group))
+	d := s.feedbackView(fv, l, rating, comment, fields, sent)
+	d.Action, d.CSRF = "/f/"+url.PathEscape(t), httpkit.CSRFToken(c)
+	d.Meta.Languages = languageLinks(c, l)
+	if d.Absent && status == http.StatusOK {
+		status = http.StatusConflict
 	}
 	return s.render(c, status, "feedback", d)
+}
+
+// feedbackView is the feedback page in l: the form, or, for someone
+// whose attendance is not recorded, why there is none.
+func (s *Server) feedbackView(fv domain.FeedbackView, l *i18n.Lang, rating int, comment string, fields []domain.FieldError, sent bool) feedbackPageData {
+	v := fv.View
+	sum := s.eventSummary(v.Event, v.Group, l)
+	d := feedbackPageData{Meta: s.meta(l.T("feedback.title", "Event", v.Event.Title)), Event: sum, Name: v.RSVP.Name,
+		Comment: comment, MaxLen: domain.MaxFeedbackComment, Answered: fv.Feedback != nil}
+	d.Meta.NoIndex = true
+	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
+	if domain.CheckFeedback(v.RSVP) != nil {
+		// Only people who came can say how it was.
+		d.Absent, d.Meta.Title = true, l.T("feedback.absent.heading")
+		return d
+	}
+	if sent {
+		d.Notice = &notice{Kind: "ok", Text: l.T("feedback.sent")}
+	}
+	d.Options, d.Errors, d.Summary = feedbackForm(l, rating, fields)
+	return d
+}
+
+// feedbackForm is the form's ratings, with rating checked, and the
+// errors of the answer sent, in l: each by its field and in the form's
+// order, linking to the fields.
+func feedbackForm(l *i18n.Lang, rating int, fields []domain.FieldError) (options []ratingOption, errs map[string]string, summary []fieldMessage) {
+	for i := range domain.MaxRating {
+		// feedback.rating.1 … feedback.rating.5
+		options = append(options, ratingOption{Value: i + 1, Label: l.T("feedback.rating." + strconv.Itoa(i+1)), Checked: rating == i+1})
+	}
+	if len(fields) == 0 {
+		return options, nil, nil
+	}
+	errs = map[string]string{}
+	for _, fe := range fields {
+		label := "label.rating"
+		if fe.Field == "comment" {
+			label = "label.comment"
+		}
+		if _, dup := errs[fe.Field]; !dup {
+			errs[fe.Field] = l.Field(fe, l.T(label))
+		}
+	}
+	for _, f := range []struct{ name, id string }{{"rating", "rating-1"}, {"comment", "comment"}} {
+		if text, ok := errs[f.name]; ok {
+			summary = append(summary, fieldMessage{ID: f.id, Text: text})
+		}
+	}
+	return options, errs, summary
 }
 
 type ratingOption struct {
@@ -139,5 +160,3 @@ type ratingOption struct {
 	Label   string
 	Checked bool
 }
-
-var ratingLabels = [domain.MaxRating]string{"Poor", "Fair", "Good", "Very good", "Excellent"}

@@ -2,10 +2,10 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +13,7 @@ import (
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/httpkit"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/present"
 )
 
@@ -32,38 +33,64 @@ type seriesPageData struct {
 }
 
 func (s *Server) seriesPage(c echo.Context) error {
-	return s.renderSeries(c, http.StatusOK, rsvpForm{}, "", nil)
-}
-
-func (s *Server) renderSeries(c echo.Context, status int, form rsvpForm, mode string, n *notice) error {
-	slug, err := seriesSlugParam(c)
+	v, l, err := s.findSeries(c)
 	if err != nil {
 		return err
+	}
+	return s.renderSeries(c, http.StatusOK, v, l, rsvpForm{}, "", nil)
+}
+
+// findSeries is the series of the page's address, and the language to
+// show it in (its group's, unless the visitor asks for another).
+func (s *Server) findSeries(c echo.Context) (domain.SeriesView, *i18n.Lang, error) {
+	slug, err := seriesSlugParam(c)
+	if err != nil {
+		return domain.SeriesView{}, nil, err
 	}
 	v, err := s.store.FindPublicSeries(c.Request().Context(), slug)
 	if err != nil {
-		return err
+		return domain.SeriesView{}, nil, err
 	}
+	return v, s.pageLang(c, groupLanguage(v.Group)), nil
+}
+
+// seriesRefusals are the catalogue's words for the refusals of the follow
+// form.
+var seriesRefusals = map[string]string{
+	domain.ReasonSeriesEnded:       "series.refused.ended",
+	domain.ReasonNoUpcomingSession: "series.refused.none",
+}
+
+// renderSeries draws the series page in l; the follow form's answer
+// comes with its values and errors, or a notice.
+func (s *Server) renderSeries(c echo.Context, status int, v domain.SeriesView, l *i18n.Lang, form rsvpForm, mode string, n *notice) error {
+	d := s.seriesView(v, l)
+	d.CSRF, d.Form, d.Mode, d.Notice = httpkit.CSRFToken(c), form, mode, n
+	d.Meta.Languages = languageLinksAt("/s/"+url.PathEscape(v.Series.Slug), l)
+	c.Response().Header().Set("Cache-Control", "private, no-cache")
+	return s.render(c, status, "series", d)
+}
+
+// seriesView is a series' page in l, its follow form empty.
+func (s *Server) seriesView(v domain.SeriesView, l *i18n.Lang) seriesPageData {
 	x := v.Series
 	loc := present.Zone(x.TimeZone)
 	feed := seriesCalendarURL(s.cfg.BaseURL, x.Slug)
-	d := seriesPageData{Meta: s.meta(x.Title), Title: x.Title, Schedule: present.Schedule(x, loc),
+	d := seriesPageData{Meta: s.meta(x.Title), Title: x.Title, Schedule: scheduleText(x, loc, l),
 		GroupName: v.Group.Name, GroupURL: "/g/" + url.PathEscape(v.Group.Slug), Description: paragraphs(x.Description),
-		Ended: x.EndedAt != nil, Action: "/s/" + url.PathEscape(x.Slug) + "/follow", CSRF: httpkit.CSRFToken(c), Mode: mode,
-		Form: form, Notice: n, FeedURL: feed, FeedWebcal: webcalURL(feed)}
+		Ended: x.EndedAt != nil, Action: "/s/" + url.PathEscape(x.Slug) + "/follow", FeedURL: feed, FeedWebcal: webcalURL(feed)}
 	d.Meta.URL = s.cfg.BaseURL + "/s/" + url.PathEscape(x.Slug)
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, d.GroupURL
 	for _, o := range v.Occurrences {
-		it := sessionItem{URL: "/e/" + url.PathEscape(o.Slug), When: present.Span(o.StartsAt, o.EndsAt, loc, present.ShortDate),
+		it := sessionItem{URL: "/e/" + url.PathEscape(o.Slug), When: present.SpanIn(o.StartsAt, o.EndsAt, loc, listFormat(l)),
 			Zone: present.SpanZoneLabel(loc, o.StartsAt, o.EndsAt), StartISO: o.StartsAt.In(loc).Format(time.RFC3339),
 			Cancelled: o.Status == domain.EventCancelled}
 		if !it.Cancelled {
-			it.Seats = seatsText(o.SeatsLeft, x.Waitlist, english)
+			it.Seats = seatsText(o.SeatsLeft, x.Waitlist, l)
 		}
 		d.Sessions = append(d.Sessions, it)
 	}
-	c.Response().Header().Set("Cache-Control", "private, no-cache")
-	return s.render(c, status, "series", d)
+	return d
 }
 
 // followFormPost records a follow request from the series page and says
@@ -77,17 +104,21 @@ func (s *Server) followFormPost(c echo.Context) error {
 	mode := domain.FollowMode(c.FormValue("mode"))
 	err = s.store.FollowSeries(c.Request().Context(), slug, domain.FollowInput{Name: form.Name, Email: form.Email, Mode: mode})
 	var de *domain.Error
+	if err != nil && !(errors.As(err, &de) && (de.Code == domain.EINVALID && len(de.Fields) > 0 || de.Code == domain.ECONFLICT)) {
+		return err
+	}
+	v, l, ferr := s.findSeries(c)
+	if ferr != nil {
+		return ferr
+	}
 	switch {
 	case err == nil:
-		return s.renderSeries(c, http.StatusOK, rsvpForm{}, "", &notice{Kind: "ok",
-			Text: "Almost there: we sent a link to " + form.Email + ". Open it to confirm that you follow this series."})
-	case errors.As(err, &de) && de.Code == domain.EINVALID && len(de.Fields) > 0:
-		form.setErrors(de.Fields)
-		return s.renderSeries(c, http.StatusUnprocessableEntity, form, string(mode), nil)
-	case errors.As(err, &de) && de.Code == domain.ECONFLICT:
-		return s.renderSeries(c, http.StatusConflict, form, string(mode), &notice{Kind: "error", Text: de.Message})
+		return s.renderSeries(c, http.StatusOK, v, l, rsvpForm{}, "", &notice{Kind: "ok", Text: l.T("series.follow.sent", "Email", form.Email)})
+	case de.Code == domain.EINVALID:
+		form.setFieldErrors(l, de.Fields, "series.mode.label", "mode-invite")
+		return s.renderSeries(c, http.StatusUnprocessableEntity, v, l, form, string(mode), nil)
 	}
-	return err
+	return s.renderSeries(c, http.StatusConflict, v, l, form, string(mode), &notice{Kind: "error", Text: conflictText(l, de, seriesRefusals)})
 }
 
 type followPageData struct {
@@ -98,10 +129,55 @@ type followPageData struct {
 	Notice                         *notice
 }
 
-func (s *Server) followPageBase(v domain.FollowerView) followPageData {
+// The steps of following a series, each a page: confirm following,
+// followed, confirm stopping, stopped.
+const (
+	stepFollow     = "follow"
+	stepFollowed   = "followed"
+	stepUnfollow   = "unfollow"
+	stepUnfollowed = "unfollowed"
+)
+
+// renderFollow draws a step's page in the language of the series' group,
+// unless the visitor asks for another; its button posts to the page's
+// own address.
+func (s *Server) renderFollow(c echo.Context, v domain.FollowerView, step string) error {
+	l := s.pageLang(c, groupLanguage(v.Group))
+	d := s.followView(v, l, step, c.Request().URL.Path)
+	if d.Action != "" {
+		d.CSRF = httpkit.CSRFToken(c)
+	}
+	d.Meta.Languages = languageLinks(c, l)
+	return s.render(c, http.StatusOK, "follow", d)
+}
+
+// followView is a step's page in l; a step that asks (follow, unfollow)
+// has a button that posts to action, unless it is already done.
+func (s *Server) followView(v domain.FollowerView, l *i18n.Lang, step, action string) followPageData {
 	d := followPageData{Meta: s.meta(v.Series.Title), Title: v.Series.Title, SeriesURL: "/s/" + url.PathEscape(v.Series.Slug)}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, "/g/"+url.PathEscape(v.Group.Slug)
+	switch step {
+	case stepFollow:
+		d.Eyebrow = l.T("follow.eyebrow")
+		if v.Follower.Status == domain.FollowActive {
+			d.Notice = &notice{Kind: "ok", Text: l.T("follow.active")}
+			break
+		}
+		d.Question = l.T("follow.question", "Name", v.Follower.Name, "Mode", modeSentence(v.Follower.Mode, l))
+		d.Button, d.Action = l.T("follow.confirm"), action
+	case stepFollowed:
+		d.Eyebrow = l.T("follow.following")
+		d.Notice = &notice{Kind: "ok", Text: l.T("follow.done", "Mode", modeSentence(v.Follower.Mode, l))}
+	case stepUnfollow, stepUnfollowed:
+		d.Eyebrow = l.T("follow.stop")
+		if step == stepUnfollowed || v.Follower.Status == domain.FollowUnfollowed {
+			d.Notice = &notice{Kind: "ok", Text: l.T("follow.stopped")}
+			break
+		}
+		d.Question = l.T("follow.stop.question")
+		d.Button, d.Action, d.Danger = l.T("follow.stop"), action, true
+	}
 	return d
 }
 
@@ -116,16 +192,7 @@ func (s *Server) followPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := s.followPageBase(v)
-	d.Eyebrow = "Follow this series"
-	switch v.Follower.Status {
-	case domain.FollowActive:
-		d.Notice = &notice{Kind: "ok", Text: "You follow this series."}
-	default:
-		d.Question = fmt.Sprintf("%s, confirm that you want to follow this series: %s", v.Follower.Name, modeSentence(v.Follower.Mode))
-		d.Button, d.Action, d.CSRF = "Confirm: follow this series", "/follow/"+url.PathEscape(t), httpkit.CSRFToken(c)
-	}
-	return s.render(c, http.StatusOK, "follow", d)
+	return s.renderFollow(c, v, stepFollow)
 }
 
 func (s *Server) followFormConfirm(c echo.Context) error {
@@ -137,11 +204,7 @@ func (s *Server) followFormConfirm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := s.followPageBase(v)
-	d.Eyebrow = "Following"
-	d.Notice = &notice{Kind: "ok", Text: "You follow this series: " + modeSentence(v.Follower.Mode) +
-		" Every e-mail has a link to stop following."}
-	return s.render(c, http.StatusOK, "follow", d)
+	return s.renderFollow(c, v, stepFollowed)
 }
 
 // unfollowPage asks before unfollowing.
@@ -154,15 +217,7 @@ func (s *Server) unfollowPage(c echo.Context) error {
 	if err != nil && domain.ErrorCode(err) != domain.EGONE {
 		return err
 	}
-	d := s.followPageBase(v)
-	d.Eyebrow = "Stop following"
-	if v.Follower.Status == domain.FollowUnfollowed {
-		d.Notice = &notice{Kind: "ok", Text: "You no longer follow this series."}
-	} else {
-		d.Question = "Stop following this series? You will get no e-mails about new sessions. Places you already hold stay yours; cancel them from their own e-mails if you wish."
-		d.Button, d.Action, d.CSRF, d.Danger = "Stop following", "/unfollow/"+url.PathEscape(t), httpkit.CSRFToken(c), true
-	}
-	return s.render(c, http.StatusOK, "follow", d)
+	return s.renderFollow(c, v, stepUnfollow)
 }
 
 // unfollowPost unfollows: from the page's button, or as the RFC 8058
@@ -181,10 +236,7 @@ func (s *Server) unfollowPost(c echo.Context) error {
 	if strings.Contains(c.Request().Header.Get("Content-Type"), "form") && c.FormValue("List-Unsubscribe") == "One-Click" {
 		return c.NoContent(http.StatusOK)
 	}
-	d := s.followPageBase(v)
-	d.Eyebrow = "Stop following"
-	d.Notice = &notice{Kind: "ok", Text: "You no longer follow this series."}
-	return s.render(c, http.StatusOK, "follow", d)
+	return s.renderFollow(c, v, stepUnfollowed)
 }
 
 type sessionItem struct {
@@ -192,11 +244,12 @@ type sessionItem struct {
 	Cancelled                        bool
 }
 
-func modeSentence(m domain.FollowMode) string {
+// modeSentence says what following in mode m does, to follow a colon.
+func modeSentence(m domain.FollowMode, l *i18n.Lang) string {
 	if m == domain.FollowRSVP {
-		return "we will sign you up for every new session while seats last, each with its calendar invite."
+		return l.T("follow.mode.rsvp")
 	}
-	return "we will invite you to each new session, and you answer \"I'll come\" or \"not this time\"."
+	return l.T("follow.mode.invite")
 }
 
 // groupCalendarURL is the address of a group's feed (the JSON API's).
@@ -208,3 +261,53 @@ func groupCalendarURL(baseURL, slug string) string {
 func seriesCalendarURL(baseURL, slug string) string {
 	return baseURL + "/api/v1/public/series/" + url.PathEscape(slug) + "/calendar.ics"
 }
+
+// scheduleText says in l when a series meets: "Every 3 months on the
+// third Tuesday, 17:00–18:30 (Europe/Berlin, CET)", as
+// present.Schedule says it in English. Rules it cannot put in words are
+// shown as they are.
+func scheduleText(x domain.Series, loc *time.Location, l *i18n.Lang) string {
+	start := x.StartsAt.In(loc)
+	times := l.Time(start) + "–" + l.Time(start.Add(x.Duration)) + " " + present.ZoneLabel(loc, x.StartsAt)
+	parts := map[string]string{}
+	for _, p := range strings.Split(x.RRule, ";") {
+		if k, v, ok := strings.Cut(p, "="); ok {
+			parts[k] = v
+		}
+	}
+	n, _ := strconv.Atoi(parts["INTERVAL"])
+	if n < 1 {
+		n = 1
+	}
+	unit := map[string]string{"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}[parts["FREQ"]]
+	if unit == "" {
+		return l.T("series.schedule", "Rule", l.T("series.schedule.raw", "RRule", x.RRule), "Times", times)
+	}
+	// series.schedule.every.day, .week, .month, .year; .days… for 2 or more.
+	every := l.T("series.schedule.every." + unit)
+	if n > 1 {
+		every = l.N("series.schedule.every."+unit+"s", n)
+	}
+	rule := every
+	if d := parts["BYDAY"]; len(d) >= 2 && !strings.Contains(d, ",") && weekdays[d[len(d)-2:]] {
+		day, ord := d[len(d)-2:], strings.TrimPrefix(d[:len(d)-2], "+")
+		nth := map[string]int{"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "-1": -1}
+		switch k, ok := nth[ord]; {
+		case ok:
+			// series.schedule.nth.MO… with the ordinal as a word
+			// (series.schedule.ordinal.1… .last) and as a number, N, for
+			// languages whose ordinals agree with the day.
+			ordinal := "series.schedule.ordinal." + ord
+			if k < 0 {
+				ordinal = "series.schedule.ordinal.last"
+			}
+			rule = l.T("series.schedule.rule", "Every", every, "Day", l.T("series.schedule.nth."+day, "Nth", l.T(ordinal), "N", k))
+		case ord == "":
+			rule = l.T("series.schedule.rule", "Every", every, "Day", l.T("series.schedule.on."+day)) // series.schedule.on.MO…
+		}
+	}
+	return l.T("series.schedule", "Rule", rule, "Times", times)
+}
+
+// weekdays are RRULE's names of the days of the week.
+var weekdays = map[string]bool{"MO": true, "TU": true, "WE": true, "TH": true, "FR": true, "SA": true, "SU": true}

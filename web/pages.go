@@ -14,6 +14,7 @@ import (
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/httpkit"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/present"
 )
 
@@ -496,6 +497,17 @@ func (s *Server) groupPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	l := s.pageLang(c, groupLanguage(g))
+	d := s.groupView(g, events, now, l)
+	d.Meta.Languages = languageLinks(c, l)
+	// Nothing on it is personal; a minute is fresh enough.
+	c.Response().Header().Set("Cache-Control", "public, max-age=60")
+	return s.render(c, http.StatusOK, "group", d)
+}
+
+// groupView is a group's page in l: its events at now, the next first
+// and the latest past first.
+func (s *Server) groupView(g domain.Group, events []domain.Event, now time.Time, l *i18n.Lang) groupPageData {
 	feed := groupCalendarURL(s.cfg.BaseURL, g.Slug)
 	d := groupPageData{Meta: s.meta(g.Name), Name: g.Name, Description: paragraphs(g.Description),
 		FeedURL: feed, FeedWebcal: webcalURL(feed)}
@@ -503,19 +515,17 @@ func (s *Server) groupPage(c echo.Context) error {
 	d.Meta.OG, d.Meta.SiteName = true, g.Name
 	d.Meta.Description = oneLine(g.Description, 200)
 	if d.Meta.Description == "" {
-		d.Meta.Description = "Events of " + g.Name + "."
+		d.Meta.Description = l.T("group.description", "Group", g.Name)
 	}
 	for _, e := range events {
-		it := s.eventItem(e)
+		it := s.eventItem(e, l)
 		if now.Before(e.EndsAt) {
 			d.Upcoming = append(d.Upcoming, it)
 		} else {
 			d.Past = append([]eventItem{it}, d.Past...) // latest first
 		}
 	}
-	// Nothing on it is personal; a minute is fresh enough.
-	c.Response().Header().Set("Cache-Control", "public, max-age=60")
-	return s.render(c, http.StatusOK, "group", d)
+	return d
 }
 
 // webcalURL turns a feed's http(s) address into the webcal:// link that

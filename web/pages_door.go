@@ -2,14 +2,18 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/httpkit"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/present"
 )
 
@@ -33,8 +37,8 @@ type doorPerson struct {
 type doorPageData struct {
 	Meta     pageMeta
 	Event    eventSummary
+	Count    template.HTML // "<strong>3</strong> of 20 in"
 	Expected int
-	In       int
 	People   []doorPerson
 	Notice   *notice
 	Base     string // /door/<token>
@@ -50,49 +54,105 @@ func (s *Server) doorPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderDoor(c, http.StatusOK, t, nil, rsvpForm{}, "", "")
+	return s.renderDoor(c, http.StatusOK, t, doorAnswer{})
 }
 
-func (s *Server) renderDoor(c echo.Context, status int, t string, n *notice, form rsvpForm, code, codeErr string) error {
-	l, err := s.store.DoorListAtDoor(c.Request().Context(), t)
+// doorAnswer is what the door list says of the last action: a refused
+// check-in, the walk-in form with its errors, the code typed and the
+// catalogue's message of what is wrong with it (codeErr), or what an
+// action did (did: in, already, walkin or undone) about whom (about, an
+// RSVP id).
+type doorAnswer struct {
+	refused    *domain.Error
+	form       rsvpForm
+	fields     []domain.FieldError
+	code       string
+	codeErr    string
+	did, about string
+}
+
+// doorRefusals are the catalogue's words for the door's refusals (a
+// person without a place has their own: doorRefusal).
+var doorRefusals = map[string]string{
+	domain.ReasonEventNotPublished: "door.refused.unpublished",
+	domain.ReasonCheckinClosed:     "door.refused.closed",
+}
+
+// doorRefusal is a refused check-in in l. The store names the status of
+// a person without a place in its English message, the only place it is
+// given.
+func doorRefusal(l *i18n.Lang, de *domain.Error) string {
+	if de.Reason == domain.ReasonRSVPNotGoing {
+		for _, st := range []domain.RSVPStatus{domain.RSVPWaitlisted, domain.RSVPCancelled} {
+			if strings.Contains(de.Message, "they are "+string(st)+".") {
+				return l.T("door.refused.not_going." + string(st)) // door.refused.not_going.waitlisted, .cancelled
+			}
+		}
+	}
+	return conflictText(l, de, doorRefusals)
+}
+
+func (s *Server) renderDoor(c echo.Context, status int, t string, a doorAnswer) error {
+	dl, err := s.store.DoorListAtDoor(c.Request().Context(), t)
 	if err != nil {
 		return err
 	}
-	loc := present.Zone(l.Event.TimeZone)
-	d := doorPageData{Meta: s.meta("Door: " + l.Event.Title), Event: s.eventSummary(l.Event, l.Group, langOf(c)), Expected: l.Expected, In: l.In,
-		Base: "/door/" + url.PathEscape(t), CSRF: httpkit.CSRFToken(c), Notice: n, Form: form, Code: code, CodeErr: codeErr}
+	l := s.pageLang(c, dl.Event.Language(dl.Group))
+	a.did, a.about = c.QueryParam("did"), c.QueryParam("p")
+	d := s.doorView(dl, l, a)
+	d.Base, d.CSRF = "/door/"+url.PathEscape(t), httpkit.CSRFToken(c)
+	d.Meta.Languages = languageLinksAt(d.Base, l)
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return s.render(c, status, "door", d)
+}
+
+// doorView is the door list in l, with what the last action did (a.did
+// about the person a.about) or a form's answer.
+func (s *Server) doorView(dl domain.DoorList, l *i18n.Lang, a doorAnswer) doorPageData {
+	loc := present.Zone(dl.Event.TimeZone)
+	d := doorPageData{Meta: s.meta(l.T("door.title", "Event", dl.Event.Title)), Event: s.eventSummary(dl.Event, dl.Group, l),
+		Count:    l.HTML("door.count", "In", template.HTML("<strong>"+strconv.Itoa(dl.In)+"</strong>"), "Expected", dl.Expected),
+		Expected: dl.Expected, Form: a.form, Code: a.code}
 	d.Meta.NoIndex = true
-	d.Meta.Brand = l.Group.Name
-	about := c.QueryParam("p")
-	for _, r := range l.Items {
+	d.Meta.Brand = dl.Group.Name
+	if a.codeErr != "" {
+		// door.code.empty, door.code.unknown
+		d.CodeErr = l.T(a.codeErr, "Code", domain.FormatCode(domain.NormalizeCode(a.code)))
+	}
+	if a.refused != nil {
+		d.Notice = &notice{Kind: "error", Text: doorRefusal(l, a.refused)}
+	}
+	if len(a.fields) > 0 {
+		d.Form.setFieldErrors(l, a.fields, "", "")
+	}
+	for _, r := range dl.Items {
 		p := doorPerson{ID: r.ID, Name: r.Name, In: r.AttendedAt != nil, WalkIn: r.WalkIn, Online: r.AttendedHow == domain.AttendedOnline,
-			Highlite: r.ID == about}
+			Highlite: r.ID == a.about}
 		if p.Name == "" {
-			p.Name = "(name erased)"
+			p.Name = l.T("door.erased")
 		}
 		if len(r.CheckinCode) == 8 {
 			p.Code = r.CheckinCode[4:]
 		}
 		if r.AttendedAt != nil {
-			p.At = r.AttendedAt.In(loc).Format("15:04")
+			p.At = l.Time(r.AttendedAt.In(loc))
 		}
-		if p.Highlite && n == nil {
-			switch c.QueryParam("did") {
+		if p.Highlite && a.refused == nil {
+			switch a.did {
 			case "in":
-				d.Notice = &notice{Kind: "ok", Text: r.Name + " is checked in."}
+				d.Notice = &notice{Kind: "ok", Text: l.T("door.did.in", "Name", r.Name)}
 			case "already":
-				d.Notice = &notice{Kind: "info", Text: r.Name + " was already checked in, at " + p.At + "."}
+				d.Notice = &notice{Kind: "info", Text: l.T("door.did.already", "Name", r.Name, "Time", p.At)}
 			case "walkin":
-				d.Notice = &notice{Kind: "ok", Text: r.Name + " is registered as a walk-in and checked in."}
+				d.Notice = &notice{Kind: "ok", Text: l.T("door.did.walkin", "Name", r.Name)}
 			}
 		}
 		d.People = append(d.People, p)
 	}
-	if c.QueryParam("did") == "undone" && d.Notice == nil {
-		d.Notice = &notice{Kind: "info", Text: "Check-in undone."}
+	if a.did == "undone" && d.Notice == nil {
+		d.Notice = &notice{Kind: "info", Text: l.T("door.did.undone")}
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return s.render(c, status, "door", d)
+	return d
 }
 
 // doorCheckinPost checks in by the list's button (rsvp_id) or by a typed
@@ -104,7 +164,7 @@ func (s *Server) doorCheckinPost(c echo.Context) error {
 	}
 	req := domain.CheckinRequest{RSVPID: c.FormValue("rsvp_id"), Code: c.FormValue("code")}
 	if req.RSVPID == "" && req.Code == "" {
-		return s.renderDoor(c, http.StatusUnprocessableEntity, t, nil, rsvpForm{}, "", "Type or scan a check-in code.")
+		return s.renderDoor(c, http.StatusUnprocessableEntity, t, doorAnswer{codeErr: "door.code.empty"})
 	}
 	if req.RSVPID != "" {
 		req.Code = ""
@@ -115,10 +175,9 @@ func (s *Server) doorCheckinPost(c echo.Context) error {
 	case err == nil:
 	case errors.As(err, &de) && (de.Reason == domain.ReasonCodeNotFound || de.Code == domain.EINVALID):
 		httpkit.WrongCode(c)
-		return s.renderDoor(c, http.StatusUnprocessableEntity, t, nil, rsvpForm{}, req.Code,
-			"No one expected at this event has the code "+domain.FormatCode(domain.NormalizeCode(req.Code))+".")
+		return s.renderDoor(c, http.StatusUnprocessableEntity, t, doorAnswer{code: req.Code, codeErr: "door.code.unknown"})
 	case errors.As(err, &de) && de.Code == domain.ECONFLICT:
-		return s.renderDoor(c, http.StatusConflict, t, &notice{Kind: "error", Text: de.Message}, rsvpForm{}, "", "")
+		return s.renderDoor(c, http.StatusConflict, t, doorAnswer{refused: de})
 	default:
 		return err
 	}
@@ -155,13 +214,12 @@ func (s *Server) doorWalkInPost(c echo.Context) error {
 	if err := check.Err(); err != nil {
 		var de *domain.Error
 		errors.As(err, &de)
-		form.setErrors(de.Fields)
-		return s.renderDoor(c, http.StatusUnprocessableEntity, t, nil, form, "", "")
+		return s.renderDoor(c, http.StatusUnprocessableEntity, t, doorAnswer{form: form, fields: de.Fields})
 	}
 	res, err := s.store.CheckInAtDoor(c.Request().Context(), t, domain.CheckinRequest{Name: form.Name, Email: form.Email})
 	var de *domain.Error
 	if errors.As(err, &de) && de.Code == domain.ECONFLICT {
-		return s.renderDoor(c, http.StatusConflict, t, &notice{Kind: "error", Text: de.Message}, form, "", "")
+		return s.renderDoor(c, http.StatusConflict, t, doorAnswer{refused: de, form: form})
 	}
 	if err != nil {
 		return err
@@ -225,28 +283,37 @@ func (s *Server) joinPage(c echo.Context) error {
 		// place.
 		return c.Redirect(http.StatusSeeOther, v.Event.OnlineURL)
 	}
-	sum := s.eventSummary(v.Event, v.Group, langOf(c))
-	d := joinPageData{Meta: s.meta("Join: " + v.Event.Title), Event: sum}
+	l := s.pageLang(c, v.Event.Language(v.Group))
+	status, d := s.joinView(v, s.now(), l)
+	d.Meta.Languages = languageLinks(c, l)
+	return s.render(c, status, "join", d)
+}
+
+// joinView is the join link's page at now, outside the check-in window
+// or for someone without a place, in l, and its status.
+func (s *Server) joinView(v domain.RSVPView, now time.Time, l *i18n.Lang) (int, joinPageData) {
+	sum := s.eventSummary(v.Event, v.Group, l)
+	d := joinPageData{Meta: s.meta(l.T("join.title", "Event", v.Event.Title)), Event: sum}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
 	from, _ := v.Event.CheckinWindow()
-	now := s.now()
 	status := http.StatusOK
 	switch {
 	case v.RSVP.Status == domain.RSVPCancelled:
-		status, d.Heading, d.Text = http.StatusGone, "You cancelled this RSVP", []string{"The join link is for people who have a place."}
+		status, d.Heading, d.Text = http.StatusGone, l.T("join.cancelled"), []string{l.T("join.cancelled.text")}
 	case v.RSVP.Status != domain.RSVPGoing:
-		status, d.Heading, d.Text = http.StatusForbidden, "You don't have a place yet", []string{"You're on the waitlist. If a place opens up, this link will let you in."}
+		status, d.Heading, d.Text = http.StatusForbidden, l.T("join.waitlist"), []string{l.T("join.waitlist.text")}
 	case v.Event.Status == domain.EventCancelled:
-		status, d.Heading, d.Text = http.StatusGone, "This session has been cancelled", nil
+		status, d.Heading, d.Text = http.StatusGone, l.T("join.event.cancelled"), nil
 	case now.Before(from):
-		d.Heading = "The session has not started yet"
-		d.Opens = present.Instant(from, present.Zone(v.Event.TimeZone))
-		d.Text = []string{"Come back from " + d.Opens + ": this link will take you straight in."}
+		loc := present.Zone(v.Event.TimeZone)
+		d.Heading = l.T("join.early")
+		d.Opens = present.SpanIn(from, time.Time{}, loc, format(l)) + " " + present.ZoneLabel(loc, from)
+		d.Text = []string{l.T("join.early.text", "When", d.Opens)}
 	default:
-		d.Heading, d.Text = "This session has ended", []string{"Thank you for your interest."}
+		d.Heading, d.Text = l.T("join.ended"), []string{l.T("join.ended.text")}
 	}
-	return s.render(c, status, "join", d)
+	return status, d
 }
 
 // checkinPanel is what the RSVP page says about checking in.

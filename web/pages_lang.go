@@ -23,7 +23,8 @@ import (
 // translatedPages are the pages whose every string goes through the
 // catalogues; the others are English until they do (a page half in one
 // language would be worse).
-var translatedPages = map[string]bool{"event": true}
+var translatedPages = map[string]bool{"event": true,
+	"group": true, "series": true, "follow": true, "feedback": true, "door": true, "join": true}
 
 // translatedConsole are the console's pages whose every string goes
 // through the catalogues (templates/console/<page>.html; its frame,

@@ -144,7 +144,7 @@ func renderPage(t *testing.T, page string, l *i18n.Lang, d any) string {
 
 var (
 	tagRE      = regexp.MustCompile(`(?s)<[^>]*>`)
-	skipRE     = regexp.MustCompile(`(?s)<time[^>]*>.*?</time>|<span class="zone">.*?</span>|<nav class="languages".*?</nav>|<title>.*?</title>|<head>.*?</head>|<code>.*?</code>|<script.*?</script>`)
+	skipRE     = regexp.MustCompile(`(?s)<time[^>]*>.*?</time>|<span class="zone">.*?</span>|<nav class="languages".*?</nav>|<title>.*?</title>|<head>.*?</head>|<code[^>]*>.*?</code>|<span class="brand">Convene</span>|<script.*?</script>`)
 	markedRE   = regexp.MustCompile(`⟦[^⟧]*⟧`)
 	zoneRE     = regexp.MustCompile(`\([A-Za-z_]+/[A-Za-z_/]+(, [A-Z0-9+−-]+)?\)`) // "(Europe/Oslo, CET)": a zone's names are names
 	latinRE    = regexp.MustCompile(`[A-Za-z]{2,}`)

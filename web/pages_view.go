@@ -100,9 +100,9 @@ type eventItem struct {
 	Cancelled bool
 }
 
-func (s *Server) eventItem(e domain.Event) eventItem {
+func (s *Server) eventItem(e domain.Event, l *i18n.Lang) eventItem {
 	loc := present.Zone(e.TimeZone)
-	it := eventItem{Title: e.Title, URL: "/e/" + url.PathEscape(e.Slug), When: present.Span(e.StartsAt, e.EndsAt, loc, present.ShortDate),
+	it := eventItem{Title: e.Title, URL: "/e/" + url.PathEscape(e.Slug), When: present.SpanIn(e.StartsAt, e.EndsAt, loc, listFormat(l)),
 		Zone: present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt), StartISO: e.StartsAt.In(loc).Format(time.RFC3339),
 		Cancelled: e.Status == domain.EventCancelled}
 	switch {
@@ -111,7 +111,7 @@ func (s *Server) eventItem(e domain.Event) eventItem {
 	case e.Venue != nil:
 		it.Place = e.Venue.Address
 	case e.Kind == domain.KindLiveSession || e.OnlineURL != "":
-		it.Place = "Online"
+		it.Place = l.T("facts.online")
 	}
 	return it
 }
