@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -8,6 +10,8 @@ import (
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/i18n"
+	"github.com/convene/convene/store"
+	"github.com/convene/convene/store/storetest"
 )
 
 // The console's ways in, the account page, the home page and a group's
@@ -283,5 +287,54 @@ func TestBrowserText(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestConsoleInBrowsersLanguage: the console speaks the language the
+// organiser's browser asks for, its forms' mistakes too; a taken web
+// address is said in one sentence.
+func TestConsoleInBrowsersLanguage(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	ce := newConsoleEnv(t, db)
+	owner := ce.organiser("Ada")
+	taken := ce.group(owner, "Taken")
+	b := ce.browser()
+	b.signIn(owner)
+	in := func(method, path, accept string, form url.Values) page {
+		t.Helper()
+		var body *strings.Reader
+		if form != nil {
+			form.Set("_csrf", b.csrf)
+			body = strings.NewReader(form.Encode())
+		} else {
+			body = strings.NewReader("")
+		}
+		req, err := http.NewRequest(method, ce.base+path, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		req.Header.Set("Accept-Language", accept)
+		return b.do(req)
+	}
+	de, ja := i18n.Get("de"), i18n.Get("ja")
+	if p := in(http.MethodGet, "/manage/", "de-AT,de;q=0.9", nil); !strings.Contains(p.Body, `<html lang="de" dir="ltr">`) ||
+		!strings.Contains(p.Body, "<h1>"+de.T("console.home.title")+"</h1>") || !strings.Contains(p.Body, ">Taken</a>") {
+		t.Errorf("a German browser's home page:\n%s", p.text())
+	}
+	p := in(http.MethodPost, "/manage/groups", "de", url.Values{"name": {"Oslo"}, "time_zone": {"Europe/Osloo"}})
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, de.T("console.label.time_zone")) ||
+		!strings.Contains(p.Body, de.T("console.group.new.submit")) {
+		t.Errorf("a German browser's form sent back: %d\n%s", p.Status, p.text())
+	}
+	if p := in(http.MethodGet, "/manage/account", "ja", nil); !strings.Contains(p.Body, ja.T("console.account.sessions.current")) ||
+		!strings.Contains(p.Body, browserText(ja, "Firefox on Linux")) || !strings.Contains(p.Body, ja.T("console.account.session.by-link")) {
+		t.Errorf("a Japanese browser's account page:\n%s", p.text())
+	}
+	p = in(http.MethodPost, "/manage/groups", "en", url.Values{"name": {"Another"}, "slug": {taken.Slug}, "time_zone": {"Europe/Oslo"}})
+	if want := `<p class="error" id="slug-error">This address is taken: choose another.</p>`; p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, want) {
+		t.Errorf("a taken address: %d, want %s\n%s", p.Status, want, p.text())
 	}
 }
