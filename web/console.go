@@ -263,7 +263,8 @@ type consoleMeta struct {
 	Script string
 }
 
-// consoleMeta is the frame of a console page titled title.
+// consoleMeta is the frame of a console page titled title (in the
+// request's language: langOf(c)).
 func (s *Server) consoleMeta(c echo.Context, title string) consoleMeta {
 	m := consoleMeta{Title: title, CSS: staticURL["convene.css"], Icon: staticURL["favicon.svg"], CSRF: httpkit.CSRFToken(c)}
 	if o := organiser(c); o.ID != "" {
@@ -272,38 +273,47 @@ func (s *Server) consoleMeta(c echo.Context, title string) consoleMeta {
 			m.Who = o.Email
 		}
 	}
-	if d, ok := consoleDone[c.QueryParam("done")]; ok {
-		m.Notice = &notice{Kind: "ok", Text: d}
-	}
+	m.Notice = consoleNotice(langOf(c), c.QueryParam("done"))
 	return m
 }
 
+// consoleNotice is the notice of ?done=key in the language, or nil for a
+// key that has none.
+func consoleNotice(l *i18n.Lang, key string) *notice {
+	id, ok := consoleDone[key]
+	if !ok {
+		return nil
+	}
+	return &notice{Kind: "ok", Text: l.T(id)}
+}
+
 // consoleDone are the notices a page shows after a form sent the browser
-// to it (?done=<key>). Only these texts can be shown this way.
+// to it (?done=<key>), as catalogue ids. Only these texts can be shown
+// this way.
 var consoleDone = map[string]string{
-	"group-created":    "The group is created.",
-	"group-saved":      "The group's settings are saved.",
-	"member-added":     "The co-organiser is added. They can sign in with their e-mail address.",
-	"member-removed":   "The co-organiser is removed; their door links no longer work.",
-	"session-ended":    "That browser is signed out.",
-	"token-revoked":    "The token is revoked: it no longer works.",
-	"signed-out":       "You are signed out.",
-	"signed-out-all":   "You are signed out everywhere, this browser included.",
-	"role-saved":       "The role is changed.",
-	"already-member":   "That person is already an organiser of this group; their role is the one you chose.",
-	"event-created":    "The event is created as a draft: only organisers see it until you publish it.",
-	"event-saved":      "The event is saved.",
-	"event-published":  "The event is published.",
-	"event-cancelled":  "The event is cancelled; the people who had replied are told.",
-	"event-duplicated": "This is a draft copy: check its details, then publish it.",
-	"passkey-added":    "The passkey is added: you can sign in with it.",
-	"passkey-renamed":  "The passkey is renamed.",
-	"passkey-removed":  "The passkey is removed: it no longer signs in.",
-	"seated":           "The person is going now; their invite is on its way.",
-	"removed":          "The RSVP is removed; the person is told, and a seat it held went to the next person on the waitlist.",
-	"erased":           "The person's name and e-mail address are erased.",
-	"invited":          "The invitations are on their way. Addresses invited before are not sent another.",
-	"retried":          "The e-mail is queued to be sent again.",
+	"group-created":    "console.notice.group-created",
+	"group-saved":      "console.notice.group-saved",
+	"member-added":     "console.notice.member-added",
+	"member-removed":   "console.notice.member-removed",
+	"session-ended":    "console.notice.session-ended",
+	"token-revoked":    "console.notice.token-revoked",
+	"signed-out":       "console.notice.signed-out",
+	"signed-out-all":   "console.notice.signed-out-all",
+	"role-saved":       "console.notice.role-saved",
+	"already-member":   "console.notice.already-member",
+	"event-created":    "console.notice.event-created",
+	"event-saved":      "console.notice.event-saved",
+	"event-published":  "console.notice.event-published",
+	"event-cancelled":  "console.notice.event-cancelled",
+	"event-duplicated": "console.notice.event-duplicated",
+	"passkey-added":    "console.notice.passkey-added",
+	"passkey-renamed":  "console.notice.passkey-renamed",
+	"passkey-removed":  "console.notice.passkey-removed",
+	"seated":           "console.notice.seated",
+	"removed":          "console.notice.removed",
+	"erased":           "console.notice.erased",
+	"invited":          "console.notice.invited",
+	"retried":          "console.notice.retried",
 }
 
 // renderConsole executes a console page into a buffer first, so that a
@@ -324,9 +334,9 @@ func (s *Server) renderConsole(c echo.Context, status int, page string, data any
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-// formErrors turns a validation error into sentences by field, for a
-// form shown again; any other error is returned as it is.
-func formErrors(err error) (map[string]string, error) {
+// formErrors turns a validation error into sentences by field, in the
+// language, for a form shown again; any other error is returned as it is.
+func formErrors(l *i18n.Lang, err error) (map[string]string, error) {
 	var de *domain.Error
 	if !errors.As(err, &de) || de.Code != domain.EINVALID || len(de.Fields) == 0 {
 		return nil, err
@@ -334,58 +344,68 @@ func formErrors(err error) (map[string]string, error) {
 	out := make(map[string]string, len(de.Fields))
 	for _, f := range de.Fields {
 		if _, ok := out[f.Field]; !ok {
-			out[f.Field] = fieldSentence(f)
+			out[f.Field] = fieldSentence(l, f)
 		}
 	}
 	return out, nil
 }
 
-// fieldSentence says a field error as a sentence under the field: "Name
-// is required." The domain's messages are written to follow the field's
-// name.
-func fieldSentence(f domain.FieldError) string {
-	label, ok := consoleLabels[f.Field]
-	if !ok {
-		label = "This"
+// fieldSentence says a field error as a sentence under the field, in the
+// language: "The name is required." (i18n's Field, with the field's
+// label from consoleLabels). An error the console makes itself
+// (consoleFieldMessages) is its own sentence.
+func fieldSentence(l *i18n.Lang, f domain.FieldError) string {
+	if id, ok := consoleFieldMessages[f.Message]; ok && f.Format == "" {
+		return l.T(id)
 	}
-	msg := strings.TrimSuffix(f.Message, ".")
-	return label + " " + msg + "."
+	id, ok := consoleLabels[f.Field]
+	if !ok {
+		id = "console.label.unknown"
+	}
+	return l.Field(f, l.T(id))
 }
 
-// consoleLabels name the console forms' fields in the error sentences.
+// consoleFieldMessages are the field errors the console makes itself,
+// whole sentences (by their English), as catalogue ids.
+var consoleFieldMessages = map[string]string{
+	slugTaken: "console.common.slug-taken",
+}
+
+// consoleLabels name the console forms' fields in the error sentences, as
+// catalogue ids: the subject of "{{.Field}} is required.".
 var consoleLabels = map[string]string{
-	"name":                "The name",
-	"slug":                "The web address",
-	"description":         "The description",
-	"time_zone":           "The time zone",
-	"contact_email":       "The contact address",
-	"email":               "The e-mail address",
-	"role":                "The role",
-	"expires_at":          "The expiry",
-	"title":               "The title",
-	"kind":                "The kind of event",
-	"starts_at":           "The start",
-	"ends_at":             "The end",
-	"venue":               "A venue",
-	"venue.name":          "The venue's name",
-	"venue.address":       "The venue's address",
-	"online_url":          "The online link",
-	"capacity":            "The number of seats",
-	"rsvp_opens_at":       "The opening of replies",
-	"rsvp_closes_at":      "The closing of replies",
-	"rsvp_confirmation":   "Confirming by e-mail",
-	"hosts":               "The host",
-	"speakers":            "The speakers",
-	"speakers.name":       "The speaker's name",
-	"speakers.email":      "The speaker's address",
-	"speakers.talk_title": "The talk's title",
-	"speakers.slides_url": "The slides link",
-	"reason":              "The reason",
-	"q":                   "The search",
-	"status":              "The status",
-	"cursor":              "The page link",
-	"people":              "The list",
-	"message":             "The message",
+	"name":                "console.label.name",
+	"slug":                "console.label.slug",
+	"description":         "console.label.description",
+	"time_zone":           "console.label.time_zone",
+	"contact_email":       "console.label.contact_email",
+	"email":               "console.label.email",
+	"role":                "console.label.role",
+	"expires_at":          "console.label.expires_at",
+	"title":               "console.label.title",
+	"kind":                "console.label.kind",
+	"starts_at":           "console.label.starts_at",
+	"ends_at":             "console.label.ends_at",
+	"venue":               "console.label.venue",
+	"venue.name":          "console.label.venue.name",
+	"venue.address":       "console.label.venue.address",
+	"online_url":          "console.label.online_url",
+	"capacity":            "console.label.capacity",
+	"rsvp_opens_at":       "console.label.rsvp_opens_at",
+	"rsvp_closes_at":      "console.label.rsvp_closes_at",
+	"rsvp_confirmation":   "console.label.rsvp_confirmation",
+	"hosts":               "console.label.hosts",
+	"speakers":            "console.label.speakers",
+	"speakers.name":       "console.label.speakers.name",
+	"speakers.email":      "console.label.speakers.email",
+	"speakers.talk_title": "console.label.speakers.talk_title",
+	"speakers.slides_url": "console.label.speakers.slides_url",
+	"reason":              "console.label.reason",
+	"q":                   "console.label.q",
+	"status":              "console.label.status",
+	"cursor":              "console.label.cursor",
+	"people":              "console.label.people",
+	"message":             "console.label.message",
 }
 
 // consoleID reads an id path parameter; one that cannot be an id is "not
@@ -403,8 +423,15 @@ type formField struct {
 
 // consoleFuncs build form fields in the templates: field(id, name, label,
 // value, error, type, required, autocomplete, maxlength), then
-// fieldHint(f, hint) and fieldList(f, datalist id).
+// fieldHint(f, hint) and fieldList(f, datalist id); strong(text) and
+// span(class, text) are escaped markup to put into a message with th.
 var consoleFuncs = template.FuncMap{
+	"strong": func(s string) template.HTML {
+		return template.HTML("<strong>" + template.HTMLEscapeString(s) + "</strong>")
+	},
+	"span": func(class, s string) template.HTML {
+		return template.HTML(`<span class="` + template.HTMLEscapeString(class) + `">` + template.HTMLEscapeString(s) + "</span>")
+	},
 	"field": func(id, name, label string, value, err any, typ string, required bool, auto, max string) formField {
 		return formField{ID: id, Name: name, Label: label, Value: text(value), Error: text(err), Type: typ, Required: required, Auto: auto, Max: max}
 	},

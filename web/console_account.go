@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/present"
 )
 
@@ -75,10 +76,27 @@ type tokenForm struct {
 	Errors  map[string]string
 }
 
-// consoleTime is an instant as the console shows it: in UTC, which every
-// organiser of a group shares, with the zone named.
-func consoleTime(t time.Time) string {
-	return present.Instant(t, time.UTC)
+// consoleTime is an instant as the console shows it, in the language: in
+// UTC, which every organiser of a group shares, with the zone named,
+// "Monday 7 December 2026, 09:00 (UTC)".
+func consoleTime(l *i18n.Lang, t time.Time) string {
+	return l.T("console.common.utc", "Time", present.SpanIn(t, time.Time{}, time.UTC, format(l)))
+}
+
+// browserText is a session's browser in the language: the sessions keep
+// domain.BrowserOf's English ("Firefox on Linux", "A browser on iOS",
+// "Unknown browser"), whose names of browsers and systems are names.
+func browserText(l *i18n.Lang, b string) string {
+	if b == "Unknown browser" {
+		return l.T("console.account.browser.unknown")
+	}
+	if system, ok := strings.CutPrefix(b, "A browser on "); ok {
+		return l.T("console.account.browser.system", "System", system)
+	}
+	if browser, system, ok := strings.Cut(b, " on "); ok {
+		return l.T("console.account.browser.on", "Browser", browser, "System", system)
+	}
+	return b
 }
 
 func (s *Server) accountPage(c echo.Context) error {
@@ -90,9 +108,9 @@ func (s *Server) renderAccount(c echo.Context, status int, form tokenForm, newTo
 }
 
 func (s *Server) renderAccountWith(c echo.Context, status int, forms accountForms) error {
-	ctx := c.Request().Context()
+	ctx, l := c.Request().Context(), langOf(c)
 	o := organiser(c)
-	d := accountData{Meta: s.consoleMeta(c, "Your account"), Email: o.Email, TokenForm: forms.Token, NewToken: forms.NewToken,
+	d := accountData{Meta: s.consoleMeta(c, l.T("console.account.title")), Email: o.Email, TokenForm: forms.Token, NewToken: forms.NewToken,
 		Rename: forms.Rename, PasskeysOff: s.passkeys == nil, NameMax: domain.PasskeyNameMax}
 	d.Meta.Section = "account"
 	if s.passkeys != nil {
@@ -103,12 +121,12 @@ func (s *Server) renderAccountWith(c echo.Context, status int, forms accountForm
 		return err
 	}
 	for _, k := range keys {
-		it := passkeyItem{ID: k.ID, Name: k.Name, Created: consoleTime(k.CreatedAt), Value: k.Name}
+		it := passkeyItem{ID: k.ID, Name: k.Name, Created: consoleTime(l, k.CreatedAt), Value: k.Name}
 		if r := forms.Rename; r != nil && r.ID == k.ID {
 			it.Value, it.Error = r.Name, r.Error
 		}
 		if k.LastUsedAt != nil {
-			it.LastUsed = consoleTime(*k.LastUsedAt)
+			it.LastUsed = consoleTime(l, *k.LastUsedAt)
 		}
 		d.Passkeys = append(d.Passkeys, it)
 	}
@@ -118,12 +136,12 @@ func (s *Server) renderAccountWith(c echo.Context, status int, forms accountForm
 	}
 	cur := currentSession(c).ID
 	for _, x := range sessions {
-		method := "sign-in link"
+		method := l.T("console.account.session.by-link")
 		if x.Method == domain.SignInByPasskey {
-			method = "passkey"
+			method = l.T("console.account.session.by-passkey")
 		}
-		d.Sessions = append(d.Sessions, browserSession{ID: x.ID, Browser: x.Browser, Method: method,
-			Since: consoleTime(x.CreatedAt), LastSeen: consoleTime(x.LastSeenAt), Current: x.ID == cur})
+		d.Sessions = append(d.Sessions, browserSession{ID: x.ID, Browser: browserText(l, x.Browser), Method: method,
+			Since: consoleTime(l, x.CreatedAt), LastSeen: consoleTime(l, x.LastSeenAt), Current: x.ID == cur})
 	}
 	// An organiser has a handful of tokens: the first page is all of them.
 	tokens, err := s.store.ListAPITokens(ctx, o.ID, domain.ListOptions{Limit: domain.MaxPageSize})
@@ -131,12 +149,12 @@ func (s *Server) renderAccountWith(c echo.Context, status int, forms accountForm
 		return err
 	}
 	for _, t := range tokens.Items {
-		it := tokenItem{ID: t.ID, Name: t.Name, Created: consoleTime(t.CreatedAt)}
+		it := tokenItem{ID: t.ID, Name: t.Name, Created: consoleTime(l, t.CreatedAt)}
 		if t.ExpiresAt != nil {
-			it.Expires = consoleTime(*t.ExpiresAt)
+			it.Expires = consoleTime(l, *t.ExpiresAt)
 		}
 		if t.LastUsedAt != nil {
-			it.LastUsed = consoleTime(*t.LastUsedAt)
+			it.LastUsed = consoleTime(l, *t.LastUsedAt)
 		}
 		d.Tokens = append(d.Tokens, it)
 	}
@@ -151,14 +169,14 @@ func (s *Server) createTokenPost(c echo.Context) error {
 		// A date: the token works until the end of that day, UTC.
 		d, err := time.Parse("2006-01-02", form.Expires)
 		if err != nil {
-			form.Errors = map[string]string{"expires": "Give a date as YYYY-MM-DD, or leave it empty for a token that does not expire."}
+			form.Errors = map[string]string{"expires": langOf(c).T("console.account.token.expires.invalid")}
 			return s.renderAccount(c, http.StatusUnprocessableEntity, form, "")
 		}
 		end := d.Add(24 * time.Hour)
 		expires = &end
 	}
 	_, raw, err := s.store.CreateAPIToken(c.Request().Context(), organiser(c).ID, form.Name, expires)
-	if fields, ferr := formErrors(err); ferr != nil {
+	if fields, ferr := formErrors(langOf(c), err); ferr != nil {
 		return ferr
 	} else if fields != nil {
 		if m, ok := fields["expires_at"]; ok {

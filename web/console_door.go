@@ -102,7 +102,7 @@ func (s *Server) renderConsoleDoor(c echo.Context, status int, form doorForm, n 
 	f := domain.DoorFilter{Query: q, ListOptions: domain.ListOptions{Limit: doorPageSize, Cursor: c.QueryParam("after")}}
 	l, err := s.store.DoorPage(ctx, o.ID, id, f)
 	var qErr string
-	if fields, ferr := formErrors(err); ferr != nil {
+	if fields, ferr := formErrors(langOf(c), err); ferr != nil {
 		return ferr
 	} else if fields != nil {
 		// A search too long, or a cursor from elsewhere: the first page,
@@ -265,7 +265,7 @@ func (s *Server) consoleWalkInPost(c echo.Context) error {
 	if err == nil {
 		_, err = s.store.CheckIn(c.Request().Context(), organiser(c).ID, id, domain.CheckinRequest{Name: form.Name, Email: form.Email})
 	}
-	if fields, ferr := formErrors(err); ferr != nil {
+	if fields, ferr := formErrors(langOf(c), err); ferr != nil {
 		return s.doorConflict(c, ferr, form)
 	} else if fields != nil {
 		form.Errors = fields
@@ -282,7 +282,7 @@ func (s *Server) createDoorLinkPost(c echo.Context) error {
 	}
 	form := doorForm{Label: strings.TrimSpace(c.FormValue("label"))}
 	_, raw, err := s.store.CreateDoorLink(c.Request().Context(), organiser(c).ID, id, form.Label)
-	if fields, ferr := formErrors(err); ferr != nil {
+	if fields, ferr := formErrors(langOf(c), err); ferr != nil {
 		return s.doorConflict(c, ferr, form)
 	} else if fields != nil {
 		form.Errors = fields

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/present"
 )
 
@@ -227,7 +228,7 @@ var listIndex = regexp.MustCompile(`\[\d+\]`)
 // field wins) and reports whether err was one; any other error is
 // returned. ECONFLICT errors with fields (capacity below the people going)
 // are shown on their field too.
-func eventErrors(errs map[string]string, err error) (bool, error) {
+func eventErrors(l *i18n.Lang, errs map[string]string, err error) (bool, error) {
 	var de *domain.Error
 	if err == nil {
 		return false, nil
@@ -240,17 +241,17 @@ func eventErrors(errs map[string]string, err error) (bool, error) {
 			continue
 		}
 		// speakers[2].email is labelled as speakers.email.
-		errs[f.Field] = fieldSentence(domain.FieldError{Field: listIndex.ReplaceAllString(f.Field, ""), Message: eventWords.Replace(f.Message)})
+		errs[f.Field] = fieldSentence(l, domain.FieldError{Field: listIndex.ReplaceAllString(f.Field, ""), Message: eventWords.Replace(f.Message)})
 	}
 	return true, nil
 }
 
 // checkEventForm gathers every error of a form at once: what could not be
 // read, the event's rules (e, after the change) and the people's.
-func checkEventForm(v *domain.Validation, e domain.Event, in domain.EventPeopleInput) (map[string]string, error) {
+func checkEventForm(l *i18n.Lang, v *domain.Validation, e domain.Event, in domain.EventPeopleInput) (map[string]string, error) {
 	errs := map[string]string{}
 	for _, err := range []error{v.Err(), e.Validate(), in.Validate()} {
-		if _, err := eventErrors(errs, err); err != nil {
+		if _, err := eventErrors(l, errs, err); err != nil {
 			return nil, err
 		}
 	}
@@ -363,16 +364,16 @@ func (s *Server) createEventPost(c echo.Context) error {
 	var v domain.Validation
 	e := form.event(&v)
 	in := form.people()
-	if form.Errors, err = checkEventForm(&v, e, in); err != nil {
+	if form.Errors, err = checkEventForm(langOf(c), &v, e, in); err != nil {
 		return err
 	}
 	if len(form.Errors) == 0 {
 		e, err = s.store.CreateEvent(ctx, o.ID, g.ID, e)
-		if shown, err := eventErrors(form.Errors, err); err != nil {
+		if shown, err := eventErrors(langOf(c), form.Errors, err); err != nil {
 			return err
 		} else if !shown && (len(in.HostIDs) > 0 || len(in.Speakers) > 0) {
 			_, _, err = s.store.SetEventPeople(ctx, o.ID, e.ID, in)
-			if shown, err := eventErrors(form.Errors, err); err != nil {
+			if shown, err := eventErrors(langOf(c), form.Errors, err); err != nil {
 				return err
 			} else if shown {
 				// The draft exists: its hosts are put right on its own form.
@@ -448,16 +449,16 @@ func (s *Server) editEventPost(c echo.Context) error {
 	after := e
 	u.Apply(&after)
 	in := form.people()
-	if form.Errors, err = checkEventForm(&v, after, in); err != nil {
+	if form.Errors, err = checkEventForm(langOf(c), &v, after, in); err != nil {
 		return err
 	}
 	if len(form.Errors) == 0 {
 		_, err = s.store.UpdateEvent(ctx, o.ID, e.ID, u)
-		if shown, err := eventErrors(form.Errors, err); err != nil {
+		if shown, err := eventErrors(langOf(c), form.Errors, err); err != nil {
 			return err
 		} else if !shown && !samePeople(before, in) {
 			_, _, err = s.store.SetEventPeople(ctx, o.ID, e.ID, in)
-			if _, err := eventErrors(form.Errors, err); err != nil {
+			if _, err := eventErrors(langOf(c), form.Errors, err); err != nil {
 				return err
 			}
 		}
@@ -524,7 +525,7 @@ func (s *Server) renderEventConsole(c echo.Context, status int, e domain.Event, 
 		return err
 	}
 	loc := present.Zone(e.TimeZone)
-	it := s.consoleEvent(e, g)
+	it := s.consoleEvent(e, g, langOf(c))
 	base := eventConsoleURL(e.ID)
 	d := consoleEventPage{Meta: s.consoleMeta(c, e.Title), Event: e, Status: string(e.Status),
 		When: present.Span(e.StartsAt, e.EndsAt, loc, present.LongDate), Zone: present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt),
@@ -656,7 +657,7 @@ func (s *Server) cancelEventPost(c echo.Context) error {
 	}
 	_, err = s.store.CancelEvent(c.Request().Context(), organiser(c).ID, e.ID, reason)
 	errs := map[string]string{}
-	if shown, err := eventErrors(errs, err); err != nil {
+	if shown, err := eventErrors(langOf(c), errs, err); err != nil {
 		return err
 	} else if shown {
 		return s.renderCancel(c, http.StatusUnprocessableEntity, e, g, reason, errs["reason"])
@@ -705,7 +706,7 @@ func (s *Server) duplicateEventPost(c echo.Context) error {
 	}
 	made, err := s.store.CreateEvent(ctx, o.ID, g.ID, copyOf)
 	errs := map[string]string{}
-	if shown, err := eventErrors(errs, err); err != nil {
+	if shown, err := eventErrors(langOf(c), errs, err); err != nil {
 		return err
 	} else if shown {
 		for _, msg := range errs {
@@ -747,12 +748,18 @@ type attentionItem struct {
 // lists shows.
 const homeAttention = 10
 
-// attention lists what needs the organiser's attention in their groups.
+// attention lists what needs the organiser's attention in their groups,
+// in the request's language.
 func (s *Server) attention(c echo.Context, groups []domain.Group) ([]attentionItem, error) {
 	a, err := s.store.FindAttention(c.Request().Context(), organiser(c).ID, homeAttention)
 	if err != nil {
 		return nil, err
 	}
+	return attentionItems(langOf(c), a, groups), nil
+}
+
+// attentionItems are the home page's lines of a, in the language l.
+func attentionItems(l *i18n.Lang, a domain.Attention, groups []domain.Group) []attentionItem {
 	names := make(map[string]string, len(groups))
 	for _, g := range groups {
 		names[g.ID] = g.Name
@@ -760,27 +767,22 @@ func (s *Server) attention(c echo.Context, groups []domain.Group) ([]attentionIt
 	item := func(e domain.Event, text, link string) attentionItem {
 		loc := present.Zone(e.TimeZone)
 		return attentionItem{Text: text, Event: e.Title, Group: names[e.GroupID], URL: link,
-			When: present.Span(e.StartsAt, time.Time{}, loc, present.ShortDate) + " " + present.ZoneLabel(loc, e.StartsAt)}
+			When: consoleWhen(l, e.StartsAt, time.Time{}, loc)}
 	}
 	var out []attentionItem
 	for _, f := range a.FailedEmails {
-		text := strconv.Itoa(f.Failed) + " e-mails could not be delivered"
-		if f.Failed == 1 {
-			text = "1 e-mail could not be delivered"
-		}
-		out = append(out, item(f.Event, text, eventConsoleURL(f.Event.ID)+"/email"))
+		out = append(out, item(f.Event, l.N("console.home.attention.failed", f.Failed), eventConsoleURL(f.Event.ID)+"/email"))
 	}
 	for _, e := range a.Unplaced {
-		text := "No address: people going do not know where to go"
+		text := l.T("console.home.attention.no-address")
 		if e.MissingPlace() == "link" {
-			text = "No online link: people going cannot join"
+			text = l.T("console.home.attention.no-link")
 		}
 		out = append(out, item(e, text, eventConsoleURL(e.ID)+"/edit"))
 	}
 	for _, e := range a.ClosingSoon {
 		loc := present.Zone(e.TimeZone)
-		out = append(out, item(e, "Replies close "+present.Span(*e.RSVPClosesAt, time.Time{}, loc, present.ShortDate)+" "+
-			present.ZoneLabel(loc, *e.RSVPClosesAt), eventConsoleURL(e.ID)))
+		out = append(out, item(e, l.T("console.home.attention.closing", "When", consoleWhen(l, *e.RSVPClosesAt, time.Time{}, loc)), eventConsoleURL(e.ID)))
 	}
-	return out, nil
+	return out
 }

@@ -6,13 +6,13 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/present"
 )
 
@@ -27,16 +27,19 @@ type groupItem struct {
 
 // consoleEvent is an event as the console's lists show it.
 type consoleEvent struct {
-	Title    string
-	URL      string // its console page
-	Group    string
-	When     string
-	Status   string // draft, published, cancelled
-	Going    int
-	Waiting  int
-	Capacity string // "20 seats", "no limit"
-	Left     string // "5 seats left", "full", ""
-	start    time.Time
+	Title  string
+	URL    string // its console page
+	Group  string
+	When   string
+	Status string // draft, published, cancelled
+	// StatusText is the status in words when it is not published:
+	// "draft", "cancelled".
+	StatusText string
+	Going      int
+	Waiting    int
+	Capacity   string // "20 seats", "no limit"
+	Left       string // "5 seats left", "full", ""
+	start      time.Time
 }
 
 type homeData struct {
@@ -51,9 +54,9 @@ const homeUpcoming = 10
 
 // homePage lists the organiser's groups and their next events.
 func (s *Server) homePage(c echo.Context) error {
-	ctx := c.Request().Context()
+	ctx, l := c.Request().Context(), langOf(c)
 	o := organiser(c)
-	d := homeData{Meta: s.consoleMeta(c, "Your groups")}
+	d := homeData{Meta: s.consoleMeta(c, l.T("console.home.title"))}
 	d.Meta.Section = "home"
 	groups, err := s.store.ListGroups(ctx, o.ID, domain.ListOptions{Limit: domain.MaxPageSize})
 	if err != nil {
@@ -68,7 +71,7 @@ func (s *Server) homePage(c echo.Context) error {
 		}
 		for _, e := range events.Items {
 			if e.Status != domain.EventCancelled {
-				d.Upcoming = append(d.Upcoming, s.consoleEvent(e, g))
+				d.Upcoming = append(d.Upcoming, s.consoleEvent(e, g, l))
 			}
 		}
 	}
@@ -86,26 +89,40 @@ func groupConsoleURL(id string) string { return consolePrefix + "/groups/" + url
 
 func eventConsoleURL(id string) string { return consolePrefix + "/events/" + url.PathEscape(id) }
 
-func (s *Server) consoleEvent(e domain.Event, g domain.Group) consoleEvent {
+// consoleEvent is an event as the console's lists show it, in the
+// language l.
+func (s *Server) consoleEvent(e domain.Event, g domain.Group, l *i18n.Lang) consoleEvent {
 	loc := present.Zone(e.TimeZone)
 	it := consoleEvent{Title: e.Title, URL: eventConsoleURL(e.ID), Group: g.Name, Status: string(e.Status),
-		When:  present.When(e.StartsAt, e.EndsAt, loc, present.ShortDate),
-		Going: e.GoingCount, Waiting: e.WaitlistCount, Capacity: "no limit", start: e.StartsAt}
+		When:  consoleWhen(l, e.StartsAt, e.EndsAt, loc),
+		Going: e.GoingCount, Waiting: e.WaitlistCount, Capacity: l.T("console.common.nolimit"), start: e.StartsAt}
+	switch e.Status {
+	case domain.EventDraft:
+		it.StatusText = l.T("console.common.status.draft")
+	case domain.EventCancelled:
+		it.StatusText = l.T("console.common.status.cancelled")
+	}
 	if e.Capacity != nil {
-		it.Capacity = strconv.Itoa(*e.Capacity) + " seats"
-		if *e.Capacity == 1 {
-			it.Capacity = "1 seat"
-		}
-		switch left := *e.Capacity - e.GoingCount; {
-		case left <= 0:
-			it.Left = "full"
-		case left == 1:
-			it.Left = "1 seat left"
-		default:
-			it.Left = strconv.Itoa(left) + " seats left"
+		it.Capacity = l.N("console.common.seats", *e.Capacity)
+		if left := *e.Capacity - e.GoingCount; left <= 0 {
+			it.Left = l.T("console.common.full")
+		} else {
+			it.Left = l.N("places.left", left)
 		}
 	}
 	return it
+}
+
+// consoleWhen is an event's time as the console's lists show it, in its
+// zone with the zone named (end zero: its start alone). English keeps its
+// short days, "Tue 15 Dec 2026, 18:00–20:00"; the other languages write
+// the day in full, as CLDR gives it.
+func consoleWhen(l *i18n.Lang, start, end time.Time, loc *time.Location) string {
+	f := format(l)
+	if l == english {
+		f = present.LayoutFormat(present.ShortDate)
+	}
+	return present.SpanIn(start, end, loc, f) + " " + present.SpanZoneLabel(loc, start, end)
 }
 
 // sortByStart orders events of several groups by their start.
@@ -134,7 +151,8 @@ type groupFormData struct {
 }
 
 func (s *Server) newGroupPage(c echo.Context) error {
-	d := groupFormData{Meta: s.consoleMeta(c, "New group"), Action: consolePrefix + "/groups", Submit: "Create the group",
+	l := langOf(c)
+	d := groupFormData{Meta: s.consoleMeta(c, l.T("console.group.new.title")), Action: consolePrefix + "/groups", Submit: l.T("console.group.new.submit"),
 		Zones: commonZones, Form: groupForm{TimeZone: "Europe/London"}}
 	d.Meta.Section = "home"
 	return s.renderConsole(c, http.StatusOK, "group_form", d)
@@ -156,11 +174,12 @@ func (s *Server) createGroupPost(c echo.Context) error {
 	}
 	g, err := s.store.CreateGroup(c.Request().Context(), organiser(c).ID, domain.Group{Slug: slug, Name: form.Name,
 		Description: form.Description, TimeZone: form.TimeZone, ContactEmail: form.ContactEmail})
-	if fields, ferr := formErrors(consoleConflict(err, "slug")); ferr != nil {
+	l := langOf(c)
+	if fields, ferr := formErrors(l, consoleConflict(err, "slug")); ferr != nil {
 		return ferr
 	} else if fields != nil {
 		form.Errors = fields
-		d := groupFormData{Meta: s.consoleMeta(c, "New group"), Action: consolePrefix + "/groups", Submit: "Create the group",
+		d := groupFormData{Meta: s.consoleMeta(c, l.T("console.group.new.title")), Action: consolePrefix + "/groups", Submit: l.T("console.group.new.submit"),
 			Zones: commonZones, Form: form}
 		d.Meta.Section = "home"
 		return s.renderConsole(c, http.StatusUnprocessableEntity, "group_form", d)
@@ -174,18 +193,23 @@ func consoleConflict(err error, field string) error {
 	var de *domain.Error
 	if errors.As(err, &de) && de.Reason == domain.ReasonSlugTaken {
 		return &domain.Error{Code: domain.EINVALID, Reason: domain.ReasonValidationFailed, Message: domain.ErrorMessage(err),
-			Fields: []domain.FieldError{{Field: field, Message: "This address is taken: choose another."}}}
+			Fields: []domain.FieldError{{Field: field, Message: slugTaken}}}
 	}
 	return err
 }
 
+// slugTaken is the field error of a taken address, a sentence of its own
+// (consoleFieldMessages).
+const slugTaken = "This address is taken: choose another."
+
 type memberItem struct {
-	ID     string
-	Name   string
-	Email  string
-	Role   string
-	Joined string
-	Self   bool
+	ID       string
+	Name     string
+	Email    string
+	Role     string
+	RoleText string // the role in words
+	Joined   string
+	Self     bool
 }
 
 type consoleGroupData struct {
@@ -217,7 +241,7 @@ func (s *Server) groupConsolePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	o := organiser(c)
+	o, l := organiser(c), langOf(c)
 	g, role, err := s.store.FindGroup(ctx, o.ID, id)
 	if err != nil {
 		return err
@@ -232,7 +256,7 @@ func (s *Server) groupConsolePage(c echo.Context) error {
 		return err
 	}
 	for _, e := range upcoming.Items {
-		it := s.consoleEvent(e, g)
+		it := s.consoleEvent(e, g, l)
 		switch {
 		case e.Status == domain.EventDraft:
 			d.Drafts = append(d.Drafts, it)
@@ -251,7 +275,7 @@ func (s *Server) groupConsolePage(c echo.Context) error {
 	}
 	for _, e := range past.Items {
 		if e.Status != domain.EventDraft {
-			d.Past = append(d.Past, s.consoleEvent(e, g))
+			d.Past = append(d.Past, s.consoleEvent(e, g, l))
 		}
 	}
 	sortByStart(d.Past)
@@ -260,10 +284,15 @@ func (s *Server) groupConsolePage(c echo.Context) error {
 	d.FeedURL = groupCalendarURL(s.cfg.BaseURL, g.Slug)
 	d.FeedWebcal = webcalURL(d.FeedURL)
 	d.EvidenceURL = groupConsoleURL(g.ID) + "/evidence"
-	base := groupConsoleURL(g.ID)
-	d.Links = []pageLink{{URL: base + "/members", Label: "Co-organisers"}, {URL: base + "/settings", Label: "Settings"}}
-	d.Links = append(d.Links, pageLink{URL: base + "/series", Label: "Series"}, pageLink{URL: base + "/evidence", Label: "Evidence"})
+	d.Links = groupLinks(l, g.ID)
 	return s.renderConsole(c, http.StatusOK, "group", d)
+}
+
+// groupLinks lead from a group's page to its other pages.
+func groupLinks(l *i18n.Lang, groupID string) []pageLink {
+	base := groupConsoleURL(groupID)
+	return []pageLink{{URL: base + "/members", Label: l.T("console.group.link.members")}, {URL: base + "/settings", Label: l.T("console.group.link.settings")},
+		{URL: base + "/series", Label: l.T("console.group.link.series")}, {URL: base + "/evidence", Label: l.T("console.group.link.evidence")}}
 }
 
 func ptrTime(t time.Time) *time.Time { return &t }
@@ -282,8 +311,9 @@ func (s *Server) groupSettingsPage(c echo.Context) error {
 }
 
 func (s *Server) renderGroupSettings(c echo.Context, status int, g domain.Group, form groupForm) error {
-	d := groupFormData{Meta: s.consoleMeta(c, "Settings of "+g.Name), Action: groupConsoleURL(g.ID) + "/settings",
-		Submit: "Save", Zones: commonZones, Form: form, GroupURL: groupConsoleURL(g.ID)}
+	l := langOf(c)
+	d := groupFormData{Meta: s.consoleMeta(c, l.T("console.group.settings.title", "Group", g.Name)), Action: groupConsoleURL(g.ID) + "/settings",
+		Submit: l.T("console.common.save"), Zones: commonZones, Form: form, GroupURL: groupConsoleURL(g.ID)}
 	d.Meta.Section = "home"
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}}
 	return s.renderConsole(c, status, "group_form", d)
@@ -305,7 +335,7 @@ func (s *Server) groupSettingsPost(c echo.Context) error {
 	form := readGroupForm(c)
 	_, err = s.store.UpdateGroup(ctx, o.ID, id, domain.GroupUpdate{Name: &form.Name, Slug: &form.Slug, Description: &form.Description,
 		TimeZone: &form.TimeZone, ContactEmail: &form.ContactEmail})
-	if fields, ferr := formErrors(consoleConflict(err, "slug")); ferr != nil {
+	if fields, ferr := formErrors(langOf(c), consoleConflict(err, "slug")); ferr != nil {
 		return ferr
 	} else if fields != nil {
 		form.Errors = fields
@@ -340,12 +370,12 @@ func (s *Server) renderMembers(c echo.Context, status int, form memberForm) erro
 	if err != nil {
 		return err
 	}
-	o := organiser(c)
+	o, l := organiser(c), langOf(c)
 	g, role, err := s.store.FindGroup(ctx, o.ID, id)
 	if err != nil {
 		return err
 	}
-	d := membersData{Meta: s.consoleMeta(c, "Co-organisers of "+g.Name), Group: g, Owner: role == domain.RoleOwner, Form: form,
+	d := membersData{Meta: s.consoleMeta(c, l.T("console.members.title", "Group", g.Name)), Group: g, Owner: role == domain.RoleOwner, Form: form,
 		Action: groupConsoleURL(g.ID) + "/members"}
 	d.Meta.Section = "home"
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}}
@@ -356,9 +386,17 @@ func (s *Server) renderMembers(c echo.Context, status int, form memberForm) erro
 	}
 	for _, m := range members.Items {
 		d.Members = append(d.Members, memberItem{ID: m.OrganiserID, Name: m.Name, Email: m.Email, Role: string(m.Role),
-			Joined: consoleTime(m.JoinedAt), Self: m.OrganiserID == o.ID})
+			RoleText: roleText(l, m.Role), Joined: consoleTime(l, m.JoinedAt), Self: m.OrganiserID == o.ID})
 	}
 	return s.renderConsole(c, status, "members", d)
+}
+
+// roleText is a co-organiser's role in words.
+func roleText(l *i18n.Lang, r domain.Role) string {
+	if r == domain.RoleOwner {
+		return l.T("console.members.role.owner")
+	}
+	return l.T("console.members.role.organiser")
 }
 
 // addMemberPost adds a co-organiser by e-mail address (owners only). The
@@ -370,7 +408,7 @@ func (s *Server) addMemberPost(c echo.Context) error {
 	}
 	form := memberForm{Email: strings.TrimSpace(c.FormValue("email")), Name: strings.TrimSpace(c.FormValue("name")), Role: c.FormValue("role")}
 	_, created, err := s.store.AddMember(c.Request().Context(), organiser(c).ID, id, form.Email, form.Name, domain.Role(form.Role))
-	if fields, ferr := formErrors(err); ferr != nil {
+	if fields, ferr := formErrors(langOf(c), err); ferr != nil {
 		return ferr
 	} else if fields != nil {
 		form.Errors = fields

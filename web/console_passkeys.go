@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
 )
 
 // Passkeys (WebAuthn): a second way into the console, added from the
@@ -92,8 +93,13 @@ func (s *Server) passkeyRefused(c echo.Context, err error) error {
 		detail = pe.Type + ": " + pe.Details + " " + pe.DevInfo
 	}
 	s.log.InfoContext(c.Request().Context(), "passkey refused", "route", c.Path(), "detail", detail)
+	return passkeyInvalid(langOf(c))
+}
+
+// passkeyInvalid is the error of a refused passkey, in the language.
+func passkeyInvalid(l *i18n.Lang) error {
 	return &domain.Error{Code: domain.EINVALID, Reason: domain.ReasonPasskeyInvalid,
-		Message: "Your passkey could not be checked, so nothing was changed. Try again, or use another passkey or a sign-in link."}
+		Message: l.T("console.common.passkey.refused")}
 }
 
 // passkeyCookie is the cookie that holds a ceremony's token between its
@@ -118,7 +124,7 @@ func (s *Server) takeCeremony(c echo.Context, kind domain.PasskeyCeremonyKind, o
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	ck, err := c.Cookie(s.passkeyCookie())
 	if err != nil || ck.Value == "" || len(ck.Value) > 100 {
-		return errCeremonyGone
+		return ceremonyGone(langOf(c))
 	}
 	data, err := s.store.TakePasskeyCeremony(c.Request().Context(), ck.Value, kind, organiserID)
 	if err != nil {
@@ -127,8 +133,12 @@ func (s *Server) takeCeremony(c echo.Context, kind domain.PasskeyCeremonyKind, o
 	return json.Unmarshal(data, into)
 }
 
-var errCeremonyGone = &domain.Error{Code: domain.EGONE, Reason: domain.ReasonPasskeyCeremonyGone,
-	Message: "This passkey request has expired or was already used. Try again."}
+// ceremonyGone is the answer to a ceremony's second step without its
+// first, in the language.
+func ceremonyGone(l *i18n.Lang) error {
+	return &domain.Error{Code: domain.EGONE, Reason: domain.ReasonPasskeyCeremonyGone,
+		Message: l.T("console.common.passkey.gone")}
+}
 
 // startCeremony keeps a ceremony's state and gives the browser its token.
 func (s *Server) startCeremony(c echo.Context, kind domain.PasskeyCeremonyKind, organiserID string, state any) error {
@@ -205,7 +215,7 @@ func (s *Server) passkeyRegisterBegin(c echo.Context) error {
 	}
 	var v domain.Validation
 	domain.CheckPasskeyName(&v, "name", name)
-	if fields, err := formErrors(v.Err()); err != nil {
+	if fields, err := formErrors(langOf(c), v.Err()); err != nil {
 		return err
 	} else if fields != nil {
 		return &domain.Error{Code: domain.EINVALID, Reason: domain.ReasonValidationFailed, Message: fields["name"]}
@@ -353,7 +363,7 @@ func (s *Server) renamePasskeyPost(c echo.Context) error {
 	}
 	name := strings.TrimSpace(c.FormValue("name"))
 	_, err = s.store.RenamePasskey(c.Request().Context(), organiser(c).ID, id, name)
-	if fields, ferr := formErrors(err); ferr != nil {
+	if fields, ferr := formErrors(langOf(c), err); ferr != nil {
 		return ferr
 	} else if fields != nil {
 		return s.renderAccountWith(c, http.StatusUnprocessableEntity, accountForms{Rename: &renameForm{ID: id, Name: name, Error: fields["name"]}})

@@ -203,7 +203,7 @@ func (s *Server) renderPeople(c echo.Context, status int, q peopleQuery, n *noti
 		d.Capacity = strconv.Itoa(*e.Capacity) + " seats"
 	}
 	p, err := s.store.SearchRSVPs(c.Request().Context(), organiser(c).ID, e.ID, q.filter())
-	if fields, ferr := formErrors(err); ferr != nil {
+	if fields, ferr := formErrors(langOf(c), err); ferr != nil {
 		return ferr
 	} else if fields != nil {
 		d.Errors = fields
@@ -513,7 +513,7 @@ func (s *Server) invitationsPost(c echo.Context) error {
 		return s.renderInvitations(c, http.StatusUnprocessableEntity, form, nil)
 	}
 	_, err = s.store.CreateInvitations(c.Request().Context(), organiser(c).ID, eid, domain.InvitationRequest{Recipients: people, Message: form.Message})
-	if fields, ferr := formErrors(err); ferr != nil {
+	if fields, ferr := formErrors(langOf(c), err); ferr != nil {
 		if code := domain.ErrorCode(ferr); code == domain.ECONFLICT {
 			return s.renderInvitations(c, http.StatusConflict, form, &notice{Kind: "error", Text: domain.ErrorMessage(ferr)})
 		}

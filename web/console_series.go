@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/calendar"
 	"github.com/convene/convene/notifications/present"
 )
@@ -184,8 +185,8 @@ var seriesFieldOf = map[string]string{"starts_at": "starts", "duration": "length
 	"venue.name": "venue_name", "venue.address": "venue_address", "rrule": "rule"}
 
 // seriesErrors merges the domain's errors on a series into the form's.
-func seriesErrors(errs map[string]string, err error) (map[string]string, error) {
-	fields, ferr := formErrors(consoleConflict(err, "slug"))
+func seriesErrors(l *i18n.Lang, errs map[string]string, err error) (map[string]string, error) {
+	fields, ferr := formErrors(l, consoleConflict(err, "slug"))
 	if ferr != nil {
 		return nil, ferr
 	}
@@ -212,7 +213,7 @@ const previewDates = 6
 
 // preview checks a series as saving would and says its rule in words and
 // its next dates after now; nil with the errors when it cannot.
-func (s *Server) preview(x domain.Series, errs map[string]string) (*seriesPreview, map[string]string, error) {
+func (s *Server) preview(l *i18n.Lang, x domain.Series, errs map[string]string) (*seriesPreview, map[string]string, error) {
 	if len(errs) > 0 {
 		return nil, errs, nil
 	}
@@ -222,7 +223,7 @@ func (s *Server) preview(x domain.Series, errs map[string]string) (*seriesPrevie
 		rule, err = calendar.CheckSeries(x)
 	}
 	if err != nil {
-		errs, err = seriesErrors(errs, err)
+		errs, err = seriesErrors(l, errs, err)
 		return nil, errs, err
 	}
 	loc := rule.Location()
@@ -314,13 +315,13 @@ func (s *Server) newSeriesPost(c echo.Context) error {
 		Submit: "Create the series", Back: groupConsoleURL(g.ID) + "/series"}
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}, {URL: d.Back, Label: "Series"}}
 	x, errs := form.series(g.TimeZone)
-	p, errs, err := s.preview(x, errs)
+	p, errs, err := s.preview(langOf(c), x, errs)
 	if err != nil {
 		return err
 	}
 	if len(errs) == 0 && c.FormValue("action") == "save" {
 		v, err := s.store.CreateSeries(c.Request().Context(), organiser(c).ID, g.ID, x)
-		if errs, err = seriesErrors(errs, err); err != nil {
+		if errs, err = seriesErrors(langOf(c), errs, err); err != nil {
 			return err
 		}
 		if len(errs) == 0 {
@@ -422,7 +423,7 @@ func (s *Server) renderSeriesPage(c echo.Context, status int, moveID, moveErr st
 	}
 	d.FollowerN, d.MoreFollower = n, followers.NextCursor != ""
 	for _, f := range followers.Items {
-		d.Followers = append(d.Followers, followerItem{Name: f.Name, Mode: followModeLabel[f.Mode], Since: consoleTime(f.CreatedAt)})
+		d.Followers = append(d.Followers, followerItem{Name: f.Name, Mode: followModeLabel[f.Mode], Since: consoleTime(langOf(c), f.CreatedAt)})
 	}
 	return s.renderConsole(c, status, "series", d)
 }
@@ -467,7 +468,7 @@ func (s *Server) editSeriesPost(c echo.Context) error {
 	form.Slug, form.Kind, form.TimeZone = v.Series.Slug, string(v.Series.Kind), v.Series.TimeZone
 	x, errs := form.series(v.Series.TimeZone)
 	x.EndedAt = v.Series.EndedAt
-	p, errs, err := s.preview(x, errs)
+	p, errs, err := s.preview(langOf(c), x, errs)
 	if err != nil {
 		return err
 	}
@@ -479,7 +480,7 @@ func (s *Server) editSeriesPost(c echo.Context) error {
 		var de *domain.Error
 		if errors.As(err, &de) && de.Code == domain.ECONFLICT {
 			errs["form"] = de.Message
-		} else if errs, err = seriesErrors(errs, err); err != nil {
+		} else if errs, err = seriesErrors(langOf(c), errs, err); err != nil {
 			return err
 		}
 		if len(errs) == 0 {

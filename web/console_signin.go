@@ -44,7 +44,7 @@ func (s *Server) signInPage(c echo.Context) error {
 	if _, _, err := s.session(c); err == nil {
 		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
 	}
-	d := signInData{Meta: s.consoleMeta(c, "Sign in"), Next: c.QueryParam("next")}
+	d := signInData{Meta: s.consoleMeta(c, langOf(c).T("console.signin.title")), Next: c.QueryParam("next")}
 	s.offerPasskeys(&d)
 	return s.renderConsole(c, http.StatusOK, "signin", d)
 }
@@ -54,15 +54,16 @@ func (s *Server) signInPage(c echo.Context) error {
 func (s *Server) signInPost(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	err := s.store.RequestSignIn(c.Request().Context(), email)
-	d := signInData{Meta: s.consoleMeta(c, "Sign in"), Email: email}
-	if fields, ferr := formErrors(err); ferr != nil {
+	l := langOf(c)
+	d := signInData{Meta: s.consoleMeta(c, l.T("console.signin.title")), Email: email}
+	if fields, ferr := formErrors(l, err); ferr != nil {
 		return ferr
 	} else if fields != nil {
 		d.Error = fields["email"]
 		s.offerPasskeys(&d)
 		return s.renderConsole(c, http.StatusUnprocessableEntity, "signin", d)
 	}
-	d.Meta.Title, d.Sent, d.Minute = "Check your e-mail", true, int(domain.SignInLinkLifetime.Minutes())
+	d.Meta.Title, d.Sent, d.Minute = l.T("console.signin.sent.title"), true, int(domain.SignInLinkLifetime.Minutes())
 	return s.renderConsole(c, http.StatusOK, "signin", d)
 }
 
@@ -84,7 +85,7 @@ func (s *Server) signInLinkPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := signInLinkData{Meta: s.consoleMeta(c, "Sign in to Convene"), Email: o.Email,
+	d := signInLinkData{Meta: s.consoleMeta(c, langOf(c).T("console.signin.link.title")), Email: o.Email,
 		Action: consolePrefix + "/sign-in/" + url.PathEscape(t)}
 	return s.renderConsole(c, http.StatusOK, "signin_link", d)
 }

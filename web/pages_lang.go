@@ -29,7 +29,9 @@ var translatedPages = map[string]bool{"event": true,
 // translatedConsole are the console's pages whose every string goes
 // through the catalogues (templates/console/<page>.html; its frame,
 // layout.html, with each).
-var translatedConsole = map[string]bool{}
+var translatedConsole = map[string]bool{
+	"signin": true, "signin_link": true, "account": true, "home": true, "group": true, "group_form": true, "members": true,
+}
 
 const (
 	langParam  = "lang"

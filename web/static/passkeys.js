@@ -8,7 +8,9 @@
 // them): to data-begin, which answers the WebAuthn options as JSON, and,
 // after the browser made or used a passkey, to the form's action with the
 // result in the field "credential", which answers {"redirect": url}.
-// A refusal is one of the console's error pages: its text is shown.
+// A refusal is one of the console's error pages: its text is shown. What
+// the script says is in the page's language, in the form's data-say-*
+// attributes (data-say-refused has "{status}" for the HTTP status).
 (function () {
   "use strict";
 
@@ -96,8 +98,8 @@
   }
 
   // refusal reads the text of an error page (or says what the status
-  // means when there is none).
-  function refusal(res) {
+  // means when there is none, in the form's words).
+  function refusal(res, form) {
     return res.text().then(function (html) {
       var doc = new DOMParser().parseFromString(html, "text/html");
       var paras = doc.querySelectorAll("main p");
@@ -109,11 +111,16 @@
       if (!text.length && heading) {
         text.push(heading.textContent.trim());
       }
-      throw new Error(text.join(" ") || "The server refused (" + res.status + "). Reload the page and try again.");
+      throw new Error(text.join(" ") || says(form, "refused").replace("{status}", String(res.status)));
     });
   }
 
-  function post(url, fields) {
+  // says is one of the form's sentences (data-say-<name>).
+  function says(form, name) {
+    return form.getAttribute("data-say-" + name) || "";
+  }
+
+  function post(url, fields, form) {
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
@@ -121,7 +128,7 @@
       body: fields.toString()
     }).then(function (res) {
       if (!res.ok) {
-        return refusal(res);
+        return refusal(res, form);
       }
       return res.json();
     });
@@ -138,9 +145,9 @@
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       button.disabled = true;
-      say(register ? "Follow your browser’s steps to make the passkey…" : "Follow your browser’s steps to use your passkey…");
+      say(says(form, "working"));
       var fields = new URLSearchParams(new FormData(form));
-      post(form.getAttribute("data-begin"), fields)
+      post(form.getAttribute("data-begin"), fields, form)
         .then(function (json) {
           return register
             ? navigator.credentials.create(creationOptions(json))
@@ -148,11 +155,11 @@
         })
         .then(function (cred) {
           if (!cred) {
-            throw new Error("No passkey was chosen.");
+            throw new Error(says(form, "none"));
           }
           fields.set("credential", credentialJSON(cred));
-          say("Checking…");
-          return post(form.getAttribute("action"), fields);
+          say(says(form, "checking"));
+          return post(form.getAttribute("action"), fields, form);
         })
         .then(function (done) {
           window.location.assign(done.redirect);
@@ -160,9 +167,9 @@
         .catch(function (err) {
           var text = err && err.message ? err.message : String(err);
           if (err && (err.name === "NotAllowedError" || err.name === "AbortError")) {
-            text = "No passkey was used: it was cancelled or took too long. You can try again.";
+            text = says(form, "cancelled");
           } else if (err && err.name === "InvalidStateError") {
-            text = "This device already holds one of your passkeys for Convene.";
+            text = says(form, "exists");
           }
           say(text, true);
           button.disabled = false;
