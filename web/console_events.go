@@ -294,39 +294,27 @@ func checkEventForm(l *i18n.Lang, v *domain.Validation, e domain.Event, in domai
 	return errs, nil
 }
 
-// eventDone are the notices of the event's pages after a form sent the
-// browser to one (?done=<key>), in the page's language: they stand for
-// consoleDone's.
-var eventDone = map[string]string{
-	"event-created":    "console.event.done.created",
-	"event-saved":      "console.event.done.saved",
-	"event-published":  "console.event.done.published",
-	"event-cancelled":  "console.event.done.cancelled",
-	"event-duplicated": "console.event.done.duplicated",
-	"invited":          "console.invitations.done",
-	"retried":          "console.email.done",
-}
-
-// eventMetaIn is consoleMeta for the event's pages, with its notice in l.
-func (s *Server) eventMetaIn(c echo.Context, l *i18n.Lang, title string) consoleMeta {
-	m := s.consoleMeta(c, title)
-	doneNotice(c, l, &m)
-	return m
-}
-
-// doneNotice puts in m the notice, in l, that a form of the event's pages
-// left for it (?done=<key>).
-func doneNotice(c echo.Context, l *i18n.Lang, m *consoleMeta) {
-	if id, ok := eventDone[c.QueryParam("done")]; ok {
-		m.Notice = &notice{Kind: "ok", Text: l.T(id)}
-	}
-}
-
 // eventWhen is an event's time in l, with its zone named: "Thursday 10
 // December 2026, 18:00–20:00 (Europe/Oslo, CET)".
 func eventWhen(l *i18n.Lang, e domain.Event) string {
+	return eventWhenIn(format(l), e)
+}
+
+// eventWhenIn is eventWhen in the days and times of f.
+func eventWhenIn(f present.Format, e domain.Event) string {
 	loc := present.Zone(e.TimeZone)
-	return present.SpanIn(e.StartsAt, e.EndsAt, loc, format(l)) + " " + present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt)
+	return present.SpanIn(e.StartsAt, e.EndsAt, loc, f) + " " + present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt)
+}
+
+// shortFormat is how the event's lists and their headings write days in
+// l: English keeps the console's short days in layout ("Tue 15 Dec 2026",
+// "15 Dec 2026"); the other languages write the day in full, as CLDR
+// gives it.
+func shortFormat(l *i18n.Lang, layout string) present.Format {
+	if l == english {
+		return present.LayoutFormat(layout)
+	}
+	return format(l)
 }
 
 // hostChoice is an organiser of the group, as a host to tick.
@@ -372,13 +360,20 @@ func (s *Server) renderEventForm(c echo.Context, status int, g domain.Group, d e
 	for _, m := range members.Items {
 		d.Hosts = append(d.Hosts, hostChoice{ID: m.OrganiserID, Name: cmpOr(m.Name, m.Email), Checked: slices.Contains(d.Form.Hosts, m.OrganiserID)})
 	}
-	errs := d.Form.Errors
-	for i, p := range append(slices.Clone(d.Form.Speakers), make([]domain.PersonInput, blankSpeakers)...) {
-		at := "speakers[" + strconv.Itoa(i) + "]"
-		d.Speakers = append(d.Speakers, speakerRow{N: i + 1, ID: "speaker-" + strconv.Itoa(i), Name: p.Name, Email: p.Email, Talk: p.TalkTitle, Slides: p.SlidesURL,
-			NameError: errs[at+".name"], EmailError: errs[at+".email"], TalkError: errs[at+".talk_title"], SlidesError: errs[at+".slides_url"]})
-	}
+	d.Speakers = speakerRows(d.Form)
 	return s.renderConsole(c, status, "event_form", d)
+}
+
+// speakerRows are the form's speakers with their errors, and the empty
+// rows that add more.
+func speakerRows(f eventForm) []speakerRow {
+	var out []speakerRow
+	for i, p := range append(slices.Clone(f.Speakers), make([]domain.PersonInput, blankSpeakers)...) {
+		at := "speakers[" + strconv.Itoa(i) + "]"
+		out = append(out, speakerRow{N: i + 1, ID: "speaker-" + strconv.Itoa(i), Name: p.Name, Email: p.Email, Talk: p.TalkTitle, Slides: p.SlidesURL,
+			NameError: f.Errors[at+".name"], EmailError: f.Errors[at+".email"], TalkError: f.Errors[at+".talk_title"], SlidesError: f.Errors[at+".slides_url"]})
+	}
+	return out
 }
 
 func cmpOr(a, b string) string {
@@ -392,7 +387,7 @@ func eventFormURL(groupID string) string { return groupConsoleURL(groupID) + "/e
 
 func (s *Server) newEventData(c echo.Context, g domain.Group, form eventForm) eventFormData {
 	l := langOf(c)
-	d := eventFormData{Meta: s.eventMetaIn(c, l, l.T("console.event.form.new", "Group", g.Name)), Form: form, Action: eventFormURL(g.ID),
+	d := eventFormData{Meta: s.consoleMeta(c, l.T("console.event.form.new", "Group", g.Name)), Form: form, Action: eventFormURL(g.ID),
 		Submit: l.T("console.event.form.create"), BackURL: groupConsoleURL(g.ID)}
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}}
 	return d
@@ -477,7 +472,7 @@ func (s *Server) consoleEventOf(c echo.Context) (domain.Event, domain.Group, err
 
 func (s *Server) editEventData(c echo.Context, g domain.Group, e domain.Event, form eventForm) eventFormData {
 	l := langOf(c)
-	d := eventFormData{Meta: s.eventMetaIn(c, l, l.T("console.event.form.edit", "Title", e.Title)), Form: form, Action: eventConsoleURL(e.ID) + "/edit",
+	d := eventFormData{Meta: s.consoleMeta(c, l.T("console.event.form.edit", "Title", e.Title)), Form: form, Action: eventConsoleURL(e.ID) + "/edit",
 		Submit: l.T("console.event.form.save"), BackURL: eventConsoleURL(e.ID), Now: eventWhen(l, e)}
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}, {URL: eventConsoleURL(e.ID), Label: e.Title}}
 	return d
@@ -595,27 +590,40 @@ func (s *Server) renderEventConsole(c echo.Context, status int, e domain.Event, 
 	if err != nil {
 		return err
 	}
-	l := langOf(c)
+	m := s.consoleMeta(c, e.Title)
+	if n != nil {
+		m.Notice = n
+	}
+	return s.renderConsole(c, status, "event", consoleEventData(langOf(c), s.cfg.BaseURL, m, e, g, stats, people, dup))
+}
+
+// consoleEventData is the event's overview in l, framed by m; baseURL is
+// the site's, for the public page's address.
+func consoleEventData(l *i18n.Lang, baseURL string, m consoleMeta, e domain.Event, g domain.Group, stats domain.EventStats, people domain.EventPeople, dup dupForm) consoleEventPage {
 	loc := present.Zone(e.TimeZone)
-	it := s.consoleEvent(e, g, l)
 	base := eventConsoleURL(e.ID)
-	d := consoleEventPage{Meta: s.eventMetaIn(c, l, e.Title), Event: e, Status: it.StatusText,
+	d := consoleEventPage{Meta: m, Event: e, Status: l.T("console.event.status." + string(e.Status)),
 		When: present.SpanIn(e.StartsAt, e.EndsAt, loc, format(l)), Zone: present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt),
 		Online: e.OnlineURL, Confirm: e.RSVPConfirmation == domain.ConfirmEmail,
-		Going: e.GoingCount, Waiting: e.WaitlistCount, Capacity: it.Capacity, Left: it.Left, CheckedIn: stats.Attended,
+		Going: e.GoingCount, Waiting: e.WaitlistCount, Capacity: l.T("console.event.unlimited"), CheckedIn: stats.Attended,
 		Base: base, Draft: e.Status == domain.EventDraft, Published: e.Status == domain.EventPublished,
 		Cancelled: e.Status == domain.EventCancelled, Duplicate: dup}
 	d.Meta.Section = "home"
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}}
-	if n != nil {
-		d.Meta.Notice = n
+	if e.Capacity != nil {
+		d.Capacity = l.N("console.event.capacity", *e.Capacity)
+		if left := *e.Capacity - e.GoingCount; left <= 0 {
+			d.Left = l.T("console.event.full")
+		} else {
+			d.Left = l.N("console.event.left", left)
+		}
 	}
 	if e.Venue != nil {
 		d.Venue, d.Address = e.Venue.Name, e.Venue.Address
 	}
 	if !d.Draft {
 		d.PublicRef = "/e/" + url.PathEscape(e.Slug)
-		d.PublicURL = s.cfg.BaseURL + d.PublicRef
+		d.PublicURL = baseURL + d.PublicRef
 	}
 	d.Replies = rsvpWindow(l, e, loc)
 	for _, h := range people.Hosts {
@@ -630,12 +638,14 @@ func (s *Server) renderEventConsole(c echo.Context, status int, e domain.Event, 
 	}
 	d.Links = []pageLink{{URL: base + "/people", Label: l.T("console.event.link.people")}, {URL: base + "/invitations", Label: l.T("console.event.link.invitations")},
 		{URL: base + "/email", Label: l.T("console.event.link.email")}, {URL: base + "/door", Label: l.T("console.event.link.door")}}
-	return s.renderConsole(c, status, "event", d)
+	return d
 }
 
 // rsvpWindow says when replies are taken, in l.
 func rsvpWindow(l *i18n.Lang, e domain.Event, loc *time.Location) string {
-	at := func(t *time.Time) string { return present.SpanIn(*t, time.Time{}, loc, format(l)) }
+	at := func(t *time.Time) string {
+		return present.SpanIn(*t, time.Time{}, loc, shortFormat(l, present.ShortDate))
+	}
 	switch {
 	case e.RSVPOpensAt != nil && e.RSVPClosesAt != nil:
 		return l.T("console.event.replies.between", "Opens", at(e.RSVPOpensAt), "Closes", at(e.RSVPClosesAt))
@@ -661,21 +671,25 @@ func (s *Server) publishEventPost(c echo.Context) error {
 		if ferr != nil {
 			return ferr
 		}
-		l := langOf(c)
-		why := domain.ErrorMessage(err)
-		switch {
-		case de.Reason == domain.ReasonEventInPast:
-			why = l.T("console.event.publish.past")
-		case len(de.Fields) > 0:
-			why = eventFieldText(l, de.Fields[0])
-		}
 		return s.renderEventConsole(c, http.StatusUnprocessableEntity, e, g, dupForm{},
-			&notice{Kind: "error", Text: l.T("console.event.publish.refused", "Why", why)})
+			&notice{Kind: "error", Text: publishRefusal(langOf(c), de)})
 	}
 	if err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, eventConsoleURL(id)+"?done=event-published")
+}
+
+// publishRefusal says in l why an event could not be published.
+func publishRefusal(l *i18n.Lang, de *domain.Error) string {
+	why := de.Message
+	switch {
+	case de.Reason == domain.ReasonEventInPast:
+		why = l.T("console.event.publish.past")
+	case len(de.Fields) > 0:
+		why = eventFieldText(l, de.Fields[0])
+	}
+	return l.T("console.event.publish.refused", "Why", why)
 }
 
 type cancelData struct {
@@ -693,7 +707,7 @@ type cancelData struct {
 
 func (s *Server) renderCancel(c echo.Context, status int, e domain.Event, g domain.Group, reason, errText string) error {
 	l := langOf(c)
-	d := cancelData{Meta: s.eventMetaIn(c, l, l.T("console.event.cancel.title", "Title", e.Title)), Event: e,
+	d := cancelData{Meta: s.consoleMeta(c, l.T("console.event.cancel.title", "Title", e.Title)), Event: e,
 		When:  eventWhen(l, e),
 		Going: e.GoingCount, Waiting: e.WaitlistCount, Reason: reason, Error: errText, Action: eventConsoleURL(e.ID) + "/cancel",
 		BackURL: eventConsoleURL(e.ID), Max: domain.MaxReasonLen}

@@ -6,13 +6,14 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/i18n"
+	"github.com/convene/convene/notifications/present"
 )
 
 // The console's home page and a group's pages: its events, its settings
@@ -36,9 +37,6 @@ type consoleEvent struct {
 	Capacity string // "20 seats", "no limit"
 	Left     string // "5 seats left", "full", ""
 	start    time.Time
-
-	// StatusText is Status in the page's language.
-	StatusText string
 }
 
 type homeData struct {
@@ -70,7 +68,7 @@ func (s *Server) homePage(c echo.Context) error {
 		}
 		for _, e := range events.Items {
 			if e.Status != domain.EventCancelled {
-				d.Upcoming = append(d.Upcoming, s.consoleEvent(e, g, langOf(c)))
+				d.Upcoming = append(d.Upcoming, s.consoleEvent(e, g))
 			}
 		}
 	}
@@ -88,17 +86,23 @@ func groupConsoleURL(id string) string { return consolePrefix + "/groups/" + url
 
 func eventConsoleURL(id string) string { return consolePrefix + "/events/" + url.PathEscape(id) }
 
-// consoleEvent is e as the console's lists show it, in l.
-func (s *Server) consoleEvent(e domain.Event, g domain.Group, l *i18n.Lang) consoleEvent {
+func (s *Server) consoleEvent(e domain.Event, g domain.Group) consoleEvent {
+	loc := present.Zone(e.TimeZone)
 	it := consoleEvent{Title: e.Title, URL: eventConsoleURL(e.ID), Group: g.Name, Status: string(e.Status),
-		StatusText: l.T("console.events.status." + string(e.Status)), When: eventWhen(l, e),
-		Going: e.GoingCount, Waiting: e.WaitlistCount, Capacity: l.T("console.events.unlimited"), start: e.StartsAt}
+		When:  present.When(e.StartsAt, e.EndsAt, loc, present.ShortDate),
+		Going: e.GoingCount, Waiting: e.WaitlistCount, Capacity: "no limit", start: e.StartsAt}
 	if e.Capacity != nil {
-		it.Capacity = l.N("console.events.capacity", *e.Capacity)
-		if left := *e.Capacity - e.GoingCount; left <= 0 {
-			it.Left = l.T("console.events.full")
-		} else {
-			it.Left = l.N("console.events.left", left)
+		it.Capacity = strconv.Itoa(*e.Capacity) + " seats"
+		if *e.Capacity == 1 {
+			it.Capacity = "1 seat"
+		}
+		switch left := *e.Capacity - e.GoingCount; {
+		case left <= 0:
+			it.Left = "full"
+		case left == 1:
+			it.Left = "1 seat left"
+		default:
+			it.Left = strconv.Itoa(left) + " seats left"
 		}
 	}
 	return it
@@ -228,7 +232,7 @@ func (s *Server) groupConsolePage(c echo.Context) error {
 		return err
 	}
 	for _, e := range upcoming.Items {
-		it := s.consoleEvent(e, g, langOf(c))
+		it := s.consoleEvent(e, g)
 		switch {
 		case e.Status == domain.EventDraft:
 			d.Drafts = append(d.Drafts, it)
@@ -247,7 +251,7 @@ func (s *Server) groupConsolePage(c echo.Context) error {
 	}
 	for _, e := range past.Items {
 		if e.Status != domain.EventDraft {
-			d.Past = append(d.Past, s.consoleEvent(e, g, langOf(c)))
+			d.Past = append(d.Past, s.consoleEvent(e, g))
 		}
 	}
 	sortByStart(d.Past)

@@ -324,13 +324,19 @@ func (s *Server) eraseRSVPPage(c echo.Context) error {
 		Person: personRow{Name: r.Name, Email: r.Email, Status: string(r.Status), Erased: r.ErasedAt != nil},
 		Action: peopleURL(f.Event.ID) + "/" + url.PathEscape(r.ID) + "/erase", Back: withQuery(peopleURL(f.Event.ID), back, ""),
 		Return: back.Encode()}
-	lead := "console.erase.lead.event"
-	if d.Series {
-		lead = "console.erase.lead.series"
-	}
-	d.Lead = l.HTML(lead, "Name", template.HTML("<strong>"+template.HTMLEscapeString(r.Name)+"</strong>"), "Email", r.Email)
+	d.Lead = eraseLead(l, r, d.Series)
 	d.Meta.Crumbs = append(d.Meta.Crumbs, pageLink{URL: peopleURL(f.Event.ID), Label: l.T("console.event.link.people")})
 	return s.renderConsole(c, http.StatusOK, "erase_rsvp", d)
+}
+
+// eraseLead says in l whose data is erased, the name in bold, and from
+// where: the event, or every occurrence of its series.
+func eraseLead(l *i18n.Lang, r domain.RSVP, series bool) template.HTML {
+	id := "console.erase.lead.event"
+	if series {
+		id = "console.erase.lead.series"
+	}
+	return l.HTML(id, "Name", template.HTML("<strong>"+template.HTMLEscapeString(r.Name)+"</strong>"), "Email", r.Email)
 }
 
 // erasePost erases the person's name and address (the store's erasure, as
@@ -430,9 +436,13 @@ const invitationsPageSize = 100
 
 type invitationRow struct {
 	Name, Email, Status, LastError string
-	// Sent and Answered are when, in the event's zone, which the Zones
-	// name ("CET").
-	Sent, SentZone, Answered, AnsweredZone string
+	Sent, Answered                 *stamp // nil: not yet
+}
+
+// stamp is an instant as a list shows it: When in the event's zone, in
+// the page's language, Zone its abbreviation ("CET"), ISO for <time>.
+type stamp struct {
+	When, Zone, ISO string
 }
 
 type invitationsForm struct {
@@ -469,11 +479,10 @@ func (s *Server) renderInvitations(c echo.Context, status int, form invitationsF
 		return err
 	}
 	l := langOf(c)
-	f.When = eventWhen(l, f.Event)
+	f.When = eventWhenIn(shortFormat(l, present.ShortDate), f.Event)
 	e := f.Event
 	d := invitationsData{Meta: s.eventMeta(c, f, l.T("console.invitations.title", "Title", e.Title)), Frame: f, Form: form, Action: invitationsURL(e.ID),
 		Open: e.Status == domain.EventPublished && e.CheckAcceptsRSVP(s.now()) == nil, Max: domain.MaxInvitationsPerRequest}
-	doneNotice(c, l, &d.Meta)
 	if n != nil {
 		d.Meta.Notice = n
 	}
@@ -491,14 +500,7 @@ func (s *Server) renderInvitations(c echo.Context, status int, form invitationsF
 		return err
 	}
 	for _, i := range p.Items {
-		row := invitationRow{Name: i.Name, Email: i.Email, Status: l.T("console.invitations.status." + string(i.Status)), LastError: i.LastError}
-		if i.SentAt != nil {
-			row.Sent, row.SentZone = atIn(l, f.loc, *i.SentAt)
-		}
-		if i.RespondedAt != nil {
-			row.Answered, row.AnsweredZone = atIn(l, f.loc, *i.RespondedAt)
-		}
-		d.Rows = append(d.Rows, row)
+		d.Rows = append(d.Rows, invitationRowOf(l, f.loc, i))
 	}
 	if p.NextCursor != "" {
 		d.NextURL = invitationsURL(e.ID) + "?cursor=" + url.QueryEscape(p.NextCursor)
@@ -507,6 +509,19 @@ func (s *Server) renderInvitations(c echo.Context, status int, form invitationsF
 		d.FirstURL = invitationsURL(e.ID)
 	}
 	return s.renderConsole(c, status, "invitations", d)
+}
+
+// invitationRowOf is an invitation as the list shows it in l, its times
+// in loc.
+func invitationRowOf(l *i18n.Lang, loc *time.Location, i domain.Invitation) invitationRow {
+	row := invitationRow{Name: i.Name, Email: i.Email, Status: l.T("console.invitations.status." + string(i.Status)), LastError: i.LastError}
+	if i.SentAt != nil {
+		row.Sent = atIn(l, loc, *i.SentAt)
+	}
+	if i.RespondedAt != nil {
+		row.Answered = atIn(l, loc, *i.RespondedAt)
+	}
+	return row
 }
 
 // invitationsPost invites a pasted list of people. Lines that cannot be
@@ -519,16 +534,7 @@ func (s *Server) invitationsPost(c echo.Context) error {
 	}
 	l := langOf(c)
 	form := invitationsForm{People: c.FormValue("people"), Message: strings.TrimSpace(c.FormValue("message"))}
-	people, bad := domain.ParseInvitees(form.People)
-	switch {
-	case len(bad) > 0:
-		form.Lines = bad
-		form.Errors = map[string]string{"people": l.N("console.invitations.error.lines", len(bad))}
-	case len(people) == 0:
-		form.Errors = map[string]string{"people": l.T("console.invitations.error.empty")}
-	case len(people) > domain.MaxInvitationsPerRequest:
-		form.Errors = map[string]string{"people": l.T("console.invitations.error.many", "Max", domain.MaxInvitationsPerRequest)}
-	}
+	people := form.read(l)
 	if form.Errors != nil {
 		return s.renderInvitations(c, http.StatusUnprocessableEntity, form, nil)
 	}
@@ -540,15 +546,38 @@ func (s *Server) invitationsPost(c echo.Context) error {
 	case errors.As(err, &de) && de.Code == domain.ECONFLICT:
 		return s.renderInvitations(c, http.StatusConflict, form, &notice{Kind: "error", Text: refusalText(l, de)})
 	case errors.As(err, &de) && de.Code == domain.EINVALID && len(de.Fields) > 0:
-		form.Errors = map[string]string{}
-		for _, f := range de.Fields {
-			if _, ok := form.Errors[f.Field]; !ok {
-				form.Errors[f.Field] = l.Field(f, invitationLabel(l, f.Field))
-			}
-		}
+		form.Errors = invitationErrors(l, de)
 		return s.renderInvitations(c, http.StatusUnprocessableEntity, form, nil)
 	}
 	return err
+}
+
+// read reads the pasted list: the people in it, or, in l, the form's
+// errors and the lines that could not be read.
+func (form *invitationsForm) read(l *i18n.Lang) []domain.InvitationRecipient {
+	people, bad := domain.ParseInvitees(form.People)
+	switch {
+	case len(bad) > 0:
+		form.Lines = bad
+		form.Errors = map[string]string{"people": l.N("console.invitations.error.lines", len(bad))}
+	case len(people) == 0:
+		form.Errors = map[string]string{"people": l.T("console.invitations.error.empty")}
+	case len(people) > domain.MaxInvitationsPerRequest:
+		form.Errors = map[string]string{"people": l.T("console.invitations.error.many", "Max", domain.MaxInvitationsPerRequest)}
+	}
+	return people
+}
+
+// invitationErrors are the field errors of an invitation request, in l,
+// by field (the first of each).
+func invitationErrors(l *i18n.Lang, de *domain.Error) map[string]string {
+	out := map[string]string{}
+	for _, f := range de.Fields {
+		if _, ok := out[f.Field]; !ok {
+			out[f.Field] = l.Field(f, invitationLabel(l, f.Field))
+		}
+	}
+	return out
 }
 
 // invitationLabel names a field of the invitations' form in its errors.
@@ -601,10 +630,10 @@ func refusalText(l *i18n.Lang, de *domain.Error) string {
 	return de.Message
 }
 
-// atIn shows an instant in the event's zone, in l, and the zone's
-// abbreviation at it.
-func atIn(l *i18n.Lang, loc *time.Location, t time.Time) (when, zone string) {
-	return present.SpanIn(t, time.Time{}, loc, format(l)), present.ZoneAbbr(t.In(loc))
+// atIn is an instant in the event's zone loc, in l ("7 Dec 2026, 14:05"
+// in English).
+func atIn(l *i18n.Lang, loc *time.Location, t time.Time) *stamp {
+	return &stamp{When: present.SpanIn(t, time.Time{}, loc, shortFormat(l, "2 Jan 2006")), Zone: present.ZoneAbbr(t.In(loc)), ISO: t.In(loc).Format(time.RFC3339)}
 }
 
 // E-mail.
@@ -614,10 +643,9 @@ const emailPageSize = 100
 
 type emailRow struct {
 	ID, Name, Email, Kind, Status, LastError string
-	// Queued and Sent are when, in the event's zone, which the Zones name.
-	Queued, QueuedZone, Sent, SentZone string
-	Attempts                           int
-	Retry                              bool
+	Queued, Sent                             *stamp // Sent nil: not yet
+	Attempts                                 int
+	Retry                                    bool
 }
 
 type emailData struct {
@@ -652,14 +680,13 @@ func (s *Server) renderEmail(c echo.Context, status int, n *notice) error {
 		return err
 	}
 	l := langOf(c)
-	f.When = eventWhen(l, f.Event)
+	f.When = eventWhenIn(shortFormat(l, present.ShortDate), f.Event)
 	e := f.Event
 	cursor := c.QueryParam("cursor")
 	if c.Request().Method == http.MethodPost {
 		cursor = c.FormValue("cursor")
 	}
 	d := emailData{Meta: s.eventMeta(c, f, l.T("console.email.title", "Title", e.Title)), Frame: f, Action: emailURL(e.ID), Cursor: cursor}
-	doneNotice(c, l, &d.Meta)
 	if n != nil {
 		d.Meta.Notice = n
 	}
@@ -672,17 +699,7 @@ func (s *Server) renderEmail(c echo.Context, status int, n *notice) error {
 		return err
 	}
 	for _, m := range p.Items {
-		kind := string(m.Kind)
-		if messageKinds[m.Kind] {
-			kind = l.T("console.email.kind." + kind)
-		}
-		row := emailRow{ID: m.ID, Name: m.Name, Email: m.Email, Kind: kind, Status: l.T("console.email.status." + string(m.Status)),
-			LastError: m.LastError, Attempts: m.Attempts, Retry: m.Status == domain.DeliveryFailed && m.Email != ""}
-		row.Queued, row.QueuedZone = atIn(l, f.loc, m.CreatedAt)
-		if m.SentAt != nil {
-			row.Sent, row.SentZone = atIn(l, f.loc, *m.SentAt)
-		}
-		d.Rows = append(d.Rows, row)
+		d.Rows = append(d.Rows, emailRowOf(l, f.loc, m))
 	}
 	if p.NextCursor != "" {
 		d.NextURL = emailURL(e.ID) + "?cursor=" + url.QueryEscape(p.NextCursor)
@@ -691,6 +708,30 @@ func (s *Server) renderEmail(c echo.Context, status int, n *notice) error {
 		d.FirstURL = emailURL(e.ID)
 	}
 	return s.renderConsole(c, status, "email", d)
+}
+
+// emailRowOf is an e-mail as the list shows it in l, its times in loc.
+func emailRowOf(l *i18n.Lang, loc *time.Location, m domain.Delivery) emailRow {
+	kind := string(m.Kind)
+	if messageKinds[m.Kind] {
+		kind = l.T("console.email.kind." + kind)
+	}
+	row := emailRow{ID: m.ID, Name: m.Name, Email: m.Email, Kind: kind, Status: l.T("console.email.status." + string(m.Status)),
+		LastError: m.LastError, Attempts: m.Attempts, Retry: m.Status == domain.DeliveryFailed && m.Email != ""}
+	row.Queued = atIn(l, loc, m.CreatedAt)
+	if m.SentAt != nil {
+		row.Sent = atIn(l, loc, *m.SentAt)
+	}
+	return row
+}
+
+// retryFailure says in l why an e-mail could not be sent again; status
+// is the e-mail's.
+func retryFailure(l *i18n.Lang, de *domain.Error, status domain.DeliveryStatus) string {
+	if de.Reason == domain.ReasonDeliveryNotFailed {
+		return l.T("console.email.refused.not_failed", "Status", l.T("console.email.status."+string(status)))
+	}
+	return refusalText(l, de)
 }
 
 // retryPost sends a failed e-mail again and comes back to the same page of
@@ -707,12 +748,7 @@ func (s *Server) retryPost(c echo.Context) error {
 	d, err := s.store.RetryDelivery(c.Request().Context(), organiser(c).ID, eid, did)
 	var de *domain.Error
 	if errors.As(err, &de) && (de.Code == domain.ECONFLICT || de.Code == domain.EGONE) {
-		l := langOf(c)
-		text := refusalText(l, de)
-		if de.Reason == domain.ReasonDeliveryNotFailed {
-			text = l.T("console.email.refused.not_failed", "Status", l.T("console.email.status."+string(d.Status)))
-		}
-		return s.renderEmail(c, httpkit.StatusOf(err).Status, &notice{Kind: "error", Text: text})
+		return s.renderEmail(c, httpkit.StatusOf(err).Status, &notice{Kind: "error", Text: retryFailure(langOf(c), de, d.Status)})
 	}
 	if err != nil {
 		return err

@@ -28,7 +28,9 @@ var translatedPages = map[string]bool{"event": true}
 // translatedConsole are the console's pages whose every string goes
 // through the catalogues (templates/console/<page>.html; its frame,
 // layout.html, with each).
-var translatedConsole = map[string]bool{}
+var translatedConsole = map[string]bool{
+	"event": true, "event_form": true, "event_cancel": true, "invitations": true, "email": true, "erase_rsvp": true,
+}
 
 const (
 	langParam  = "lang"
