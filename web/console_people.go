@@ -610,10 +610,10 @@ func pastedText(l *i18n.Lang, p domain.PastedLine) string {
 	return p.Message
 }
 
-// refusals are the messages, by reason, of the conflicts the invitations
-// and e-mail pages show: an event that takes no invitations, an e-mail
-// that cannot be sent again.
-var refusals = map[string]string{
+// eventRefusals are the messages, by reason, of the conflicts the
+// invitations and e-mail pages show: an event that takes no invitations,
+// an e-mail that cannot be sent again.
+var eventRefusals = map[string]string{
 	domain.ReasonEventNotPublished: "console.invitations.refused.draft",
 	domain.ReasonEventCancelled:    "console.invitations.refused.cancelled",
 	domain.ReasonRSVPNotOpen:       "console.invitations.refused.not_open",
@@ -624,7 +624,7 @@ var refusals = map[string]string{
 // refusalText is a refusal in l; one the page does not expect stays in
 // the domain's English.
 func refusalText(l *i18n.Lang, de *domain.Error) string {
-	if id, ok := refusals[de.Reason]; ok {
+	if id, ok := eventRefusals[de.Reason]; ok {
 		return l.T(id)
 	}
 	return de.Message
