@@ -99,12 +99,30 @@ func (e *Event) Seat(r RSVP, s Seating, now time.Time) (*int, error) {
 }
 
 // PastedLine is one line of a pasted list of people that could not be
-// read, for the form shown again.
+// read, for the form shown again: Message says why in English, Problem
+// (with Parts or Field) says it for a message in another language.
 type PastedLine struct {
 	Line    int // 1-based
 	Text    string
 	Message string
+	Problem PastedProblem
+	// Parts is how many parts a PastedParts line has.
+	Parts int
+	// Field is the error of a PastedField line's address ("email") or
+	// name ("name").
+	Field FieldError
 }
+
+// PastedProblem is why a pasted line could not be read.
+type PastedProblem string
+
+// Why pasted lines cannot be read.
+const (
+	PastedAngle PastedProblem = "angle" // "Name <address>" that does not parse
+	PastedCells PastedProblem = "cells" // two cells, not one address and one name
+	PastedParts PastedProblem = "parts" // more than two cells
+	PastedField PastedProblem = "field" // the address or the name breaks its rule
+)
 
 // ParseInvitees reads a pasted list of people to invite, one a line: an
 // address alone, "Name <address>", or two comma- (or semicolon- or
@@ -122,8 +140,8 @@ func ParseInvitees(text string) ([]InvitationRecipient, []PastedLine) {
 		if line == "" || (i == 0 && isHeader(line)) {
 			continue
 		}
-		rc, err := parseInvitee(line)
-		if err == "" {
+		rc, p := parseInvitee(line)
+		if p.Message == "" {
 			var v Validation
 			CheckEmail(&v, "email", rc.Email, true)
 			CheckPersonName(&v, "name", rc.Name, false)
@@ -132,11 +150,12 @@ func ParseInvitees(text string) ([]InvitationRecipient, []PastedLine) {
 				if v.fields[0].Field == "name" {
 					what = "The name"
 				}
-				err = what + " " + strings.TrimSuffix(v.fields[0].Message, ".") + "."
+				p = PastedLine{Message: what + " " + strings.TrimSuffix(v.fields[0].Message, ".") + ".", Problem: PastedField, Field: v.fields[0]}
 			}
 		}
-		if err != "" {
-			bad = append(bad, PastedLine{Line: i + 1, Text: line, Message: err})
+		if p.Message != "" {
+			p.Line, p.Text = i+1, line
+			bad = append(bad, p)
 			continue
 		}
 		out = append(out, rc)
@@ -150,14 +169,15 @@ func isHeader(line string) bool {
 	return !strings.Contains(l, "@") && (strings.Contains(l, "email") || strings.Contains(l, "e-mail") || strings.Contains(l, "address"))
 }
 
-// parseInvitee reads one non-empty line, or says why it cannot.
-func parseInvitee(line string) (InvitationRecipient, string) {
+// parseInvitee reads one non-empty line, or says why it cannot (the
+// PastedLine's Message, Problem and Parts).
+func parseInvitee(line string) (InvitationRecipient, PastedLine) {
 	if strings.Contains(line, "<") || strings.Contains(line, ">") {
 		a, err := mail.ParseAddress(line)
 		if err != nil {
-			return InvitationRecipient{}, `Write the address as "Name <name@example.org>", or the address alone.`
+			return InvitationRecipient{}, PastedLine{Message: `Write the address as "Name <name@example.org>", or the address alone.`, Problem: PastedAngle}
 		}
-		return InvitationRecipient{Name: strings.TrimSpace(a.Name), Email: a.Address}, ""
+		return InvitationRecipient{Name: strings.TrimSpace(a.Name), Email: a.Address}, PastedLine{}
 	}
 	cells := strings.FieldsFunc(line, func(r rune) bool { return r == ',' || r == ';' || r == '\t' })
 	for i := range cells {
@@ -165,16 +185,17 @@ func parseInvitee(line string) (InvitationRecipient, string) {
 	}
 	switch {
 	case len(cells) == 1:
-		return InvitationRecipient{Email: cells[0]}, ""
+		return InvitationRecipient{Email: cells[0]}, PastedLine{}
 	case len(cells) == 2:
 		a, b := cells[0], cells[1]
 		if strings.Contains(a, "@") && !strings.Contains(b, "@") {
-			return InvitationRecipient{Email: a, Name: b}, ""
+			return InvitationRecipient{Email: a, Name: b}, PastedLine{}
 		}
 		if strings.Contains(b, "@") && !strings.Contains(a, "@") {
-			return InvitationRecipient{Email: b, Name: a}, ""
+			return InvitationRecipient{Email: b, Name: a}, PastedLine{}
 		}
-		return InvitationRecipient{}, "Give one address and one name on a line."
+		return InvitationRecipient{}, PastedLine{Message: "Give one address and one name on a line.", Problem: PastedCells}
 	}
-	return InvitationRecipient{}, fmt.Sprintf("A line holds a name and an address; this one has %d parts.", len(cells))
+	return InvitationRecipient{}, PastedLine{Message: fmt.Sprintf("A line holds a name and an address; this one has %d parts.", len(cells)),
+		Problem: PastedParts, Parts: len(cells)}
 }

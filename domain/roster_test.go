@@ -40,8 +40,16 @@ func TestParseInvitees(t *testing.T) {
 	if !reflect.DeepEqual(lines, []int{7, 8, 9, 10}) {
 		t.Errorf("bad lines %v, want 7 8 9 10: %+v", lines, bad)
 	}
-	if bad[0].Text != "carol@" || !strings.Contains(bad[0].Message, "valid e-mail address") {
+	if bad[0].Text != "carol@" || !strings.Contains(bad[0].Message, "valid e-mail address") || bad[0].Problem != PastedField || bad[0].Field.Field != "email" {
 		t.Errorf("line 7: %+v", bad[0])
+	}
+	for i, want := range []PastedProblem{PastedField, PastedParts, PastedCells, PastedAngle} {
+		if bad[i].Problem != want {
+			t.Errorf("line %d: problem %q, want %q", bad[i].Line, bad[i].Problem, want)
+		}
+	}
+	if bad[1].Parts != 3 {
+		t.Errorf("line 8 has %d parts, want 3", bad[1].Parts)
 	}
 }
 

@@ -214,18 +214,55 @@ func formOf(e domain.Event, p domain.EventPeople, defaultHosts bool) eventForm {
 	return f
 }
 
-// eventWords put the domain's field names, written for the API, in the
+// eventFormats are the field errors the event's forms word their own way:
+// the form's own ("must be a date and a time") and the domain's written
+// for the API, which name its fields ("must be after starts_at"), in the
 // words of the form.
-var eventWords = strings.NewReplacer(
-	"rsvp_opens_at", "the opening of replies", "starts_at", "the start",
-	`"meetup" or "live_session"`, "in person or online", "or null for unlimited", "or empty for no limit",
-	"is required for a meetup", "is required for a meetup: give its name", "is required for a live session", "is required for a session online",
-)
+var eventFormats = map[string]string{
+	"must be a date and a time, such as 2026-03-10 18:30": "console.event.error.datetime",
+	"must be a whole number, or empty for no limit":       "console.event.error.whole",
+	"must be after starts_at":                             "console.event.error.after_start",
+	"must be after rsvp_opens_at":                         "console.event.error.after_opening",
+	"must be at most 31 days after starts_at":             "console.event.error.within_31_days",
+	`is required: "meetup" or "live_session"`:             "console.event.error.kind_required",
+	`must be "meetup" or "live_session"`:                  "console.event.error.kind",
+	"must be between 1 and %d, or null for unlimited":     "console.event.error.capacity",
+	"is required for a meetup":                            "console.event.error.venue",
+	"is required for a live session":                      "console.event.error.online",
+}
+
+// eventLabels are the fields the event's forms name in their errors
+// ("console.event.label."+field); any other is "This".
+var eventLabels = map[string]bool{
+	"title": true, "description": true, "kind": true, "starts_at": true, "ends_at": true, "time_zone": true,
+	"venue": true, "venue.name": true, "venue.address": true, "online_url": true, "capacity": true,
+	"rsvp_opens_at": true, "rsvp_closes_at": true, "rsvp_confirmation": true, "hosts": true, "speakers": true,
+	"speakers.name": true, "speakers.email": true, "speakers.talk_title": true, "speakers.slides_url": true, "reason": true,
+}
 
 var listIndex = regexp.MustCompile(`\[\d+\]`)
 
-// eventErrors adds the field errors of err to errs (the first error of a
-// field wins) and reports whether err was one; any other error is
+// eventFieldText is a field error of an event's form as a sentence in l,
+// under its field: "The end must be after the start."
+func eventFieldText(l *i18n.Lang, f domain.FieldError) string {
+	// speakers[2].email is labelled as speakers.email.
+	field := listIndex.ReplaceAllString(f.Field, "")
+	label := l.T("console.event.label.other")
+	if eventLabels[field] {
+		label = l.T("console.event.label." + field)
+	}
+	if id, ok := eventFormats[f.Format]; ok {
+		args := []any{"Field", label}
+		for i, a := range f.Args {
+			args = append(args, "V"+strconv.Itoa(i+1), a)
+		}
+		return l.T(id, args...)
+	}
+	return l.Field(f, label)
+}
+
+// eventErrors adds the field errors of err to errs, in l (the first error
+// of a field wins), and reports whether err was one; any other error is
 // returned. ECONFLICT errors with fields (capacity below the people going)
 // are shown on their field too.
 func eventErrors(l *i18n.Lang, errs map[string]string, err error) (bool, error) {
@@ -240,8 +277,7 @@ func eventErrors(l *i18n.Lang, errs map[string]string, err error) (bool, error) 
 		if _, ok := errs[f.Field]; ok {
 			continue
 		}
-		// speakers[2].email is labelled as speakers.email.
-		errs[f.Field] = fieldSentence(l, domain.FieldError{Field: listIndex.ReplaceAllString(f.Field, ""), Message: eventWords.Replace(f.Message)})
+		errs[f.Field] = eventFieldText(l, f)
 	}
 	return true, nil
 }
@@ -256,6 +292,29 @@ func checkEventForm(l *i18n.Lang, v *domain.Validation, e domain.Event, in domai
 		}
 	}
 	return errs, nil
+}
+
+// eventWhen is an event's time in l, with its zone named: "Thursday 10
+// December 2026, 18:00–20:00 (Europe/Oslo, CET)".
+func eventWhen(l *i18n.Lang, e domain.Event) string {
+	return eventWhenIn(format(l), e)
+}
+
+// eventWhenIn is eventWhen in the days and times of f.
+func eventWhenIn(f present.Format, e domain.Event) string {
+	loc := present.Zone(e.TimeZone)
+	return present.SpanIn(e.StartsAt, e.EndsAt, loc, f) + " " + present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt)
+}
+
+// shortFormat is how the event's lists and their headings write days in
+// l: English keeps the console's short days in layout ("Tue 15 Dec 2026",
+// "15 Dec 2026"); the other languages write the day in full, as CLDR
+// gives it.
+func shortFormat(l *i18n.Lang, layout string) present.Format {
+	if l == english {
+		return present.LayoutFormat(layout)
+	}
+	return format(l)
 }
 
 // hostChoice is an organiser of the group, as a host to tick.
@@ -301,13 +360,20 @@ func (s *Server) renderEventForm(c echo.Context, status int, g domain.Group, d e
 	for _, m := range members.Items {
 		d.Hosts = append(d.Hosts, hostChoice{ID: m.OrganiserID, Name: cmpOr(m.Name, m.Email), Checked: slices.Contains(d.Form.Hosts, m.OrganiserID)})
 	}
-	errs := d.Form.Errors
-	for i, p := range append(slices.Clone(d.Form.Speakers), make([]domain.PersonInput, blankSpeakers)...) {
-		at := "speakers[" + strconv.Itoa(i) + "]"
-		d.Speakers = append(d.Speakers, speakerRow{N: i + 1, ID: "speaker-" + strconv.Itoa(i), Name: p.Name, Email: p.Email, Talk: p.TalkTitle, Slides: p.SlidesURL,
-			NameError: errs[at+".name"], EmailError: errs[at+".email"], TalkError: errs[at+".talk_title"], SlidesError: errs[at+".slides_url"]})
-	}
+	d.Speakers = speakerRows(d.Form)
 	return s.renderConsole(c, status, "event_form", d)
+}
+
+// speakerRows are the form's speakers with their errors, and the empty
+// rows that add more.
+func speakerRows(f eventForm) []speakerRow {
+	var out []speakerRow
+	for i, p := range append(slices.Clone(f.Speakers), make([]domain.PersonInput, blankSpeakers)...) {
+		at := "speakers[" + strconv.Itoa(i) + "]"
+		out = append(out, speakerRow{N: i + 1, ID: "speaker-" + strconv.Itoa(i), Name: p.Name, Email: p.Email, Talk: p.TalkTitle, Slides: p.SlidesURL,
+			NameError: f.Errors[at+".name"], EmailError: f.Errors[at+".email"], TalkError: f.Errors[at+".talk_title"], SlidesError: f.Errors[at+".slides_url"]})
+	}
+	return out
 }
 
 func cmpOr(a, b string) string {
@@ -320,8 +386,9 @@ func cmpOr(a, b string) string {
 func eventFormURL(groupID string) string { return groupConsoleURL(groupID) + "/events" }
 
 func (s *Server) newEventData(c echo.Context, g domain.Group, form eventForm) eventFormData {
-	d := eventFormData{Meta: s.consoleMeta(c, "New event in "+g.Name), Form: form, Action: eventFormURL(g.ID),
-		Submit: "Create the draft", BackURL: groupConsoleURL(g.ID)}
+	l := langOf(c)
+	d := eventFormData{Meta: s.consoleMeta(c, l.T("console.event.form.new", "Group", g.Name)), Form: form, Action: eventFormURL(g.ID),
+		Submit: l.T("console.event.form.create"), BackURL: groupConsoleURL(g.ID)}
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}}
 	return d
 }
@@ -359,21 +426,21 @@ func (s *Server) createEventPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	o := organiser(c)
+	o, l := organiser(c), langOf(c)
 	form := readEventForm(c)
 	var v domain.Validation
 	e := form.event(&v)
 	in := form.people()
-	if form.Errors, err = checkEventForm(langOf(c), &v, e, in); err != nil {
+	if form.Errors, err = checkEventForm(l, &v, e, in); err != nil {
 		return err
 	}
 	if len(form.Errors) == 0 {
 		e, err = s.store.CreateEvent(ctx, o.ID, g.ID, e)
-		if shown, err := eventErrors(langOf(c), form.Errors, err); err != nil {
+		if shown, err := eventErrors(l, form.Errors, err); err != nil {
 			return err
 		} else if !shown && (len(in.HostIDs) > 0 || len(in.Speakers) > 0) {
 			_, _, err = s.store.SetEventPeople(ctx, o.ID, e.ID, in)
-			if shown, err := eventErrors(langOf(c), form.Errors, err); err != nil {
+			if shown, err := eventErrors(l, form.Errors, err); err != nil {
 				return err
 			} else if shown {
 				// The draft exists: its hosts are put right on its own form.
@@ -404,10 +471,9 @@ func (s *Server) consoleEventOf(c echo.Context) (domain.Event, domain.Group, err
 }
 
 func (s *Server) editEventData(c echo.Context, g domain.Group, e domain.Event, form eventForm) eventFormData {
-	loc := present.Zone(e.TimeZone)
-	d := eventFormData{Meta: s.consoleMeta(c, "Edit "+e.Title), Form: form, Action: eventConsoleURL(e.ID) + "/edit",
-		Submit: "Save", BackURL: eventConsoleURL(e.ID),
-		Now: present.When(e.StartsAt, e.EndsAt, loc, present.LongDate)}
+	l := langOf(c)
+	d := eventFormData{Meta: s.consoleMeta(c, l.T("console.event.form.edit", "Title", e.Title)), Form: form, Action: eventConsoleURL(e.ID) + "/edit",
+		Submit: l.T("console.event.form.save"), BackURL: eventConsoleURL(e.ID), Now: eventWhen(l, e)}
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}, {URL: eventConsoleURL(e.ID), Label: e.Title}}
 	return d
 }
@@ -436,7 +502,7 @@ func (s *Server) editEventPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	o := organiser(c)
+	o, l := organiser(c), langOf(c)
 	p, def, err := s.store.FindEventPeople(ctx, o.ID, e.ID)
 	if err != nil {
 		return err
@@ -449,16 +515,16 @@ func (s *Server) editEventPost(c echo.Context) error {
 	after := e
 	u.Apply(&after)
 	in := form.people()
-	if form.Errors, err = checkEventForm(langOf(c), &v, after, in); err != nil {
+	if form.Errors, err = checkEventForm(l, &v, after, in); err != nil {
 		return err
 	}
 	if len(form.Errors) == 0 {
 		_, err = s.store.UpdateEvent(ctx, o.ID, e.ID, u)
-		if shown, err := eventErrors(langOf(c), form.Errors, err); err != nil {
+		if shown, err := eventErrors(l, form.Errors, err); err != nil {
 			return err
 		} else if !shown && !samePeople(before, in) {
 			_, _, err = s.store.SetEventPeople(ctx, o.ID, e.ID, in)
-			if _, err := eventErrors(langOf(c), form.Errors, err); err != nil {
+			if _, err := eventErrors(l, form.Errors, err); err != nil {
 				return err
 			}
 		}
@@ -524,55 +590,71 @@ func (s *Server) renderEventConsole(c echo.Context, status int, e domain.Event, 
 	if err != nil {
 		return err
 	}
+	m := s.consoleMeta(c, e.Title)
+	if n != nil {
+		m.Notice = n
+	}
+	return s.renderConsole(c, status, "event", consoleEventData(langOf(c), s.cfg.BaseURL, m, e, g, stats, people, dup))
+}
+
+// consoleEventData is the event's overview in l, framed by m; baseURL is
+// the site's, for the public page's address.
+func consoleEventData(l *i18n.Lang, baseURL string, m consoleMeta, e domain.Event, g domain.Group, stats domain.EventStats, people domain.EventPeople, dup dupForm) consoleEventPage {
 	loc := present.Zone(e.TimeZone)
-	it := s.consoleEvent(e, g, langOf(c))
 	base := eventConsoleURL(e.ID)
-	d := consoleEventPage{Meta: s.consoleMeta(c, e.Title), Event: e, Status: string(e.Status),
-		When: present.Span(e.StartsAt, e.EndsAt, loc, present.LongDate), Zone: present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt),
+	d := consoleEventPage{Meta: m, Event: e, Status: l.T("console.event.status." + string(e.Status)),
+		When: present.SpanIn(e.StartsAt, e.EndsAt, loc, format(l)), Zone: present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt),
 		Online: e.OnlineURL, Confirm: e.RSVPConfirmation == domain.ConfirmEmail,
-		Going: e.GoingCount, Waiting: e.WaitlistCount, Capacity: it.Capacity, Left: it.Left, CheckedIn: stats.Attended,
+		Going: e.GoingCount, Waiting: e.WaitlistCount, Capacity: l.T("console.event.unlimited"), CheckedIn: stats.Attended,
 		Base: base, Draft: e.Status == domain.EventDraft, Published: e.Status == domain.EventPublished,
 		Cancelled: e.Status == domain.EventCancelled, Duplicate: dup}
 	d.Meta.Section = "home"
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}}
-	if n != nil {
-		d.Meta.Notice = n
+	if e.Capacity != nil {
+		d.Capacity = l.N("console.event.capacity", *e.Capacity)
+		if left := *e.Capacity - e.GoingCount; left <= 0 {
+			d.Left = l.T("console.event.full")
+		} else {
+			d.Left = l.N("console.event.left", left)
+		}
 	}
 	if e.Venue != nil {
 		d.Venue, d.Address = e.Venue.Name, e.Venue.Address
 	}
 	if !d.Draft {
 		d.PublicRef = "/e/" + url.PathEscape(e.Slug)
-		d.PublicURL = s.cfg.BaseURL + d.PublicRef
+		d.PublicURL = baseURL + d.PublicRef
 	}
-	d.Replies = s.rsvpWindow(e, loc)
+	d.Replies = rsvpWindow(l, e, loc)
 	for _, h := range people.Hosts {
 		d.Hosts = append(d.Hosts, cmpOr(h.Name, h.Email))
 	}
 	for _, sp := range people.Speakers {
 		line := sp.Name
 		if sp.TalkTitle != "" {
-			line += ": " + sp.TalkTitle
+			line = l.T("console.event.speaker", "Name", sp.Name, "Talk", sp.TalkTitle)
 		}
 		d.Speakers = append(d.Speakers, line)
 	}
-	d.Links = []pageLink{{URL: base + "/people", Label: "People"}, {URL: base + "/invitations", Label: "Invitations"},
-		{URL: base + "/email", Label: "E-mail"}, {URL: base + "/door", Label: "Door"}}
-	return s.renderConsole(c, status, "event", d)
+	d.Links = []pageLink{{URL: base + "/people", Label: l.T("console.event.link.people")}, {URL: base + "/invitations", Label: l.T("console.event.link.invitations")},
+		{URL: base + "/email", Label: l.T("console.event.link.email")}, {URL: base + "/door", Label: l.T("console.event.link.door")}}
+	return d
 }
 
-// rsvpWindow says when replies are taken.
-func (s *Server) rsvpWindow(e domain.Event, loc *time.Location) string {
-	at := func(t time.Time) string { return present.Span(t, time.Time{}, loc, present.ShortDate) }
-	opens := "from publication"
-	if e.RSVPOpensAt != nil {
-		opens = "from " + at(*e.RSVPOpensAt)
+// rsvpWindow says when replies are taken, in l.
+func rsvpWindow(l *i18n.Lang, e domain.Event, loc *time.Location) string {
+	at := func(t *time.Time) string {
+		return present.SpanIn(*t, time.Time{}, loc, shortFormat(l, present.ShortDate))
 	}
-	closes := "until the event ends"
-	if e.RSVPClosesAt != nil {
-		closes = "until " + at(*e.RSVPClosesAt)
+	switch {
+	case e.RSVPOpensAt != nil && e.RSVPClosesAt != nil:
+		return l.T("console.event.replies.between", "Opens", at(e.RSVPOpensAt), "Closes", at(e.RSVPClosesAt))
+	case e.RSVPOpensAt != nil:
+		return l.T("console.event.replies.from", "Opens", at(e.RSVPOpensAt))
+	case e.RSVPClosesAt != nil:
+		return l.T("console.event.replies.until", "Closes", at(e.RSVPClosesAt))
 	}
-	return opens + ", " + closes
+	return l.T("console.event.replies.default")
 }
 
 // publishEventPost publishes a draft. One that can no longer be published
@@ -590,12 +672,24 @@ func (s *Server) publishEventPost(c echo.Context) error {
 			return ferr
 		}
 		return s.renderEventConsole(c, http.StatusUnprocessableEntity, e, g, dupForm{},
-			&notice{Kind: "error", Text: "The event is not published: " + domain.ErrorMessage(err)})
+			&notice{Kind: "error", Text: publishRefusal(langOf(c), de)})
 	}
 	if err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, eventConsoleURL(id)+"?done=event-published")
+}
+
+// publishRefusal says in l why an event could not be published.
+func publishRefusal(l *i18n.Lang, de *domain.Error) string {
+	why := de.Message
+	switch {
+	case de.Reason == domain.ReasonEventInPast:
+		why = l.T("console.event.publish.past")
+	case len(de.Fields) > 0:
+		why = eventFieldText(l, de.Fields[0])
+	}
+	return l.T("console.event.publish.refused", "Why", why)
 }
 
 type cancelData struct {
@@ -612,9 +706,9 @@ type cancelData struct {
 }
 
 func (s *Server) renderCancel(c echo.Context, status int, e domain.Event, g domain.Group, reason, errText string) error {
-	loc := present.Zone(e.TimeZone)
-	d := cancelData{Meta: s.consoleMeta(c, "Cancel "+e.Title), Event: e,
-		When:  present.When(e.StartsAt, e.EndsAt, loc, present.LongDate),
+	l := langOf(c)
+	d := cancelData{Meta: s.consoleMeta(c, l.T("console.event.cancel.title", "Title", e.Title)), Event: e,
+		When:  eventWhen(l, e),
 		Going: e.GoingCount, Waiting: e.WaitlistCount, Reason: reason, Error: errText, Action: eventConsoleURL(e.ID) + "/cancel",
 		BackURL: eventConsoleURL(e.ID), Max: domain.MaxReasonLen}
 	d.Meta.Section = "home"
@@ -650,14 +744,14 @@ func (s *Server) cancelEventPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	l := langOf(c)
 	reason := strings.TrimSpace(c.FormValue("reason"))
 	if reason == "" {
-		return s.renderCancel(c, http.StatusUnprocessableEntity, e, g, reason,
-			"The reason is required: the people who replied read it in their e-mail and on the event's page.")
+		return s.renderCancel(c, http.StatusUnprocessableEntity, e, g, reason, l.T("console.event.cancel.required"))
 	}
 	_, err = s.store.CancelEvent(c.Request().Context(), organiser(c).ID, e.ID, reason)
 	errs := map[string]string{}
-	if shown, err := eventErrors(langOf(c), errs, err); err != nil {
+	if shown, err := eventErrors(l, errs, err); err != nil {
 		return err
 	} else if shown {
 		return s.renderCancel(c, http.StatusUnprocessableEntity, e, g, reason, errs["reason"])
@@ -675,12 +769,12 @@ func (s *Server) duplicateEventPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	o := organiser(c)
+	o, l := organiser(c), langOf(c)
 	dup := dupForm{Date: strings.TrimSpace(c.FormValue("date"))}
 	loc := present.Zone(e.TimeZone)
 	day, perr := time.Parse("2006-01-02", dup.Date)
 	if perr != nil {
-		dup.Error = "The date of the copy must be a date, such as 2026-03-17."
+		dup.Error = l.T("console.event.duplicate.date")
 		return s.renderEventConsole(c, http.StatusUnprocessableEntity, e, g, dup, nil)
 	}
 	from := e.StartsAt.In(loc)
@@ -706,11 +800,11 @@ func (s *Server) duplicateEventPost(c echo.Context) error {
 	}
 	made, err := s.store.CreateEvent(ctx, o.ID, g.ID, copyOf)
 	errs := map[string]string{}
-	if shown, err := eventErrors(langOf(c), errs, err); err != nil {
+	if shown, err := eventErrors(l, errs, err); err != nil {
 		return err
 	} else if shown {
 		for _, msg := range errs {
-			dup.Error = "The copy cannot be made on that date: " + msg
+			dup.Error = l.T("console.event.duplicate.refused", "Error", msg)
 			break
 		}
 		return s.renderEventConsole(c, http.StatusUnprocessableEntity, e, g, dup, nil)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/httpkit"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/present"
 )
 
@@ -295,6 +297,8 @@ type eraseRSVPData struct {
 	Frame  eventFrame
 	Person personRow
 	Series bool
+	// Lead says whose data is erased, from where, the name in bold.
+	Lead   template.HTML
 	Action string
 	Back   string
 	Return string
@@ -315,12 +319,24 @@ func (s *Server) eraseRSVPPage(c echo.Context) error {
 		return err
 	}
 	back := readPeopleQuery(c.QueryParams()).values(true)
-	d := eraseRSVPData{Meta: s.eventMeta(c, f, "Erase a person's data"), Frame: f, Series: f.Event.SeriesID != "",
+	l := langOf(c)
+	d := eraseRSVPData{Meta: s.eventMeta(c, f, l.T("console.erase.title")), Frame: f, Series: f.Event.SeriesID != "",
 		Person: personRow{Name: r.Name, Email: r.Email, Status: string(r.Status), Erased: r.ErasedAt != nil},
 		Action: peopleURL(f.Event.ID) + "/" + url.PathEscape(r.ID) + "/erase", Back: withQuery(peopleURL(f.Event.ID), back, ""),
 		Return: back.Encode()}
-	d.Meta.Crumbs = append(d.Meta.Crumbs, pageLink{URL: peopleURL(f.Event.ID), Label: "People"})
+	d.Lead = eraseLead(l, r, d.Series)
+	d.Meta.Crumbs = append(d.Meta.Crumbs, pageLink{URL: peopleURL(f.Event.ID), Label: l.T("console.event.link.people")})
 	return s.renderConsole(c, http.StatusOK, "erase_rsvp", d)
+}
+
+// eraseLead says in l whose data is erased, the name in bold, and from
+// where: the event, or every occurrence of its series.
+func eraseLead(l *i18n.Lang, r domain.RSVP, series bool) template.HTML {
+	id := "console.erase.lead.event"
+	if series {
+		id = "console.erase.lead.series"
+	}
+	return l.HTML(id, "Name", template.HTML("<strong>"+template.HTMLEscapeString(r.Name)+"</strong>"), "Email", r.Email)
 }
 
 // erasePost erases the person's name and address (the store's erasure, as
@@ -419,7 +435,14 @@ func (s *Server) peopleCSV(c echo.Context) error {
 const invitationsPageSize = 100
 
 type invitationRow struct {
-	Name, Email, Status, Sent, Answered, LastError string
+	Name, Email, Status, LastError string
+	Sent, Answered                 *stamp // nil: not yet
+}
+
+// stamp is an instant as a list shows it: When in the event's zone, in
+// the page's language, Zone its abbreviation ("CET"), ISO for <time>.
+type stamp struct {
+	When, Zone, ISO string
 }
 
 type invitationsForm struct {
@@ -455,11 +478,16 @@ func (s *Server) renderInvitations(c echo.Context, status int, form invitationsF
 	if err != nil {
 		return err
 	}
+	l := langOf(c)
+	f.When = eventWhenIn(shortFormat(l, present.ShortDate), f.Event)
 	e := f.Event
-	d := invitationsData{Meta: s.eventMeta(c, f, "Invitations: "+e.Title), Frame: f, Form: form, Action: invitationsURL(e.ID),
+	d := invitationsData{Meta: s.eventMeta(c, f, l.T("console.invitations.title", "Title", e.Title)), Frame: f, Form: form, Action: invitationsURL(e.ID),
 		Open: e.Status == domain.EventPublished && e.CheckAcceptsRSVP(s.now()) == nil, Max: domain.MaxInvitationsPerRequest}
 	if n != nil {
 		d.Meta.Notice = n
+	}
+	for i, p := range d.Form.Lines {
+		d.Form.Lines[i].Message = pastedText(l, p)
 	}
 	cursor := c.QueryParam("cursor")
 	p, err := s.store.ListInvitations(c.Request().Context(), organiser(c).ID, e.ID,
@@ -472,14 +500,7 @@ func (s *Server) renderInvitations(c echo.Context, status int, form invitationsF
 		return err
 	}
 	for _, i := range p.Items {
-		row := invitationRow{Name: i.Name, Email: i.Email, Status: string(i.Status), LastError: i.LastError}
-		if i.SentAt != nil {
-			row.Sent = f.at(*i.SentAt)
-		}
-		if i.RespondedAt != nil {
-			row.Answered = f.at(*i.RespondedAt)
-		}
-		d.Rows = append(d.Rows, row)
+		d.Rows = append(d.Rows, invitationRowOf(l, f.loc, i))
 	}
 	if p.NextCursor != "" {
 		d.NextURL = invitationsURL(e.ID) + "?cursor=" + url.QueryEscape(p.NextCursor)
@@ -490,6 +511,19 @@ func (s *Server) renderInvitations(c echo.Context, status int, form invitationsF
 	return s.renderConsole(c, status, "invitations", d)
 }
 
+// invitationRowOf is an invitation as the list shows it in l, its times
+// in loc.
+func invitationRowOf(l *i18n.Lang, loc *time.Location, i domain.Invitation) invitationRow {
+	row := invitationRow{Name: i.Name, Email: i.Email, Status: l.T("console.invitations.status." + string(i.Status)), LastError: i.LastError}
+	if i.SentAt != nil {
+		row.Sent = atIn(l, loc, *i.SentAt)
+	}
+	if i.RespondedAt != nil {
+		row.Answered = atIn(l, loc, *i.RespondedAt)
+	}
+	return row
+}
+
 // invitationsPost invites a pasted list of people. Lines that cannot be
 // read are listed with why, above the list as it was typed; nobody is
 // invited until every line reads.
@@ -498,38 +532,108 @@ func (s *Server) invitationsPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	l := langOf(c)
 	form := invitationsForm{People: c.FormValue("people"), Message: strings.TrimSpace(c.FormValue("message"))}
-	people, bad := domain.ParseInvitees(form.People)
-	switch {
-	case len(bad) > 0:
-		form.Lines = bad
-		form.Errors = map[string]string{"people": pluralLines(len(bad))}
-	case len(people) == 0:
-		form.Errors = map[string]string{"people": "Paste at least one e-mail address."}
-	case len(people) > domain.MaxInvitationsPerRequest:
-		form.Errors = map[string]string{"people": "Invite at most " + strconv.Itoa(domain.MaxInvitationsPerRequest) + " people at a time."}
-	}
+	people := form.read(l)
 	if form.Errors != nil {
 		return s.renderInvitations(c, http.StatusUnprocessableEntity, form, nil)
 	}
 	_, err = s.store.CreateInvitations(c.Request().Context(), organiser(c).ID, eid, domain.InvitationRequest{Recipients: people, Message: form.Message})
-	if fields, ferr := formErrors(langOf(c), err); ferr != nil {
-		if code := domain.ErrorCode(ferr); code == domain.ECONFLICT {
-			return s.renderInvitations(c, http.StatusConflict, form, &notice{Kind: "error", Text: domain.ErrorMessage(ferr)})
-		}
-		return ferr
-	} else if fields != nil {
-		form.Errors = fields
+	var de *domain.Error
+	switch {
+	case err == nil:
+		return c.Redirect(http.StatusSeeOther, invitationsURL(eid)+"?done=invited")
+	case errors.As(err, &de) && de.Code == domain.ECONFLICT:
+		return s.renderInvitations(c, http.StatusConflict, form, &notice{Kind: "error", Text: refusalText(l, de)})
+	case errors.As(err, &de) && de.Code == domain.EINVALID && len(de.Fields) > 0:
+		form.Errors = invitationErrors(l, de)
 		return s.renderInvitations(c, http.StatusUnprocessableEntity, form, nil)
 	}
-	return c.Redirect(http.StatusSeeOther, invitationsURL(eid)+"?done=invited")
+	return err
 }
 
-func pluralLines(n int) string {
-	if n == 1 {
-		return "1 line could not be read: correct it below, then send the list again."
+// read reads the pasted list: the people in it, or, in l, the form's
+// errors and the lines that could not be read.
+func (form *invitationsForm) read(l *i18n.Lang) []domain.InvitationRecipient {
+	people, bad := domain.ParseInvitees(form.People)
+	switch {
+	case len(bad) > 0:
+		form.Lines = bad
+		form.Errors = map[string]string{"people": l.N("console.invitations.error.lines", len(bad))}
+	case len(people) == 0:
+		form.Errors = map[string]string{"people": l.T("console.invitations.error.empty")}
+	case len(people) > domain.MaxInvitationsPerRequest:
+		form.Errors = map[string]string{"people": l.T("console.invitations.error.many", "Max", domain.MaxInvitationsPerRequest)}
 	}
-	return strconv.Itoa(n) + " lines could not be read: correct them below, then send the list again."
+	return people
+}
+
+// invitationErrors are the field errors of an invitation request, in l,
+// by field (the first of each).
+func invitationErrors(l *i18n.Lang, de *domain.Error) map[string]string {
+	out := map[string]string{}
+	for _, f := range de.Fields {
+		if _, ok := out[f.Field]; !ok {
+			out[f.Field] = l.Field(f, invitationLabel(l, f.Field))
+		}
+	}
+	return out
+}
+
+// invitationLabel names a field of the invitations' form in its errors.
+func invitationLabel(l *i18n.Lang, field string) string {
+	switch field {
+	case "people", "recipients":
+		return l.T("console.invitations.label.people")
+	case "message":
+		return l.T("console.invitations.label.message")
+	}
+	return l.T("console.event.label.other")
+}
+
+// pastedText says in l why a pasted line could not be read.
+func pastedText(l *i18n.Lang, p domain.PastedLine) string {
+	switch p.Problem {
+	case domain.PastedAngle:
+		return l.T("console.invitations.line.angle")
+	case domain.PastedCells:
+		return l.T("console.invitations.line.cells")
+	case domain.PastedParts:
+		return l.N("console.invitations.line.parts", p.Parts)
+	case domain.PastedField:
+		label := l.T("console.invitations.label.address")
+		if p.Field.Field == "name" {
+			label = l.T("console.invitations.label.name")
+		}
+		return l.Field(p.Field, label)
+	}
+	return p.Message
+}
+
+// eventRefusals are the messages, by reason, of the conflicts the
+// invitations and e-mail pages show: an event that takes no invitations,
+// an e-mail that cannot be sent again.
+var eventRefusals = map[string]string{
+	domain.ReasonEventNotPublished: "console.invitations.refused.draft",
+	domain.ReasonEventCancelled:    "console.invitations.refused.cancelled",
+	domain.ReasonRSVPNotOpen:       "console.invitations.refused.not_open",
+	domain.ReasonRSVPClosed:        "rsvp.closed",
+	domain.ReasonRSVPErased:        "console.email.refused.erased",
+}
+
+// refusalText is a refusal in l; one the page does not expect stays in
+// the domain's English.
+func refusalText(l *i18n.Lang, de *domain.Error) string {
+	if id, ok := eventRefusals[de.Reason]; ok {
+		return l.T(id)
+	}
+	return de.Message
+}
+
+// atIn is an instant in the event's zone loc, in l ("7 Dec 2026, 14:05"
+// in English).
+func atIn(l *i18n.Lang, loc *time.Location, t time.Time) *stamp {
+	return &stamp{When: present.SpanIn(t, time.Time{}, loc, shortFormat(l, "2 Jan 2006")), Zone: present.ZoneAbbr(t.In(loc)), ISO: t.In(loc).Format(time.RFC3339)}
 }
 
 // E-mail.
@@ -538,9 +642,10 @@ func pluralLines(n int) string {
 const emailPageSize = 100
 
 type emailRow struct {
-	ID, Name, Email, Kind, Status, Queued, Sent, LastError string
-	Attempts                                               int
-	Retry                                                  bool
+	ID, Name, Email, Kind, Status, LastError string
+	Queued, Sent                             *stamp // Sent nil: not yet
+	Attempts                                 int
+	Retry                                    bool
 }
 
 type emailData struct {
@@ -555,17 +660,12 @@ type emailData struct {
 
 func emailURL(eventID string) string { return eventConsoleURL(eventID) + "/email" }
 
-// messageKinds name the kinds of e-mail on the page.
-var messageKinds = map[domain.MessageKind]string{
-	domain.MessageGoing:          "Invite (going)",
-	domain.MessageWaitlisted:     "Place on the waitlist",
-	domain.MessageUpdated:        "Updated invite",
-	domain.MessageEventCancelled: "Event cancelled",
-	domain.MessageRSVPCancelled:  "RSVP cancelled",
-	domain.MessageReminder:       "Reminder",
-	domain.MessageReconfirm:      "Please reconfirm",
-	domain.MessageThankYou:       "Thank-you",
-	domain.MessageRepeat:         "Reply repeated",
+// messageKinds are the kinds of e-mail the page names
+// ("console.email.kind."+kind); others show their code.
+var messageKinds = map[domain.MessageKind]bool{
+	domain.MessageGoing: true, domain.MessageWaitlisted: true, domain.MessageUpdated: true, domain.MessageEventCancelled: true,
+	domain.MessageRSVPCancelled: true, domain.MessageReminder: true, domain.MessageReconfirm: true, domain.MessageThankYou: true,
+	domain.MessageRepeat: true,
 }
 
 // emailPage lists what was e-mailed about the event, to whom, when, and
@@ -579,12 +679,14 @@ func (s *Server) renderEmail(c echo.Context, status int, n *notice) error {
 	if err != nil {
 		return err
 	}
+	l := langOf(c)
+	f.When = eventWhenIn(shortFormat(l, present.ShortDate), f.Event)
 	e := f.Event
 	cursor := c.QueryParam("cursor")
 	if c.Request().Method == http.MethodPost {
 		cursor = c.FormValue("cursor")
 	}
-	d := emailData{Meta: s.eventMeta(c, f, "E-mail: "+e.Title), Frame: f, Action: emailURL(e.ID), Cursor: cursor}
+	d := emailData{Meta: s.eventMeta(c, f, l.T("console.email.title", "Title", e.Title)), Frame: f, Action: emailURL(e.ID), Cursor: cursor}
 	if n != nil {
 		d.Meta.Notice = n
 	}
@@ -597,16 +699,7 @@ func (s *Server) renderEmail(c echo.Context, status int, n *notice) error {
 		return err
 	}
 	for _, m := range p.Items {
-		kind := messageKinds[m.Kind]
-		if kind == "" {
-			kind = string(m.Kind)
-		}
-		row := emailRow{ID: m.ID, Name: m.Name, Email: m.Email, Kind: kind, Status: string(m.Status), Queued: f.at(m.CreatedAt),
-			LastError: m.LastError, Attempts: m.Attempts, Retry: m.Status == domain.DeliveryFailed && m.Email != ""}
-		if m.SentAt != nil {
-			row.Sent = f.at(*m.SentAt)
-		}
-		d.Rows = append(d.Rows, row)
+		d.Rows = append(d.Rows, emailRowOf(l, f.loc, m))
 	}
 	if p.NextCursor != "" {
 		d.NextURL = emailURL(e.ID) + "?cursor=" + url.QueryEscape(p.NextCursor)
@@ -615,6 +708,30 @@ func (s *Server) renderEmail(c echo.Context, status int, n *notice) error {
 		d.FirstURL = emailURL(e.ID)
 	}
 	return s.renderConsole(c, status, "email", d)
+}
+
+// emailRowOf is an e-mail as the list shows it in l, its times in loc.
+func emailRowOf(l *i18n.Lang, loc *time.Location, m domain.Delivery) emailRow {
+	kind := string(m.Kind)
+	if messageKinds[m.Kind] {
+		kind = l.T("console.email.kind." + kind)
+	}
+	row := emailRow{ID: m.ID, Name: m.Name, Email: m.Email, Kind: kind, Status: l.T("console.email.status." + string(m.Status)),
+		LastError: m.LastError, Attempts: m.Attempts, Retry: m.Status == domain.DeliveryFailed && m.Email != ""}
+	row.Queued = atIn(l, loc, m.CreatedAt)
+	if m.SentAt != nil {
+		row.Sent = atIn(l, loc, *m.SentAt)
+	}
+	return row
+}
+
+// retryFailure says in l why an e-mail could not be sent again; status
+// is the e-mail's.
+func retryFailure(l *i18n.Lang, de *domain.Error, status domain.DeliveryStatus) string {
+	if de.Reason == domain.ReasonDeliveryNotFailed {
+		return l.T("console.email.refused.not_failed", "Status", l.T("console.email.status."+string(status)))
+	}
+	return refusalText(l, de)
 }
 
 // retryPost sends a failed e-mail again and comes back to the same page of
@@ -628,10 +745,10 @@ func (s *Server) retryPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.store.RetryDelivery(c.Request().Context(), organiser(c).ID, eid, did)
+	d, err := s.store.RetryDelivery(c.Request().Context(), organiser(c).ID, eid, did)
 	var de *domain.Error
 	if errors.As(err, &de) && (de.Code == domain.ECONFLICT || de.Code == domain.EGONE) {
-		return s.renderEmail(c, httpkit.StatusOf(err).Status, &notice{Kind: "error", Text: de.Message})
+		return s.renderEmail(c, httpkit.StatusOf(err).Status, &notice{Kind: "error", Text: retryFailure(langOf(c), de, d.Status)})
 	}
 	if err != nil {
 		return err

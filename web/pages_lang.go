@@ -31,6 +31,7 @@ var translatedPages = map[string]bool{"event": true,
 // layout.html, with each).
 var translatedConsole = map[string]bool{
 	"signin": true, "signin_link": true, "account": true, "home": true, "group": true, "group_form": true, "members": true,
+	"event": true, "event_form": true, "event_cancel": true, "invitations": true, "email": true, "erase_rsvp": true,
 }
 
 const (
