@@ -82,7 +82,7 @@ func (s *Server) followFormPost(c echo.Context) error {
 		return s.renderSeries(c, http.StatusOK, rsvpForm{}, "", &notice{Kind: "ok",
 			Text: "Almost there: we sent a link to " + form.Email + ". Open it to confirm that you follow this series."})
 	case errors.As(err, &de) && de.Code == domain.EINVALID && len(de.Fields) > 0:
-		form.setErrors(de.Fields)
+		form.setErrors(langOf(c), de.Fields)
 		return s.renderSeries(c, http.StatusUnprocessableEntity, form, string(mode), nil)
 	case errors.As(err, &de) && de.Code == domain.ECONFLICT:
 		return s.renderSeries(c, http.StatusConflict, form, string(mode), &notice{Kind: "error", Text: de.Message})

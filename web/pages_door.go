@@ -155,7 +155,7 @@ func (s *Server) doorWalkInPost(c echo.Context) error {
 	if err := check.Err(); err != nil {
 		var de *domain.Error
 		errors.As(err, &de)
-		form.setErrors(de.Fields)
+		form.setErrors(langOf(c), de.Fields)
 		return s.renderDoor(c, http.StatusUnprocessableEntity, t, nil, form, "", "")
 	}
 	res, err := s.store.CheckInAtDoor(c.Request().Context(), t, domain.CheckinRequest{Name: form.Name, Email: form.Email})
@@ -189,9 +189,9 @@ func (s *Server) selfCheckinPost(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/r/"+url.PathEscape(t)+"?checkedin=1")
 	case errors.As(err, &de) && de.Code == domain.EINVALID:
 		httpkit.WrongCode(c)
-		return s.renderRSVP(c, http.StatusUnprocessableEntity, t, "That is not the code of this event. Check the code shown in the room and try again.")
+		return s.renderRSVP(c, http.StatusUnprocessableEntity, t, de)
 	case errors.As(err, &de) && de.Code == domain.ECONFLICT:
-		return s.renderRSVP(c, http.StatusConflict, t, de.Message)
+		return s.renderRSVP(c, http.StatusConflict, t, de)
 	}
 	return err
 }
