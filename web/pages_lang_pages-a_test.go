@@ -3,12 +3,17 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/i18n"
+	"github.com/convene/convene/store"
+	"github.com/convene/convene/store/storetest"
 )
 
 // The attendee's own pages (rsvp, cancel, confirm, erase, invitation),
@@ -306,4 +311,53 @@ func verifyPageStates(l *i18n.Lang) map[string]pageState {
 		add("attendee, "+string(how), r)
 	}
 	return out
+}
+
+// TestAttendeePagesLanguage: an RSVP's page speaks the browser's
+// language, an error page the language chosen with ?lang=, and a
+// check-in sent from a page in Polish is answered in Polish.
+func TestAttendeePagesLanguage(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	ce := newConsoleEnv(t, db)
+	owner := ce.organiser("Ada")
+	g := ce.group(owner, "Polyglots")
+	e := ce.publishedEvent(owner, g, "Babel", time.Now().Add(storetest.Offset()+7*24*time.Hour))
+	_, link := ce.rsvpWithLink(e, "Grace")
+	b := ce.browser()
+	get := func(path, accept string) page {
+		req, err := http.NewRequest(http.MethodGet, ce.base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if accept != "" {
+			req.Header.Set("Accept-Language", accept)
+		}
+		return b.do(req)
+	}
+	de := i18n.Get("de")
+	if p := get("/r/"+link, "de-AT"); !strings.Contains(p.Body, `<html lang="de"`) || !strings.Contains(p.Body, de.T("status.going")) ||
+		!strings.Contains(p.Body, de.T("rsvppage.data.heading")) {
+		t.Errorf("a German browser's RSVP page: %d %.300s", p.Status, p.Body)
+	}
+	fr := i18n.Get("fr")
+	if p := get("/r/no-such-token-at-all?lang=fr", ""); p.Status != http.StatusNotFound || !strings.Contains(p.Body, `<html lang="fr"`) ||
+		!strings.Contains(p.Body, fr.T("error.rsvp.heading")) {
+		t.Errorf("an unknown RSVP with ?lang=fr: %d %.300s", p.Status, p.Body)
+	}
+	b = ce.browser() // without the French cookie
+	if p := get("/c/no-such-token-at-all", "ja"); p.Status != http.StatusNotFound || !strings.Contains(p.Body, i18n.Get("ja").T("error.confirmation.heading")) {
+		t.Errorf("an unknown confirmation link in Japanese: %d %.300s", p.Status, p.Body)
+	}
+	pl := ce.browser()
+	pl.get("/r/" + link) // a CSRF token
+	req, err := http.NewRequest(http.MethodPost, ce.base+"/r/"+link+"/checkin", strings.NewReader(url.Values{
+		"_csrf": {pl.csrf}, "lang": {"pl"}, "code": {"WRONG"}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	p := pl.do(req)
+	if !strings.Contains(p.Body, `<html lang="pl"`) || p.Status < 400 {
+		t.Errorf("a check-in sent in Polish: %d %.300s", p.Status, p.Body)
+	}
 }

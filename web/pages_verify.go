@@ -84,8 +84,8 @@ var (
 	}
 )
 
-// label is the catalogue's message id in l, or "" for none.
-func label(l *i18n.Lang, id string) string {
+// verifyLabel is the catalogue's message id in l, or "" for none.
+func verifyLabel(l *i18n.Lang, id string) string {
 	if id == "" {
 		return ""
 	}
@@ -131,10 +131,10 @@ func verifyMissingData(l *i18n.Lang, withdrawn bool) messagePageData {
 // in l.
 func (s *Server) verifyData(l *i18n.Lang, rec domain.Contribution, keyID string) verifyPageData {
 	d := verifyPageData{
-		Person: rec.PersonName, Role: label(l, roleIDs[rec.Role]), Activity: label(l, activityIDs[rec.ActivityType]), TalkTitle: rec.TalkTitle,
+		Person: rec.PersonName, Role: verifyLabel(l, roleIDs[rec.Role]), Activity: verifyLabel(l, activityIDs[rec.ActivityType]), TalkTitle: rec.TalkTitle,
 		EventTitle: rec.EventTitle, EventURL: rec.EventURL, EventDate: rec.EventDate, EventISO: rec.EventDate, GroupName: rec.GroupName,
 		Registered: rec.Counts.Registered, InPerson: rec.Counts.AttendedInPerson, Online: rec.Counts.AttendedOnline,
-		Attended: label(l, attendedIDs[rec.AttendedHow]), Revision: rec.Revision, Previous: rec.Previous,
+		Attended: verifyLabel(l, attendedIDs[rec.AttendedHow]), Revision: rec.Revision, Previous: rec.Previous,
 		SignedOn:  rec.VerifiedAt.UTC().Format("2 January 2006, 15:04:05 UTC"),
 		SignedISO: rec.VerifiedAt.UTC().Format(time.RFC3339), KeyID: keyID, Signature: rec.Signature,
 		Signed: string(rec.SignedForm(keyID)), KeyURL: s.cfg.BaseURL + httpkit.SigningKeyPath,
