@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -139,55 +138,18 @@ func (s *Server) renderError(c echo.Context, err error) error {
 		status, reason = http.StatusForbidden, "csrf"
 	}
 	httpkit.Report(c, s.log, httpkit.Status{Status: status}, err)
-	d := messagePageData{Meta: s.meta("")}
-	switch status {
-	case http.StatusNotFound:
-		d.Heading, d.Text = "Page not found", []string{"There is nothing at this address. The link may be mistyped or incomplete."}
-		switch reason {
-		case domain.ReasonEventNotFound:
-			d.Heading, d.Text = "We can't find that event", []string{"It may not be published yet, or the link may be mistyped."}
-		case domain.ReasonGroupNotFound:
-			d.Heading, d.Text = "We can't find that group", []string{"The link may be mistyped."}
-		case domain.ReasonRSVPNotFound:
-			d.Heading, d.Text = "We can't find that RSVP", []string{"The link may be incomplete: check that you copied the whole link from your e-mail."}
-		case domain.ReasonInvitationNotFound:
-			d.Heading, d.Text = "We can't find that invitation", []string{"The link may be incomplete: check that you copied the whole link from your e-mail."}
-		case domain.ReasonDoorLinkNotFound:
-			d.Heading, d.Text = "We can't find that door link", []string{"Ask the organisers for the link again: check that you copied all of it."}
-		case domain.ReasonConfirmationNotFound:
-			d.Heading, d.Text = "We can't find that confirmation link", []string{"The link may be incomplete, or it expired and was removed. You can RSVP again on the event page."}
-		}
-	case http.StatusGone:
-		d.Heading, d.Text = "This link no longer works", []string{domain.ErrorMessage(err)}
-		if reason == domain.ReasonConfirmationExpired {
-			d.Heading, d.Text = "This confirmation link has expired", []string{"Links to confirm an RSVP work for 48 hours. RSVP again on the event page and we will send a new one."}
-		}
-		if reason == domain.ReasonSignInLinkInvalid {
-			d.Heading = "This sign-in link no longer works"
-			d.Text = []string{"A sign-in link works once, for " + strconv.Itoa(int(domain.SignInLinkLifetime.Minutes())) + " minutes. Ask for a new one: it comes by e-mail in a moment."}
-			d.Links = []pageLink{{URL: consolePrefix + "/sign-in", Label: "Get a new sign-in link"}}
-		}
-	case http.StatusUnauthorized:
-		d.Heading, d.Text = "You are signed out", []string{"Your session has ended, so what you sent was not saved. Sign in again, then send it again."}
-		d.Links = []pageLink{{URL: consolePrefix + "/sign-in", Label: "Sign in"}}
-	case http.StatusForbidden:
-		d.Heading = "This form has expired"
-		d.Text = []string{"For your safety, a form only works for a while after its page was opened, and only when it was sent from this site. Nothing was changed.",
-			"Go back, reload the page and send the form again."}
-		if back, ok := backLink(c); ok {
-			d.Links = []pageLink{back}
-		}
-	case http.StatusTooManyRequests:
-		d.Heading, d.Text = "Too many tries", []string{"Too many requests came from your connection. Please wait a minute and try again."}
-		if back, ok := backLink(c); ok {
-			d.Links = []pageLink{back}
-		}
-	case http.StatusServiceUnavailable:
-		d.Heading, d.Text = "Briefly unavailable", []string{"The service is briefly unavailable. Please try again in a moment."}
-	case http.StatusInternalServerError:
-		d.Heading, d.Text = "Something went wrong", []string{"Something went wrong on our side. It has been logged; please try again later."}
-	default:
-		d.Heading, d.Text = http.StatusText(status), []string{domain.ErrorMessage(err)}
+	// The handler may have chosen the language already (an event's
+	// page, the console); else the visitor's choice or browser's.
+	l := s.pageLangOnce(c, domain.DefaultLanguage)
+	var back *pageLink
+	if b, ok := backLink(c, l); ok {
+		back = &b
+	}
+	d := errorPageData(l, status, reason, err, back)
+	d.Meta = s.meta("")
+	if !strings.HasPrefix(c.Request().URL.Path, consolePrefix) {
+		// The console speaks its organiser's browser's language.
+		d.Meta.Languages = pageLanguages(c, l, "")
 	}
 	d.Meta.Title = d.Heading
 	d.Meta.NoIndex = true
@@ -198,23 +160,92 @@ func (s *Server) renderError(c echo.Context, err error) error {
 	return nil
 }
 
+// errorPageData is the error page's words in l for an error with its
+// status and reason; back is the page a refused form came from, if any.
+func errorPageData(l *i18n.Lang, status int, reason string, err error, back *pageLink) messagePageData {
+	var d messagePageData
+	say := func(heading string, text ...string) { d.Heading, d.Text = heading, text }
+	switch status {
+	case http.StatusNotFound:
+		switch reason {
+		case domain.ReasonEventNotFound:
+			say(l.T("error.event.heading"), l.T("error.event.text"))
+		case domain.ReasonGroupNotFound:
+			say(l.T("error.group.heading"), l.T("error.group.text"))
+		case domain.ReasonRSVPNotFound:
+			say(l.T("error.rsvp.heading"), l.T("error.link.incomplete"))
+		case domain.ReasonInvitationNotFound:
+			say(l.T("error.invitation.heading"), l.T("error.link.incomplete"))
+		case domain.ReasonDoorLinkNotFound:
+			say(l.T("error.door.heading"), l.T("error.door.text"))
+		case domain.ReasonConfirmationNotFound:
+			say(l.T("error.confirmation.heading"), l.T("error.confirmation.text"))
+		default:
+			say(l.T("error.notfound.heading"), l.T("error.notfound.text"))
+		}
+	case http.StatusGone:
+		switch reason {
+		case domain.ReasonConfirmationExpired:
+			say(l.T("error.expired.heading"), l.T("error.expired.text"))
+		case domain.ReasonSignInLinkInvalid:
+			say(l.T("error.signin.heading"), l.N("error.signin.text", int(domain.SignInLinkLifetime.Minutes())))
+			d.Links = []pageLink{{URL: consolePrefix + "/sign-in", Label: l.T("error.signin.link")}}
+		default:
+			say(l.T("error.gone.heading"), domainText(l, err))
+		}
+	case http.StatusUnauthorized:
+		say(l.T("error.signedout.heading"), l.T("error.signedout.text"))
+		d.Links = []pageLink{{URL: consolePrefix + "/sign-in", Label: l.T("error.signedout.link")}}
+	case http.StatusForbidden:
+		say(l.T("error.csrf.heading"), l.T("error.csrf.text"), l.T("error.csrf.again"))
+		if back != nil {
+			d.Links = []pageLink{*back}
+		}
+	case http.StatusTooManyRequests:
+		say(l.T("error.limit.heading"), l.T("error.limit.text"))
+		if back != nil {
+			d.Links = []pageLink{*back}
+		}
+	case http.StatusServiceUnavailable:
+		say(l.T("error.unavailable.heading"), l.T("error.unavailable.text"))
+	case http.StatusInternalServerError:
+		say(l.T("error.internal.heading"), l.T("error.internal.text"))
+	default:
+		heading := http.StatusText(status)
+		if id, ok := statusIDs[status]; ok {
+			heading = l.T(id)
+		}
+		say(heading, domainText(l, err))
+	}
+	return d
+}
+
+// statusIDs name the other statuses a page may answer with, as
+// http.StatusText does in English.
+var statusIDs = map[int]string{
+	http.StatusBadRequest:            "error.status.400",
+	http.StatusConflict:              "error.status.409",
+	http.StatusRequestEntityTooLarge: "error.status.413",
+	http.StatusUnprocessableEntity:   "error.status.422",
+}
+
 // backLink is the page a refused form came from.
-func backLink(c echo.Context) (pageLink, bool) {
+func backLink(c echo.Context, l *i18n.Lang) (pageLink, bool) {
 	if slug := c.Param("slug"); slug != "" {
-		return pageLink{URL: "/e/" + url.PathEscape(slug), Label: "Back to the event"}, true
+		return pageLink{URL: "/e/" + url.PathEscape(slug), Label: l.T("error.back.event")}, true
 	}
 	if t := c.Param("token"); t != "" {
 		switch {
 		case strings.HasPrefix(c.Path(), "/i/"):
-			return pageLink{URL: "/i/" + url.PathEscape(t), Label: "Back to the invitation"}, true
+			return pageLink{URL: "/i/" + url.PathEscape(t), Label: l.T("invitation.back")}, true
 		case strings.HasPrefix(c.Path(), "/c/"):
-			return pageLink{URL: "/c/" + url.PathEscape(t), Label: "Back to the confirmation"}, true
+			return pageLink{URL: "/c/" + url.PathEscape(t), Label: l.T("error.back.confirmation")}, true
 		case strings.HasPrefix(c.Path(), "/f/"):
-			return pageLink{URL: "/f/" + url.PathEscape(t), Label: "Back to the feedback form"}, true
+			return pageLink{URL: "/f/" + url.PathEscape(t), Label: l.T("error.back.feedback")}, true
 		case strings.HasPrefix(c.Path(), "/door/"):
-			return pageLink{URL: "/door/" + url.PathEscape(t), Label: "Back to the door list"}, true
+			return pageLink{URL: "/door/" + url.PathEscape(t), Label: l.T("error.back.door")}, true
 		}
-		return pageLink{URL: "/r/" + url.PathEscape(t), Label: "Back to your RSVP"}, true
+		return pageLink{URL: "/r/" + url.PathEscape(t), Label: l.T("error.back.rsvp")}, true
 	}
 	return pageLink{}, false
 }
@@ -250,7 +281,7 @@ func (s *Server) eventPage(c echo.Context) error {
 
 func (s *Server) renderEvent(c echo.Context, status int, e domain.Event, g domain.Group, form rsvpForm, n *notice) error {
 	now := s.now()
-	l := s.pageLang(c, e.Language(g))
+	l := s.pageLangOnce(c, e.Language(g))
 	sum := s.eventSummary(e, g, l)
 	d := eventPageData{
 		Meta: s.meta(e.Title), Event: sum, Description: paragraphs(e.Description), Notice: n, Form: form,
@@ -297,7 +328,8 @@ func (s *Server) rsvpFormPost(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return s.renderEvent(c, http.StatusOK, e, g, rsvpForm{}, pendingNotice(form.Email, res.Pending, e))
+		l := s.pageLangOnce(c, e.Language(g))
+		return s.renderEvent(c, http.StatusOK, e, g, rsvpForm{}, pendingNotice(l, form.Email, res.Pending, e))
 	}
 	if err == nil && res.Created {
 		return c.Redirect(http.StatusSeeOther, "/r/"+url.PathEscape(res.ManageToken)+"?new=1")
@@ -305,28 +337,39 @@ func (s *Server) rsvpFormPost(c echo.Context) error {
 	var (
 		de     *domain.Error
 		status = http.StatusOK
-		n      *notice
 	)
+	switch {
+	case err == nil:
+	case errors.As(err, &de) && de.Code == domain.EINVALID && len(de.Fields) > 0:
+		status = http.StatusUnprocessableEntity
+	case errors.As(err, &de) && de.Code == domain.ECONFLICT:
+		status = http.StatusConflict
+	default:
+		return err
+	}
+	e, g, ferr := s.store.FindPublicEvent(ctx, slug)
+	if ferr != nil {
+		return ferr
+	}
+	form, n := rsvpAnswer(s.pageLangOnce(c, e.Language(g)), form, err)
+	return s.renderEvent(c, status, e, g, form, n)
+}
+
+// rsvpAnswer is what the event page says after a reply to its form that
+// made no new RSVP (err nil: the address had replied), in l: the form
+// with its errors, or a notice.
+func rsvpAnswer(l *i18n.Lang, form rsvpForm, err error) (rsvpForm, *notice) {
+	var de *domain.Error
 	switch {
 	case err == nil:
 		// The address has replied before. Saying how would tell anyone
 		// who types an address whether that person is going.
-		form = rsvpForm{}
-		n = &notice{Kind: "info", Text: "This address has already replied. We have e-mailed it the RSVP again, with the link to manage it."}
+		return rsvpForm{}, &notice{Kind: "info", Text: l.T("rsvppage.replied")}
 	case errors.As(err, &de) && de.Code == domain.EINVALID && len(de.Fields) > 0:
-		status = http.StatusUnprocessableEntity
-		form.setErrors(de.Fields)
-	case errors.As(err, &de) && de.Code == domain.ECONFLICT:
-		status = http.StatusConflict
-		n = &notice{Kind: "error", Text: de.Message}
-	default:
-		return err
+		form.setErrors(l, de.Fields)
+		return form, nil
 	}
-	e, g, err := s.store.FindPublicEvent(ctx, slug)
-	if err != nil {
-		return err
-	}
-	return s.renderEvent(c, status, e, g, form, n)
+	return form, &notice{Kind: "error", Text: domainText(l, err)}
 }
 
 // rsvpPage is the attendee's own page, reached by the manage link.
@@ -335,12 +378,12 @@ func (s *Server) rsvpPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderRSVP(c, http.StatusOK, t, "")
+	return s.renderRSVP(c, http.StatusOK, t, nil)
 }
 
 // renderRSVP renders the attendee's page; checkinErr is what went wrong
-// with a self check-in just sent.
-func (s *Server) renderRSVP(c echo.Context, status int, t, checkinErr string) error {
+// with a self check-in just sent (nil: nothing).
+func (s *Server) renderRSVP(c echo.Context, status int, t string, checkinErr error) error {
 	v, err := s.store.FindRSVPByToken(c.Request().Context(), t)
 	if err != nil {
 		return err
@@ -351,12 +394,27 @@ func (s *Server) renderRSVP(c echo.Context, status int, t, checkinErr string) er
 	if v.RSVP.Status == domain.RSVPCancelled {
 		return s.renderCancelled(c, v)
 	}
-	sum := s.eventSummary(v.Event, v.Group, langOf(c))
+	l := s.pageLang(c, v.RSVP.Language(v.Event, v.Group))
+	q := rsvpQuery{New: c.QueryParam("new") == "1", CheckedIn: c.QueryParam("checkedin") == "1", Reconfirmed: c.QueryParam("reconfirmed") == "1"}
+	d := s.rsvpData(l, v, t, q, checkinErr)
+	d.CSRF = httpkit.CSRFToken(c)
+	d.Meta.Languages = pageLanguages(c, l, "/r/"+url.PathEscape(t))
+	return s.render(c, status, "rsvp", d)
+}
+
+// rsvpQuery is what the address of an attendee's page says just
+// happened: a new reply, a check-in, a reconfirmation.
+type rsvpQuery struct{ New, CheckedIn, Reconfirmed bool }
+
+// rsvpData is the attendee's page of the RSVP v (manage token t) in l.
+func (s *Server) rsvpData(l *i18n.Lang, v domain.RSVPView, t string, q rsvpQuery, checkinErr error) rsvpPageData {
+	sum := s.eventSummary(v.Event, v.Group, l)
+	loc := present.Zone(v.Event.TimeZone)
 	base := "/r/" + url.PathEscape(t)
 	// The feed link reads the feed and nothing else (domain/links.go).
 	feed := s.cfg.BaseURL + "/api/v1/rsvps/" + url.PathEscape(domain.FeedToken(t)) + "/calendar.ics"
 	d := rsvpPageData{
-		Meta: s.meta("Your RSVP: " + v.Event.Title), Event: sum, Name: v.RSVP.Name, Email: v.RSVP.Email,
+		Meta: s.meta(l.T("rsvppage.title", "Title", v.Event.Title)), Event: sum, Name: v.RSVP.Name, Email: v.RSVP.Email,
 		Going: v.RSVP.Status == domain.RSVPGoing, FeedURL: feed, FeedWebcal: webcalURL(feed), CancelURL: base + "/cancel",
 		CanCancel: v.Event.Status == domain.EventPublished && !sum.Over && v.RSVP.AttendedAt == nil,
 		DataURL:   "/api/v1/rsvps/" + url.PathEscape(t) + "/data", EraseURL: base + "/erase",
@@ -364,18 +422,18 @@ func (s *Server) renderRSVP(c echo.Context, status int, t, checkinErr string) er
 	}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
-	d.StatusText = statusText(v.RSVP)
-	d.CalendarReply = attendeeReply(v.RSVP, present.Zone(v.Event.TimeZone))
+	d.StatusText = statusText(l, v.RSVP)
+	d.CalendarReply = attendeeReply(l, v.RSVP, loc)
 	// The code door staff scan: for people with a place, while there is
 	// a door to show it at. RSVPs made before codes existed have none.
 	if d.Going && v.RSVP.CheckinCode != "" && !sum.Cancelled && !sum.Over {
 		d.CheckinCode = domain.FormatCode(v.RSVP.CheckinCode)
-		d.CheckinQR = present.CheckinQRSVG(v.RSVP.CheckinCode)
+		d.CheckinQR = present.CheckinQRSVGLabel(v.RSVP.CheckinCode, l.T("rsvppage.code.qr", "Code", d.CheckinCode))
 	}
-	if c.QueryParam("new") == "1" {
-		d.Confirmation = d.StatusText + "."
+	if q.New {
+		d.Confirmation = l.T("rsvppage.new.going")
 		if !d.Going {
-			d.Confirmation = "You're on the waitlist at position " + strconv.Itoa(v.RSVP.WaitlistPosition) + "."
+			d.Confirmation = l.T("rsvppage.new.waitlisted", "Position", v.RSVP.WaitlistPosition)
 		}
 	}
 	if sum.Online && v.Event.OnlineURL != "" && v.Event.Status == domain.EventPublished {
@@ -390,45 +448,64 @@ func (s *Server) renderRSVP(c echo.Context, status int, t, checkinErr string) er
 	if sum.Over && !sum.Cancelled && domain.CheckFeedback(v.RSVP) == nil {
 		d.FeedbackURL = "/f/" + url.PathEscape(t)
 	}
-	d.Checkin = s.checkinPanel(v, t, s.now(), checkinErr, c.QueryParam("checkedin") == "1")
+	var errText string
+	if checkinErr != nil {
+		errText = domainText(l, checkinErr)
+		if domain.ErrorCode(checkinErr) == domain.EINVALID {
+			errText = l.T("rsvppage.checkin.wrong")
+		}
+	}
+	d.Checkin = s.checkinPanel(v, t, s.now(), errText, q.CheckedIn)
+	if d.Checkin != nil && d.Checkin.In {
+		d.CheckinAt = instantHTML(l, *v.RSVP.AttendedAt, loc)
+	}
 	if r := v.RSVP; d.Going && v.Event.Reconfirm && !sum.Cancelled && !sum.Over && (r.ReconfirmAskedAt != nil || r.ReconfirmedAt != nil) {
-		loc := present.Zone(v.Event.TimeZone)
-		p := &reconfirmPanel{Action: base + "/reconfirm", Just: c.QueryParam("reconfirmed") == "1",
-			By: present.Instant(v.Event.StartsAt.Add(-domain.ReconfirmDeadlineBefore), loc)}
+		p := &reconfirmPanel{Action: base + "/reconfirm", Just: q.Reconfirmed,
+			By: template.HTML("<strong>") + instantHTML(l, v.Event.StartsAt.Add(-domain.ReconfirmDeadlineBefore), loc) + template.HTML("</strong>")}
 		if r.ReconfirmedAt != nil {
-			p.Confirmed, p.ConfirmedAt = true, present.Instant(*r.ReconfirmedAt, loc)
+			p.Confirmed, p.ConfirmedAt = true, instantHTML(l, *r.ReconfirmedAt, loc)
 		}
 		d.Reconfirm = p
 	}
-	d.CSRF = httpkit.CSRFToken(c)
-	return s.render(c, status, "rsvp", d)
+	return d
 }
 
-func statusText(r domain.RSVP) string {
+// statusText says where an RSVP stands, in l: going, or the place in the
+// waitlist.
+func statusText(l *i18n.Lang, r domain.RSVP) string {
 	if r.Status == domain.RSVPWaitlisted {
-		return "You're on the waitlist, at position " + strconv.Itoa(r.WaitlistPosition)
+		return l.T("status.waitlisted", "Position", r.WaitlistPosition)
 	}
-	return "You're going"
+	return l.T("status.going")
 }
 
 // renderCancelled is the page of a cancelled RSVP's link: 410, with the way
 // back to the event to reply again.
 func (s *Server) renderCancelled(c echo.Context, v domain.RSVPView) error {
-	sum := s.eventSummary(v.Event, v.Group, langOf(c))
-	d := messagePageData{Meta: s.meta("You cancelled this RSVP"), Heading: "You cancelled this RSVP",
-		Text: []string{"You no longer have a place at “" + v.Event.Title + "”."}}
+	l := s.pageLang(c, v.RSVP.Language(v.Event, v.Group))
+	d := s.cancelledData(l, v)
+	d.Meta.Languages = pageLanguages(c, l, "")
+	return s.render(c, http.StatusGone, "message", d)
+}
+
+// cancelledData is the page of a cancelled RSVP in l.
+func (s *Server) cancelledData(l *i18n.Lang, v domain.RSVPView) messagePageData {
+	sum := s.eventSummary(v.Event, v.Group, l)
+	heading := l.T("cancel.done.heading")
+	d := messagePageData{Meta: s.meta(heading), Heading: heading,
+		Paras: []template.HTML{l.HTML("cancel.done.text", "Title", v.Event.Title)}}
 	if r := v.RSVP.LastReply; r != nil && r.Status == domain.ReplyDeclined {
-		d.Text = append(d.Text, attendeeReply(v.RSVP, present.Zone(v.Event.TimeZone)))
+		d.Paras = append(d.Paras, attendeeReply(l, v.RSVP, present.Zone(v.Event.TimeZone)))
 	}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
-	label := "See the event"
+	label := l.T("message.event")
 	if v.Event.RSVPOpen(s.now()) {
-		d.Text = append(d.Text, "Changed your mind? You can reply again while RSVPs are open.")
-		label = "Reply again on the event page"
+		d.Paras = append(d.Paras, l.HTML("cancel.done.again"))
+		label = l.T("cancel.done.reply")
 	}
 	d.Links = []pageLink{{URL: sum.URL, Label: label}}
-	return s.render(c, http.StatusGone, "message", d)
+	return d
 }
 
 // reconfirmFormPost records that the person still comes and goes back to
@@ -461,12 +538,22 @@ func (s *Server) cancelPage(c echo.Context) error {
 	if v.RSVP.Status == domain.RSVPCancelled {
 		return s.renderCancelled(c, v)
 	}
+	l := s.pageLang(c, v.RSVP.Language(v.Event, v.Group))
+	d := s.cancelData(l, v, t)
+	d.CSRF = httpkit.CSRFToken(c)
+	d.Meta.Languages = pageLanguages(c, l, "")
+	return s.render(c, http.StatusOK, "cancel", d)
+}
+
+// cancelData is the page that asks before cancelling the RSVP v (manage
+// token t), in l.
+func (s *Server) cancelData(l *i18n.Lang, v domain.RSVPView, t string) cancelPageData {
 	base := "/r/" + url.PathEscape(t)
-	d := cancelPageData{Meta: s.meta("Cancel your RSVP?"), Event: s.eventSummary(v.Event, v.Group, langOf(c)),
-		Going: v.RSVP.Status == domain.RSVPGoing, Action: base + "/cancel", KeepURL: base, CSRF: httpkit.CSRFToken(c)}
+	d := cancelPageData{Meta: s.meta(l.T("cancel.title")), Event: s.eventSummary(v.Event, v.Group, l),
+		Going: v.RSVP.Status == domain.RSVPGoing, Action: base + "/cancel", KeepURL: base}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, d.Event.GroupURL
-	return s.render(c, http.StatusOK, "cancel", d)
+	return d
 }
 
 // cancelFormPost cancels and goes back to the RSVP's page, which then says

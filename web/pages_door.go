@@ -247,9 +247,9 @@ func (s *Server) selfCheckinPost(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/r/"+url.PathEscape(t)+"?checkedin=1")
 	case errors.As(err, &de) && de.Code == domain.EINVALID:
 		httpkit.WrongCode(c)
-		return s.renderRSVP(c, http.StatusUnprocessableEntity, t, "That is not the code of this event. Check the code shown in the room and try again.")
+		return s.renderRSVP(c, http.StatusUnprocessableEntity, t, de)
 	case errors.As(err, &de) && de.Code == domain.ECONFLICT:
-		return s.renderRSVP(c, http.StatusConflict, t, de.Message)
+		return s.renderRSVP(c, http.StatusConflict, t, de)
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/httpkit"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/present"
 )
 
@@ -65,33 +67,49 @@ func (s *Server) invitationPage(c echo.Context) error {
 	return s.renderInvitation(c, http.StatusOK, t, v, rsvpForm{Name: v.Invitation.Name}, nil)
 }
 
+// renderInvitation shows the invitation page; form and n are what a form
+// just sent gives (n made in the page's language: invitationLang).
 func (s *Server) renderInvitation(c echo.Context, status int, t string, v domain.InvitationView, form rsvpForm, n *notice) error {
-	sum := s.eventSummary(v.Event, v.Group, langOf(c))
+	l := s.pageLangOnce(c, v.Event.Language(v.Group))
+	only, _ := c.Get("invitation_only").(string)
+	d := s.invitationData(l, v, t, only, form, n)
+	d.CSRF = httpkit.CSRFToken(c)
+	d.Meta.Languages = pageLanguages(c, l, "/i/"+url.PathEscape(t))
+	return s.render(c, status, "invitation", d)
+}
+
+// invitationData is the invitation page of v (token t) in l; only is the
+// answer picked in the e-mail ("yes", "no" or "").
+func (s *Server) invitationData(l *i18n.Lang, v domain.InvitationView, t, only string, form rsvpForm, n *notice) invitationPageData {
+	sum := s.eventSummary(v.Event, v.Group, l)
 	base := "/i/" + url.PathEscape(t)
-	d := invitationPageData{Meta: s.meta("Invitation: " + v.Event.Title), Event: sum, Name: v.Invitation.Name,
+	d := invitationPageData{Meta: s.meta(l.T("invitation.title", "Title", v.Event.Title)), Event: sum, Name: v.Invitation.Name,
 		Note: paragraphs(v.Invitation.Message), Status: v.Invitation.Status, Accept: base + "/accept", Decline: base + "/decline",
-		Form: form, CSRF: httpkit.CSRFToken(c), Notice: n}
-	if only, _ := c.Get("invitation_only").(string); only != "" {
+		Form: form, Notice: n}
+	if only != "" {
 		d.Only, d.OtherLink = only, base+"?answer="+map[string]string{"yes": "no", "no": "yes"}[only]+"#answer"
 	}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
 	switch v.Invitation.Status {
 	case domain.InvitationAccepted:
-		if v.RSVP != nil && v.RSVP.Status != domain.RSVPCancelled {
-			d.Answer = "You said yes. " + statusText(*v.RSVP) + "."
-			d.Accepted, d.SeeRSVP = true, base+"/rsvp"
-		} else {
-			d.Answer = "You said yes, then cancelled your RSVP. You can still change your mind."
+		if v.RSVP == nil || v.RSVP.Status == domain.RSVPCancelled {
+			d.Answer = l.T("invitation.answer.cancelled")
+			break
 		}
+		d.Answer = l.T("invitation.answer.going")
+		if v.RSVP.Status == domain.RSVPWaitlisted {
+			d.Answer = l.T("invitation.answer.waitlisted", "Position", v.RSVP.WaitlistPosition)
+		}
+		d.Accepted, d.SeeRSVP = true, base+"/rsvp"
 	case domain.InvitationDeclined:
-		d.Answer = "You said no, thanks. You can still change your mind."
+		d.Answer = l.T("invitation.answer.no")
 	}
 	if !sum.Cancelled && !sum.Over {
-		d.Places = placesText(v.Event, langOf(c))
-		d.Open, d.Waitlist, d.Closed = admissionView(v.Event, s.now(), langOf(c))
+		d.Places = placesText(v.Event, l)
+		d.Open, d.Waitlist, d.Closed = admissionView(v.Event, s.now(), l)
 	}
-	return s.render(c, status, "invitation", d)
+	return d
 }
 
 // acceptFormPost says yes and goes to the person's own RSVP page.
@@ -123,20 +141,25 @@ func (s *Server) acceptFormPost(c echo.Context) error {
 	var (
 		de     *domain.Error
 		status int
-		n      *notice
 	)
 	switch {
 	case errors.As(err, &de) && de.Code == domain.EINVALID && len(de.Fields) > 0:
 		status = http.StatusUnprocessableEntity
-		form.setErrors(de.Fields)
 	case errors.As(err, &de) && de.Code == domain.ECONFLICT:
-		status, n = http.StatusConflict, &notice{Kind: "error", Text: de.Message}
+		status = http.StatusConflict
 	default:
 		return err
 	}
-	v, err := s.store.FindInvitationByToken(ctx, t)
-	if err != nil {
-		return err
+	v, ferr := s.store.FindInvitationByToken(ctx, t)
+	if ferr != nil {
+		return ferr
+	}
+	l := s.pageLangOnce(c, v.Event.Language(v.Group))
+	var n *notice
+	if status == http.StatusConflict {
+		n = &notice{Kind: "error", Text: domainText(l, err)}
+	} else {
+		form.setErrors(l, de.Fields)
 	}
 	return s.renderInvitation(c, status, t, v, form, n)
 }
@@ -151,14 +174,24 @@ func (s *Server) declineFormPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sum := s.eventSummary(v.Event, v.Group, langOf(c))
-	d := messagePageData{Meta: s.meta("Thanks for letting us know"), Heading: "Thanks for letting us know",
-		Text: []string{"We told the organisers of “" + v.Event.Title + "” that you can't come.",
-			"Changed your mind? Open the invitation again from your e-mail."}}
+	l := s.pageLangOnce(c, v.Event.Language(v.Group))
+	d := s.declinedData(l, v, t)
+	d.Meta.Languages = pageLanguages(c, l, "/i/"+url.PathEscape(t))
+	return s.render(c, http.StatusOK, "message", d)
+}
+
+// declinedData is the page after saying no to the invitation v (token
+// t), in l.
+func (s *Server) declinedData(l *i18n.Lang, v domain.InvitationView, t string) messagePageData {
+	sum := s.eventSummary(v.Event, v.Group, l)
+	heading := l.T("invitation.declined.heading")
+	d := messagePageData{Meta: s.meta(heading), Heading: heading,
+		Text: []string{l.T("invitation.declined.text", "Title", v.Event.Title), l.T("invitation.declined.again")}}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
-	d.Links = []pageLink{{URL: "/i/" + url.PathEscape(t), Label: "Back to the invitation"}, {URL: sum.GroupURL, Label: "Other events of " + v.Group.Name}}
-	return s.render(c, http.StatusOK, "message", d)
+	d.Links = []pageLink{{URL: "/i/" + url.PathEscape(t), Label: l.T("invitation.back")},
+		{URL: sum.GroupURL, Label: l.T("invitation.others", "Group", v.Group.Name)}}
+	return d
 }
 
 // invitationRSVPPage answers the address of the former "See your RSVP"
@@ -187,7 +220,8 @@ func (s *Server) invitationRSVPPost(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return s.renderInvitation(c, http.StatusConflict, t, v, rsvpForm{Name: v.Invitation.Name}, &notice{Kind: "error", Text: de.Message})
+		n := &notice{Kind: "error", Text: domainText(s.pageLangOnce(c, v.Event.Language(v.Group)), de)}
+		return s.renderInvitation(c, http.StatusConflict, t, v, rsvpForm{Name: v.Invitation.Name}, n)
 	}
 	if err != nil {
 		return err
@@ -199,7 +233,7 @@ type confirmPageData struct {
 	Meta    pageMeta
 	Event   eventSummary
 	Name    string
-	Expires string
+	Expires template.HTML
 	Action  string
 	Places  string
 	CSRF    string
@@ -220,16 +254,26 @@ func (s *Server) confirmPage(c echo.Context) error {
 		// Confirmed already: the form post opens the RSVP again.
 		return s.confirmFormPost(c)
 	}
-	sum := s.eventSummary(v.Event, v.Group, langOf(c))
+	l := s.pageLang(c, v.Event.Language(v.Group))
+	d := s.confirmData(l, v, t)
+	d.CSRF = httpkit.CSRFToken(c)
+	d.Meta.Languages = pageLanguages(c, l, "")
+	return s.render(c, http.StatusOK, "confirm", d)
+}
+
+// confirmData is the page that confirms the pending RSVP v (token t), in
+// l.
+func (s *Server) confirmData(l *i18n.Lang, v domain.PendingView, t string) confirmPageData {
+	sum := s.eventSummary(v.Event, v.Group, l)
 	loc := present.Zone(v.Event.TimeZone)
-	d := confirmPageData{Meta: s.meta("Confirm your RSVP: " + v.Event.Title), Event: sum, Name: v.Pending.Name,
-		Expires: present.Instant(v.Pending.ExpiresAt, loc), Action: "/c/" + url.PathEscape(t), CSRF: httpkit.CSRFToken(c)}
+	d := confirmPageData{Meta: s.meta(l.T("confirm.title", "Title", v.Event.Title)), Event: sum, Name: v.Pending.Name,
+		Expires: instantHTML(l, v.Pending.ExpiresAt, loc), Action: "/c/" + url.PathEscape(t)}
 	if !sum.Cancelled && !sum.Over {
-		d.Places = placesText(v.Event, langOf(c))
+		d.Places = placesText(v.Event, l)
 	}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
-	return s.render(c, http.StatusOK, "confirm", d)
+	return d
 }
 
 // confirmFormPost confirms and goes to the person's own RSVP page.
@@ -281,15 +325,26 @@ func (s *Server) erasePage(c echo.Context) error {
 	if v.RSVP.ErasedAt != nil {
 		return s.renderErased(c, v)
 	}
+	l := s.pageLang(c, v.RSVP.Language(v.Event, v.Group))
+	d := s.eraseData(l, x, t)
+	d.CSRF = httpkit.CSRFToken(c)
+	d.Meta.Languages = pageLanguages(c, l, "")
+	return s.render(c, http.StatusOK, "erase", d)
+}
+
+// eraseData is the page that asks before the erasure x (of the RSVP with
+// manage token t), in l.
+func (s *Server) eraseData(l *i18n.Lang, x domain.Erasure, t string) erasePageData {
+	v := x.View
 	base := "/r/" + url.PathEscape(t)
-	d := erasePageData{Meta: s.meta("Erase your data?"), Event: s.eventSummary(v.Event, v.Group, langOf(c)), Name: v.RSVP.Name, Email: v.RSVP.Email,
-		RSVPs: x.RSVPs, Following: x.Following, Upcoming: x.Upcoming, Action: base + "/erase", KeepURL: base, CSRF: httpkit.CSRFToken(c)}
+	d := erasePageData{Meta: s.meta(l.T("erase.title")), Event: s.eventSummary(v.Event, v.Group, l), Name: v.RSVP.Name, Email: v.RSVP.Email,
+		RSVPs: x.RSVPs, Following: x.Following, Upcoming: x.Upcoming, Action: base + "/erase", KeepURL: base}
 	if x.Series != nil {
 		d.Series = x.Series.Title
 	}
 	d.Meta.NoIndex = true
 	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, d.Event.GroupURL
-	return s.render(c, http.StatusOK, "erase", d)
+	return d
 }
 
 // eraseFormPost erases and shows that it is done.
@@ -304,34 +359,41 @@ func (s *Server) eraseFormPost(c echo.Context) error {
 	}
 	// The erasure happened: 200. The links then lead to the same words
 	// with 410 (renderErased), since what they led to is gone.
-	return s.renderErasedAs(c, http.StatusOK, v)
+	return s.renderErasedAs(c, http.StatusOK, v, "/r/"+url.PathEscape(t))
 }
 
 // renderErased is the page of an erased RSVP's links: 410.
 func (s *Server) renderErased(c echo.Context, v domain.RSVPView) error {
-	return s.renderErasedAs(c, http.StatusGone, v)
+	return s.renderErasedAs(c, http.StatusGone, v, "")
 }
 
-// renderErasedAs says the person's data was erased, with status.
-func (s *Server) renderErasedAs(c echo.Context, status int, v domain.RSVPView) error {
-	sum := s.eventSummary(v.Event, v.Group, langOf(c))
-	d := messagePageData{Meta: s.meta("Your data has been erased"), Heading: "Your data has been erased",
-		Text: []string{"Your name and e-mail address are gone from your RSVP to “" + v.Event.Title + "”. The organisers still see that one more person replied, but not who.",
-			"We will not e-mail you about this event again."}}
-	if v.Event.SeriesID != "" {
-		d.Text = []string{"Your name and e-mail address are gone from your RSVPs to every session of the series “" + v.Event.Title +
-			"” belongs to, and you no longer follow it. The organisers still see that people replied, but not who.",
-			"We will not e-mail you about these sessions again."}
-	}
-	d.Meta.NoIndex = true
-	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
-	d.Links = []pageLink{{URL: sum.URL, Label: "See the event"}}
+// renderErasedAs says the person's data was erased, with status; the
+// language switch leads to back after a form post.
+func (s *Server) renderErasedAs(c echo.Context, status int, v domain.RSVPView, back string) error {
+	l := s.pageLang(c, v.RSVP.Language(v.Event, v.Group))
+	d := s.erasedData(l, v)
+	d.Meta.Languages = pageLanguages(c, l, back)
 	return s.render(c, status, "message", d)
 }
 
+// erasedData is the page of an erased RSVP, in l.
+func (s *Server) erasedData(l *i18n.Lang, v domain.RSVPView) messagePageData {
+	sum := s.eventSummary(v.Event, v.Group, l)
+	heading := l.T("erase.done.heading")
+	d := messagePageData{Meta: s.meta(heading), Heading: heading,
+		Text: []string{l.T("erase.done.text", "Title", v.Event.Title), l.T("erase.done.mail")}}
+	if v.Event.SeriesID != "" {
+		d.Text = []string{l.T("erase.done.series", "Title", v.Event.Title), l.T("erase.done.series.mail")}
+	}
+	d.Meta.NoIndex = true
+	d.Meta.Brand, d.Meta.BrandURL = v.Group.Name, sum.GroupURL
+	d.Links = []pageLink{{URL: sum.URL, Label: l.T("message.event")}}
+	return d
+}
+
 // pendingNotice is what the event page says after an RSVP that waits for
-// its confirmation.
-func pendingNotice(email string, p *domain.PendingRSVP, e domain.Event) *notice {
-	return &notice{Kind: "ok", Text: "Almost done: we sent a link to " + strings.TrimSpace(email) +
-		". Open it by " + present.Instant(p.ExpiresAt, present.Zone(e.TimeZone)) + " to confirm your RSVP — until then no place is held for you."}
+// its confirmation, in l.
+func pendingNotice(l *i18n.Lang, email string, p *domain.PendingRSVP, e domain.Event) *notice {
+	return &notice{Kind: "ok", HTML: l.HTML("rsvppage.pending", "Email", strings.TrimSpace(email),
+		"When", instantHTML(l, p.ExpiresAt, present.Zone(e.TimeZone)))}
 }

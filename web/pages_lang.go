@@ -23,7 +23,8 @@ import (
 // translatedPages are the pages whose every string goes through the
 // catalogues; the others are English until they do (a page half in one
 // language would be worse).
-var translatedPages = map[string]bool{"event": true,
+var translatedPages = map[string]bool{"event": true, "rsvp": true, "cancel": true, "confirm": true, "erase": true,
+	"message": true, "invitation": true, "verify": true,
 	"group": true, "series": true, "follow": true, "feedback": true, "door": true, "join": true}
 
 // translatedConsole are the console's pages whose every string goes
@@ -42,8 +43,9 @@ const (
 
 // pageFuncs are the templates' words in a language: t (a message), tn (a
 // message with plural forms), th (a message with links in it), lang (the
-// language: Tag, Dir), link (an escaped link for th) and list (names
-// joined as the language joins them).
+// language: Tag, Dir), link (an escaped link for th), strong and code
+// (escaped words marked up, for th) and list (names joined as the
+// language joins them).
 func pageFuncs(l *i18n.Lang) template.FuncMap {
 	return template.FuncMap{
 		"t":    l.T,
@@ -54,6 +56,14 @@ func pageFuncs(l *i18n.Lang) template.FuncMap {
 			return template.HTML(`<a href="` + template.HTMLEscapeString(href) + `">` + template.HTMLEscapeString(text) + `</a>`)
 		},
 		"list": func(items []string) string { return strings.Join(items, l.T("list.separator")) },
+		// strong and code mark words up for th: an event's title, a
+		// JSON member's name.
+		"strong": func(s string) template.HTML {
+			return template.HTML("<strong>" + template.HTMLEscapeString(s) + "</strong>")
+		},
+		"code": func(s string) template.HTML {
+			return template.HTML("<code>" + template.HTMLEscapeString(s) + "</code>")
+		},
 	}
 }
 

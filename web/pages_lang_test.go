@@ -92,6 +92,23 @@ func eventPageStates(l *i18n.Lang) map[string]eventPageData {
 	over := e
 	over.StartsAt, over.EndsAt = start.Add(-48*time.Hour), start.Add(-46*time.Hour)
 	states["over"] = base(over)
+
+	// What the form's answers say (rsvpFormPost).
+	pending := base(e)
+	pending.Places, pending.Open = placesText(e, l), true
+	pending.Notice = pendingNotice(l, "άννα@παράδειγμα.ελ", &domain.PendingRSVP{ExpiresAt: start.Add(-20 * time.Hour)}, e)
+	states["pending"] = pending
+	replied := pending
+	_, replied.Notice = rsvpAnswer(l, rsvpForm{}, nil)
+	states["replied"] = replied
+	refusedForm := refused(noWait, start.Add(-time.Hour))
+	refusedForm.Form, refusedForm.Notice = rsvpAnswer(l, rsvpForm{Name: "Άννα"}, domain.ErrEventFull)
+	states["full, refused"] = refusedForm
+	mistakes := pending
+	mistakes.Notice = nil
+	mistakes.Form, _ = rsvpAnswer(l, rsvpForm{Name: "Ά", Email: "χ"}, &domain.Error{Code: domain.EINVALID, Fields: []domain.FieldError{
+		{Field: "name", Message: "is required", Format: "is required"}, {Field: "email", Message: "must be a valid e-mail address like name@example.org", Format: "must be a valid e-mail address like name@example.org"}}})
+	states["mistakes"] = mistakes
 	for name, d := range states {
 		if d.Event.Over != (name == "over") {
 			panic("the clock puts " + name + " on the wrong side of the event's end")

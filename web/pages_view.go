@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -42,6 +43,9 @@ type pageLink struct {
 type notice struct {
 	Kind string // info, ok or error
 	Text string
+	// HTML, when set, is said instead of Text: a sentence with markup
+	// (a <time>), made by Lang.HTML.
+	HTML template.HTML
 }
 
 // eventSummary is what every page says about an event.
@@ -206,28 +210,23 @@ type fieldMessage struct {
 	Text string
 }
 
-var formLabels = map[string]string{"name": "Name", "email": "E-mail address"}
-
-// setErrors places the domain's field errors next to the fields.
-func (f *rsvpForm) setErrors(fields []domain.FieldError) {
+// setErrors places the domain's field errors next to the fields, in the
+// language (l.Field, with the fields' names from fieldLabels).
+func (f *rsvpForm) setErrors(l *i18n.Lang, fields []domain.FieldError) {
 	f.Errors = map[string]string{}
 	for _, fe := range fields {
-		label, ok := formLabels[fe.Field]
-		if !ok {
-			label = fe.Field
-		}
-		text := label + " " + fe.Message + "."
 		if _, dup := f.Errors[fe.Field]; !dup {
-			f.Errors[fe.Field] = text
+			f.Errors[fe.Field] = l.Field(fe, fieldLabel(l, fe.Field))
 		}
 	}
-	for _, name := range []string{"name", "email"} {
+	form := []string{"name", "email"}
+	for _, name := range form {
 		if t, ok := f.Errors[name]; ok {
 			f.Summary = append(f.Summary, fieldMessage{ID: name, Text: t})
 		}
 	}
 	for _, fe := range fields {
-		if _, known := formLabels[fe.Field]; !known {
+		if !slices.Contains(form, fe.Field) {
 			f.Summary = append(f.Summary, fieldMessage{ID: "rsvp", Text: f.Errors[fe.Field]})
 		}
 	}
@@ -277,20 +276,21 @@ type rsvpPageData struct {
 	FeedbackURL  string // the feedback form, for people who came, once it is over
 	EraseURL     string
 	Checkin      *checkinPanel   // nil: nothing to say about checking in
+	CheckinAt    template.HTML   // when the person checked in (Checkin.In)
 	Reconfirm    *reconfirmPanel // nil: the event does not ask, or not yet
 	CSRF         string
 
 	// CalendarReply says what the attendee's calendar last answered to
 	// the invite, and when ("" if it never did).
-	CalendarReply string
+	CalendarReply template.HTML
 }
 
 // reconfirmPanel asks a person going to confirm they still come, or says
 // that they did.
 type reconfirmPanel struct {
 	Confirmed   bool
-	ConfirmedAt string
-	By          string // the deadline, local time with the zone
+	ConfirmedAt template.HTML
+	By          template.HTML // the deadline, local time with the zone
 	Action      string
 	Just        bool // confirmed with the form just now
 }
@@ -318,7 +318,10 @@ type messagePageData struct {
 	Meta    pageMeta
 	Heading string
 	Text    []string
-	Links   []pageLink
+	// Paras follow Text: paragraphs with markup (a <time>), made by
+	// Lang.HTML.
+	Paras []template.HTML
+	Links []pageLink
 }
 
 // admissionView is what a page says of a new reply to e at now (the

@@ -1,10 +1,11 @@
 package web
 
 import (
+	"html/template"
 	"time"
 
 	"github.com/convene/convene/domain"
-	"github.com/convene/convene/notifications/present"
+	"github.com/convene/convene/i18n"
 )
 
 // How the pages show an RSVP's last calendar answer (domain.LastReply):
@@ -66,38 +67,41 @@ func consoleReply(r *domain.LastReply, at func(time.Time) string) (line, via str
 }
 
 // attendeeReply is the sentence on the attendee's page about their
-// calendar's last answer, with the time in the event's zone, zone named
-// ("Your calendar answered Maybe on Monday 7 December 2026, 14:05
-// (Europe/Oslo, CET)."); "" when no answer came. A decline that cancelled
-// the RSVP says so; an acceptance while waitlisted says that it gave no
-// place (domain.ReplyDecision never seats anyone).
-func attendeeReply(rsvp domain.RSVP, loc *time.Location) string {
+// calendar's last answer, in the language, with the time in the event's
+// zone, zone named ("Your calendar answered Maybe on Monday 7 December
+// 2026, 14:05 (Europe/Oslo, CET)."); "" when no answer came. A decline
+// that cancelled the RSVP says so; an acceptance while waitlisted says
+// that it gave no place (domain.ReplyDecision never seats anyone); a
+// maybe says what it kept.
+func attendeeReply(l *i18n.Lang, rsvp domain.RSVP, loc *time.Location) template.HTML {
 	r := rsvp.LastReply
 	if r == nil {
 		return ""
 	}
-	on := present.Instant(r.ReceivedAt, loc)
+	id := ""
 	switch r.Status {
 	case domain.ReplyDeclined:
+		id = "rsvppage.reply.declined"
 		if rsvp.Status == domain.RSVPCancelled {
-			return "You declined in your calendar on " + on + ", so your place was given up."
+			id = "rsvppage.reply.declined.cancelled"
 		}
-		return "You declined in your calendar on " + on + "."
 	case domain.ReplyAccepted:
-		s := "You accepted in your calendar on " + on + "."
+		id = "rsvppage.reply.accepted"
 		if rsvp.Status == domain.RSVPWaitlisted {
-			s += " That does not give you a place: you are still on the waitlist."
+			id = "rsvppage.reply.accepted.waitlisted"
 		}
-		return s
 	case domain.ReplyTentative:
-		s := "Your calendar answered Maybe on " + on + "."
 		switch rsvp.Status {
 		case domain.RSVPGoing:
-			s += " Your place is kept."
+			id = "rsvppage.reply.tentative.going"
 		case domain.RSVPWaitlisted:
-			s += " You keep your place in line."
+			id = "rsvppage.reply.tentative.waitlisted"
+		default:
+			// A cancelled RSVP's page tells only of a decline.
+			return ""
 		}
-		return s
+	default:
+		return ""
 	}
-	return ""
+	return l.HTML(id, "When", instantHTML(l, r.ReceivedAt, loc))
 }

@@ -284,6 +284,12 @@ func CheckinQRTable(bitmap [][]bool, label string) htmltemplate.HTML {
 // escaped although it comes from our own alphabet: nothing in it can
 // become markup.
 func CheckinQRSVG(code string) htmltemplate.HTML {
+	return CheckinQRSVGLabel(code, "QR code of your check-in code "+domain.FormatCode(code))
+}
+
+// CheckinQRSVGLabel is CheckinQRSVG with label as what a screen reader
+// says of it (in the page's language).
+func CheckinQRSVGLabel(code, label string) htmltemplate.HTML {
 	bitmap, err := CheckinQR(code)
 	if err != nil || len(bitmap) == 0 {
 		return ""
@@ -305,7 +311,7 @@ func CheckinQRSVG(code string) htmltemplate.HTML {
 			x += run
 		}
 	}
-	label := htmltemplate.HTMLEscapeString("QR code of your check-in code " + domain.FormatCode(code))
+	label = htmltemplate.HTMLEscapeString(label)
 	return htmltemplate.HTML(`<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ` + n + ` ` + n + `"` +
 		` shape-rendering="crispEdges" role="img" aria-label="` + label + `">` +
 		`<rect width="` + n + `" height="` + n + `" fill="#fff"/>` +
