@@ -114,7 +114,7 @@ func TestFeedbackPage(t *testing.T) {
 		for _, bad := range []url.Values{{"rating": {"9"}}, {"comment": {"No rating"}}, {"rating": {"four"}}} {
 			p = post(f.ann, bad)
 			wantPage(t, p, http.StatusUnprocessableEntity)
-			wantText(t, p, "Please check the form", "The rating must be a whole number from 1 to 5.")
+			wantText(t, p, "Please check the form", "Rating must be a whole number from 1 to 5.")
 			if !strings.Contains(p.Body, `href="#rating-1"`) || !strings.Contains(p.Body, `aria-describedby="rating-error"`) {
 				t.Errorf("the error does not lead to the field:\n%s", p.Body)
 			}
