@@ -378,6 +378,7 @@ var consoleLabels = map[string]string{
 	"slug":                "console.label.slug",
 	"description":         "console.label.description",
 	"time_zone":           "console.label.time_zone",
+	"locale":              "console.label.locale",
 	"contact_email":       "console.label.contact_email",
 	"email":               "console.label.email",
 	"role":                "console.label.role",

@@ -48,6 +48,7 @@ type eventForm struct {
 	Title, Description, Kind string
 	Starts, Ends             string // localLayout, in TimeZone
 	TimeZone                 string
+	Locale                   string // "" speaks the group's language
 	VenueName, VenueAddress  string
 	OnlineURL                string
 	Capacity                 string
@@ -63,7 +64,7 @@ type eventForm struct {
 func readEventForm(c echo.Context) eventForm {
 	trim := func(name string) string { return strings.TrimSpace(c.FormValue(name)) }
 	f := eventForm{Title: trim("title"), Description: c.FormValue("description"), Kind: trim("kind"),
-		Starts: trim("starts_at"), Ends: trim("ends_at"), TimeZone: trim("time_zone"),
+		Starts: trim("starts_at"), Ends: trim("ends_at"), TimeZone: trim("time_zone"), Locale: trim("locale"),
 		VenueName: trim("venue_name"), VenueAddress: trim("venue_address"), OnlineURL: trim("online_url"),
 		Capacity: trim("capacity"), Waitlist: c.FormValue("waitlist") == "on", Opens: trim("rsvp_opens_at"),
 		Closes: trim("rsvp_closes_at"), Confirm: c.FormValue("confirm") == "email"}
@@ -150,7 +151,7 @@ func (f eventForm) values(v *domain.Validation) (start, end time.Time, venue *do
 func (f eventForm) event(v *domain.Validation) domain.Event {
 	start, end, venue, capacity, opens, closes, confirm := f.values(v)
 	return domain.Event{Title: f.Title, Description: f.Description, Kind: domain.EventKind(f.Kind), StartsAt: start, EndsAt: end,
-		TimeZone: f.TimeZone, Venue: venue, OnlineURL: f.OnlineURL, Capacity: capacity, Waitlist: f.Waitlist,
+		TimeZone: f.TimeZone, Locale: domain.NormalizeLanguage(f.Locale), Venue: venue, OnlineURL: f.OnlineURL, Capacity: capacity, Waitlist: f.Waitlist,
 		RSVPOpensAt: opens, RSVPClosesAt: closes, RSVPConfirmation: confirm}
 }
 
@@ -161,7 +162,7 @@ func (f eventForm) update(v *domain.Validation) domain.EventUpdate {
 	start, end, venue, capacity, opens, closes, confirm := f.values(v)
 	kind := domain.EventKind(f.Kind)
 	return domain.EventUpdate{Title: &f.Title, Description: &f.Description, Kind: &kind, StartsAt: &start, EndsAt: &end,
-		TimeZone: &f.TimeZone, Venue: domain.Nullable[domain.Venue]{Set: true, Value: venue}, OnlineURL: &f.OnlineURL,
+		TimeZone: &f.TimeZone, Locale: &f.Locale, Venue: domain.Nullable[domain.Venue]{Set: true, Value: venue}, OnlineURL: &f.OnlineURL,
 		Capacity: domain.Nullable[int]{Set: true, Value: capacity}, Waitlist: &f.Waitlist,
 		RSVPOpensAt: domain.Nullable[time.Time]{Set: true, Value: opens}, RSVPClosesAt: domain.Nullable[time.Time]{Set: true, Value: closes},
 		RSVPConfirmation: &confirm}
@@ -201,7 +202,7 @@ func samePeople(a, b domain.EventPeopleInput) bool {
 func formOf(e domain.Event, p domain.EventPeople, defaultHosts bool) eventForm {
 	loc := present.Zone(e.TimeZone)
 	f := eventForm{Title: e.Title, Description: e.Description, Kind: string(e.Kind), Starts: timeValue(&e.StartsAt, loc),
-		Ends: timeValue(&e.EndsAt, loc), TimeZone: e.TimeZone, OnlineURL: e.OnlineURL, Waitlist: e.Waitlist,
+		Ends: timeValue(&e.EndsAt, loc), TimeZone: e.TimeZone, Locale: e.Locale, OnlineURL: e.OnlineURL, Waitlist: e.Waitlist,
 		Opens: timeValue(e.RSVPOpensAt, loc), Closes: timeValue(e.RSVPClosesAt, loc), Confirm: e.RSVPConfirmation == domain.ConfirmEmail}
 	if e.Venue != nil {
 		f.VenueName, f.VenueAddress = e.Venue.Name, e.Venue.Address
@@ -332,13 +333,17 @@ type speakerRow struct {
 }
 
 type eventFormData struct {
-	Meta     consoleMeta
-	Form     eventForm
-	Action   string
-	Submit   string
-	Zones    []string
-	Hosts    []hostChoice
-	Speakers []speakerRow
+	Meta   consoleMeta
+	Form   eventForm
+	Action string
+	Submit string
+	Zones  []string
+	// Languages an event may speak, and the name of its group's, which
+	// it speaks when it has none of its own.
+	Languages     []*i18n.Lang
+	GroupLanguage string
+	Hosts         []hostChoice
+	Speakers      []speakerRow
 	// BackURL leads back: the event's page, or the group's for a new one.
 	BackURL string
 	// Now is when the event is, as saved (edits only).
@@ -349,6 +354,7 @@ func (s *Server) renderEventForm(c echo.Context, status int, g domain.Group, d e
 	ctx := c.Request().Context()
 	d.Meta.Section = "home"
 	d.Zones = commonZones
+	d.Languages, d.GroupLanguage = i18n.All(), i18n.Get(cmpOr(g.Locale, domain.DefaultLanguage)).Name()
 	if d.Form.TimeZone != "" && !slices.Contains(commonZones, d.Form.TimeZone) {
 		d.Zones = append([]string{d.Form.TimeZone}, commonZones...)
 	}

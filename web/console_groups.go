@@ -137,7 +137,9 @@ type groupForm struct {
 	Description  string
 	TimeZone     string
 	ContactEmail string
-	Errors       map[string]string
+	// Locale is the group's language (a tag of domain.Languages).
+	Locale string
+	Errors map[string]string
 }
 
 type groupFormData struct {
@@ -146,6 +148,8 @@ type groupFormData struct {
 	Action string
 	Submit string
 	Zones  []string
+	// Languages are those a group may speak, for the form's choice.
+	Languages []*i18n.Lang
 	// GroupURL is the group's console page (settings), "" for a new one.
 	GroupURL string
 }
@@ -153,7 +157,7 @@ type groupFormData struct {
 func (s *Server) newGroupPage(c echo.Context) error {
 	l := langOf(c)
 	d := groupFormData{Meta: s.consoleMeta(c, l.T("console.group.new.title")), Action: consolePrefix + "/groups", Submit: l.T("console.group.new.submit"),
-		Zones: commonZones, Form: groupForm{TimeZone: "Europe/London"}}
+		Zones: commonZones, Languages: i18n.All(), Form: groupForm{TimeZone: "Europe/London", Locale: l.Tag()}}
 	d.Meta.Section = "home"
 	return s.renderConsole(c, http.StatusOK, "group_form", d)
 }
@@ -161,7 +165,7 @@ func (s *Server) newGroupPage(c echo.Context) error {
 func readGroupForm(c echo.Context) groupForm {
 	return groupForm{Name: strings.TrimSpace(c.FormValue("name")), Slug: strings.TrimSpace(c.FormValue("slug")),
 		Description: c.FormValue("description"), TimeZone: strings.TrimSpace(c.FormValue("time_zone")),
-		ContactEmail: strings.TrimSpace(c.FormValue("contact_email"))}
+		ContactEmail: strings.TrimSpace(c.FormValue("contact_email")), Locale: strings.TrimSpace(c.FormValue("locale"))}
 }
 
 // createGroupPost creates a group; its address is made from its name
@@ -173,14 +177,14 @@ func (s *Server) createGroupPost(c echo.Context) error {
 		slug = domain.SlugBase(form.Name)
 	}
 	g, err := s.store.CreateGroup(c.Request().Context(), organiser(c).ID, domain.Group{Slug: slug, Name: form.Name,
-		Description: form.Description, TimeZone: form.TimeZone, ContactEmail: form.ContactEmail})
+		Description: form.Description, TimeZone: form.TimeZone, ContactEmail: form.ContactEmail, Locale: domain.NormalizeLanguage(form.Locale)})
 	l := langOf(c)
 	if fields, ferr := formErrors(l, consoleConflict(err, "slug")); ferr != nil {
 		return ferr
 	} else if fields != nil {
 		form.Errors = fields
 		d := groupFormData{Meta: s.consoleMeta(c, l.T("console.group.new.title")), Action: consolePrefix + "/groups", Submit: l.T("console.group.new.submit"),
-			Zones: commonZones, Form: form}
+			Zones: commonZones, Languages: i18n.All(), Form: form}
 		d.Meta.Section = "home"
 		return s.renderConsole(c, http.StatusUnprocessableEntity, "group_form", d)
 	}
@@ -306,14 +310,15 @@ func (s *Server) groupSettingsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form := groupForm{Name: g.Name, Slug: g.Slug, Description: g.Description, TimeZone: g.TimeZone, ContactEmail: g.ContactEmail}
+	form := groupForm{Name: g.Name, Slug: g.Slug, Description: g.Description, TimeZone: g.TimeZone, ContactEmail: g.ContactEmail,
+		Locale: cmpOr(g.Locale, domain.DefaultLanguage)}
 	return s.renderGroupSettings(c, http.StatusOK, g, form)
 }
 
 func (s *Server) renderGroupSettings(c echo.Context, status int, g domain.Group, form groupForm) error {
 	l := langOf(c)
 	d := groupFormData{Meta: s.consoleMeta(c, l.T("console.group.settings.title", "Group", g.Name)), Action: groupConsoleURL(g.ID) + "/settings",
-		Submit: l.T("console.common.save"), Zones: commonZones, Form: form, GroupURL: groupConsoleURL(g.ID)}
+		Submit: l.T("console.common.save"), Zones: commonZones, Languages: i18n.All(), Form: form, GroupURL: groupConsoleURL(g.ID)}
 	d.Meta.Section = "home"
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}}
 	return s.renderConsole(c, status, "group_form", d)
@@ -334,7 +339,7 @@ func (s *Server) groupSettingsPost(c echo.Context) error {
 	}
 	form := readGroupForm(c)
 	_, err = s.store.UpdateGroup(ctx, o.ID, id, domain.GroupUpdate{Name: &form.Name, Slug: &form.Slug, Description: &form.Description,
-		TimeZone: &form.TimeZone, ContactEmail: &form.ContactEmail})
+		TimeZone: &form.TimeZone, ContactEmail: &form.ContactEmail, Locale: &form.Locale})
 	if fields, ferr := formErrors(langOf(c), consoleConflict(err, "slug")); ferr != nil {
 		return ferr
 	} else if fields != nil {
