@@ -1,12 +1,12 @@
 package mail
 
 import (
-	"bytes"
 	"net/mail"
 	"net/url"
 	"time"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/calendar"
 	"github.com/convene/convene/notifications/present"
 )
@@ -57,6 +57,11 @@ type Request struct {
 	// UnfollowURL, when set, is the follower's one-click unfollow link: the
 	// e-mail shows it and carries List-Unsubscribe (RFC 2369, RFC 8058).
 	UnfollowURL string
+
+	// Locale is the language of the page the person asked from (a
+	// confirmation); "" means the event's (Event.Language), which an
+	// invitation and a series' confirmation speak.
+	Locale string
 
 	// Now is the Date of the message.
 	Now time.Time
@@ -131,13 +136,17 @@ func ComposeRequest(kind domain.MessageKind, in Request) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
+	l := i18n.Get(in.Locale)
+	if in.Locale == "" {
+		l = i18n.Get(e.Language(in.Group))
+	}
 	groupName := present.OneLineText(in.Group.Name)
 	v := requestView{
 		Kind:      string(kind),
 		Name:      present.OneLineText(in.Name),
 		Title:     present.OneLineText(e.Title),
-		When:      when(e, loc),
-		Where:     present.Place(e),
+		When:      whenIn(l, e, loc),
+		Where:     placeIn(l, e),
 		EventURL:  calendar.EventURL(in.BaseURL, e),
 		ActionURL: in.ActionURL,
 		Note:      present.BodyText(in.Note),
@@ -153,13 +162,13 @@ func ComposeRequest(kind domain.MessageKind, in Request) (Message, error) {
 	seq := 0
 	switch kind {
 	case domain.MessageInvitation:
-		v.Subject = "Invitation: " + v.Title + " — " + subjectDate(e, loc)
+		v.Subject = l.T("mail.subject.invitation", "Title", v.Title, "Date", subjectDateIn(l, e, loc))
 	case domain.MessageConfirm:
 		if in.ExpiresAt.IsZero() {
 			return Message{}, invalidf("a confirmation needs ExpiresAt")
 		}
-		v.Subject = "Confirm your RSVP: " + v.Title + " — " + subjectDate(e, loc)
-		v.Expires = in.ExpiresAt.In(loc).Format("Monday 2 January 15:04") + " " + present.ZoneLabel(loc, in.ExpiresAt)
+		v.Subject = l.T("mail.subject.confirm", "Title", v.Title, "Date", subjectDateIn(l, e, loc))
+		v.Expires = deadlineIn(l, in.ExpiresAt, loc, "Monday 2 January 15:04")
 		// A new request for the same RSVP is a new e-mail (a provider
 		// drops a Message-ID it has seen); a retry of one is not.
 		seq = int(in.ExpiresAt.Unix())
@@ -167,16 +176,13 @@ func ComposeRequest(kind domain.MessageKind, in Request) (Message, error) {
 		if in.ExpiresAt.IsZero() || v.Series == "" || !in.FollowMode.Valid() {
 			return Message{}, invalidf("a follow confirmation needs ExpiresAt, SeriesTitle and FollowMode")
 		}
-		v.Subject = "Confirm: follow " + v.Series
-		v.Expires = in.ExpiresAt.In(loc).Format("Monday 2 January 15:04") + " " + present.ZoneLabel(loc, in.ExpiresAt)
+		v.Subject = l.T("mail.subject.confirm_follow", "Series", v.Series)
+		v.Expires = deadlineIn(l, in.ExpiresAt, loc, "Monday 2 January 15:04")
 		seq = int(in.ExpiresAt.Unix())
 	}
 	v.Subject = present.OneLineText(v.Subject)
-	var text, html bytes.Buffer
-	if err := textTemplates.ExecuteTemplate(&text, "request.txt", v); err != nil {
-		return Message{}, err
-	}
-	if err := htmlTemplates.ExecuteTemplate(&html, "request.html", v); err != nil {
+	text, html, err := render(l, "request", v)
+	if err != nil {
 		return Message{}, err
 	}
 	return Message{
@@ -188,8 +194,8 @@ func ComposeRequest(kind domain.MessageKind, in Request) (Message, error) {
 		To:      mail.Address{Name: present.OneLineText(in.Name), Address: in.Email},
 		ReplyTo: mail.Address{Name: groupName, Address: in.OrganizerEmail},
 		Subject: v.Subject,
-		Text:    tidyText(text.String()),
-		HTML:    html.String(),
+		Text:    text,
+		HTML:    html,
 	}, nil
 }
 
