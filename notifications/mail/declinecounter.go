@@ -16,7 +16,7 @@ import (
 // time; declineCounterHTML has it in each language, by tag.
 const declineCounterSource = `<!DOCTYPE html>
 <html lang="{{lang.Tag}}"{{if ne lang.Tag "en"}} dir="{{lang.Dir}}"{{end}}><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
-<body><p>{{t "mail.decline_counter.greeting" "Name" .Name}}</p>
+<body><p>{{if .Name}}{{t "mail.decline_counter.greeting" "Name" .Name}}{{else}}{{t "mail.decline_counter.greeting.anonymous"}}{{end}}</p>
 <p>{{t "mail.decline_counter.lead" "Title" (b .Title) "When" .When}}</p>
 <p>{{t "mail.decline_counter.cancel" "EventPage" (link .EventURL "" (t "mail.decline_counter.event_page"))}}</p>
 <p>— {{.GroupName}}</p></body></html>
@@ -63,8 +63,12 @@ func ComposeDeclineCounter(in Invite, sequence int) (Message, error) {
 	if err := declineCounterHTML[l.Tag()].Execute(&html, v); err != nil {
 		return Message{}, err
 	}
+	greeting := l.T("mail.decline_counter.greeting.anonymous")
+	if v.Name != "" {
+		greeting = l.T("mail.decline_counter.greeting", "Name", v.Name)
+	}
 	text := strings.Join([]string{
-		l.T("mail.decline_counter.greeting", "Name", v.Name),
+		greeting,
 		l.T("mail.decline_counter.lead", "Title", title, "When", v.When),
 		l.T("mail.decline_counter.cancel", "EventPage", l.T("mail.decline_counter.event_page.text", "URL", v.EventURL)),
 		"— " + v.GroupName,
