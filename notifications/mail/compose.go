@@ -169,6 +169,10 @@ type view struct {
 // or the event's status does not fit the kind (the news was overtaken by a
 // later change), the error also matches ErrStale.
 //
+// The e-mail speaks the attendee's language (domain.RSVP.Language: the
+// one they replied in, else the event's, else its group's), its words and
+// its dates, and so does the calendar's DESCRIPTION.
+//
 // Every kind has a text and an HTML body that say everything on their own
 // (Outlook shows the body, not the calendar's DESCRIPTION): the title, the
 // local time in the event's zone with the zone named, the place or "Online"

@@ -472,7 +472,11 @@ func TestComposerSameBytesEveryLanguage(t *testing.T) {
 		for batch, tagOf := range batches {
 			for _, kind := range kinds {
 				cm := NewComposer()
-				for round := range 2 {
+				rounds := 1 // a second round reuses the layouts: the mixed batch's is enough
+				if batch == "mixed" {
+					rounds = 2
+				}
+				for round := range rounds {
 					for i, in := range ins {
 						in.RSVP.Locale = tagOf(i + round)
 						switch kind {

@@ -88,7 +88,7 @@ type requestView struct {
 }
 
 // ComposeRequest writes an invitation (domain.MessageInvitation) or a confirmation
-// request (domain.MessageConfirm). Like Compose it returns an error matching
+// request (domain.MessageConfirm), in in.Locale or the event's language. Like Compose it returns an error matching
 // ErrInvalid for input that can never make a valid message, and ErrStale
 // (with ErrInvalid) when the news was overtaken: the event is no longer
 // published or is over at Now (asking anyone to come would be wrong), or
