@@ -29,7 +29,7 @@ import (
 // UnfollowURL, Why and Repeat, and the language the RSVP gives their
 // e-mail (RSVP.Language): an invite that differs in what should be shared
 // or in language gets a preparation of its own (a Composer keeps the last
-// few of each language), so that two languages never share a layout.
+// few: maxPrepared), so that two languages never share a layout.
 // Attendees whose own parts change the layout (no name, no manage link,
 // on the waitlist, a follower…) get a layout of their own, prepared on
 // first use. An attendee Compose would refuse is refused with Compose's

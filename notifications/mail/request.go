@@ -60,7 +60,8 @@ type Request struct {
 
 	// Locale is the language of the page the person asked from (a
 	// confirmation); "" means the event's (Event.Language), which an
-	// invitation and a series' confirmation speak.
+	// invitation and a series' confirmation speak. The confirmation worker
+	// leaves it "" until pending RSVPs keep the language of their page.
 	Locale string
 
 	// Now is the Date of the message.
@@ -87,12 +88,14 @@ type requestView struct {
 	Unfollow  string
 }
 
-// ComposeRequest writes an invitation (domain.MessageInvitation) or a confirmation
-// request (domain.MessageConfirm), in in.Locale or the event's language. Like Compose it returns an error matching
-// ErrInvalid for input that can never make a valid message, and ErrStale
-// (with ErrInvalid) when the news was overtaken: the event is no longer
-// published or is over at Now (asking anyone to come would be wrong), or
-// a confirmation's link has expired by Now (it would be dead on arrival).
+// ComposeRequest writes an invitation (domain.MessageInvitation) or a
+// confirmation request (domain.MessageConfirm, domain.MessageConfirmFollow),
+// in in.Locale or else the event's language. Like Compose it returns an
+// error matching ErrInvalid for input that can never make a valid message,
+// and ErrStale (with ErrInvalid) when the news was overtaken: the event is
+// no longer published or is over at Now (asking anyone to come would be
+// wrong), or a confirmation's link has expired by Now (it would be dead on
+// arrival).
 func ComposeRequest(kind domain.MessageKind, in Request) (Message, error) {
 	if kind != domain.MessageInvitation && kind != domain.MessageConfirm && kind != domain.MessageConfirmFollow {
 		return Message{}, invalidf("unknown request kind %q", kind)
