@@ -35,7 +35,8 @@ var layout = map[string][]string{
 	"store/storetest":        {"domain", "store"},
 	"notifications":          {"domain", "notifications/calendar", "notifications/mail"},
 	"notifications/calendar": {"domain", "notifications/present"},
-	"notifications/mail":     {"domain", "notifications/calendar", "notifications/present"},
+	// mail writes each attendee's e-mail in their language: i18n's words.
+	"notifications/mail":     {"domain", "i18n", "notifications/calendar", "notifications/present"},
 	"notifications/present":  {"domain"},
 	"notifications/smtptest": {},
 	// inbound reads calendar replies from mail and hands them to a store

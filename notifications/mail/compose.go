@@ -1,17 +1,16 @@
 package mail
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
 	"net/mail"
 	"net/url"
 	"strings"
-	texttemplate "text/template"
 	"time"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/calendar"
 	"github.com/convene/convene/notifications/present"
 )
@@ -101,29 +100,20 @@ func messageIDOf(in Invite, kind domain.MessageKind, host string) string {
 	return MessageID(in.RSVP.ID, kind, in.Sequence, host)
 }
 
-// repeatSentence tells the person why they get their RSVP again.
-const repeatSentence = "Somebody replied to this event again with your e-mail address. Nothing has changed: this is your RSVP as it stands, with your link to manage it. If it was not you, you can ignore this e-mail."
-
-// refreshSentence tells the person why their calendar got the invite again.
-const refreshSentence = "Your calendar asked for the latest version of this event. Nothing has changed: this is your invitation as it stands, with your link to manage it."
-
-// repeatWhy is the sentence that says why a repeat notice is sent.
-func repeatWhy(in Invite) string {
+// repeatWhy is the sentence that says why a repeat notice is sent: their
+// calendar asked for the invite again, or somebody replied again with
+// their address.
+func repeatWhy(l *i18n.Lang, in Invite) string {
 	if in.Why == domain.RepeatRefresh {
-		return refreshSentence
+		return l.T("mail.repeat.refresh")
 	}
-	return repeatSentence
+	return l.T("mail.repeat.reply")
 }
 
+// The templates, parsed once and cloned per language (see lang.go).
+//
 //go:embed templates
 var templateFS embed.FS
-
-var (
-	textTemplates = texttemplate.Must(texttemplate.New("").ParseFS(templateFS, "templates/*.txt"))
-	htmlTemplates = htmltemplate.Must(htmltemplate.New("").Funcs(htmltemplate.FuncMap{
-		"paragraphs": paragraphs,
-	}).ParseFS(templateFS, "templates/*.html"))
-)
 
 // view is what the templates see. Every string in it is plain text; the
 // HTML template escapes it. CheckinQR is the one field of HTML: qrTable
@@ -179,6 +169,10 @@ type view struct {
 // or the event's status does not fit the kind (the news was overtaken by a
 // later change), the error also matches ErrStale.
 //
+// The e-mail speaks the attendee's language (domain.RSVP.Language: the
+// one they replied in, else the event's, else its group's), its words and
+// its dates, and so does the calendar's DESCRIPTION.
+//
 // Every kind has a text and an HTML body that say everything on their own
 // (Outlook shows the body, not the calendar's DESCRIPTION): the title, the
 // local time in the event's zone with the zone named, the place or "Online"
@@ -209,19 +203,18 @@ func Compose(kind domain.MessageKind, in Invite) (Message, error) {
 			return Message{}, invalidf("calendar: %v", err)
 		}
 	}
-	var text, html bytes.Buffer
-	if err := textTemplates.ExecuteTemplate(&text, "email.txt", d.v); err != nil {
+	text, html, err := render(c.lang, "email", d.v)
+	if err != nil {
 		return Message{}, err
 	}
-	if err := htmlTemplates.ExecuteTemplate(&html, "email.html", d.v); err != nil {
-		return Message{}, err
-	}
-	return d.message(in, c, pers, tidyText(text.String()), html.String(), cal), nil
+	return d.message(in, c, pers, text, html, cal), nil
 }
 
 // checked is what checkInvite settled about an invite.
 type checked struct {
 	parties
+	// lang is the attendee's language (langOf).
+	lang *i18n.Lang
 	// joinURL is the join link of an online or hybrid event ("" for an
 	// event with only a venue): the attendee's own, or the event's.
 	joinURL string
@@ -245,7 +238,7 @@ func checkInvite(kind domain.MessageKind, in Invite) (checked, error) {
 	if in.ManageURL != "" && !webURL(in.ManageURL) {
 		return checked{}, invalidf("ManageURL is not an absolute http or https URL")
 	}
-	c := checked{parties: p}
+	c := checked{parties: p, lang: langOf(in)}
 	if present.Joinable(in.Event) { // online or hybrid: the join link goes everywhere
 		c.joinURL = in.JoinURL
 		if c.joinURL == "" {
@@ -284,7 +277,7 @@ type personal struct {
 func personalOf(kind domain.MessageKind, in Invite, c checked) (personal, error) {
 	pers, err := ownOf(kind, in, c)
 	if err == nil && (kind == domain.MessageGoing || kind == domain.MessageUpdated) {
-		pers.google, pers.outlook = calendarLinks(in.Event, calendar.EventURL(in.BaseURL, in.Event), c.joinURL)
+		pers.google, pers.outlook = calendarLinks(c.lang, in.Event, calendar.EventURL(in.BaseURL, in.Event), c.joinURL)
 	}
 	return pers, err
 }
@@ -311,24 +304,24 @@ func ownOf(kind domain.MessageKind, in Invite, c checked) (personal, error) {
 				return personal{}, invalidf("check-in code: %v", err)
 			}
 			pers.code = domain.FormatCode(in.RSVP.CheckinCode)
-			pers.qr = present.CheckinQRTable(bitmap, "QR code of your check-in code "+pers.code)
+			pers.qr = present.CheckinQRTable(bitmap, c.lang.T("mail.checkin.qr_label", "Code", pers.code))
 		}
 	}
 	return pers, nil
 }
 
 // placeOf is what the calendar and the add-to-calendar links say about
-// where the event is. The calendar's DESCRIPTION and the add-to-calendar
-// links carry the join link and the event page, never the manage link:
-// calendars are often shared, and the manage link lets whoever holds it
-// cancel.
-func placeOf(e domain.Event, eventURL, joinURL string) (details, location, pageURL string) {
+// where the event is, in l. The calendar's DESCRIPTION and the
+// add-to-calendar links carry the join link and the event page, never
+// the manage link: calendars are often shared, and the manage link lets
+// whoever holds it cancel.
+func placeOf(l *i18n.Lang, e domain.Event, eventURL, joinURL string) (details, location, pageURL string) {
 	details = present.BodyText(e.Description)
 	if joinURL != "" {
-		details = strings.TrimSpace("Join: " + joinURL + "\n\n" + details)
+		details = strings.TrimSpace(l.T("ics.join", "URL", joinURL) + "\n\n" + details)
 	}
-	details = strings.TrimSpace(details + "\n\nEvent page: " + eventURL)
-	location, pageURL = present.Place(e), eventURL
+	details = strings.TrimSpace(details + "\n\n" + l.T("ics.event_page", "URL", eventURL))
+	location, pageURL = placeIn(l, e), eventURL
 	if joinURL != "" {
 		pageURL = joinURL // rule I11
 		if present.Online(e) {
@@ -338,9 +331,10 @@ func placeOf(e domain.Event, eventURL, joinURL string) (details, location, pageU
 	return details, location, pageURL
 }
 
-// calendarLinks are the add-to-calendar links of an event.
-func calendarLinks(e domain.Event, eventURL, joinURL string) (google, outlook string) {
-	details, location, _ := placeOf(e, eventURL, joinURL)
+// calendarLinks are the add-to-calendar links of an event, their details
+// in l.
+func calendarLinks(l *i18n.Lang, e domain.Event, eventURL, joinURL string) (google, outlook string) {
+	details, location, _ := placeOf(l, e, eventURL, joinURL)
 	return calendar.GoogleCalendarURL(e, details, location), calendar.OutlookCalendarURL(e, details, location)
 }
 
@@ -355,14 +349,14 @@ type draft struct {
 // pers as their own parts.
 func newDraft(kind domain.MessageKind, in Invite, c checked, pers personal) (draft, error) {
 	var err error
-	loc, e := c.loc, in.Event
+	l, loc, e := c.lang, c.loc, in.Event
 	eventURL := calendar.EventURL(in.BaseURL, e)
 	v := view{
 		Kind:        string(kind),
 		Name:        pers.name,
 		Title:       present.OneLineText(e.Title),
-		When:        when(e, loc),
-		Where:       present.Place(e),
+		When:        whenIn(l, e, loc),
+		Where:       placeIn(l, e),
 		EventURL:    eventURL,
 		ManageURL:   pers.manageURL,
 		Description: present.BodyText(e.Description),
@@ -378,33 +372,34 @@ func newDraft(kind domain.MessageKind, in Invite, c checked, pers personal) (dra
 		v.JoinURL = pers.joinURL
 	}
 
-	subjectDate := subjectDate(e, loc)
+	subjectDate := subjectDateIn(l, e, loc)
+	subject := func(id string) string { return l.T(id, "Title", v.Title, "Date", subjectDate) }
 	switch kind {
 	case domain.MessageGoing:
-		v.Subject = "You're going: " + v.Title + " — " + subjectDate
+		v.Subject = subject("mail.subject.going")
 		if in.Repeat > 0 {
-			v.Why = repeatWhy(in)
+			v.Why = repeatWhy(l, in)
 		} else if in.RSVP.WasWaitlisted {
 			v.Promoted = true
-			v.Subject = "A place opened up — you're going: " + v.Title + " — " + subjectDate
+			v.Subject = subject("mail.subject.promoted")
 		}
 	case domain.MessageUpdated:
 		if in.Sequence < 1 {
 			return draft{}, invalidf("an update needs a SEQUENCE above the first invitation's, not %d (rule I7)", in.Sequence)
 		}
-		v.Changes, err = changeSentences(in.Changed, e, in.Previous, loc, pers.joinURL)
+		v.Changes, err = changeSentencesIn(l, in.Changed, e, in.Previous, loc, pers.joinURL)
 		if err != nil {
 			return draft{}, err
 		}
-		v.Subject = "Updated: " + v.Title + " — " + subjectDate
+		v.Subject = subject("mail.subject.updated")
 	case domain.MessageWaitlisted:
 		v.Position = in.WaitlistPosition
 		if v.Position == 0 {
 			v.Position = in.RSVP.WaitlistPosition
 		}
-		v.Subject = "You're on the waitlist: " + v.Title + " — " + subjectDate
+		v.Subject = subject("mail.subject.waitlisted")
 		if in.Repeat > 0 {
-			v.Why = repeatWhy(in)
+			v.Why = repeatWhy(l, in)
 		}
 	case domain.MessageEventCancelled:
 		if in.Sequence < 1 {
@@ -416,30 +411,30 @@ func newDraft(kind domain.MessageKind, in Invite, c checked, pers personal) (dra
 			v.Reason = e.CancelReason
 		}
 		v.Reason = present.BodyText(v.Reason)
-		v.Subject = "Cancelled: " + v.Title + " — " + subjectDate
+		v.Subject = subject("mail.subject.event_cancelled")
 	case domain.MessageRSVPCancelled:
 		if in.Sequence < 1 {
 			return draft{}, invalidf("a cancellation needs a SEQUENCE above the invitation's, not %d (rule I8)", in.Sequence)
 		}
-		v.Subject = "RSVP cancelled: " + v.Title + " — " + subjectDate
+		v.Subject = subject("mail.subject.rsvp_cancelled")
 		switch in.Why {
 		case domain.CancelNotReconfirmed:
-			v.Why = "You did not confirm in time that you are still coming, so your place went to the next person on the waitlist."
+			v.Why = l.T("mail.rsvp_cancelled.not_reconfirmed")
 		case domain.CancelByOrganiser:
-			v.Why = "The organisers removed your RSVP. If you think this is a mistake, reply to this e-mail."
+			v.Why = l.T("mail.rsvp_cancelled.by_organiser")
 		}
 	case domain.MessageReminder:
 		if in.Before <= 0 {
 			return draft{}, invalidf("a reminder needs how long before the start it is sent")
 		}
-		v.StartsIn = humanDuration(in.Before)
-		v.Subject = "Reminder: " + v.Title + " — " + subjectDate
+		v.StartsIn = humanDurationIn(l, in.Before)
+		v.Subject = subject("mail.subject.reminder")
 	case domain.MessageReconfirm:
 		if in.ConfirmBy.IsZero() || pers.manageURL == "" {
 			return draft{}, invalidf("a reconfirmation needs its deadline and the manage link")
 		}
-		v.ConfirmBy = in.ConfirmBy.In(loc).Format("Monday 2 January, 15:04") + " " + present.ZoneLabel(loc, in.ConfirmBy)
-		v.Subject = "Please confirm you're still coming: " + v.Title + " — " + subjectDate
+		v.ConfirmBy = deadlineIn(l, in.ConfirmBy, loc, "Monday 2 January, 15:04")
+		v.Subject = subject("mail.subject.reconfirm")
 	}
 	v.Subject = present.OneLineText(v.Subject)
 
@@ -453,7 +448,7 @@ func newDraft(kind domain.MessageKind, in Invite, c checked, pers personal) (dra
 // the kinds that carry none.
 func invitationOf(kind domain.MessageKind, in Invite, c checked, pers personal) *calendar.Calendar {
 	e := in.Event
-	details, location, pageURL := placeOf(e, calendar.EventURL(in.BaseURL, e), pers.joinURL)
+	details, location, pageURL := placeOf(c.lang, e, calendar.EventURL(in.BaseURL, e), pers.joinURL)
 	org := c.org
 	ev := calendar.Event{
 		UID:          calendar.UID(e.ID, c.host),
@@ -617,28 +612,6 @@ func paragraphs(s string) [][]string {
 		}
 	}
 	return out
-}
-
-// humanDuration says how long a reminder's offset is: "2 days",
-// "24 hours", "1 hour 30 minutes", "30 minutes".
-func humanDuration(d time.Duration) string {
-	unit := func(n int, name string) string {
-		if n == 1 {
-			return "1 " + name
-		}
-		return fmt.Sprintf("%d %ss", n, name)
-	}
-	if d >= 48*time.Hour && d%(24*time.Hour) == 0 {
-		return unit(int(d/(24*time.Hour)), "day")
-	}
-	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-	switch {
-	case h == 0:
-		return unit(m, "minute")
-	case m == 0:
-		return unit(h, "hour")
-	}
-	return unit(h, "hour") + " " + unit(m, "minute")
 }
 
 // parties are what every e-mail to an attendee needs checked and settled

@@ -1,7 +1,6 @@
 package mail
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -27,8 +26,10 @@ import (
 //
 // What the attendees share is everything in an Invite but their RSVP,
 // ReplyAddress, ManageURL, JoinURL, WaitlistPosition, SeriesTitle,
-// UnfollowURL, Why and Repeat; an invite that differs in what should be
-// shared gets a preparation of its own (a Composer keeps the last few).
+// UnfollowURL, Why and Repeat, and the language the RSVP gives their
+// e-mail (RSVP.Language): an invite that differs in what should be shared
+// or in language gets a preparation of its own (a Composer keeps the last
+// few: maxPrepared), so that two languages never share a layout.
 // Attendees whose own parts change the layout (no name, no manage link,
 // on the waitlist, a follower…) get a layout of their own, prepared on
 // first use. An attendee Compose would refuse is refused with Compose's
@@ -47,8 +48,9 @@ type Composer struct {
 func NewComposer() *Composer { return &Composer{} }
 
 // maxPrepared is how many sets of shared inputs a Composer keeps: a batch
-// is one event's news, but may mix kinds.
-const maxPrepared = 4
+// is one event's news, but may mix kinds, and its attendees may speak
+// every language (the pseudo-locale too, in tests).
+var maxPrepared = 4 * (len(domain.Languages) + 1)
 
 // Compose writes the e-mail of the kind to in.RSVP's person: exactly what
 // Compose(kind, in) returns.
@@ -64,7 +66,7 @@ func (cm *Composer) Compose(kind domain.MessageKind, in Invite) (Message, error)
 	}
 	if kind == domain.MessageGoing || kind == domain.MessageUpdated {
 		if p.joinable {
-			pers.google, pers.outlook = calendarLinks(in.Event, calendar.EventURL(in.BaseURL, in.Event), c.joinURL)
+			pers.google, pers.outlook = calendarLinks(c.lang, in.Event, calendar.EventURL(in.BaseURL, in.Event), c.joinURL)
 		} else {
 			pers.google, pers.outlook = p.google, p.outlook
 		}
@@ -99,8 +101,10 @@ func (cm *Composer) composeAlone(kind domain.MessageKind, in Invite) (Message, e
 	return Compose(kind, in)
 }
 
-// shared are the inputs of an e-mail that every attendee's shares.
+// shared are the inputs of an e-mail that every attendee's shares, and
+// its language (an i18n tag).
 type shared struct {
+	lang            string
 	kind            domain.MessageKind
 	event           domain.Event
 	previous        *domain.Event
@@ -116,7 +120,7 @@ type shared struct {
 
 func sharedOf(kind domain.MessageKind, in Invite) shared {
 	return shared{
-		kind: kind, event: in.Event, previous: in.Previous, changed: in.Changed, group: in.Group,
+		lang: langOf(in).Tag(), kind: kind, event: in.Event, previous: in.Previous, changed: in.Changed, group: in.Group,
 		organizer: in.Organizer, from: in.From, baseURL: in.BaseURL, reason: in.Reason,
 		sequence: in.Sequence, before: in.Before, confirmBy: in.ConfirmBy, now: in.Now,
 	}
@@ -145,7 +149,7 @@ type prepared struct {
 func (cm *Composer) prepared(kind domain.MessageKind, in Invite, c checked) *prepared {
 	sh := sharedOf(kind, in)
 	for _, p := range cm.preps {
-		if reflect.DeepEqual(p.shared, sh) {
+		if p.shared.lang == sh.lang && reflect.DeepEqual(p.shared, sh) {
 			return p
 		}
 	}
@@ -153,7 +157,7 @@ func (cm *Composer) prepared(kind domain.MessageKind, in Invite, c checked) *pre
 	_, _ = rand.Read(nonce[:])
 	p := &prepared{shared: sh, joinable: c.joinURL != "", sentinel: "zq" + hex.EncodeToString(nonce[:]), shapes: map[layout]*shape{}}
 	if !p.joinable && (kind == domain.MessageGoing || kind == domain.MessageUpdated) {
-		p.google, p.outlook = calendarLinks(in.Event, calendar.EventURL(in.BaseURL, in.Event), "")
+		p.google, p.outlook = calendarLinks(c.lang, in.Event, calendar.EventURL(in.BaseURL, in.Event), "")
 	}
 	if len(cm.preps) == maxPrepared {
 		cm.preps = cm.preps[1:]
@@ -261,18 +265,15 @@ func (p *prepared) newShape(kind domain.MessageKind, in Invite, c checked, pers 
 	if err != nil {
 		return nil, err
 	}
-	var text, html bytes.Buffer
-	if err := textTemplates.ExecuteTemplate(&text, "email.txt", d.v); err != nil {
-		return nil, err
-	}
-	if err := htmlTemplates.ExecuteTemplate(&html, "email.html", d.v); err != nil {
+	text, html, err := render(c.lang, "email", d.v)
+	if err != nil {
 		return nil, err
 	}
 	s := &shape{d: d}
-	if s.text, err = p.cut(tidyText(text.String())); err != nil {
+	if s.text, err = p.cut(text); err != nil {
 		return nil, err
 	}
-	if s.html, err = p.cut(html.String()); err != nil {
+	if s.html, err = p.cut(html); err != nil {
 		return nil, err
 	}
 	if d.cal != nil && !p.joinable {

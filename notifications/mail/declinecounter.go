@@ -7,22 +7,35 @@ import (
 	"strings"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/calendar"
 	"github.com/convene/convene/notifications/present"
 )
 
-var declineCounterHTML = htmltemplate.Must(htmltemplate.New("").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
-<body><p>Hello {{.Name}},</p>
-<p>Your calendar proposed another time for <strong>{{.Title}}</strong>. Convene cannot move an event for one person, so the proposal was declined: the event stays at {{.When}}.</p>
-<p>If the time does not suit you, you can cancel your place from <a href="{{.EventURL}}">the event page</a> or the link in your first e-mail, or write to the organisers by replying to this e-mail.</p>
+// declineCounterSource is the HTML of the answer to a proposal of another
+// time; declineCounterHTML has it in each language, by tag.
+const declineCounterSource = `<!DOCTYPE html>
+<html lang="{{lang.Tag}}"{{if ne lang.Tag "en"}} dir="{{lang.Dir}}"{{end}}><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
+<body><p>{{if .Name}}{{t "mail.decline_counter.greeting" "Name" .Name}}{{else}}{{t "mail.decline_counter.greeting.anonymous"}}{{end}}</p>
+<p>{{t "mail.decline_counter.lead" "Title" (b .Title) "When" .When}}</p>
+<p>{{t "mail.decline_counter.cancel" "EventPage" (link .EventURL "" (t "mail.decline_counter.event_page"))}}</p>
 <p>— {{.GroupName}}</p></body></html>
-`))
+`
+
+var declineCounterHTML = map[string]*htmltemplate.Template{}
+
+func init() {
+	base := htmltemplate.Must(htmltemplate.New("").Funcs(htmlFuncs(english)).Parse(declineCounterSource))
+	for _, l := range append(i18n.All(), i18n.Get(i18n.Pseudo)) {
+		declineCounterHTML[l.Tag()] = htmltemplate.Must(base.Clone()).Funcs(htmlFuncs(l))
+	}
+}
 
 // ComposeDeclineCounter writes the answer to an attendee's proposal of
 // another time (an iTIP COUNTER, sequence being its SEQUENCE): an e-mail
 // carrying METHOD:DECLINECOUNTER, which calendars show as "the organiser
-// declined your proposal", and which says the event stays as it is.
+// declined your proposal", and which says the event stays as it is, in
+// the attendee's language (RSVP.Language).
 // in.Event, in.Group, in.RSVP, in.Organizer, in.ReplyAddress, in.From,
 // in.BaseURL and in.Now are used, checked as Compose checks them.
 func ComposeDeclineCounter(in Invite, sequence int) (Message, error) {
@@ -30,7 +43,7 @@ func ComposeDeclineCounter(in Invite, sequence int) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	e, org := in.Event, p.org
+	e, org, l := in.Event, p.org, langOf(in)
 	title := present.OneLineText(e.Title)
 	ev := calendar.Event{
 		UID: calendar.UID(e.ID, p.host), Sequence: sequence, Stamp: in.Now.UTC(),
@@ -42,18 +55,22 @@ func ComposeDeclineCounter(in Invite, sequence int) (Message, error) {
 		return Message{}, err
 	}
 	v := struct{ Subject, Name, Title, When, EventURL, GroupName string }{
-		Subject: "Proposal declined: " + title + " — " + subjectDate(e, p.loc),
-		Name:    present.OneLineText(in.RSVP.Name), Title: title, When: when(e, p.loc),
+		Subject: l.T("mail.subject.decline_counter", "Title", title, "Date", subjectDateIn(l, e, p.loc)),
+		Name:    present.OneLineText(in.RSVP.Name), Title: title, When: whenIn(l, e, p.loc),
 		EventURL: calendar.EventURL(in.BaseURL, e), GroupName: present.OneLineText(in.Group.Name),
 	}
 	var html bytes.Buffer
-	if err := declineCounterHTML.Execute(&html, v); err != nil {
+	if err := declineCounterHTML[l.Tag()].Execute(&html, v); err != nil {
 		return Message{}, err
 	}
+	greeting := l.T("mail.decline_counter.greeting.anonymous")
+	if v.Name != "" {
+		greeting = l.T("mail.decline_counter.greeting", "Name", v.Name)
+	}
 	text := strings.Join([]string{
-		"Hello " + v.Name + ",",
-		"Your calendar proposed another time for " + title + ". Convene cannot move an event for one person, so the proposal was declined: the event stays at " + v.When + ".",
-		"If the time does not suit you, you can cancel your place from the event page (" + v.EventURL + ") or the link in your first e-mail, or write to the organisers by replying to this e-mail.",
+		greeting,
+		l.T("mail.decline_counter.lead", "Title", title, "When", v.When),
+		l.T("mail.decline_counter.cancel", "EventPage", l.T("mail.decline_counter.event_page.text", "URL", v.EventURL)),
 		"— " + v.GroupName,
 	}, "\n\n") + "\n"
 	return Message{

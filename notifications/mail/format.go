@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/present"
 )
 
@@ -16,127 +17,125 @@ const (
 	longDate     = present.LongDate
 	longDateNoYr = "Monday 2 January"
 	shortDate    = present.ShortDate
-	clock        = "15:04"
 	enDash       = "–"
-	curlyOpen    = "“"
-	curlyClose   = "”"
 )
 
-// when is the full local time of an event with its zone named:
-// "Thursday 10 December 2026, 18:00–20:00 (Europe/Oslo, CET)".
+// when is the full local time of an event with its zone named, in
+// English: "Thursday 10 December 2026, 18:00–20:00 (Europe/Oslo, CET)".
 func when(e domain.Event, loc *time.Location) string {
-	return present.When(e.StartsAt, e.EndsAt, loc, longDate)
+	return whenIn(english, e, loc)
 }
 
-// subjectDate is the short local date of the start: "Thu 10 Dec 2026".
-func subjectDate(e domain.Event, loc *time.Location) string {
-	return e.StartsAt.In(loc).Format(shortDate)
-}
-
-// changeSentences turns the JSON names of changed fields (as
-// domain.EventUpdate.Apply and domain.EventSnapshot.Changes report them)
-// into sentences, in a fixed order. With prev it says what the value was.
-// Fields attendees do not see (capacity, slug, RSVP window...) say nothing.
+// changeSentences is changeSentencesIn in English.
 func changeSentences(changed []string, cur domain.Event, prev *domain.Event, loc *time.Location, joinURL string) ([]string, error) {
+	return changeSentencesIn(english, changed, cur, prev, loc, joinURL)
+}
+
+// changeSentencesIn turns the JSON names of changed fields (as
+// domain.EventUpdate.Apply and domain.EventSnapshot.Changes report them)
+// into sentences in l, in a fixed order. With prev it says what the value
+// was. Fields attendees do not see (capacity, slug, RSVP window...) say
+// nothing.
+func changeSentencesIn(l *i18n.Lang, changed []string, cur domain.Event, prev *domain.Event, loc *time.Location, joinURL string) ([]string, error) {
 	has := make(map[string]bool, len(changed))
 	for _, c := range changed {
 		has[c] = true
 	}
 	var out []string
 	if has["title"] {
-		s := "The title changed: now " + quote(cur.Title)
 		if prev != nil {
-			s += " (was " + quote(prev.Title) + ")"
+			out = append(out, l.T("mail.change.title.was", "Title", present.OneLineText(cur.Title), "Was", present.OneLineText(prev.Title)))
+		} else {
+			out = append(out, l.T("mail.change.title", "Title", present.OneLineText(cur.Title)))
 		}
-		out = append(out, s+".")
 	}
 	if has["starts_at"] || has["ends_at"] || has["time_zone"] {
-		s, err := timeSentence(cur, prev, loc)
+		s, err := timeSentence(l, cur, prev, loc)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, s)
 	}
 	if has["venue"] || has["kind"] {
-		if s := placeSentence(cur, prev); s != "" {
+		if s := placeSentence(l, cur, prev); s != "" {
 			out = append(out, s)
 		}
 	}
 	if has["online_url"] && joinURL != "" {
-		out = append(out, "The join link changed: "+joinURL)
+		out = append(out, l.T("mail.change.join", "URL", joinURL))
 	}
 	if has["description"] {
-		out = append(out, "The description changed.")
+		out = append(out, l.T("mail.change.description"))
 	}
 	if len(out) == 0 {
-		out = append(out, "Some details of this event changed.")
+		out = append(out, l.T("mail.change.other"))
 	}
 	return out, nil
 }
 
 // timeSentence says "The time changed: now Thursday 10 December,
 // 19:00–21:00 (was 18:00–20:00)." The "was" part repeats the date only when
-// it differs, and the zone only when it changed.
-func timeSentence(cur domain.Event, prev *domain.Event, loc *time.Location) (string, error) {
-	layout := longDateNoYr
-	if prev != nil && prev.StartsAt.In(loc).Year() != cur.StartsAt.In(loc).Year() {
-		layout = longDate
+// it differs, and the zone only when it changed. English leaves out the
+// year unless it changed; the other languages write CLDR's full day.
+func timeSentence(l *i18n.Lang, cur domain.Event, prev *domain.Event, loc *time.Location) (string, error) {
+	f := formatOf(l)
+	if englishDates(l) {
+		layout := longDateNoYr
+		if prev != nil && prev.StartsAt.In(loc).Year() != cur.StartsAt.In(loc).Year() {
+			layout = longDate
+		}
+		f.Date = func(t time.Time) string { return t.Format(layout) }
 	}
-	now := present.Span(cur.StartsAt, cur.EndsAt, loc, layout)
+	now := present.SpanIn(cur.StartsAt, cur.EndsAt, loc, f)
 	if prev == nil {
-		return "The time changed: now " + now + " " + present.SpanZoneLabel(loc, cur.StartsAt, cur.EndsAt) + ".", nil
+		return l.T("mail.change.time", "Time", now+" "+present.SpanZoneLabel(loc, cur.StartsAt, cur.EndsAt)), nil
 	}
 	prevLoc := loc
 	if prev.TimeZone != "" && prev.TimeZone != cur.TimeZone {
-		l, err := loadZone(prev.TimeZone)
+		pl, err := loadZone(prev.TimeZone)
 		if err != nil {
 			return "", err
 		}
-		prevLoc = l
+		prevLoc = pl
 	}
 	ps, pe, cs := prev.StartsAt.In(prevLoc), prev.EndsAt.In(prevLoc), cur.StartsAt.In(loc)
 	var was string
 	switch {
 	case !present.SameDay(ps, cs):
-		was = present.Span(prev.StartsAt, prev.EndsAt, prevLoc, layout)
+		was = present.SpanIn(prev.StartsAt, prev.EndsAt, prevLoc, f)
 	case prev.EndsAt.IsZero():
-		was = ps.Format(clock)
+		was = f.Time(ps)
 	case present.SameDay(ps, pe) && present.ZoneAbbr(ps) == present.ZoneAbbr(pe):
-		was = ps.Format(clock) + enDash + pe.Format(clock)
+		was = f.Time(ps) + enDash + f.Time(pe)
 	default:
-		was = present.Span(prev.StartsAt, prev.EndsAt, prevLoc, layout)
+		was = present.SpanIn(prev.StartsAt, prev.EndsAt, prevLoc, f)
 	}
 	if prevLoc != loc {
-		return "The time changed: now " + now + " " + present.SpanZoneLabel(loc, cur.StartsAt, cur.EndsAt) +
-			" (was " + was + " " + present.SpanZoneLabel(prevLoc, prev.StartsAt, prev.EndsAt) + ").", nil
+		return l.T("mail.change.time.was", "Time", now+" "+present.SpanZoneLabel(loc, cur.StartsAt, cur.EndsAt),
+			"Was", was+" "+present.SpanZoneLabel(prevLoc, prev.StartsAt, prev.EndsAt)), nil
 	}
-	return "The time changed: now " + now + " (was " + was + ").", nil
+	return l.T("mail.change.time.was", "Time", now, "Was", was), nil
 }
 
 // placeSentence says where the event now happens, and where it was.
-func placeSentence(cur domain.Event, prev *domain.Event) string {
+func placeSentence(l *i18n.Lang, cur domain.Event, prev *domain.Event) string {
 	now := present.Place(cur)
 	if now == "" {
 		return ""
 	}
 	if present.Online(cur) {
-		now = "online"
+		now = l.T("mail.change.online")
 	}
-	s := "The place changed: now " + now
 	if prev != nil {
 		was := present.Place(*prev)
 		if present.Online(*prev) {
-			was = "online"
+			was = l.T("mail.change.online")
 		}
 		if was != "" && was != now {
-			s += " (was " + was + ")"
+			return l.T("mail.change.place.was", "Place", now, "Was", was)
 		}
 	}
-	return s + "."
-}
-
-func quote(s string) string {
-	return curlyOpen + present.OneLineText(s) + curlyClose
+	return l.T("mail.change.place", "Place", now)
 }
 
 // loadZone is the event's zone; a zone that cannot be loaded makes no

@@ -3,8 +3,9 @@
 // functions, no I/O), renders it as MIME with github.com/wneessen/go-mail,
 // and hands it to a Sender: SMTP, or a folder of .eml files when no SMTP
 // server is configured. It is the only package that speaks SMTP; it
-// imports domain, notifications/calendar and notifications/present, never
-// the store or the jobs.
+// imports domain, i18n, notifications/calendar and notifications/present,
+// never the store or the jobs. Every e-mail to an attendee speaks their
+// language (see lang.go).
 //
 // Messages that carry a calendar object follow the iMIP layout that
 // calendar clients accept (docs/icalendar.md, rules M1–M3):

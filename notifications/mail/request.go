@@ -1,12 +1,12 @@
 package mail
 
 import (
-	"bytes"
 	"net/mail"
 	"net/url"
 	"time"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/calendar"
 	"github.com/convene/convene/notifications/present"
 )
@@ -58,6 +58,12 @@ type Request struct {
 	// e-mail shows it and carries List-Unsubscribe (RFC 2369, RFC 8058).
 	UnfollowURL string
 
+	// Locale is the language of the page the person asked from (a
+	// confirmation); "" means the event's (Event.Language), which an
+	// invitation and a series' confirmation speak. The confirmation worker
+	// leaves it "" until pending RSVPs keep the language of their page.
+	Locale string
+
 	// Now is the Date of the message.
 	Now time.Time
 }
@@ -82,12 +88,14 @@ type requestView struct {
 	Unfollow  string
 }
 
-// ComposeRequest writes an invitation (domain.MessageInvitation) or a confirmation
-// request (domain.MessageConfirm). Like Compose it returns an error matching
-// ErrInvalid for input that can never make a valid message, and ErrStale
-// (with ErrInvalid) when the news was overtaken: the event is no longer
-// published or is over at Now (asking anyone to come would be wrong), or
-// a confirmation's link has expired by Now (it would be dead on arrival).
+// ComposeRequest writes an invitation (domain.MessageInvitation) or a
+// confirmation request (domain.MessageConfirm, domain.MessageConfirmFollow),
+// in in.Locale or else the event's language. Like Compose it returns an
+// error matching ErrInvalid for input that can never make a valid message,
+// and ErrStale (with ErrInvalid) when the news was overtaken: the event is
+// no longer published or is over at Now (asking anyone to come would be
+// wrong), or a confirmation's link has expired by Now (it would be dead on
+// arrival).
 func ComposeRequest(kind domain.MessageKind, in Request) (Message, error) {
 	if kind != domain.MessageInvitation && kind != domain.MessageConfirm && kind != domain.MessageConfirmFollow {
 		return Message{}, invalidf("unknown request kind %q", kind)
@@ -131,13 +139,17 @@ func ComposeRequest(kind domain.MessageKind, in Request) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
+	l := i18n.Get(in.Locale)
+	if in.Locale == "" {
+		l = i18n.Get(e.Language(in.Group))
+	}
 	groupName := present.OneLineText(in.Group.Name)
 	v := requestView{
 		Kind:      string(kind),
 		Name:      present.OneLineText(in.Name),
 		Title:     present.OneLineText(e.Title),
-		When:      when(e, loc),
-		Where:     present.Place(e),
+		When:      whenIn(l, e, loc),
+		Where:     placeIn(l, e),
 		EventURL:  calendar.EventURL(in.BaseURL, e),
 		ActionURL: in.ActionURL,
 		Note:      present.BodyText(in.Note),
@@ -153,13 +165,13 @@ func ComposeRequest(kind domain.MessageKind, in Request) (Message, error) {
 	seq := 0
 	switch kind {
 	case domain.MessageInvitation:
-		v.Subject = "Invitation: " + v.Title + " — " + subjectDate(e, loc)
+		v.Subject = l.T("mail.subject.invitation", "Title", v.Title, "Date", subjectDateIn(l, e, loc))
 	case domain.MessageConfirm:
 		if in.ExpiresAt.IsZero() {
 			return Message{}, invalidf("a confirmation needs ExpiresAt")
 		}
-		v.Subject = "Confirm your RSVP: " + v.Title + " — " + subjectDate(e, loc)
-		v.Expires = in.ExpiresAt.In(loc).Format("Monday 2 January 15:04") + " " + present.ZoneLabel(loc, in.ExpiresAt)
+		v.Subject = l.T("mail.subject.confirm", "Title", v.Title, "Date", subjectDateIn(l, e, loc))
+		v.Expires = deadlineIn(l, in.ExpiresAt, loc, "Monday 2 January 15:04")
 		// A new request for the same RSVP is a new e-mail (a provider
 		// drops a Message-ID it has seen); a retry of one is not.
 		seq = int(in.ExpiresAt.Unix())
@@ -167,16 +179,13 @@ func ComposeRequest(kind domain.MessageKind, in Request) (Message, error) {
 		if in.ExpiresAt.IsZero() || v.Series == "" || !in.FollowMode.Valid() {
 			return Message{}, invalidf("a follow confirmation needs ExpiresAt, SeriesTitle and FollowMode")
 		}
-		v.Subject = "Confirm: follow " + v.Series
-		v.Expires = in.ExpiresAt.In(loc).Format("Monday 2 January 15:04") + " " + present.ZoneLabel(loc, in.ExpiresAt)
+		v.Subject = l.T("mail.subject.confirm_follow", "Series", v.Series)
+		v.Expires = deadlineIn(l, in.ExpiresAt, loc, "Monday 2 January 15:04")
 		seq = int(in.ExpiresAt.Unix())
 	}
 	v.Subject = present.OneLineText(v.Subject)
-	var text, html bytes.Buffer
-	if err := textTemplates.ExecuteTemplate(&text, "request.txt", v); err != nil {
-		return Message{}, err
-	}
-	if err := htmlTemplates.ExecuteTemplate(&html, "request.html", v); err != nil {
+	text, html, err := render(l, "request", v)
+	if err != nil {
 		return Message{}, err
 	}
 	return Message{
@@ -188,8 +197,8 @@ func ComposeRequest(kind domain.MessageKind, in Request) (Message, error) {
 		To:      mail.Address{Name: present.OneLineText(in.Name), Address: in.Email},
 		ReplyTo: mail.Address{Name: groupName, Address: in.OrganizerEmail},
 		Subject: v.Subject,
-		Text:    tidyText(text.String()),
-		HTML:    html.String(),
+		Text:    text,
+		HTML:    html,
 	}, nil
 }
 

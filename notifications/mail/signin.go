@@ -1,7 +1,6 @@
 package mail
 
 import (
-	"bytes"
 	"net/mail"
 	"net/url"
 	"time"
@@ -74,11 +73,10 @@ func ComposeSignIn(in SignIn) (Message, error) {
 		Host:      base.Host,
 	}
 	v.Minutes = max(v.Minutes, 1)
-	var text, html bytes.Buffer
-	if err := textTemplates.ExecuteTemplate(&text, "signin.txt", v); err != nil {
-		return Message{}, err
-	}
-	if err := htmlTemplates.ExecuteTemplate(&html, "signin.html", v); err != nil {
+	// Organisers read the console in their browser's language, which an
+	// e-mail does not know: the sign-in link stays English.
+	text, html, err := render(english, "signin", v)
+	if err != nil {
 		return Message{}, err
 	}
 	from := in.From
@@ -92,7 +90,7 @@ func ComposeSignIn(in SignIn) (Message, error) {
 		From:    mail.Address{Name: present.OneLineText(from.Name), Address: from.Address},
 		To:      mail.Address{Name: v.Name, Address: in.Email},
 		Subject: v.Subject,
-		Text:    tidyText(text.String()),
-		HTML:    html.String(),
+		Text:    text,
+		HTML:    html,
 	}, nil
 }

@@ -1,20 +1,21 @@
 package mail
 
 import (
-	"bytes"
 	"net/mail"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/calendar"
 	"github.com/convene/convene/notifications/present"
 )
 
 // A thank-you (domain.MessageThankYou) thanks an attendee after the event,
 // with the recording, the speakers' slides and a personal link to leave
-// feedback. It carries no calendar: the event is over.
+// feedback, in the attendee's language (RSVP.Language). It carries no
+// calendar: the event is over.
 
 // ThankYou is everything ComposeThankYou needs to write one thank-you.
 type ThankYou struct {
@@ -103,11 +104,12 @@ func ComposeThankYou(in ThankYou) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
+	l := i18n.Get(in.RSVP.Language(e, in.Group))
 	groupName := present.OneLineText(in.Group.Name)
 	v := thankYouView{
 		Name:         present.OneLineText(in.RSVP.Name),
 		Title:        present.OneLineText(e.Title),
-		When:         when(e, loc),
+		When:         whenIn(l, e, loc),
 		EventURL:     calendar.EventURL(in.BaseURL, e),
 		RecordingURL: e.RecordingURL,
 		FeedbackURL:  in.FeedbackURL,
@@ -120,12 +122,9 @@ func ComposeThankYou(in ThankYou) (Message, error) {
 			v.Slides = append(v.Slides, slidesItem{Speaker: present.OneLineText(sp.Name), Talk: present.OneLineText(sp.TalkTitle), URL: u})
 		}
 	}
-	v.Subject = present.OneLineText("Thank you for coming: " + v.Title)
-	var text, html bytes.Buffer
-	if err := textTemplates.ExecuteTemplate(&text, "thankyou.txt", v); err != nil {
-		return Message{}, err
-	}
-	if err := htmlTemplates.ExecuteTemplate(&html, "thankyou.html", v); err != nil {
+	v.Subject = present.OneLineText(l.T("mail.subject.thank_you", "Title", v.Title))
+	text, html, err := render(l, "thankyou", v)
+	if err != nil {
 		return Message{}, err
 	}
 	return Message{
@@ -136,7 +135,7 @@ func ComposeThankYou(in ThankYou) (Message, error) {
 		To:      mail.Address{Name: present.OneLineText(in.RSVP.Name), Address: in.RSVP.Email},
 		ReplyTo: mail.Address{Name: groupName, Address: in.OrganizerEmail},
 		Subject: v.Subject,
-		Text:    tidyText(text.String()),
-		HTML:    html.String(),
+		Text:    text,
+		HTML:    html,
 	}, nil
 }

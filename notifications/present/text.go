@@ -9,10 +9,13 @@ import (
 
 // Place is what the body says under "Where": the venue's name and address,
 // or "Online".
-func Place(e domain.Event) string {
+func Place(e domain.Event) string { return PlaceIn(e, "Online") }
+
+// PlaceIn is Place in a language whose word for "Online" is online.
+func PlaceIn(e domain.Event, online string) string {
 	if e.Venue == nil {
 		if e.OnlineURL != "" || e.Kind == domain.KindLiveSession {
-			return "Online"
+			return online
 		}
 		return ""
 	}
