@@ -63,6 +63,21 @@ func TestLanguagesStored(t *testing.T) {
 		if got := rsvp("ana", "")["locale"]; got != "pt-BR" {
 			t.Errorf("an attendee who gave no language gets e-mails in %v, want the event's", got)
 		}
+		// A reply waiting for its confirmation keeps its language: the
+		// request e-mail speaks it, and so does the RSVP it becomes.
+		cid, cslug := te.event(tok, gid, nil, false)
+		wantStatus(t, te.do("PATCH", "/api/v1/events/"+cid, tok, map[string]any{"rsvp_confirmation": "email"}), http.StatusOK)
+		wantStatus(t, te.do("POST", "/api/v1/events/"+cid+"/publish", tok, nil), http.StatusOK)
+		addr := "kenji-" + u + "@example.org"
+		wantStatus(t, te.do("POST", "/api/v1/public/events/"+cslug+"/rsvps", "", map[string]any{"name": "Kenji", "email": addr, "locale": "ja"}),
+			http.StatusAccepted)
+		raw := te.confirmLink(t, addr)
+		c := te.do("POST", "/api/v1/public/confirmations/"+raw, "", nil)
+		wantStatus(t, c, http.StatusCreated)
+		if got := te.do("GET", "/api/v1/rsvps/"+c.m(t)["manage_token"].(string), "", nil).m(t)["locale"]; got != "ja" {
+			t.Errorf("a confirmed reply made in Japanese speaks %v", got)
+		}
+
 		r = te.do("PATCH", "/api/v1/events/"+eid, tok, map[string]any{"locale": nil})
 		wantStatus(t, r, http.StatusOK)
 		if got := public(); got != "de" {

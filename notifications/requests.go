@@ -136,6 +136,7 @@ func (w *ConfirmationWorker) Work(ctx context.Context, job *river.Job[domain.Sen
 		ID: p.ID, Name: p.Name, Email: p.Email, Event: out.Event, Group: out.Group,
 		OrganizerEmail: out.OrganizerEmail, From: w.cfg.From, BaseURL: w.cfg.BaseURL,
 		ActionURL: ConfirmURL(w.cfg.BaseURL, token), ExpiresAt: p.ExpiresAt, Now: now,
+		Locale: p.Locale, // the page's the person replied on
 	})
 	a := attempt{cfg: w.cfg, kind: domain.MessageConfirm, noun: "confirmation", idKey: "pending_id", id: id, try: job.Attempt, tries: job.MaxAttempts,
 		expires: p.ExpiresAt, // a link that arrives after that would not work
