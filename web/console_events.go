@@ -298,13 +298,13 @@ func checkEventForm(l *i18n.Lang, v *domain.Validation, e domain.Event, in domai
 // eventWhen is an event's time in l, with its zone named: "Thursday 10
 // December 2026, 18:00–20:00 (Europe/Oslo, CET)".
 func eventWhen(l *i18n.Lang, e domain.Event) string {
-	return eventWhenIn(format(l), e)
+	return eventWhenIn(l, format(l), e)
 }
 
 // eventWhenIn is eventWhen in the days and times of f.
-func eventWhenIn(f present.Format, e domain.Event) string {
+func eventWhenIn(l *i18n.Lang, f present.Format, e domain.Event) string {
 	loc := present.Zone(e.TimeZone)
-	return present.SpanIn(e.StartsAt, e.EndsAt, loc, f) + " " + present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt)
+	return present.SpanIn(e.StartsAt, e.EndsAt, loc, f) + " " + isolate(l, present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt))
 }
 
 // shortFormat is how the event's lists and their headings write days in

@@ -122,7 +122,17 @@ func consoleWhen(l *i18n.Lang, start, end time.Time, loc *time.Location) string 
 	if l == english {
 		f = present.LayoutFormat(present.ShortDate)
 	}
-	return present.SpanIn(start, end, loc, f) + " " + present.SpanZoneLabel(loc, start, end)
+	return present.SpanIn(start, end, loc, f) + " " + isolate(l, present.SpanZoneLabel(loc, start, end))
+}
+
+// isolate keeps a left-to-right name ("(Europe/Oslo, CET)") whole in a
+// right-to-left language's text: without the isolates (LRI … PDI) its
+// parentheses turn and its parts change places.
+func isolate(l *i18n.Lang, s string) string {
+	if l.Dir() != "rtl" {
+		return s
+	}
+	return "\u2066" + s + "\u2069"
 }
 
 // sortByStart orders events of several groups by their start.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/store/storetest"
 )
@@ -62,5 +63,19 @@ func TestConsoleGroupLanguage(t *testing.T) {
 		if !strings.Contains(form.Body, want) {
 			t.Errorf("the event's form lacks %s", want)
 		}
+	}
+}
+
+// TestZoneNamesStayWholeRightToLeft: in Arabic a zone's names are set
+// apart (LRI … PDI), or the parentheses of "(Europe/Oslo, CET)" turn and
+// its parts change places on the page; other languages' text is as it was.
+func TestZoneNamesStayWholeRightToLeft(t *testing.T) {
+	oslo, _ := time.LoadLocation("Europe/Oslo")
+	start := time.Date(2026, 12, 15, 18, 0, 0, 0, oslo)
+	if got := consoleWhen(i18n.Get("ar"), start, start.Add(time.Hour), oslo); !strings.HasSuffix(got, " \u2066(Europe/Oslo, CET)\u2069") {
+		t.Errorf("Arabic: %q", got)
+	}
+	if got := consoleWhen(i18n.Get("de"), start, start.Add(time.Hour), oslo); !strings.HasSuffix(got, " (Europe/Oslo, CET)") {
+		t.Errorf("German: %q", got)
 	}
 }

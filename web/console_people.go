@@ -479,7 +479,7 @@ func (s *Server) renderInvitations(c echo.Context, status int, form invitationsF
 		return err
 	}
 	l := langOf(c)
-	f.When = eventWhenIn(shortFormat(l, present.ShortDate), f.Event)
+	f.When = eventWhenIn(l, shortFormat(l, present.ShortDate), f.Event)
 	e := f.Event
 	d := invitationsData{Meta: s.eventMeta(c, f, l.T("console.invitations.title", "Title", e.Title)), Frame: f, Form: form, Action: invitationsURL(e.ID),
 		Open: e.Status == domain.EventPublished && e.CheckAcceptsRSVP(s.now()) == nil, Max: domain.MaxInvitationsPerRequest}
@@ -680,7 +680,7 @@ func (s *Server) renderEmail(c echo.Context, status int, n *notice) error {
 		return err
 	}
 	l := langOf(c)
-	f.When = eventWhenIn(shortFormat(l, present.ShortDate), f.Event)
+	f.When = eventWhenIn(l, shortFormat(l, present.ShortDate), f.Event)
 	e := f.Event
 	cursor := c.QueryParam("cursor")
 	if c.Request().Method == http.MethodPost {

@@ -268,7 +268,7 @@ func seriesCalendarURL(baseURL, slug string) string {
 // shown as they are.
 func scheduleText(x domain.Series, loc *time.Location, l *i18n.Lang) string {
 	start := x.StartsAt.In(loc)
-	times := l.Time(start) + "–" + l.Time(start.Add(x.Duration)) + " " + present.ZoneLabel(loc, x.StartsAt)
+	times := l.Time(start) + "–" + l.Time(start.Add(x.Duration)) + " " + isolate(l, present.ZoneLabel(loc, x.StartsAt))
 	parts := map[string]string{}
 	for _, p := range strings.Split(x.RRule, ";") {
 		if k, v, ok := strings.Cut(p, "="); ok {

@@ -308,7 +308,7 @@ func (s *Server) joinView(v domain.RSVPView, now time.Time, l *i18n.Lang) (int, 
 	case now.Before(from):
 		loc := present.Zone(v.Event.TimeZone)
 		d.Heading = l.T("join.early")
-		d.Opens = present.SpanIn(from, time.Time{}, loc, format(l)) + " " + present.ZoneLabel(loc, from)
+		d.Opens = present.SpanIn(from, time.Time{}, loc, format(l)) + " " + isolate(l, present.ZoneLabel(loc, from))
 		d.Text = []string{l.T("join.early.text", "When", d.Opens)}
 	default:
 		d.Heading, d.Text = l.T("join.ended"), []string{l.T("join.ended.text")}

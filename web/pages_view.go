@@ -334,7 +334,7 @@ func admissionView(e domain.Event, now time.Time, l *i18n.Lang) (open, waitlist 
 		return true, a.Status == domain.RSVPWaitlisted, ""
 	case a.Refusal.Reason == domain.ReasonRSVPNotOpen:
 		loc := present.Zone(e.TimeZone)
-		when := present.SpanIn(*e.RSVPOpensAt, time.Time{}, loc, format(l)) + " " + present.ZoneLabel(loc, *e.RSVPOpensAt)
+		when := present.SpanIn(*e.RSVPOpensAt, time.Time{}, loc, format(l)) + " " + isolate(l, present.ZoneLabel(loc, *e.RSVPOpensAt))
 		return false, false, l.T("rsvp.opens", "When", when)
 	case a.Refusal.Reason == domain.ReasonEventFull:
 		return false, false, l.T("rsvp.full")

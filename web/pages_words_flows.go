@@ -24,7 +24,7 @@ import (
 func instantHTML(l *i18n.Lang, t time.Time, loc *time.Location) template.HTML {
 	return template.HTML(`<time datetime="` + t.In(loc).Format(time.RFC3339) + `">` +
 		template.HTMLEscapeString(present.SpanIn(t, time.Time{}, loc, format(l))) + `</time> ` +
-		template.HTMLEscapeString(present.ZoneLabel(loc, t)))
+		template.HTMLEscapeString(isolate(l, present.ZoneLabel(loc, t))))
 }
 
 // domainMessageIDs are the catalogue's words for the domain's messages

@@ -1,26 +1,59 @@
 package main
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
 
 	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/smtptest"
 )
 
-// TestBrowserLanguages: the attendee's pages in German (long words),
-// Japanese and Arabic (right to left) on a 320 px phone: each page says
-// its language and direction, needs no sideways scroll, passes axe-core
-// (no serious or critical violation) and is photographed; the language
-// chosen with the switch holds from page to page, through the RSVP.
+// acceptLanguage makes the tab's requests ask for the languages, as a
+// browser set to them does.
+func (b *browserTab) acceptLanguage(langs string) {
+	b.t.Helper()
+	ctx, cancel := b.step()
+	defer cancel()
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": langs}})
+		return err
+	}))
+	if err != nil {
+		b.t.Fatalf("Accept-Language %s: %v", langs, err)
+	}
+}
+
+// TestBrowserLanguages: the attendee's pages and the organiser's console
+// in German (long words), Japanese and Arabic (right to left) on a 320 px
+// phone: each page says its language and direction, needs no sideways
+// scroll, passes axe-core (no serious or critical violation) and is
+// photographed; the language chosen with the switch holds from page to
+// page, through the RSVP, and the console speaks the browser's.
 func TestBrowserLanguages(t *testing.T) {
 	src := needAxe(t)
 	browser := newBrowser(t)
 	sink := smtptest.Start(t)
 	in := startServe(t, mailEnv(t, "sqlite", sink))
 	f := newFlow(t, in)
-	_, slug := f.event(3, "Arbeitsgemeinschaft Softwareentwicklungsmethodenverbesserungsvorschläge")
+	eventID, slug := f.event(3, "Arbeitsgemeinschaft Softwareentwicklungsmethodenverbesserungsvorschläge")
+	m := regexp.MustCompile(`(?m)^https://convene\.example(/manage/sign-in/[A-Za-z0-9_-]+)$`).FindStringSubmatch(in.stdout.String())
+	if m == nil {
+		t.Fatalf("serve printed no sign-in link:\n%s", in.stdout)
+	}
+	// The organiser signs in once; the tabs below share the browser's
+	// cookies.
+	if st := browser.open(in.base + m[1]); st != 200 {
+		t.Fatalf("sign-in link: HTTP %d", st)
+	}
+	if st := browser.click("Sign in"); st != 200 || browser.path() != "/manage/" {
+		t.Fatalf("signing in led to HTTP %d on %s", st, browser.location())
+	}
 	htmlRE := regexp.MustCompile(`^([a-zA-Z-]+) (ltr|rtl)$`)
 	for _, tag := range []string{"de", "ja", "ar"} {
 		t.Run(tag, func(t *testing.T) {
@@ -55,6 +88,16 @@ func TestBrowserLanguages(t *testing.T) {
 				{"cancel", rsvp + "/cancel"}, {"erase", rsvp + "/erase"}, {"group", group}, {"not-found", "/e/no-such-event"},
 			} {
 				if st := b.open(in.base + p.path); st != 200 && st != 404 {
+					t.Errorf("%s: HTTP %d", p.path, st)
+					continue
+				}
+				check(p.name)
+			}
+			b.acceptLanguage(tag + ",en;q=0.5")
+			for _, p := range []struct{ name, path string }{
+				{"console-home", "/manage/"}, {"console-event", "/manage/events/" + eventID}, {"console-event-form", "/manage/events/" + eventID + "/edit"},
+			} {
+				if st := b.open(in.base + p.path); st != 200 {
 					t.Errorf("%s: HTTP %d", p.path, st)
 					continue
 				}
