@@ -171,6 +171,17 @@ func Negotiate(acceptLanguage, fallback string) string {
 	return domain.Languages[i]
 }
 
+// Isolate sets a left-to-right name apart in a right-to-left language's
+// text, between the isolates LRI and PDI: "(Europe/Oslo, CET)" in an
+// Arabic sentence otherwise has its parentheses turned and its parts
+// swapped. Left-to-right languages get s as it is.
+func (l *Lang) Isolate(s string) string {
+	if !l.rtl {
+		return s
+	}
+	return "\u2066" + s + "\u2069"
+}
+
 // Tag is the language's BCP 47 tag, for <html lang>.
 func (l *Lang) Tag() string { return l.tag }
 

@@ -219,3 +219,16 @@ func TestHTML(t *testing.T) {
 		}
 	}
 }
+
+// TestIsolate: Arabic sets left-to-right names apart; the others leave
+// them as they are.
+func TestIsolate(t *testing.T) {
+	if got := Get("ar").Isolate("(Europe/Oslo, CET)"); got != "\u2066(Europe/Oslo, CET)\u2069" {
+		t.Errorf("Arabic: %q", got)
+	}
+	for _, l := range All() {
+		if l.Tag() != "ar" && l.Isolate("(UTC)") != "(UTC)" {
+			t.Errorf("%s isolates", l.Tag())
+		}
+	}
+}

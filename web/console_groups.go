@@ -128,12 +128,7 @@ func consoleWhen(l *i18n.Lang, start, end time.Time, loc *time.Location) string 
 // isolate keeps a left-to-right name ("(Europe/Oslo, CET)") whole in a
 // right-to-left language's text: without the isolates (LRI … PDI) its
 // parentheses turn and its parts change places.
-func isolate(l *i18n.Lang, s string) string {
-	if l.Dir() != "rtl" {
-		return s
-	}
-	return "\u2066" + s + "\u2069"
-}
+func isolate(l *i18n.Lang, s string) string { return l.Isolate(s) }
 
 // sortByStart orders events of several groups by their start.
 func sortByStart(events []consoleEvent) {

@@ -88,7 +88,7 @@ func timeSentence(l *i18n.Lang, cur domain.Event, prev *domain.Event, loc *time.
 	}
 	now := present.SpanIn(cur.StartsAt, cur.EndsAt, loc, f)
 	if prev == nil {
-		return l.T("mail.change.time", "Time", now+" "+present.SpanZoneLabel(loc, cur.StartsAt, cur.EndsAt)), nil
+		return l.T("mail.change.time", "Time", now+" "+l.Isolate(present.SpanZoneLabel(loc, cur.StartsAt, cur.EndsAt))), nil
 	}
 	prevLoc := loc
 	if prev.TimeZone != "" && prev.TimeZone != cur.TimeZone {
@@ -111,8 +111,8 @@ func timeSentence(l *i18n.Lang, cur domain.Event, prev *domain.Event, loc *time.
 		was = present.SpanIn(prev.StartsAt, prev.EndsAt, prevLoc, f)
 	}
 	if prevLoc != loc {
-		return l.T("mail.change.time.was", "Time", now+" "+present.SpanZoneLabel(loc, cur.StartsAt, cur.EndsAt),
-			"Was", was+" "+present.SpanZoneLabel(prevLoc, prev.StartsAt, prev.EndsAt)), nil
+		return l.T("mail.change.time.was", "Time", now+" "+l.Isolate(present.SpanZoneLabel(loc, cur.StartsAt, cur.EndsAt)),
+			"Was", was+" "+l.Isolate(present.SpanZoneLabel(prevLoc, prev.StartsAt, prev.EndsAt))), nil
 	}
 	return l.T("mail.change.time.was", "Time", now, "Was", was), nil
 }

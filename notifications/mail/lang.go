@@ -48,7 +48,7 @@ func formatOf(l *i18n.Lang) present.Format {
 // whenIn is the full local time of an event with its zone named, in l:
 // "Thursday 10 December 2026, 18:00–20:00 (Europe/Oslo, CET)".
 func whenIn(l *i18n.Lang, e domain.Event, loc *time.Location) string {
-	return present.SpanIn(e.StartsAt, e.EndsAt, loc, formatOf(l)) + " " + present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt)
+	return present.SpanIn(e.StartsAt, e.EndsAt, loc, formatOf(l)) + " " + l.Isolate(present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt))
 }
 
 // subjectDateIn is the day of the start in a subject: "Thu 10 Dec 2026"
@@ -69,7 +69,7 @@ func deadlineIn(l *i18n.Lang, t time.Time, loc *time.Location, layout string) st
 	if !englishDates(l) {
 		s = l.DateTime(l.Date(local), l.Time(local))
 	}
-	return s + " " + present.ZoneLabel(loc, t)
+	return s + " " + l.Isolate(present.ZoneLabel(loc, t))
 }
 
 // placeIn is where an event happens, in l: its venue, or "Online".
