@@ -28,7 +28,9 @@ var translatedPages = map[string]bool{"event": true}
 // translatedConsole are the console's pages whose every string goes
 // through the catalogues (templates/console/<page>.html; its frame,
 // layout.html, with each).
-var translatedConsole = map[string]bool{}
+var translatedConsole = map[string]bool{
+	"series": true, "series_form": true, "series_list": true, "people": true, "door": true, "evidence": true,
+}
 
 const (
 	langParam  = "lang"
