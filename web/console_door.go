@@ -175,7 +175,7 @@ func (s *Server) renderConsoleDoor(c echo.Context, status int, form doorForm, n 
 		from, to := e.CheckinWindow()
 		d.RoomCode = e.SelfCheckinCode
 		d.CodeOpen = e.CheckinOpen(s.now())
-		d.CodeWindow = whenIn(lang, from, to, loc)
+		d.CodeWindow = compactWhen(lang, from, to, loc)
 		d.CodeWindowHTML = timeTag(from, d.CodeWindow)
 	}
 	// An event has a few door links: the first page is all of them.

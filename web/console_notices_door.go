@@ -151,3 +151,19 @@ func whenIn(l *i18n.Lang, start, end time.Time, loc *time.Location) string {
 func instantIn(l *i18n.Lang, t time.Time, loc *time.Location) string {
 	return present.SpanIn(t, time.Time{}, loc, format(l)) + " " + present.ZoneLabel(loc, t)
 }
+
+// compactWhen is whenIn with short days where the language has them:
+// English keeps its short days ("Tue 15 Dec 2026, 18:00–20:00 (Europe/Oslo,
+// CET)"), as the people list and the door's room code always had; the
+// other languages write them in full, as CLDR does.
+func compactWhen(l *i18n.Lang, start, end time.Time, loc *time.Location) string {
+	f := format(l)
+	if englishForms(l) {
+		f = present.LayoutFormat(present.ShortDate)
+	}
+	return present.SpanIn(start, end, loc, f) + " " + present.SpanZoneLabel(loc, start, end)
+}
+
+// englishForms tells English and its pseudo-locale, whose days keep
+// Convene's English forms.
+func englishForms(l *i18n.Lang) bool { return l.Tag() == english.Tag() || l.Tag() == i18n.Pseudo }

@@ -193,20 +193,6 @@ var peopleStatuses = []struct{ Value, Label string }{
 var peopleLabels = map[string]string{"q": "console.people.label.q", "status": "console.people.label.status",
 	"cursor": "console.people.label.cursor"}
 
-// compactFormat is how the people list writes days and times: English
-// keeps its short days ("Tue 15 Dec 2026"), as it always had; the other
-// languages write them in full, as CLDR does.
-func compactFormat(l *i18n.Lang) present.Format {
-	if englishForms(l) {
-		return present.LayoutFormat(present.ShortDate)
-	}
-	return format(l)
-}
-
-// englishForms tells English and its pseudo-locale, whose days keep
-// Convene's English forms.
-func englishForms(l *i18n.Lang) bool { return l.Tag() == english.Tag() || l.Tag() == i18n.Pseudo }
-
 // peopleAt is an instant of the list in the event's zone, in l: "2 Dec
 // 2026, 14:05 CET".
 func peopleAt(l *i18n.Lang, loc *time.Location, t time.Time) string {
@@ -243,7 +229,7 @@ func (s *Server) renderPeople(c echo.Context, status int, q peopleQuery, n *noti
 	d := peopleData{Meta: s.eventMeta(c, f, l.T("console.people.title", "Title", e.Title)), Frame: f, Query: q, Action: peopleURL(e.ID),
 		CSVURL: withQuery(peopleURL(e.ID)+".csv", q.values(false), ""), Return: q.values(true).Encode(),
 		Filtered: q.Q != "" || q.Status != "" || q.CheckedIn, Counts: peopleCounts(l, e),
-		When: timeTag(e.StartsAt, present.SpanIn(e.StartsAt, e.EndsAt, f.loc, compactFormat(l))+" "+present.SpanZoneLabel(f.loc, e.StartsAt, e.EndsAt))}
+		When: timeTag(e.StartsAt, compactWhen(l, e.StartsAt, e.EndsAt, f.loc))}
 	for _, st := range peopleStatuses {
 		d.Statuses = append(d.Statuses, struct{ Value, Label string }{st.Value, l.T(st.Label)})
 	}

@@ -234,7 +234,7 @@ func doorPageStates(l *i18n.Lang) map[string]pageState {
 		d.People = append(d.People, consoleDoorPerson{ID: "r9", Name: l.T("console.door.erased"), Code: "ΔΕΖ-456"})
 		if d.Published {
 			from, to := e.CheckinWindow()
-			d.RoomCode, d.CodeWindow = "ΗΘΙ-789", whenIn(l, from, to, oslo)
+			d.RoomCode, d.CodeWindow = "ΗΘΙ-789", compactWhen(l, from, to, oslo)
 			d.CodeWindowHTML = timeTag(from, d.CodeWindow)
 		}
 		states := []domain.DoorLinkState{domain.DoorLinkActive, domain.DoorLinkRevoked, domain.DoorLinkExpired, domain.DoorLinkMakerRemoved}
@@ -311,7 +311,7 @@ func peoplePageStates(l *i18n.Lang) map[string]pageState {
 		f.Event = e
 		d := peopleData{Meta: withNotice(stateMeta(l.T("console.people.title", "Title", e.Title)), n), Frame: f, Query: q, Action: peopleURL(e.ID),
 			CSVURL: peopleURL(e.ID) + ".csv", Filtered: q.Q != "" || q.Status != "" || q.CheckedIn, Counts: peopleCounts(l, e),
-			When: at(e.StartsAt)}
+			When: timeTag(e.StartsAt, compactWhen(l, e.StartsAt, e.EndsAt, oslo))}
 		for _, st := range peopleStatuses {
 			d.Statuses = append(d.Statuses, struct{ Value, Label string }{st.Value, l.T(st.Label)})
 		}
