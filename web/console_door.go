@@ -3,13 +3,17 @@ package web
 import (
 	"context"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/present"
 )
 
@@ -39,6 +43,7 @@ type consoleDoorPerson struct {
 	Code   string
 	In     bool
 	At     string
+	AtHTML template.HTML // At in a <time>
 	How    string
 	WalkIn bool
 }
@@ -50,8 +55,12 @@ type consoleDoorLink struct {
 	Made     string
 	Expires  string
 	LastUsed string
-	State    string
-	Active   bool
+	// MadeISO and LastUsedISO are the same instants for machines
+	// (<time datetime>); ExpiresHTML is Expires in a <time>.
+	MadeISO, LastUsedISO string
+	ExpiresHTML          template.HTML
+	State                string
+	Active               bool
 }
 
 type doorForm struct {
@@ -63,10 +72,12 @@ type consoleDoorData struct {
 	Meta       consoleMeta
 	Event      domain.Event
 	When       string
+	StartISO   string
 	Zone       string
 	Base       string // the door page's URL
 	Expected   int
 	In         int
+	Count      template.HTML // "<strong>3</strong> of <strong>20</strong> checked in"
 	People     []consoleDoorPerson
 	Query      string
 	QueryError string
@@ -74,8 +85,10 @@ type consoleDoorData struct {
 	First      string // the first page's URL, "" on the first
 	RoomCode   string
 	CodeWindow string
-	CodeOpen   bool
-	Links      []consoleDoorLink
+	// CodeWindowHTML is CodeWindow in a <time>.
+	CodeWindowHTML template.HTML
+	CodeOpen       bool
+	Links          []consoleDoorLink
 	// NewLink is a door link just made, shown only on this answer.
 	NewLink      string
 	NewLinkLabel string
@@ -98,18 +111,19 @@ func (s *Server) renderConsoleDoor(c echo.Context, status int, form doorForm, n 
 		return err
 	}
 	o := organiser(c)
+	lang := langOf(c)
 	q := strings.TrimSpace(c.FormValue("q"))
 	f := domain.DoorFilter{Query: q, ListOptions: domain.ListOptions{Limit: doorPageSize, Cursor: c.QueryParam("after")}}
 	l, err := s.store.DoorPage(ctx, o.ID, id, f)
 	var qErr string
-	if fields, ferr := formErrors(langOf(c), err); ferr != nil {
+	if fields, ferr := fieldErrorsIn(lang, err, doorLabels); ferr != nil {
 		return ferr
 	} else if fields != nil {
 		// A search too long, or a cursor from elsewhere: the first page,
 		// unfiltered, and say why.
 		qErr = fields["q"]
 		if qErr == "" {
-			qErr = "That page of the list no longer exists: here is the first."
+			qErr = lang.T("console.door.error.page")
 		}
 		if l, err = s.store.DoorPage(ctx, o.ID, id, domain.DoorFilter{ListOptions: domain.ListOptions{Limit: doorPageSize}}); err != nil {
 			return err
@@ -123,11 +137,13 @@ func (s *Server) renderConsoleDoor(c echo.Context, status int, form doorForm, n 
 	}
 	loc := present.Zone(e.TimeZone)
 	base := doorConsoleURL(e.ID)
-	d := consoleDoorData{Meta: s.consoleMeta(c, "Door: "+e.Title), Event: e, Base: base, Expected: l.Expected, In: l.In,
+	d := consoleDoorData{Meta: s.consoleMeta(c, lang.T("console.door.title", "Title", e.Title)), Event: e, Base: base, Expected: l.Expected, In: l.In,
 		Query: q, QueryError: qErr, Form: form, NewLink: newLink, NewLinkLabel: newLabel, Published: e.Status == domain.EventPublished,
-		When: present.When(e.StartsAt, e.EndsAt, loc, present.LongDate),
+		When: whenIn(lang, e.StartsAt, e.EndsAt, loc), StartISO: e.StartsAt.UTC().Format(time.RFC3339),
 		Zone: present.ZoneLabel(loc, e.StartsAt)}
 	d.Meta.Section = "home"
+	sayDone(c, &d.Meta)
+	d.Count = doorCount(lang, l.In, l.Expected)
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}, {URL: eventConsoleURL(e.ID), Label: e.Title}}
 	if n != nil {
 		d.Meta.Notice = n
@@ -136,11 +152,12 @@ func (s *Server) renderConsoleDoor(c echo.Context, status int, form doorForm, n 
 		p := consoleDoorPerson{ID: r.ID, Name: r.Name, Email: r.Email, In: r.AttendedAt != nil, WalkIn: r.WalkIn,
 			Code: domain.FormatCode(r.CheckinCode)}
 		if p.Name == "" {
-			p.Name = "(name erased)"
+			p.Name = lang.T("console.door.erased")
 		}
 		if r.AttendedAt != nil {
-			p.At = r.AttendedAt.In(loc).Format("15:04")
-			p.How = attendedLabel[r.AttendedHow]
+			p.At = lang.Time(r.AttendedAt.In(loc))
+			p.AtHTML = timeTag(*r.AttendedAt, p.At)
+			p.How = attendedIn(lang, r.AttendedHow)
 		}
 		d.People = append(d.People, p)
 	}
@@ -158,7 +175,8 @@ func (s *Server) renderConsoleDoor(c echo.Context, status int, form doorForm, n 
 		from, to := e.CheckinWindow()
 		d.RoomCode = e.SelfCheckinCode
 		d.CodeOpen = e.CheckinOpen(s.now())
-		d.CodeWindow = present.When(from, to, loc, present.ShortDate)
+		d.CodeWindow = compactWhen(lang, from, to, loc)
+		d.CodeWindowHTML = timeTag(from, d.CodeWindow)
 	}
 	// An event has a few door links: the first page is all of them.
 	links, err := s.store.ListDoorLinks(ctx, o.ID, e.ID, domain.ListOptions{Limit: domain.MaxPageSize})
@@ -167,22 +185,45 @@ func (s *Server) renderConsoleDoor(c echo.Context, status int, form doorForm, n 
 	}
 	now := s.now()
 	for _, x := range links.Items {
-		it := consoleDoorLink{ID: x.ID, Label: x.Label, MadeBy: x.CreatedByName, Made: present.Instant(x.CreatedAt, loc),
-			Expires: present.Instant(x.ExpiresAt, loc), State: doorLinkStateLabel[x.State(now)], Active: x.State(now) == domain.DoorLinkActive}
+		it := consoleDoorLink{ID: x.ID, Label: x.Label, MadeBy: x.CreatedByName, Made: instantIn(lang, x.CreatedAt, loc),
+			Expires: instantIn(lang, x.ExpiresAt, loc), State: lang.T(doorLinkStateLabel[x.State(now)]), Active: x.State(now) == domain.DoorLinkActive,
+			MadeISO: x.CreatedAt.UTC().Format(time.RFC3339)}
+		it.ExpiresHTML = timeTag(x.ExpiresAt, it.Expires)
 		if x.LastUsedAt != nil {
-			it.LastUsed = present.Instant(*x.LastUsedAt, loc)
+			it.LastUsed, it.LastUsedISO = instantIn(lang, *x.LastUsedAt, loc), x.LastUsedAt.UTC().Format(time.RFC3339)
 		}
 		if it.Label == "" {
-			it.Label = "(no label)"
+			it.Label = lang.T("console.door.links.nolabel")
 		}
 		d.Links = append(d.Links, it)
 	}
 	return s.renderConsole(c, status, "door", d)
 }
 
+// doorLinkStateLabel are the ids of a door link's states.
 var doorLinkStateLabel = map[domain.DoorLinkState]string{
-	domain.DoorLinkActive: "works", domain.DoorLinkRevoked: "revoked", domain.DoorLinkExpired: "expired",
-	domain.DoorLinkMakerRemoved: "stopped: its maker left the group",
+	domain.DoorLinkActive: "console.door.links.state.active", domain.DoorLinkRevoked: "console.door.links.state.revoked",
+	domain.DoorLinkExpired: "console.door.links.state.expired", domain.DoorLinkMakerRemoved: "console.door.links.state.maker-removed",
+}
+
+// doorLabels name the door page's fields in error sentences.
+var doorLabels = map[string]string{"name": "console.door.label.name", "email": "console.door.label.email",
+	"label": "console.door.label.label", "q": "console.door.label.q"}
+
+// attendedIds are the ids of how a person was checked in, by method.
+var attendedIds = map[domain.AttendanceMethod]string{
+	domain.AttendedDoor: "console.door.how.door", domain.AttendedStaffLink: "console.door.how.door",
+	domain.AttendedSelf: "console.door.how.self", domain.AttendedOnline: "console.door.how.online",
+	domain.AttendedBulk: "console.door.how.bulk", domain.AttendedWalkIn: "console.door.how.walk-in",
+}
+
+// attendedIn says how a person was checked in, in l ("" for a method
+// without words).
+func attendedIn(l *i18n.Lang, m domain.AttendanceMethod) string {
+	if id, ok := attendedIds[m]; ok {
+		return l.T(id)
+	}
+	return ""
 }
 
 // doorBack is where a door form sends the browser: the list, searched as
@@ -204,7 +245,7 @@ func doorBack(c echo.Context, eventID, done, rsvpID string) string {
 func (s *Server) doorConflict(c echo.Context, err error, form doorForm) error {
 	var de *domain.Error
 	if errors.As(err, &de) && (de.Code == domain.ECONFLICT || de.Code == domain.EGONE) {
-		return s.renderConsoleDoor(c, http.StatusConflict, form, &notice{Kind: "error", Text: de.Message}, "", "")
+		return s.renderConsoleDoor(c, http.StatusConflict, form, &notice{Kind: "error", Text: refusal(langOf(c), err)}, "", "")
 	}
 	return err
 }
@@ -265,7 +306,7 @@ func (s *Server) consoleWalkInPost(c echo.Context) error {
 	if err == nil {
 		_, err = s.store.CheckIn(c.Request().Context(), organiser(c).ID, id, domain.CheckinRequest{Name: form.Name, Email: form.Email})
 	}
-	if fields, ferr := formErrors(langOf(c), err); ferr != nil {
+	if fields, ferr := fieldErrorsIn(langOf(c), err, doorLabels); ferr != nil {
 		return s.doorConflict(c, ferr, form)
 	} else if fields != nil {
 		form.Errors = fields
@@ -282,7 +323,7 @@ func (s *Server) createDoorLinkPost(c echo.Context) error {
 	}
 	form := doorForm{Label: strings.TrimSpace(c.FormValue("label"))}
 	_, raw, err := s.store.CreateDoorLink(c.Request().Context(), organiser(c).ID, id, form.Label)
-	if fields, ferr := formErrors(langOf(c), err); ferr != nil {
+	if fields, ferr := fieldErrorsIn(langOf(c), err, doorLabels); ferr != nil {
 		return s.doorConflict(c, ferr, form)
 	} else if fields != nil {
 		form.Errors = fields
@@ -290,7 +331,7 @@ func (s *Server) createDoorLinkPost(c echo.Context) error {
 	}
 	label := form.Label
 	if label == "" {
-		label = "(no label)"
+		label = langOf(c).T("console.door.links.nolabel")
 	}
 	return s.renderConsoleDoor(c, http.StatusCreated, doorForm{}, nil, s.cfg.BaseURL+"/door/"+url.PathEscape(raw), label)
 }
@@ -309,4 +350,11 @@ func (s *Server) revokeDoorLinkPost(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, doorConsoleURL(id)+"?done=door-link-revoked#links")
+}
+
+// doorCount says how many of the people expected are in, the numbers
+// strong.
+func doorCount(l *i18n.Lang, in, expected int) template.HTML {
+	strong := func(n int) template.HTML { return template.HTML("<strong>" + strconv.Itoa(n) + "</strong>") }
+	return l.HTML("console.door.count", "In", strong(in), "Expected", strong(expected))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/httpkit"
+	"github.com/convene/convene/i18n"
 )
 
 // A group's evidence: its contribution records — who hosted, spoke,
@@ -28,7 +29,6 @@ type recordItem struct {
 	Person     string
 	PersonURL  string
 	Role       string
-	Activity   string
 	TalkTitle  string
 	EventTitle string
 	EventDate  string
@@ -110,13 +110,14 @@ func (s *Server) evidencePage(c echo.Context) error {
 		return err
 	}
 	base := groupConsoleURL(g.ID) + "/evidence"
-	d := evidenceData{Meta: s.consoleMeta(c, "Evidence of "+g.Name), Group: g, Base: base, Role: string(f.Role), PersonID: f.Person,
+	l := langOf(c)
+	d := evidenceData{Meta: s.consoleMeta(c, l.T("console.evidence.title", "Group", g.Name)), Group: g, Base: base, Role: string(f.Role), PersonID: f.Person,
 		Totals: totals, AllURL: base}
 	d.Meta.Section = "home"
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}}
-	d.Roles = []roleChoice{{Value: "", Label: "Every role"}}
+	d.Roles = []roleChoice{{Value: "", Label: l.T("console.evidence.role.every")}}
 	for _, r := range []domain.PersonRole{domain.RoleHost, domain.RoleSpeaker, domain.RoleVolunteer, domain.RoleAttendee} {
-		d.Roles = append(d.Roles, roleChoice{Value: string(r), Label: roleLabel[r]})
+		d.Roles = append(d.Roles, roleChoice{Value: string(r), Label: l.T("console.evidence.role." + string(r))})
 	}
 	for i := range d.Roles {
 		d.Roles[i].Selected = d.Roles[i].Value == d.Role
@@ -124,13 +125,13 @@ func (s *Server) evidencePage(c echo.Context) error {
 	q := evidenceQuery(f)
 	for _, r := range p.Items {
 		pq := url.Values{"person": {r.ID}}
-		it := recordItem{ID: r.ID, Person: r.PersonName, PersonURL: base + "?" + pq.Encode(), Role: roleLabel[r.Role],
-			Activity: activityLabel[r.ActivityType], TalkTitle: r.TalkTitle, EventTitle: r.EventTitle, EventDate: r.EventDate,
+		it := recordItem{ID: r.ID, Person: r.PersonName, PersonURL: base + "?" + pq.Encode(), Role: roleIn(l, r.Role),
+			TalkTitle: r.TalkTitle, EventTitle: r.EventTitle, EventDate: r.EventDate,
 			Registered: r.Counts.Registered, InPerson: r.Counts.AttendedInPerson, Online: r.Counts.AttendedOnline,
-			Attended: attendedLabel[r.AttendedHow], Revision: r.Revision, Withdrawn: r.WithdrawnAt != nil,
+			Attended: attendedIn(l, r.AttendedHow), Revision: r.Revision, Withdrawn: r.WithdrawnAt != nil,
 			VerifyURL: "/v/" + url.PathEscape(r.ID)}
 		if it.Person == "" {
-			it.Person = "(name erased)"
+			it.Person = l.T("console.door.erased")
 		}
 		if f.Person != "" && d.Person == "" {
 			d.Person = it.Person
@@ -182,4 +183,12 @@ func (s *Server) evidenceExport(format string) echo.HandlerFunc {
 				return s.store.GroupContributions(ctx, o, g.ID, f)
 			})
 	}
+}
+
+// roleIn names a role in a group's records, in l.
+func roleIn(l *i18n.Lang, r domain.PersonRole) string {
+	if !r.Valid() {
+		return string(r)
+	}
+	return l.T("console.evidence.role." + string(r))
 }

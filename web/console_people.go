@@ -144,14 +144,15 @@ type personRow struct {
 	Email     string
 	Status    string
 	Position  int
-	Replied   string
-	CheckedIn string
+	Replied   template.HTML
+	CheckedIn template.HTML
 	WalkIn    bool
 	Erased    bool
 	// Calendar is the last answer of the person's calendar to the invite
 	// ("Calendar: Maybe · Google Calendar · 7 Dec 2026, 14:05 CET") and
 	// CalendarVia how it came in ("by e-mail (webhook)"); "" for none.
-	Calendar, CalendarVia string
+	Calendar    template.HTML
+	CalendarVia string
 	// Seat, Remove and Erase say which actions the row offers; AddSeat
 	// that seating them adds a seat (the event is full).
 	Seat, AddSeat, Remove, Erase bool
@@ -161,11 +162,14 @@ type personRow struct {
 }
 
 type peopleData struct {
-	Meta     consoleMeta
-	Frame    eventFrame
-	Query    peopleQuery
-	Capacity string
-	Rows     []personRow
+	Meta  consoleMeta
+	Frame eventFrame
+	// When is the event's time in the page's language, in a <time>;
+	// Counts its numbers ("12 going, 3 waitlisted · 20 seats").
+	When   template.HTML
+	Counts string
+	Query  peopleQuery
+	Rows   []personRow
 	// Return is the list's query, which the row's forms send back so that
 	// the list comes back as it was.
 	Return  string
@@ -179,9 +183,35 @@ type peopleData struct {
 	Statuses []struct{ Value, Label string }
 }
 
-// peopleStatuses are the filter's choices.
+// peopleStatuses are the filter's choices (labels are message ids).
 var peopleStatuses = []struct{ Value, Label string }{
-	{"", "Everyone"}, {"going", "Going"}, {"waitlisted", "Waitlisted"}, {"cancelled", "Cancelled"},
+	{"", "console.people.filter.everyone"}, {"going", "console.people.filter.going"},
+	{"waitlisted", "console.people.filter.waitlisted"}, {"cancelled", "console.people.filter.cancelled"},
+}
+
+// peopleLabels name the list's search and filters in error sentences.
+var peopleLabels = map[string]string{"q": "console.people.label.q", "status": "console.people.label.status",
+	"cursor": "console.people.label.cursor"}
+
+// peopleAt is an instant of the list in the event's zone, in l: "2 Dec
+// 2026, 14:05 CET".
+func peopleAt(l *i18n.Lang, loc *time.Location, t time.Time) string {
+	t = t.In(loc)
+	day := t.Format("2 Jan 2006")
+	if !englishForms(l) {
+		day = l.Date(t)
+	}
+	return l.DateTime(day, l.Time(t)) + " " + present.ZoneAbbr(t)
+}
+
+// peopleCounts says how many are going and waiting, and the seats, in l.
+func peopleCounts(l *i18n.Lang, e domain.Event) string {
+	seats := l.T("console.people.seats.unlimited")
+	if e.Capacity != nil {
+		seats = l.N("console.people.seats", *e.Capacity)
+	}
+	return l.T("console.people.counts", "Going", l.N("console.people.going", e.GoingCount),
+		"Waitlisted", l.N("console.people.waitlisted", e.WaitlistCount), "Seats", seats)
 }
 
 // peoplePage lists the event's RSVPs, a page at a time.
@@ -194,23 +224,26 @@ func (s *Server) renderPeople(c echo.Context, status int, q peopleQuery, n *noti
 	if err != nil {
 		return err
 	}
-	e := f.Event
-	d := peopleData{Meta: s.eventMeta(c, f, "People: "+e.Title), Frame: f, Query: q, Action: peopleURL(e.ID),
+	e, l := f.Event, langOf(c)
+	at := func(t time.Time) template.HTML { return timeTag(t, peopleAt(l, f.loc, t)) }
+	d := peopleData{Meta: s.eventMeta(c, f, l.T("console.people.title", "Title", e.Title)), Frame: f, Query: q, Action: peopleURL(e.ID),
 		CSVURL: withQuery(peopleURL(e.ID)+".csv", q.values(false), ""), Return: q.values(true).Encode(),
-		Filtered: q.Q != "" || q.Status != "" || q.CheckedIn, Capacity: "no limit", Statuses: peopleStatuses}
+		Filtered: q.Q != "" || q.Status != "" || q.CheckedIn, Counts: peopleCounts(l, e),
+		When: timeTag(e.StartsAt, compactWhen(l, e.StartsAt, e.EndsAt, f.loc))}
+	for _, st := range peopleStatuses {
+		d.Statuses = append(d.Statuses, struct{ Value, Label string }{st.Value, l.T(st.Label)})
+	}
+	sayDone(c, &d.Meta)
 	if n != nil {
 		d.Meta.Notice = n
 	}
-	if e.Capacity != nil {
-		d.Capacity = strconv.Itoa(*e.Capacity) + " seats"
-	}
 	p, err := s.store.SearchRSVPs(c.Request().Context(), organiser(c).ID, e.ID, q.filter())
-	if fields, ferr := formErrors(langOf(c), err); ferr != nil {
+	if fields, ferr := fieldErrorsIn(l, err, peopleLabels); ferr != nil {
 		return ferr
 	} else if fields != nil {
 		d.Errors = fields
 		if _, ok := fields["cursor"]; ok {
-			d.Errors["cursor"] = "This page link is out of date or broken."
+			d.Errors["cursor"] = l.T("console.people.error.cursor")
 		}
 		if status < 400 {
 			status = http.StatusUnprocessableEntity
@@ -220,11 +253,11 @@ func (s *Server) renderPeople(c echo.Context, status int, q peopleQuery, n *noti
 	live := e.Status == domain.EventPublished && s.now().Before(e.EndsAt)
 	for _, r := range p.Items {
 		row := personRow{ID: r.ID, Name: r.Name, Email: r.Email, Status: string(r.Status), Position: r.WaitlistPosition,
-			Replied: f.at(r.CreatedAt), WalkIn: r.WalkIn, Erased: r.ErasedAt != nil}
+			Replied: at(r.CreatedAt), WalkIn: r.WalkIn, Erased: r.ErasedAt != nil}
 		if r.AttendedAt != nil {
-			row.CheckedIn = f.at(*r.AttendedAt)
+			row.CheckedIn = at(*r.AttendedAt)
 		}
-		row.Calendar, row.CalendarVia = consoleReply(r.LastReply, f.at)
+		row.Calendar, row.CalendarVia = consoleReply(l, r.LastReply, at)
 		if !row.Erased {
 			row.Seat = live && r.Status == domain.RSVPWaitlisted
 			row.AddSeat = row.Seat && !e.HasFreeSeat()
@@ -268,7 +301,7 @@ func (s *Server) personAction(c echo.Context, done string, act func(ctx context.
 	case "":
 		return c.Redirect(http.StatusSeeOther, withQuery(peopleURL(eid), back, done))
 	case domain.ECONFLICT, domain.EGONE:
-		return s.renderPeople(c, httpkit.StatusOf(err).Status, readPeopleQuery(back), &notice{Kind: "error", Text: domain.ErrorMessage(err)})
+		return s.renderPeople(c, httpkit.StatusOf(err).Status, readPeopleQuery(back), &notice{Kind: "error", Text: refusal(langOf(c), err)})
 	}
 	return err
 }

@@ -3,8 +3,10 @@ package web
 import (
 	"context"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,8 +129,8 @@ func seriesFormOf(x domain.Series) seriesForm {
 }
 
 // series reads the form into a series in the group's zone when none is
-// given, with the problems of what cannot be read (a date, a number).
-func (f seriesForm) series(defaultZone string) (domain.Series, map[string]string) {
+// given, with the problems of what cannot be read (a date, a number), in l.
+func (f seriesForm) series(defaultZone string, l *i18n.Lang) (domain.Series, map[string]string) {
 	errs := map[string]string{}
 	x := domain.Series{Title: f.Title, Slug: f.Slug, Description: f.Description, Kind: domain.EventKind(f.Kind),
 		RRule: f.rule(), TimeZone: f.TimeZone, OnlineURL: f.Online, Waitlist: true, Ahead: domain.DefaultSeriesAhead}
@@ -140,24 +142,24 @@ func (f seriesForm) series(defaultZone string) (domain.Series, map[string]string
 	}
 	loc, err := present.LoadZone(x.TimeZone)
 	if err != nil {
-		errs["time_zone"] = "The time zone is not one we know: give an IANA name such as Europe/Berlin."
+		errs["time_zone"] = l.T("console.series.error.zone")
 		loc = time.UTC
 	}
 	if f.Starts == "" {
-		errs["starts"] = "The first date is required."
+		errs["starts"] = l.T("console.series.error.starts.required")
 	} else if t, ok := parseLocal(f.Starts, loc); ok {
 		x.StartsAt = t
 	} else {
-		errs["starts"] = "Give the first date and time, such as 2027-01-19T17:00."
+		errs["starts"] = l.T("console.series.error.starts")
 	}
 	if n, err := strconv.Atoi(f.Length); err == nil && n > 0 {
 		x.Duration = time.Duration(n) * time.Minute
 	} else {
-		errs["length"] = "Give the length in minutes, such as 90."
+		errs["length"] = l.T("console.series.error.length")
 	}
 	if f.RRule == "" {
 		if n, err := strconv.Atoi(f.Interval); f.Interval != "" && (err != nil || n < 1 || n > 99) {
-			errs["interval"] = "Give a number from 1 to 99."
+			errs["interval"] = l.T("console.series.error.interval")
 		}
 	}
 	if f.VenueName != "" || f.VenueAddress != "" {
@@ -167,14 +169,14 @@ func (f seriesForm) series(defaultZone string) (domain.Series, map[string]string
 		if n, err := strconv.Atoi(f.Capacity); err == nil {
 			x.Capacity = &n
 		} else {
-			errs["capacity"] = "Give a number of seats, or leave it empty for no limit."
+			errs["capacity"] = l.T("console.series.error.capacity")
 		}
 	}
 	if f.Ahead != "" {
 		if n, err := strconv.Atoi(f.Ahead); err == nil {
 			x.Ahead = n
 		} else {
-			errs["ahead"] = "Give a number of dates, such as 4."
+			errs["ahead"] = l.T("console.series.error.ahead")
 		}
 	}
 	return x, errs
@@ -184,9 +186,27 @@ func (f seriesForm) series(defaultZone string) (domain.Series, map[string]string
 var seriesFieldOf = map[string]string{"starts_at": "starts", "duration": "length", "venue": "venue_name",
 	"venue.name": "venue_name", "venue.address": "venue_address", "rrule": "rule"}
 
-// seriesErrors merges the domain's errors on a series into the form's.
+// seriesLabels name the series' fields in error sentences, by the
+// domain's field names.
+var seriesLabels = map[string]string{
+	"title": "console.series.label.title", "slug": "console.series.label.slug", "description": "console.series.label.description",
+	"kind": "console.series.label.kind", "rrule": "console.series.label.rrule", "starts_at": "console.series.label.starts",
+	"duration": "console.series.label.duration", "time_zone": "console.series.label.zone", "venue": "console.series.label.venue",
+	"venue.name": "console.series.label.venue-name", "venue.address": "console.series.label.venue-address",
+	"online_url": "console.series.label.online", "capacity": "console.series.label.capacity", "ahead": "console.series.label.ahead",
+}
+
+// seriesErrors merges the domain's errors on a series into the form's, in
+// l; a web address in use is said on its field.
 func seriesErrors(l *i18n.Lang, errs map[string]string, err error) (map[string]string, error) {
-	fields, ferr := formErrors(l, consoleConflict(err, "slug"))
+	var de *domain.Error
+	if errors.As(err, &de) && de.Reason == domain.ReasonSlugTaken {
+		if _, ok := errs["slug"]; !ok {
+			errs["slug"] = l.T("console.series.error.slug-taken")
+		}
+		return errs, nil
+	}
+	fields, ferr := fieldErrorsIn(l, err, seriesLabels)
 	if ferr != nil {
 		return nil, ferr
 	}
@@ -205,14 +225,19 @@ func seriesErrors(l *i18n.Lang, errs map[string]string, err error) (map[string]s
 type seriesPreview struct {
 	Rule  string
 	RRule string
-	Dates []string
+	Dates []previewDate
+}
+
+// previewDate is one date a rule gives: its start, and its span in words.
+type previewDate struct {
+	ISO, Text string
 }
 
 // previewDates is how many dates a preview lists at most.
 const previewDates = 6
 
 // preview checks a series as saving would and says its rule in words and
-// its next dates after now; nil with the errors when it cannot.
+// its next dates after now, in l; nil with the errors when it cannot.
 func (s *Server) preview(l *i18n.Lang, x domain.Series, errs map[string]string) (*seriesPreview, map[string]string, error) {
 	if len(errs) > 0 {
 		return nil, errs, nil
@@ -227,13 +252,13 @@ func (s *Server) preview(l *i18n.Lang, x domain.Series, errs map[string]string) 
 		return nil, errs, err
 	}
 	loc := rule.Location()
-	p := &seriesPreview{Rule: present.Schedule(x, loc), RRule: x.RRule}
+	p := &seriesPreview{Rule: scheduleIn(l, x, loc), RRule: x.RRule}
 	n := min(max(x.Ahead, 1), previewDates)
 	for t := s.now(); len(p.Dates) < n; {
 		if t = rule.After(t, false); t.IsZero() {
 			break
 		}
-		p.Dates = append(p.Dates, present.When(t, t.Add(x.Duration), loc, present.LongDate))
+		p.Dates = append(p.Dates, previewDate{ISO: t.UTC().Format(time.RFC3339), Text: whenIn(l, t, t.Add(x.Duration), loc)})
 	}
 	return p, errs, nil
 }
@@ -263,11 +288,12 @@ func (s *Server) seriesListPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := seriesListData{Meta: s.consoleMeta(c, "Series of "+g.Name), Group: g, NewURL: groupConsoleURL(g.ID) + "/series/new"}
+	l := langOf(c)
+	d := seriesListData{Meta: s.consoleMeta(c, l.T("console.series.list.title", "Group", g.Name)), Group: g, NewURL: groupConsoleURL(g.ID) + "/series/new"}
 	d.Meta.Section = "home"
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}}
 	for _, x := range list {
-		d.Series = append(d.Series, seriesItem{Title: x.Title, URL: seriesConsoleURL(x.ID), Rule: present.Schedule(x, present.Zone(x.TimeZone)),
+		d.Series = append(d.Series, seriesItem{Title: x.Title, URL: seriesConsoleURL(x.ID), Rule: scheduleIn(l, x, present.Zone(x.TimeZone)),
 			Ended: x.EndedAt != nil})
 	}
 	return s.renderConsole(c, http.StatusOK, "series_list", d)
@@ -282,11 +308,16 @@ type seriesFormData struct {
 	Zones   []string
 	Preview *seriesPreview
 	Back    string
+	// ZoneHTML is the series' zone, named as a zone (an edited series
+	// keeps its zone: the form says so).
+	ZoneHTML template.HTML
 }
 
 func (s *Server) renderSeriesForm(c echo.Context, status int, d seriesFormData) error {
 	d.Zones = commonZones
+	d.ZoneHTML = zoneHTML(d.Form.TimeZone)
 	d.Meta.Section = "home"
+	sayDone(c, &d.Meta)
 	return s.renderConsole(c, status, "series_form", d)
 }
 
@@ -295,11 +326,9 @@ func (s *Server) newSeriesPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := seriesFormData{Meta: s.consoleMeta(c, "New series"), New: true, Action: groupConsoleURL(g.ID) + "/series/new",
-		Submit: "Create the series", Back: groupConsoleURL(g.ID) + "/series",
-		Form: seriesForm{Kind: string(domain.KindMeetup), Freq: "MONTHLY", Interval: "1", Length: "90", TimeZone: g.TimeZone,
-			Ahead: strconv.Itoa(domain.DefaultSeriesAhead)}}
-	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}, {URL: d.Back, Label: "Series"}}
+	d := s.newSeriesData(c, g)
+	d.Form = seriesForm{Kind: string(domain.KindMeetup), Freq: "MONTHLY", Interval: "1", Length: "90", TimeZone: g.TimeZone,
+		Ahead: strconv.Itoa(domain.DefaultSeriesAhead)}
 	return s.renderSeriesForm(c, http.StatusOK, d)
 }
 
@@ -311,17 +340,16 @@ func (s *Server) newSeriesPost(c echo.Context) error {
 		return err
 	}
 	form := readSeriesForm(c)
-	d := seriesFormData{Meta: s.consoleMeta(c, "New series"), New: true, Action: groupConsoleURL(g.ID) + "/series/new",
-		Submit: "Create the series", Back: groupConsoleURL(g.ID) + "/series"}
-	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}, {URL: d.Back, Label: "Series"}}
-	x, errs := form.series(g.TimeZone)
-	p, errs, err := s.preview(langOf(c), x, errs)
+	l := langOf(c)
+	d := s.newSeriesData(c, g)
+	x, errs := form.series(g.TimeZone, l)
+	p, errs, err := s.preview(l, x, errs)
 	if err != nil {
 		return err
 	}
 	if len(errs) == 0 && c.FormValue("action") == "save" {
 		v, err := s.store.CreateSeries(c.Request().Context(), organiser(c).ID, g.ID, x)
-		if errs, err = seriesErrors(langOf(c), errs, err); err != nil {
+		if errs, err = seriesErrors(l, errs, err); err != nil {
 			return err
 		}
 		if len(errs) == 0 {
@@ -337,10 +365,20 @@ func (s *Server) newSeriesPost(c echo.Context) error {
 	return s.renderSeriesForm(c, http.StatusOK, d)
 }
 
+// newSeriesData is the frame of the new series form.
+func (s *Server) newSeriesData(c echo.Context, g domain.Group) seriesFormData {
+	l := langOf(c)
+	d := seriesFormData{Meta: s.consoleMeta(c, l.T("console.series.new.title")), New: true, Action: groupConsoleURL(g.ID) + "/series/new",
+		Submit: l.T("console.series.new.submit"), Back: groupConsoleURL(g.ID) + "/series"}
+	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}, {URL: d.Back, Label: l.T("console.series.crumb")}}
+	return d
+}
+
 type occurrenceItem struct {
 	ID        string
 	When      string
-	Start     string // datetime-local value
+	WhenHTML  template.HTML // When in a <time>
+	Start     string        // datetime-local value
 	Status    string
 	Detached  bool
 	Going     int
@@ -351,9 +389,10 @@ type occurrenceItem struct {
 }
 
 type followerItem struct {
-	Name  string
-	Mode  string
-	Since string
+	Name     string
+	Mode     string
+	Since    string
+	SinceISO string
 }
 
 type seriesConsoleData struct {
@@ -368,12 +407,21 @@ type seriesConsoleData struct {
 	Upcoming     []occurrenceItem
 	Followers    []followerItem
 	FollowerN    int
+	FollowerLine template.HTML // "<strong>3</strong> people follow this series."
 	MoreFollower bool
 	Zone         string
 }
 
+// followModeLabel are the ids of what a follower gets, by mode.
 var followModeLabel = map[domain.FollowMode]string{
-	domain.FollowInvite: "an invitation to each date", domain.FollowRSVP: "a place at each date",
+	domain.FollowInvite: "console.series.followers.invite", domain.FollowRSVP: "console.series.followers.rsvp",
+}
+
+// followerLine says how many people follow a series, the number strong.
+func followerLine(l *i18n.Lang, n int) template.HTML {
+	const mark = "\ue001"
+	s := template.HTMLEscapeString(l.N("console.series.followers.count", n, "Number", mark))
+	return template.HTML(strings.Replace(s, mark, `<strong id="follower-count">`+strconv.Itoa(n)+`</strong>`, 1))
 }
 
 func (s *Server) seriesConsolePage(c echo.Context) error {
@@ -396,17 +444,19 @@ func (s *Server) renderSeriesPage(c echo.Context, status int, moveID, moveErr st
 	x, g := v.Series, v.Group
 	loc := present.Zone(x.TimeZone)
 	base := seriesConsoleURL(x.ID)
-	d := seriesConsoleData{Meta: s.consoleMeta(c, x.Title), Series: x, Rule: present.Schedule(x, loc), RRule: x.RRule,
+	l := langOf(c)
+	d := seriesConsoleData{Meta: s.consoleMeta(c, x.Title), Series: x, Rule: scheduleIn(l, x, loc), RRule: x.RRule,
 		PublicURL: "/s/" + url.PathEscape(x.Slug), EditURL: base + "/edit", Base: base, Ended: x.EndedAt != nil,
 		Zone: loc.String()}
 	d.Meta.Section = "home"
-	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}, {URL: groupConsoleURL(g.ID) + "/series", Label: "Series"}}
+	sayDone(c, &d.Meta)
+	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}, {URL: groupConsoleURL(g.ID) + "/series", Label: l.T("console.series.crumb")}}
 	now := s.now()
 	for _, oc := range v.Occurrences {
 		if !oc.EndsAt.After(now) {
 			continue
 		}
-		it := occurrenceItem{ID: oc.EventID, When: present.When(oc.StartsAt, oc.EndsAt, loc, present.LongDate),
+		it := occurrenceItem{ID: oc.EventID, When: whenIn(l, oc.StartsAt, oc.EndsAt, loc),
 			Start: oc.StartsAt.In(loc).Format(localLayout), Status: string(oc.Status), Detached: oc.Detached, Going: oc.Going,
 			Waitlist: oc.Waitlist, URL: eventConsoleURL(oc.EventID), Past: !oc.StartsAt.After(now)}
 		if oc.EventID == moveID {
@@ -415,15 +465,17 @@ func (s *Server) renderSeriesPage(c echo.Context, status int, moveID, moveErr st
 				it.Start = v
 			}
 		}
+		it.WhenHTML = timeTag(oc.StartsAt, it.When)
 		d.Upcoming = append(d.Upcoming, it)
 	}
 	followers, n, err := s.store.ListFollowers(ctx, o.ID, x.ID, domain.ListOptions{Limit: domain.DefaultPageSize})
 	if err != nil {
 		return err
 	}
-	d.FollowerN, d.MoreFollower = n, followers.NextCursor != ""
+	d.FollowerN, d.MoreFollower, d.FollowerLine = n, followers.NextCursor != "", followerLine(l, n)
 	for _, f := range followers.Items {
-		d.Followers = append(d.Followers, followerItem{Name: f.Name, Mode: followModeLabel[f.Mode], Since: consoleTime(langOf(c), f.CreatedAt)})
+		d.Followers = append(d.Followers, followerItem{Name: f.Name, Mode: l.T(followModeLabel[f.Mode]), Since: instantIn(l, f.CreatedAt, time.UTC),
+			SinceISO: f.CreatedAt.UTC().Format(time.RFC3339)})
 	}
 	return s.renderConsole(c, status, "series", d)
 }
@@ -444,7 +496,9 @@ func (s *Server) editSeriesPage(c echo.Context) error {
 
 func (s *Server) editSeriesData(c echo.Context, v domain.SeriesView) seriesFormData {
 	base := seriesConsoleURL(v.Series.ID)
-	d := seriesFormData{Meta: s.consoleMeta(c, "Change "+v.Series.Title), Action: base + "/edit", Submit: "Save", Back: base}
+	l := langOf(c)
+	d := seriesFormData{Meta: s.consoleMeta(c, l.T("console.series.edit.title", "Title", v.Series.Title)), Action: base + "/edit",
+		Submit: l.T("console.series.edit.submit"), Back: base}
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(v.Group.ID), Label: v.Group.Name}, {URL: base, Label: v.Series.Title}}
 	return d
 }
@@ -466,9 +520,10 @@ func (s *Server) editSeriesPost(c echo.Context) error {
 	form := readSeriesForm(c)
 	// The address, kind and zone of a series stay as they are.
 	form.Slug, form.Kind, form.TimeZone = v.Series.Slug, string(v.Series.Kind), v.Series.TimeZone
-	x, errs := form.series(v.Series.TimeZone)
+	l := langOf(c)
+	x, errs := form.series(v.Series.TimeZone, l)
 	x.EndedAt = v.Series.EndedAt
-	p, errs, err := s.preview(langOf(c), x, errs)
+	p, errs, err := s.preview(l, x, errs)
 	if err != nil {
 		return err
 	}
@@ -479,8 +534,8 @@ func (s *Server) editSeriesPost(c echo.Context) error {
 		_, err := s.store.UpdateSeries(ctx, o.ID, id, u)
 		var de *domain.Error
 		if errors.As(err, &de) && de.Code == domain.ECONFLICT {
-			errs["form"] = de.Message
-		} else if errs, err = seriesErrors(langOf(c), errs, err); err != nil {
+			errs["form"] = refusal(l, err)
+		} else if errs, err = seriesErrors(l, errs, err); err != nil {
 			return err
 		}
 		if len(errs) == 0 {
@@ -529,7 +584,7 @@ func (s *Server) cancelOccurrencePost(c echo.Context) error {
 	_, err = s.store.CancelEvent(c.Request().Context(), organiser(c).ID, oc.EventID, strings.TrimSpace(c.FormValue("reason")))
 	var de *domain.Error
 	if errors.As(err, &de) && (de.Code == domain.ECONFLICT || de.Code == domain.EINVALID) {
-		return s.renderSeriesPage(c, http.StatusConflict, oc.EventID, de.Message)
+		return s.renderSeriesPage(c, http.StatusConflict, oc.EventID, dateRefusal(langOf(c), err))
 	}
 	if err != nil {
 		return err
@@ -544,25 +599,92 @@ func (s *Server) moveOccurrencePost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	l := langOf(c)
 	start, ok := parseLocal(c.FormValue("starts"), present.Zone(v.Series.TimeZone))
 	if !ok {
-		return s.renderSeriesPage(c, http.StatusUnprocessableEntity, oc.EventID, "Give the new date and time, such as 2027-01-19T17:00.")
+		return s.renderSeriesPage(c, http.StatusUnprocessableEntity, oc.EventID, l.T("console.series.error.move"))
 	}
 	end := start.Add(oc.EndsAt.Sub(oc.StartsAt))
 	_, err = s.store.UpdateEvent(c.Request().Context(), organiser(c).ID, oc.EventID, domain.EventUpdate{StartsAt: &start, EndsAt: &end})
 	var de *domain.Error
 	if errors.As(err, &de) && (de.Code == domain.ECONFLICT || de.Code == domain.EINVALID) {
-		msg := de.Message
-		for _, f := range de.Fields {
-			if f.Field == "starts_at" || f.Field == "ends_at" {
-				msg = "The new date " + strings.TrimSuffix(f.Message, ".") + "."
-				break
-			}
-		}
-		return s.renderSeriesPage(c, http.StatusUnprocessableEntity, oc.EventID, msg)
+		return s.renderSeriesPage(c, http.StatusUnprocessableEntity, oc.EventID, dateRefusal(l, err))
 	}
 	if err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, seriesConsoleURL(v.Series.ID)+"?done=date-moved#d-"+oc.EventID)
+}
+
+// dateLabels name the fields of one date's change (moving it, cancelling
+// it) in error sentences.
+var dateLabels = map[string]string{"starts_at": "console.series.label.new-date", "ends_at": "console.series.label.new-date",
+	"reason": "console.series.label.reason"}
+
+// dateRefusal says why a date was not moved or cancelled, in l: the
+// error of its new time or reason first, else the store's refusal.
+func dateRefusal(l *i18n.Lang, err error) string {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		for _, f := range de.Fields {
+			if _, ok := dateLabels[f.Field]; ok {
+				return fieldIn(l, f, dateLabels)
+			}
+		}
+		if len(de.Fields) > 0 {
+			return fieldIn(l, de.Fields[0], seriesLabels)
+		}
+	}
+	return refusal(l, err)
+}
+
+// scheduleIn is present.Schedule in l: when a series meets, in words,
+// "Every 3 months on the third Tuesday, 17:00–18:30 (Europe/Berlin,
+// CET)". A rule it cannot put in words is shown as it is.
+func scheduleIn(l *i18n.Lang, x domain.Series, loc *time.Location) string {
+	start := x.StartsAt.In(loc)
+	times := l.Time(start) + "–" + l.Time(start.Add(x.Duration)) + " " + present.ZoneLabel(loc, x.StartsAt)
+	parts := map[string]string{}
+	for _, p := range strings.Split(x.RRule, ";") {
+		if k, v, ok := strings.Cut(p, "="); ok {
+			parts[k] = v
+		}
+	}
+	n, _ := strconv.Atoi(parts["INTERVAL"])
+	unit := map[string]string{"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}[parts["FREQ"]]
+	if unit == "" {
+		return l.T("console.series.rule.raw", "Rule", x.RRule, "Times", times)
+	}
+	every := l.T("console.series.rule.every." + unit)
+	if n > 1 {
+		every = l.N("console.series.rule.every."+unit+"s", n)
+	}
+	if d := parts["BYDAY"]; len(d) >= 2 && !strings.Contains(d, ",") {
+		day, ord := d[len(d)-2:], strings.TrimPrefix(d[:len(d)-2], "+")
+		if ord == "-1" {
+			ord = "last"
+		}
+		if !slices.Contains(ruleDays, day) {
+			return l.T("console.series.rule", "Every", every, "Times", times)
+		}
+		switch {
+		case ord == "":
+			return l.T("console.series.rule.day", "Every", every, "Day", l.T("console.series.rule.on."+day), "Times", times)
+		case slices.Contains(ruleNths, ord):
+			return l.T("console.series.rule.day", "Every", every, "Day", l.T("console.series.rule.nth."+ord+"."+day), "Times", times)
+		}
+	}
+	return l.T("console.series.rule", "Every", every, "Times", times)
+}
+
+// ruleDays and ruleNths are the days and the places in a month (RRULE's
+// BYDAY) that scheduleIn puts in words.
+var (
+	ruleDays = []string{"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
+	ruleNths = []string{"1", "2", "3", "4", "5", "last"}
+)
+
+// zoneHTML names a time zone on a page, as a zone.
+func zoneHTML(zone string) template.HTML {
+	return template.HTML(`<span class="zone">` + template.HTMLEscapeString(zone) + `</span>`)
 }

@@ -33,6 +33,7 @@ var translatedPages = map[string]bool{"event": true, "rsvp": true, "cancel": tru
 var translatedConsole = map[string]bool{
 	"signin": true, "signin_link": true, "account": true, "home": true, "group": true, "group_form": true, "members": true,
 	"event": true, "event_form": true, "event_cancel": true, "invitations": true, "email": true, "erase_rsvp": true,
+	"series": true, "series_form": true, "series_list": true, "people": true, "door": true, "evidence": true,
 }
 
 const (

@@ -15,55 +15,58 @@ import (
 // DTSTAMP is the attendee's clock, and a decline cancelled the RSVP at
 // the time it was received.
 
-// replyStatusLabels name the answers as the organiser reads them.
+// replyStatusLabels are the ids of the answers as the organiser reads
+// them.
 var replyStatusLabels = map[domain.ReplyStatus]string{
-	domain.ReplyAccepted:  "Accepted",
-	domain.ReplyTentative: "Maybe",
-	domain.ReplyDeclined:  "Declined",
+	domain.ReplyAccepted:  "console.people.reply.accepted",
+	domain.ReplyTentative: "console.people.reply.tentative",
+	domain.ReplyDeclined:  "console.people.reply.declined",
 }
 
-// replyStatusLabel names an answer ("Maybe").
-func replyStatusLabel(s domain.ReplyStatus) string {
-	if l, ok := replyStatusLabels[s]; ok {
-		return l
+// replyStatusLabel names an answer in l ("Maybe").
+func replyStatusLabel(l *i18n.Lang, s domain.ReplyStatus) string {
+	if id, ok := replyStatusLabels[s]; ok {
+		return l.T(id)
 	}
 	return string(s)
 }
 
 // replyClientLabel names the calendar that answered: the name read from
 // its PRODID, or "a calendar" when it was none Convene knows.
-func replyClientLabel(client string) string {
+func replyClientLabel(l *i18n.Lang, client string) string {
 	if client == "" {
-		return "a calendar"
+		return l.T("console.people.reply.client")
 	}
 	return client
 }
 
-// replyViaLabels say how an answer came in. Every way in carries an
-// e-mail; the organiser who set them up knows them by these names.
+// replyViaLabels say how an answer came in (message ids). Every way in
+// carries an e-mail; the organiser who set them up knows them by these
+// names.
 var replyViaLabels = map[domain.ReplyVia]string{
-	domain.ViaSMTP:    "by e-mail (SMTP)",
-	domain.ViaLMTP:    "by e-mail (LMTP)",
-	domain.ViaWebhook: "by e-mail (webhook)",
-	domain.ViaPipe:    "by e-mail (convene inbound)",
+	domain.ViaSMTP:    "console.people.reply.via.smtp",
+	domain.ViaLMTP:    "console.people.reply.via.lmtp",
+	domain.ViaWebhook: "console.people.reply.via.webhook",
+	domain.ViaPipe:    "console.people.reply.via.pipe",
 }
 
 // replyViaLabel says how an answer came in ("by e-mail (webhook)").
-func replyViaLabel(v domain.ReplyVia) string {
-	if l, ok := replyViaLabels[v]; ok {
-		return l
+func replyViaLabel(l *i18n.Lang, v domain.ReplyVia) string {
+	if id, ok := replyViaLabels[v]; ok {
+		return l.T(id)
 	}
-	return "by e-mail"
+	return l.T("console.people.reply.via")
 }
 
 // consoleReply is the organiser's line about an RSVP's last calendar
 // answer, "Calendar: Maybe · Google Calendar · 7 Dec 2026, 14:05 CET",
-// and how it came in; both "" when no answer came.
-func consoleReply(r *domain.LastReply, at func(time.Time) string) (line, via string) {
+// and how it came in, in l; both "" when no answer came.
+func consoleReply(l *i18n.Lang, r *domain.LastReply, at func(time.Time) template.HTML) (line template.HTML, via string) {
 	if r == nil {
 		return "", ""
 	}
-	return "Calendar: " + replyStatusLabel(r.Status) + " · " + replyClientLabel(r.Client) + " · " + at(r.ReceivedAt), replyViaLabel(r.Via)
+	return l.HTML("console.people.reply", "Answer", replyStatusLabel(l, r.Status), "Client", replyClientLabel(l, r.Client), "When", at(r.ReceivedAt)),
+		replyViaLabel(l, r.Via)
 }
 
 // attendeeReply is the sentence on the attendee's page about their
