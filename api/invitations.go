@@ -154,6 +154,8 @@ func (s *Server) getInvitation(c echo.Context) error {
 
 type acceptInvitationRequest struct {
 	Name string `json:"name"`
+	// Locale is the language of the person's e-mails (optional).
+	Locale string `json:"locale"`
 }
 
 func (s *Server) acceptInvitation(c echo.Context) error {
@@ -165,7 +167,7 @@ func (s *Server) acceptInvitation(c echo.Context) error {
 	if err := decodeOptional(c, &req); err != nil {
 		return err
 	}
-	ans, err := s.store.AcceptInvitation(c.Request().Context(), t, req.Name)
+	ans, err := s.store.AcceptInvitation(c.Request().Context(), t, req.Name, req.Locale)
 	s.cfg.Metrics.CountRSVP(ans.Result, err)
 	if err != nil {
 		return err

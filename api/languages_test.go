@@ -78,6 +78,16 @@ func TestLanguagesStored(t *testing.T) {
 			t.Errorf("a confirmed reply made in Japanese speaks %v", got)
 		}
 
+		// An invitation accepted in French: the RSVP it makes speaks French.
+		invitee := "amelie-" + u + "@example.org"
+		wantStatus(t, te.do("POST", "/api/v1/events/"+eid+"/invitations", tok, map[string]any{
+			"recipients": []map[string]any{{"email": invitee, "name": "Amélie"}}}), http.StatusCreated)
+		acc := te.do("POST", "/api/v1/public/invitations/"+te.invitationLink(t, tok, eid, invitee)+"/accept", "", map[string]any{"locale": "fr"})
+		wantStatus(t, acc, http.StatusCreated)
+		if got := te.do("GET", "/api/v1/rsvps/"+acc.m(t)["manage_token"].(string), "", nil).m(t)["locale"]; got != "fr" {
+			t.Errorf("an invitation accepted in French makes an RSVP that speaks %v", got)
+		}
+
 		r = te.do("PATCH", "/api/v1/events/"+eid, tok, map[string]any{"locale": nil})
 		wantStatus(t, r, http.StatusOK)
 		if got := public(); got != "de" {

@@ -105,7 +105,7 @@ type InvitationStore interface {
 	CreateInvitations(ctx context.Context, organiserID, eventID string, req domain.InvitationRequest) (domain.InvitationBatch, error)
 	ListInvitations(ctx context.Context, organiserID, eventID string, f domain.InvitationFilter) (domain.Page[domain.Invitation], error)
 	FindInvitationByToken(ctx context.Context, rawToken string) (domain.InvitationView, error)
-	AcceptInvitation(ctx context.Context, rawToken, name string) (domain.InvitationAnswer, error)
+	AcceptInvitation(ctx context.Context, rawToken, name, locale string) (domain.InvitationAnswer, error)
 	DeclineInvitation(ctx context.Context, rawToken string) (domain.InvitationView, error)
 }
 

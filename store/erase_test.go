@@ -215,7 +215,7 @@ func TestEraseCases(t *testing.T) {
 			o, e := openEvent(t, db, 5, domain.ConfirmNone)
 			dee := email("dee")
 			inv, tok := inviteOne(t, db, o, e, dee, "Dee")
-			ans, err := db.AcceptInvitation(ctx, tok, "")
+			ans, err := db.AcceptInvitation(ctx, tok, "", "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -370,7 +370,7 @@ func TestEraseReachesInvitationLinks(t *testing.T) {
 		t.Run("AcceptAfterErasure", func(t *testing.T) {
 			o, e := openEvent(t, db, 5, domain.ConfirmNone)
 			_, tok := inviteOne(t, db, o, e, email("kim"), "Kim")
-			ans, err := db.AcceptInvitation(ctx, tok, "")
+			ans, err := db.AcceptInvitation(ctx, tok, "", "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -380,7 +380,7 @@ func TestEraseReachesInvitationLinks(t *testing.T) {
 			// Saying yes again through the invitation link cannot make an
 			// RSVP (the address is gone); it must say the data was erased
 			// rather than ask for an e-mail field the page does not have.
-			_, err = db.AcceptInvitation(ctx, tok, "Kim")
+			_, err = db.AcceptInvitation(ctx, tok, "Kim", "")
 			wantCode(t, err, domain.EGONE, "")
 			wantCounters(t, db, o, e, 0, 0)
 		})
@@ -516,7 +516,7 @@ func TestEraseAcrossSeries(t *testing.T) {
 		if err != nil || invTok == "" {
 			t.Fatalf("Ben's invitation: %q %v", invTok, err)
 		}
-		benAns, err := db.AcceptInvitation(ctx, invTok, "")
+		benAns, err := db.AcceptInvitation(ctx, invTok, "", "")
 		if err != nil || benAns.Result.RSVP.Status != domain.RSVPGoing {
 			t.Fatalf("Ben accepts: %+v %v", benAns.Result, err)
 		}

@@ -241,7 +241,7 @@ func (db *DB) lockedInvitation(tx *gorm.DB, raw string) (invitationRow, eventRow
 // invitation page offers it). Saying yes again while the RSVP stands
 // changes nothing and returns it. The result carries the invitation's
 // manage token (domain.InvitationManageToken), the same every time.
-func (db *DB) AcceptInvitation(ctx context.Context, raw, name string) (domain.InvitationAnswer, error) {
+func (db *DB) AcceptInvitation(ctx context.Context, raw, name, locale string) (domain.InvitationAnswer, error) {
 	name = strings.TrimSpace(name)
 	var v domain.Validation
 	domain.CheckPersonName(&v, "name", name, false)
@@ -269,7 +269,7 @@ func (db *DB) AcceptInvitation(ctx context.Context, raw, name string) (domain.In
 			ans.View, err = db.invitationView(tx, row, ev, g)
 			return err
 		}
-		in := domain.RSVPInput{Name: name, Email: row.Email}
+		in := domain.RSVPInput{Name: name, Email: row.Email, Locale: domain.NormalizeLanguage(locale)}
 		if err := in.Validate(); err != nil {
 			return err
 		}

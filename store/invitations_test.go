@@ -242,7 +242,7 @@ func TestInvitations(t *testing.T) {
 			}
 			_, err = db.FindInvitationByToken(ctx, annTok+"x")
 			wantCode(t, err, domain.ENOTFOUND, "invitation_not_found")
-			_, err = db.AcceptInvitation(ctx, "no-such-token-at-all-000000", "X")
+			_, err = db.AcceptInvitation(ctx, "no-such-token-at-all-000000", "X", "")
 			wantCode(t, err, domain.ENOTFOUND, "invitation_not_found")
 			_, err = db.DeclineInvitation(ctx, "no-such-token-at-all-000000")
 			wantCode(t, err, domain.ENOTFOUND, "invitation_not_found")
@@ -263,7 +263,7 @@ func TestInvitations(t *testing.T) {
 
 		var annAns domain.InvitationAnswer
 		t.Run("AcceptGoingThenWaitlisted", func(t *testing.T) {
-			annAns, err = db.AcceptInvitation(ctx, annTok, "")
+			annAns, err = db.AcceptInvitation(ctx, annTok, "", "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -275,12 +275,12 @@ func TestInvitations(t *testing.T) {
 				t.Fatalf("view after accepting: %+v", v)
 			}
 			// The organiser gave Bob no name, and he gives none.
-			_, err := db.AcceptInvitation(ctx, bobTok, "  ")
+			_, err := db.AcceptInvitation(ctx, bobTok, "  ", "")
 			wantCode(t, err, domain.EINVALID, "")
 			if diff := cmp.Diff([]string{"name"}, fieldNames(err)); diff != "" {
 				t.Errorf("fields (-want +got):\n%s", diff)
 			}
-			bobAns, err := db.AcceptInvitation(ctx, bobTok, "Bob")
+			bobAns, err := db.AcceptInvitation(ctx, bobTok, "Bob", "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -307,7 +307,7 @@ func TestInvitations(t *testing.T) {
 			t.FailNow()
 		}
 		t.Run("AcceptAgainSameRSVP", func(t *testing.T) {
-			again, err := db.AcceptInvitation(ctx, annTok, "Ann B.")
+			again, err := db.AcceptInvitation(ctx, annTok, "Ann B.", "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -440,7 +440,7 @@ func TestInvitations(t *testing.T) {
 		})
 		t.Run("AcceptAfterDeclining", func(t *testing.T) {
 			// Ann changes her mind: her seat went to Bob, so she joins the line.
-			ans, err := db.AcceptInvitation(ctx, annTok, "")
+			ans, err := db.AcceptInvitation(ctx, annTok, "", "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -470,7 +470,7 @@ func TestAnswerLinks(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, tok := inviteOne(t, db, o, e, strings.ToUpper(addr), "")
-			ans, err := db.AcceptInvitation(ctx, tok, "Fay")
+			ans, err := db.AcceptInvitation(ctx, tok, "Fay", "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -491,7 +491,7 @@ func TestAnswerLinks(t *testing.T) {
 			_, confirmTok := askToConfirm(t, db, e, "Jo", jo)
 			_, tok := inviteOne(t, db, o, e, jo, "Jo")
 			before := jobsOfKind(t, db, "send_confirmation")
-			ans, err := db.AcceptInvitation(ctx, tok, "")
+			ans, err := db.AcceptInvitation(ctx, tok, "", "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -547,7 +547,7 @@ func TestAnswerLinks(t *testing.T) {
 				o, e := openEvent(t, db, 1, domain.ConfirmNone)
 				_, tok := inviteOne(t, db, o, e, email("hal"), "Hal")
 				clicks(t, func() (domain.RSVPResult, error) {
-					a, err := db.AcceptInvitation(ctx, tok, "")
+					a, err := db.AcceptInvitation(ctx, tok, "", "")
 					return a.Result, err
 				})
 				wantCounters(t, db, o, e, 1, 0)

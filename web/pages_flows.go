@@ -127,7 +127,9 @@ func (s *Server) acceptFormPost(c echo.Context) error {
 	err = check.Err()
 	var ans domain.InvitationAnswer
 	if err == nil {
-		ans, err = s.store.AcceptInvitation(ctx, t, form.Name)
+		// The page's language, which its form sends: the person's e-mails
+		// speak it.
+		ans, err = s.store.AcceptInvitation(ctx, t, form.Name, domain.LanguageTag(c.FormValue(langParam)))
 	}
 	if err == nil {
 		// "?new=1" says a new reply is being confirmed by e-mail; saying

@@ -48,7 +48,7 @@ type ReplyPages interface {
 // InvitationPages is what the invitation page needs.
 type InvitationPages interface {
 	FindInvitationByToken(ctx context.Context, rawToken string) (domain.InvitationView, error)
-	AcceptInvitation(ctx context.Context, rawToken, name string) (domain.InvitationAnswer, error)
+	AcceptInvitation(ctx context.Context, rawToken, name, locale string) (domain.InvitationAnswer, error)
 	DeclineInvitation(ctx context.Context, rawToken string) (domain.InvitationView, error)
 	OpenInvitationRSVP(ctx context.Context, rawToken string) (string, error)
 }
