@@ -309,9 +309,6 @@ var consoleDone = map[string]string{
 	"passkey-added":    "console.notice.passkey-added",
 	"passkey-renamed":  "console.notice.passkey-renamed",
 	"passkey-removed":  "console.notice.passkey-removed",
-	"seated":           "console.notice.seated",
-	"removed":          "console.notice.removed",
-	"erased":           "console.notice.erased",
 	"invited":          "console.notice.invited",
 	"retried":          "console.notice.retried",
 }

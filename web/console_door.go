@@ -142,7 +142,6 @@ func (s *Server) renderConsoleDoor(c echo.Context, status int, form doorForm, n 
 		When: whenIn(lang, e.StartsAt, e.EndsAt, loc), StartISO: e.StartsAt.UTC().Format(time.RFC3339),
 		Zone: present.ZoneLabel(loc, e.StartsAt)}
 	d.Meta.Section = "home"
-	sayDone(c, &d.Meta)
 	d.Count = doorCount(lang, l.In, l.Expected)
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}, {URL: eventConsoleURL(e.ID), Label: e.Title}}
 	if n != nil {

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/present"
@@ -38,9 +36,9 @@ var doorSeriesDone = map[string]string{
 }
 
 func init() {
-	for _, k := range []string{"checked-in", "already-in", "checkin-undone", "walk-in", "door-link-revoked",
-		"series-created", "series-saved", "date-cancelled", "date-moved"} {
-		consoleDone[k] = "console.notice." + k
+	// The frame shows them (consoleMeta), as it shows the others.
+	for k, id := range doorSeriesDone {
+		consoleDone[k] = id
 	}
 	for _, k := range []string{"label", "rrule", "duration", "ahead"} {
 		if _, ok := consoleLabels[k]; !ok {
@@ -52,19 +50,10 @@ func init() {
 // doneNotice is the notice of a ?done= key in l, nil for a key of
 // another page.
 func doneNotice(l *i18n.Lang, key string) *notice {
-	id, ok := doorSeriesDone[key]
-	if !ok {
+	if _, ok := doorSeriesDone[key]; !ok {
 		return nil
 	}
-	return &notice{Kind: "ok", Text: l.T(id)}
-}
-
-// sayDone puts the request's ?done= notice, in its language, in a page's
-// frame.
-func sayDone(c echo.Context, m *consoleMeta) {
-	if n := doneNotice(langOf(c), c.QueryParam("done")); n != nil {
-		m.Notice = n
-	}
+	return consoleNotice(l, key)
 }
 
 // fieldErrorsIn is formErrors in l: each field's first error as a

@@ -233,7 +233,6 @@ func (s *Server) renderPeople(c echo.Context, status int, q peopleQuery, n *noti
 	for _, st := range peopleStatuses {
 		d.Statuses = append(d.Statuses, struct{ Value, Label string }{st.Value, l.T(st.Label)})
 	}
-	sayDone(c, &d.Meta)
 	if n != nil {
 		d.Meta.Notice = n
 	}

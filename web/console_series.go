@@ -317,7 +317,6 @@ func (s *Server) renderSeriesForm(c echo.Context, status int, d seriesFormData) 
 	d.Zones = commonZones
 	d.ZoneHTML = zoneHTML(d.Form.TimeZone)
 	d.Meta.Section = "home"
-	sayDone(c, &d.Meta)
 	return s.renderConsole(c, status, "series_form", d)
 }
 
@@ -449,7 +448,6 @@ func (s *Server) renderSeriesPage(c echo.Context, status int, moveID, moveErr st
 		PublicURL: "/s/" + url.PathEscape(x.Slug), EditURL: base + "/edit", Base: base, Ended: x.EndedAt != nil,
 		Zone: loc.String()}
 	d.Meta.Section = "home"
-	sayDone(c, &d.Meta)
 	d.Meta.Crumbs = []pageLink{{URL: groupConsoleURL(g.ID), Label: g.Name}, {URL: groupConsoleURL(g.ID) + "/series", Label: l.T("console.series.crumb")}}
 	now := s.now()
 	for _, oc := range v.Occurrences {
