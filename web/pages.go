@@ -288,7 +288,9 @@ func (s *Server) renderEvent(c echo.Context, status int, e domain.Event, g domai
 		CSRF: httpkit.CSRFToken(c), ConfirmByEmail: e.RSVPConfirmation == domain.ConfirmEmail,
 	}
 	d.Meta.Description = ogDescription(sum, e.Description, l)
-	d.Meta.Languages = languageLinks(c, l)
+	// After the RSVP form's post the page is drawn at the form's address,
+	// which takes no GET: the switch leads to the event's page.
+	d.Meta.Languages = pageLanguages(c, l, sum.URL)
 	d.Meta.URL = s.cfg.BaseURL + sum.URL
 	d.Meta.OG, d.Meta.SiteName = true, g.Name
 	d.Meta.Brand, d.Meta.BrandURL = g.Name, sum.GroupURL

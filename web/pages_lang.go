@@ -3,7 +3,6 @@ package web
 import (
 	"html/template"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -127,12 +126,7 @@ type langLink struct {
 // languageLinks is the switch: the page's own address with ?lang= for
 // each language, the current one marked.
 func languageLinks(c echo.Context, current *i18n.Lang) []langLink {
-	out := make([]langLink, 0, len(domain.Languages))
-	for _, l := range i18n.All() {
-		q := url.Values{langParam: {l.Tag()}}
-		out = append(out, langLink{Tag: l.Tag(), Name: l.Name(), URL: c.Request().URL.Path + "?" + q.Encode(), Current: l == current})
-	}
-	return out
+	return languageLinksAt(c.Request().URL.Path, current)
 }
 
 // format is how l writes days and times, for present.SpanIn.

@@ -347,6 +347,9 @@ func TestPageLanguageChoice(t *testing.T) {
 	if got := lang(p); got != "pl ltr" || p.Status < 400 || !strings.Contains(p.Body, i18n.Get("pl").T("form.summary")) {
 		t.Errorf("a Polish form sent back with a mistake: %d, %s", p.Status, got)
 	}
+	if want := `href="` + path + `?lang=de"`; !strings.Contains(p.Body, want) || strings.Contains(p.Body, path+"/rsvp?lang=") {
+		t.Errorf("after the form's post the switch does not lead to the event's page (%s)", want)
+	}
 	// Sent right, the RSVP keeps the language its form was shown in, for
 	// the attendee's e-mails.
 	req, err = http.NewRequest(http.MethodPost, ce.base+path+"/rsvp", strings.NewReader(url.Values{

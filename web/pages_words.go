@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/url"
+
 	"github.com/convene/convene/domain"
 	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/present"
@@ -36,7 +38,8 @@ func listFormat(l *i18n.Lang) present.Format {
 func languageLinksAt(path string, current *i18n.Lang) []langLink {
 	out := make([]langLink, 0, len(domain.Languages))
 	for _, l := range i18n.All() {
-		out = append(out, langLink{Tag: l.Tag(), Name: l.Name(), URL: path + "?" + langParam + "=" + l.Tag(), Current: l == current})
+		q := url.Values{langParam: {l.Tag()}}
+		out = append(out, langLink{Tag: l.Tag(), Name: l.Name(), URL: path + "?" + q.Encode(), Current: l == current})
 	}
 	return out
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"html/template"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -84,12 +83,7 @@ func pageLanguages(c echo.Context, current *i18n.Lang, fallback string) []langLi
 			return nil
 		}
 	}
-	out := make([]langLink, 0, len(domain.Languages))
-	for _, l := range i18n.All() {
-		q := url.Values{langParam: {l.Tag()}}
-		out = append(out, langLink{Tag: l.Tag(), Name: l.Name(), URL: path + "?" + q.Encode(), Current: l == current})
-	}
-	return out
+	return languageLinksAt(path, current)
 }
 
 // pageLangOnce is pageLang, once a request: a page shown after a form
