@@ -42,6 +42,16 @@ func TestBrowserLanguages(t *testing.T) {
 	in := startServe(t, mailEnv(t, "sqlite", sink))
 	f := newFlow(t, in)
 	eventID, slug := f.event(3, "Arbeitsgemeinschaft Softwareentwicklungsmethodenverbesserungsvorschläge")
+	st, ev := call(t, "GET", in.base+"/api/v1/events/"+eventID, f.token, nil)
+	if st != 200 {
+		t.Fatalf("event: %d", st)
+	}
+	groupID := ev["group_id"].(string)
+	st, dl := call(t, "POST", in.base+"/api/v1/events/"+eventID+"/door-links", f.token, nil)
+	if st != 201 {
+		t.Fatalf("door link: %d %v", st, dl)
+	}
+	door := strings.TrimPrefix(dl["url"].(string), "https://convene.example")
 	m := regexp.MustCompile(`(?m)^https://convene\.example(/manage/sign-in/[A-Za-z0-9_-]+)$`).FindStringSubmatch(in.stdout.String())
 	if m == nil {
 		t.Fatalf("serve printed no sign-in link:\n%s", in.stdout)
@@ -85,7 +95,7 @@ func TestBrowserLanguages(t *testing.T) {
 			rsvp := b.path()
 			group := b.eval(`document.querySelector("a.brand").getAttribute("href")`)
 			for _, p := range []struct{ name, path string }{
-				{"cancel", rsvp + "/cancel"}, {"erase", rsvp + "/erase"}, {"group", group}, {"not-found", "/e/no-such-event"},
+				{"cancel", rsvp + "/cancel"}, {"erase", rsvp + "/erase"}, {"group", group}, {"door", door}, {"not-found", "/e/no-such-event"},
 			} {
 				if st := b.open(in.base + p.path); st != 200 && st != 404 {
 					t.Errorf("%s: HTTP %d", p.path, st)
@@ -95,7 +105,12 @@ func TestBrowserLanguages(t *testing.T) {
 			}
 			b.acceptLanguage(tag + ",en;q=0.5")
 			for _, p := range []struct{ name, path string }{
-				{"console-home", "/manage/"}, {"console-event", "/manage/events/" + eventID}, {"console-event-form", "/manage/events/" + eventID + "/edit"},
+				{"console-home", "/manage/"}, {"console-account", "/manage/account"}, {"console-group", "/manage/groups/" + groupID},
+				{"console-group-settings", "/manage/groups/" + groupID + "/settings"}, {"console-members", "/manage/groups/" + groupID + "/members"},
+				{"console-event", "/manage/events/" + eventID}, {"console-event-form", "/manage/events/" + eventID + "/edit"},
+				{"console-people", "/manage/events/" + eventID + "/people"}, {"console-invitations", "/manage/events/" + eventID + "/invitations"},
+				{"console-door", "/manage/events/" + eventID + "/door"}, {"console-series-form", "/manage/groups/" + groupID + "/series/new"},
+				{"console-evidence", "/manage/groups/" + groupID + "/evidence"},
 			} {
 				if st := b.open(in.base + p.path); st != 200 {
 					t.Errorf("%s: HTTP %d", p.path, st)
