@@ -25,6 +25,8 @@ type followRequest struct {
 	Name  string            `json:"name"`
 	Email string            `json:"email"`
 	Mode  domain.FollowMode `json:"mode"`
+	// Locale is the language of the follower's e-mails (optional).
+	Locale string `json:"locale"`
 }
 
 func followTokenParam(c echo.Context) (string, error) {
@@ -50,7 +52,8 @@ func (s *Server) followSeries(c echo.Context) error {
 	if req.Mode == "" {
 		req.Mode = domain.FollowInvite
 	}
-	if err := s.store.FollowSeries(c.Request().Context(), slug, domain.FollowInput{Name: req.Name, Email: req.Email, Mode: req.Mode}); err != nil {
+	if err := s.store.FollowSeries(c.Request().Context(), slug, domain.FollowInput{Name: req.Name, Email: req.Email, Mode: req.Mode,
+		Locale: domain.NormalizeLanguage(req.Locale)}); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusAccepted, followPendingJSON{Status: string(domain.FollowPending),

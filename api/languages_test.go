@@ -3,7 +3,9 @@ package api
 import (
 	"net/http"
 	"testing"
+	"time"
 
+	"github.com/convene/convene/domain"
 	"github.com/convene/convene/store"
 	"github.com/convene/convene/store/storetest"
 )
@@ -92,6 +94,49 @@ func TestLanguagesStored(t *testing.T) {
 		wantStatus(t, r, http.StatusOK)
 		if got := public(); got != "de" {
 			t.Errorf("after clearing its own, the event speaks %v, want its group's", got)
+		}
+	})
+}
+
+// TestFollowerLanguage: a series followed in Dutch keeps Dutch — its
+// confirmation e-mail and the RSVPs made for the follower speak it.
+func TestFollowerLanguage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		te := newTestEnv(t, db)
+		atClock(te, db, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+		_, tok := te.organiser("Ada")
+		gid := te.group(tok)
+		slug := "essentials-" + storetest.Unique()
+		wantStatus(t, te.do("POST", "/api/v1/groups/"+gid+"/series", tok, seriesBody(slug)), http.StatusCreated)
+		addr := "daan-" + storetest.Unique() + "@example.org"
+		wantStatus(t, te.do("POST", "/api/v1/public/series/"+slug+"/followers", "", map[string]any{
+			"name": "Daan", "email": addr, "mode": "rsvp", "locale": "nl"}), http.StatusAccepted)
+		out, _, err := te.db.LoadFollowConfirmation(t.Context(), mustFollowerID(t, te, addr))
+		if err != nil || out.Follower.Locale != "nl" {
+			t.Fatalf("the follower's language: %q, %v", out.Follower.Locale, err)
+		}
+		wantStatus(t, te.do("POST", "/api/v1/public/followers/"+te.followLink(t, addr)+"/confirm", "", nil), http.StatusOK)
+		q := `SELECT locale FROM rsvps WHERE email_norm = ?`
+		if te.db.Dialect() == store.Postgres {
+			q = `SELECT locale FROM rsvps WHERE email_norm = $1`
+		}
+		rows, err := te.db.SQL().Query(q, domain.NormalizeEmail(addr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			var l string
+			if err := rows.Scan(&l); err != nil {
+				t.Fatal(err)
+			}
+			if n++; l != "nl" {
+				t.Errorf("an RSVP made for a Dutch follower speaks %q", l)
+			}
+		}
+		if n == 0 {
+			t.Fatal("no RSVP was made for the follower")
 		}
 	})
 }

@@ -50,6 +50,9 @@ type Follower struct {
 	ConfirmExpiresAt *time.Time
 	ConfirmedAt      *time.Time
 	UnfollowedAt     *time.Time
+	// Locale is the language of the page they followed on ("" for the
+	// series' events' own): the series' e-mails to them speak it.
+	Locale string
 }
 
 // FollowInput is what a person gives to follow a series.
@@ -57,6 +60,8 @@ type FollowInput struct {
 	Name  string
 	Email string
 	Mode  FollowMode
+	// Locale is the language of their e-mails (a tag of Languages, or "").
+	Locale string
 }
 
 // Validate checks a follow request.
@@ -67,6 +72,7 @@ func (in FollowInput) Validate() error {
 	if !in.Mode.Valid() {
 		v.Add("mode", "must be \"invite\" (an e-mail for each session) or \"rsvp\" (sign me up for every session)")
 	}
+	CheckLanguage(&v, "locale", in.Locale)
 	return v.Err()
 }
 

@@ -221,6 +221,9 @@ type InvitationOutgoing struct {
 	// offers to unfollow.
 	FollowerID  string
 	SeriesTitle string
+	// Locale is the follower's language for an invitation to a follower
+	// ("" for the event's).
+	Locale string
 }
 
 // ConfirmationOutgoing is what a confirmation e-mail needs.

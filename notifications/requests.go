@@ -88,7 +88,7 @@ func (w *InvitationWorker) Work(ctx context.Context, job *river.Job[domain.SendI
 		ID: inv.ID, Name: inv.Name, Email: inv.Email, Event: out.Event, Group: out.Group,
 		OrganizerEmail: out.OrganizerEmail, From: w.cfg.From, BaseURL: w.cfg.BaseURL,
 		ActionURL: InvitationURL(w.cfg.BaseURL, token), Note: inv.Message, InvitedBy: out.InvitedBy, Now: w.cfg.Clock.Now().UTC(),
-		SeriesTitle: out.SeriesTitle, UnfollowURL: unfollow,
+		SeriesTitle: out.SeriesTitle, UnfollowURL: unfollow, Locale: out.Locale,
 	})
 	if errors.Is(err, mail.ErrStale) {
 		// The event was cancelled or is over before the invitation left.
@@ -177,7 +177,7 @@ func (w *FollowConfirmationWorker) Work(ctx context.Context, job *river.Job[doma
 		ID: f.ID, Name: f.Name, Email: f.Email, Event: out.Next, Group: out.Group,
 		OrganizerEmail: out.OrganizerEmail, From: w.cfg.From, BaseURL: w.cfg.BaseURL,
 		ActionURL: FollowURL(w.cfg.BaseURL, token), ExpiresAt: *f.ConfirmExpiresAt, Now: now,
-		SeriesTitle: out.Series.Title, FollowMode: f.Mode,
+		SeriesTitle: out.Series.Title, FollowMode: f.Mode, Locale: f.Locale,
 	})
 	a := attempt{cfg: w.cfg, kind: domain.MessageConfirmFollow, noun: "follow confirmation", idKey: "follower_id", id: id,
 		try: job.Attempt, tries: job.MaxAttempts, expires: *f.ConfirmExpiresAt,

@@ -45,7 +45,8 @@ func (db *DB) outgoing(tx *gorm.DB, d deliveryRow, r rsvpRow, ev eventRow, g gro
 	out := domain.Outgoing{Delivery: d.toDomain(), RSVP: r.toDomain(), Event: ev.toDomain(), Group: g.toDomain(), OrganizerEmail: organizerEmail}
 	out.Delivery.Email, out.Delivery.Name = r.Email, r.Name
 	var err error
-	if out.FollowerID, out.SeriesTitle, err = db.seriesOfFollower(tx, r.FollowerID); err != nil {
+	// The RSVP keeps its own language (a follower's, when it was made for one).
+	if out.FollowerID, out.SeriesTitle, _, err = db.seriesOfFollower(tx, r.FollowerID); err != nil {
 		return out, err
 	}
 	if domain.MessageKind(d.Kind) == domain.MessageThankYou {

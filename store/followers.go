@@ -23,6 +23,7 @@ type followerRow struct {
 	EmailNorm        string     `gorm:"column:email_norm"`
 	Mode             string     `gorm:"column:mode"`
 	Status           string     `gorm:"column:status"`
+	Locale           string     `gorm:"column:locale"`
 	CreatedAt        time.Time  `gorm:"column:created_at"`
 	UpdatedAt        time.Time  `gorm:"column:updated_at"`
 	ConfirmExpiresAt *time.Time `gorm:"column:confirm_expires_at"`
@@ -36,7 +37,7 @@ func (followerRow) TableName() string { return "series_followers" }
 func (r followerRow) toDomain() domain.Follower {
 	return domain.Follower{ID: r.ID, SeriesID: r.SeriesID, Name: r.Name, Email: r.Email,
 		Mode: domain.FollowMode(r.Mode), Status: domain.FollowStatus(r.Status), CreatedAt: r.CreatedAt.UTC(),
-		ConfirmExpiresAt: utcPtr(r.ConfirmExpiresAt), ConfirmedAt: utcPtr(r.ConfirmedAt), UnfollowedAt: utcPtr(r.UnfollowedAt)}
+		ConfirmExpiresAt: utcPtr(r.ConfirmExpiresAt), ConfirmedAt: utcPtr(r.ConfirmedAt), UnfollowedAt: utcPtr(r.UnfollowedAt), Locale: r.Locale}
 }
 
 // FollowSeries records a request to follow a series and queues the e-mail
@@ -78,7 +79,7 @@ func (db *DB) FollowSeries(ctx context.Context, slug string, in domain.FollowInp
 		switch {
 		case res.RowsAffected == 0:
 			f = followerRow{ID: domain.NewID(), SeriesID: s.ID, Name: in.Name, Email: in.Email, EmailNorm: norm,
-				Mode: string(in.Mode), Status: string(domain.FollowPending), CreatedAt: now, UpdatedAt: now,
+				Mode: string(in.Mode), Status: string(domain.FollowPending), Locale: in.Locale, CreatedAt: now, UpdatedAt: now,
 				ConfirmExpiresAt: &expires, ConfirmSentAt: &now}
 			if err := tx.Create(&f).Error; err != nil {
 				return err
@@ -89,7 +90,7 @@ func (db *DB) FollowSeries(ctx context.Context, slug string, in domain.FollowInp
 			return nil
 		default:
 			if err := tx.Model(&followerRow{}).Where("id = ?", f.ID).Updates(map[string]any{
-				"name": in.Name, "email": in.Email, "mode": string(in.Mode), "status": string(domain.FollowPending),
+				"name": in.Name, "email": in.Email, "mode": string(in.Mode), "status": string(domain.FollowPending), "locale": in.Locale,
 				"confirm_expires_at": expires, "confirm_sent_at": now, "updated_at": now}).Error; err != nil {
 				return err
 			}
@@ -258,7 +259,7 @@ func (db *DB) actForFollower(tx *gorm.DB, f followerRow, ev *eventRow) error {
 		return err
 	}
 	if f.Mode == string(domain.FollowRSVP) && e.HasFreeSeat() {
-		res, err := db.placeRSVP(tx, ev, domain.RSVPInput{Name: f.Name, Email: f.Email}, true)
+		res, err := db.placeRSVP(tx, ev, domain.RSVPInput{Name: f.Name, Email: f.Email, Locale: f.Locale}, true)
 		if err != nil || !res.Created {
 			return err
 		}
@@ -340,19 +341,20 @@ func (db *DB) MintUnfollowToken(ctx context.Context, followerID string) (string,
 // the person no longer follows the series (their e-mails then offer no
 // unfollow link and do not say they follow); the title stays, for saying
 // where the RSVP came from.
-func (db *DB) seriesOfFollower(tx *gorm.DB, followerID *string) (string, string, error) {
+func (db *DB) seriesOfFollower(tx *gorm.DB, followerID *string) (id, title, locale string, err error) {
 	if followerID == nil {
-		return "", "", nil
+		return "", "", "", nil
 	}
 	var row struct {
 		Title  string `gorm:"column:title"`
 		Status string `gorm:"column:status"`
+		Locale string `gorm:"column:locale"`
 	}
-	err := tx.Raw(`SELECT s.title, f.status FROM series_followers f JOIN series s ON s.id = f.series_id WHERE f.id = ?`, *followerID).Scan(&row).Error
+	err = tx.Raw(`SELECT s.title, f.status, f.locale FROM series_followers f JOIN series s ON s.id = f.series_id WHERE f.id = ?`, *followerID).Scan(&row).Error
 	if err != nil || row.Status != string(domain.FollowActive) {
-		return "", row.Title, err
+		return "", row.Title, row.Locale, err
 	}
-	return *followerID, row.Title, nil
+	return *followerID, row.Title, row.Locale, nil
 }
 
 // ListFollowers lists the active followers of a series of a group the

@@ -407,7 +407,7 @@ func (db *DB) LoadInvitation(ctx context.Context, id string) (domain.InvitationO
 				return err
 			}
 		}
-		if out.FollowerID, out.SeriesTitle, err = db.seriesOfFollower(tx, row.FollowerID); err != nil {
+		if out.FollowerID, out.SeriesTitle, out.Locale, err = db.seriesOfFollower(tx, row.FollowerID); err != nil {
 			return err
 		}
 		if row.Status != string(domain.InvitationQueued) || row.Email == "" {

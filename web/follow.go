@@ -102,7 +102,8 @@ func (s *Server) followFormPost(c echo.Context) error {
 	}
 	form := rsvpForm{Name: c.FormValue("name"), Email: c.FormValue("email")}
 	mode := domain.FollowMode(c.FormValue("mode"))
-	err = s.store.FollowSeries(c.Request().Context(), slug, domain.FollowInput{Name: form.Name, Email: form.Email, Mode: mode})
+	err = s.store.FollowSeries(c.Request().Context(), slug, domain.FollowInput{Name: form.Name, Email: form.Email, Mode: mode,
+		Locale: domain.LanguageTag(c.FormValue(langParam))})
 	var de *domain.Error
 	if err != nil && !(errors.As(err, &de) && (de.Code == domain.EINVALID && len(de.Fields) > 0 || de.Code == domain.ECONFLICT)) {
 		return err
