@@ -301,8 +301,12 @@ type SendFollowConfirmationArgs struct {
 }
 
 // SendSignInArgs is the job that e-mails a sign-in link to an organiser.
+// Locale is the language of the browser that asked for the link
+// (LanguageTag's spelling), which the e-mail speaks; "" (and the jobs
+// queued before it existed) means English.
 type SendSignInArgs struct {
 	LinkID string `json:"link_id"`
+	Locale string `json:"locale,omitempty"`
 }
 
 // Kind names the job for the queue.

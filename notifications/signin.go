@@ -48,6 +48,7 @@ func (w *SignInWorker) Work(ctx context.Context, job *river.Job[domain.SendSignI
 	msg, err := mail.ComposeSignIn(mail.SignIn{
 		LinkID: link.ID, Name: o.Name, Email: o.Email, ActionURL: SignInURL(w.cfg.BaseURL, token),
 		ExpiresAt: link.ExpiresAt, From: w.cfg.From, BaseURL: w.cfg.BaseURL, Now: w.cfg.Clock.Now().UTC(),
+		Locale: domain.LanguageTag(job.Args.Locale),
 	})
 	if errors.Is(err, mail.ErrStale) {
 		return river.JobCancel(w.store.MarkSignIn(ctx, id, false, "not sent: "+err.Error()))

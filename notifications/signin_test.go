@@ -24,10 +24,10 @@ func TestSignInEmail(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.RequestSignIn(context.Background(), "nobody-"+storetest.Unique()+"@example.org"); err != nil {
+		if err := db.RequestSignIn(context.Background(), "nobody-"+storetest.Unique()+"@example.org", ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.RequestSignIn(context.Background(), o.Email); err != nil {
+		if err := db.RequestSignIn(context.Background(), o.Email, ""); err != nil {
 			t.Fatal(err)
 		}
 		msgs := sink.WaitFor(t, 1, 20*time.Second)

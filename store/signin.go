@@ -56,12 +56,14 @@ var errSessionNotFound = &domain.Error{Code: domain.ENOTFOUND, Reason: domain.Re
 	Message: "No such session: it may have ended already."}
 
 // RequestSignIn e-mails a sign-in link to the organiser whose address is
-// email, queued in the same transaction. It returns nil whether or not
-// the address is an organiser's, and sends nothing when the address has
-// been sent domain.SignInLinksPerHour links in the last hour: the answer
-// must tell nobody who is an organiser. Only a malformed address is an
-// error (EINVALID).
-func (db *DB) RequestSignIn(ctx context.Context, email string) error {
+// email, queued in the same transaction. The e-mail speaks locale, the
+// language of the browser that asked (a tag of domain.Languages; "" or
+// any other means English). It returns nil whether or not the address is
+// an organiser's, and sends nothing when the address has been sent
+// domain.SignInLinksPerHour links in the last hour: the answer must tell
+// nobody who is an organiser. Only a malformed address is an error
+// (EINVALID).
+func (db *DB) RequestSignIn(ctx context.Context, email, locale string) error {
 	var v domain.Validation
 	domain.CheckEmail(&v, "email", email, true)
 	if err := v.Err(); err != nil {
@@ -89,8 +91,17 @@ func (db *DB) RequestSignIn(ctx context.Context, email string) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		return db.insertMailJob(tx, domain.SendSignInArgs{LinkID: row.ID})
+		return db.insertMailJob(tx, domain.SendSignInArgs{LinkID: row.ID, Locale: signInLocale(locale)})
 	})
+}
+
+// signInLocale is a sign-in job's Locale: Convene's spelling of the tag,
+// "" for English and for a language Convene does not speak.
+func signInLocale(locale string) string {
+	if t := domain.LanguageTag(locale); t != domain.DefaultLanguage {
+		return t
+	}
+	return ""
 }
 
 // CreateSignInLink makes a sign-in link for the organiser and returns its

@@ -28,7 +28,7 @@ import (
 
 // ConsoleAuth is what signing in and out needs.
 type ConsoleAuth interface {
-	RequestSignIn(ctx context.Context, email string) error
+	RequestSignIn(ctx context.Context, email, locale string) error
 	FindSignInLink(ctx context.Context, raw string) (domain.SignInLink, domain.Organiser, error)
 	SignIn(ctx context.Context, raw, browser string) (domain.Session, string, error)
 	AuthenticateSession(ctx context.Context, raw string) (domain.Session, domain.Organiser, error)

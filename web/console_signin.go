@@ -50,11 +50,12 @@ func (s *Server) signInPage(c echo.Context) error {
 }
 
 // signInPost e-mails a sign-in link when the address is an organiser's,
-// and answers the same whether it is or not.
+// and answers the same whether it is or not. The e-mail speaks the
+// language this page speaks (the browser's).
 func (s *Server) signInPost(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
-	err := s.store.RequestSignIn(c.Request().Context(), email)
 	l := langOf(c)
+	err := s.store.RequestSignIn(c.Request().Context(), email, l.Tag())
 	d := signInData{Meta: s.consoleMeta(c, l.T("console.signin.title")), Email: email}
 	if fields, ferr := formErrors(l, err); ferr != nil {
 		return ferr

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"net/mail"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -206,7 +207,24 @@ func everyMail(t *testing.T, tag string) []mailCase {
 	dc.RSVP.Name = ""
 	m, err = ComposeDeclineCounter(dc, 3)
 	add("decline counter, no name", m, err)
+
+	// The organiser's sign-in link speaks the language of the browser
+	// that asked for it: a quarter of an hour left, the last minute, and
+	// an organiser without a name.
+	for _, c := range []struct {
+		name, who string
+		left      time.Duration
+	}{{"sign in", "Άννα", domain.SignInLinkLifetime}, {"sign in, last minute", "Άννα", time.Minute}, {"sign in, no name", "", 2 * time.Minute}} {
+		m, err := ComposeSignIn(signInIn(tag, c.who, c.left))
+		add(c.name, m, err)
+	}
 	return out
+}
+
+// signInIn is a sign-in e-mail's input in tag, with left to go.
+func signInIn(tag, name string, left time.Duration) SignIn {
+	return SignIn{LinkID: "sil_01", Name: name, Email: "anna@example.org", ActionURL: baseURL + "/manage/sign-in/tok_signin",
+		ExpiresAt: stamp.Add(left), From: mail.Address{Address: "no-reply@convene.example"}, BaseURL: baseURL, Now: stamp, Locale: tag}
 }
 
 // rsvpIn is the invite's RSVP with another status, keeping its name and
@@ -423,6 +441,31 @@ func TestMailLanguageChoice(t *testing.T) {
 	r.Locale = "nl"
 	if m := mustComposeRequest(t, domain.MessageConfirm, r); !strings.Contains(m.HTML, `<html lang="nl" dir="ltr">`) {
 		t.Errorf("a confirmation asked for from a Dutch page is not Dutch:\n%s", m.HTML)
+	}
+}
+
+// TestSignInLanguage: the sign-in e-mail speaks the language it is asked
+// in, right to left in Arabic with the service's address kept apart, and
+// English when the language is "" or one Convene does not speak.
+func TestSignInLanguage(t *testing.T) {
+	for tag, want := range map[string][]string{
+		"":   {"Sign in to Convene", `<html lang="en">`, "Hi Άννα,", "for the next 15 minutes"},
+		"xx": {"Sign in to Convene", `<html lang="en">`},
+		"de": {"Bei Convene anmelden", `<html lang="de" dir="ltr">`, "Hallo Άννα,", "in den nächsten 15 Minuten", ">Anmelden</a>"},
+		"ja": {"Convene にログイン", `<html lang="ja" dir="ltr">`, "今から15分間有効です"},
+		"ar": {"تسجيل الدخول إلى Convene", `<html lang="ar" dir="rtl">`, "لمدة 15 دقيقة", "على \u2066Convene.Example\u2069:",
+			`<body style="margin:0;padding:0;background-color:#f4f4f5;" dir="rtl">`},
+	} {
+		m, err := ComposeSignIn(signInIn(tag, "Άννα", domain.SignInLinkLifetime))
+		if err != nil {
+			t.Fatalf("%q: %v", tag, err)
+		}
+		all := m.Subject + "\n" + m.Text + "\n" + m.HTML
+		for _, w := range want {
+			if !strings.Contains(all, w) {
+				t.Errorf("%q: %q is not in the e-mail:\n%s", tag, w, all)
+			}
+		}
 	}
 }
 

@@ -6,11 +6,14 @@ import (
 	"time"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/present"
 )
 
 // A sign-in e-mail (domain.MessageSignIn) carries an organiser's one-time
 // link to the console. It names no group: an organiser may have several.
+// It speaks the language of the browser that asked for it (the console's
+// sign-in page speaks it too), else English.
 
 // SignIn is everything ComposeSignIn needs to write one sign-in e-mail.
 type SignIn struct {
@@ -28,6 +31,9 @@ type SignIn struct {
 	BaseURL string
 	// Now is the Date of the message.
 	Now time.Time
+	// Locale is the language of the browser that asked for the link
+	// (domain.LanguageTag's spelling, or i18n.Pseudo); "" means English.
+	Locale string
 }
 
 // signInView is what the sign-in templates see; every string is plain
@@ -65,17 +71,16 @@ func ComposeSignIn(in SignIn) (Message, error) {
 			return Message{}, invalidf("address %q is not a plain address", a)
 		}
 	}
+	l := i18n.Get(in.Locale)
 	v := signInView{
-		Subject:   "Sign in to Convene",
+		Subject:   present.OneLineText(l.T("mail.signin.subject")),
 		Name:      present.OneLineText(in.Name),
 		ActionURL: in.ActionURL,
 		Minutes:   int(in.ExpiresAt.Sub(in.Now).Round(time.Minute).Minutes()),
-		Host:      base.Host,
+		Host:      l.Isolate(base.Host),
 	}
 	v.Minutes = max(v.Minutes, 1)
-	// Organisers read the console in their browser's language, which an
-	// e-mail does not know: the sign-in link stays English.
-	text, html, err := render(english, "signin", v)
+	text, html, err := render(l, "signin", v)
 	if err != nil {
 		return Message{}, err
 	}
