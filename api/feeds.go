@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/calendar"
 )
 
@@ -141,9 +142,13 @@ func (s *Server) getPersonalCalendar(c echo.Context) error {
 		if v.Event.ID != self.Event.ID {
 			join += "?event=" + url.QueryEscape(v.Event.Slug)
 		}
-		items[i] = calendar.Item{Event: v.Event, Group: v.Group, JoinURL: join}
+		// Each entry in the language of the holder's RSVP to its event.
+		items[i] = calendar.Item{Event: v.Event, Group: v.Group, JoinURL: join, Locale: v.RSVP.Language(v.Event, v.Group)}
 	}
-	body, err := calendar.Publish(items, calendar.FeedOptions{BaseURL: s.cfg.BaseURL, Name: "My events (Convene)", WithJoinLinks: true})
+	// The calendar's name in the language of the RSVP whose token this
+	// is: the holder's own, which does not change as events come and go.
+	name := i18n.Get(self.RSVP.Language(self.Event, self.Group)).T("feed.personal.name")
+	body, err := calendar.Publish(items, calendar.FeedOptions{BaseURL: s.cfg.BaseURL, Name: name, WithJoinLinks: true})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/calendar"
 )
 
@@ -208,7 +209,7 @@ func (s *Server) publicEventView(e domain.Event, g domain.Group) publicEventJSON
 		Online: e.OnlineURL != "", Group: groupRefJSON{Slug: g.Slug, Name: g.Name}, Capacity: e.Capacity,
 		GoingCount: e.GoingCount, SeatsLeft: e.SeatsLeft(), WaitlistCount: e.WaitlistCount, Waitlist: e.Waitlist,
 		RSVPOpen: e.RSVPOpen(s.now()), RSVPConfirmation: e.RSVPConfirmation, CancelReason: e.CancelReason, URL: s.cfg.BaseURL + "/e/" + e.Slug,
-		CalendarLinks: calendarLinksJSON(calendar.PublicCalendarLinks(s.cfg.BaseURL, e)),
+		CalendarLinks: calendarLinksJSON(calendar.PublicCalendarLinks(s.cfg.BaseURL, e, i18n.Get(e.Language(g)))),
 	}
 }
 

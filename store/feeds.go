@@ -45,7 +45,8 @@ func (db *DB) FindPublicGroup(ctx context.Context, slug string, since time.Time)
 
 // PersonalEvents returns the RSVP behind a feed token and the events its
 // holder is going to (recent and upcoming, ending at or after since), each
-// with its group, and the feed token (for the join links). A token that
+// with its group and the language of the holder's RSVP to it (RSVP.Locale,
+// the only field of RSVP set), and the feed token (for the join links). A token that
 // was e-mailed to the attendee proves the mailbox, so it lists every event,
 // across the service, that the address is going to; the token handed back
 // by the RSVP call proves nothing about the address (anyone can RSVP with
@@ -73,28 +74,37 @@ func (db *DB) PersonalEvents(ctx context.Context, rawToken string, since time.Ti
 		if emailed {
 			match, arg = `r.email_norm = ?`, domain.NormalizeEmail(self.RSVP.Email)
 		}
-		var rows []eventRow
-		if err := tx.Raw(`SELECT e.* FROM rsvps r JOIN events e ON e.id = r.event_id
+		// Each event with the language of the holder's RSVP to it, which
+		// its entry speaks.
+		var rows []personalRow
+		if err := tx.Raw(`SELECT e.*, r.locale AS rsvp_locale FROM rsvps r JOIN events e ON e.id = r.event_id
 			WHERE `+match+` AND r.status = 'going' AND e.status <> 'draft' AND e.ends_at >= ?
 			ORDER BY e.starts_at, e.id LIMIT ?`, arg, utc(since), MaxFeedEvents).Scan(&rows).Error; err != nil {
 			return err
 		}
 		groups := map[string]domain.Group{}
 		for _, r := range rows {
-			g, ok := groups[r.GroupID]
+			g, ok := groups[r.Event.GroupID]
 			if !ok {
 				var gr groupRow
-				if err := tx.Where("id = ?", r.GroupID).Take(&gr).Error; err != nil {
+				if err := tx.Where("id = ?", r.Event.GroupID).Take(&gr).Error; err != nil {
 					return err
 				}
 				g = gr.toDomain()
-				groups[r.GroupID] = g
+				groups[r.Event.GroupID] = g
 			}
-			items = append(items, domain.RSVPView{Event: r.toDomain(), Group: g})
+			items = append(items, domain.RSVPView{RSVP: domain.RSVP{Locale: r.RSVPLocale}, Event: r.Event.toDomain(), Group: g})
 		}
 		return nil
 	})
 	return self, items, feed, err
+}
+
+// personalRow is an event of a personal feed with the language of the
+// holder's RSVP to it.
+type personalRow struct {
+	Event      eventRow `gorm:"embedded"`
+	RSVPLocale string   `gorm:"column:rsvp_locale;->"`
 }
 
 // GroupFeedVersion returns a string that changes whenever what

@@ -174,7 +174,7 @@ var (
 // of e-mails, calendar text, field errors and the API's problems, which
 // their own packages' tests account for.
 func webOwnsID(id string) bool {
-	for _, p := range []string{"field:", "mail.", "ics.", "problem."} {
+	for _, p := range []string{"field:", "mail.", "ics.", "problem.", "feed."} {
 		if strings.HasPrefix(id, p) {
 			return false
 		}

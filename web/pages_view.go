@@ -74,7 +74,7 @@ func (s *Server) eventSummary(e domain.Event, g domain.Group, l *i18n.Lang) even
 		When: present.SpanIn(e.StartsAt, e.EndsAt, loc, format(l)), Zone: present.SpanZoneLabel(loc, e.StartsAt, e.EndsAt),
 		StartISO: e.StartsAt.In(loc).Format(time.RFC3339), Online: e.Kind == domain.KindLiveSession || e.OnlineURL != "",
 		Cancelled: e.Status == domain.EventCancelled, CancelReason: e.CancelReason, Over: !s.now().Before(e.EndsAt),
-		Calendar: calendar.PublicCalendarLinks(s.cfg.BaseURL, e),
+		Calendar: calendar.PublicCalendarLinks(s.cfg.BaseURL, e, l),
 	}
 	if e.Venue != nil {
 		sum.Place, sum.Address = strings.TrimSpace(e.Venue.Name), strings.TrimSpace(e.Venue.Address)

@@ -29,12 +29,15 @@ var layout = map[string][]string{
 	"web":        {"domain", "httpkit", "i18n", "notifications/calendar", "notifications/present"},
 	// i18n holds the catalogues and each language's dates: words, no
 	// state.
-	"i18n":                   {"domain"},
-	"ops":                    {"domain", "httpkit"},
-	"store":                  {"domain", "migrations", "notifications/calendar"},
-	"store/storetest":        {"domain", "store"},
-	"notifications":          {"domain", "notifications/calendar", "notifications/mail"},
-	"notifications/calendar": {"domain", "notifications/present"},
+	"i18n":            {"domain"},
+	"ops":             {"domain", "httpkit"},
+	"store":           {"domain", "migrations", "notifications/calendar"},
+	"store/storetest": {"domain", "store"},
+	"notifications":   {"domain", "notifications/calendar", "notifications/mail"},
+	// calendar writes the words of feeds, downloads and add-to-calendar
+	// links (an entry's labels, "Online") in each event's language: i18n's
+	// words, as mail's.
+	"notifications/calendar": {"domain", "i18n", "notifications/present"},
 	// mail writes each attendee's e-mail in their language: i18n's words.
 	"notifications/mail":     {"domain", "i18n", "notifications/calendar", "notifications/present"},
 	"notifications/present":  {"domain"},

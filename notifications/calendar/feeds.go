@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/present"
 )
 
@@ -20,6 +21,19 @@ type Item struct {
 	// JoinURL is the reader's personal join link of an online event, used
 	// with WithJoinLinks; "" means the event's own online_url.
 	JoinURL string
+	// Locale is the language of the entry's words (the join link's and the
+	// event page's labels, "Online"): a personal feed's reader's
+	// (domain.RSVP.Language); "" means the event's (domain.Event.Language).
+	Locale string
+}
+
+// Lang is the language an item's entry speaks: its Locale, else its
+// event's.
+func (it Item) Lang() *i18n.Lang {
+	if it.Locale != "" {
+		return i18n.Get(it.Locale)
+	}
+	return i18n.Get(it.Event.Language(it.Group))
 }
 
 // FeedOptions says how a published calendar is written.
@@ -28,7 +42,8 @@ type FeedOptions struct {
 	// the same as in invites, so a feed and an invite are one event.
 	BaseURL string
 	// Name names a subscribed calendar (NAME, X-WR-CALNAME); "" for a
-	// single-event download.
+	// single-event download. It is given as it is shown: the caller says
+	// it in the reader's language when it is Convene's words.
 	Name string
 	// WithJoinLinks puts online and hybrid events' join links in (personal feeds
 	// only: public downloads and group feeds never carry them).
@@ -50,16 +65,16 @@ func Publish(items []Item, o FeedOptions) ([]byte, error) {
 		cal.RefreshInterval, cal.PublishedTTL = FeedRefresh, FeedRefresh
 	}
 	for _, it := range items {
-		e := it.Event
+		e, l := it.Event, it.Lang()
 		eventURL := EventURL(o.BaseURL, e)
-		details, location, link := PublicDetails(e, eventURL), present.Place(e), eventURL
+		details, location, link := PublicDetails(e, eventURL, l), Place(e, l), eventURL
 		join := ""
 		if o.WithJoinLinks && e.OnlineURL != "" && present.Joinable(e) {
 			join = e.OnlineURL
 			if it.JoinURL != "" {
 				join = it.JoinURL
 			}
-			details = strings.TrimSpace("Join: " + join + "\n\n" + details)
+			details = strings.TrimSpace(l.T("ics.join", "URL", join) + "\n\n" + details)
 			link = join // rule I11
 			if present.Online(e) {
 				location = join // a hybrid event keeps its venue
@@ -80,10 +95,18 @@ func Publish(items []Item, o FeedOptions) ([]byte, error) {
 }
 
 // PublicDetails is what an event's public calendar entry and add-to-calendar
-// links say: the description and the event page — never a join link or a
-// manage link.
-func PublicDetails(e domain.Event, eventURL string) string {
-	return strings.TrimSpace(present.BodyText(e.Description) + "\n\nEvent page: " + eventURL)
+// links say, in the language l: the description and the event page — never
+// a join link or a manage link. The label of the event page is the
+// invite's (ics.event_page), as is the join link's (ics.join): a feed's
+// entry and an invite are one event.
+func PublicDetails(e domain.Event, eventURL string, l *i18n.Lang) string {
+	return strings.TrimSpace(present.BodyText(e.Description) + "\n\n" + l.T("ics.event_page", "URL", eventURL))
+}
+
+// Place is an entry's LOCATION in the language l: the venue, or the
+// language's word for online, as e-mails say it (mail.online).
+func Place(e domain.Event, l *i18n.Lang) string {
+	return present.PlaceIn(e, l.T("mail.online"))
 }
 
 // CalendarLinks are the public add-to-calendar links of an event.
@@ -92,10 +115,11 @@ type CalendarLinks struct {
 }
 
 // PublicCalendarLinks returns the add-to-calendar links for an event's
-// public page: Google Calendar, Outlook on the web, and its .ics download.
-func PublicCalendarLinks(baseURL string, e domain.Event) CalendarLinks {
+// public page: Google Calendar, Outlook on the web, and its .ics download;
+// the details and place they fill in are in the language l (the page's).
+func PublicCalendarLinks(baseURL string, e domain.Event, l *i18n.Lang) CalendarLinks {
 	eventURL := EventURL(baseURL, e)
-	details, location := PublicDetails(e, eventURL), present.Place(e)
+	details, location := PublicDetails(e, eventURL, l), Place(e, l)
 	return CalendarLinks{
 		Google:  GoogleCalendarURL(e, details, location),
 		Outlook: OutlookCalendarURL(e, details, location),

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/domain"
+	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/present"
 )
 
@@ -38,7 +39,9 @@ func PublishSeries(v domain.SeriesView, now time.Time, o FeedOptions) ([]byte, e
 	page := SeriesURL(o.BaseURL, s)
 	// The series' own fields; an occurrence is an event with them.
 	proto := domain.Event{Title: s.Title, Description: s.Description, Kind: s.Kind, Venue: s.Venue, OnlineURL: s.OnlineURL, TimeZone: s.TimeZone}
-	details := PublicDetails(proto, page)
+	// A series speaks its group's language (it has none of its own).
+	l := i18n.Get(proto.Language(v.Group))
+	details := PublicDetails(proto, page, l)
 	cal := Calendar{Method: MethodPublish, Name: o.Name, ZoneHorizon: now.AddDate(2, 0, 0)}
 	if o.Name != "" {
 		cal.RefreshInterval, cal.PublishedTTL = FeedRefresh, FeedRefresh
@@ -50,7 +53,7 @@ func PublishSeries(v domain.SeriesView, now time.Time, o FeedOptions) ([]byte, e
 	master := Event{
 		UID: UID(s.ID, host), Sequence: s.Sequence, Stamp: s.UpdatedAt.UTC(), Zone: loc,
 		Start: s.StartsAt, End: s.StartsAt.Add(s.Duration), Summary: s.Title, Description: details,
-		Location: present.Place(proto), URL: page, Status: StatusConfirmed, RRule: rule,
+		Location: Place(proto, l), URL: page, Status: StatusConfirmed, RRule: rule,
 		Created: s.CreatedAt, LastModified: s.UpdatedAt,
 	}
 	if rule == "" {
