@@ -262,14 +262,26 @@ func (db *DB) TruncateWAL(ctx context.Context) error {
 	if !db.dialect.checkpointsWAL {
 		return nil
 	}
-	var busy, frames, done int
-	if err := db.sql.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done); err != nil {
-		return translate(err)
+	// A reader of an older snapshot (the job queue's poller, another
+	// process) blocks it for a moment: a few tries, a little apart, before
+	// the job is retried later.
+	for try := 0; ; try++ {
+		var busy, frames, done int
+		if err := db.sql.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done); err != nil {
+			return translate(err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if try == 9 {
+			return unavailable(errors.New("store: the WAL checkpoint was blocked by another connection"))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	if busy != 0 {
-		return unavailable(errors.New("store: the WAL checkpoint was blocked by another connection"))
-	}
-	return nil
 }
 
 // ExportRSVPByToken returns everything held about the RSVP whose manage
