@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/convene/convene/i18n"
 	"github.com/convene/convene/notifications/smtptest"
+	"github.com/convene/convene/store/storetest"
 )
 
 // acceptLanguage makes the tab's requests ask for the languages, as a
@@ -52,6 +54,14 @@ func TestBrowserLanguages(t *testing.T) {
 		t.Fatalf("door link: %d %v", st, dl)
 	}
 	door := strings.TrimPrefix(dl["url"].(string), "https://convene.example")
+	seriesSlug := "s-" + storetest.Unique()
+	if st, x := call(t, "POST", in.base+"/api/v1/groups/"+groupID+"/series", f.token, map[string]any{
+		"slug": seriesSlug, "title": "Essentials", "kind": "live_session", "rrule": "FREQ=WEEKLY",
+		"starts_at": clock.Now().Add(96 * time.Hour).UTC().Truncate(time.Hour).Format(time.RFC3339), "duration": "PT1H",
+		"time_zone": "Europe/Berlin", "online_url": "https://meet.example.org/essentials",
+	}); st != 201 {
+		t.Fatalf("series: %d %v", st, x)
+	}
 	m := regexp.MustCompile(`(?m)^https://convene\.example(/manage/sign-in/[A-Za-z0-9_-]+)$`).FindStringSubmatch(in.stdout.String())
 	if m == nil {
 		t.Fatalf("serve printed no sign-in link:\n%s", in.stdout)
@@ -95,7 +105,7 @@ func TestBrowserLanguages(t *testing.T) {
 			rsvp := b.path()
 			group := b.eval(`document.querySelector("a.brand").getAttribute("href")`)
 			for _, p := range []struct{ name, path string }{
-				{"cancel", rsvp + "/cancel"}, {"erase", rsvp + "/erase"}, {"group", group}, {"door", door}, {"not-found", "/e/no-such-event"},
+				{"cancel", rsvp + "/cancel"}, {"erase", rsvp + "/erase"}, {"group", group}, {"door", door}, {"series", "/s/" + seriesSlug}, {"not-found", "/e/no-such-event"},
 			} {
 				if st := b.open(in.base + p.path); st != 200 && st != 404 {
 					t.Errorf("%s: HTTP %d", p.path, st)
@@ -110,7 +120,8 @@ func TestBrowserLanguages(t *testing.T) {
 				{"console-event", "/manage/events/" + eventID}, {"console-event-form", "/manage/events/" + eventID + "/edit"},
 				{"console-people", "/manage/events/" + eventID + "/people"}, {"console-invitations", "/manage/events/" + eventID + "/invitations"},
 				{"console-door", "/manage/events/" + eventID + "/door"}, {"console-series-form", "/manage/groups/" + groupID + "/series/new"},
-				{"console-evidence", "/manage/groups/" + groupID + "/evidence"},
+				{"console-evidence", "/manage/groups/" + groupID + "/evidence"}, {"console-series-list", "/manage/groups/" + groupID + "/series"},
+				{"console-email", "/manage/events/" + eventID + "/email"}, {"console-cancel", "/manage/events/" + eventID + "/cancel"},
 			} {
 				if st := b.open(in.base + p.path); st != 200 {
 					t.Errorf("%s: HTTP %d", p.path, st)
